@@ -1,0 +1,84 @@
+use studio_domain::{PlanProblem, TransitionError};
+
+/// Everything the store can refuse. Variants other than `Database`, `Migration` and `Io` are the caller's input
+/// being wrong, and say what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unknown series \"{0}\"")]
+    UnknownSeries(String),
+    #[error("series \"{series}\" has no character \"{reference}\"")]
+    UnknownCharacter { series: String, reference: String },
+    #[error("series \"{series}\" has no plot thread \"{id}\"")]
+    UnknownThread { series: String, id: String },
+    #[error("a series with id \"{0}\" already exists")]
+    DuplicateSeries(String),
+    #[error("a series titled \"{0}\" already exists")]
+    TitleTaken(String),
+    #[error("series \"{series}\" already has a character named \"{name}\"")]
+    NameCollision { series: String, name: String },
+    #[error("series \"{series}\" already has a character with id \"{id}\"")]
+    DuplicateCharacter { series: String, id: String },
+    #[error("episode {episode} of series \"{series}\" already has a recorded outcome (roll it back first)")]
+    DuplicateEpisode { series: String, episode: u32 },
+    #[error("episode {episode} is outside series \"{series}\" (episodes 1–{total})")]
+    EpisodeOutOfRange { series: String, episode: u32, total: u32 },
+    #[error("episode {episode} of series \"{series}\" cannot be recorded before episode {missing}")]
+    EpisodeGap { series: String, episode: u32, missing: u32 },
+    #[error(
+        "cannot roll back series \"{series}\" to before episode {episode}: episode(s) {published:?} are published"
+    )]
+    PublishedLater { series: String, episode: u32, published: Vec<u32> },
+    #[error("the series plan is invalid: {}", join(.0))]
+    InvalidPlan(Vec<PlanProblem>),
+    #[error("the episode outcome is invalid: {}", join(.0))]
+    InvalidOutcome(Vec<PlanProblem>),
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("stored {what} is unreadable: {detail}")]
+    Corrupt { what: String, detail: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn join(p: &[PlanProblem]) -> String {
+    p.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+}
+
+impl StoreError {
+    /// A stable code for shells (CLI exit messages, IPC `{code, message}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownSeries(_) => "unknown_series",
+            Self::UnknownCharacter { .. } => "unknown_character",
+            Self::UnknownThread { .. } => "unknown_thread",
+            Self::DuplicateSeries(_) => "duplicate_series",
+            Self::TitleTaken(_) => "title_taken",
+            Self::NameCollision { .. } => "name_collision",
+            Self::DuplicateCharacter { .. } => "duplicate_character",
+            Self::DuplicateEpisode { .. } => "duplicate_episode",
+            Self::EpisodeOutOfRange { .. } => "episode_out_of_range",
+            Self::EpisodeGap { .. } => "episode_gap",
+            Self::PublishedLater { .. } => "published_later",
+            Self::InvalidPlan(_) => "invalid_plan",
+            Self::InvalidOutcome(_) => "invalid_outcome",
+            Self::Transition(_) => "invalid_transition",
+            Self::Corrupt { .. } => "corrupt_data",
+            Self::Database(_) => "database",
+            Self::Migration(_) => "migration",
+            Self::Io { .. } => "io",
+        }
+    }
+
+    /// True when the input was wrong (the caller can fix it); false for the machine's own failures.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Self::Database(_) | Self::Migration(_) | Self::Io { .. } | Self::Corrupt { .. })
+    }
+}

@@ -1,0 +1,15 @@
+//! AIDAS Studio persistence: the SQLite story memory (series plans, per-episode deltas of character states,
+//! relationships, memories and plot threads), and the tables production needs (jobs, cost ledger, settings,
+//! channels, artifacts).
+//!
+//! It owns the schema (`migrations/` at the workspace root, embedded) and every SQL statement; callers get domain
+//! types and typed errors. It depends on `studio-domain` only — never on providers, media or a UI shell.
+
+mod db;
+mod error;
+mod memory;
+mod settings;
+
+pub use db::{OpenOptions, Store};
+pub use error::StoreError;
+pub use memory::{RollbackReport, SeriesSummary};
