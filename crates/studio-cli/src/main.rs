@@ -1,1 +1,262 @@
-fn main() {}
+//! `aidas`: the headless shell over the AIDAS Studio engine. Every command takes `--json` for machine output;
+//! errors go to stderr as one line (or one JSON object) with a non-zero exit code.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use studio_core::{CoreError, Engine, EngineOptions, Secret};
+
+mod render;
+
+#[derive(Parser)]
+#[command(name = "aidas", version, about = "AIDAS Studio — from a drama premise to a running YouTube series")]
+struct Cli {
+    /// Where the studio keeps its database, config and media (default: AIDAS_DATA_DIR, else the platform data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Machine-readable output on stdout (and errors as JSON on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). AIDAS_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the data directory, configuration and database; print where they are.
+    Init,
+    /// The main job: an offline episode's worth of studio work on the sample series.
+    Demo,
+    /// Check this machine: FFmpeg libraries, Korean font, espeak-ng, keyring, disk, database.
+    Doctor,
+    /// Series plans: import, list, show.
+    #[command(subcommand)]
+    Series(SeriesCmd),
+    /// Story memory: continuity context, recording and rolling back episodes.
+    #[command(subcommand)]
+    Memory(MemoryCmd),
+    /// API keys in the OS keyring (values are read from stdin, never from arguments).
+    #[command(subcommand)]
+    Secrets(SecretsCmd),
+}
+
+#[derive(Subcommand)]
+enum SeriesCmd {
+    /// Import our series JSON (aidas.series/1) or the seeds' settings.json.
+    Import { file: PathBuf },
+    List,
+    /// A series' plan, characters, outlines and episode states.
+    Show { series: String },
+}
+
+#[derive(Subcommand)]
+enum MemoryCmd {
+    /// The continuity context episode N is written with (the world as of episode N−1).
+    Context { series: String, episode: u32 },
+    /// Record an episode outcome (JSON file) in story memory.
+    Record { series: String, file: PathBuf },
+    /// Undo episode N and every later one (refused if any of them is published).
+    Rollback { series: String, episode: u32 },
+}
+
+#[derive(Subcommand)]
+enum SecretsCmd {
+    /// Store a provider's key: `echo -n "$KEY" | aidas secrets set openai`.
+    Set { provider: String },
+    /// Which providers have keys, and where they come from.
+    Status,
+    Delete { provider: String },
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("AIDAS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<(), CoreError> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| CoreError::Internal(e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let json = cli.json;
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let p = e.payload();
+            if json {
+                eprintln!("{}", serde_json::json!({ "error": p }));
+            } else {
+                eprintln!("error: {}", p.message.replace('\n', " "));
+            }
+            let user = matches!(e, CoreError::Store(ref s) if s.is_user_error())
+                || matches!(e, CoreError::BadFile { .. } | CoreError::Invalid(_) | CoreError::Config { .. } | CoreError::Secret(_));
+            ExitCode::from(if user { 2 } else { 1 })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CoreError> {
+    let engine = Engine::open(EngineOptions { data_dir: cli.data_dir.clone(), ..Default::default() }).await?;
+    let json = cli.json;
+    match cli.command {
+        Command::Init => {
+            let info = serde_json::json!({
+                "data_dir": engine.data_dir(),
+                "database": engine.database_path(),
+                "config": engine.data_dir().join(studio_core::config::CONFIG_FILE),
+                "schema_version": engine.store().schema_version().await?,
+            });
+            if json {
+                print_json(&info)?;
+            } else {
+                println!("AIDAS Studio is ready.");
+                println!("  data:     {}", engine.data_dir().display());
+                println!("  database: {}", engine.database_path().display());
+                println!("  config:   {}", engine.data_dir().join("config.toml").display());
+            }
+        }
+        Command::Demo => {
+            let report = engine.demo().await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                render::demo(&report);
+            }
+        }
+        Command::Doctor => {
+            let report = engine.doctor().await;
+            if json {
+                print_json(&report)?;
+            } else {
+                render::doctor(&report);
+            }
+            if report.worst == studio_core::doctor::CheckStatus::Fail {
+                return Err(CoreError::invalid("doctor found problems (see above)"));
+            }
+        }
+        Command::Series(SeriesCmd::Import { file }) => {
+            let r = engine.import_file(&file).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::import(&r);
+            }
+        }
+        Command::Series(SeriesCmd::List) => {
+            let list = engine.list_series().await?;
+            if json {
+                print_json(&list)?;
+            } else {
+                render::series_list(&list);
+            }
+        }
+        Command::Series(SeriesCmd::Show { series }) => {
+            let d = engine.show_series(&series).await?;
+            if json {
+                print_json(&d)?;
+            } else {
+                render::series_detail(&d);
+            }
+        }
+        Command::Memory(MemoryCmd::Context { series, episode }) => {
+            let c = engine.memory_context(&series, episode).await?;
+            if json {
+                print_json(&c)?;
+            } else {
+                render::context(&c);
+            }
+        }
+        Command::Memory(MemoryCmd::Record { series, file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CoreError::io(format!("reading {}", file.display()), e))?;
+            let outcome: studio_domain::EpisodeOutcome = serde_json::from_str(&text).map_err(|e| {
+                CoreError::bad_file(&file, format!("line {}, column {}: {e}", e.line(), e.column()))
+            })?;
+            engine.record_outcome(&series, &outcome).await?;
+            let out = serde_json::json!({ "series": series, "recorded": outcome.episode_number });
+            if json {
+                print_json(&out)?;
+            } else {
+                println!("recorded episode {} of {series}", outcome.episode_number);
+            }
+        }
+        Command::Memory(MemoryCmd::Rollback { series, episode }) => {
+            let r = engine.roll_back(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "rolled back episode(s) {:?} of {}: {} state, {} relationship, {} memory rows removed",
+                    r.episodes, r.series_id, r.state_rows, r.relationship_rows, r.memory_rows
+                );
+            }
+        }
+        Command::Secrets(SecretsCmd::Set { provider }) => {
+            let mut value = String::new();
+            if std::io::stdin().is_terminal() {
+                eprint!("paste the {provider} key and press Ctrl-D: ");
+            }
+            std::io::stdin()
+                .read_to_string(&mut value)
+                .map_err(|e| CoreError::io("reading the key from stdin", e))?;
+            let value = value.trim().to_string();
+            let st = engine.set_secret(&provider, Secret::new(value)).await?;
+            if json {
+                print_json(&st)?;
+            } else {
+                println!("{provider}: configured ({})", st.source.unwrap_or("?"));
+            }
+        }
+        Command::Secrets(SecretsCmd::Status) => {
+            let st = engine.secret_status().await?;
+            if json {
+                print_json(&st)?;
+            } else {
+                for s in st {
+                    println!(
+                        "{:<12} {}",
+                        s.provider,
+                        if s.configured { format!("configured ({})", s.source.unwrap_or("?")) } else { "—".into() }
+                    );
+                }
+            }
+        }
+        Command::Secrets(SecretsCmd::Delete { provider }) => {
+            let removed = engine.delete_secret(&provider).await?;
+            if json {
+                print_json(&serde_json::json!({ "provider": provider, "removed": removed }))?;
+            } else {
+                println!("{provider}: {}", if removed { "removed" } else { "was not set" });
+            }
+        }
+    }
+    Ok(())
+}

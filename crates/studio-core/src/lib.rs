@@ -1,1 +1,20 @@
-//! placeholder
+//! The AIDAS Studio engine: the facade every shell (the `aidas` CLI, the Tauri desktop app, the HTTP server)
+//! calls. It owns configuration, the data directory, secrets (OS keyring or environment), the event bus, and the
+//! composition of store, media and — as they land — providers, pipeline and queue.
+//!
+//! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
+
+pub mod config;
+pub mod doctor;
+mod engine;
+mod error;
+pub mod events;
+pub mod import;
+pub mod secrets;
+
+pub use engine::{
+    DB_FILE, DemoReport, Engine, EngineOptions, ImportReport, SeriesDetail, resolve_assets_dir, resolve_data_dir,
+};
+pub use error::{CoreError, ErrorPayload};
+pub use events::{AlertLevel, EngineEvent, EventBus};
+pub use secrets::{Secret, SecretStatus, SecretStore};

@@ -1,1 +1,95 @@
-//! placeholder
+//! AIDAS Studio media, in process through ffmpeg-next (no ffmpeg binary at run time): what the linked FFmpeg
+//! libraries can do today, and — as the render issue lands — probing, Ken Burns, timeline render, subtitles,
+//! mixing and loudness.
+//!
+//! Depends on FFmpeg's C libraries only; it knows nothing of the store, providers or shells.
+
+use serde::Serialize;
+
+/// Encoders the studio's YouTube output needs.
+pub const REQUIRED_ENCODERS: &[&str] = &["libx264", "aac"];
+/// Filters the timeline render uses (Ken Burns, transitions, subtitles, mixing, loudness).
+pub const REQUIRED_FILTERS: &[&str] = &[
+    "zoompan",
+    "xfade",
+    "subtitles",
+    "ass",
+    "loudnorm",
+    "ebur128",
+    "amix",
+    "sidechaincompress",
+    "aresample",
+    "scale",
+    "concat",
+];
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LibraryVersions {
+    pub avcodec: String,
+    pub avformat: String,
+    pub avfilter: String,
+    pub avutil: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MediaCapabilities {
+    pub versions: LibraryVersions,
+    /// Required encoders and filters that the linked libraries lack.
+    pub missing: Vec<String>,
+}
+
+impl MediaCapabilities {
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("FFmpeg could not be initialised: {0}")]
+    Init(String),
+}
+
+fn version_string(v: u32) -> String {
+    format!("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff)
+}
+
+/// Initialises FFmpeg (idempotent) and reports library versions and missing encoders/filters.
+pub fn capabilities() -> Result<MediaCapabilities, MediaError> {
+    ffmpeg_next::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    let versions = LibraryVersions {
+        avcodec: version_string(ffmpeg_next::codec::version()),
+        avformat: version_string(ffmpeg_next::format::version()),
+        avfilter: version_string(ffmpeg_next::filter::version()),
+        avutil: version_string(ffmpeg_next::util::version()),
+    };
+    let mut missing = Vec::new();
+    for e in REQUIRED_ENCODERS {
+        if ffmpeg_next::encoder::find_by_name(e).is_none() {
+            missing.push(format!("encoder {e}"));
+        }
+    }
+    for f in REQUIRED_FILTERS {
+        if ffmpeg_next::filter::find(f).is_none() {
+            missing.push(format!("filter {f}"));
+        }
+    }
+    Ok(MediaCapabilities { versions, missing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_linked_ffmpeg_has_what_the_studio_needs() {
+        let caps = capabilities().unwrap();
+        assert!(caps.is_complete(), "missing: {:?}", caps.missing);
+        assert!(caps.versions.avcodec.split('.').next().unwrap().parse::<u32>().unwrap() >= 58);
+    }
+
+    #[test]
+    fn versions_format_as_major_minor_micro() {
+        assert_eq!(version_string((59 << 16) | (37 << 8) | 100), "59.37.100");
+    }
+}

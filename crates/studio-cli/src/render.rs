@@ -1,0 +1,159 @@
+//! Human-readable output for the terminal.
+
+use studio_core::doctor::{CheckStatus, DoctorReport};
+use studio_core::{DemoReport, ImportReport, SeriesDetail};
+use studio_domain::EpisodeContext;
+use studio_store::SeriesSummary;
+
+pub fn demo(r: &DemoReport) {
+    println!("AIDAS Studio demo (offline) — {}", r.title);
+    if r.imported {
+        println!("  imported the sample series \"{}\"", r.series_id);
+    } else {
+        println!("  the sample series \"{}\" was already there", r.series_id);
+    }
+    if !r.recorded_now.is_empty() {
+        println!("  recorded episode outcomes: {:?}", r.recorded_now);
+    }
+    if !r.recorded_before.is_empty() {
+        println!("  already recorded: {:?}", r.recorded_before);
+    }
+    println!();
+    context(&r.context);
+    println!();
+    println!("Data lives in {}", r.data_dir.display());
+    println!("  story memory: {}", r.database.display());
+}
+
+pub fn context(c: &EpisodeContext) {
+    println!(
+        "Continuity context for episode {}/{} of {} ({}% of the story; the world as of episode {})",
+        c.episode_number, c.total_episodes, c.series.title, c.story_progress_percent, c.as_of_episode
+    );
+    if let Some(o) = &c.outline {
+        println!("  outline: {} — {} [{}]", o.title, o.main_event, o.arc_phase);
+        if !o.hook.is_empty() {
+            println!("    hook: {}", o.hook);
+        }
+        if !o.cliffhanger.is_empty() {
+            println!("    cliffhanger: {}", o.cliffhanger);
+        }
+    }
+    if let Some(prev) = c.previous_cliffhanger() {
+        println!("  picks up from: {prev}");
+    }
+    println!("  previous episodes:");
+    for e in &c.previous_episodes {
+        println!("    EP.{} {} — {}", e.episode_number, e.title, e.summary);
+        for k in &e.key_events {
+            println!("      · {k}");
+        }
+    }
+    println!("  open threads:");
+    for t in &c.open_threads {
+        let since = if t.opened_in == 0 { "plan".to_string() } else { format!("EP.{}", t.opened_in) };
+        println!("    [{}] {} (since {since})", t.id, t.title);
+    }
+    println!("  characters:");
+    for s in &c.character_states {
+        let loc = if s.state.location.is_empty() { "—" } else { &s.state.location };
+        let flags = match (s.state.alive, s.state.present) {
+            (false, _) => " (dead)",
+            (true, false) => " (absent)",
+            _ => "",
+        };
+        println!(
+            "    {} [{}]: {} @ {}{flags}  (as of EP.{})",
+            s.name, s.importance, s.state.emotional_state, loc, s.as_of_episode
+        );
+    }
+    println!("  relationships:");
+    for r in &c.relationships {
+        println!(
+            "    {}–{}: {} {}/10 {}",
+            r.a_name, r.b_name, r.relationship.kind, r.relationship.intimacy, r.relationship.status
+        );
+    }
+}
+
+pub fn doctor(r: &DoctorReport) {
+    for c in &r.checks {
+        let mark = match c.status {
+            CheckStatus::Ok => "ok  ",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "FAIL",
+        };
+        println!("[{mark}] {:<12} {}", c.name, c.detail);
+        if let Some(h) = &c.hint {
+            println!("              → {h}");
+        }
+    }
+}
+
+pub fn import(r: &ImportReport) {
+    match r {
+        ImportReport::Series { series_id, title, characters, episodes, readiness } => {
+            println!("imported series \"{title}\" ({series_id}): {characters} characters, {episodes} episodes");
+            if readiness.is_empty() {
+                println!("  ready for production");
+            } else {
+                println!("  not ready for production yet:");
+                for p in readiness {
+                    println!("    - {p}");
+                }
+            }
+        }
+        ImportReport::Settings { sections, warnings } => {
+            println!("imported settings: {}", sections.join(", "));
+            for w in warnings {
+                println!("  warning: {w}");
+            }
+        }
+    }
+}
+
+pub fn series_list(list: &[SeriesSummary]) {
+    if list.is_empty() {
+        println!("no series yet — try `aidas demo` or `aidas series import FILE`");
+    }
+    for s in list {
+        println!(
+            "{:<16} {}  [{}, {}] {} characters, {}/{} episodes recorded, {} published",
+            s.id, s.title, s.genre, s.status, s.characters, s.recorded_episodes, s.total_episodes, s.published_episodes
+        );
+    }
+}
+
+pub fn series_detail(d: &SeriesDetail) {
+    let s = &d.plan.series;
+    println!("{} ({}) — {} episodes × {} min, {}", s.title, s.id, s.total_episodes, s.episode_duration_min, s.genre);
+    if !s.premise.is_empty() {
+        println!("  {}", s.premise);
+    }
+    let a = &s.plot.overall_arc;
+    println!("  arc: {} / {} / {} / {}", a.exposition, a.rising_action, a.climax, a.resolution);
+    println!("  characters:");
+    for c in &d.plan.characters {
+        println!(
+            "    {} {} — {} [{}], voice {}/{}/{}",
+            c.id, c.name, c.role, c.importance, c.voice_profile.gender, c.voice_profile.age_group, c.voice_profile.tone
+        );
+    }
+    println!("  episodes:");
+    for e in &d.episodes {
+        let o = d.plan.outlines.iter().find(|o| o.episode_number == e.number);
+        println!(
+            "    EP.{:<3} {:<16} [{}] {}",
+            e.number,
+            e.title,
+            e.status,
+            o.map(|o| o.main_event.as_str()).unwrap_or("")
+        );
+    }
+    if !d.readiness.is_empty() {
+        println!("  not ready for production:");
+        for p in &d.readiness {
+            println!("    - {p}");
+        }
+    }
+}

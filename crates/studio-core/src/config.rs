@@ -1,0 +1,199 @@
+//! The studio's configuration: `<data dir>/config.toml` (versioned), with environment overrides applied on top.
+//! Secrets never live here.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::CoreError;
+
+pub const CONFIG_VERSION: u32 = 1;
+pub const CONFIG_FILE: &str = "config.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretsBackend {
+    /// The OS keyring when reachable, else environment variables only.
+    Auto,
+    Keyring,
+    /// Environment variables only (headless servers, CI).
+    Env,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretsConfig {
+    pub backend: SecretsBackend,
+    /// The keyring service name entries are stored under.
+    pub keyring_service: String,
+}
+
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        Self {
+            backend: SecretsBackend::Auto,
+            keyring_service: "aidas-studio".into(),
+        }
+    }
+}
+
+/// Every remote endpoint the studio calls, by name, with the environment variable that overrides it.
+pub const ENDPOINTS: &[(&str, &str, &str)] = &[
+    ("openai", "AIDAS_OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    ("anthropic", "AIDAS_ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+    ("elevenlabs", "AIDAS_ELEVENLABS_BASE_URL", "https://api.elevenlabs.io"),
+    ("google_tts", "AIDAS_GOOGLE_TTS_BASE_URL", "https://texttospeech.googleapis.com/v1"),
+    ("azure_tts", "AIDAS_AZURE_TTS_BASE_URL", "https://koreacentral.tts.speech.microsoft.com"),
+    ("fal_queue", "AIDAS_FAL_QUEUE_URL", "https://queue.fal.run"),
+    ("hf", "AIDAS_HF_BASE_URL", "https://router.huggingface.co/hf-inference/models"),
+    ("heygen", "AIDAS_HEYGEN_BASE_URL", "https://api.heygen.com"),
+    ("heygen_upload", "AIDAS_HEYGEN_UPLOAD_URL", "https://upload.heygen.com"),
+    ("youtube", "AIDAS_YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3"),
+    ("youtube_upload", "AIDAS_YOUTUBE_UPLOAD_URL", "https://www.googleapis.com/upload/youtube/v3"),
+    ("google_oauth_token", "AIDAS_GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub version: u32,
+    pub secrets: SecretsConfig,
+    /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
+    pub endpoints: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            version: CONFIG_VERSION,
+            secrets: SecretsConfig::default(),
+            endpoints: ENDPOINTS
+                .iter()
+                .map(|(n, _, url)| (n.to_string(), url.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `config.toml` from the data dir, writing the defaults there first if it does not exist.
+    pub fn load_or_create(data_dir: &Path) -> Result<Config, CoreError> {
+        let path = data_dir.join(CONFIG_FILE);
+        let cfg = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, &path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let cfg = Config::default();
+                let text = format!(
+                    "# AIDAS Studio configuration. Secrets are never stored here: use `aidas secrets set`.\n{}",
+                    toml::to_string_pretty(&cfg).map_err(|e| CoreError::config(&path, e.to_string()))?
+                );
+                std::fs::write(&path, text).map_err(|e| CoreError::io(format!("writing {}", path.display()), e))?;
+                cfg
+            }
+            Err(e) => return Err(CoreError::io(format!("reading {}", path.display()), e)),
+        };
+        Ok(cfg)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, CoreError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| CoreError::config(path, e.to_string()))?;
+        if cfg.version > CONFIG_VERSION {
+            return Err(CoreError::config(
+                path,
+                format!(
+                    "version {} was written by a newer AIDAS Studio (this one reads up to {CONFIG_VERSION})",
+                    cfg.version
+                ),
+            ));
+        }
+        cfg.version = CONFIG_VERSION;
+        for (name, _, url) in ENDPOINTS {
+            cfg.endpoints.entry(name.to_string()).or_insert_with(|| url.to_string());
+        }
+        for (name, url) in &cfg.endpoints {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(CoreError::config(path, format!("endpoints.{name}: \"{url}\" is not an http(s) URL")));
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Applies `AIDAS_*` environment overrides (base URLs, secrets backend, keyring service).
+    pub fn apply_env(&mut self, vars: &BTreeMap<String, String>) -> Result<(), CoreError> {
+        for (name, var, _) in ENDPOINTS {
+            if let Some(v) = vars.get(*var).filter(|v| !v.is_empty()) {
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(CoreError::invalid(format!("{var}=\"{v}\" is not an http(s) URL")));
+                }
+                self.endpoints.insert(name.to_string(), v.trim_end_matches('/').to_string());
+            }
+        }
+        if let Some(b) = vars.get("AIDAS_SECRETS_BACKEND") {
+            self.secrets.backend = match b.as_str() {
+                "auto" => SecretsBackend::Auto,
+                "keyring" => SecretsBackend::Keyring,
+                "env" => SecretsBackend::Env,
+                other => {
+                    return Err(CoreError::invalid(format!(
+                        "AIDAS_SECRETS_BACKEND=\"{other}\" is not one of auto, keyring, env"
+                    )));
+                }
+            };
+        }
+        if let Some(s) = vars.get("AIDAS_KEYRING_SERVICE").filter(|s| !s.is_empty()) {
+            self.secrets.keyring_service = s.clone();
+        }
+        Ok(())
+    }
+
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        self.endpoints.get(name).map(|s| s.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_and_fill_missing_endpoints() {
+        let text = "version = 1\n[endpoints]\nopenai = \"http://127.0.0.1:11434/v1\"\n";
+        let c = Config::parse(text, Path::new("config.toml")).unwrap();
+        assert_eq!(c.endpoint("openai"), Some("http://127.0.0.1:11434/v1"));
+        assert_eq!(c.endpoint("fal_queue"), Some("https://queue.fal.run"));
+        let again = Config::parse(&toml::to_string(&c).unwrap(), Path::new("c")).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn newer_versions_and_bad_urls_are_refused_with_the_place() {
+        let e = Config::parse("version = 9", Path::new("/d/config.toml")).unwrap_err();
+        assert!(e.to_string().contains("/d/config.toml"), "{e}");
+        assert!(e.to_string().contains("newer"));
+        let e = Config::parse("[endpoints]\nfal_queue = \"ftp://x\"", Path::new("c")).unwrap_err();
+        assert!(e.to_string().contains("endpoints.fal_queue"), "{e}");
+        let e = Config::parse("version = \"one\"", Path::new("c")).unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+    }
+
+    #[test]
+    fn env_overrides_apply() {
+        let mut c = Config::default();
+        let vars: BTreeMap<String, String> = [
+            ("AIDAS_FAL_QUEUE_URL", "http://127.0.0.1:9999/"),
+            ("AIDAS_SECRETS_BACKEND", "env"),
+            ("AIDAS_KEYRING_SERVICE", "test-svc"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        c.apply_env(&vars).unwrap();
+        assert_eq!(c.endpoint("fal_queue"), Some("http://127.0.0.1:9999"));
+        assert_eq!(c.secrets.backend, SecretsBackend::Env);
+        assert_eq!(c.secrets.keyring_service, "test-svc");
+        let bad: BTreeMap<String, String> =
+            [("AIDAS_SECRETS_BACKEND".to_string(), "vault".to_string())].into_iter().collect();
+        assert!(c.apply_env(&bad).is_err());
+    }
+}

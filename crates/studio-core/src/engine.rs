@@ -1,0 +1,391 @@
+//! The Engine: the one facade the CLI, the desktop shell and the HTTP server call.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use studio_domain::{EpisodeContext, EpisodeOutcome, SeriesPlan};
+use studio_store::{RollbackReport, SeriesSummary, Store};
+
+use crate::config::{Config, SecretsBackend};
+use crate::doctor::{self, Check, DoctorReport};
+use crate::events::{EngineEvent, EventBus};
+use crate::import::{self, Imported};
+use crate::secrets::{
+    EnvSecretStore, KeyringSecretStore, LayeredSecretStore, PROVIDERS, Secret, SecretStatus, SecretStore,
+};
+use crate::CoreError;
+
+pub const DB_FILE: &str = "aidas.db";
+
+/// The sample series `aidas demo` uses, embedded so the demo works from any directory.
+pub const SAMPLE_SERIES_JSON: &str = include_str!("../../../assets/samples/first-love.series.json");
+pub const SAMPLE_OUTCOMES_JSON: &str = include_str!("../../../assets/samples/first-love.outcomes.json");
+
+#[derive(Default)]
+pub struct EngineOptions {
+    /// `--data-dir`; else `AIDAS_DATA_DIR`; else the platform data directory.
+    pub data_dir: Option<PathBuf>,
+    /// The environment to read `AIDAS_*` settings from; `None` reads the process environment.
+    pub env: Option<BTreeMap<String, String>>,
+    /// A writable secret store to use instead of the configured backend (tests, embedding).
+    pub secret_store: Option<Box<dyn SecretStore>>,
+}
+
+pub struct Engine {
+    data_dir: PathBuf,
+    config: Config,
+    store: Store,
+    events: EventBus,
+    env: BTreeMap<String, String>,
+    secrets: OnceLock<Arc<LayeredSecretStore>>,
+    secret_override: std::sync::Mutex<Option<Box<dyn SecretStore>>>,
+    /// Why the keyring is not in use, when the backend is `auto` and it could not be reached.
+    keyring_problem: OnceLock<Option<String>>,
+}
+
+/// Where an import went.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImportReport {
+    Series { series_id: String, title: String, characters: usize, episodes: u32, readiness: Vec<String> },
+    Settings { sections: Vec<String>, warnings: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesDetail {
+    pub plan: SeriesPlan,
+    pub episodes: Vec<studio_domain::Episode>,
+    pub readiness: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub offline: bool,
+    pub data_dir: PathBuf,
+    pub database: PathBuf,
+    pub series_id: String,
+    pub title: String,
+    /// False when the series was already there (a re-run).
+    pub imported: bool,
+    pub recorded_now: Vec<u32>,
+    pub recorded_before: Vec<u32>,
+    pub context: EpisodeContext,
+}
+
+/// `--data-dir`, then `AIDAS_DATA_DIR`, then the platform data dir (`~/.local/share/aidas-studio` on Linux).
+pub fn resolve_data_dir(explicit: Option<&Path>, env: &BTreeMap<String, String>) -> Result<PathBuf, CoreError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = env.get("AIDAS_DATA_DIR").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("studio", "AIDAS", "aidas-studio")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| CoreError::invalid("no home directory to keep data in; pass --data-dir or set AIDAS_DATA_DIR"))
+}
+
+/// The assets folder: `AIDAS_ASSETS_DIR`, else next to the installed binary, else the source tree.
+pub fn resolve_assets_dir(env: &BTreeMap<String, String>) -> PathBuf {
+    if let Some(p) = env.get("AIDAS_ASSETS_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(dir) = exe.parent()
+    {
+        for c in [dir.join("assets"), dir.join("../share/aidas-studio/assets")] {
+            if c.join("fonts").is_dir() {
+                return c;
+            }
+        }
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets"))
+}
+
+impl Engine {
+    pub async fn open(opts: EngineOptions) -> Result<Engine, CoreError> {
+        let env = opts.env.unwrap_or_else(|| std::env::vars().collect());
+        let data_dir = resolve_data_dir(opts.data_dir.as_deref(), &env)?;
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| CoreError::io(format!("creating the data directory {}", data_dir.display()), e))?;
+        let mut config = Config::load_or_create(&data_dir)?;
+        config.apply_env(&env)?;
+        let store = Store::open(&data_dir.join(DB_FILE)).await?;
+        Ok(Engine {
+            data_dir,
+            config,
+            store,
+            events: EventBus::default(),
+            env,
+            secrets: OnceLock::new(),
+            secret_override: std::sync::Mutex::new(opts.secret_store),
+            keyring_problem: OnceLock::new(),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+    pub fn database_path(&self) -> &Path {
+        self.store.path()
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+    pub fn assets_dir(&self) -> PathBuf {
+        resolve_assets_dir(&self.env)
+    }
+
+    /// The secret store, connected on first use (connecting to the OS keyring costs a D-Bus round trip).
+    fn secrets(&self) -> Result<Arc<LayeredSecretStore>, CoreError> {
+        if let Some(s) = self.secrets.get() {
+            return Ok(s.clone());
+        }
+        let env = EnvSecretStore::from_vars(self.env.clone());
+        let injected = self.secret_override.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let (inner, problem): (Option<Box<dyn SecretStore>>, Option<String>) = match injected {
+            Some(s) => (Some(s), None),
+            None => match self.config.secrets.backend {
+                SecretsBackend::Env => (None, Some("the secrets backend is set to env".into())),
+                SecretsBackend::Keyring => {
+                    let k = KeyringSecretStore::connect(&self.config.secrets.keyring_service)?;
+                    (Some(Box::new(k)), None)
+                }
+                SecretsBackend::Auto => match KeyringSecretStore::connect(&self.config.secrets.keyring_service) {
+                    Ok(k) => (Some(Box::new(k)), None),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
+                        (None, Some(e.to_string()))
+                    }
+                },
+            },
+        };
+        let _ = self.keyring_problem.set(problem);
+        let layered = Arc::new(LayeredSecretStore::new(env, inner));
+        Ok(self.secrets.get_or_init(|| layered).clone())
+    }
+
+    async fn with_secrets<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&LayeredSecretStore) -> Result<T, crate::secrets::SecretError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let s = self.secrets()?;
+        tokio::task::spawn_blocking(move || f(&s))
+            .await
+            .map_err(|e| CoreError::Internal(format!("secret store task failed: {e}")))?
+            .map_err(CoreError::from)
+    }
+
+    pub async fn set_secret(&self, provider: &str, value: Secret) -> Result<SecretStatus, CoreError> {
+        crate::secrets::check_provider(provider)?;
+        let p = provider.to_string();
+        let status = self
+            .with_secrets(move |s| {
+                s.set(&p, &value)?;
+                s.status(&p)
+            })
+            .await?;
+        self.events.publish(EngineEvent::SecretChanged { provider: provider.into(), configured: true });
+        tracing::info!(provider, backend = status.source.unwrap_or("none"), "stored an API key");
+        Ok(status)
+    }
+
+    pub async fn delete_secret(&self, provider: &str) -> Result<bool, CoreError> {
+        crate::secrets::check_provider(provider)?;
+        let p = provider.to_string();
+        let removed = self.with_secrets(move |s| s.delete(&p)).await?;
+        self.events.publish(EngineEvent::SecretChanged { provider: provider.into(), configured: false });
+        Ok(removed)
+    }
+
+    /// Whether each provider has a key, and from where. Never the values.
+    pub async fn secret_status(&self) -> Result<Vec<SecretStatus>, CoreError> {
+        self.with_secrets(|s| PROVIDERS.iter().map(|p| s.status(p)).collect()).await
+    }
+
+    /// The key for a provider, for the one call that sends it.
+    pub async fn secret(&self, provider: &str) -> Result<Option<Secret>, CoreError> {
+        crate::secrets::check_provider(provider)?;
+        let p = provider.to_string();
+        self.with_secrets(move |s| s.get(&p)).await
+    }
+
+    /// Imports a file: a series plan (stored in one transaction) or the seeds' settings.json.
+    pub async fn import_file(&self, path: &Path) -> Result<ImportReport, CoreError> {
+        match import::read_import(path)? {
+            Imported::Series(plan) => self.import_plan(&plan).await,
+            Imported::Settings(s) => {
+                for (section, value) in &s.sections {
+                    if section == "channel" {
+                        let name = value.get("name").and_then(|v| v.as_str()).unwrap_or("default");
+                        let id = value
+                            .get("id")
+                            .and_then(|v| v.as_str())
+                            .filter(|s| !s.is_empty())
+                            .unwrap_or(name);
+                        let yt = value.get("youtube_channel_id").and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+                        self.store.upsert_channel(id, name, yt, value).await?;
+                    }
+                    self.store.set_setting(section, value).await?;
+                }
+                self.events.publish(EngineEvent::SettingsImported { sections: s.section_names.clone() });
+                Ok(ImportReport::Settings { sections: s.section_names, warnings: s.warnings })
+            }
+        }
+    }
+
+    pub async fn import_plan(&self, plan: &SeriesPlan) -> Result<ImportReport, CoreError> {
+        self.store.save_plan(plan).await?;
+        self.events.publish(EngineEvent::SeriesImported {
+            series_id: plan.series.id.clone(),
+            title: plan.series.title.clone(),
+        });
+        Ok(ImportReport::Series {
+            series_id: plan.series.id.clone(),
+            title: plan.series.title.clone(),
+            characters: plan.characters.len(),
+            episodes: plan.series.total_episodes,
+            readiness: plan.readiness_problems().iter().map(|p| p.to_string()).collect(),
+        })
+    }
+
+    pub async fn list_series(&self) -> Result<Vec<SeriesSummary>, CoreError> {
+        Ok(self.store.list_series().await?)
+    }
+
+    pub async fn show_series(&self, id_or_title: &str) -> Result<SeriesDetail, CoreError> {
+        let s = self.store.find_series(id_or_title).await?;
+        let plan = self.store.plan(&s.id).await?;
+        let episodes = self.store.episodes(&s.id).await?;
+        let readiness = plan.readiness_problems().iter().map(|p| p.to_string()).collect();
+        Ok(SeriesDetail { plan, episodes, readiness })
+    }
+
+    pub async fn memory_context(&self, id_or_title: &str, n: u32) -> Result<EpisodeContext, CoreError> {
+        let s = self.store.find_series(id_or_title).await?;
+        Ok(self.store.context_for(&s.id, n).await?)
+    }
+
+    pub async fn record_outcome(&self, id_or_title: &str, o: &EpisodeOutcome) -> Result<(), CoreError> {
+        let s = self.store.find_series(id_or_title).await?;
+        self.store.record_outcome(&s.id, o).await?;
+        self.events.publish(EngineEvent::EpisodeRecorded { series_id: s.id, episode: o.episode_number });
+        Ok(())
+    }
+
+    pub async fn roll_back(&self, id_or_title: &str, n: u32) -> Result<RollbackReport, CoreError> {
+        let s = self.store.find_series(id_or_title).await?;
+        let r = self.store.roll_back(&s.id, n).await?;
+        self.events.publish(EngineEvent::EpisodeRolledBack { series_id: s.id, episodes: r.episodes.clone() });
+        Ok(r)
+    }
+
+    pub async fn doctor(&self) -> DoctorReport {
+        let mut checks = Vec::new();
+        match self.store.integrity_check().await {
+            Ok(s) if s == "ok" => {
+                let v = self.store.schema_version().await.unwrap_or(0);
+                checks.push(Check::ok("database", format!("{} (schema {v}, WAL)", self.store.path().display())))
+            }
+            Ok(s) => checks.push(Check::fail(
+                "database",
+                format!("integrity check: {s}"),
+                "restore the newest copy from the backups folder next to the database",
+            )),
+            Err(e) => checks.push(Check::fail("database", e.to_string(), "check the data directory's permissions")),
+        }
+        let assets = self.assets_dir();
+        let (ffmpeg, font, espeak) = tokio::task::spawn_blocking(move || {
+            (doctor::check_ffmpeg(), doctor::check_korean_font(&assets), doctor::check_espeak())
+        })
+        .await
+        .unwrap_or_else(|e| {
+            let f = |n| Check::fail(n, format!("check crashed: {e}"), "report this");
+            (f("ffmpeg"), f("korean_font"), f("espeak_ng"))
+        });
+        checks.extend([ffmpeg, font, espeak]);
+        checks.push(self.keyring_check().await);
+        checks.push(doctor::check_disk(&self.data_dir));
+        match self.secret_status().await {
+            Ok(st) => {
+                let configured: Vec<&str> = st.iter().filter(|s| s.configured).map(|s| s.provider.as_str()).collect();
+                checks.push(if configured.is_empty() {
+                    Check::ok("providers", "no API keys configured: episodes are produced offline")
+                } else {
+                    Check::ok("providers", format!("keys configured for {}", configured.join(", ")))
+                });
+            }
+            Err(e) => checks.push(Check::warn("providers", e.to_string(), "see the keyring check")),
+        }
+        DoctorReport::new(checks)
+    }
+
+    async fn keyring_check(&self) -> Check {
+        let probe = self.with_secrets(|s| s.status("openai").map(|_| s.backend())).await;
+        let problem = self.keyring_problem.get().cloned().flatten();
+        match (probe, problem) {
+            (Ok(backend), None) if backend != "env" => {
+                Check::ok("keyring", format!("{backend} reachable (service \"{}\")", self.config.secrets.keyring_service))
+            }
+            (Ok(_), Some(p)) | (Err(_), Some(p)) => Check::warn(
+                "keyring",
+                format!("OS keyring not in use: {p}"),
+                "API keys are read from AIDAS_<PROVIDER>_API_KEY; on a desktop, unlock the keyring (Secret Service)",
+            ),
+            (Ok(_), None) => Check::warn("keyring", "environment variables only", "set secrets.backend = \"auto\""),
+            (Err(e), None) => Check::fail("keyring", e.to_string(), "unlock or start the OS keyring (Secret Service)"),
+        }
+    }
+
+    /// The main job, as far as the studio goes today: the sample series in story memory with three recorded
+    /// episodes, and the continuity context for episode 4. Re-running adds nothing.
+    pub async fn demo(&self) -> Result<DemoReport, CoreError> {
+        let plan: SeriesPlan = serde_json::from_str(SAMPLE_SERIES_JSON)
+            .map_err(|e| CoreError::Internal(format!("the embedded sample series is malformed: {e}")))?;
+        let outcomes: Vec<EpisodeOutcome> = serde_json::from_str(SAMPLE_OUTCOMES_JSON)
+            .map_err(|e| CoreError::Internal(format!("the embedded sample outcomes are malformed: {e}")))?;
+        let id = plan.series.id.clone();
+        let imported = if self.store.series_exists(&id).await? {
+            let existing = self.store.series(&id).await?;
+            if existing.title != plan.series.title {
+                return Err(CoreError::invalid(format!(
+                    "the data directory already has a different series with id \"{id}\" (\"{}\"); use another --data-dir",
+                    existing.title
+                )));
+            }
+            false
+        } else {
+            self.import_plan(&plan).await?;
+            true
+        };
+        let recorded_before = self.store.recorded_episodes(&id).await?;
+        let mut recorded_now = Vec::new();
+        for o in &outcomes {
+            if !recorded_before.contains(&o.episode_number) {
+                self.record_outcome(&id, o).await?;
+                recorded_now.push(o.episode_number);
+            }
+        }
+        let next = outcomes.iter().map(|o| o.episode_number).max().unwrap_or(0) + 1;
+        let context = self.store.context_for(&id, next).await?;
+        Ok(DemoReport {
+            offline: true,
+            data_dir: self.data_dir.clone(),
+            database: self.store.path().to_path_buf(),
+            series_id: id,
+            title: plan.series.title,
+            imported,
+            recorded_now,
+            recorded_before,
+            context,
+        })
+    }
+}

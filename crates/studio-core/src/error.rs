@@ -1,0 +1,78 @@
+//! The one error edge every shell maps: a stable `code` the UI branches on, and a message that says what went
+//! wrong and where. Internal detail (SQL, FFmpeg text) goes to the log, not to the message.
+
+use std::path::Path;
+
+use serde::Serialize;
+use studio_store::StoreError;
+
+use crate::secrets::SecretError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("{file}: {message}")]
+    Config { file: String, message: String },
+    /// A file the user handed us is unreadable or malformed.
+    #[error("{file}: {message}")]
+    BadFile { file: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What crosses IPC, HTTP and `--json` error output.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+}
+
+impl CoreError {
+    pub fn config(file: &Path, message: impl Into<String>) -> Self {
+        CoreError::Config { file: file.display().to_string(), message: message.into() }
+    }
+    pub fn bad_file(file: &Path, message: impl Into<String>) -> Self {
+        CoreError::BadFile { file: file.display().to_string(), message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CoreError::Invalid(message.into())
+    }
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        CoreError::Io { context: context.into(), source }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Secret(e) => e.code(),
+            Self::Config { .. } => "invalid_config",
+            Self::BadFile { .. } => "bad_file",
+            Self::Invalid(_) => "invalid_input",
+            Self::Io { .. } => "io",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn payload(&self) -> ErrorPayload {
+        let message = match self {
+            // Database and migration failures: say what failed and where the details are, not the SQL.
+            Self::Store(StoreError::Database(e)) => {
+                tracing::error!(error = %e, "database error");
+                "the story database could not complete the operation (details in the log)".to_string()
+            }
+            other => other.to_string(),
+        };
+        ErrorPayload { code: self.code().to_string(), message }
+    }
+}

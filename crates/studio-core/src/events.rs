@@ -1,0 +1,67 @@
+//! The engine's event bus: typed, broadcast, for app-wide changes (the UI listens; the CLI may print them).
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    SeriesImported { series_id: String, title: String },
+    SettingsImported { sections: Vec<String> },
+    EpisodeRecorded { series_id: String, episode: u32 },
+    EpisodeRolledBack { series_id: String, episodes: Vec<u32> },
+    /// A key was stored or removed. Never carries the value.
+    SecretChanged { provider: String, configured: bool },
+    Alert { level: AlertLevel, message: String },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    Info,
+    Warning,
+    Critical,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<EngineEvent>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new(256)
+    }
+}
+
+impl EventBus {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity.max(1));
+        Self { tx }
+    }
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.tx.subscribe()
+    }
+    /// Sends to every subscriber; with none listening the event is dropped (the store holds the durable truth).
+    pub fn publish(&self, event: EngineEvent) {
+        tracing::debug!(?event, "event");
+        let _ = self.tx.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn subscribers_receive_typed_events() {
+        let bus = EventBus::default();
+        let mut rx = bus.subscribe();
+        bus.publish(EngineEvent::EpisodeRecorded { series_id: "s".into(), episode: 2 });
+        let e = rx.recv().await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"type": "episode_recorded", "series_id": "s", "episode": 2})
+        );
+    }
+}
