@@ -892,7 +892,12 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(PlotThread::from)
+        .map(|r| PlotThread {
+            // Open as of n−1: how (and when) it is resolved later is the future, not context.
+            resolved_in: None,
+            resolution: None,
+            ..PlotThread::from(r)
+        })
         .collect();
 
         let chars: Vec<(String, String, String)> =

@@ -227,6 +227,8 @@ async fn rolling_back_episode_2_restores_the_world_as_of_episode_1_exactly() {
     s.record_outcome("first-love", &outs[1]).await.unwrap();
     s.record_outcome("first-love", &outs[2]).await.unwrap();
     assert_ne!(dump(&s).await, world1);
+    // The world as of episode 1 does not depend on what was recorded after it.
+    assert_eq!(s.context_for("first-love", 2).await.unwrap(), ctx2);
 
     let report = s.roll_back("first-love", 2).await.unwrap();
     assert_eq!(report.episodes, vec![2, 3]);
