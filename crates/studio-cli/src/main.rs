@@ -12,7 +12,11 @@ use studio_core::{CoreError, Engine, EngineOptions, Secret};
 mod render;
 
 #[derive(Parser)]
-#[command(name = "aidas", version, about = "AIDAS Studio — from a drama premise to a running YouTube series")]
+#[command(
+    name = "aidas",
+    version,
+    about = "AIDAS Studio — from a drama premise to a running YouTube series"
+)]
 struct Cli {
     /// Where the studio keeps its database, config and media (default: AIDAS_DATA_DIR, else the platform data dir).
     #[arg(long, global = true, value_name = "DIR")]
@@ -49,10 +53,14 @@ enum Command {
 #[derive(Subcommand)]
 enum SeriesCmd {
     /// Import our series JSON (aidas.series/1) or the seeds' settings.json.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+    },
     List,
     /// A series' plan, characters, outlines and episode states.
-    Show { series: String },
+    Show {
+        series: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,10 +76,14 @@ enum MemoryCmd {
 #[derive(Subcommand)]
 enum SecretsCmd {
     /// Store a provider's key: `echo -n "$KEY" | aidas secrets set openai`.
-    Set { provider: String },
+    Set {
+        provider: String,
+    },
     /// Which providers have keys, and where they come from.
     Status,
-    Delete { provider: String },
+    Delete {
+        provider: String,
+    },
 }
 
 fn init_logging(verbose: u8) {
@@ -100,7 +112,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let json = cli.json;
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -117,14 +132,24 @@ fn main() -> ExitCode {
                 eprintln!("error: {}", p.message.replace('\n', " "));
             }
             let user = matches!(e, CoreError::Store(ref s) if s.is_user_error())
-                || matches!(e, CoreError::BadFile { .. } | CoreError::Invalid(_) | CoreError::Config { .. } | CoreError::Secret(_));
+                || matches!(
+                    e,
+                    CoreError::BadFile { .. }
+                        | CoreError::Invalid(_)
+                        | CoreError::Config { .. }
+                        | CoreError::Secret(_)
+                );
             ExitCode::from(if user { 2 } else { 1 })
         }
     }
 }
 
 async fn run(cli: Cli) -> Result<(), CoreError> {
-    let engine = Engine::open(EngineOptions { data_dir: cli.data_dir.clone(), ..Default::default() }).await?;
+    let engine = Engine::open(EngineOptions {
+        data_dir: cli.data_dir.clone(),
+        ..Default::default()
+    })
+    .await?;
     let json = cli.json;
     match cli.command {
         Command::Init => {
@@ -140,7 +165,10 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 println!("AIDAS Studio is ready.");
                 println!("  data:     {}", engine.data_dir().display());
                 println!("  database: {}", engine.database_path().display());
-                println!("  config:   {}", engine.data_dir().join("config.toml").display());
+                println!(
+                    "  config:   {}",
+                    engine.data_dir().join("config.toml").display()
+                );
             }
         }
         Command::Demo => {
@@ -197,9 +225,13 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         Command::Memory(MemoryCmd::Record { series, file }) => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CoreError::io(format!("reading {}", file.display()), e))?;
-            let outcome: studio_domain::EpisodeOutcome = serde_json::from_str(&text).map_err(|e| {
-                CoreError::bad_file(&file, format!("line {}, column {}: {e}", e.line(), e.column()))
-            })?;
+            let outcome: studio_domain::EpisodeOutcome =
+                serde_json::from_str(&text).map_err(|e| {
+                    CoreError::bad_file(
+                        &file,
+                        format!("line {}, column {}: {e}", e.line(), e.column()),
+                    )
+                })?;
             engine.record_outcome(&series, &outcome).await?;
             let out = serde_json::json!({ "series": series, "recorded": outcome.episode_number });
             if json {
@@ -244,7 +276,11 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     println!(
                         "{:<12} {}",
                         s.provider,
-                        if s.configured { format!("configured ({})", s.source.unwrap_or("?")) } else { "—".into() }
+                        if s.configured {
+                            format!("configured ({})", s.source.unwrap_or("?"))
+                        } else {
+                            "—".into()
+                        }
                     );
                 }
             }
@@ -254,7 +290,10 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             if json {
                 print_json(&serde_json::json!({ "provider": provider, "removed": removed }))?;
             } else {
-                println!("{provider}: {}", if removed { "removed" } else { "was not set" });
+                println!(
+                    "{provider}: {}",
+                    if removed { "removed" } else { "was not set" }
+                );
             }
         }
     }

@@ -28,10 +28,17 @@ pub fn demo(r: &DemoReport) {
 pub fn context(c: &EpisodeContext) {
     println!(
         "Continuity context for episode {}/{} of {} ({}% of the story; the world as of episode {})",
-        c.episode_number, c.total_episodes, c.series.title, c.story_progress_percent, c.as_of_episode
+        c.episode_number,
+        c.total_episodes,
+        c.series.title,
+        c.story_progress_percent,
+        c.as_of_episode
     );
     if let Some(o) = &c.outline {
-        println!("  outline: {} — {} [{}]", o.title, o.main_event, o.arc_phase);
+        println!(
+            "  outline: {} — {} [{}]",
+            o.title, o.main_event, o.arc_phase
+        );
         if !o.hook.is_empty() {
             println!("    hook: {}", o.hook);
         }
@@ -51,12 +58,20 @@ pub fn context(c: &EpisodeContext) {
     }
     println!("  open threads:");
     for t in &c.open_threads {
-        let since = if t.opened_in == 0 { "plan".to_string() } else { format!("EP.{}", t.opened_in) };
+        let since = if t.opened_in == 0 {
+            "plan".to_string()
+        } else {
+            format!("EP.{}", t.opened_in)
+        };
         println!("    [{}] {} (since {since})", t.id, t.title);
     }
     println!("  characters:");
     for s in &c.character_states {
-        let loc = if s.state.location.is_empty() { "—" } else { &s.state.location };
+        let loc = if s.state.location.is_empty() {
+            "—"
+        } else {
+            &s.state.location
+        };
         let flags = match (s.state.alive, s.state.present) {
             (false, _) => " (dead)",
             (true, false) => " (absent)",
@@ -92,8 +107,16 @@ pub fn doctor(r: &DoctorReport) {
 
 pub fn import(r: &ImportReport) {
     match r {
-        ImportReport::Series { series_id, title, characters, episodes, readiness } => {
-            println!("imported series \"{title}\" ({series_id}): {characters} characters, {episodes} episodes");
+        ImportReport::Series {
+            series_id,
+            title,
+            characters,
+            episodes,
+            readiness,
+        } => {
+            println!(
+                "imported series \"{title}\" ({series_id}): {characters} characters, {episodes} episodes"
+            );
             if readiness.is_empty() {
                 println!("  ready for production");
             } else {
@@ -119,29 +142,52 @@ pub fn series_list(list: &[SeriesSummary]) {
     for s in list {
         println!(
             "{:<16} {}  [{}, {}] {} characters, {}/{} episodes recorded, {} published",
-            s.id, s.title, s.genre, s.status, s.characters, s.recorded_episodes, s.total_episodes, s.published_episodes
+            s.id,
+            s.title,
+            s.genre,
+            s.status,
+            s.characters,
+            s.recorded_episodes,
+            s.total_episodes,
+            s.published_episodes
         );
     }
 }
 
 pub fn series_detail(d: &SeriesDetail) {
     let s = &d.plan.series;
-    println!("{} ({}) — {} episodes × {} min, {}", s.title, s.id, s.total_episodes, s.episode_duration_min, s.genre);
+    println!(
+        "{} ({}) — {} episodes × {} min, {}",
+        s.title, s.id, s.total_episodes, s.episode_duration_min, s.genre
+    );
     if !s.premise.is_empty() {
         println!("  {}", s.premise);
     }
     let a = &s.plot.overall_arc;
-    println!("  arc: {} / {} / {} / {}", a.exposition, a.rising_action, a.climax, a.resolution);
+    println!(
+        "  arc: {} / {} / {} / {}",
+        a.exposition, a.rising_action, a.climax, a.resolution
+    );
     println!("  characters:");
     for c in &d.plan.characters {
         println!(
             "    {} {} — {} [{}], voice {}/{}/{}",
-            c.id, c.name, c.role, c.importance, c.voice_profile.gender, c.voice_profile.age_group, c.voice_profile.tone
+            c.id,
+            c.name,
+            c.role,
+            c.importance,
+            c.voice_profile.gender,
+            c.voice_profile.age_group,
+            c.voice_profile.tone
         );
     }
     println!("  episodes:");
     for e in &d.episodes {
-        let o = d.plan.outlines.iter().find(|o| o.episode_number == e.number);
+        let o = d
+            .plan
+            .outlines
+            .iter()
+            .find(|o| o.episode_number == e.number);
         println!(
             "    EP.{:<3} {:<16} [{}] {}",
             e.number,

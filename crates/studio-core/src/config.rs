@@ -40,18 +40,58 @@ impl Default for SecretsConfig {
 
 /// Every remote endpoint the studio calls, by name, with the environment variable that overrides it.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
-    ("openai", "AIDAS_OPENAI_BASE_URL", "https://api.openai.com/v1"),
-    ("anthropic", "AIDAS_ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
-    ("elevenlabs", "AIDAS_ELEVENLABS_BASE_URL", "https://api.elevenlabs.io"),
-    ("google_tts", "AIDAS_GOOGLE_TTS_BASE_URL", "https://texttospeech.googleapis.com/v1"),
-    ("azure_tts", "AIDAS_AZURE_TTS_BASE_URL", "https://koreacentral.tts.speech.microsoft.com"),
+    (
+        "openai",
+        "AIDAS_OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+    ),
+    (
+        "anthropic",
+        "AIDAS_ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com",
+    ),
+    (
+        "elevenlabs",
+        "AIDAS_ELEVENLABS_BASE_URL",
+        "https://api.elevenlabs.io",
+    ),
+    (
+        "google_tts",
+        "AIDAS_GOOGLE_TTS_BASE_URL",
+        "https://texttospeech.googleapis.com/v1",
+    ),
+    (
+        "azure_tts",
+        "AIDAS_AZURE_TTS_BASE_URL",
+        "https://koreacentral.tts.speech.microsoft.com",
+    ),
     ("fal_queue", "AIDAS_FAL_QUEUE_URL", "https://queue.fal.run"),
-    ("hf", "AIDAS_HF_BASE_URL", "https://router.huggingface.co/hf-inference/models"),
+    (
+        "hf",
+        "AIDAS_HF_BASE_URL",
+        "https://router.huggingface.co/hf-inference/models",
+    ),
     ("heygen", "AIDAS_HEYGEN_BASE_URL", "https://api.heygen.com"),
-    ("heygen_upload", "AIDAS_HEYGEN_UPLOAD_URL", "https://upload.heygen.com"),
-    ("youtube", "AIDAS_YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3"),
-    ("youtube_upload", "AIDAS_YOUTUBE_UPLOAD_URL", "https://www.googleapis.com/upload/youtube/v3"),
-    ("google_oauth_token", "AIDAS_GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+    (
+        "heygen_upload",
+        "AIDAS_HEYGEN_UPLOAD_URL",
+        "https://upload.heygen.com",
+    ),
+    (
+        "youtube",
+        "AIDAS_YOUTUBE_BASE_URL",
+        "https://www.googleapis.com/youtube/v3",
+    ),
+    (
+        "youtube_upload",
+        "AIDAS_YOUTUBE_UPLOAD_URL",
+        "https://www.googleapis.com/upload/youtube/v3",
+    ),
+    (
+        "google_oauth_token",
+        "AIDAS_GOOGLE_OAUTH_TOKEN_URL",
+        "https://oauth2.googleapis.com/token",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,9 +126,11 @@ impl Config {
                 let cfg = Config::default();
                 let text = format!(
                     "# AIDAS Studio configuration. Secrets are never stored here: use `aidas secrets set`.\n{}",
-                    toml::to_string_pretty(&cfg).map_err(|e| CoreError::config(&path, e.to_string()))?
+                    toml::to_string_pretty(&cfg)
+                        .map_err(|e| CoreError::config(&path, e.to_string()))?
                 );
-                std::fs::write(&path, text).map_err(|e| CoreError::io(format!("writing {}", path.display()), e))?;
+                std::fs::write(&path, text)
+                    .map_err(|e| CoreError::io(format!("writing {}", path.display()), e))?;
                 cfg
             }
             Err(e) => return Err(CoreError::io(format!("reading {}", path.display()), e)),
@@ -97,7 +139,8 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, CoreError> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| CoreError::config(path, e.to_string()))?;
+        let mut cfg: Config =
+            toml::from_str(text).map_err(|e| CoreError::config(path, e.to_string()))?;
         if cfg.version > CONFIG_VERSION {
             return Err(CoreError::config(
                 path,
@@ -109,11 +152,16 @@ impl Config {
         }
         cfg.version = CONFIG_VERSION;
         for (name, _, url) in ENDPOINTS {
-            cfg.endpoints.entry(name.to_string()).or_insert_with(|| url.to_string());
+            cfg.endpoints
+                .entry(name.to_string())
+                .or_insert_with(|| url.to_string());
         }
         for (name, url) in &cfg.endpoints {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(CoreError::config(path, format!("endpoints.{name}: \"{url}\" is not an http(s) URL")));
+                return Err(CoreError::config(
+                    path,
+                    format!("endpoints.{name}: \"{url}\" is not an http(s) URL"),
+                ));
             }
         }
         Ok(cfg)
@@ -124,9 +172,12 @@ impl Config {
         for (name, var, _) in ENDPOINTS {
             if let Some(v) = vars.get(*var).filter(|v| !v.is_empty()) {
                 if !(v.starts_with("http://") || v.starts_with("https://")) {
-                    return Err(CoreError::invalid(format!("{var}=\"{v}\" is not an http(s) URL")));
+                    return Err(CoreError::invalid(format!(
+                        "{var}=\"{v}\" is not an http(s) URL"
+                    )));
                 }
-                self.endpoints.insert(name.to_string(), v.trim_end_matches('/').to_string());
+                self.endpoints
+                    .insert(name.to_string(), v.trim_end_matches('/').to_string());
             }
         }
         if let Some(b) = vars.get("AIDAS_SECRETS_BACKEND") {
@@ -193,7 +244,9 @@ mod tests {
         assert_eq!(c.secrets.backend, SecretsBackend::Env);
         assert_eq!(c.secrets.keyring_service, "test-svc");
         let bad: BTreeMap<String, String> =
-            [("AIDAS_SECRETS_BACKEND".to_string(), "vault".to_string())].into_iter().collect();
+            [("AIDAS_SECRETS_BACKEND".to_string(), "vault".to_string())]
+                .into_iter()
+                .collect();
         assert!(c.apply_env(&bad).is_err());
     }
 }

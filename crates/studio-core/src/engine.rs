@@ -8,20 +8,22 @@ use serde::Serialize;
 use studio_domain::{EpisodeContext, EpisodeOutcome, SeriesPlan};
 use studio_store::{RollbackReport, SeriesSummary, Store};
 
+use crate::CoreError;
 use crate::config::{Config, SecretsBackend};
 use crate::doctor::{self, Check, DoctorReport};
 use crate::events::{EngineEvent, EventBus};
 use crate::import::{self, Imported};
 use crate::secrets::{
-    EnvSecretStore, KeyringSecretStore, LayeredSecretStore, PROVIDERS, Secret, SecretStatus, SecretStore,
+    EnvSecretStore, KeyringSecretStore, LayeredSecretStore, PROVIDERS, Secret, SecretStatus,
+    SecretStore,
 };
-use crate::CoreError;
 
 pub const DB_FILE: &str = "aidas.db";
 
 /// The sample series `aidas demo` uses, embedded so the demo works from any directory.
 pub const SAMPLE_SERIES_JSON: &str = include_str!("../../../assets/samples/first-love.series.json");
-pub const SAMPLE_OUTCOMES_JSON: &str = include_str!("../../../assets/samples/first-love.outcomes.json");
+pub const SAMPLE_OUTCOMES_JSON: &str =
+    include_str!("../../../assets/samples/first-love.outcomes.json");
 
 #[derive(Default)]
 pub struct EngineOptions {
@@ -49,8 +51,17 @@ pub struct Engine {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ImportReport {
-    Series { series_id: String, title: String, characters: usize, episodes: u32, readiness: Vec<String> },
-    Settings { sections: Vec<String>, warnings: Vec<String> },
+    Series {
+        series_id: String,
+        title: String,
+        characters: usize,
+        episodes: u32,
+        readiness: Vec<String>,
+    },
+    Settings {
+        sections: Vec<String>,
+        warnings: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +86,10 @@ pub struct DemoReport {
 }
 
 /// `--data-dir`, then `AIDAS_DATA_DIR`, then the platform data dir (`~/.local/share/aidas-studio` on Linux).
-pub fn resolve_data_dir(explicit: Option<&Path>, env: &BTreeMap<String, String>) -> Result<PathBuf, CoreError> {
+pub fn resolve_data_dir(
+    explicit: Option<&Path>,
+    env: &BTreeMap<String, String>,
+) -> Result<PathBuf, CoreError> {
     if let Some(p) = explicit {
         return Ok(p.to_path_buf());
     }
@@ -84,7 +98,11 @@ pub fn resolve_data_dir(explicit: Option<&Path>, env: &BTreeMap<String, String>)
     }
     directories::ProjectDirs::from("studio", "AIDAS", "aidas-studio")
         .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| CoreError::invalid("no home directory to keep data in; pass --data-dir or set AIDAS_DATA_DIR"))
+        .ok_or_else(|| {
+            CoreError::invalid(
+                "no home directory to keep data in; pass --data-dir or set AIDAS_DATA_DIR",
+            )
+        })
 }
 
 /// The assets folder: `AIDAS_ASSETS_DIR`, else next to the installed binary, else the source tree.
@@ -108,8 +126,12 @@ impl Engine {
     pub async fn open(opts: EngineOptions) -> Result<Engine, CoreError> {
         let env = opts.env.unwrap_or_else(|| std::env::vars().collect());
         let data_dir = resolve_data_dir(opts.data_dir.as_deref(), &env)?;
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| CoreError::io(format!("creating the data directory {}", data_dir.display()), e))?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            CoreError::io(
+                format!("creating the data directory {}", data_dir.display()),
+                e,
+            )
+        })?;
         let mut config = Config::load_or_create(&data_dir)?;
         config.apply_env(&env)?;
         let store = Store::open(&data_dir.join(DB_FILE)).await?;
@@ -150,7 +172,11 @@ impl Engine {
             return Ok(s.clone());
         }
         let env = EnvSecretStore::from_vars(self.env.clone());
-        let injected = self.secret_override.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let injected = self
+            .secret_override
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         let (inner, problem): (Option<Box<dyn SecretStore>>, Option<String>) = match injected {
             Some(s) => (Some(s), None),
             None => match self.config.secrets.backend {
@@ -159,13 +185,15 @@ impl Engine {
                     let k = KeyringSecretStore::connect(&self.config.secrets.keyring_service)?;
                     (Some(Box::new(k)), None)
                 }
-                SecretsBackend::Auto => match KeyringSecretStore::connect(&self.config.secrets.keyring_service) {
-                    Ok(k) => (Some(Box::new(k)), None),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
-                        (None, Some(e.to_string()))
+                SecretsBackend::Auto => {
+                    match KeyringSecretStore::connect(&self.config.secrets.keyring_service) {
+                        Ok(k) => (Some(Box::new(k)), None),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
+                            (None, Some(e.to_string()))
+                        }
                     }
-                },
+                }
             },
         };
         let _ = self.keyring_problem.set(problem);
@@ -184,7 +212,11 @@ impl Engine {
             .map_err(CoreError::from)
     }
 
-    pub async fn set_secret(&self, provider: &str, value: Secret) -> Result<SecretStatus, CoreError> {
+    pub async fn set_secret(
+        &self,
+        provider: &str,
+        value: Secret,
+    ) -> Result<SecretStatus, CoreError> {
         crate::secrets::check_provider(provider)?;
         let p = provider.to_string();
         let status = self
@@ -193,8 +225,15 @@ impl Engine {
                 s.status(&p)
             })
             .await?;
-        self.events.publish(EngineEvent::SecretChanged { provider: provider.into(), configured: true });
-        tracing::info!(provider, backend = status.source.unwrap_or("none"), "stored an API key");
+        self.events.publish(EngineEvent::SecretChanged {
+            provider: provider.into(),
+            configured: true,
+        });
+        tracing::info!(
+            provider,
+            backend = status.source.unwrap_or("none"),
+            "stored an API key"
+        );
         Ok(status)
     }
 
@@ -202,13 +241,17 @@ impl Engine {
         crate::secrets::check_provider(provider)?;
         let p = provider.to_string();
         let removed = self.with_secrets(move |s| s.delete(&p)).await?;
-        self.events.publish(EngineEvent::SecretChanged { provider: provider.into(), configured: false });
+        self.events.publish(EngineEvent::SecretChanged {
+            provider: provider.into(),
+            configured: false,
+        });
         Ok(removed)
     }
 
     /// Whether each provider has a key, and from where. Never the values.
     pub async fn secret_status(&self) -> Result<Vec<SecretStatus>, CoreError> {
-        self.with_secrets(|s| PROVIDERS.iter().map(|p| s.status(p)).collect()).await
+        self.with_secrets(|s| PROVIDERS.iter().map(|p| s.status(p)).collect())
+            .await
     }
 
     /// The key for a provider, for the one call that sends it.
@@ -225,19 +268,30 @@ impl Engine {
             Imported::Settings(s) => {
                 for (section, value) in &s.sections {
                     if section == "channel" {
-                        let name = value.get("name").and_then(|v| v.as_str()).unwrap_or("default");
+                        let name = value
+                            .get("name")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("default");
                         let id = value
                             .get("id")
                             .and_then(|v| v.as_str())
                             .filter(|s| !s.is_empty())
                             .unwrap_or(name);
-                        let yt = value.get("youtube_channel_id").and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+                        let yt = value
+                            .get("youtube_channel_id")
+                            .and_then(|v| v.as_str())
+                            .filter(|s| !s.is_empty());
                         self.store.upsert_channel(id, name, yt, value).await?;
                     }
                     self.store.set_setting(section, value).await?;
                 }
-                self.events.publish(EngineEvent::SettingsImported { sections: s.section_names.clone() });
-                Ok(ImportReport::Settings { sections: s.section_names, warnings: s.warnings })
+                self.events.publish(EngineEvent::SettingsImported {
+                    sections: s.section_names.clone(),
+                });
+                Ok(ImportReport::Settings {
+                    sections: s.section_names,
+                    warnings: s.warnings,
+                })
             }
         }
     }
@@ -253,7 +307,11 @@ impl Engine {
             title: plan.series.title.clone(),
             characters: plan.characters.len(),
             episodes: plan.series.total_episodes,
-            readiness: plan.readiness_problems().iter().map(|p| p.to_string()).collect(),
+            readiness: plan
+                .readiness_problems()
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
         })
     }
 
@@ -265,26 +323,48 @@ impl Engine {
         let s = self.store.find_series(id_or_title).await?;
         let plan = self.store.plan(&s.id).await?;
         let episodes = self.store.episodes(&s.id).await?;
-        let readiness = plan.readiness_problems().iter().map(|p| p.to_string()).collect();
-        Ok(SeriesDetail { plan, episodes, readiness })
+        let readiness = plan
+            .readiness_problems()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        Ok(SeriesDetail {
+            plan,
+            episodes,
+            readiness,
+        })
     }
 
-    pub async fn memory_context(&self, id_or_title: &str, n: u32) -> Result<EpisodeContext, CoreError> {
+    pub async fn memory_context(
+        &self,
+        id_or_title: &str,
+        n: u32,
+    ) -> Result<EpisodeContext, CoreError> {
         let s = self.store.find_series(id_or_title).await?;
         Ok(self.store.context_for(&s.id, n).await?)
     }
 
-    pub async fn record_outcome(&self, id_or_title: &str, o: &EpisodeOutcome) -> Result<(), CoreError> {
+    pub async fn record_outcome(
+        &self,
+        id_or_title: &str,
+        o: &EpisodeOutcome,
+    ) -> Result<(), CoreError> {
         let s = self.store.find_series(id_or_title).await?;
         self.store.record_outcome(&s.id, o).await?;
-        self.events.publish(EngineEvent::EpisodeRecorded { series_id: s.id, episode: o.episode_number });
+        self.events.publish(EngineEvent::EpisodeRecorded {
+            series_id: s.id,
+            episode: o.episode_number,
+        });
         Ok(())
     }
 
     pub async fn roll_back(&self, id_or_title: &str, n: u32) -> Result<RollbackReport, CoreError> {
         let s = self.store.find_series(id_or_title).await?;
         let r = self.store.roll_back(&s.id, n).await?;
-        self.events.publish(EngineEvent::EpisodeRolledBack { series_id: s.id, episodes: r.episodes.clone() });
+        self.events.publish(EngineEvent::EpisodeRolledBack {
+            series_id: s.id,
+            episodes: r.episodes.clone(),
+        });
         Ok(r)
     }
 
@@ -293,18 +373,29 @@ impl Engine {
         match self.store.integrity_check().await {
             Ok(s) if s == "ok" => {
                 let v = self.store.schema_version().await.unwrap_or(0);
-                checks.push(Check::ok("database", format!("{} (schema {v}, WAL)", self.store.path().display())))
+                checks.push(Check::ok(
+                    "database",
+                    format!("{} (schema {v}, WAL)", self.store.path().display()),
+                ))
             }
             Ok(s) => checks.push(Check::fail(
                 "database",
                 format!("integrity check: {s}"),
                 "restore the newest copy from the backups folder next to the database",
             )),
-            Err(e) => checks.push(Check::fail("database", e.to_string(), "check the data directory's permissions")),
+            Err(e) => checks.push(Check::fail(
+                "database",
+                e.to_string(),
+                "check the data directory's permissions",
+            )),
         }
         let assets = self.assets_dir();
         let (ffmpeg, font, espeak) = tokio::task::spawn_blocking(move || {
-            (doctor::check_ffmpeg(), doctor::check_korean_font(&assets), doctor::check_espeak())
+            (
+                doctor::check_ffmpeg(),
+                doctor::check_korean_font(&assets),
+                doctor::check_espeak(),
+            )
         })
         .await
         .unwrap_or_else(|e| {
@@ -316,42 +407,73 @@ impl Engine {
         checks.push(doctor::check_disk(&self.data_dir));
         match self.secret_status().await {
             Ok(st) => {
-                let configured: Vec<&str> = st.iter().filter(|s| s.configured).map(|s| s.provider.as_str()).collect();
+                let configured: Vec<&str> = st
+                    .iter()
+                    .filter(|s| s.configured)
+                    .map(|s| s.provider.as_str())
+                    .collect();
                 checks.push(if configured.is_empty() {
-                    Check::ok("providers", "no API keys configured: episodes are produced offline")
+                    Check::ok(
+                        "providers",
+                        "no API keys configured: episodes are produced offline",
+                    )
                 } else {
-                    Check::ok("providers", format!("keys configured for {}", configured.join(", ")))
+                    Check::ok(
+                        "providers",
+                        format!("keys configured for {}", configured.join(", ")),
+                    )
                 });
             }
-            Err(e) => checks.push(Check::warn("providers", e.to_string(), "see the keyring check")),
+            Err(e) => checks.push(Check::warn(
+                "providers",
+                e.to_string(),
+                "see the keyring check",
+            )),
         }
         DoctorReport::new(checks)
     }
 
     async fn keyring_check(&self) -> Check {
-        let probe = self.with_secrets(|s| s.status("openai").map(|_| s.backend())).await;
+        let probe = self
+            .with_secrets(|s| s.status("openai").map(|_| s.backend()))
+            .await;
         let problem = self.keyring_problem.get().cloned().flatten();
         match (probe, problem) {
-            (Ok(backend), None) if backend != "env" => {
-                Check::ok("keyring", format!("{backend} reachable (service \"{}\")", self.config.secrets.keyring_service))
-            }
+            (Ok(backend), None) if backend != "env" => Check::ok(
+                "keyring",
+                format!(
+                    "{backend} reachable (service \"{}\")",
+                    self.config.secrets.keyring_service
+                ),
+            ),
             (Ok(_), Some(p)) | (Err(_), Some(p)) => Check::warn(
                 "keyring",
                 format!("OS keyring not in use: {p}"),
                 "API keys are read from AIDAS_<PROVIDER>_API_KEY; on a desktop, unlock the keyring (Secret Service)",
             ),
-            (Ok(_), None) => Check::warn("keyring", "environment variables only", "set secrets.backend = \"auto\""),
-            (Err(e), None) => Check::fail("keyring", e.to_string(), "unlock or start the OS keyring (Secret Service)"),
+            (Ok(_), None) => Check::warn(
+                "keyring",
+                "environment variables only",
+                "set secrets.backend = \"auto\"",
+            ),
+            (Err(e), None) => Check::fail(
+                "keyring",
+                e.to_string(),
+                "unlock or start the OS keyring (Secret Service)",
+            ),
         }
     }
 
     /// The main job, as far as the studio goes today: the sample series in story memory with three recorded
     /// episodes, and the continuity context for episode 4. Re-running adds nothing.
     pub async fn demo(&self) -> Result<DemoReport, CoreError> {
-        let plan: SeriesPlan = serde_json::from_str(SAMPLE_SERIES_JSON)
-            .map_err(|e| CoreError::Internal(format!("the embedded sample series is malformed: {e}")))?;
-        let outcomes: Vec<EpisodeOutcome> = serde_json::from_str(SAMPLE_OUTCOMES_JSON)
-            .map_err(|e| CoreError::Internal(format!("the embedded sample outcomes are malformed: {e}")))?;
+        let plan: SeriesPlan = serde_json::from_str(SAMPLE_SERIES_JSON).map_err(|e| {
+            CoreError::Internal(format!("the embedded sample series is malformed: {e}"))
+        })?;
+        let outcomes: Vec<EpisodeOutcome> =
+            serde_json::from_str(SAMPLE_OUTCOMES_JSON).map_err(|e| {
+                CoreError::Internal(format!("the embedded sample outcomes are malformed: {e}"))
+            })?;
         let id = plan.series.id.clone();
         let imported = if self.store.series_exists(&id).await? {
             let existing = self.store.series(&id).await?;

@@ -40,16 +40,25 @@ pub struct ErrorPayload {
 
 impl CoreError {
     pub fn config(file: &Path, message: impl Into<String>) -> Self {
-        CoreError::Config { file: file.display().to_string(), message: message.into() }
+        CoreError::Config {
+            file: file.display().to_string(),
+            message: message.into(),
+        }
     }
     pub fn bad_file(file: &Path, message: impl Into<String>) -> Self {
-        CoreError::BadFile { file: file.display().to_string(), message: message.into() }
+        CoreError::BadFile {
+            file: file.display().to_string(),
+            message: message.into(),
+        }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         CoreError::Invalid(message.into())
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        CoreError::Io { context: context.into(), source }
+        CoreError::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -69,10 +78,14 @@ impl CoreError {
             // Database and migration failures: say what failed and where the details are, not the SQL.
             Self::Store(StoreError::Database(e)) => {
                 tracing::error!(error = %e, "database error");
-                "the story database could not complete the operation (details in the log)".to_string()
+                "the story database could not complete the operation (details in the log)"
+                    .to_string()
             }
             other => other.to_string(),
         };
-        ErrorPayload { code: self.code().to_string(), message }
+        ErrorPayload {
+            code: self.code().to_string(),
+            message,
+        }
     }
 }

@@ -6,13 +6,30 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
-    SeriesImported { series_id: String, title: String },
-    SettingsImported { sections: Vec<String> },
-    EpisodeRecorded { series_id: String, episode: u32 },
-    EpisodeRolledBack { series_id: String, episodes: Vec<u32> },
+    SeriesImported {
+        series_id: String,
+        title: String,
+    },
+    SettingsImported {
+        sections: Vec<String>,
+    },
+    EpisodeRecorded {
+        series_id: String,
+        episode: u32,
+    },
+    EpisodeRolledBack {
+        series_id: String,
+        episodes: Vec<u32>,
+    },
     /// A key was stored or removed. Never carries the value.
-    SecretChanged { provider: String, configured: bool },
-    Alert { level: AlertLevel, message: String },
+    SecretChanged {
+        provider: String,
+        configured: bool,
+    },
+    Alert {
+        level: AlertLevel,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -57,7 +74,10 @@ mod tests {
     async fn subscribers_receive_typed_events() {
         let bus = EventBus::default();
         let mut rx = bus.subscribe();
-        bus.publish(EngineEvent::EpisodeRecorded { series_id: "s".into(), episode: 2 });
+        bus.publish(EngineEvent::EpisodeRecorded {
+            series_id: "s".into(),
+            episode: 2,
+        });
         let e = rx.recv().await.unwrap();
         assert_eq!(
             serde_json::to_value(&e).unwrap(),

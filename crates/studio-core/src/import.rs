@@ -39,16 +39,27 @@ pub struct SettingsImport {
 
 /// Parses a file into a series plan or a settings import, with errors that name the file and the place.
 pub fn read_import(path: &Path) -> Result<Imported, CoreError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CoreError::io(format!("reading {}", path.display()), e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CoreError::io(format!("reading {}", path.display()), e))?;
     parse_import(&text, path)
 }
 
 pub fn parse_import(text: &str, path: &Path) -> Result<Imported, CoreError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        CoreError::bad_file(path, format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        CoreError::bad_file(
+            path,
+            format!(
+                "not valid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
     let Some(obj) = value.as_object() else {
-        return Err(CoreError::bad_file(path, "expected a JSON object at the top level"));
+        return Err(CoreError::bad_file(
+            path,
+            "expected a JSON object at the top level",
+        ));
     };
     if obj.contains_key("series") || obj.contains_key("characters") {
         let plan: SeriesPlan = serde_path_to_error::deserialize(&value).map_err(|e| {
@@ -58,7 +69,10 @@ pub fn parse_import(text: &str, path: &Path) -> Result<Imported, CoreError> {
         if !plan.format.starts_with("aidas.series/") {
             return Err(CoreError::bad_file(
                 path,
-                format!("format \"{}\" is not a series format this studio reads (aidas.series/1)", plan.format),
+                format!(
+                    "format \"{}\" is not a series format this studio reads (aidas.series/1)",
+                    plan.format
+                ),
             ));
         }
         return Ok(Imported::Series(Box::new(plan)));
@@ -74,7 +88,11 @@ pub fn parse_import(text: &str, path: &Path) -> Result<Imported, CoreError> {
 
 fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.contains("api_key") || k.contains("apikey") || k.contains("secret") || k.contains("token") || k == "key"
+    k.contains("api_key")
+        || k.contains("apikey")
+        || k.contains("secret")
+        || k.contains("token")
+        || k == "key"
         || (k.ends_with("_key") && !k.contains("voice"))
 }
 
@@ -84,7 +102,11 @@ fn strip_secrets(v: &mut Value, at: &str, warnings: &mut Vec<String>) {
         let keys: Vec<String> = map.keys().cloned().collect();
         for k in keys {
             let here = format!("{at}.{k}");
-            let is_secret = looks_secret(&k) && map.get(&k).and_then(|x| x.as_str()).is_some_and(|s| !s.is_empty());
+            let is_secret = looks_secret(&k)
+                && map
+                    .get(&k)
+                    .and_then(|x| x.as_str())
+                    .is_some_and(|s| !s.is_empty());
             if is_secret {
                 map.remove(&k);
                 warnings.push(format!(
@@ -102,7 +124,9 @@ fn number_in(v: &Value, section: &str, field: &str, lo: f64, hi: f64) -> Result<
         None | Some(Value::Null) => Ok(()),
         Some(x) => match x.as_f64() {
             Some(n) if (lo..=hi).contains(&n) => Ok(()),
-            _ => Err(format!("{section}.{field}: {x} is not a number in {lo}–{hi}")),
+            _ => Err(format!(
+                "{section}.{field}: {x} is not a number in {lo}–{hi}"
+            )),
         },
     }
 }
@@ -111,7 +135,10 @@ fn one_of(v: &Value, section: &str, field: &str, allowed: &[&str]) -> Result<(),
     match v.get(field) {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
-        Some(x) => Err(format!("{section}.{field}: {x} is not one of {}", allowed.join(", "))),
+        Some(x) => Err(format!(
+            "{section}.{field}: {x} is not one of {}",
+            allowed.join(", ")
+        )),
     }
 }
 
@@ -128,8 +155,16 @@ fn validate_section(name: &str, v: &Value) -> Result<(), String> {
         "video_generation" => {
             match v.get("clip_duration") {
                 None | Some(Value::Null) => {}
-                Some(x) if x.as_f64() == Some(5.0) || x.as_f64() == Some(10.0) || x == "5" || x == "10" => {}
-                Some(x) => return Err(format!("video_generation.clip_duration: {x} must be 5 or 10 (seconds)")),
+                Some(x)
+                    if x.as_f64() == Some(5.0)
+                        || x.as_f64() == Some(10.0)
+                        || x == "5"
+                        || x == "10" => {}
+                Some(x) => {
+                    return Err(format!(
+                        "video_generation.clip_duration: {x} must be 5 or 10 (seconds)"
+                    ));
+                }
             }
             number_in(v, name, "budget_credits_per_video", 0.0, 1e9)?;
             number_in(v, name, "parallel_workers", 1.0, 32.0)?;
@@ -154,12 +189,17 @@ fn validate_section(name: &str, v: &Value) -> Result<(), String> {
     }
 }
 
-fn settings_import(obj: &serde_json::Map<String, Value>, path: &Path) -> Result<SettingsImport, CoreError> {
+fn settings_import(
+    obj: &serde_json::Map<String, Value>,
+    path: &Path,
+) -> Result<SettingsImport, CoreError> {
     let mut sections = Vec::new();
     let mut warnings = Vec::new();
     for (k, v) in obj {
         if !SETTINGS_SECTIONS.contains(&k.as_str()) {
-            warnings.push(format!("section \"{k}\" is not one the studio uses; skipped"));
+            warnings.push(format!(
+                "section \"{k}\" is not one the studio uses; skipped"
+            ));
             continue;
         }
         validate_section(k, v).map_err(|m| CoreError::bad_file(path, m))?;
@@ -167,7 +207,11 @@ fn settings_import(obj: &serde_json::Map<String, Value>, path: &Path) -> Result<
         strip_secrets(&mut v, k, &mut warnings);
         sections.push((k.clone(), v));
     }
-    Ok(SettingsImport { section_names: sections.iter().map(|(k, _)| k.clone()).collect(), sections, warnings })
+    Ok(SettingsImport {
+        section_names: sections.iter().map(|(k, _)| k.clone()).collect(),
+        sections,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -193,32 +237,56 @@ mod tests {
 
     #[test]
     fn the_seeds_settings_json_imports_without_its_secrets() {
-        let Imported::Settings(s) = parse_import(SEED_SETTINGS, Path::new("settings.json")).unwrap() else {
+        let Imported::Settings(s) =
+            parse_import(SEED_SETTINGS, Path::new("settings.json")).unwrap()
+        else {
             panic!("not settings")
         };
         assert_eq!(s.section_names.len(), 9);
         let tts = &s.sections.iter().find(|(k, _)| k == "tts").unwrap().1;
         assert!(tts.get("api_key").is_none());
         assert_eq!(tts["voice_id"], "ksaI0TCD9BstzEzlxj4q");
-        assert!(s.warnings.iter().any(|w| w.contains("tts.api_key")), "{:?}", s.warnings);
+        assert!(
+            s.warnings.iter().any(|w| w.contains("tts.api_key")),
+            "{:?}",
+            s.warnings
+        );
         assert!(s.warnings.iter().any(|w| w.contains("\"extra\"")));
     }
 
     #[test]
     fn bad_values_name_the_field() {
-        let e = parse_import(r#"{"audio": {"bgm_volume": 3}}"#, Path::new("s.json")).err().unwrap();
+        let e = parse_import(r#"{"audio": {"bgm_volume": 3}}"#, Path::new("s.json"))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("audio.bgm_volume"), "{e}");
-        let e = parse_import(r#"{"video_generation": {"clip_duration": 7}}"#, Path::new("s.json")).err().unwrap();
+        let e = parse_import(
+            r#"{"video_generation": {"clip_duration": 7}}"#,
+            Path::new("s.json"),
+        )
+        .err()
+        .unwrap();
         assert!(e.to_string().contains("5 or 10"), "{e}");
-        let e = parse_import(r#"{"publish": {"schedule_time": "25:00"}}"#, Path::new("s.json")).err().unwrap();
+        let e = parse_import(
+            r#"{"publish": {"schedule_time": "25:00"}}"#,
+            Path::new("s.json"),
+        )
+        .err()
+        .unwrap();
         assert!(e.to_string().contains("HH:MM"), "{e}");
     }
 
     #[test]
     fn malformed_files_say_where() {
-        let e = parse_import("{\n  \"series\": \n", Path::new("/x/plan.json")).err().unwrap();
+        let e = parse_import("{\n  \"series\": \n", Path::new("/x/plan.json"))
+            .err()
+            .unwrap();
         assert_eq!(e.code(), "bad_file");
-        assert!(e.to_string().starts_with("/x/plan.json: not valid JSON at line"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/x/plan.json: not valid JSON at line"),
+            "{e}"
+        );
         let plan = r#"{"series": {"id": "x", "title": "t", "genre": "romance", "total_episodes": 2,
             "episode_duration_min": 10}, "characters": [{"id": "C1", "name": "a", "role": "r",
             "importance": "main", "voice_profile": {"age_group": "adult"}}]}"#;
@@ -227,7 +295,9 @@ mod tests {
         assert!(e.to_string().contains("gender"), "{e}");
         let e = parse_import("[1,2]", Path::new("p.json")).err().unwrap();
         assert!(e.to_string().contains("object"));
-        let e = parse_import("{\"hello\": 1}", Path::new("p.json")).err().unwrap();
+        let e = parse_import("{\"hello\": 1}", Path::new("p.json"))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("neither a series"));
     }
 }

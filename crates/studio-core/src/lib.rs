@@ -13,7 +13,8 @@ pub mod import;
 pub mod secrets;
 
 pub use engine::{
-    DB_FILE, DemoReport, Engine, EngineOptions, ImportReport, SeriesDetail, resolve_assets_dir, resolve_data_dir,
+    DB_FILE, DemoReport, Engine, EngineOptions, ImportReport, SeriesDetail, resolve_assets_dir,
+    resolve_data_dir,
 };
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};

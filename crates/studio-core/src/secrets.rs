@@ -105,8 +105,9 @@ pub struct KeyringSecretStore {
 impl KeyringSecretStore {
     /// Connects to the platform keyring. Fails when no keyring is reachable (no session bus, locked store).
     pub fn connect(service: &str) -> Result<Self, SecretError> {
-        let store: Arc<keyring_core::CredentialStore> = zbus_secret_service_keyring_store::Store::new()
-            .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+        let store: Arc<keyring_core::CredentialStore> =
+            zbus_secret_service_keyring_store::Store::new()
+                .map_err(|e| SecretError::Unavailable(e.to_string()))?;
         Ok(Self {
             store,
             service: service.to_string(),
@@ -162,7 +163,9 @@ impl EnvSecretStore {
         Self {
             vars: vars
                 .into_iter()
-                .filter(|(k, v)| k.starts_with("AIDAS_") && k.ends_with("_API_KEY") && !v.is_empty())
+                .filter(|(k, v)| {
+                    k.starts_with("AIDAS_") && k.ends_with("_API_KEY") && !v.is_empty()
+                })
                 .collect(),
         }
     }
@@ -196,7 +199,12 @@ impl SecretStore for MemorySecretStore {
     }
     fn get(&self, provider: &str) -> Result<Option<Secret>, SecretError> {
         check_provider(provider)?;
-        Ok(self.map.lock().unwrap_or_else(|p| p.into_inner()).get(provider).cloned())
+        Ok(self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(provider)
+            .cloned())
     }
     fn set(&self, provider: &str, value: &Secret) -> Result<(), SecretError> {
         check_provider(provider)?;
@@ -211,7 +219,12 @@ impl SecretStore for MemorySecretStore {
     }
     fn delete(&self, provider: &str) -> Result<bool, SecretError> {
         check_provider(provider)?;
-        Ok(self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(provider).is_some())
+        Ok(self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(provider)
+            .is_some())
     }
 }
 
@@ -294,13 +307,22 @@ mod tests {
         ]);
         assert_eq!(env.get("openai").unwrap().unwrap().expose(), "k1");
         assert!(env.get("fal").unwrap().is_none());
-        assert!(matches!(env.get("nope"), Err(SecretError::UnknownProvider(_))));
-        assert!(matches!(env.set("openai", &Secret::new("x")), Err(SecretError::ReadOnly { .. })));
+        assert!(matches!(
+            env.get("nope"),
+            Err(SecretError::UnknownProvider(_))
+        ));
+        assert!(matches!(
+            env.set("openai", &Secret::new("x")),
+            Err(SecretError::ReadOnly { .. })
+        ));
     }
 
     #[test]
     fn layered_prefers_env_and_writes_inner() {
-        let env = EnvSecretStore::from_vars([("AIDAS_OPENAI_API_KEY".to_string(), "from-env".to_string())]);
+        let env = EnvSecretStore::from_vars([(
+            "AIDAS_OPENAI_API_KEY".to_string(),
+            "from-env".to_string(),
+        )]);
         let l = LayeredSecretStore::new(env, Some(Box::new(MemorySecretStore::default())));
         l.set("openai", &Secret::new("stored")).unwrap();
         l.set("fal", &Secret::new("fal-key")).unwrap();
@@ -311,6 +333,9 @@ mod tests {
         assert!(!l.status("heygen").unwrap().configured);
         assert!(l.delete("fal").unwrap());
         assert!(!l.delete("fal").unwrap());
-        assert!(matches!(l.set("fal", &Secret::new("")), Err(SecretError::Empty)));
+        assert!(matches!(
+            l.set("fal", &Secret::new("")),
+            Err(SecretError::Empty)
+        ));
     }
 }

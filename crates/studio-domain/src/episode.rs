@@ -47,7 +47,11 @@ impl EpisodeStatus {
         )
     }
     pub fn rendered(self) -> Result<Self, TransitionError> {
-        self.go(self == Self::InProduction, Self::Rendered, "finish rendering")
+        self.go(
+            self == Self::InProduction,
+            Self::Rendered,
+            "finish rendering",
+        )
     }
     pub fn submit_for_review(self) -> Result<Self, TransitionError> {
         self.go(self == Self::Rendered, Self::InReview, "submit for review")

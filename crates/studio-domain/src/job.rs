@@ -89,7 +89,11 @@ impl JobStatus {
         self.go(self == Self::Running, Self::Succeeded, "complete")
     }
     pub fn fail_retryable(self) -> Result<Self, TransitionError> {
-        self.go(self == Self::Running, Self::RetryWaiting, "schedule a retry of")
+        self.go(
+            self == Self::Running,
+            Self::RetryWaiting,
+            "schedule a retry of",
+        )
     }
     pub fn park(self) -> Result<Self, TransitionError> {
         self.go(
@@ -101,7 +105,10 @@ impl JobStatus {
     /// A person asks for another attempt.
     pub fn retry(self) -> Result<Self, TransitionError> {
         self.go(
-            matches!(self, Self::NeedsAttention | Self::Cancelled | Self::RetryWaiting),
+            matches!(
+                self,
+                Self::NeedsAttention | Self::Cancelled | Self::RetryWaiting
+            ),
             Self::Queued,
             "retry",
         )
@@ -161,7 +168,10 @@ mod tests {
         assert!(JobStatus::Succeeded.claim().is_err());
         assert!(JobStatus::Succeeded.cancel().is_err());
         assert_eq!(s.park().unwrap(), JobStatus::NeedsAttention);
-        assert_eq!(JobStatus::NeedsAttention.retry().unwrap(), JobStatus::Queued);
+        assert_eq!(
+            JobStatus::NeedsAttention.retry().unwrap(),
+            JobStatus::Queued
+        );
         assert_eq!(s.lease_expired().unwrap(), JobStatus::Queued);
         assert!(JobStatus::Queued.lease_expired().is_err());
         assert!(JobStatus::Succeeded.is_terminal());

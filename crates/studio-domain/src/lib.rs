@@ -18,11 +18,14 @@ pub use character::{
 };
 pub use context::{CharacterSnapshot, EpisodeContext, EpisodeMemory, RelationshipSnapshot};
 pub use episode::{
-    ClipPriority, DialogueLine, Episode, EpisodeOutcome, EpisodeStatus, Scene, Shot, ThreadResolution,
+    ClipPriority, DialogueLine, Episode, EpisodeOutcome, EpisodeStatus, Scene, Shot,
+    ThreadResolution,
 };
 pub use job::{CostEntry, Job, JobStatus, Stage};
 pub use plan::{PlanProblem, SeriesPlan};
-pub use series::{ArcPhase, EpisodeOutline, Genre, Series, SeriesPlot, SeriesStatus, StoryArc, SubPlot};
+pub use series::{
+    ArcPhase, EpisodeOutline, Genre, Series, SeriesPlot, SeriesStatus, StoryArc, SubPlot,
+};
 pub use thread::{PlotThread, ThreadSeed};
 
 use serde::{Deserialize, Serialize};

@@ -53,8 +53,16 @@ impl SeriesPlan {
         let mut out = Vec::new();
         let mut p = |path: String, message: String| out.push(PlanProblem { path, message });
         let s = &self.series;
-        if s.id.trim().is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            p("series.id".into(), format!("\"{}\" is not a valid id (letters, digits, - and _)", s.id));
+        if s.id.trim().is_empty()
+            || !s
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            p(
+                "series.id".into(),
+                format!("\"{}\" is not a valid id (letters, digits, - and _)", s.id),
+            );
         }
         if s.title.trim().is_empty() {
             p("series.title".into(), "is empty".into());
@@ -81,7 +89,10 @@ impl SeriesPlan {
                 p(format!("characters[{i}].name"), "is empty".into());
             }
             if let Some(j) = ids.insert(c.id.as_str(), i) {
-                p(format!("characters[{i}].id"), format!("\"{}\" is also characters[{j}].id", c.id));
+                p(
+                    format!("characters[{i}].id"),
+                    format!("\"{}\" is also characters[{j}].id", c.id),
+                );
             }
             if let Some(j) = names.insert(c.name.as_str(), i) {
                 p(
@@ -95,17 +106,29 @@ impl SeriesPlan {
         for (i, r) in self.relationships.iter().enumerate() {
             for (f, v) in [("a", &r.a), ("b", &r.b)] {
                 if !known(v) {
-                    p(format!("relationships[{i}].{f}"), format!("unknown character \"{v}\""));
+                    p(
+                        format!("relationships[{i}].{f}"),
+                        format!("unknown character \"{v}\""),
+                    );
                 }
             }
             if r.a == r.b {
-                p(format!("relationships[{i}]"), "a character cannot relate to itself".into());
+                p(
+                    format!("relationships[{i}]"),
+                    "a character cannot relate to itself".into(),
+                );
             }
             if !(Relationship::MIN_INTIMACY..=Relationship::MAX_INTIMACY).contains(&r.intimacy) {
-                p(format!("relationships[{i}].intimacy"), format!("{} is outside 1–10", r.intimacy));
+                p(
+                    format!("relationships[{i}].intimacy"),
+                    format!("{} is outside 1–10", r.intimacy),
+                );
             }
             if !pairs.insert(Relationship::pair(&r.a, &r.b)) {
-                p(format!("relationships[{i}]"), format!("the pair {}–{} is listed twice", r.a, r.b));
+                p(
+                    format!("relationships[{i}]"),
+                    format!("the pair {}–{} is listed twice", r.a, r.b),
+                );
             }
         }
         let mut seen = BTreeMap::new();
@@ -124,7 +147,10 @@ impl SeriesPlan {
             }
             for (k, c) in o.character_focus.iter().enumerate() {
                 if !known(c) {
-                    p(format!("outlines[{i}].character_focus[{k}]"), format!("unknown character \"{c}\""));
+                    p(
+                        format!("outlines[{i}].character_focus[{k}]"),
+                        format!("unknown character \"{c}\""),
+                    );
                 }
             }
         }
@@ -134,7 +160,10 @@ impl SeriesPlan {
                 p(format!("threads[{i}].id"), "is empty".into());
             }
             if !tids.insert(t.id.as_str()) {
-                p(format!("threads[{i}].id"), format!("\"{}\" is listed twice", t.id));
+                p(
+                    format!("threads[{i}].id"),
+                    format!("\"{}\" is listed twice", t.id),
+                );
             }
         }
         out
@@ -146,7 +175,10 @@ impl SeriesPlan {
         if self.characters.len() < MIN_CHARACTERS {
             out.push(PlanProblem {
                 path: "characters".into(),
-                message: format!("{} characters; a series needs at least {MIN_CHARACTERS}", self.characters.len()),
+                message: format!(
+                    "{} characters; a series needs at least {MIN_CHARACTERS}",
+                    self.characters.len()
+                ),
             });
         }
         if !self.series.plot.overall_arc.is_complete() {
@@ -168,14 +200,22 @@ impl SeriesPlan {
         }
         for (i, o) in self.outlines.iter().enumerate() {
             if o.hook.trim().is_empty() {
-                out.push(PlanProblem { path: format!("outlines[{i}].hook"), message: "is empty".into() });
+                out.push(PlanProblem {
+                    path: format!("outlines[{i}].hook"),
+                    message: "is empty".into(),
+                });
             }
             if o.cliffhanger.trim().is_empty() && o.episode_number != self.series.total_episodes {
-                out.push(PlanProblem { path: format!("outlines[{i}].cliffhanger"), message: "is empty".into() });
+                out.push(PlanProblem {
+                    path: format!("outlines[{i}].cliffhanger"),
+                    message: "is empty".into(),
+                });
             }
         }
         for (i, c) in self.characters.iter().enumerate() {
-            if c.voice_profile.gender.trim().is_empty() || c.voice_profile.age_group.trim().is_empty() {
+            if c.voice_profile.gender.trim().is_empty()
+                || c.voice_profile.age_group.trim().is_empty()
+            {
                 out.push(PlanProblem {
                     path: format!("characters[{i}].voice_profile"),
                     message: "needs a gender and an age group".into(),
@@ -237,7 +277,9 @@ mod tests {
                     ..Default::default()
                 },
             },
-            characters: (0..n_chars).map(|i| character(&format!("C{i}"), &format!("이름{i}"))).collect(),
+            characters: (0..n_chars)
+                .map(|i| character(&format!("C{i}"), &format!("이름{i}")))
+                .collect(),
             relationships: vec![],
             outlines: (1..=episodes)
                 .map(|n| EpisodeOutline {

@@ -20,9 +20,17 @@ impl Genre {
     /// Maps the free-text genres of the seeds ("로맨틱 코미디", "romance", "스릴러") to a template genre.
     pub fn from_label(label: &str) -> Genre {
         let l = label.to_lowercase();
-        if l.contains("romance") || l.contains("로맨스") || l.contains("로맨틱") || l.contains("멜로") {
+        if l.contains("romance")
+            || l.contains("로맨스")
+            || l.contains("로맨틱")
+            || l.contains("멜로")
+        {
             Genre::Romance
-        } else if l.contains("thriller") || l.contains("스릴러") || l.contains("미스터리") || l.contains("mystery") {
+        } else if l.contains("thriller")
+            || l.contains("스릴러")
+            || l.contains("미스터리")
+            || l.contains("mystery")
+        {
             Genre::Thriller
         } else if l.contains("comedy") || l.contains("코미디") || l.contains("시트콤") {
             Genre::Comedy
@@ -89,9 +97,14 @@ pub struct StoryArc {
 
 impl StoryArc {
     pub fn is_complete(&self) -> bool {
-        [&self.exposition, &self.rising_action, &self.climax, &self.resolution]
-            .iter()
-            .all(|s| !s.trim().is_empty())
+        [
+            &self.exposition,
+            &self.rising_action,
+            &self.climax,
+            &self.resolution,
+        ]
+        .iter()
+        .all(|s| !s.trim().is_empty())
     }
 }
 

@@ -85,7 +85,16 @@ mod tests {
     fn the_linked_ffmpeg_has_what_the_studio_needs() {
         let caps = capabilities().unwrap();
         assert!(caps.is_complete(), "missing: {:?}", caps.missing);
-        assert!(caps.versions.avcodec.split('.').next().unwrap().parse::<u32>().unwrap() >= 58);
+        assert!(
+            caps.versions
+                .avcodec
+                .split('.')
+                .next()
+                .unwrap()
+                .parse::<u32>()
+                .unwrap()
+                >= 58
+        );
     }
 
     #[test]

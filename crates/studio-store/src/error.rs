@@ -18,16 +18,30 @@ pub enum StoreError {
     NameCollision { series: String, name: String },
     #[error("series \"{series}\" already has a character with id \"{id}\"")]
     DuplicateCharacter { series: String, id: String },
-    #[error("episode {episode} of series \"{series}\" already has a recorded outcome (roll it back first)")]
+    #[error(
+        "episode {episode} of series \"{series}\" already has a recorded outcome (roll it back first)"
+    )]
     DuplicateEpisode { series: String, episode: u32 },
     #[error("episode {episode} is outside series \"{series}\" (episodes 1–{total})")]
-    EpisodeOutOfRange { series: String, episode: u32, total: u32 },
+    EpisodeOutOfRange {
+        series: String,
+        episode: u32,
+        total: u32,
+    },
     #[error("episode {episode} of series \"{series}\" cannot be recorded before episode {missing}")]
-    EpisodeGap { series: String, episode: u32, missing: u32 },
+    EpisodeGap {
+        series: String,
+        episode: u32,
+        missing: u32,
+    },
     #[error(
         "cannot roll back series \"{series}\" to before episode {episode}: episode(s) {published:?} are published"
     )]
-    PublishedLater { series: String, episode: u32, published: Vec<u32> },
+    PublishedLater {
+        series: String,
+        episode: u32,
+        published: Vec<u32>,
+    },
     #[error("the series plan is invalid: {}", join(.0))]
     InvalidPlan(Vec<PlanProblem>),
     #[error("the episode outcome is invalid: {}", join(.0))]
@@ -49,7 +63,10 @@ pub enum StoreError {
 }
 
 fn join(p: &[PlanProblem]) -> String {
-    p.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+    p.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl StoreError {
@@ -79,6 +96,9 @@ impl StoreError {
 
     /// True when the input was wrong (the caller can fix it); false for the machine's own failures.
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Self::Database(_) | Self::Migration(_) | Self::Io { .. } | Self::Corrupt { .. })
+        !matches!(
+            self,
+            Self::Database(_) | Self::Migration(_) | Self::Io { .. } | Self::Corrupt { .. }
+        )
     }
 }

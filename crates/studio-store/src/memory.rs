@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{FromRow, Sqlite, Transaction};
 use studio_domain::{
-    ArcPhase, Character, CharacterSnapshot, CharacterState, EpisodeContext, EpisodeMemory, EpisodeOutcome,
-    EpisodeOutline, EpisodeStatus, Genre, Importance, PlanProblem, PlotThread, Relationship,
-    RelationshipSnapshot, Series, SeriesPlan, SeriesStatus,
+    ArcPhase, Character, CharacterSnapshot, CharacterState, EpisodeContext, EpisodeMemory,
+    EpisodeOutcome, EpisodeOutline, EpisodeStatus, Genre, Importance, PlanProblem, PlotThread,
+    Relationship, RelationshipSnapshot, Series, SeriesPlan, SeriesStatus,
 };
 
 use crate::{Store, StoreError};
@@ -177,7 +177,12 @@ struct StateRow {
 
 impl StateRow {
     fn into_state(self) -> Result<(u32, CharacterState), StoreError> {
-        let w = |f: &str| format!("{f} of character {} in episode {}", self.character_id, self.episode_number);
+        let w = |f: &str| {
+            format!(
+                "{f} of character {} in episode {}",
+                self.character_id, self.episode_number
+            )
+        };
         Ok((
             self.episode_number as u32,
             CharacterState {
@@ -401,8 +406,11 @@ impl Store {
             let (a, b) = Relationship::pair(&cast.id(&s.id, &r.a)?, &cast.id(&s.id, &r.b)?);
             insert_rel(&mut tx, &s.id, 0, &Relationship { a, b, ..r.clone() }).await?;
         }
-        let titles: HashMap<u32, &str> =
-            plan.outlines.iter().map(|o| (o.episode_number, o.title.as_str())).collect();
+        let titles: HashMap<u32, &str> = plan
+            .outlines
+            .iter()
+            .map(|o| (o.episode_number, o.title.as_str()))
+            .collect();
         for o in &plan.outlines {
             let focus: Vec<String> = o
                 .character_focus
@@ -464,16 +472,23 @@ impl Store {
         .await?;
         if let Some((id, _)) = clash {
             return Err(if id == c.id {
-                StoreError::DuplicateCharacter { series: series_id.into(), id: c.id.clone() }
+                StoreError::DuplicateCharacter {
+                    series: series_id.into(),
+                    id: c.id.clone(),
+                }
             } else {
-                StoreError::NameCollision { series: series_id.into(), name: c.name.clone() }
+                StoreError::NameCollision {
+                    series: series_id.into(),
+                    name: c.name.clone(),
+                }
             });
         }
-        let order: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(sort_order) + 1, 0) FROM characters WHERE series_id = ?")
-                .bind(series_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let order: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(sort_order) + 1, 0) FROM characters WHERE series_id = ?",
+        )
+        .bind(series_id)
+        .fetch_one(&mut *tx)
+        .await?;
         insert_character(&mut tx, series_id, c, order).await?;
         insert_state(&mut tx, series_id, 0, &c.initial_state(), "").await?;
         tx.commit().await?;
@@ -493,19 +508,22 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.ok_or_else(|| StoreError::UnknownSeries(id.into()))?.into_series()
+        row.ok_or_else(|| StoreError::UnknownSeries(id.into()))?
+            .into_series()
     }
 
     /// Finds a series by id, or else by exact title (what a person types on the command line).
     pub async fn find_series(&self, id_or_title: &str) -> Result<Series, StoreError> {
-        let row: Option<SeriesRow> =
-            sqlx::query_as("SELECT * FROM series WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 1")
-                .bind(id_or_title)
-                .bind(id_or_title)
-                .bind(id_or_title)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.ok_or_else(|| StoreError::UnknownSeries(id_or_title.into()))?.into_series()
+        let row: Option<SeriesRow> = sqlx::query_as(
+            "SELECT * FROM series WHERE id = ? OR title = ? ORDER BY id = ? DESC LIMIT 1",
+        )
+        .bind(id_or_title)
+        .bind(id_or_title)
+        .bind(id_or_title)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.ok_or_else(|| StoreError::UnknownSeries(id_or_title.into()))?
+            .into_series()
     }
 
     pub async fn list_series(&self) -> Result<Vec<SeriesSummary>, StoreError> {
@@ -545,11 +563,12 @@ impl Store {
     }
 
     pub async fn outlines(&self, series_id: &str) -> Result<Vec<EpisodeOutline>, StoreError> {
-        let rows: Vec<OutlineRow> =
-            sqlx::query_as("SELECT * FROM episode_outlines WHERE series_id = ? ORDER BY episode_number")
-                .bind(series_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<OutlineRow> = sqlx::query_as(
+            "SELECT * FROM episode_outlines WHERE series_id = ? ORDER BY episode_number",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(OutlineRow::into_outline).collect()
     }
 
@@ -572,7 +591,11 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|t| studio_domain::ThreadSeed { id: t.id, title: t.title, description: t.description })
+        .map(|t| studio_domain::ThreadSeed {
+            id: t.id,
+            title: t.title,
+            description: t.description,
+        })
         .collect();
         Ok(SeriesPlan {
             format: studio_domain::plan::SERIES_FORMAT.into(),
@@ -584,7 +607,10 @@ impl Store {
         })
     }
 
-    pub async fn episodes(&self, series_id: &str) -> Result<Vec<studio_domain::Episode>, StoreError> {
+    pub async fn episodes(
+        &self,
+        series_id: &str,
+    ) -> Result<Vec<studio_domain::Episode>, StoreError> {
         self.series(series_id).await?;
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT episode_number, title, summary, status FROM episodes WHERE series_id = ? ORDER BY episode_number",
@@ -619,7 +645,11 @@ impl Store {
 
     /// Records what an accepted episode changed — summary, key events, character developments, relationship
     /// changes, threads opened and resolved, cliffhanger — in one transaction. Episodes are recorded in order.
-    pub async fn record_outcome(&self, series_id: &str, o: &EpisodeOutcome) -> Result<(), StoreError> {
+    pub async fn record_outcome(
+        &self,
+        series_id: &str,
+        o: &EpisodeOutcome,
+    ) -> Result<(), StoreError> {
         let n = o.episode_number;
         let mut tx = self.begin_write().await?;
         let series = series_in(&mut tx, series_id).await?;
@@ -636,7 +666,10 @@ impl Store {
             detail: "the planned episode row is missing".into(),
         })?;
         if recorded_at.is_some() {
-            return Err(StoreError::DuplicateEpisode { series: series_id.into(), episode: n });
+            return Err(StoreError::DuplicateEpisode {
+                series: series_id.into(),
+                episode: n,
+            });
         }
         if n > 1 {
             let prev: Option<Option<String>> = sqlx::query_scalar(
@@ -647,12 +680,19 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if !matches!(prev, Some(Some(_))) {
-                return Err(StoreError::EpisodeGap { series: series_id.into(), episode: n, missing: n - 1 });
+                return Err(StoreError::EpisodeGap {
+                    series: series_id.into(),
+                    episode: n,
+                    missing: n - 1,
+                });
             }
         }
         let mut problems = Vec::new();
         if o.summary.trim().is_empty() {
-            problems.push(PlanProblem { path: "summary".into(), message: "is empty".into() });
+            problems.push(PlanProblem {
+                path: "summary".into(),
+                message: "is empty".into(),
+            });
         }
         for (i, r) in o.relationship_changes.iter().enumerate() {
             if r.intimacy.is_some_and(|x| !(1..=10).contains(&x)) {
@@ -665,13 +705,18 @@ impl Store {
         if !problems.is_empty() {
             return Err(StoreError::InvalidOutcome(problems));
         }
-        let next_status: EpisodeStatus = parse_name::<EpisodeStatus>(&status, "episode status")?.script()?;
+        let next_status: EpisodeStatus =
+            parse_name::<EpisodeStatus>(&status, "episode status")?.script()?;
 
-        let chars: Vec<CharacterRow> = sqlx::query_as("SELECT * FROM characters WHERE series_id = ?")
-            .bind(series_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let chars: Vec<Character> = chars.into_iter().map(CharacterRow::into_character).collect::<Result<_, _>>()?;
+        let chars: Vec<CharacterRow> =
+            sqlx::query_as("SELECT * FROM characters WHERE series_id = ?")
+                .bind(series_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let chars: Vec<Character> = chars
+            .into_iter()
+            .map(CharacterRow::into_character)
+            .collect::<Result<_, _>>()?;
         let cast = Cast::new(&chars);
         let prev = n - 1;
 
@@ -724,14 +769,16 @@ impl Store {
             let key = (a.clone(), b.clone());
             let current = match rels.remove(&key) {
                 Some(r) => r,
-                None => rel_as_of(&mut tx, series_id, &a, &b, prev).await?.unwrap_or_else(|| Relationship {
-                    a: a.clone(),
-                    b: b.clone(),
-                    kind: "지인".into(),
-                    intimacy: NEW_RELATIONSHIP_INTIMACY as u8,
-                    status: String::new(),
-                    recent_events: vec![],
-                }),
+                None => rel_as_of(&mut tx, series_id, &a, &b, prev)
+                    .await?
+                    .unwrap_or_else(|| Relationship {
+                        a: a.clone(),
+                        b: b.clone(),
+                        kind: "지인".into(),
+                        intimacy: NEW_RELATIONSHIP_INTIMACY as u8,
+                        status: String::new(),
+                        recent_events: vec![],
+                    }),
             };
             let next = current.apply(c);
             if let Some(e) = &c.event {
@@ -760,11 +807,13 @@ impl Store {
                     message: "a thread needs an id".into(),
                 }]));
             }
-            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plot_threads WHERE series_id = ? AND id = ?")
-                .bind(series_id)
-                .bind(&t.id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let exists: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM plot_threads WHERE series_id = ? AND id = ?",
+            )
+            .bind(series_id)
+            .bind(&t.id)
+            .fetch_one(&mut *tx)
+            .await?;
             if exists > 0 {
                 return Err(StoreError::InvalidOutcome(vec![PlanProblem {
                     path: format!("threads_opened.{}", t.id),
@@ -792,7 +841,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let thread: PlotThread = row
-                .ok_or_else(|| StoreError::UnknownThread { series: series_id.into(), id: r.id.clone() })?
+                .ok_or_else(|| StoreError::UnknownThread {
+                    series: series_id.into(),
+                    id: r.id.clone(),
+                })?
                 .into();
             let closed = thread.resolve(n, &r.resolution)?;
             sqlx::query("UPDATE plot_threads SET resolved_in = ?, resolution = ? WHERE series_id = ? AND id = ?")
@@ -816,10 +868,21 @@ impl Store {
             .await?;
         }
         if !o.cliffhanger.trim().is_empty() {
-            insert_memory(&mut tx, series_id, n, "cliffhanger", serde_json::json!({ "text": o.cliffhanger }), 5)
-                .await?;
+            insert_memory(
+                &mut tx,
+                series_id,
+                n,
+                "cliffhanger",
+                serde_json::json!({ "text": o.cliffhanger }),
+                5,
+            )
+            .await?;
         }
-        let title = if o.title.trim().is_empty() { None } else { Some(o.title.as_str()) };
+        let title = if o.title.trim().is_empty() {
+            None
+        } else {
+            Some(o.title.as_str())
+        };
         sqlx::query(
             "UPDATE episodes SET title = COALESCE(?, title), summary = ?, key_events_json = ?, cliffhanger = ?, \
              outcome_json = ?, status = ?, recorded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
@@ -847,15 +910,18 @@ impl Store {
             .bind(series_id)
             .fetch_optional(&mut *conn)
             .await?;
-        let series = row.ok_or_else(|| StoreError::UnknownSeries(series_id.into()))?.into_series()?;
+        let series = row
+            .ok_or_else(|| StoreError::UnknownSeries(series_id.into()))?
+            .into_series()?;
         check_range(&series, n)?;
         let prev = n - 1;
-        let outline: Option<OutlineRow> =
-            sqlx::query_as("SELECT * FROM episode_outlines WHERE series_id = ? AND episode_number = ?")
-                .bind(series_id)
-                .bind(n as i64)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let outline: Option<OutlineRow> = sqlx::query_as(
+            "SELECT * FROM episode_outlines WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_optional(&mut *conn)
+        .await?;
         let outline = outline.map(OutlineRow::into_outline).transpose()?;
 
         let prev_rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
@@ -907,7 +973,10 @@ impl Store {
                 .await?;
         let mut names: HashMap<String, (String, Importance)> = HashMap::new();
         for (id, name, imp) in &chars {
-            names.insert(id.clone(), (name.clone(), parse_name(imp, "character importance")?));
+            names.insert(
+                id.clone(),
+                (name.clone(), parse_name(imp, "character importance")?),
+            );
         }
         let state_rows: Vec<StateRow> = sqlx::query_as(
             "SELECT character_id, episode_number, emotional_state, location, active_goals_json, \
@@ -928,19 +997,33 @@ impl Store {
         for (id, _, _) in &chars {
             if let Some((ep, state)) = by_id.remove(id) {
                 let (name, importance) = names[id].clone();
-                character_states.push(CharacterSnapshot { name, importance, as_of_episode: ep, state });
+                character_states.push(CharacterSnapshot {
+                    name,
+                    importance,
+                    as_of_episode: ep,
+                    state,
+                });
             }
         }
         drop(conn);
 
-        let cast_names: HashMap<&str, &str> = chars.iter().map(|(id, name, _)| (id.as_str(), name.as_str())).collect();
+        let cast_names: HashMap<&str, &str> = chars
+            .iter()
+            .map(|(id, name, _)| (id.as_str(), name.as_str()))
+            .collect();
         let relationships = self
             .relationships_as_of(series_id, prev)
             .await?
             .into_iter()
             .map(|(ep, r)| RelationshipSnapshot {
-                a_name: cast_names.get(r.a.as_str()).unwrap_or(&r.a.as_str()).to_string(),
-                b_name: cast_names.get(r.b.as_str()).unwrap_or(&r.b.as_str()).to_string(),
+                a_name: cast_names
+                    .get(r.a.as_str())
+                    .unwrap_or(&r.a.as_str())
+                    .to_string(),
+                b_name: cast_names
+                    .get(r.b.as_str())
+                    .unwrap_or(&r.b.as_str())
+                    .to_string(),
                 as_of_episode: ep,
                 relationship: r,
             })
@@ -961,7 +1044,11 @@ impl Store {
     }
 
     /// Every relationship as it stood after episode `n`, with the episode that last changed it.
-    pub async fn relationships_as_of(&self, series_id: &str, n: u32) -> Result<Vec<(u32, Relationship)>, StoreError> {
+    pub async fn relationships_as_of(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Vec<(u32, Relationship)>, StoreError> {
         let rows: Vec<RelRow> = sqlx::query_as(
             "SELECT a, b, episode_number, kind, intimacy, status, recent_events_json FROM character_relationships r \
              WHERE r.series_id = ?1 AND r.episode_number = (SELECT MAX(x.episode_number) FROM \
@@ -1006,7 +1093,9 @@ impl Store {
         .await?;
         let del = |table: &'static str| -> &'static str {
             match table {
-                "character_states" => "DELETE FROM character_states WHERE series_id = ? AND episode_number >= ?",
+                "character_states" => {
+                    "DELETE FROM character_states WHERE series_id = ? AND episode_number >= ?"
+                }
                 "character_relationships" => {
                     "DELETE FROM character_relationships WHERE series_id = ? AND episode_number >= ?"
                 }
@@ -1014,7 +1103,14 @@ impl Store {
             }
         };
         let mut counts = [0u64; 3];
-        for (i, t) in ["character_states", "character_relationships", "story_memory"].into_iter().enumerate() {
+        for (i, t) in [
+            "character_states",
+            "character_relationships",
+            "story_memory",
+        ]
+        .into_iter()
+        .enumerate()
+        {
             counts[i] = sqlx::query(del(t))
                 .bind(series_id)
                 .bind(n as i64)
@@ -1022,12 +1118,13 @@ impl Store {
                 .await?
                 .rows_affected();
         }
-        let threads_removed = sqlx::query("DELETE FROM plot_threads WHERE series_id = ? AND opened_in >= ?")
-            .bind(series_id)
-            .bind(n as i64)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let threads_removed =
+            sqlx::query("DELETE FROM plot_threads WHERE series_id = ? AND opened_in >= ?")
+                .bind(series_id)
+                .bind(n as i64)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         let threads_reopened = sqlx::query(
             "UPDATE plot_threads SET resolved_in = NULL, resolution = NULL WHERE series_id = ? AND resolved_in >= ?",
         )
@@ -1061,16 +1158,22 @@ impl Store {
     }
 
     /// Marks an episode published (the publish stage calls this; tests use it to check rollback refusals).
-    pub async fn mark_published(&self, series_id: &str, n: u32, video_id: Option<&str>) -> Result<(), StoreError> {
+    pub async fn mark_published(
+        &self,
+        series_id: &str,
+        n: u32,
+        video_id: Option<&str>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let series = series_in(&mut tx, series_id).await?;
         check_range(&series, n)?;
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?")
-                .bind(series_id)
-                .bind(n as i64)
-                .fetch_one(&mut *tx)
-                .await?;
+        let status: String = sqlx::query_scalar(
+            "SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_one(&mut *tx)
+        .await?;
         let current = parse_name::<EpisodeStatus>(&status, "episode status")?;
         // Publishing is reached through the review gate; the store enforces the same rule.
         let next = current.publish()?;
@@ -1098,12 +1201,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let series = series_in(&mut tx, series_id).await?;
         check_range(&series, n)?;
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?")
-                .bind(series_id)
-                .bind(n as i64)
-                .fetch_one(&mut *tx)
-                .await?;
+        let status: String = sqlx::query_scalar(
+            "SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_one(&mut *tx)
+        .await?;
         let next = step(parse_name(&status, "episode status")?)?;
         sqlx::query(
             "UPDATE episodes SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
@@ -1155,7 +1259,8 @@ async fn series_in(tx: &mut Transaction<'static, Sqlite>, id: &str) -> Result<Se
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;
-    row.ok_or_else(|| StoreError::UnknownSeries(id.into()))?.into_series()
+    row.ok_or_else(|| StoreError::UnknownSeries(id.into()))?
+        .into_series()
 }
 
 fn check_range(series: &Series, n: u32) -> Result<(), StoreError> {

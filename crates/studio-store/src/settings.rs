@@ -58,10 +58,10 @@ impl Store {
     }
 
     pub async fn channels(&self) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, name, youtube_channel_id FROM channels ORDER BY created_at, id")
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT id, name, youtube_channel_id FROM channels ORDER BY created_at, id",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -18,7 +18,9 @@ fn aidas(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("aidas runs");
     {
         let mut si = child.stdin.take().unwrap();
@@ -30,8 +32,14 @@ fn aidas(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -
 }
 
 fn ok_json(o: &Output) -> Value {
-    assert!(o.status.success(), "exit {:?}\nstderr: {}", o.status, String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 fn stderr(o: &Output) -> String {
@@ -48,16 +56,33 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
     let c = &first["context"];
     assert_eq!(c["episode_number"], 4);
     assert_eq!(c["as_of_episode"], 3);
-    let prev: Vec<u64> = c["previous_episodes"].as_array().unwrap().iter().map(|e| e["episode_number"].as_u64().unwrap()).collect();
+    let prev: Vec<u64> = c["previous_episodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["episode_number"].as_u64().unwrap())
+        .collect();
     assert_eq!(prev, vec![1, 2, 3]);
-    let threads: Vec<&str> = c["open_threads"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert_eq!(threads, vec!["T-secret-identity", "T-minjun-trauma", "T-investment"]);
+    let threads: Vec<&str> = c["open_threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        threads,
+        vec!["T-secret-identity", "T-minjun-trauma", "T-investment"]
+    );
     let states = c["character_states"].as_array().unwrap();
     assert_eq!(states.len(), 12);
     let minjun = states.iter().find(|s| s["name"] == "강민준").unwrap();
     assert_eq!(minjun["as_of_episode"], 3);
     assert_eq!(minjun["emotional_state"], "갈등");
-    assert!(states.iter().all(|s| s["as_of_episode"].as_u64().unwrap() <= 3));
+    assert!(
+        states
+            .iter()
+            .all(|s| s["as_of_episode"].as_u64().unwrap() <= 3)
+    );
     assert_eq!(first["data_dir"], d.path().to_str().unwrap());
 
     let second = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
@@ -73,7 +98,10 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
     let human = aidas(d.path(), &["demo"], None, &[]);
     assert!(human.status.success());
     let text = String::from_utf8_lossy(&human.stdout);
-    assert!(text.contains("Continuity context for episode 4/16"), "{text}");
+    assert!(
+        text.contains("Continuity context for episode 4/16"),
+        "{text}"
+    );
     assert!(text.contains(&d.path().join("aidas.db").display().to_string()));
 }
 
@@ -87,24 +115,44 @@ fn errors_are_one_line_on_stderr_with_a_nonzero_exit() {
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
     assert!(e.starts_with("error: unknown series \"nope\""), "{e}");
 
-    let o = aidas(d.path(), &["memory", "context", "nope", "1", "--json"], None, &[]);
+    let o = aidas(
+        d.path(),
+        &["memory", "context", "nope", "1", "--json"],
+        None,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     let v: Value = serde_json::from_str(stderr(&o).trim()).unwrap();
     assert_eq!(v["error"]["code"], "unknown_series");
 
     ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
-    let o = aidas(d.path(), &["memory", "context", "first-love", "17"], None, &[]);
+    let o = aidas(
+        d.path(),
+        &["memory", "context", "first-love", "17"],
+        None,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("episode 17 is outside series \"first-love\" (episodes 1–16)"));
 
     let bad = d.path().join("broken.json");
     std::fs::write(&bad, "{\n  \"series\": {\n").unwrap();
-    let o = aidas(d.path(), &["series", "import", bad.to_str().unwrap()], None, &[]);
+    let o = aidas(
+        d.path(),
+        &["series", "import", bad.to_str().unwrap()],
+        None,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("broken.json: not valid JSON at line"), "{e}");
 
-    let o = aidas(d.path(), &["series", "import", "/does/not/exist.json"], None, &[]);
+    let o = aidas(
+        d.path(),
+        &["series", "import", "/does/not/exist.json"],
+        None,
+        &[],
+    );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("/does/not/exist.json"));
 
@@ -119,34 +167,86 @@ fn import_show_record_and_roll_back_through_the_cli() {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
     let r = ok_json(&aidas(
         d.path(),
-        &["series", "import", samples.join("first-love.series.json").to_str().unwrap(), "--json"],
+        &[
+            "series",
+            "import",
+            samples.join("first-love.series.json").to_str().unwrap(),
+            "--json",
+        ],
         None,
         &[],
     ));
     assert_eq!(r["kind"], "series");
     assert_eq!(r["characters"], 12);
     assert_eq!(r["readiness"], serde_json::json!([]));
-    let again = aidas(d.path(), &["series", "import", samples.join("first-love.series.json").to_str().unwrap()], None, &[]);
+    let again = aidas(
+        d.path(),
+        &[
+            "series",
+            "import",
+            samples.join("first-love.series.json").to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"));
 
-    let show = ok_json(&aidas(d.path(), &["series", "show", "첫사랑은 처음이라서", "--json"], None, &[]));
+    let show = ok_json(&aidas(
+        d.path(),
+        &["series", "show", "첫사랑은 처음이라서", "--json"],
+        None,
+        &[],
+    ));
     assert_eq!(show["plan"]["characters"].as_array().unwrap().len(), 12);
     assert_eq!(show["episodes"].as_array().unwrap().len(), 16);
 
-    let outcomes: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(samples.join("first-love.outcomes.json")).unwrap()).unwrap();
+    let outcomes: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(samples.join("first-love.outcomes.json")).unwrap(),
+    )
+    .unwrap();
     for o in &outcomes {
         let f = d.path().join(format!("ep{}.json", o["episode_number"]));
         std::fs::write(&f, o.to_string()).unwrap();
-        ok_json(&aidas(d.path(), &["memory", "record", "first-love", f.to_str().unwrap(), "--json"], None, &[]));
+        ok_json(&aidas(
+            d.path(),
+            &[
+                "memory",
+                "record",
+                "first-love",
+                f.to_str().unwrap(),
+                "--json",
+            ],
+            None,
+            &[],
+        ));
     }
-    let before = ok_json(&aidas(d.path(), &["memory", "context", "first-love", "2", "--json"], None, &[]));
-    let rb = ok_json(&aidas(d.path(), &["memory", "rollback", "first-love", "2", "--json"], None, &[]));
+    let before = ok_json(&aidas(
+        d.path(),
+        &["memory", "context", "first-love", "2", "--json"],
+        None,
+        &[],
+    ));
+    let rb = ok_json(&aidas(
+        d.path(),
+        &["memory", "rollback", "first-love", "2", "--json"],
+        None,
+        &[],
+    ));
     assert_eq!(rb["episodes"], serde_json::json!([2, 3]));
-    let after = ok_json(&aidas(d.path(), &["memory", "context", "first-love", "2", "--json"], None, &[]));
+    let after = ok_json(&aidas(
+        d.path(),
+        &["memory", "context", "first-love", "2", "--json"],
+        None,
+        &[],
+    ));
     assert_eq!(before, after);
-    let c4 = ok_json(&aidas(d.path(), &["memory", "context", "first-love", "4", "--json"], None, &[]));
+    let c4 = ok_json(&aidas(
+        d.path(),
+        &["memory", "context", "first-love", "4", "--json"],
+        None,
+        &[],
+    ));
     assert_eq!(c4["previous_episodes"].as_array().unwrap().len(), 1);
 }
 
@@ -162,7 +262,12 @@ fn the_seeds_settings_json_imports() {
             "tts": {"provider": "elevenlabs", "api_key": "sk-should-not-be-kept"}}"#,
     )
     .unwrap();
-    let r = ok_json(&aidas(d.path(), &["series", "import", f.to_str().unwrap(), "--json"], None, &[]));
+    let r = ok_json(&aidas(
+        d.path(),
+        &["series", "import", f.to_str().unwrap(), "--json"],
+        None,
+        &[],
+    ));
     assert_eq!(r["kind"], "settings");
     assert_eq!(r["sections"].as_array().unwrap().len(), 4);
     assert!(r["warnings"][0].as_str().unwrap().contains("tts.api_key"));
@@ -175,17 +280,44 @@ fn doctor_reports_every_check() {
     let d = tempfile::tempdir().unwrap();
     let o = aidas(d.path(), &["doctor", "--json"], None, &[]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let names: Vec<&str> = v["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["database", "ffmpeg", "korean_font", "espeak_ng", "keyring", "disk", "providers"]);
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "database",
+            "ffmpeg",
+            "korean_font",
+            "espeak_ng",
+            "keyring",
+            "disk",
+            "providers"
+        ]
+    );
     for c in v["checks"].as_array().unwrap() {
-        if ["database", "ffmpeg", "korean_font", "espeak_ng"].contains(&c["name"].as_str().unwrap()) {
+        if ["database", "ffmpeg", "korean_font", "espeak_ng"].contains(&c["name"].as_str().unwrap())
+        {
             assert_eq!(c["status"], "ok", "{c}");
         }
     }
     // With the env backend chosen, the keyring check says so and how keys are read instead.
-    let kc = v["checks"].as_array().unwrap().iter().find(|c| c["name"] == "keyring").unwrap();
+    let kc = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "keyring")
+        .unwrap();
     assert_eq!(kc["status"], "warn");
-    assert!(kc["hint"].as_str().unwrap().contains("AIDAS_<PROVIDER>_API_KEY"));
+    assert!(
+        kc["hint"]
+            .as_str()
+            .unwrap()
+            .contains("AIDAS_<PROVIDER>_API_KEY")
+    );
 }
 
 /// Everything a user might see or keep — stdout, stderr with trace logging, the data directory — after a key has
@@ -201,17 +333,29 @@ fn a_secret_never_reaches_the_database_logs_or_json_output() {
     }
     if have_bus {
         let service = format!("aidas-cli-test-{}", std::process::id());
-        cases.push(("keyring", vec![("AIDAS_SECRETS_BACKEND".into(), "keyring".into()), ("AIDAS_KEYRING_SERVICE".into(), service)]));
+        cases.push((
+            "keyring",
+            vec![
+                ("AIDAS_SECRETS_BACKEND".into(), "keyring".into()),
+                ("AIDAS_KEYRING_SERVICE".into(), service),
+            ],
+        ));
     } else {
         eprintln!("SKIPPED the keyring case: no D-Bus session (scripts/test.sh provides one)");
     }
     for (name, env) in cases {
         let d = tempfile::tempdir().unwrap();
-        let mut env: Vec<(&str, &str)> = env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut env: Vec<(&str, &str)> =
+            env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         env.push(("AIDAS_LOG", "trace"));
         let mut seen = Vec::new();
         if name == "keyring" {
-            let o = aidas(d.path(), &["secrets", "set", "openai", "--json"], Some(SECRET), &env);
+            let o = aidas(
+                d.path(),
+                &["secrets", "set", "openai", "--json"],
+                Some(SECRET),
+                &env,
+            );
             let v = ok_json(&o);
             assert_eq!(v["source"], "keyring");
             seen.push(o);
@@ -226,9 +370,18 @@ fn a_secret_never_reaches_the_database_logs_or_json_output() {
         ] {
             seen.push(aidas(d.path(), &args, None, &env));
         }
-        let status: Value = serde_json::from_slice(&seen[if name == "keyring" { 1 } else { 0 }].stdout).unwrap();
-        let openai = status.as_array().unwrap().iter().find(|s| s["provider"] == "openai").unwrap();
-        assert_eq!(openai["configured"], true, "{name}: the key is really there");
+        let status: Value =
+            serde_json::from_slice(&seen[if name == "keyring" { 1 } else { 0 }].stdout).unwrap();
+        let openai = status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["provider"] == "openai")
+            .unwrap();
+        assert_eq!(
+            openai["configured"], true,
+            "{name}: the key is really there"
+        );
         let mut all_logs = String::new();
         for o in &seen {
             let out = String::from_utf8_lossy(&o.stdout);
@@ -237,16 +390,28 @@ fn a_secret_never_reaches_the_database_logs_or_json_output() {
             assert!(!err.contains(SECRET), "{name}: secret on stderr");
             all_logs.push_str(&err);
         }
-        assert!(all_logs.contains("TRACE") || all_logs.contains("DEBUG"), "{name}: trace logging was on");
+        assert!(
+            all_logs.contains("TRACE") || all_logs.contains("DEBUG"),
+            "{name}: trace logging was on"
+        );
         for entry in std::fs::read_dir(d.path()).unwrap() {
             let p = entry.unwrap().path();
             if p.is_file() {
                 let bytes = std::fs::read(&p).unwrap();
-                assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "{name}: secret in {}", p.display());
+                assert!(
+                    !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                    "{name}: secret in {}",
+                    p.display()
+                );
             }
         }
         if name == "keyring" {
-            ok_json(&aidas(d.path(), &["secrets", "delete", "openai", "--json"], None, &env));
+            ok_json(&aidas(
+                d.path(),
+                &["secrets", "delete", "openai", "--json"],
+                None,
+                &env,
+            ));
         }
     }
 }

@@ -13,16 +13,23 @@ use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 fn secret_service_available() -> bool {
     let have_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
     if !have_bus && std::env::var("AIDAS_REQUIRE_KEYRING").as_deref() == Ok("1") {
-        panic!("AIDAS_REQUIRE_KEYRING=1 but there is no D-Bus session (run under dbus-run-session, see scripts/test.sh)");
+        panic!(
+            "AIDAS_REQUIRE_KEYRING=1 but there is no D-Bus session (run under dbus-run-session, see scripts/test.sh)"
+        );
     }
     if !have_bus {
-        eprintln!("SKIPPED: no D-Bus session bus; run scripts/test.sh to test against a real Secret Service");
+        eprintln!(
+            "SKIPPED: no D-Bus session bus; run scripts/test.sh to test against a real Secret Service"
+        );
     }
     have_bus
 }
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
@@ -44,7 +51,10 @@ fn keyring_set_read_overwrite_delete_against_a_real_secret_service() {
     assert_eq!(k2.get("fal").unwrap(), None, "entries are per provider");
     assert!(k.delete("openai").unwrap());
     assert_eq!(k.get("openai").unwrap(), None);
-    assert!(!k.delete("openai").unwrap(), "deleting twice reports nothing deleted");
+    assert!(
+        !k.delete("openai").unwrap(),
+        "deleting twice reports nothing deleted"
+    );
     assert!(k.get("not-a-provider").is_err());
 }
 
@@ -56,16 +66,26 @@ async fn the_engine_stores_keys_in_the_real_keyring() {
     let dir = tempfile::tempdir().unwrap();
     let env: BTreeMap<String, String> = [
         ("AIDAS_SECRETS_BACKEND".to_string(), "keyring".to_string()),
-        ("AIDAS_KEYRING_SERVICE".to_string(), unique("aidas-engine-test")),
+        (
+            "AIDAS_KEYRING_SERVICE".to_string(),
+            unique("aidas-engine-test"),
+        ),
     ]
     .into_iter()
     .collect();
-    let e = Engine::open(EngineOptions { data_dir: Some(dir.path().into()), env: Some(env), secret_store: None })
-        .await
-        .unwrap();
+    let e = Engine::open(EngineOptions {
+        data_dir: Some(dir.path().into()),
+        env: Some(env),
+        secret_store: None,
+    })
+    .await
+    .unwrap();
     let st = e.set_secret("heygen", Secret::new("hg-123")).await.unwrap();
     assert_eq!((st.configured, st.source), (true, Some("keyring")));
-    assert_eq!(e.secret("heygen").await.unwrap().unwrap().expose(), "hg-123");
+    assert_eq!(
+        e.secret("heygen").await.unwrap().unwrap().expose(),
+        "hg-123"
+    );
     let doctor = e.doctor().await;
     let kc = doctor.checks.iter().find(|c| c.name == "keyring").unwrap();
     assert_eq!(kc.status, studio_core::doctor::CheckStatus::Ok, "{kc:?}");
@@ -133,7 +153,10 @@ async fn a_secret_never_appears_in_the_database_logs_json_or_events() {
         assert!(!s.contains(SECRET), "secret in JSON output: {s}");
     }
     let log_text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(log_text.contains("stored an API key"), "the capture saw the engine's logs");
+    assert!(
+        log_text.contains("stored an API key"),
+        "the capture saw the engine's logs"
+    );
     assert!(!log_text.contains(SECRET), "secret in logs");
     e.store().close().await;
     let mut files = 0;
@@ -183,11 +206,22 @@ async fn engine_imports_record_and_roll_back_with_events() {
     assert_eq!(rb.episodes, vec![3]);
     let mut kinds = Vec::new();
     while let Ok(ev) = rx.try_recv() {
-        kinds.push(serde_json::to_value(&ev).unwrap()["type"].as_str().unwrap().to_string());
+        kinds.push(
+            serde_json::to_value(&ev).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     assert_eq!(
         kinds,
-        vec!["series_imported", "episode_recorded", "episode_recorded", "episode_recorded", "episode_rolled_back"]
+        vec![
+            "series_imported",
+            "episode_recorded",
+            "episode_recorded",
+            "episode_recorded",
+            "episode_rolled_back"
+        ]
     );
     // The demo puts the rolled-back episode back on the next run.
     let r3 = e.demo().await.unwrap();
@@ -201,7 +235,11 @@ async fn engine_imports_record_and_roll_back_with_events() {
 #[tokio::test]
 async fn a_broken_config_file_is_reported_with_its_path() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), "version = 1\n[secrets]\nbackend = \"vault\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "version = 1\n[secrets]\nbackend = \"vault\"\n",
+    )
+    .unwrap();
     let err = match Engine::open(EngineOptions {
         data_dir: Some(dir.path().into()),
         env: Some(BTreeMap::new()),
@@ -215,5 +253,9 @@ async fn a_broken_config_file_is_reported_with_its_path() {
     assert_eq!(err.code(), "invalid_config");
     assert!(err.to_string().contains("config.toml"), "{err}");
     // Nothing was overwritten.
-    assert!(std::fs::read_to_string(dir.path().join("config.toml")).unwrap().contains("vault"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("config.toml"))
+            .unwrap()
+            .contains("vault")
+    );
 }

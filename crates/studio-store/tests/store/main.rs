@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use studio_domain::{
-    Character, EpisodeOutcome, EpisodeStatus, Importance, RelationshipChange, SeriesPlan, ThreadResolution,
-    VoiceProfile,
+    Character, EpisodeOutcome, EpisodeStatus, Importance, RelationshipChange, SeriesPlan,
+    ThreadResolution, VoiceProfile,
 };
 use studio_store::{Store, StoreError};
 
@@ -60,7 +60,10 @@ async fn migrations_apply_to_an_empty_db_and_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/aidas.db");
     let s = Store::open(&path).await.unwrap();
-    assert_eq!(s.schema_version().await.unwrap(), Store::latest_known_version());
+    assert_eq!(
+        s.schema_version().await.unwrap(),
+        Store::latest_known_version()
+    );
     assert_eq!(s.journal_mode().await.unwrap(), "wal");
     assert!(s.foreign_keys_enabled().await.unwrap());
     let tables: Vec<String> =
@@ -90,11 +93,22 @@ async fn migrations_apply_to_an_empty_db_and_are_idempotent() {
     s.close().await;
     // Re-opening runs the migrator again: nothing changes, no backup is taken (nothing pending), data survives.
     let s2 = Store::open(&path).await.unwrap();
-    assert_eq!(s2.schema_version().await.unwrap(), Store::latest_known_version());
+    assert_eq!(
+        s2.schema_version().await.unwrap(),
+        Store::latest_known_version()
+    );
     assert_eq!(s2.list_series().await.unwrap().len(), 1);
     assert!(!dir.path().join("sub/backups").exists());
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(s2.pool()).await.unwrap();
-    assert_eq!(n as usize, std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations")).unwrap().count());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(s2.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        n as usize,
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+            .unwrap()
+            .count()
+    );
 }
 
 #[tokio::test]
@@ -103,14 +117,25 @@ async fn an_existing_db_is_backed_up_before_pending_migrations() {
     let path = dir.path().join("aidas.db");
     {
         // A database written by something older: a table, no migrations applied.
-        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
         let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
-        sqlx::query("CREATE TABLE legacy (x TEXT)").execute(&pool).await.unwrap();
-        sqlx::query("INSERT INTO legacy VALUES ('keep me')").execute(&pool).await.unwrap();
+        sqlx::query("CREATE TABLE legacy (x TEXT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO legacy VALUES ('keep me')")
+            .execute(&pool)
+            .await
+            .unwrap();
         pool.close().await;
     }
     let s = Store::open(&path).await.unwrap();
-    assert_eq!(s.schema_version().await.unwrap(), Store::latest_known_version());
+    assert_eq!(
+        s.schema_version().await.unwrap(),
+        Store::latest_known_version()
+    );
     let backups: Vec<PathBuf> = std::fs::read_dir(dir.path().join("backups"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -118,10 +143,16 @@ async fn an_existing_db_is_backed_up_before_pending_migrations() {
     assert_eq!(backups.len(), 1, "{backups:?}");
     let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&backups[0]);
     let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
-    let v: String = sqlx::query_scalar("SELECT x FROM legacy").fetch_one(&pool).await.unwrap();
+    let v: String = sqlx::query_scalar("SELECT x FROM legacy")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(v, "keep me");
     let has_series: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'series'").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'series'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(has_series, 0, "the backup is the pre-migration file");
 }
 
@@ -139,7 +170,10 @@ async fn the_plan_round_trips() {
     assert_eq!(eps.len(), 16);
     assert!(eps.iter().all(|e| e.status == EpisodeStatus::Planned));
     assert_eq!(eps[0].title, "첫 만남은 최악");
-    assert_eq!(s.find_series("첫사랑은 처음이라서").await.unwrap().id, "first-love");
+    assert_eq!(
+        s.find_series("첫사랑은 처음이라서").await.unwrap().id,
+        "first-love"
+    );
 }
 
 #[tokio::test]
@@ -154,7 +188,10 @@ async fn context_for_episode_4_matches_the_hand_checked_world() {
     assert_eq!(c.story_progress_percent, 25);
     assert_eq!(c.outline.as_ref().unwrap().title, "계약");
     assert_eq!(
-        c.previous_episodes.iter().map(|e| e.episode_number).collect::<Vec<_>>(),
+        c.previous_episodes
+            .iter()
+            .map(|e| e.episode_number)
+            .collect::<Vec<_>>(),
         vec![1, 2, 3]
     );
     assert_eq!(c.previous_episodes[2].key_events.len(), 3);
@@ -163,10 +200,18 @@ async fn context_for_episode_4_matches_the_hand_checked_world() {
         Some("차성훈이 수진에게 명함을 건네며 '또 뵙죠'라고 말한다")
     );
     let threads: Vec<&str> = c.open_threads.iter().map(|t| t.id.as_str()).collect();
-    assert_eq!(threads, vec!["T-secret-identity", "T-minjun-trauma", "T-investment"]);
+    assert_eq!(
+        threads,
+        vec!["T-secret-identity", "T-minjun-trauma", "T-investment"]
+    );
 
     assert_eq!(c.character_states.len(), 12);
-    let st = |id: &str| c.character_states.iter().find(|x| x.state.character_id == id).unwrap();
+    let st = |id: &str| {
+        c.character_states
+            .iter()
+            .find(|x| x.state.character_id == id)
+            .unwrap()
+    };
     let minjun = st("CHAR001");
     assert_eq!(minjun.name, "강민준");
     assert_eq!(minjun.as_of_episode, 3);
@@ -174,17 +219,38 @@ async fn context_for_episode_4_matches_the_hand_checked_world() {
     assert_eq!(minjun.state.location, "투자 설명회장");
     assert_eq!(
         minjun.state.active_goals,
-        vec!["사업 성공", "진정한 사랑 찾기", "작가님의 정체 확인", "투자 유치"]
+        vec![
+            "사업 성공",
+            "진정한 사랑 찾기",
+            "작가님의 정체 확인",
+            "투자 유치"
+        ]
     );
     let sujin = st("CHAR002");
-    assert_eq!((sujin.as_of_episode, sujin.state.emotional_state.as_str()), (3, "당황"));
-    assert_eq!(sujin.state.location, "작업실", "location carried from episode 2");
+    assert_eq!(
+        (sujin.as_of_episode, sujin.state.emotional_state.as_str()),
+        (3, "당황")
+    );
+    assert_eq!(
+        sujin.state.location, "작업실",
+        "location carried from episode 2"
+    );
     let haneul = st("CHAR004");
-    assert_eq!((haneul.as_of_episode, haneul.state.emotional_state.as_str()), (1, "흥미진진"));
+    assert_eq!(
+        (haneul.as_of_episode, haneul.state.emotional_state.as_str()),
+        (1, "흥미진진")
+    );
     assert_eq!(st("CHAR007").as_of_episode, 2);
     let mom = st("CHAR008");
-    assert_eq!((mom.as_of_episode, mom.state.emotional_state.as_str()), (0, "평온"));
-    assert!(c.character_states.iter().all(|x| x.state.alive && x.state.present));
+    assert_eq!(
+        (mom.as_of_episode, mom.state.emotional_state.as_str()),
+        (0, "평온")
+    );
+    assert!(
+        c.character_states
+            .iter()
+            .all(|x| x.state.alive && x.state.present)
+    );
 
     let rel = |a: &str, b: &str| {
         c.relationships
@@ -194,16 +260,33 @@ async fn context_for_episode_4_matches_the_hand_checked_world() {
     };
     let leads = rel("CHAR001", "CHAR002");
     assert_eq!(
-        (leads.relationship.kind.as_str(), leads.relationship.intimacy, leads.relationship.status.as_str()),
+        (
+            leads.relationship.kind.as_str(),
+            leads.relationship.intimacy,
+            leads.relationship.status.as_str()
+        ),
         ("악연", 3, "호기심")
     );
     assert_eq!(leads.as_of_episode, 2);
-    assert_eq!(leads.relationship.recent_events, vec!["노트북이 바뀌는 사고", "노트북을 돌려받음"]);
-    assert_eq!((leads.a_name.as_str(), leads.b_name.as_str()), ("강민준", "이수진"));
+    assert_eq!(
+        leads.relationship.recent_events,
+        vec!["노트북이 바뀌는 사고", "노트북을 돌려받음"]
+    );
+    assert_eq!(
+        (leads.a_name.as_str(), leads.b_name.as_str()),
+        ("강민준", "이수진")
+    );
     let rival = rel("CHAR001", "CHAR005");
     assert_eq!((rival.relationship.intimacy, rival.as_of_episode), (2, 3));
     let new = rel("CHAR002", "CHAR005");
-    assert_eq!((new.relationship.kind.as_str(), new.relationship.intimacy, new.as_of_episode), ("지인", 2, 3));
+    assert_eq!(
+        (
+            new.relationship.kind.as_str(),
+            new.relationship.intimacy,
+            new.as_of_episode
+        ),
+        ("지인", 2, 3)
+    );
     assert_eq!(rel("CHAR001", "CHAR007").relationship.intimacy, 4);
     assert_eq!(c.relationships.len(), 12);
 
@@ -211,10 +294,21 @@ async fn context_for_episode_4_matches_the_hand_checked_world() {
     let c2 = s.context_for("first-love", 2).await.unwrap();
     assert_eq!(c2.previous_episodes.len(), 1);
     assert_eq!(
-        c2.open_threads.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        c2.open_threads
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
         vec!["T-secret-identity", "T-minjun-trauma", "T-laptop-swap"]
     );
-    assert_eq!(c2.character_states.iter().find(|x| x.state.character_id == "CHAR001").unwrap().state.emotional_state, "호기심");
+    assert_eq!(
+        c2.character_states
+            .iter()
+            .find(|x| x.state.character_id == "CHAR001")
+            .unwrap()
+            .state
+            .emotional_state,
+        "호기심"
+    );
 }
 
 #[tokio::test]
@@ -233,8 +327,14 @@ async fn rolling_back_episode_2_restores_the_world_as_of_episode_1_exactly() {
     let report = s.roll_back("first-love", 2).await.unwrap();
     assert_eq!(report.episodes, vec![2, 3]);
     assert!(report.state_rows > 0 && report.relationship_rows > 0 && report.memory_rows > 0);
-    assert_eq!(report.threads_removed, 1, "T-investment was opened in episode 3");
-    assert_eq!(report.threads_reopened, 1, "T-laptop-swap was resolved in episode 2");
+    assert_eq!(
+        report.threads_removed, 1,
+        "T-investment was opened in episode 3"
+    );
+    assert_eq!(
+        report.threads_reopened, 1,
+        "T-laptop-swap was resolved in episode 2"
+    );
     assert_eq!(dump(&s).await, world1);
     assert_eq!(s.context_for("first-love", 2).await.unwrap(), ctx2);
     assert_eq!(s.recorded_episodes("first-love").await.unwrap(), vec![1]);
@@ -262,7 +362,8 @@ async fn two_connections_writing_concurrently_leave_the_file_intact() {
             for o in &outs {
                 a.record_outcome("one", o).await?;
                 for i in 0..20 {
-                    a.set_setting(&format!("a.{}.{i}", o.episode_number), &i).await?;
+                    a.set_setting(&format!("a.{}.{i}", o.episode_number), &i)
+                        .await?;
                 }
             }
             Ok::<_, StoreError>(())
@@ -271,7 +372,8 @@ async fn two_connections_writing_concurrently_leave_the_file_intact() {
             for o in &outs {
                 b.record_outcome("two", o).await?;
                 for i in 0..20 {
-                    b.set_setting(&format!("b.{}.{i}", o.episode_number), &i).await?;
+                    b.set_setting(&format!("b.{}.{i}", o.episode_number), &i)
+                        .await?;
                 }
             }
             Ok::<_, StoreError>(())
@@ -282,7 +384,10 @@ async fn two_connections_writing_concurrently_leave_the_file_intact() {
     assert_eq!(a.integrity_check().await.unwrap(), "ok");
     assert_eq!(b.recorded_episodes("one").await.unwrap(), vec![1, 2, 3]);
     assert_eq!(a.recorded_episodes("two").await.unwrap(), vec![1, 2, 3]);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings").fetch_one(a.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 120);
     assert_eq!(
         a.context_for("one", 4).await.unwrap().character_states,
@@ -318,9 +423,17 @@ async fn every_bad_input_yields_its_typed_error() {
     let outs = sample_outcomes();
 
     // unknown ids
-    assert!(matches!(s.context_for("nope", 1).await, Err(StoreError::UnknownSeries(x)) if x == "nope"));
-    assert!(matches!(s.record_outcome("nope", &outs[0]).await, Err(StoreError::UnknownSeries(_))));
-    assert!(matches!(s.roll_back("nope", 1).await, Err(StoreError::UnknownSeries(_))));
+    assert!(
+        matches!(s.context_for("nope", 1).await, Err(StoreError::UnknownSeries(x)) if x == "nope")
+    );
+    assert!(matches!(
+        s.record_outcome("nope", &outs[0]).await,
+        Err(StoreError::UnknownSeries(_))
+    ));
+    assert!(matches!(
+        s.roll_back("nope", 1).await,
+        Err(StoreError::UnknownSeries(_))
+    ));
     let mut bad = outs[0].clone();
     bad.character_developments[0].character = "홍길동".into();
     match s.record_outcome("first-love", &bad).await {
@@ -328,11 +441,23 @@ async fn every_bad_input_yields_its_typed_error() {
         other => panic!("{other:?}"),
     }
     let mut bad = outs[0].clone();
-    bad.relationship_changes.push(RelationshipChange { a: "CHAR001".into(), b: "CHAR099".into(), ..Default::default() });
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::UnknownCharacter { .. })));
+    bad.relationship_changes.push(RelationshipChange {
+        a: "CHAR001".into(),
+        b: "CHAR099".into(),
+        ..Default::default()
+    });
+    assert!(matches!(
+        s.record_outcome("first-love", &bad).await,
+        Err(StoreError::UnknownCharacter { .. })
+    ));
     let mut bad = outs[0].clone();
-    bad.threads_resolved.push(ThreadResolution { id: "T-none".into(), resolution: String::new() });
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::UnknownThread { id, .. }) if id == "T-none"));
+    bad.threads_resolved.push(ThreadResolution {
+        id: "T-none".into(),
+        resolution: String::new(),
+    });
+    assert!(
+        matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::UnknownThread { id, .. }) if id == "T-none")
+    );
     // A failed record left nothing behind.
     assert!(s.recorded_episodes("first-love").await.unwrap().is_empty());
 
@@ -345,12 +470,19 @@ async fn every_bad_input_yields_its_typed_error() {
     }
     let mut far = outs[0].clone();
     far.episode_number = 17;
-    assert!(matches!(s.record_outcome("first-love", &far).await, Err(StoreError::EpisodeOutOfRange { .. })));
+    assert!(matches!(
+        s.record_outcome("first-love", &far).await,
+        Err(StoreError::EpisodeOutOfRange { .. })
+    ));
 
     // episodes out of order, then twice
     assert!(matches!(
         s.record_outcome("first-love", &outs[2]).await,
-        Err(StoreError::EpisodeGap { episode: 3, missing: 2, .. })
+        Err(StoreError::EpisodeGap {
+            episode: 3,
+            missing: 2,
+            ..
+        })
     ));
     s.record_outcome("first-love", &outs[0]).await.unwrap();
     assert!(matches!(
@@ -364,14 +496,23 @@ async fn every_bad_input_yields_its_typed_error() {
         Err(StoreError::NameCollision { name, .. }) if name == "강민준"
     ));
     assert!(matches!(
-        s.add_character("first-love", &extra_character("CHAR001", "새사람")).await,
+        s.add_character("first-love", &extra_character("CHAR001", "새사람"))
+            .await,
         Err(StoreError::DuplicateCharacter { .. })
     ));
-    s.add_character("first-love", &extra_character("CHAR013", "새사람")).await.unwrap();
-    assert!(matches!(s.save_plan(&sample_plan()).await, Err(StoreError::DuplicateSeries(_))));
+    s.add_character("first-love", &extra_character("CHAR013", "새사람"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.save_plan(&sample_plan()).await,
+        Err(StoreError::DuplicateSeries(_))
+    ));
     let mut same_title = sample_plan();
     same_title.series.id = "other".into();
-    assert!(matches!(s.save_plan(&same_title).await, Err(StoreError::TitleTaken(_))));
+    assert!(matches!(
+        s.save_plan(&same_title).await,
+        Err(StoreError::TitleTaken(_))
+    ));
     let mut twins = sample_plan();
     twins.series.id = "twins".into();
     twins.series.title = "쌍둥이".into();
@@ -385,27 +526,44 @@ async fn every_bad_input_yields_its_typed_error() {
     // invalid outcome content
     let mut bad = outs[1].clone();
     bad.summary = " ".into();
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::InvalidOutcome(_))));
+    assert!(matches!(
+        s.record_outcome("first-love", &bad).await,
+        Err(StoreError::InvalidOutcome(_))
+    ));
     let mut bad = outs[1].clone();
     bad.relationship_changes[0].intimacy = Some(11);
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::InvalidOutcome(_))));
+    assert!(matches!(
+        s.record_outcome("first-love", &bad).await,
+        Err(StoreError::InvalidOutcome(_))
+    ));
     let mut bad = outs[1].clone();
-    bad.threads_resolved.push(ThreadResolution { id: "T-laptop-swap".into(), resolution: "x".into() });
+    bad.threads_resolved.push(ThreadResolution {
+        id: "T-laptop-swap".into(),
+        resolution: "x".into(),
+    });
     // resolving the same thread twice in one episode
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::Transition(_))));
+    assert!(matches!(
+        s.record_outcome("first-love", &bad).await,
+        Err(StoreError::Transition(_))
+    ));
     // a dead character cannot be made present
     let mut bad = outs[1].clone();
-    bad.character_developments.push(studio_domain::CharacterDevelopment {
-        character: "CHAR012".into(),
-        alive: Some(false),
-        ..Default::default()
-    });
-    bad.character_developments.push(studio_domain::CharacterDevelopment {
-        character: "CHAR012".into(),
-        present: Some(true),
-        ..Default::default()
-    });
-    assert!(matches!(s.record_outcome("first-love", &bad).await, Err(StoreError::Transition(_))));
+    bad.character_developments
+        .push(studio_domain::CharacterDevelopment {
+            character: "CHAR012".into(),
+            alive: Some(false),
+            ..Default::default()
+        });
+    bad.character_developments
+        .push(studio_domain::CharacterDevelopment {
+            character: "CHAR012".into(),
+            present: Some(true),
+            ..Default::default()
+        });
+    assert!(matches!(
+        s.record_outcome("first-love", &bad).await,
+        Err(StoreError::Transition(_))
+    ));
 
     // rollback past a published episode is refused
     s.record_outcome("first-love", &outs[1]).await.unwrap();
@@ -417,16 +575,25 @@ async fn every_bad_input_yields_its_typed_error() {
     ] {
         s.transition_episode("first-love", 2, step).await.unwrap();
     }
-    s.mark_published("first-love", 2, Some("vid123")).await.unwrap();
+    s.mark_published("first-love", 2, Some("vid123"))
+        .await
+        .unwrap();
     match s.roll_back("first-love", 1).await {
         Err(StoreError::PublishedLater { published, .. }) => assert_eq!(published, vec![2]),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(s.mark_published("first-love", 3, None).await, Err(StoreError::Transition(_))));
+    assert!(matches!(
+        s.mark_published("first-love", 3, None).await,
+        Err(StoreError::Transition(_))
+    ));
     assert_eq!(s.recorded_episodes("first-love").await.unwrap(), vec![1, 2]);
     for e in [
         StoreError::UnknownSeries("x".into()),
-        StoreError::PublishedLater { series: "s".into(), episode: 1, published: vec![2] },
+        StoreError::PublishedLater {
+            series: "s".into(),
+            episode: 1,
+            published: vec![2],
+        },
     ] {
         assert!(e.is_user_error());
         assert!(!e.code().is_empty());

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up this Debian 12 machine (idempotently: only missing packages are installed, npm packages come from the
+# lockfile) and runs every check CI runs: formatting, clippy, the UI type check, unit tests and build, and every
+# Rust test — the keyring tests against a real Secret Service in a private D-Bus session.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-debian.sh --gui
+export CARGO_TERM_COLOR=never
+
+echo "== ui: install, type check, unit tests, build"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm test && npm run build)
+
+echo "== rust: format, lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== architecture: no crate under crates/ depends on tauri"
+for c in crates/*/; do
+  name=$(basename "$c")
+  if cargo tree -p "$name" -e normal,build --prefix none 2>/dev/null | grep -q '^tauri v'; then
+    echo "error: $name depends on tauri; only src-tauri may" >&2; exit 1
+  fi
+done
+
+echo "== rust: tests"
+scripts/with-keyring.sh cargo test --workspace

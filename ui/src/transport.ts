@@ -1,0 +1,99 @@
+// The one module that talks to the engine: Tauri IPC inside the desktop app, HTTP against `aidas serve` in a
+// browser. Every failure arrives as the engine's `{code, message}` so screens branch on codes, never on text.
+
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export class EngineError extends Error {
+  readonly code: string;
+  constructor(e: ApiError) {
+    super(e.message);
+    this.code = e.code;
+    this.name = "EngineError";
+  }
+}
+
+export interface Transport {
+  readonly kind: "tauri" | "http";
+  call<T>(command: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+/** Turns whatever a failed call produced into the engine's error shape. */
+export function toEngineError(raw: unknown): EngineError {
+  if (raw instanceof EngineError) return raw;
+  if (raw && typeof raw === "object") {
+    const o = raw as Record<string, unknown>;
+    const inner = (o.error && typeof o.error === "object" ? o.error : o) as Record<string, unknown>;
+    if (typeof inner.code === "string" && typeof inner.message === "string") {
+      return new EngineError({ code: inner.code, message: inner.message });
+    }
+  }
+  if (typeof raw === "string") return new EngineError({ code: "internal", message: raw });
+  if (raw instanceof Error) return new EngineError({ code: "transport", message: raw.message });
+  return new EngineError({ code: "internal", message: "unknown error" });
+}
+
+type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
+
+export function tauriTransport(invoke: Invoke): Transport {
+  return {
+    kind: "tauri",
+    async call<T>(command: string, args?: Record<string, unknown>) {
+      try {
+        return await invoke<T>(command, args);
+      } catch (e) {
+        throw toEngineError(e);
+      }
+    },
+  };
+}
+
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export function httpTransport(baseUrl: string, fetchImpl: Fetch, token?: string): Transport {
+  const base = baseUrl.replace(/\/+$/, "");
+  return {
+    kind: "http",
+    async call<T>(command: string, args?: Record<string, unknown>) {
+      let res: Response;
+      try {
+        res = await fetchImpl(`${base}/api/${encodeURIComponent(command)}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(args ?? {}),
+        });
+      } catch (e) {
+        throw new EngineError({
+          code: "transport",
+          message: `the studio at ${base} did not answer (${e instanceof Error ? e.message : String(e)})`,
+        });
+      }
+      const text = await res.text();
+      let body: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new EngineError({ code: "transport", message: `HTTP ${res.status}: the answer was not JSON` });
+        }
+      }
+      if (!res.ok) throw toEngineError(body ?? `HTTP ${res.status}`);
+      return body as T;
+    },
+  };
+}
+
+/** Picks the transport for where the UI is running. */
+export function detectTransport(w: { __TAURI_INTERNALS__?: unknown; location?: { origin: string } }, deps: {
+  invoke?: Invoke;
+  fetch?: Fetch;
+}): Transport {
+  if (w.__TAURI_INTERNALS__ && deps.invoke) return tauriTransport(deps.invoke);
+  if (!deps.fetch) throw new Error("no fetch available for the HTTP transport");
+  return httpTransport(w.location?.origin ?? "http://127.0.0.1:8787", deps.fetch);
+}
