@@ -40,12 +40,12 @@ pub fn outcome(n: u32) -> EpisodeOutcome {
                 ["설렘", "불안", "분노", "안도", "의심"][((n + i) % 5) as usize].into(),
             ),
             location: Some(format!("장소{}", (n + i) % 7)),
-            goals_added: if n % 5 == 0 {
+            goals_added: if n.is_multiple_of(5) {
                 vec![format!("목표{n}")]
             } else {
                 vec![]
             },
-            goals_resolved: if n % 5 == 0 && n > 5 {
+            goals_resolved: if n.is_multiple_of(5) && n > 5 {
                 vec![format!("목표{}", n - 5)]
             } else {
                 vec![]
@@ -57,7 +57,7 @@ pub fn outcome(n: u32) -> EpisodeOutcome {
         .map(|i| RelationshipChange {
             a: ch(n + i),
             b: ch(n + i + 1 + (i % 2)),
-            intimacy_delta: Some(if (n + i) % 3 == 0 { -1 } else { 1 }),
+            intimacy_delta: Some(if (n + i).is_multiple_of(3) { -1 } else { 1 }),
             event: Some(format!("{n}화 관계 사건 {i}")),
             ..Default::default()
         })

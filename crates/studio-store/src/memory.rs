@@ -527,26 +527,37 @@ impl Store {
     }
 
     pub async fn list_series(&self) -> Result<Vec<SeriesSummary>, StoreError> {
-        let rows: Vec<(String, String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT s.id, s.title, s.genre, s.status, s.total_episodes, \
-               (SELECT COUNT(*) FROM characters c WHERE c.series_id = s.id), \
-               (SELECT COUNT(*) FROM episodes e WHERE e.series_id = s.id AND e.recorded_at IS NOT NULL), \
-               (SELECT COUNT(*) FROM episodes e WHERE e.series_id = s.id AND e.status = 'published') \
+        #[derive(FromRow)]
+        struct SummaryRow {
+            id: String,
+            title: String,
+            genre: String,
+            status: String,
+            total: i64,
+            chars: i64,
+            recorded: i64,
+            published: i64,
+        }
+        let rows: Vec<SummaryRow> = sqlx::query_as(
+            "SELECT s.id, s.title, s.genre, s.status, s.total_episodes AS total, \
+               (SELECT COUNT(*) FROM characters c WHERE c.series_id = s.id) AS chars, \
+               (SELECT COUNT(*) FROM episodes e WHERE e.series_id = s.id AND e.recorded_at IS NOT NULL) AS recorded, \
+               (SELECT COUNT(*) FROM episodes e WHERE e.series_id = s.id AND e.status = 'published') AS published \
              FROM series s ORDER BY s.created_at, s.id",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, title, genre, status, total, chars, rec, publ)| {
+            .map(|r| {
                 Ok(SeriesSummary {
-                    genre: parse_name(&genre, "series genre")?,
-                    status: parse_name(&status, "series status")?,
-                    id,
-                    title,
-                    total_episodes: total as u32,
-                    characters: chars as u32,
-                    recorded_episodes: rec as u32,
-                    published_episodes: publ as u32,
+                    genre: parse_name(&r.genre, "series genre")?,
+                    status: parse_name(&r.status, "series status")?,
+                    id: r.id,
+                    title: r.title,
+                    total_episodes: r.total as u32,
+                    characters: r.chars as u32,
+                    recorded_episodes: r.recorded as u32,
+                    published_episodes: r.published as u32,
                 })
             })
             .collect()
