@@ -67,6 +67,7 @@ pub fn outcome(n: u32) -> EpisodeOutcome {
             id: format!("T{n}"),
             title: format!("{n}화의 의문"),
             description: String::new(),
+            reopen_reason: None,
         }]
     } else {
         vec![]
@@ -88,6 +89,8 @@ pub fn outcome(n: u32) -> EpisodeOutcome {
         relationship_changes,
         threads_opened,
         threads_resolved,
+        secrets_revealed: vec![],
+        appearances: (0..4).map(|i| ch(n * 3 + i)).collect(),
         cliffhanger: format!("{n}화 클리프행어"),
     }
 }

@@ -1,5 +1,7 @@
 //! The continuity context a script for episode N is written with: the world as of episode N−1.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{CharacterState, EpisodeOutline, Importance, PlotThread, Relationship, Series};
@@ -45,11 +47,31 @@ pub struct EpisodeContext {
     /// Up to the last five recorded episodes, oldest first.
     pub previous_episodes: Vec<EpisodeMemory>,
     pub open_threads: Vec<PlotThread>,
+    /// Threads closed by episode N−1 (a script may not reopen one without saying why).
+    #[serde(default)]
+    pub resolved_threads: Vec<PlotThread>,
     pub character_states: Vec<CharacterSnapshot>,
     pub relationships: Vec<RelationshipSnapshot>,
+    /// Secrets revealed up to episode N−1, with the episode that revealed them.
+    #[serde(default)]
+    pub revealed_secrets: Vec<RevealedSecret>,
+    /// The last episode (≤ N−1) each character appeared in, by character id; absent = never yet.
+    #[serde(default)]
+    pub last_appearances: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedSecret {
+    pub character_id: String,
+    pub secret: String,
+    pub episode: u32,
 }
 
 impl EpisodeContext {
+    pub fn resolved_thread_ids(&self) -> impl Iterator<Item = &str> {
+        self.resolved_threads.iter().map(|t| t.id.as_str())
+    }
+
     /// The cliffhanger the episode must pick up, if the previous episode left one.
     pub fn previous_cliffhanger(&self) -> Option<&str> {
         self.previous_episodes

@@ -170,8 +170,22 @@ pub struct EpisodeOutcome {
     /// Threads closed in this episode: id and how.
     #[serde(default)]
     pub threads_resolved: Vec<ThreadResolution>,
+    /// Secrets that became known in this episode; before this, no one but their owner may use them.
+    #[serde(default)]
+    pub secrets_revealed: Vec<SecretReveal>,
+    /// Characters (ids or names) who appeared on screen.
+    #[serde(default)]
+    pub appearances: Vec<String>,
     #[serde(default)]
     pub cliffhanger: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretReveal {
+    /// Whose secret (id or name).
+    pub character: String,
+    /// The secret as written in the character's profile.
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

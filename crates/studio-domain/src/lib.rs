@@ -9,6 +9,7 @@ pub mod context;
 pub mod episode;
 pub mod job;
 pub mod plan;
+pub mod script;
 pub mod series;
 pub mod thread;
 
@@ -16,13 +17,16 @@ pub use character::{
     AppearanceProfile, Character, CharacterDevelopment, CharacterState, Importance, Relationship,
     RelationshipChange, VoiceProfile,
 };
-pub use context::{CharacterSnapshot, EpisodeContext, EpisodeMemory, RelationshipSnapshot};
+pub use context::{
+    CharacterSnapshot, EpisodeContext, EpisodeMemory, RelationshipSnapshot, RevealedSecret,
+};
 pub use episode::{
-    ClipPriority, DialogueLine, Episode, EpisodeOutcome, EpisodeStatus, Scene, Shot,
+    ClipPriority, DialogueLine, Episode, EpisodeOutcome, EpisodeStatus, Scene, SecretReveal, Shot,
     ThreadResolution,
 };
 pub use job::{CostEntry, Job, JobStatus, Stage};
 pub use plan::{PlanProblem, SeriesPlan};
+pub use script::{EpisodeScript, PlotProgression};
 pub use series::{
     ArcPhase, EpisodeOutline, Genre, Series, SeriesPlot, SeriesStatus, StoryArc, SubPlot,
 };

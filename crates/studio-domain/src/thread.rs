@@ -12,6 +12,9 @@ pub struct ThreadSeed {
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// Set when a writer deliberately reopens a resolved thread: why the story returns to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopen_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +79,7 @@ mod tests {
                 id: "T1".into(),
                 title: "비밀".into(),
                 description: String::new(),
+                reopen_reason: None,
             },
             2,
         );

@@ -7,7 +7,7 @@ use sqlx::{FromRow, Sqlite, Transaction};
 use studio_domain::{
     ArcPhase, Character, CharacterSnapshot, CharacterState, EpisodeContext, EpisodeMemory,
     EpisodeOutcome, EpisodeOutline, EpisodeStatus, Genre, Importance, PlanProblem, PlotThread,
-    Relationship, RelationshipSnapshot, Series, SeriesPlan, SeriesStatus,
+    Relationship, RelationshipSnapshot, RevealedSecret, Series, SeriesPlan, SeriesStatus,
 };
 
 use crate::{Store, StoreError};
@@ -606,6 +606,7 @@ impl Store {
             id: t.id,
             title: t.title,
             description: t.description,
+            reopen_reason: None,
         })
         .collect();
         Ok(SeriesPlan {
@@ -660,6 +661,17 @@ impl Store {
         &self,
         series_id: &str,
         o: &EpisodeOutcome,
+    ) -> Result<(), StoreError> {
+        self.record_outcome_with_script(series_id, o, None).await
+    }
+
+    /// Like [`Store::record_outcome`], and keeps the accepted script and its check report in the same
+    /// transaction, so an accepted script is never recorded without its memory (or the other way round).
+    pub async fn record_outcome_with_script(
+        &self,
+        series_id: &str,
+        o: &EpisodeOutcome,
+        script: Option<(&serde_json::Value, &serde_json::Value)>,
     ) -> Result<(), StoreError> {
         let n = o.episode_number;
         let mut tx = self.begin_write().await?;
@@ -867,6 +879,43 @@ impl Store {
                 .await?;
         }
 
+        for (i, r) in o.secrets_revealed.iter().enumerate() {
+            let id = cast.id(series_id, &r.character)?;
+            let owner = chars.iter().find(|c| c.id == id);
+            if !owner.is_some_and(|c| c.secrets.iter().any(|x| x == &r.secret)) {
+                return Err(StoreError::InvalidOutcome(vec![PlanProblem {
+                    path: format!("secrets_revealed[{i}].secret"),
+                    message: format!("\"{}\" is not one of {}'s secrets", r.secret, r.character),
+                }]));
+            }
+            insert_memory(
+                &mut tx,
+                series_id,
+                n,
+                "secret_revealed",
+                serde_json::json!({ "character_id": id, "secret": r.secret }),
+                5,
+            )
+            .await?;
+        }
+        if !o.appearances.is_empty() {
+            let mut ids: Vec<String> = Vec::new();
+            for a in &o.appearances {
+                let id = cast.id(series_id, a)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            insert_memory(
+                &mut tx,
+                series_id,
+                n,
+                "appearances",
+                serde_json::json!({ "character_ids": ids }),
+                2,
+            )
+            .await?;
+        }
         for (i, e) in o.key_events.iter().enumerate() {
             insert_memory(
                 &mut tx,
@@ -897,6 +946,7 @@ impl Store {
         sqlx::query(
             "UPDATE episodes SET title = COALESCE(?, title), summary = ?, key_events_json = ?, cliffhanger = ?, \
              outcome_json = ?, status = ?, recorded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+             script_json = COALESCE(?, script_json), check_report_json = COALESCE(?, check_report_json), \
              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE series_id = ? AND episode_number = ?",
         )
         .bind(title)
@@ -905,6 +955,8 @@ impl Store {
         .bind(&o.cliffhanger)
         .bind(to_json(o))
         .bind(next_status.to_string())
+        .bind(script.map(|(s, _)| s.to_string()))
+        .bind(script.map(|(_, r)| r.to_string()))
         .bind(series_id)
         .bind(n as i64)
         .execute(&mut *tx)
@@ -977,6 +1029,18 @@ impl Store {
         })
         .collect();
 
+        let resolved_threads: Vec<PlotThread> = sqlx::query_as::<_, ThreadRow>(
+            "SELECT id, title, description, opened_in, resolved_in, resolution FROM plot_threads \
+             WHERE series_id = ?1 AND resolved_in IS NOT NULL AND resolved_in <= ?2 ORDER BY resolved_in, rowid",
+        )
+        .bind(series_id)
+        .bind(prev as i64)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(PlotThread::from)
+        .collect();
+
         let chars: Vec<(String, String, String)> =
             sqlx::query_as("SELECT id, name, importance FROM characters WHERE series_id = ? ORDER BY sort_order, id")
                 .bind(series_id)
@@ -1040,6 +1104,36 @@ impl Store {
             })
             .collect();
 
+        let revealed: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT json_extract(content_json, '$.character_id'), json_extract(content_json, '$.secret'), \
+             episode_number FROM story_memory WHERE series_id = ? AND memory_type = 'secret_revealed' \
+             AND episode_number <= ? ORDER BY episode_number, id",
+        )
+        .bind(series_id)
+        .bind(prev as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let revealed_secrets = revealed
+            .into_iter()
+            .map(|(character_id, secret, ep)| RevealedSecret {
+                character_id,
+                secret,
+                episode: ep as u32,
+            })
+            .collect();
+        let appearances: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT j.value, MAX(m.episode_number) FROM story_memory m, json_each(m.content_json, '$.character_ids') j \
+             WHERE m.series_id = ? AND m.memory_type = 'appearances' AND m.episode_number <= ? GROUP BY j.value",
+        )
+        .bind(series_id)
+        .bind(prev as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let last_appearances = appearances
+            .into_iter()
+            .map(|(id, ep)| (id, ep as u32))
+            .collect();
+
         Ok(EpisodeContext {
             episode_number: n,
             total_episodes: series.total_episodes,
@@ -1049,8 +1143,11 @@ impl Store {
             outline,
             previous_episodes,
             open_threads,
+            resolved_threads,
             character_states,
             relationships,
+            revealed_secrets,
+            last_appearances,
         })
     }
 
@@ -1146,7 +1243,7 @@ impl Store {
         .rows_affected();
         sqlx::query(
             "UPDATE episodes SET status = 'planned', summary = '', key_events_json = '[]', cliffhanger = '', \
-             outcome_json = NULL, script_json = NULL, recorded_at = NULL, \
+             outcome_json = NULL, script_json = NULL, check_report_json = NULL, recorded_at = NULL, \
              title = COALESCE((SELECT o.title FROM episode_outlines o WHERE o.series_id = episodes.series_id \
                                AND o.episode_number = episodes.episode_number), ''), \
              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \

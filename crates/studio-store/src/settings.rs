@@ -65,3 +65,126 @@ impl Store {
         .await?)
     }
 }
+
+/// Scripts, check reports and the cost ledger.
+impl Store {
+    /// Keeps the accepted (or last attempted) script of an episode.
+    pub async fn save_script(
+        &self,
+        series_id: &str,
+        n: u32,
+        script: &serde_json::Value,
+        report: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let r = sqlx::query(
+            "UPDATE episodes SET script_json = ?, check_report_json = ?, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(script.to_string())
+        .bind(report.map(|r| r.to_string()))
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::UnknownSeries(format!(
+                "{series_id} (episode {n})"
+            )));
+        }
+        Ok(())
+    }
+
+    pub async fn script(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let v: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT script_json FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        v.flatten()
+            .map(|s| {
+                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                    what: format!("script of episode {n}"),
+                    detail: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    pub async fn check_report(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let v: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT check_report_json FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        v.flatten()
+            .map(|s| {
+                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                    what: format!("check report of episode {n}"),
+                    detail: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// One line of the cost ledger; returns its id.
+    pub async fn record_usage(&self, e: &studio_domain::CostEntry) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_usage (provider, operation, series_id, episode_number, units, unit, estimated_usd, \
+             actual_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&e.provider)
+        .bind(&e.operation)
+        .bind(&e.series_id)
+        .bind(e.episode_number.map(|n| n as i64))
+        .bind(e.units)
+        .bind(&e.unit)
+        .bind(e.estimated_usd)
+        .bind(e.actual_usd)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Cost-ledger lines, newest last.
+    pub async fn usage(
+        &self,
+        series_id: Option<&str>,
+    ) -> Result<Vec<studio_domain::CostEntry>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, Option<i64>, f64, String, f64, Option<f64>)> = sqlx::query_as(
+            "SELECT provider, operation, series_id, episode_number, units, unit, estimated_usd, actual_usd \
+             FROM api_usage WHERE (?1 IS NULL OR series_id = ?1) ORDER BY id",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(provider, operation, series_id, ep, units, unit, est, act)| {
+                    studio_domain::CostEntry {
+                        provider,
+                        operation,
+                        series_id,
+                        episode_number: ep.map(|n| n as u32),
+                        units,
+                        unit,
+                        estimated_usd: est,
+                        actual_usd: act,
+                    }
+                },
+            )
+            .collect())
+    }
+}

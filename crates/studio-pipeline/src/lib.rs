@@ -1,0 +1,21 @@
+//! The AIDAS Studio pipeline: capability traits the providers implement (today: [`Writer`]), the prompts, the
+//! writers' JSON schemas, parsing of untrusted replies, script validation, continuity and quality checks, and the
+//! script desk that runs writer → checks → regeneration → story memory.
+//!
+//! It depends on the domain and the store; it never names a vendor, and nothing here depends on a shell.
+
+pub mod checks;
+pub mod desk;
+pub mod genre;
+pub mod parse;
+pub mod pricing;
+pub mod prompts;
+pub mod schema;
+pub mod writer;
+
+pub use checks::{CheckConfig, CheckReport, Finding, FindingKind, Severity};
+pub use desk::{DeskError, PlanResult, ScriptDesk, ScriptResult, Verdict};
+pub use pricing::Pricing;
+pub use writer::{
+    PlanCall, PlanRequest, Prompt, Reply, RetryClass, ScriptCall, Usage, Writer, WriterError,
+};

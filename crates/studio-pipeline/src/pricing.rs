@@ -1,0 +1,107 @@
+//! Prices from `assets/pricing.toml` (embedded; a data dir copy can override later).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::writer::Usage;
+
+pub const PRICING_TOML: &str = include_str!("../../../assets/pricing.toml");
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TokenPrice {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Pricing {
+    pub version: u32,
+    #[serde(default)]
+    pub llm: BTreeMap<String, TokenPrice>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmCost {
+    pub usd: f64,
+    /// False when the model has no price in the file (the cost is then 0 and says so).
+    pub priced: bool,
+}
+
+impl Pricing {
+    pub fn parse(text: &str) -> Result<Pricing, String> {
+        toml::from_str(text).map_err(|e| format!("pricing.toml: {e}"))
+    }
+
+    pub fn bundled() -> Pricing {
+        // The bundled file is checked by a unit test; an empty table is the safe fallback.
+        Self::parse(PRICING_TOML).unwrap_or(Pricing {
+            version: 1,
+            llm: BTreeMap::new(),
+        })
+    }
+
+    pub fn llm_price(&self, model: &str) -> Option<&TokenPrice> {
+        if let Some(p) = self.llm.get(model) {
+            return Some(p);
+        }
+        self.llm
+            .iter()
+            .filter(|(k, _)| model.starts_with(k.as_str()))
+            .max_by_key(|(k, _)| k.len())
+            .map(|(_, p)| p)
+    }
+
+    pub fn llm_cost(&self, usage: &Usage) -> LlmCost {
+        match self.llm_price(&usage.model) {
+            Some(p) => LlmCost {
+                usd: usage.input_tokens as f64 / 1e6 * p.input_per_mtok
+                    + usage.output_tokens as f64 / 1e6 * p.output_per_mtok,
+                priced: true,
+            },
+            None => LlmCost {
+                usd: 0.0,
+                priced: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_prices_parse_and_match_by_prefix() {
+        let p = Pricing::parse(PRICING_TOML).unwrap();
+        assert!(p.llm.len() >= 5);
+        let u = Usage {
+            provider: "openai".into(),
+            model: "gpt-4o-2024-08-06".into(),
+            input_tokens: 1_000_000,
+            output_tokens: 100_000,
+        };
+        let c = p.llm_cost(&u);
+        assert!(c.priced);
+        assert!((c.usd - 3.5).abs() < 1e-9, "{c:?}");
+        let mini = Usage {
+            model: "gpt-4o-mini-2024-07-18".into(),
+            ..u.clone()
+        };
+        assert!(
+            (p.llm_cost(&mini).usd - 0.21).abs() < 1e-9,
+            "longest prefix wins"
+        );
+        let local = Usage {
+            model: "qwen2.5:7b".into(),
+            ..u
+        };
+        assert_eq!(
+            p.llm_cost(&local),
+            LlmCost {
+                usd: 0.0,
+                priced: false
+            }
+        );
+    }
+}
