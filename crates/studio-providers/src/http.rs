@@ -1,0 +1,183 @@
+//! What the HTTP clients share: the retry policy and reading vendors' reset hints.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+/// How a client retries inside one call. Waits longer than `max_wait` are not slept through: the error goes back
+/// to the caller (the queue reschedules the job at the reset time instead of holding a worker).
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub base_backoff: Duration,
+    pub max_wait: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with jitter for attempt `k` (0-based).
+    pub fn backoff(&self, k: u32) -> Duration {
+        let base = self.base_backoff.as_millis() as u64 * (1u64 << k.min(10));
+        // Jitter from the clock's sub-millisecond noise: enough to spread retries of parallel workers.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let jitter = if base == 0 {
+            0
+        } else {
+            nanos as u64 % (base / 2 + 1)
+        };
+        Duration::from_millis(base + jitter)
+    }
+}
+
+/// Parses OpenAI's Go-style durations ("1s", "6m0s", "20ms", "1h2m3.5s").
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let value: f64 = num.parse().ok()?;
+        num.clear();
+        let unit = match c {
+            'h' => 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            'm' => 60.0,
+            's' => 1.0,
+            'u' | 'µ' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.000_001
+            }
+            'n' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.000_000_001
+            }
+            _ => return None,
+        };
+        total += value * unit;
+        any = true;
+    }
+    if !num.is_empty() {
+        // A bare number is seconds.
+        total += num.parse::<f64>().ok()?;
+        any = true;
+    }
+    (any && total.is_finite() && total >= 0.0).then(|| Duration::from_secs_f64(total))
+}
+
+/// The wait a 429 asks for: `retry-after-ms`, `retry-after` (seconds), then the later of OpenAI's reset headers.
+pub fn reset_hint(h: &HeaderMap) -> Option<Duration> {
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok());
+    if let Some(ms) = get("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+    }
+    if let Some(s) = get("retry-after").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(s.max(0.0)));
+    }
+    let a = get("x-ratelimit-reset-requests").and_then(parse_go_duration);
+    let b = get("x-ratelimit-reset-tokens").and_then(parse_go_duration);
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The `{"error": {...}}` body most vendors use; tolerant of other shapes.
+pub fn error_fields(body: &str) -> (String, String, String) {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+    let e = v.get("error").cloned().unwrap_or(v.clone());
+    let s = |k: &str| e.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let message = if s("message").is_empty() {
+        body.chars().take(200).collect()
+    } else {
+        s("message")
+    };
+    // Anthropic nests a code under details.
+    let detail = e
+        .pointer("/details/error_code")
+        .and_then(|x| x.as_str())
+        .unwrap_or("")
+        .to_string();
+    let code = if s("code").is_empty() {
+        detail
+    } else {
+        s("code")
+    };
+    (s("type"), code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1s"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_go_duration("20ms"), Some(Duration::from_millis(20)));
+        assert_eq!(
+            parse_go_duration("1h2m3.5s"),
+            Some(Duration::from_secs_f64(3723.5))
+        );
+        assert_eq!(parse_go_duration("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_go_duration(""), None);
+        assert_eq!(parse_go_duration("abc"), None);
+        assert_eq!(parse_go_duration("5x"), None);
+    }
+
+    #[test]
+    fn reset_hints_prefer_explicit_retry_after() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset-requests", "1s".parse().unwrap());
+        h.insert("x-ratelimit-reset-tokens", "6m0s".parse().unwrap());
+        assert_eq!(reset_hint(&h), Some(Duration::from_secs(360)));
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(reset_hint(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", "150".parse().unwrap());
+        assert_eq!(reset_hint(&h), Some(Duration::from_millis(150)));
+    }
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        let (t, c, m) = error_fields(
+            r#"{"error":{"message":"quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+        );
+        assert_eq!(
+            (t.as_str(), c.as_str(), m.as_str()),
+            ("insufficient_quota", "insufficient_quota", "quota")
+        );
+        let (t, c, _) = error_fields(
+            r#"{"type":"error","error":{"type":"rate_limit_error","message":"m","details":{"error_code":"enforced_spend_limit_reached"}}}"#,
+        );
+        assert_eq!(
+            (t.as_str(), c.as_str()),
+            ("rate_limit_error", "enforced_spend_limit_reached")
+        );
+        let (_, _, m) = error_fields("<html>bad gateway</html>");
+        assert!(m.contains("bad gateway"));
+    }
+}

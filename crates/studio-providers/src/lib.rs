@@ -1,0 +1,15 @@
+//! AIDAS Studio providers: implementations of the pipeline's capability traits. Vendor clients are built from a base
+//! URL and a `reqwest::Client` (so tests point them at local mock servers) and map every vendor failure to the
+//! pipeline's retry classes; offline implementations are real generators that need no key.
+//!
+//! Depends on the domain and the pipeline's traits; never on the store, the engine or a shell.
+
+pub mod anthropic;
+mod http;
+pub mod offline;
+pub mod openai;
+
+pub use anthropic::AnthropicWriter;
+pub use http::RetryPolicy;
+pub use offline::TemplateWriter;
+pub use openai::OpenAiWriter;

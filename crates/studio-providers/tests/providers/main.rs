@@ -1,0 +1,3 @@
+//! Provider tests: the offline writer through the desk, and the HTTP writers against local mock servers.
+
+mod offline;
