@@ -1,3 +1,4 @@
 //! Provider tests: the offline writer through the desk, and the HTTP writers against local mock servers.
 
+mod llm;
 mod offline;
