@@ -19,6 +19,8 @@ pub struct CheckConfig {
     pub max_main_absence: u32,
     /// Overall quality below this regenerates the script.
     pub quality_threshold: f64,
+    /// Any single quality score below this regenerates it too (one bad dimension should not hide in the mean).
+    pub quality_floor: f64,
     /// Writer attempts per episode before it is parked for review.
     pub max_attempts: u32,
     /// Dialogue lines per 10 minutes of episode (seed: 80–100).
@@ -31,6 +33,7 @@ impl Default for CheckConfig {
             max_intimacy_step: 3,
             max_main_absence: 2,
             quality_threshold: 0.8,
+            quality_floor: 0.6,
             max_attempts: 3,
             lines_per_10_min: (80, 100),
         }
@@ -118,6 +121,13 @@ pub struct QualityScores {
     pub overall: f64,
 }
 
+impl QualityScores {
+    pub fn acceptable(&self, cfg: &CheckConfig) -> bool {
+        self.overall >= cfg.quality_threshold
+            && self.naturalness.min(self.pacing).min(self.coverage) >= cfg.quality_floor
+    }
+}
+
 /// The whole verdict on one script.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CheckReport {
@@ -135,12 +145,17 @@ impl CheckReport {
             .filter(|f| f.severity == Severity::Error)
     }
     /// The problems to feed back to the writer on the next attempt.
-    pub fn feedback(&self, threshold: f64) -> Vec<String> {
+    pub fn feedback(&self, cfg: &CheckConfig) -> Vec<String> {
         let mut out: Vec<String> = self.errors().map(|f| f.to_string()).collect();
-        if self.quality.overall < threshold {
+        if !self.quality.acceptable(cfg) {
             out.push(format!(
-                "quality {:.2} is below {threshold:.2} (naturalness {:.2}, pacing {:.2}, coverage {:.2})",
-                self.quality.overall, self.quality.naturalness, self.quality.pacing, self.quality.coverage
+                "quality {:.2} (naturalness {:.2}, pacing {:.2}, coverage {:.2}) is below the bar: overall {:.2}, each at least {:.2}",
+                self.quality.overall,
+                self.quality.naturalness,
+                self.quality.pacing,
+                self.quality.coverage,
+                cfg.quality_threshold,
+                cfg.quality_floor
             ));
             out.extend(
                 self.findings
@@ -845,8 +860,7 @@ pub fn check_script(
     let (quality, qf) = score_quality(script, ctx, characters);
     findings.extend(qf);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
-    let passed = !findings.iter().any(|f| f.severity == Severity::Error)
-        && quality.overall >= cfg.quality_threshold;
+    let passed = !findings.iter().any(|f| f.severity == Severity::Error) && quality.acceptable(cfg);
     CheckReport {
         findings,
         quality,

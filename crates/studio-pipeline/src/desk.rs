@@ -327,7 +327,7 @@ impl ScriptDesk<'_> {
                 quality: Some(report.quality.overall),
                 cost_usd: cost,
             });
-            feedback = report.feedback(self.cfg.quality_threshold);
+            feedback = report.feedback(&self.cfg);
             last = Some((script, report));
         }
 
