@@ -45,6 +45,9 @@ enum Command {
     /// Story memory: continuity context, recording and rolling back episodes.
     #[command(subcommand)]
     Memory(MemoryCmd),
+    /// Episode scripts: write (with checks and regeneration), check, show.
+    #[command(subcommand)]
+    Episode(EpisodeCmd),
     /// API keys in the OS keyring (values are read from stdin, never from arguments).
     #[command(subcommand)]
     Secrets(SecretsCmd),
@@ -52,6 +55,33 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SeriesCmd {
+    /// Plan a new series with a writer: arc, 10+ characters, relationships, an outline per episode.
+    New {
+        #[arg(long)]
+        title: String,
+        /// romance | thriller | comedy
+        #[arg(long, default_value = "romance")]
+        genre: String,
+        #[arg(long, default_value_t = 16)]
+        episodes: u32,
+        /// Minutes per episode.
+        #[arg(long, default_value_t = 10)]
+        duration: u32,
+        #[arg(long, default_value = "")]
+        premise: String,
+        #[arg(long, default_value = "")]
+        theme: String,
+        #[arg(long, default_value = "")]
+        audience: String,
+        /// offline | openai | anthropic (default: writer.default in config.toml)
+        #[arg(long)]
+        writer: Option<String>,
+        /// Series id (default: derived from the title).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Import our series JSON (aidas.series/1) or the seeds' settings.json.
     Import {
         file: PathBuf,
@@ -71,6 +101,23 @@ enum MemoryCmd {
     Record { series: String, file: PathBuf },
     /// Undo episode N and every later one (refused if any of them is published).
     Rollback { series: String, episode: u32 },
+}
+
+#[derive(Subcommand)]
+enum EpisodeCmd {
+    /// Write episode N with its continuity context, check it, regenerate up to the configured attempts, and
+    /// record it in story memory — or park it for review with the report.
+    Script {
+        series: String,
+        episode: u32,
+        /// offline | openai | anthropic (default: writer.default in config.toml)
+        #[arg(long)]
+        writer: Option<String>,
+    },
+    /// Check the stored script of episode N against story memory and print the report.
+    Check { series: String, episode: u32 },
+    /// Print the stored script of episode N.
+    Show { series: String, episode: u32 },
 }
 
 #[derive(Subcommand)]
@@ -131,14 +178,7 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("error: {}", p.message.replace('\n', " "));
             }
-            let user = matches!(e, CoreError::Store(ref s) if s.is_user_error())
-                || matches!(
-                    e,
-                    CoreError::BadFile { .. }
-                        | CoreError::Invalid(_)
-                        | CoreError::Config { .. }
-                        | CoreError::Secret(_)
-                );
+            let user = e.is_user_error();
             ExitCode::from(if user { 2 } else { 1 })
         }
     }
@@ -188,6 +228,85 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
             if report.worst == studio_core::doctor::CheckStatus::Fail {
                 return Err(CoreError::invalid("doctor found problems (see above)"));
+            }
+        }
+        Command::Series(SeriesCmd::New {
+            title,
+            genre,
+            episodes,
+            duration,
+            premise,
+            theme,
+            audience,
+            writer,
+            id,
+            seed,
+        }) => {
+            let genre: studio_domain::Genre =
+                genre.parse().map_err(|e: studio_domain::UnknownName| {
+                    CoreError::invalid(format!("{e} (romance, thriller, comedy)"))
+                })?;
+            let r = engine
+                .new_series(studio_core::NewSeries {
+                    title,
+                    genre: Some(genre),
+                    episodes,
+                    episode_duration_min: duration,
+                    premise,
+                    main_theme: theme,
+                    target_audience: audience,
+                    writer,
+                    id,
+                    seed,
+                })
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::new_series(&r);
+            }
+        }
+        Command::Episode(EpisodeCmd::Script {
+            series,
+            episode,
+            writer,
+        }) => {
+            let r = engine
+                .write_episode(&series, episode, writer.as_deref())
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let chars = engine.store().characters(&r.series_id).await?;
+                render::script_result(&r, &chars);
+            }
+            if r.verdict == studio_pipeline::Verdict::NeedsReview {
+                return Err(CoreError::invalid(format!(
+                    "episode {episode} needs review: {}",
+                    r.cause.unwrap_or_default()
+                )));
+            }
+        }
+        Command::Episode(EpisodeCmd::Check { series, episode }) => {
+            let r = engine.check_episode(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::check_report(&r);
+            }
+        }
+        Command::Episode(EpisodeCmd::Show { series, episode }) => {
+            let Some(script) = engine.episode_script(&series, episode).await? else {
+                return Err(CoreError::invalid(format!(
+                    "episode {episode} of {series} has no script yet"
+                )));
+            };
+            if json {
+                print_json(&script)?;
+            } else {
+                let s = engine.store().find_series(&series).await?;
+                let chars = engine.store().characters(&s.id).await?;
+                render::script(&script, &chars);
             }
         }
         Command::Series(SeriesCmd::Import { file }) => {

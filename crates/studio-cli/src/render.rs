@@ -1,8 +1,10 @@
 //! Human-readable output for the terminal.
 
 use studio_core::doctor::{CheckStatus, DoctorReport};
-use studio_core::{DemoReport, ImportReport, SeriesDetail};
+use studio_core::{DemoReport, ImportReport, NewSeriesReport, SeriesDetail};
 use studio_domain::EpisodeContext;
+use studio_domain::{Character, EpisodeScript};
+use studio_pipeline::{CheckReport, ScriptResult, Severity, Verdict};
 use studio_store::SeriesSummary;
 
 pub fn demo(r: &DemoReport) {
@@ -20,6 +22,48 @@ pub fn demo(r: &DemoReport) {
     }
     println!();
     context(&r.context);
+    println!();
+    let p = &r.planned;
+    println!(
+        "Planned offline: {} ({}) — {} characters, {} episodes [{}]{}",
+        p.title,
+        p.series_id,
+        p.characters,
+        p.episodes,
+        p.writer,
+        if p.planned_now {
+            ""
+        } else {
+            " (already planned)"
+        }
+    );
+    let e = &p.episode_1;
+    println!(
+        "  episode 1 「{}」 {}: {} scenes, {} lines, {} shots ({} high priority), quality {}{}",
+        e.title,
+        if e.accepted {
+            "accepted"
+        } else {
+            "NEEDS REVIEW"
+        },
+        e.scenes,
+        e.lines,
+        e.shots,
+        e.high_priority_shots,
+        e.quality
+            .map(|q| format!("{q:.2}"))
+            .unwrap_or_else(|| "—".into()),
+        if e.written_now {
+            ""
+        } else {
+            " (already written)"
+        }
+    );
+    println!("  {}", e.summary);
+    for l in &e.opening_lines {
+        println!("    {l}");
+    }
+    println!("  written by {} — offline output", e.written_by);
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());
@@ -202,4 +246,123 @@ pub fn series_detail(d: &SeriesDetail) {
             println!("    - {p}");
         }
     }
+}
+
+pub fn new_series(r: &NewSeriesReport) {
+    println!(
+        "planned \"{}\" ({}) with {}{}: {} characters, {} episodes",
+        r.title,
+        r.series_id,
+        r.writer,
+        if r.offline { " (offline)" } else { "" },
+        r.characters,
+        r.episodes
+    );
+    if r.cost_usd > 0.0 {
+        println!("  cost: ${:.4}", r.cost_usd);
+    }
+    if r.problems.is_empty() {
+        println!("  validated: ready for production");
+    } else {
+        println!("  not ready for production yet:");
+        for p in &r.problems {
+            println!("    - {p}");
+        }
+    }
+}
+
+fn name_of(chars: &[Character], r: &str) -> String {
+    chars
+        .iter()
+        .find(|c| c.id == r || c.name == r)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| r.to_string())
+}
+
+pub fn script_result(r: &ScriptResult, chars: &[Character]) {
+    println!(
+        "episode {} of {}: {} by {}{} after {} attempt(s), cost ${:.4}",
+        r.episode,
+        r.series_id,
+        match r.verdict {
+            Verdict::Accepted => "accepted and recorded in story memory",
+            Verdict::NeedsReview => "PARKED for review",
+        },
+        r.writer,
+        if r.offline { " (offline)" } else { "" },
+        r.attempts.len(),
+        r.cost_usd
+    );
+    for a in &r.attempts {
+        println!(
+            "  attempt {}: {}{}",
+            a.number,
+            a.outcome,
+            a.quality
+                .map(|q| format!(" (quality {q:.2}, {} errors)", a.errors))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(c) = &r.cause {
+        println!("  cause: {c}");
+    }
+    if let Some(rep) = &r.report {
+        check_report(rep);
+    }
+    if let (Some(s), Verdict::Accepted) = (&r.script, r.verdict) {
+        println!("  「{}」 {}", s.title, s.summary);
+        for l in s.scenes.iter().flat_map(|x| &x.lines).take(3) {
+            println!("    {}: {}", name_of(chars, &l.character), l.text);
+        }
+    }
+}
+
+pub fn check_report(r: &CheckReport) {
+    println!(
+        "  checks: {} — quality {:.2} (naturalness {:.2}, pacing {:.2}, coverage {:.2})",
+        if r.passed { "passed" } else { "failed" },
+        r.quality.overall,
+        r.quality.naturalness,
+        r.quality.pacing,
+        r.quality.coverage
+    );
+    for n in &r.notes {
+        println!("  note: {n}");
+    }
+    for f in &r.findings {
+        let mark = if f.severity == Severity::Error {
+            "error"
+        } else {
+            "warn "
+        };
+        println!("  [{mark}] {:?} at {}: {}", f.kind, f.path, f.message);
+    }
+}
+
+pub fn script(s: &EpisodeScript, chars: &[Character]) {
+    println!("EP.{} 「{}」 — {}", s.episode_number, s.title, s.written_by);
+    println!("{}", s.summary);
+    for sc in &s.scenes {
+        println!();
+        println!(
+            "[장면 {}] {} / {} / {}",
+            sc.number, sc.location, sc.time, sc.atmosphere
+        );
+        for l in &sc.lines {
+            println!(
+                "  {}: {}  ({})",
+                name_of(chars, &l.character),
+                l.text,
+                l.emotion
+            );
+        }
+        for sh in s.storyboard.iter().filter(|x| x.scene == sc.number) {
+            println!(
+                "  ▸ [{}] {:.1}s {} | {}",
+                sh.clip_priority, sh.duration_sec, sh.visual, sh.video_prompt
+            );
+        }
+    }
+    println!();
+    println!("cliffhanger: {}", s.cliffhanger);
 }

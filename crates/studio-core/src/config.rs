@@ -96,9 +96,36 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct WriterConfig {
+    /// "offline", "openai" (any OpenAI-compatible server) or "anthropic".
+    pub default: String,
+    pub openai_model: String,
+    pub anthropic_model: String,
+    /// Also ask the LLM for a continuity check (CONTINUITY_CHECK_TEMPLATE) on every script.
+    pub llm_continuity_check: bool,
+    pub max_output_tokens: u32,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self {
+            default: "offline".into(),
+            openai_model: "gpt-4o-2024-08-06".into(),
+            anthropic_model: "claude-sonnet-4-5".into(),
+            llm_continuity_check: true,
+            max_output_tokens: 16_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
     pub version: u32,
     pub secrets: SecretsConfig,
+    pub writer: WriterConfig,
+    /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
+    pub checks: studio_pipeline::CheckConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -108,6 +135,8 @@ impl Default for Config {
         Self {
             version: CONFIG_VERSION,
             secrets: SecretsConfig::default(),
+            writer: WriterConfig::default(),
+            checks: studio_pipeline::CheckConfig::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))
@@ -156,6 +185,15 @@ impl Config {
                 .entry(name.to_string())
                 .or_insert_with(|| url.to_string());
         }
+        if !["offline", "openai", "anthropic"].contains(&cfg.writer.default.as_str()) {
+            return Err(CoreError::config(
+                path,
+                format!(
+                    "writer.default: \"{}\" is not one of offline, openai, anthropic",
+                    cfg.writer.default
+                ),
+            ));
+        }
         for (name, url) in &cfg.endpoints {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(CoreError::config(
@@ -191,6 +229,15 @@ impl Config {
                     )));
                 }
             };
+        }
+        if let Some(w) = vars.get("AIDAS_WRITER").filter(|s| !s.is_empty()) {
+            self.writer.default = w.clone();
+        }
+        if let Some(m) = vars.get("AIDAS_OPENAI_MODEL").filter(|s| !s.is_empty()) {
+            self.writer.openai_model = m.clone();
+        }
+        if let Some(m) = vars.get("AIDAS_ANTHROPIC_MODEL").filter(|s| !s.is_empty()) {
+            self.writer.anthropic_model = m.clone();
         }
         if let Some(s) = vars.get("AIDAS_KEYRING_SERVICE").filter(|s| !s.is_empty()) {
             self.secrets.keyring_service = s.clone();

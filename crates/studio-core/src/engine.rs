@@ -83,7 +83,81 @@ pub struct DemoReport {
     pub recorded_now: Vec<u32>,
     pub recorded_before: Vec<u32>,
     pub context: EpisodeContext,
+    /// A series planned offline by the template writer, with episode 1 written, checked and recorded.
+    pub planned: PlannedDemo,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedDemo {
+    pub series_id: String,
+    pub title: String,
+    pub writer: String,
+    pub planned_now: bool,
+    pub characters: usize,
+    pub episodes: u32,
+    pub episode_1: ScriptSummary,
+}
+
+/// The gist of a script for terminal and JSON output.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptSummary {
+    pub written_now: bool,
+    pub accepted: bool,
+    pub title: String,
+    pub summary: String,
+    pub scenes: usize,
+    pub lines: usize,
+    pub shots: usize,
+    pub high_priority_shots: usize,
+    pub quality: Option<f64>,
+    pub written_by: String,
+    pub opening_lines: Vec<String>,
+}
+
+impl ScriptSummary {
+    pub fn of(
+        script: &studio_domain::EpisodeScript,
+        chars: &[studio_domain::Character],
+        written_now: bool,
+        accepted: bool,
+        quality: Option<f64>,
+    ) -> Self {
+        let name = |id: &str| {
+            chars
+                .iter()
+                .find(|c| c.id == id || c.name == id)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        Self {
+            written_now,
+            accepted,
+            title: script.title.clone(),
+            summary: script.summary.clone(),
+            scenes: script.scenes.len(),
+            lines: script.line_count(),
+            shots: script.storyboard.len(),
+            high_priority_shots: script
+                .storyboard
+                .iter()
+                .filter(|s| s.clip_priority == studio_domain::ClipPriority::High)
+                .count(),
+            quality,
+            written_by: script.written_by.clone(),
+            opening_lines: script
+                .scenes
+                .iter()
+                .flat_map(|s| &s.lines)
+                .take(4)
+                .map(|l| format!("{}: {}", name(&l.character), l.text))
+                .collect(),
+        }
+    }
+}
+
+/// The offline-planned demo series.
+pub const DEMO_SERIES_ID: &str = "offline-demo";
+pub const DEMO_SERIES_TITLE: &str = "서울, 봄날의 계약";
 
 /// `--data-dir`, then `AIDAS_DATA_DIR`, then the platform data dir (`~/.local/share/aidas-studio` on Linux).
 pub fn resolve_data_dir(
@@ -498,6 +572,7 @@ impl Engine {
         }
         let next = outcomes.iter().map(|o| o.episode_number).max().unwrap_or(0) + 1;
         let context = self.store.context_for(&id, next).await?;
+        let planned = self.demo_planned().await?;
         Ok(DemoReport {
             offline: true,
             data_dir: self.data_dir.clone(),
@@ -508,6 +583,77 @@ impl Engine {
             recorded_now,
             recorded_before,
             context,
+            planned,
+        })
+    }
+
+    async fn demo_planned(&self) -> Result<PlannedDemo, CoreError> {
+        let planned_now = if self.store.series_exists(DEMO_SERIES_ID).await? {
+            false
+        } else {
+            let r = self
+                .new_series(crate::NewSeries {
+                    title: DEMO_SERIES_TITLE.into(),
+                    genre: Some(studio_domain::Genre::Romance),
+                    episodes: 16,
+                    episode_duration_min: 10,
+                    premise:
+                        "계약 연애로 시작한 두 사람이 서울의 봄을 지나며 진짜 마음을 알게 된다"
+                            .into(),
+                    main_theme: "가짜로 시작한 진심".into(),
+                    target_audience: "20-30대".into(),
+                    writer: Some("offline".into()),
+                    id: Some(DEMO_SERIES_ID.into()),
+                    seed: Some(2026),
+                })
+                .await?;
+            if !r.problems.is_empty() {
+                return Err(CoreError::Internal(format!(
+                    "the offline plan did not validate: {}",
+                    r.problems.join("; ")
+                )));
+            }
+            true
+        };
+        let chars = self.store.characters(DEMO_SERIES_ID).await?;
+        let series = self.store.series(DEMO_SERIES_ID).await?;
+        let recorded = self.store.recorded_episodes(DEMO_SERIES_ID).await?;
+        let episode_1 = if recorded.contains(&1) {
+            let script = self
+                .episode_script(DEMO_SERIES_ID, 1)
+                .await?
+                .ok_or_else(|| {
+                    CoreError::Internal("episode 1 is recorded but its script is missing".into())
+                })?;
+            let q = self
+                .store
+                .check_report(DEMO_SERIES_ID, 1)
+                .await?
+                .and_then(|r| r.pointer("/quality/overall").and_then(|x| x.as_f64()));
+            ScriptSummary::of(&script, &chars, false, true, q)
+        } else {
+            let r = self
+                .write_episode(DEMO_SERIES_ID, 1, Some("offline"))
+                .await?;
+            let script = r.script.clone().ok_or_else(|| {
+                CoreError::Internal("the offline writer produced no script".into())
+            })?;
+            ScriptSummary::of(
+                &script,
+                &chars,
+                true,
+                r.verdict == studio_pipeline::Verdict::Accepted,
+                r.report.map(|x| x.quality.overall),
+            )
+        };
+        Ok(PlannedDemo {
+            series_id: DEMO_SERIES_ID.into(),
+            title: series.title,
+            writer: studio_providers::offline::TEMPLATE_WRITER_ID.into(),
+            planned_now,
+            characters: chars.len(),
+            episodes: series.total_episodes,
+            episode_1,
         })
     }
 }

@@ -14,6 +14,8 @@ pub enum CoreError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    #[error(transparent)]
+    Desk(#[from] studio_pipeline::DeskError),
     #[error("{file}: {message}")]
     Config { file: String, message: String },
     /// A file the user handed us is unreadable or malformed.
@@ -65,6 +67,7 @@ impl CoreError {
         match self {
             Self::Store(e) => e.code(),
             Self::Secret(e) => e.code(),
+            Self::Desk(e) => e.code(),
             Self::Config { .. } => "invalid_config",
             Self::BadFile { .. } => "bad_file",
             Self::Invalid(_) => "invalid_input",
@@ -73,10 +76,24 @@ impl CoreError {
         }
     }
 
+    /// True when the person can fix it (bad input, missing key, quota), false for the machine's own failures. Shells
+    /// use it for exit codes (2 vs 1) and for "what to do next" wording.
+    pub fn is_user_error(&self) -> bool {
+        use studio_pipeline::{DeskError, RetryClass};
+        match self {
+            Self::Store(e) | Self::Desk(DeskError::Store(e)) => e.is_user_error(),
+            Self::Desk(DeskError::Invalid(_)) => true,
+            Self::Desk(DeskError::Writer(w)) => w.retry_class() == RetryClass::Never,
+            Self::Secret(_) | Self::Config { .. } | Self::BadFile { .. } | Self::Invalid(_) => true,
+            Self::Io { .. } | Self::Internal(_) => false,
+        }
+    }
+
     pub fn payload(&self) -> ErrorPayload {
         let message = match self {
             // Database and migration failures: say what failed and where the details are, not the SQL.
-            Self::Store(StoreError::Database(e)) => {
+            Self::Desk(studio_pipeline::DeskError::Store(StoreError::Database(e)))
+            | Self::Store(StoreError::Database(e)) => {
                 tracing::error!(error = %e, "database error");
                 "the story database could not complete the operation (details in the log)"
                     .to_string()

@@ -11,11 +11,13 @@ mod error;
 pub mod events;
 pub mod import;
 pub mod secrets;
+mod writing;
 
 pub use engine::{
-    DB_FILE, DemoReport, Engine, EngineOptions, ImportReport, SeriesDetail, resolve_assets_dir,
-    resolve_data_dir,
+    DB_FILE, DEMO_SERIES_ID, DemoReport, Engine, EngineOptions, ImportReport, PlannedDemo,
+    ScriptSummary, SeriesDetail, resolve_assets_dir, resolve_data_dir,
 };
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use secrets::{Secret, SecretStatus, SecretStore};
+pub use writing::{NewSeries, NewSeriesReport, series_id_for};

@@ -12,6 +12,7 @@ use studio_domain::{
 use crate::parse::ParseNotes;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct CheckConfig {
     /// The largest intimacy change one episode may make between two characters.
     pub max_intimacy_step: u8,

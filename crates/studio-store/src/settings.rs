@@ -162,7 +162,18 @@ impl Store {
         &self,
         series_id: Option<&str>,
     ) -> Result<Vec<studio_domain::CostEntry>, StoreError> {
-        let rows: Vec<(String, String, Option<String>, Option<i64>, f64, String, f64, Option<f64>)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct UsageRow {
+            provider: String,
+            operation: String,
+            series_id: Option<String>,
+            episode_number: Option<i64>,
+            units: f64,
+            unit: String,
+            estimated_usd: f64,
+            actual_usd: Option<f64>,
+        }
+        let rows: Vec<UsageRow> = sqlx::query_as(
             "SELECT provider, operation, series_id, episode_number, units, unit, estimated_usd, actual_usd \
              FROM api_usage WHERE (?1 IS NULL OR series_id = ?1) ORDER BY id",
         )
@@ -171,20 +182,16 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(provider, operation, series_id, ep, units, unit, est, act)| {
-                    studio_domain::CostEntry {
-                        provider,
-                        operation,
-                        series_id,
-                        episode_number: ep.map(|n| n as u32),
-                        units,
-                        unit,
-                        estimated_usd: est,
-                        actual_usd: act,
-                    }
-                },
-            )
+            .map(|r| studio_domain::CostEntry {
+                provider: r.provider,
+                operation: r.operation,
+                series_id: r.series_id,
+                episode_number: r.episode_number.map(|n| n as u32),
+                units: r.units,
+                unit: r.unit,
+                estimated_usd: r.estimated_usd,
+                actual_usd: r.actual_usd,
+            })
             .collect())
     }
 }

@@ -91,8 +91,18 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
     assert_eq!(second["recorded_before"], serde_json::json!([1, 2, 3]));
     assert_eq!(second["context"], first["context"]);
     let list = ok_json(&aidas(d.path(), &["series", "list", "--json"], None, &[]));
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["recorded_episodes"], 3);
+    let first_love = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "first-love")
+        .unwrap();
+    assert_eq!(first_love["recorded_episodes"], 3);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "the sample and the offline-planned demo series, once each"
+    );
 
     // Human output names where the data lives.
     let human = aidas(d.path(), &["demo"], None, &[]);
@@ -414,4 +424,131 @@ fn a_secret_never_reaches_the_database_logs_or_json_output() {
             ));
         }
     }
+}
+
+#[test]
+fn plan_a_series_then_write_check_and_show_episodes_offline() {
+    let d = tempfile::tempdir().unwrap();
+    let r = ok_json(&aidas(
+        d.path(),
+        &[
+            "series",
+            "new",
+            "--title",
+            "Night Shift",
+            "--genre",
+            "thriller",
+            "--episodes",
+            "8",
+            "--writer",
+            "offline",
+            "--json",
+        ],
+        None,
+        &[],
+    ));
+    let id = r["series_id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("night-shift-"), "{id}");
+    assert_eq!(
+        r["problems"],
+        serde_json::json!([]),
+        "the offline plan validates"
+    );
+    assert!(r["characters"].as_u64().unwrap() >= 10);
+    assert_eq!(r["offline"], true);
+
+    let s1 = ok_json(&aidas(
+        d.path(),
+        &["episode", "script", &id, "1", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(s1["verdict"], "accepted");
+    assert_eq!(s1["offline"], true);
+    assert!(
+        s1["script"]["written_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("offline-template")
+    );
+    let check = ok_json(&aidas(
+        d.path(),
+        &["episode", "check", &id, "1", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(check["passed"], true);
+    let shown = ok_json(&aidas(
+        d.path(),
+        &["episode", "show", &id, "1", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(shown["episode_number"], 1);
+
+    // Episode 2 is written from memory: it opens on episode 1's cliffhanger.
+    let s2 = ok_json(&aidas(
+        d.path(),
+        &["episode", "script", &id, "2", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(
+        s2["script"]["plot_progressions"][0]["progress"],
+        s1["script"]["cliffhanger"]
+    );
+    let ctx3 = ok_json(&aidas(
+        d.path(),
+        &["memory", "context", &id, "3", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(ctx3["previous_episodes"].as_array().unwrap().len(), 2);
+
+    let again = aidas(d.path(), &["episode", "script", &id, "1"], None, &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already has an accepted script"),
+        "{}",
+        stderr(&again)
+    );
+    let skip = aidas(d.path(), &["episode", "script", &id, "4"], None, &[]);
+    assert_eq!(skip.status.code(), Some(2));
+    assert!(stderr(&skip).contains("must be scripted before episode 4"));
+    let bad = aidas(
+        d.path(),
+        &["series", "new", "--title", "x", "--genre", "horror"],
+        None,
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unknown genre \"horror\""));
+    let human = aidas(d.path(), &["episode", "show", &id, "2"], None, &[]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("[장면 1]"));
+}
+
+#[test]
+fn the_demo_plans_offline_and_writes_episode_1_once() {
+    let d = tempfile::tempdir().unwrap();
+    let first = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
+    let p = &first["planned"];
+    assert_eq!(p["planned_now"], true);
+    assert_eq!(p["episode_1"]["accepted"], true);
+    assert_eq!(p["episode_1"]["written_now"], true);
+    assert!(p["episode_1"]["lines"].as_u64().unwrap() >= 80);
+    assert!(
+        p["episode_1"]["written_by"]
+            .as_str()
+            .unwrap()
+            .contains("offline")
+    );
+    let second = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
+    assert_eq!(second["planned"]["planned_now"], false);
+    assert_eq!(second["planned"]["episode_1"]["written_now"], false);
+    assert_eq!(
+        second["planned"]["episode_1"]["title"],
+        p["episode_1"]["title"]
+    );
+    let list = ok_json(&aidas(d.path(), &["series", "list", "--json"], None, &[]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
 }

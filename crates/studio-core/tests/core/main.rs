@@ -205,14 +205,17 @@ async fn engine_imports_record_and_roll_back_with_events() {
     let rb = e.roll_back("첫사랑은 처음이라서", 3).await.unwrap();
     assert_eq!(rb.episodes, vec![3]);
     let mut kinds = Vec::new();
+    let mut planned = Vec::new();
     while let Ok(ev) = rx.try_recv() {
-        kinds.push(
-            serde_json::to_value(&ev).unwrap()["type"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        let v = serde_json::to_value(&ev).unwrap();
+        let kind = v["type"].as_str().unwrap().to_string();
+        if v["series_id"] == "first-love" {
+            kinds.push(kind);
+        } else {
+            planned.push(kind);
+        }
     }
+    assert_eq!(planned, vec!["series_imported", "episode_recorded"], "the offline-planned demo series");
     assert_eq!(
         kinds,
         vec![

@@ -5,7 +5,7 @@ fn has_batchim(c: char) -> Option<bool> {
     let u = c as u32;
     (0xAC00..=0xD7A3)
         .contains(&u)
-        .then(|| (u - 0xAC00) % 28 != 0)
+        .then(|| !(u - 0xAC00).is_multiple_of(28))
 }
 
 /// (with final consonant, without)

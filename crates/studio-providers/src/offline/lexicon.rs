@@ -28,6 +28,7 @@ pub struct RoleSpec {
     pub secret: &'static str,
 }
 
+#[allow(clippy::too_many_arguments)] // a table row; named fields would triple the table
 const fn r(
     role: &'static str,
     importance: &'static str,
@@ -808,3 +809,49 @@ pub fn grade_for(emotion_en: &str) -> &'static str {
         _ => "cinematic film grain, gentle warm tones",
     }
 }
+
+/// Episode titles: for milestone beats, and a pool for the rest.
+pub fn milestone_title(element: &str) -> Option<&'static str> {
+    Some(match element {
+        "first_meeting" => "최악의 첫 만남",
+        "growing_interest" => "자꾸 눈이 가는 사람",
+        "first_conflict" => "첫 번째 다툼",
+        "confession" => "고백",
+        "major_crisis" => "무너지는 날",
+        "resolution" => "다시, 봄",
+        "inciting_incident" => "사건의 밤",
+        "red_herrings" => "가짜 단서",
+        "clue_revelations" => "결정적 단서",
+        "false_climax" => "끝나지 않은 사건",
+        "true_villain_reveal" => "진짜 얼굴",
+        "character_quirks" => "이상한 사람들",
+        "misunderstandings" => "오해는 눈덩이처럼",
+        "running_gags" => "또 너야?",
+        "slapstick_moments" => "밀가루 전쟁",
+        "heartwarming_resolution" => "한 식탁에서",
+        _ => return None,
+    })
+}
+
+pub const TITLES: &[&str] = &[
+    "엇갈린 마음",
+    "비 오는 밤",
+    "두 번째 기회",
+    "거짓말의 무게",
+    "닫힌 문",
+    "낯선 전화",
+    "한 발짝 더",
+    "숨겨진 얼굴",
+    "돌아온 사람",
+    "약속",
+    "흔들리는 밤",
+    "마지막 퍼즐",
+    "멈춘 시계",
+    "첫눈",
+    "선택의 시간",
+    "어긋난 타이밍",
+    "진심의 온도",
+    "다시 만난 골목",
+    "깨진 유리",
+    "새벽의 고백",
+];

@@ -76,7 +76,7 @@ pub fn plan(req: &PlanRequest) -> SeriesPlan {
             lx::FEMALE_GIVEN
         };
         let given = loop {
-            let g = *rng.pick(pool);
+            let g = rng.pick(pool);
             if !used_given.contains(&g) {
                 used_given.push(g);
                 break g;
@@ -179,7 +179,7 @@ pub fn plan(req: &PlanRequest) -> SeriesPlan {
         let place = rng.pick(places).0;
         let main_event = match beat_at.get(&n) {
             Some(el) => fill(lx::milestone_text(el), &a, &b, &c, place),
-            None => fill(*rng.pick(lx::beats_for(g)), &a, &b, &c, place),
+            None => fill(rng.pick(lx::beats_for(g)), &a, &b, &c, place),
         };
         let phase = t.phase(n, total);
         let emotions = rng
@@ -189,21 +189,28 @@ pub fn plan(req: &PlanRequest) -> SeriesPlan {
             .collect();
         outlines.push(EpisodeOutline {
             episode_number: n,
-            title: format!("{}화 {}", n, short_title(&main_event)),
+            title: beat_at
+                .get(&n)
+                .and_then(|el| lx::milestone_title(el))
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| {
+                    lx::TITLES[(n as usize * 7 + req.seed as usize % 5) % lx::TITLES.len()]
+                        .to_string()
+                }),
             arc_phase: phase,
             main_event: main_event.clone(),
-            sub_events: vec![fill(*rng.pick(lx::beats_for(g)), &a, &b, &c, place)],
+            sub_events: vec![fill(rng.pick(lx::beats_for(g)), &a, &b, &c, place)],
             character_focus: vec![
                 characters[0].id.clone(),
                 characters[1].id.clone(),
                 characters[c_idx].id.clone(),
             ],
             target_emotions: emotions,
-            hook: fill(*rng.pick(lx::HOOKS), &a, &b, &c, place),
+            hook: fill(rng.pick(lx::HOOKS), &a, &b, &c, place),
             cliffhanger: if n == total {
                 String::new()
             } else {
-                fill(*rng.pick(lx::CLIFFHANGERS), &a, &b, &c, place)
+                fill(rng.pick(lx::CLIFFHANGERS), &a, &b, &c, place)
             },
         });
     }
@@ -329,18 +336,6 @@ pub fn plan(req: &PlanRequest) -> SeriesPlan {
         outlines,
         threads,
     }
-}
-
-fn short_title(event: &str) -> String {
-    event
-        .split_whitespace()
-        .rev()
-        .take(2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn spread(total: u32, k: u32, offset: u32) -> Vec<u32> {

@@ -21,8 +21,8 @@ impl Rng {
     pub fn range(&mut self, lo: u32, hi: u32) -> u32 {
         lo + self.below((hi - lo + 1) as usize) as u32
     }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
     /// Picks `k` distinct items (or all of them if fewer).
     pub fn sample<T: Clone>(&mut self, items: &[T], k: usize) -> Vec<T> {

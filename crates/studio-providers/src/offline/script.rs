@@ -57,12 +57,12 @@ impl Writer<'_> {
         // Openers and tails only on short lines, so no line grows past what one breath can carry; tails only
         // after a statement.
         let opener = if text.chars().count() < 40 {
-            *self.rng.pick(lx::OPENERS)
+            self.rng.pick(lx::OPENERS)
         } else {
             ""
         };
         let tail = if text.chars().count() < 40 && text.ends_with('.') {
-            *self.rng.pick(lx::TAILS)
+            self.rng.pick(lx::TAILS)
         } else {
             ""
         };
@@ -217,7 +217,7 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
         let number = si as u32 + 1;
         let (place, place_en) = places[si % places.len()];
         let time = lx::TIMES[(si * lx::TIMES.len()) / scene_count.max(1) % lx::TIMES.len()];
-        let atmosphere = *w.rng.pick(atmospheres);
+        let atmosphere = w.rng.pick(atmospheres);
         // Cast: two focus characters, sometimes a third from the rest; mains rotate through the scenes.
         let mut cast: Vec<&str> = vec![focus[si % focus.len()], focus[(si + 1) % focus.len()]];
         if cast[0] == cast[1] {
@@ -378,7 +378,12 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                 scene: number,
                 visual,
                 video_prompt: prompt,
-                emotion: emotion_en.to_string(),
+                // The establishing shot is background: the autoworker rules keep it on a still.
+                emotion: if k == 0 {
+                    emotion_en.to_string()
+                } else {
+                    "background".to_string()
+                },
                 duration_sec: ((scene_secs * share) * 10.0).round() / 10.0,
                 clip_priority: Default::default(),
             });

@@ -1,0 +1,240 @@
+//! Writing: which writer the engine uses, planning new series and writing episode scripts through the desk.
+
+use serde::Serialize;
+use studio_domain::{Genre, SeriesPlan};
+use studio_pipeline::writer::{PlanRequest, Writer};
+use studio_pipeline::{CheckReport, Pricing, ScriptDesk, ScriptResult};
+use studio_providers::{AnthropicWriter, OpenAiWriter, TemplateWriter};
+
+use crate::{CoreError, Engine};
+
+/// What `aidas series new` (and the planner wizard) asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NewSeries {
+    pub title: String,
+    pub genre: Option<Genre>,
+    pub episodes: u32,
+    pub episode_duration_min: u32,
+    pub premise: String,
+    pub main_theme: String,
+    pub target_audience: String,
+    /// "offline" | "openai" | "anthropic"; `None` uses `writer.default` from the config.
+    pub writer: Option<String>,
+    pub id: Option<String>,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewSeriesReport {
+    pub series_id: String,
+    pub title: String,
+    pub writer: String,
+    pub offline: bool,
+    pub characters: usize,
+    pub episodes: u32,
+    /// What still blocks production (empty: ready).
+    pub problems: Vec<String>,
+    pub attempts: u32,
+    pub cost_usd: f64,
+}
+
+/// A stable id from a title: ASCII words kept, anything else hashed (Korean titles have no ASCII slug).
+pub fn series_id_for(title: &str) -> String {
+    let ascii: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let hash = studio_pipeline::desk::seed_for(title, 0, 0);
+    if ascii.len() >= 3 {
+        format!(
+            "{}-{:04x}",
+            ascii.chars().take(32).collect::<String>(),
+            hash & 0xffff
+        )
+    } else {
+        format!("s-{:08x}", hash & 0xffff_ffff)
+    }
+}
+
+impl Engine {
+    /// The writer to use: the named one, else the configured default. Keys come from the secret store.
+    pub async fn writer(&self, name: Option<&str>) -> Result<Box<dyn Writer>, CoreError> {
+        let name = name.unwrap_or(&self.config().writer.default).to_string();
+        let w = &self.config().writer;
+        let endpoint = |n: &str| self.config().endpoint(n).unwrap_or_default().to_string();
+        Ok(match name.as_str() {
+            "offline" => Box::new(TemplateWriter),
+            "openai" => {
+                let key = self.secret("openai").await?.map(|s| s.expose().to_string());
+                let mut x = OpenAiWriter::new(&endpoint("openai"), key, &w.openai_model)
+                    .with_max_tokens(w.max_output_tokens);
+                x.llm_continuity_check = w.llm_continuity_check;
+                Box::new(x)
+            }
+            "anthropic" => {
+                let key = self
+                    .secret("anthropic")
+                    .await?
+                    .map(|s| s.expose().to_string());
+                let mut x = AnthropicWriter::new(&endpoint("anthropic"), key, &w.anthropic_model)
+                    .with_max_tokens(w.max_output_tokens);
+                x.llm_continuity_check = w.llm_continuity_check;
+                Box::new(x)
+            }
+            other => {
+                return Err(CoreError::invalid(format!(
+                    "unknown writer \"{other}\" (offline, openai, anthropic)"
+                )));
+            }
+        })
+    }
+
+    fn desk<'a>(&'a self, writer: &'a dyn Writer, pricing: &'a Pricing) -> ScriptDesk<'a> {
+        ScriptDesk {
+            writer,
+            store: self.store(),
+            pricing,
+            cfg: self.config().checks.clone(),
+        }
+    }
+
+    /// Plans a new series with a writer and stores it (as a draft) when its structure is sound; readiness problems
+    /// are reported for the person to fix before production.
+    pub async fn new_series(&self, req: NewSeries) -> Result<NewSeriesReport, CoreError> {
+        if req.title.trim().is_empty() {
+            return Err(CoreError::invalid("a series needs a title (--title)"));
+        }
+        if !(1..=studio_domain::plan::MAX_EPISODES).contains(&req.episodes) {
+            return Err(CoreError::invalid(format!(
+                "--episodes {} is outside 1–{}",
+                req.episodes,
+                studio_domain::plan::MAX_EPISODES
+            )));
+        }
+        let id = req.id.clone().unwrap_or_else(|| series_id_for(&req.title));
+        if self.store().series_exists(&id).await? {
+            return Err(studio_store::StoreError::DuplicateSeries(id).into());
+        }
+        let writer = self.writer(req.writer.as_deref()).await?;
+        let pricing = Pricing::bundled();
+        let desk = self.desk(writer.as_ref(), &pricing);
+        let genre = req.genre.unwrap_or(Genre::Romance);
+        let result = desk
+            .plan_series(PlanRequest {
+                title: req.title.clone(),
+                genre,
+                episodes: req.episodes,
+                episode_duration_min: if req.episode_duration_min == 0 {
+                    10
+                } else {
+                    req.episode_duration_min
+                },
+                premise: req.premise.clone(),
+                main_theme: req.main_theme.clone(),
+                target_audience: req.target_audience.clone(),
+                series_id: id.clone(),
+                seed: req.seed.unwrap_or_else(|| {
+                    studio_pipeline::desk::seed_for(&req.title, req.episodes, 0)
+                }),
+            })
+            .await?;
+        let mut plan: SeriesPlan = result.plan;
+        plan.series.id = id.clone();
+        plan.series.title = req.title.clone();
+        self.import_plan(&plan).await?;
+        Ok(NewSeriesReport {
+            series_id: id,
+            title: req.title,
+            writer: result.writer,
+            offline: result.offline,
+            characters: plan.characters.len(),
+            episodes: plan.series.total_episodes,
+            problems: result.problems.iter().map(|p| p.to_string()).collect(),
+            attempts: result.attempts,
+            cost_usd: result.cost_usd,
+        })
+    }
+
+    /// Writes, checks and (when it passes) records episode `n`; parks it for review after the allowed attempts.
+    pub async fn write_episode(
+        &self,
+        series: &str,
+        n: u32,
+        writer: Option<&str>,
+    ) -> Result<ScriptResult, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let writer = self.writer(writer).await?;
+        let pricing = Pricing::bundled();
+        let r = self
+            .desk(writer.as_ref(), &pricing)
+            .write_episode(&s.id, n)
+            .await?;
+        if r.verdict == studio_pipeline::Verdict::Accepted {
+            self.events().publish(crate::EngineEvent::EpisodeRecorded {
+                series_id: s.id.clone(),
+                episode: n,
+            });
+        } else {
+            self.events().publish(crate::EngineEvent::Alert {
+                level: crate::AlertLevel::Warning,
+                message: format!(
+                    "{} episode {n} needs review: {}",
+                    s.title,
+                    r.cause.clone().unwrap_or_default()
+                ),
+            });
+        }
+        Ok(r)
+    }
+
+    /// Checks the stored script of episode `n` again (continuity and quality), as `aidas episode check` prints.
+    pub async fn check_episode(&self, series: &str, n: u32) -> Result<CheckReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let w = TemplateWriter;
+        let pricing = Pricing::bundled();
+        Ok(self.desk(&w, &pricing).check_stored(&s.id, n).await?)
+    }
+
+    pub async fn episode_script(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<Option<studio_domain::EpisodeScript>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        match self.store().script(&s.id, n).await? {
+            Some(v) if !v.is_null() => Ok(Some(serde_json::from_value(v).map_err(|e| {
+                CoreError::Internal(format!(
+                    "the stored script of episode {n} is unreadable: {e}"
+                ))
+            })?)),
+            _ => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_titles() {
+        assert!(series_id_for("첫사랑은 처음이라서").starts_with("s-"));
+        assert_eq!(
+            series_id_for("첫사랑은 처음이라서"),
+            series_id_for("첫사랑은 처음이라서")
+        );
+        assert!(series_id_for("Seoul Nights 2").starts_with("seoul-nights-2-"));
+        let id = series_id_for("Seoul Nights 2");
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    }
+}
