@@ -5,63 +5,40 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use studio_pipeline::writer::{PlanCall, Prompt, Reply, ScriptCall, Usage, Writer, WriterError};
 
-use crate::http::{RetryPolicy, error_fields, reset_hint};
+use crate::http::{ClientConfig, RetryPolicy, error_fields, reset_hint, user_with_feedback};
 
 const PROVIDER: &str = "anthropic";
 pub const API_VERSION: &str = "2023-06-01";
 
 #[derive(Debug, Clone)]
 pub struct AnthropicWriter {
-    client: reqwest::Client,
-    base_url: String,
-    api_key: Option<String>,
-    model: String,
-    max_tokens: u32,
-    policy: RetryPolicy,
+    cfg: ClientConfig,
+    /// Ask the same model for the continuity check (CONTINUITY_CHECK_TEMPLATE) on every script.
     pub llm_continuity_check: bool,
 }
 
 impl AnthropicWriter {
     /// `base_url` ends before `/v1/messages` (e.g. `https://api.anthropic.com`).
     pub fn new(base_url: &str, api_key: Option<String>, model: &str) -> Self {
-        let policy = RetryPolicy::default();
         Self {
-            client: reqwest::Client::builder()
-                .timeout(policy.timeout)
-                .build()
-                .unwrap_or_default(),
-            base_url: base_url.trim_end_matches('/').to_string(),
-            api_key: api_key.filter(|k| !k.is_empty()),
-            model: model.to_string(),
-            max_tokens: 16_000,
-            policy,
+            cfg: ClientConfig::new(base_url, api_key, model),
             llm_continuity_check: true,
         }
     }
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
-        self.client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .build()
-            .unwrap_or_default();
-        self.policy = policy;
+        self.cfg.set_policy(policy);
         self
     }
     pub fn with_max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = n;
+        self.cfg.max_tokens = n;
         self
     }
 
     pub fn body(&self, prompt: &Prompt, feedback: &[String]) -> Value {
-        let mut user = prompt.user.clone();
-        if !feedback.is_empty() && !user.contains(&feedback[0]) {
-            user.push_str("\n\n이전 시도의 문제점 (반드시 고칠 것):\n");
-            for f in feedback {
-                user.push_str(&format!("- {f}\n"));
-            }
-        }
+        let user = user_with_feedback(&prompt.user, feedback);
         json!({
-            "model": self.model,
-            "max_tokens": self.max_tokens,
+            "model": self.cfg.model,
+            "max_tokens": self.cfg.max_tokens,
             "system": prompt.system,
             "messages": [{ "role": "user", "content": user }],
             "tools": [{
@@ -74,13 +51,14 @@ impl AnthropicWriter {
     }
 
     async fn complete(&self, body: Value) -> Result<Reply, WriterError> {
-        let Some(key) = &self.api_key else {
+        let Some(key) = &self.cfg.api_key else {
             return Err(WriterError::MissingKey(PROVIDER.into()));
         };
-        let url = format!("{}/v1/messages", self.base_url);
+        let url = format!("{}/v1/messages", self.cfg.base_url);
         let mut attempt = 0u32;
         loop {
             let resp = self
+                .cfg
                 .client
                 .post(&url)
                 .header("x-api-key", key)
@@ -91,8 +69,8 @@ impl AnthropicWriter {
             let resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
-                    if attempt < self.policy.max_retries {
-                        tokio::time::sleep(self.policy.backoff(attempt)).await;
+                    if attempt < self.cfg.policy.max_retries {
+                        tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
                         attempt += 1;
                         continue;
                     }
@@ -103,7 +81,7 @@ impl AnthropicWriter {
                     };
                     return Err(WriterError::Transient {
                         provider: PROVIDER.into(),
-                        message: format!("{what}: {}", self.base_url),
+                        message: format!("{what}: {}", self.cfg.base_url),
                     });
                 }
             };
@@ -118,7 +96,7 @@ impl AnthropicWriter {
                     || m.contains("usage limit")
             };
             match status {
-                200..=299 => return parse_message(&text, &self.model),
+                200..=299 => return parse_message(&text, &self.cfg.model),
                 // A spend cap also arrives as 429 rate_limit_error; its code says never to retry.
                 429 if code == "enforced_spend_limit_reached" || spend(&message) => {
                     return Err(WriterError::QuotaExhausted {
@@ -140,11 +118,13 @@ impl AnthropicWriter {
                 }
                 429 => {
                     let wait = reset_hint(&headers);
-                    if attempt < self.policy.max_retries
-                        && wait.is_none_or(|w| w <= self.policy.max_wait)
+                    if attempt < self.cfg.policy.max_retries
+                        && wait.is_none_or(|w| w <= self.cfg.policy.max_wait)
                     {
-                        tokio::time::sleep(wait.unwrap_or_else(|| self.policy.backoff(attempt)))
-                            .await;
+                        tokio::time::sleep(
+                            wait.unwrap_or_else(|| self.cfg.policy.backoff(attempt)),
+                        )
+                        .await;
                         attempt += 1;
                         continue;
                     }
@@ -161,10 +141,12 @@ impl AnthropicWriter {
                 }
                 408 | 409 | 500..=599 => {
                     // 529 overloaded_error included.
-                    if attempt < self.policy.max_retries {
-                        let wait = reset_hint(&headers).filter(|w| *w <= self.policy.max_wait);
-                        tokio::time::sleep(wait.unwrap_or_else(|| self.policy.backoff(attempt)))
-                            .await;
+                    if attempt < self.cfg.policy.max_retries {
+                        let wait = reset_hint(&headers).filter(|w| *w <= self.cfg.policy.max_wait);
+                        tokio::time::sleep(
+                            wait.unwrap_or_else(|| self.cfg.policy.backoff(attempt)),
+                        )
+                        .await;
                         attempt += 1;
                         continue;
                     }
@@ -237,7 +219,7 @@ fn parse_message(text: &str, model: &str) -> Result<Reply, WriterError> {
 #[async_trait]
 impl Writer for AnthropicWriter {
     fn id(&self) -> String {
-        format!("{PROVIDER}:{}", self.model)
+        format!("{PROVIDER}:{}", self.cfg.model)
     }
     fn is_offline(&self) -> bool {
         false

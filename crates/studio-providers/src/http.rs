@@ -4,6 +4,55 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
+/// What every HTTP writer is built from: a base URL (configurable for proxies, local servers and tests), an
+/// optional key, the model, an output budget and a retry policy.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<String>,
+    pub(crate) model: String,
+    pub(crate) max_tokens: u32,
+    pub(crate) policy: RetryPolicy,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: &str, api_key: Option<String>, model: &str) -> Self {
+        let policy = RetryPolicy::default();
+        Self {
+            client: client_for(&policy),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key: api_key.filter(|k| !k.is_empty()),
+            model: model.to_string(),
+            max_tokens: 16_000,
+            policy,
+        }
+    }
+    pub fn set_policy(&mut self, policy: RetryPolicy) {
+        self.client = client_for(&policy);
+        self.policy = policy;
+    }
+}
+
+fn client_for(policy: &RetryPolicy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .build()
+        .unwrap_or_default()
+}
+
+/// The user prompt with the previous attempt's problems appended, unless the template already rendered them.
+pub fn user_with_feedback(user: &str, feedback: &[String]) -> String {
+    let mut out = user.to_string();
+    if !feedback.is_empty() && !out.contains(&feedback[0]) {
+        out.push_str("\n\n이전 시도의 문제점 (반드시 고칠 것):\n");
+        for f in feedback {
+            out.push_str(&format!("- {f}\n"));
+        }
+    }
+    out
+}
+
 /// How a client retries inside one call. Waits longer than `max_wait` are not slept through: the error goes back
 /// to the caller (the queue reschedules the job at the reset time instead of holding a worker).
 #[derive(Debug, Clone)]

@@ -10,6 +10,6 @@ pub mod offline;
 pub mod openai;
 
 pub use anthropic::AnthropicWriter;
-pub use http::RetryPolicy;
+pub use http::{ClientConfig, RetryPolicy};
 pub use offline::TemplateWriter;
 pub use openai::OpenAiWriter;

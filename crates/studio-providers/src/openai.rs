@@ -5,63 +5,38 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use studio_pipeline::writer::{PlanCall, Prompt, Reply, ScriptCall, Usage, Writer, WriterError};
 
-use crate::http::{RetryPolicy, error_fields, reset_hint};
+use crate::http::{ClientConfig, RetryPolicy, error_fields, reset_hint, user_with_feedback};
 
 const PROVIDER: &str = "openai";
 
 #[derive(Debug, Clone)]
 pub struct OpenAiWriter {
-    client: reqwest::Client,
-    base_url: String,
-    api_key: Option<String>,
-    model: String,
-    max_tokens: u32,
-    policy: RetryPolicy,
-    /// Ask the same model to run the continuity check (CONTINUITY_CHECK_TEMPLATE).
+    cfg: ClientConfig,
+    /// Ask the same model for the continuity check (CONTINUITY_CHECK_TEMPLATE) on every script.
     pub llm_continuity_check: bool,
 }
 
 impl OpenAiWriter {
     /// `base_url` ends before `/chat/completions` (e.g. `https://api.openai.com/v1`, `http://localhost:11434/v1`).
     pub fn new(base_url: &str, api_key: Option<String>, model: &str) -> Self {
-        let policy = RetryPolicy::default();
         Self {
-            client: reqwest::Client::builder()
-                .timeout(policy.timeout)
-                .build()
-                .unwrap_or_default(),
-            base_url: base_url.trim_end_matches('/').to_string(),
-            api_key: api_key.filter(|k| !k.is_empty()),
-            model: model.to_string(),
-            max_tokens: 16_000,
-            policy,
+            cfg: ClientConfig::new(base_url, api_key, model),
             llm_continuity_check: true,
         }
     }
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
-        self.client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .build()
-            .unwrap_or_default();
-        self.policy = policy;
+        self.cfg.set_policy(policy);
         self
     }
     pub fn with_max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = n;
+        self.cfg.max_tokens = n;
         self
     }
 
-    /// The request body, public so tests and the docs can show exactly what is sent.
     pub fn body(&self, prompt: &Prompt, feedback: &[String], seed: Option<u64>) -> Value {
-        let mut user = prompt.user.clone();
-        if !feedback.is_empty() && !user.contains(&feedback[0]) {
-            user.push_str("\n\n이전 시도의 문제점 (반드시 고칠 것):\n");
-            for f in feedback {
-                user.push_str(&format!("- {f}\n"));
-            }
-        }
+        let user = user_with_feedback(&prompt.user, feedback);
         let mut body = json!({
-            "model": self.model,
+            "model": self.cfg.model,
             "messages": [
                 { "role": "system", "content": prompt.system },
                 { "role": "user", "content": user }
@@ -70,7 +45,7 @@ impl OpenAiWriter {
                 "type": "json_schema",
                 "json_schema": { "name": prompt.schema_name, "strict": true, "schema": prompt.schema }
             },
-            "max_completion_tokens": self.max_tokens
+            "max_completion_tokens": self.cfg.max_tokens
         });
         if let Some(s) = seed {
             body["seed"] = json!(s % (i64::MAX as u64));
@@ -79,21 +54,21 @@ impl OpenAiWriter {
     }
 
     async fn complete(&self, body: Value) -> Result<Reply, WriterError> {
-        if self.api_key.is_none() && self.base_url.contains("api.openai.com") {
+        if self.cfg.api_key.is_none() && self.cfg.base_url.contains("api.openai.com") {
             return Err(WriterError::MissingKey(PROVIDER.into()));
         }
-        let url = format!("{}/chat/completions", self.base_url);
+        let url = format!("{}/chat/completions", self.cfg.base_url);
         let mut attempt = 0u32;
         loop {
-            let mut req = self.client.post(&url).json(&body);
-            if let Some(k) = &self.api_key {
+            let mut req = self.cfg.client.post(&url).json(&body);
+            if let Some(k) = &self.cfg.api_key {
                 req = req.bearer_auth(k);
             }
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    if attempt < self.policy.max_retries {
-                        tokio::time::sleep(self.policy.backoff(attempt)).await;
+                    if attempt < self.cfg.policy.max_retries {
+                        tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
                         attempt += 1;
                         continue;
                     }
@@ -104,7 +79,7 @@ impl OpenAiWriter {
                     };
                     return Err(WriterError::Transient {
                         provider: PROVIDER.into(),
-                        message: format!("{what}: {}", self.base_url),
+                        message: format!("{what}: {}", self.cfg.base_url),
                     });
                 }
             };
@@ -112,7 +87,7 @@ impl OpenAiWriter {
             let headers = resp.headers().clone();
             let text = resp.text().await.unwrap_or_default();
             match status {
-                200..=299 => return parse_completion(&text, &self.model),
+                200..=299 => return parse_completion(&text, &self.cfg.model),
                 429 => {
                     let (kind, code, message) = error_fields(&text);
                     if code == "insufficient_quota" || kind == "insufficient_quota" {
@@ -122,10 +97,12 @@ impl OpenAiWriter {
                         });
                     }
                     let wait = reset_hint(&headers);
-                    let wait_ok = wait.is_none_or(|w| w <= self.policy.max_wait);
-                    if attempt < self.policy.max_retries && wait_ok {
-                        tokio::time::sleep(wait.unwrap_or_else(|| self.policy.backoff(attempt)))
-                            .await;
+                    let wait_ok = wait.is_none_or(|w| w <= self.cfg.policy.max_wait);
+                    if attempt < self.cfg.policy.max_retries && wait_ok {
+                        tokio::time::sleep(
+                            wait.unwrap_or_else(|| self.cfg.policy.backoff(attempt)),
+                        )
+                        .await;
                         attempt += 1;
                         continue;
                     }
@@ -142,8 +119,8 @@ impl OpenAiWriter {
                     });
                 }
                 408 | 409 | 500..=599 => {
-                    if attempt < self.policy.max_retries {
-                        tokio::time::sleep(self.policy.backoff(attempt)).await;
+                    if attempt < self.cfg.policy.max_retries {
+                        tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
                         attempt += 1;
                         continue;
                     }
@@ -222,7 +199,7 @@ fn parse_completion(text: &str, model: &str) -> Result<Reply, WriterError> {
 #[async_trait]
 impl Writer for OpenAiWriter {
     fn id(&self) -> String {
-        format!("{PROVIDER}:{}", self.model)
+        format!("{PROVIDER}:{}", self.cfg.model)
     }
     fn is_offline(&self) -> bool {
         false

@@ -99,21 +99,8 @@ impl Store {
         series_id: &str,
         n: u32,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        let v: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT script_json FROM episodes WHERE series_id = ? AND episode_number = ?",
-        )
-        .bind(series_id)
-        .bind(n as i64)
-        .fetch_optional(&self.pool)
-        .await?;
-        v.flatten()
-            .map(|s| {
-                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
-                    what: format!("script of episode {n}"),
-                    detail: e.to_string(),
-                })
-            })
-            .transpose()
+        let sql = "SELECT script_json FROM episodes WHERE series_id = ? AND episode_number = ?";
+        self.episode_json(sql, series_id, n, "script").await
     }
 
     pub async fn check_report(
@@ -121,17 +108,27 @@ impl Store {
         series_id: &str,
         n: u32,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        let v: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT check_report_json FROM episodes WHERE series_id = ? AND episode_number = ?",
-        )
-        .bind(series_id)
-        .bind(n as i64)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql =
+            "SELECT check_report_json FROM episodes WHERE series_id = ? AND episode_number = ?";
+        self.episode_json(sql, series_id, n, "check report").await
+    }
+
+    async fn episode_json(
+        &self,
+        sql: &'static str,
+        series_id: &str,
+        n: u32,
+        what: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let v: Option<Option<String>> = sqlx::query_scalar(sql)
+            .bind(series_id)
+            .bind(n as i64)
+            .fetch_optional(&self.pool)
+            .await?;
         v.flatten()
             .map(|s| {
                 serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
-                    what: format!("check report of episode {n}"),
+                    what: format!("{what} of episode {n}"),
                     detail: e.to_string(),
                 })
             })

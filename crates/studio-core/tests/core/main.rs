@@ -215,7 +215,11 @@ async fn engine_imports_record_and_roll_back_with_events() {
             planned.push(kind);
         }
     }
-    assert_eq!(planned, vec!["series_imported", "episode_recorded"], "the offline-planned demo series");
+    assert_eq!(
+        planned,
+        vec!["series_imported", "episode_recorded"],
+        "the offline-planned demo series"
+    );
     assert_eq!(
         kinds,
         vec![
