@@ -45,9 +45,24 @@ enum Command {
     /// Story memory: continuity context, recording and rolling back episodes.
     #[command(subcommand)]
     Memory(MemoryCmd),
-    /// Episode scripts: write (with checks and regeneration), check, show.
+    /// Episode scripts and voices: write (with checks and regeneration), check, show, voice.
     #[command(subcommand)]
     Episode(EpisodeCmd),
+    /// The series cast: a locked voice per character with fallbacks. `aidas cast SERIES [--lock|--unlock|--recast]`
+    /// or `aidas cast audition SERIES CHARACTER [--text …]`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Cast {
+        #[command(subcommand)]
+        action: Option<CastCmd>,
+        series: Option<String>,
+        #[arg(long, conflicts_with_all = ["unlock", "recast"])]
+        lock: bool,
+        #[arg(long, conflicts_with = "recast")]
+        unlock: bool,
+        /// Cast again from the current voice pool (the cast must be unlocked first).
+        #[arg(long)]
+        recast: bool,
+    },
     /// API keys in the OS keyring (values are read from stdin, never from arguments).
     #[command(subcommand)]
     Secrets(SecretsCmd),
@@ -118,6 +133,19 @@ enum EpisodeCmd {
     Check { series: String, episode: u32 },
     /// Print the stored script of episode N.
     Show { series: String, episode: u32 },
+    /// Voice every line of episode N with the cast (fallbacks when a provider fails); only missing lines are redone.
+    Voice { series: String, episode: u32 },
+}
+
+#[derive(Subcommand)]
+enum CastCmd {
+    /// Speak a sample with a character's voice into a WAV file and print where it is.
+    Audition {
+        series: String,
+        character: String,
+        #[arg(long)]
+        text: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,6 +335,69 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 let s = engine.store().find_series(&series).await?;
                 let chars = engine.store().characters(&s.id).await?;
                 render::script(&script, &chars);
+            }
+        }
+        Command::Episode(EpisodeCmd::Voice { series, episode }) => {
+            let r = engine.voice_episode(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::voicing(&r);
+            }
+            if !r.failed.is_empty() {
+                return Err(CoreError::invalid(format!(
+                    "{} line(s) could not be voiced (see above)",
+                    r.failed.len()
+                )));
+            }
+        }
+        Command::Cast {
+            action:
+                Some(CastCmd::Audition {
+                    series,
+                    character,
+                    text,
+                }),
+            ..
+        } => {
+            let (path, a) = engine
+                .audition(&series, &character, text.as_deref())
+                .await?;
+            if json {
+                print_json(&serde_json::json!({ "file": path, "audio": a }))?;
+            } else {
+                println!(
+                    "{character}: {} {} ({:.2}s) → {}",
+                    a.provider,
+                    a.voice_id,
+                    a.duration_sec,
+                    path.display()
+                );
+            }
+        }
+        Command::Cast {
+            action: None,
+            series,
+            lock,
+            unlock,
+            recast,
+        } => {
+            let Some(series) = series else {
+                return Err(CoreError::invalid("name a series: `aidas cast SERIES`"));
+            };
+            let view = if lock {
+                engine.set_cast_locked(&series, true).await?
+            } else if unlock {
+                engine.set_cast_locked(&series, false).await?
+            } else if recast {
+                engine.recast(&series).await?
+            } else {
+                engine.cast(&series).await?
+            };
+            if json {
+                print_json(&view)?;
+            } else {
+                render::cast(&view);
             }
         }
         Command::Series(SeriesCmd::Import { file }) => {

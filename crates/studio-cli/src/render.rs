@@ -64,6 +64,19 @@ pub fn demo(r: &DemoReport) {
         println!("    {l}");
     }
     println!("  written by {} — offline output", e.written_by);
+    let v = &p.voices;
+    println!(
+        "  episode 1 voiced offline: {} lines ({} now, {} already), {:.1} s of dialogue at 48 kHz{}",
+        v.lines,
+        v.voiced_now,
+        v.already_done,
+        v.total_duration_sec,
+        if v.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} FAILED", v.failed.len())
+        }
+    );
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());
@@ -365,4 +378,60 @@ pub fn script(s: &EpisodeScript, chars: &[Character]) {
     }
     println!();
     println!("cliffhanger: {}", s.cliffhanger);
+}
+
+pub fn voicing(r: &studio_pipeline::voicing::VoicingReport) {
+    println!(
+        "episode {} of {}: {} lines — {} voiced now, {} already voiced, {} failed; {:.1} s of dialogue, cost ${:.4}",
+        r.episode,
+        r.series_id,
+        r.lines,
+        r.voiced_now,
+        r.already_done,
+        r.failed.len(),
+        r.total_duration_sec,
+        r.cost_usd
+    );
+    for (p, n) in &r.by_provider {
+        println!("  {p}: {n} line(s)");
+    }
+    for n in &r.notes {
+        println!("  note: {n}");
+    }
+    for (line, why) in &r.failed {
+        println!("  FAILED {line}: {why}");
+    }
+}
+
+pub fn cast(v: &studio_core::CastView) {
+    println!(
+        "cast of {} ({})",
+        v.series_id,
+        if v.locked { "locked" } else { "unlocked" }
+    );
+    for r in &v.rows {
+        let p = &r.entry.primary;
+        let fb: Vec<String> = r
+            .entry
+            .fallbacks
+            .iter()
+            .map(|f| format!("{}:{}", f.provider, f.voice_id))
+            .collect();
+        println!(
+            "  {:<8} {:<6} [{}] {}:{} (pitch {:+.1} st, speed {:.2}, timbre {:+.2}, match {:.2})  fallbacks: {}",
+            r.character_id,
+            r.name,
+            r.importance,
+            p.provider,
+            p.voice_id,
+            p.modulation.pitch_st,
+            p.modulation.speed,
+            p.modulation.timbre,
+            p.match_score,
+            fb.join(", ")
+        );
+    }
+    for n in &v.notes {
+        println!("  note: {n}");
+    }
 }

@@ -120,10 +120,33 @@ impl Default for WriterConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+pub struct VoicesConfig {
+    pub elevenlabs_model: String,
+    /// Concurrent requests the ElevenLabs plan allows (Free 2, Starter 3, Creator 5, Pro 10, Scale 15).
+    pub elevenlabs_concurrency: usize,
+    /// Providers to use when their key is set; espeak-ng (offline) is always the last resort.
+    pub providers: Vec<String>,
+    pub espeak_binary: String,
+}
+
+impl Default for VoicesConfig {
+    fn default() -> Self {
+        Self {
+            elevenlabs_model: "eleven_multilingual_v2".into(),
+            elevenlabs_concurrency: 3,
+            providers: vec!["elevenlabs".into(), "google".into(), "azure".into()],
+            espeak_binary: "espeak-ng".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
     pub version: u32,
     pub secrets: SecretsConfig,
     pub writer: WriterConfig,
+    pub voices: VoicesConfig,
     /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
     pub checks: studio_pipeline::CheckConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
@@ -136,6 +159,7 @@ impl Default for Config {
             version: CONFIG_VERSION,
             secrets: SecretsConfig::default(),
             writer: WriterConfig::default(),
+            voices: VoicesConfig::default(),
             checks: studio_pipeline::CheckConfig::default(),
             endpoints: ENDPOINTS
                 .iter()

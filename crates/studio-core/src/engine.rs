@@ -96,6 +96,8 @@ pub struct PlannedDemo {
     pub characters: usize,
     pub episodes: u32,
     pub episode_1: ScriptSummary,
+    /// Episode 1 voiced offline (espeak-ng), one file per line at 48 kHz.
+    pub voices: studio_pipeline::voicing::VoicingReport,
 }
 
 /// The gist of a script for terminal and JSON output.
@@ -263,7 +265,7 @@ impl Engine {
                     match KeyringSecretStore::connect(&self.config.secrets.keyring_service) {
                         Ok(k) => (Some(Box::new(k)), None),
                         Err(e) => {
-                            tracing::warn!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
+                            tracing::info!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
                             (None, Some(e.to_string()))
                         }
                     }
@@ -646,7 +648,9 @@ impl Engine {
                 r.report.map(|x| x.quality.overall),
             )
         };
+        let voices = self.voice_episode(DEMO_SERIES_ID, 1).await?;
         Ok(PlannedDemo {
+            voices,
             series_id: DEMO_SERIES_ID.into(),
             title: series.title,
             writer: studio_providers::offline::TEMPLATE_WRITER_ID.into(),

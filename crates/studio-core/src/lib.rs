@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod import;
 pub mod secrets;
+mod voices;
 mod writing;
 
 pub use engine::{
@@ -20,4 +21,5 @@ pub use engine::{
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use secrets::{Secret, SecretStatus, SecretStore};
+pub use voices::{CastRow, CastView, RenderAudio};
 pub use writing::{NewSeries, NewSeriesReport, series_id_for};

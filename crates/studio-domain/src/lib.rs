@@ -12,6 +12,7 @@ pub mod plan;
 pub mod script;
 pub mod series;
 pub mod thread;
+pub mod voice;
 
 pub use character::{
     AppearanceProfile, Character, CharacterDevelopment, CharacterState, Importance, Relationship,
@@ -31,6 +32,7 @@ pub use series::{
     ArcPhase, EpisodeOutline, Genre, Series, SeriesPlot, SeriesStatus, StoryArc, SubPlot,
 };
 pub use thread::{PlotThread, ThreadSeed};
+pub use voice::{CastEntry, Cue, LineAudio, Modulation, TtsProvider, VoiceAssignment, VoiceInfo};
 
 use serde::{Deserialize, Serialize};
 

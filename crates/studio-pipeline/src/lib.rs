@@ -11,6 +11,8 @@ pub mod parse;
 pub mod pricing;
 pub mod prompts;
 pub mod schema;
+pub mod voice;
+pub mod voicing;
 pub mod writer;
 
 pub use checks::{CheckConfig, CheckReport, Finding, FindingKind, Severity};

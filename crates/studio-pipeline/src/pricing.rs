@@ -15,10 +15,18 @@ pub struct TokenPrice {
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct CharPrice {
+    pub per_1k_chars: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Pricing {
     pub version: u32,
     #[serde(default)]
     pub llm: BTreeMap<String, TokenPrice>,
+    /// Voices: USD per 1000 billed characters, by provider name.
+    #[serde(default)]
+    pub tts: BTreeMap<String, CharPrice>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +46,7 @@ impl Pricing {
         Self::parse(PRICING_TOML).unwrap_or(Pricing {
             version: 1,
             llm: BTreeMap::new(),
+            tts: BTreeMap::new(),
         })
     }
 
@@ -50,6 +59,14 @@ impl Pricing {
             .filter(|(k, _)| model.starts_with(k.as_str()))
             .max_by_key(|(k, _)| k.len())
             .map(|(_, p)| p)
+    }
+
+    /// A voiced line's cost: billed characters × the provider's price (0 when unpriced or offline).
+    pub fn tts_cost(&self, provider: studio_domain::TtsProvider, characters: u64) -> f64 {
+        self.tts
+            .get(&provider.to_string())
+            .map(|p| characters as f64 / 1000.0 * p.per_1k_chars)
+            .unwrap_or(0.0)
     }
 
     pub fn llm_cost(&self, usage: &Usage) -> LlmCost {

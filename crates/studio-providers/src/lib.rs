@@ -5,11 +5,15 @@
 //! Depends on the domain and the pipeline's traits; never on the store, the engine or a shell.
 
 pub mod anthropic;
+pub mod espeak;
 mod http;
 pub mod offline;
 pub mod openai;
+pub mod tts;
 
 pub use anthropic::AnthropicWriter;
+pub use espeak::EspeakVoices;
 pub use http::{ClientConfig, RetryPolicy};
 pub use offline::TemplateWriter;
 pub use openai::OpenAiWriter;
+pub use tts::{AzureVoices, ElevenLabsVoices, GoogleVoices};

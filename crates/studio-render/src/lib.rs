@@ -4,6 +4,8 @@
 //!
 //! Depends on FFmpeg's C libraries only; it knows nothing of the store, providers or shells.
 
+pub mod audio;
+
 use serde::Serialize;
 
 /// Encoders the studio's YouTube output needs.
@@ -48,6 +50,10 @@ impl MediaCapabilities {
 pub enum MediaError {
     #[error("FFmpeg could not be initialised: {0}")]
     Init(String),
+    #[error("media could not be read: {0}")]
+    Decode(String),
+    #[error("media could not be written: {0}")]
+    Io(String),
 }
 
 fn version_string(v: u32) -> String {

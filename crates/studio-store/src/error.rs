@@ -14,6 +14,10 @@ pub enum StoreError {
     DuplicateSeries(String),
     #[error("a series titled \"{0}\" already exists")]
     TitleTaken(String),
+    #[error(
+        "the cast of series \"{0}\" is locked; unlock it (`aidas cast {0} --unlock`) to re-cast"
+    )]
+    CastLocked(String),
     #[error("series \"{series}\" already has a character named \"{name}\"")]
     NameCollision { series: String, name: String },
     #[error("series \"{series}\" already has a character with id \"{id}\"")]
@@ -79,6 +83,7 @@ impl StoreError {
             Self::DuplicateSeries(_) => "duplicate_series",
             Self::TitleTaken(_) => "title_taken",
             Self::NameCollision { .. } => "name_collision",
+            Self::CastLocked(_) => "cast_locked",
             Self::DuplicateCharacter { .. } => "duplicate_character",
             Self::DuplicateEpisode { .. } => "duplicate_episode",
             Self::EpisodeOutOfRange { .. } => "episode_out_of_range",

@@ -5,6 +5,7 @@
 //! It owns the schema (`migrations/` at the workspace root, embedded) and every SQL statement; callers get domain
 //! types and typed errors. It depends on `studio-domain` only — never on providers, media or a UI shell.
 
+mod casting;
 mod db;
 mod error;
 mod memory;

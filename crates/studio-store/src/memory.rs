@@ -1226,6 +1226,12 @@ impl Store {
                 .await?
                 .rows_affected();
         }
+        // The voiced lines of rolled-back episodes belonged to scripts that are gone.
+        sqlx::query("DELETE FROM line_audio WHERE series_id = ? AND episode_number >= ?")
+            .bind(series_id)
+            .bind(n as i64)
+            .execute(&mut *tx)
+            .await?;
         let threads_removed =
             sqlx::query("DELETE FROM plot_threads WHERE series_id = ? AND opened_in >= ?")
                 .bind(series_id)

@@ -1,0 +1,188 @@
+//! Casting and voices: which voice providers the engine uses (keys from the secret store), the FFmpeg-backed audio
+//! tools, and the operations the shells call.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use studio_domain::{CastEntry, LineAudio};
+use studio_pipeline::Pricing;
+use studio_pipeline::voice::VoiceProvider;
+use studio_pipeline::voicing::{AudioMeasure, AudioTools, VoiceDesk, VoicingReport};
+use studio_providers::{AzureVoices, ElevenLabsVoices, EspeakVoices, GoogleVoices};
+
+use crate::{CoreError, Engine};
+
+/// In-process audio through the render crate.
+pub struct RenderAudio;
+
+impl AudioTools for RenderAudio {
+    fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
+        studio_render::audio::normalize_to_wav48k(src, dst)
+            .map(|i| AudioMeasure {
+                duration_sec: i.duration_sec,
+                sample_rate: i.sample_rate,
+                rms_dbfs: i.rms_dbfs,
+            })
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CastRow {
+    pub character_id: String,
+    pub name: String,
+    pub importance: studio_domain::Importance,
+    pub entry: CastEntry,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CastView {
+    pub series_id: String,
+    pub locked: bool,
+    pub rows: Vec<CastRow>,
+    pub notes: Vec<String>,
+}
+
+impl Engine {
+    /// Voice providers in fallback order: every configured cloud provider whose key is set, then espeak-ng.
+    pub async fn voice_providers(&self) -> Result<Vec<Arc<dyn VoiceProvider>>, CoreError> {
+        let cfg = &self.config().voices;
+        let endpoint = |n: &str| self.config().endpoint(n).unwrap_or_default().to_string();
+        let mut out: Vec<Arc<dyn VoiceProvider>> = Vec::new();
+        for p in &cfg.providers {
+            match p.as_str() {
+                "elevenlabs" => {
+                    if let Some(k) = self.secret("elevenlabs").await? {
+                        out.push(Arc::new(ElevenLabsVoices::new(
+                            &endpoint("elevenlabs"),
+                            Some(k.expose().into()),
+                            &cfg.elevenlabs_model,
+                            cfg.elevenlabs_concurrency,
+                        )));
+                    }
+                }
+                "google" => {
+                    if let Some(k) = self.secret("google_tts").await? {
+                        out.push(Arc::new(GoogleVoices::new(
+                            &endpoint("google_tts"),
+                            Some(k.expose().into()),
+                        )));
+                    }
+                }
+                "azure" => {
+                    if let Some(k) = self.secret("azure_tts").await? {
+                        out.push(Arc::new(AzureVoices::new(
+                            &endpoint("azure_tts"),
+                            Some(k.expose().into()),
+                        )));
+                    }
+                }
+                other => tracing::warn!(
+                    provider = other,
+                    "unknown voice provider in config; ignored"
+                ),
+            }
+        }
+        out.push(Arc::new(EspeakVoices::new(&cfg.espeak_binary)));
+        Ok(out)
+    }
+
+    async fn voice_desk<'a>(&'a self, pricing: &'a Pricing) -> Result<VoiceDesk<'a>, CoreError> {
+        Ok(VoiceDesk {
+            providers: self.voice_providers().await?,
+            store: self.store(),
+            audio: Arc::new(RenderAudio),
+            data_dir: self.data_dir().to_path_buf(),
+            pricing,
+        })
+    }
+
+    async fn cast_view(&self, series_id: &str, notes: Vec<String>) -> Result<CastView, CoreError> {
+        let (entries, locked) = self.store().cast(series_id).await?;
+        let chars = self.store().characters(series_id).await?;
+        let rows = entries
+            .into_iter()
+            .filter_map(|e| {
+                chars
+                    .iter()
+                    .find(|c| c.id == e.character_id)
+                    .map(|c| CastRow {
+                        character_id: c.id.clone(),
+                        name: c.name.clone(),
+                        importance: c.importance,
+                        entry: e,
+                    })
+            })
+            .collect();
+        Ok(CastView {
+            series_id: series_id.into(),
+            locked,
+            rows,
+            notes,
+        })
+    }
+
+    /// The series' cast, casting it (and locking it) if nobody has a voice yet.
+    pub async fn cast(&self, series: &str) -> Result<CastView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        let (_, notes) = self.voice_desk(&pricing).await?.ensure_cast(&s.id).await?;
+        self.cast_view(&s.id, notes).await
+    }
+
+    pub async fn set_cast_locked(&self, series: &str, locked: bool) -> Result<CastView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        self.store().set_cast_locked(&s.id, locked).await?;
+        self.cast_view(&s.id, Vec::new()).await
+    }
+
+    /// Casts again from the current voice pool (the cast must be unlocked), then locks it.
+    pub async fn recast(&self, series: &str) -> Result<CastView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        let (_, notes) = self.voice_desk(&pricing).await?.recast(&s.id).await?;
+        self.store().set_cast_locked(&s.id, true).await?;
+        self.cast_view(&s.id, notes).await
+    }
+
+    /// Speaks a sample with a character's voice; returns the file (absolute) and what was measured.
+    pub async fn audition(
+        &self,
+        series: &str,
+        character: &str,
+        text: Option<&str>,
+    ) -> Result<(std::path::PathBuf, LineAudio), CoreError> {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        let default_text = "안녕하세요. 오늘부터 이 목소리로 이야기를 들려드릴게요.";
+        let a = self
+            .voice_desk(&pricing)
+            .await?
+            .audition(&s.id, character, text.unwrap_or(default_text))
+            .await?;
+        Ok((self.data_dir().join(&a.path), a))
+    }
+
+    /// Voices every line of an accepted episode script that is not voiced yet.
+    pub async fn voice_episode(&self, series: &str, n: u32) -> Result<VoicingReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        let r = self
+            .voice_desk(&pricing)
+            .await?
+            .voice_episode(&s.id, n)
+            .await?;
+        if !r.failed.is_empty() {
+            self.events().publish(crate::EngineEvent::Alert {
+                level: crate::AlertLevel::Warning,
+                message: format!(
+                    "{} episode {n}: {} line(s) could not be voiced",
+                    s.title,
+                    r.failed.len()
+                ),
+            });
+        }
+        Ok(r)
+    }
+}

@@ -1,0 +1,184 @@
+//! The series cast and voiced lines.
+
+use sqlx::FromRow;
+use studio_domain::{CastEntry, LineAudio, VoiceAssignment};
+
+use crate::{Store, StoreError};
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: e.to_string(),
+    }
+}
+
+#[derive(FromRow)]
+struct LineRow {
+    line_id: String,
+    character_id: String,
+    provider: String,
+    voice_id: String,
+    chain_index: i64,
+    path: String,
+    sha256: String,
+    duration_sec: f64,
+    sample_rate: i64,
+    cues_json: String,
+    timing_estimated: bool,
+    billed_characters: i64,
+}
+
+impl Store {
+    /// The series' cast and whether it is locked; an empty list when nobody has been cast yet.
+    pub async fn cast(&self, series_id: &str) -> Result<(Vec<CastEntry>, bool), StoreError> {
+        let locked: Option<bool> =
+            sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
+                .bind(series_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let locked = locked.ok_or_else(|| StoreError::UnknownSeries(series_id.into()))?;
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT e.character_id, e.primary_json, e.fallbacks_json FROM cast_entries e \
+             JOIN characters c ON c.series_id = e.series_id AND c.id = e.character_id \
+             WHERE e.series_id = ? ORDER BY c.sort_order, c.id",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let entries = rows
+            .into_iter()
+            .map(|(character_id, p, f)| {
+                Ok(CastEntry {
+                    primary: serde_json::from_str::<VoiceAssignment>(&p)
+                        .map_err(|e| corrupt("cast entry", e))?,
+                    fallbacks: serde_json::from_str(&f)
+                        .map_err(|e| corrupt("cast fallbacks", e))?,
+                    character_id,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((entries, locked))
+    }
+
+    /// Replaces the cast. Refused while the cast is locked (re-casting needs an explicit unlock).
+    pub async fn save_cast(
+        &self,
+        series_id: &str,
+        entries: &[CastEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let locked: Option<bool> =
+            sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
+                .bind(series_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match locked {
+            None => return Err(StoreError::UnknownSeries(series_id.into())),
+            Some(true) => return Err(StoreError::CastLocked(series_id.into())),
+            Some(false) => {}
+        }
+        sqlx::query("DELETE FROM cast_entries WHERE series_id = ?")
+            .bind(series_id)
+            .execute(&mut *tx)
+            .await?;
+        for e in entries {
+            sqlx::query("INSERT INTO cast_entries (series_id, character_id, primary_json, fallbacks_json) VALUES (?, ?, ?, ?)")
+                .bind(series_id)
+                .bind(&e.character_id)
+                .bind(serde_json::to_string(&e.primary).map_err(|x| corrupt("cast entry", x))?)
+                .bind(serde_json::to_string(&e.fallbacks).map_err(|x| corrupt("cast fallbacks", x))?)
+                .execute(&mut *tx)
+                .await
+                .map_err(|err| match &err {
+                    sqlx::Error::Database(d) if d.message().contains("FOREIGN KEY") => StoreError::UnknownCharacter {
+                        series: series_id.into(),
+                        reference: e.character_id.clone(),
+                    },
+                    _ => StoreError::Database(err),
+                })?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_cast_locked(&self, series_id: &str, locked: bool) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE series SET cast_locked = ? WHERE id = ?")
+            .bind(locked)
+            .bind(series_id)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::UnknownSeries(series_id.into()));
+        }
+        Ok(())
+    }
+
+    pub async fn save_line_audio(
+        &self,
+        series_id: &str,
+        n: u32,
+        a: &LineAudio,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO line_audio (series_id, episode_number, line_id, character_id, provider, voice_id, chain_index, \
+             path, sha256, duration_sec, sample_rate, cues_json, timing_estimated, billed_characters) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (series_id, episode_number, line_id) DO UPDATE SET character_id = excluded.character_id, \
+             provider = excluded.provider, voice_id = excluded.voice_id, chain_index = excluded.chain_index, \
+             path = excluded.path, sha256 = excluded.sha256, duration_sec = excluded.duration_sec, \
+             sample_rate = excluded.sample_rate, cues_json = excluded.cues_json, \
+             timing_estimated = excluded.timing_estimated, billed_characters = excluded.billed_characters, \
+             created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(&a.line_id)
+        .bind(&a.character_id)
+        .bind(a.provider.to_string())
+        .bind(&a.voice_id)
+        .bind(a.chain_index as i64)
+        .bind(&a.path)
+        .bind(&a.sha256)
+        .bind(a.duration_sec)
+        .bind(a.sample_rate as i64)
+        .bind(serde_json::to_string(&a.cues).map_err(|e| corrupt("cues", e))?)
+        .bind(a.timing_estimated)
+        .bind(a.billed_characters as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn line_audio(&self, series_id: &str, n: u32) -> Result<Vec<LineAudio>, StoreError> {
+        let rows: Vec<LineRow> = sqlx::query_as(
+            "SELECT line_id, character_id, provider, voice_id, chain_index, path, sha256, duration_sec, sample_rate, \
+             cues_json, timing_estimated, billed_characters FROM line_audio WHERE series_id = ? AND episode_number = ? \
+             ORDER BY line_id",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(LineAudio {
+                    provider: r
+                        .provider
+                        .parse()
+                        .map_err(|e| corrupt("voice provider", e))?,
+                    cues: serde_json::from_str(&r.cues_json).map_err(|e| corrupt("cues", e))?,
+                    line_id: r.line_id,
+                    character_id: r.character_id,
+                    voice_id: r.voice_id,
+                    chain_index: r.chain_index as usize,
+                    path: r.path,
+                    sha256: r.sha256,
+                    duration_sec: r.duration_sec,
+                    sample_rate: r.sample_rate as u32,
+                    timing_estimated: r.timing_estimated,
+                    billed_characters: r.billed_characters as u64,
+                })
+            })
+            .collect()
+    }
+}
