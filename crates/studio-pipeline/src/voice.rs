@@ -318,7 +318,7 @@ fn pick(
     provider: TtsProvider,
     base: Modulation,
     taken: &mut HashSet<(TtsProvider, String, i32, i32)>,
-    mut exclusive: Option<&mut HashSet<String>>,
+    exclusive: Option<&mut HashSet<String>>,
 ) -> Option<VoiceAssignment> {
     let mut candidates: Vec<(&VoiceInfo, f64)> = pool
         .iter()
@@ -339,7 +339,7 @@ fn pick(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.0.voice_id.cmp(&b.0.voice_id))
     });
-    if let Some(ex) = exclusive.as_deref_mut() {
+    if let Some(ex) = exclusive {
         // A premium voice belongs to one character.
         if let Some((v, s)) = candidates.iter().find(|(v, _)| !ex.contains(&v.voice_id)) {
             ex.insert(v.voice_id.clone());

@@ -119,6 +119,19 @@ pub fn estimated_cues(text: &str, duration: f64) -> Vec<Cue> {
         .collect()
 }
 
+/// Which providers are out for this run, and each provider's run of consecutive failures (the breaker).
+#[derive(Default)]
+struct Health {
+    down: HashMap<TtsProvider, String>,
+    strikes: HashMap<TtsProvider, u32>,
+}
+
+/// A provider that fails this many lines in a row is skipped for the rest of the run.
+const BREAKER_STRIKES: u32 = 3;
+
+/// A voiced line and its cost, or the line id and why no voice could speak it.
+type LineResult = Result<(LineAudio, f64), (String, String)>;
+
 struct Pending<'s> {
     line_id: &'s str,
     character: String,
@@ -264,7 +277,7 @@ impl VoiceDesk<'_> {
         }
 
         // Providers that are down for this episode (quota, key, missing tool), with why.
-        let down: Mutex<HashMap<TtsProvider, String>> = Mutex::new(HashMap::new());
+        let health: Mutex<Health> = Mutex::new(Health::default());
         // Subscription pre-check: the premium provider must have enough characters for its share of the episode.
         if let Some(p) = self.provider(TtsProvider::Elevenlabs) {
             let needed: u64 = pending
@@ -283,14 +296,18 @@ impl VoiceDesk<'_> {
                             "elevenlabs has {left} characters left and this episode needs {needed}; its lines use the fallback voices"
                         );
                         notes.push(why.clone());
-                        down.lock()
+                        health
+                            .lock()
                             .unwrap_or_else(|e| e.into_inner())
+                            .down
                             .insert(TtsProvider::Elevenlabs, why);
                     }
                     Err(e) if e.provider_down() => {
                         notes.push(format!("elevenlabs: {e}"));
-                        down.lock()
+                        health
+                            .lock()
                             .unwrap_or_else(|e| e.into_inner())
+                            .down
                             .insert(TtsProvider::Elevenlabs, e.to_string());
                     }
                     _ => {}
@@ -313,11 +330,10 @@ impl VoiceDesk<'_> {
         for p in &pending {
             groups.entry(p.character.clone()).or_default().push(p);
         }
-        let results: Mutex<Vec<Result<(LineAudio, f64), (String, String)>>> =
-            Mutex::new(Vec::new());
+        let results: Mutex<Vec<LineResult>> = Mutex::new(Vec::new());
         let tasks = groups.iter().map(|(cid, lines)| {
             let entry = by_char.get(cid.as_str()).copied();
-            let down = &down;
+            let health = &health;
             let semaphores = &semaphores;
             let results = &results;
             async move {
@@ -333,7 +349,7 @@ impl VoiceDesk<'_> {
                 let mut previous: Vec<String> = Vec::new();
                 for l in lines {
                     let r = self
-                        .voice_line(series_id, n, l, entry, &mut previous, down, semaphores)
+                        .voice_line(series_id, n, l, entry, &mut previous, health, semaphores)
                         .await;
                     results.lock().unwrap_or_else(|e| e.into_inner()).push(r);
                 }
@@ -379,7 +395,7 @@ impl VoiceDesk<'_> {
                 Err((line, why)) => report.failed.push((line, why)),
             }
         }
-        for (p, why) in down.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        for (p, why) in health.into_inner().unwrap_or_else(|e| e.into_inner()).down {
             let note = format!("{p} was skipped: {why}");
             if !notes.contains(&note) && !notes.iter().any(|x| x.contains(&why)) {
                 notes.push(note);
@@ -411,9 +427,9 @@ impl VoiceDesk<'_> {
         l: &Pending<'_>,
         entry: &CastEntry,
         previous: &mut Vec<String>,
-        down: &Mutex<HashMap<TtsProvider, String>>,
+        health: &Mutex<Health>,
         semaphores: &HashMap<TtsProvider, Arc<Semaphore>>,
-    ) -> Result<(LineAudio, f64), (String, String)> {
+    ) -> LineResult {
         let mut last_error = String::from("no voice provider is configured");
         // The chain, then espeak as the last resort even if casting found no espeak fallback.
         let mut chain: Vec<(usize, studio_domain::VoiceAssignment)> =
@@ -437,9 +453,10 @@ impl VoiceDesk<'_> {
             ));
         }
         for (idx, a) in chain {
-            if down
+            if health
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
+                .down
                 .contains_key(&a.provider)
             {
                 continue;
@@ -462,21 +479,42 @@ impl VoiceDesk<'_> {
                     Some(s) => Some(s.clone().acquire_owned().await),
                     None => None,
                 };
+                // The breaker may have tripped while this line waited for a permit.
+                if health
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .down
+                    .contains_key(&a.provider)
+                {
+                    continue;
+                }
                 provider.synthesize(&req).await
             };
             let speech = match speech {
                 Ok(s) => s,
                 Err(e) => {
+                    let mut h = health.lock().unwrap_or_else(|x| x.into_inner());
                     if e.provider_down() {
-                        down.lock()
-                            .unwrap_or_else(|x| x.into_inner())
-                            .insert(a.provider, e.to_string());
+                        h.down.insert(a.provider, e.to_string());
+                    } else if e.retryable() {
+                        let n = h.strikes.entry(a.provider).or_insert(0);
+                        *n += 1;
+                        if *n >= BREAKER_STRIKES {
+                            let why = format!("failed {n} lines in a row ({e})");
+                            h.down.insert(a.provider, why);
+                        }
                     }
+                    drop(h);
                     tracing::warn!(line = l.line_id, provider = %a.provider, error = %e, "voice failed; trying the next in the chain");
                     last_error = e.to_string();
                     continue;
                 }
             };
+            health
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .strikes
+                .insert(a.provider, 0);
             match self.store_line(series_id, n, l, idx, &a, speech).await {
                 Ok((audio, request_id, cost)) => {
                     if let Some(id) = request_id {
@@ -525,10 +563,10 @@ impl VoiceDesk<'_> {
             emotion: "neutral",
             atmosphere: "",
         };
-        let down = Mutex::new(HashMap::new());
+        let health = Mutex::new(Health::default());
         let sems: HashMap<TtsProvider, Arc<Semaphore>> = HashMap::new();
         let mut prev = Vec::new();
-        self.voice_line(series_id, 0, &p, entry, &mut prev, &down, &sems)
+        self.voice_line(series_id, 0, &p, entry, &mut prev, &health, &sems)
             .await
             .map(|(a, _)| a)
             .map_err(|(_, why)| {

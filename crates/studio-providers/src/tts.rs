@@ -49,6 +49,9 @@ where
         };
         if err.retryable() && attempt < cfg.policy.max_retries {
             let wait = match &err {
+                // Our own concurrency: one of our requests finishes soon; a short fixed wait, no backoff.
+                VoiceError::Concurrency { .. } => cfg.policy.base_backoff,
+                // The provider is overloaded: its hint, else exponential backoff with jitter.
                 VoiceError::Busy {
                     retry_after: Some(d),
                     ..

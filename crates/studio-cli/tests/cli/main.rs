@@ -552,3 +552,118 @@ fn the_demo_plans_offline_and_writes_episode_1_once() {
     let list = ok_json(&aidas(d.path(), &["series", "list", "--json"], None, &[]));
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn cast_lock_recast_audition_and_voice() {
+    let d = tempfile::tempdir().unwrap();
+    let first = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
+    let v = &first["planned"]["voices"];
+    assert_eq!(v["voiced_now"], first["planned"]["episode_1"]["lines"]);
+    assert_eq!(v["failed"], serde_json::json!([]));
+    assert_eq!(
+        v["by_provider"]["espeak"], v["voiced_now"],
+        "offline: espeak-ng voices"
+    );
+    let again = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
+    assert_eq!(again["planned"]["voices"]["voiced_now"], 0);
+    assert_eq!(again["planned"]["voices"]["already_done"], v["voiced_now"]);
+
+    let cast = ok_json(&aidas(
+        d.path(),
+        &["cast", "offline-demo", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(cast["locked"], true);
+    let rows = cast["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    let voices: std::collections::HashSet<String> = rows
+        .iter()
+        .map(|r| {
+            let p = &r["entry"]["primary"];
+            format!(
+                "{}:{}:{:.1}:{:.2}",
+                p["voice_id"],
+                p["provider"],
+                p["modulation"]["pitch_st"].as_f64().unwrap(),
+                p["modulation"]["speed"].as_f64().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(voices.len(), 12, "twelve distinct voices");
+    let refused = aidas(d.path(), &["cast", "offline-demo", "--recast"], None, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("locked"), "{}", stderr(&refused));
+    ok_json(&aidas(
+        d.path(),
+        &["cast", "offline-demo", "--unlock", "--json"],
+        None,
+        &[],
+    ));
+    let recast = ok_json(&aidas(
+        d.path(),
+        &["cast", "offline-demo", "--recast", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(
+        recast["rows"], cast["rows"],
+        "same voices from the same pool"
+    );
+    assert_eq!(recast["locked"], true);
+
+    let a = ok_json(&aidas(
+        d.path(),
+        &[
+            "cast",
+            "audition",
+            "offline-demo",
+            "CHAR002",
+            "--text",
+            "오디션입니다",
+            "--json",
+        ],
+        None,
+        &[],
+    ));
+    let file = std::path::PathBuf::from(a["file"].as_str().unwrap());
+    assert!(file.is_file() && file.starts_with(d.path()));
+    assert!(a["audio"]["duration_sec"].as_f64().unwrap() > 0.3);
+    let unknown = aidas(
+        d.path(),
+        &["cast", "audition", "offline-demo", "아무개"],
+        None,
+        &[],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+
+    // Episode 2: script, then voice; a second voice run redoes nothing.
+    ok_json(&aidas(
+        d.path(),
+        &["episode", "script", "offline-demo", "2", "--json"],
+        None,
+        &[],
+    ));
+    let v2 = ok_json(&aidas(
+        d.path(),
+        &["episode", "voice", "offline-demo", "2", "--json"],
+        None,
+        &[],
+    ));
+    assert!(v2["voiced_now"].as_u64().unwrap() >= 80);
+    let v2b = ok_json(&aidas(
+        d.path(),
+        &["episode", "voice", "offline-demo", "2", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(v2b["voiced_now"], 0);
+    let no_script = aidas(
+        d.path(),
+        &["episode", "voice", "offline-demo", "5"],
+        None,
+        &[],
+    );
+    assert_eq!(no_script.status.code(), Some(2));
+    assert!(stderr(&no_script).contains("no accepted script"));
+}
