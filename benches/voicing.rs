@@ -83,7 +83,7 @@ fn main() {
         let vd = VoiceDesk {
             providers: vec![Arc::new(EspeakVoices::default()) as Arc<dyn VoiceProvider>],
             store: &store,
-            audio: Arc::new(studio_core::RenderAudio),
+            audio: Arc::new(studio_core::RenderMedia),
             data_dir: dir.path().to_path_buf(),
             pricing: &pricing,
         };

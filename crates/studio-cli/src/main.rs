@@ -48,6 +48,10 @@ enum Command {
     /// Episode scripts and voices: write (with checks and regeneration), check, show, voice.
     #[command(subcommand)]
     Episode(EpisodeCmd),
+    /// The storyboard of an episode: each shot's duration (from the voices), route, estimate and why.
+    Storyboard { series: String, episode: u32 },
+    /// Make every shot's visual: video where the budget allows, else a still animated with Ken Burns.
+    Visuals { series: String, episode: u32 },
     /// The series cast: a locked voice per character with fallbacks. `aidas cast SERIES [--lock|--unlock|--recast]`
     /// or `aidas cast audition SERIES CHARACTER [--text …]`.
     #[command(args_conflicts_with_subcommands = true)]
@@ -335,6 +339,28 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 let s = engine.store().find_series(&series).await?;
                 let chars = engine.store().characters(&s.id).await?;
                 render::script(&script, &chars);
+            }
+        }
+        Command::Storyboard { series, episode } => {
+            let (script, plan) = engine.storyboard(&series, episode).await?;
+            if json {
+                print_json(&serde_json::json!({ "shots": script.storyboard, "plan": plan }))?;
+            } else {
+                render::storyboard(&script, &plan);
+            }
+        }
+        Command::Visuals { series, episode } => {
+            let r = engine.make_visuals(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::visuals(&r);
+            }
+            if !r.failed.is_empty() {
+                return Err(CoreError::invalid(format!(
+                    "{} shot(s) have no visual (see above)",
+                    r.failed.len()
+                )));
             }
         }
         Command::Episode(EpisodeCmd::Voice { series, episode }) => {

@@ -435,3 +435,44 @@ pub fn cast(v: &studio_core::CastView) {
         println!("  note: {n}");
     }
 }
+
+pub fn storyboard(script: &EpisodeScript, plan: &studio_pipeline::visuals::RoutePlan) {
+    println!(
+        "storyboard of EP.{} 「{}」: {} shots, estimate ${:.3} (budget ${:.2}, hard cap ${:.2})",
+        script.episode_number,
+        script.title,
+        plan.decisions.len(),
+        plan.estimated_usd,
+        plan.budget_usd,
+        plan.hard_cap_usd
+    );
+    for d in &plan.decisions {
+        let shot = &script.storyboard[d.index];
+        println!(
+            "  #{:<3} scene {:<2} [{}] {:>5.1}s ${:.3}  {}",
+            d.index, d.scene, d.priority, d.duration_sec, d.estimate_usd, d.reason
+        );
+        println!("        {}", shot.visual);
+    }
+}
+
+pub fn visuals(r: &studio_pipeline::visuals::VisualsReport) {
+    println!(
+        "visuals of episode {} of {}: {} shots — {} made now, {} already made, {} offline stills, {} failed; {:.1} s of clips, cost ${:.3}",
+        r.episode,
+        r.series_id,
+        r.shots,
+        r.made_now,
+        r.already_done,
+        r.offline_stills,
+        r.failed.len(),
+        r.total_duration_sec,
+        r.cost_usd
+    );
+    for n in &r.notes {
+        println!("  note: {n}");
+    }
+    for (i, why) in &r.failed {
+        println!("  FAILED shot {i}: {why}");
+    }
+}

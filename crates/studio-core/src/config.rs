@@ -147,6 +147,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub writer: WriterConfig,
     pub voices: VoicesConfig,
+    /// Visual routing: models, budget per episode, hard cap, default shot length, parallel clips.
+    pub visuals: studio_pipeline::visuals::VisualConfig,
     /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
     pub checks: studio_pipeline::CheckConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
@@ -160,6 +162,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             writer: WriterConfig::default(),
             voices: VoicesConfig::default(),
+            visuals: studio_pipeline::visuals::VisualConfig::default(),
             checks: studio_pipeline::CheckConfig::default(),
             endpoints: ENDPOINTS
                 .iter()

@@ -21,5 +21,5 @@ pub use engine::{
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use secrets::{Secret, SecretStatus, SecretStore};
-pub use voices::{CastRow, CastView, RenderAudio};
+pub use voices::{CastRow, CastView, RenderMedia};
 pub use writing::{NewSeries, NewSeriesReport, series_id_for};

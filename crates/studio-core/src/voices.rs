@@ -13,10 +13,41 @@ use studio_providers::{AzureVoices, ElevenLabsVoices, EspeakVoices, GoogleVoices
 
 use crate::{CoreError, Engine};
 
-/// In-process audio through the render crate.
-pub struct RenderAudio;
+/// In-process media through the render crate (FFmpeg via ffmpeg-next): audio normalisation and Ken Burns.
+pub struct RenderMedia;
 
-impl AudioTools for RenderAudio {
+impl studio_pipeline::visuals::ClipTools for RenderMedia {
+    fn ken_burns(
+        &self,
+        image: &Path,
+        out: &Path,
+        duration: f64,
+        index: usize,
+        emotion: &str,
+        visual: &str,
+    ) -> Result<studio_pipeline::visuals::ClipMeasure, String> {
+        use studio_render::kenburns::{Effect, EncodeOptions, ken_burns};
+        // Clips are intermediate (the final render re-encodes): the fastest preset at high quality.
+        let opts = EncodeOptions {
+            preset: "ultrafast".into(),
+            crf: 18,
+        };
+        ken_burns(
+            image,
+            out,
+            duration,
+            Effect::pick(index, emotion, visual),
+            &opts,
+        )
+        .map(|c| studio_pipeline::visuals::ClipMeasure {
+            frames: c.frames,
+            duration_sec: c.duration_sec,
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
+impl AudioTools for RenderMedia {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
         studio_render::audio::normalize_to_wav48k(src, dst)
             .map(|i| AudioMeasure {
@@ -92,7 +123,7 @@ impl Engine {
         Ok(VoiceDesk {
             providers: self.voice_providers().await?,
             store: self.store(),
-            audio: Arc::new(RenderAudio),
+            audio: Arc::new(RenderMedia),
             data_dir: self.data_dir().to_path_buf(),
             pricing,
         })
@@ -162,6 +193,45 @@ impl Engine {
             .audition(&s.id, character, text.unwrap_or(default_text))
             .await?;
         Ok((self.data_dir().join(&a.path), a))
+    }
+
+    fn visual_desk<'a>(&'a self, pricing: &'a Pricing) -> studio_pipeline::visuals::VisualDesk<'a> {
+        studio_pipeline::visuals::VisualDesk {
+            stills: vec![Arc::new(studio_providers::OfflineStills)],
+            clips: Arc::new(RenderMedia),
+            store: self.store(),
+            data_dir: self.data_dir().to_path_buf(),
+            pricing,
+            cfg: self.config().visuals.clone(),
+        }
+    }
+
+    /// The storyboard of an accepted episode: every shot with its measured duration, route, estimate and reason.
+    pub async fn storyboard(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<
+        (
+            studio_domain::EpisodeScript,
+            studio_pipeline::visuals::RoutePlan,
+        ),
+        CoreError,
+    > {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        Ok(self.visual_desk(&pricing).storyboard(&s.id, n).await?)
+    }
+
+    /// Makes a clip for every shot of an episode (stills + Ken Burns offline); only missing clips are made.
+    pub async fn make_visuals(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<studio_pipeline::visuals::VisualsReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let pricing = Pricing::bundled();
+        Ok(self.visual_desk(&pricing).make_visuals(&s.id, n).await?)
     }
 
     /// Voices every line of an accepted episode script that is not voiced yet.

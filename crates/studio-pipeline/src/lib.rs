@@ -11,6 +11,7 @@ pub mod parse;
 pub mod pricing;
 pub mod prompts;
 pub mod schema;
+pub mod visuals;
 pub mod voice;
 pub mod voicing;
 pub mod writer;

@@ -20,6 +20,22 @@ pub struct CharPrice {
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct VideoPrice {
+    pub base_5s: f64,
+    pub per_extra_second: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ImagePrice {
+    pub per_megapixel: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct AvatarPrice {
+    pub per_30s: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Pricing {
     pub version: u32,
     #[serde(default)]
@@ -27,6 +43,15 @@ pub struct Pricing {
     /// Voices: USD per 1000 billed characters, by provider name.
     #[serde(default)]
     pub tts: BTreeMap<String, CharPrice>,
+    /// Video models: USD for the first 5 s plus per extra second.
+    #[serde(default)]
+    pub video: BTreeMap<String, VideoPrice>,
+    /// Image models: USD per (started) megapixel.
+    #[serde(default)]
+    pub image: BTreeMap<String, ImagePrice>,
+    /// Avatar providers: USD per started 30 s.
+    #[serde(default)]
+    pub avatar: BTreeMap<String, AvatarPrice>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +72,9 @@ impl Pricing {
             version: 1,
             llm: BTreeMap::new(),
             tts: BTreeMap::new(),
+            video: BTreeMap::new(),
+            image: BTreeMap::new(),
+            avatar: BTreeMap::new(),
         })
     }
 
@@ -67,6 +95,27 @@ impl Pricing {
             .get(&provider.to_string())
             .map(|p| characters as f64 / 1000.0 * p.per_1k_chars)
             .unwrap_or(0.0)
+    }
+
+    /// A video clip of `seconds` (5 or 10 for Kling) on `model`; `None` when the model has no price.
+    pub fn video_cost(&self, model: &str, seconds: u32) -> Option<f64> {
+        self.video
+            .get(model)
+            .map(|p| p.base_5s + p.per_extra_second * seconds.saturating_sub(5) as f64)
+    }
+
+    /// A still of `width`×`height` on `model`, priced per started megapixel.
+    pub fn image_cost(&self, model: &str, width: u32, height: u32) -> Option<f64> {
+        self.image
+            .get(model)
+            .map(|p| ((width as f64 * height as f64) / 1e6).ceil() * p.per_megapixel)
+    }
+
+    /// An avatar clip of `seconds`, priced per started 30 s.
+    pub fn avatar_cost(&self, provider: &str, seconds: f64) -> Option<f64> {
+        self.avatar
+            .get(provider)
+            .map(|p| (seconds / 30.0).ceil().max(1.0) * p.per_30s)
     }
 
     pub fn llm_cost(&self, usage: &Usage) -> LlmCost {

@@ -15,5 +15,6 @@ pub use anthropic::AnthropicWriter;
 pub use espeak::EspeakVoices;
 pub use http::{ClientConfig, RetryPolicy};
 pub use offline::TemplateWriter;
+pub use offline::still::OfflineStills;
 pub use openai::OpenAiWriter;
 pub use tts::{AzureVoices, ElevenLabsVoices, GoogleVoices};

@@ -32,7 +32,7 @@ fn err(context: &str, e: impl std::fmt::Display) -> MediaError {
 /// Decodes `input` and writes it to `output` as 48 kHz mono s16 WAV. Returns what was written, measured from the
 /// samples themselves.
 pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, MediaError> {
-    ff::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    crate::init()?;
     let mut ictx =
         ff::format::input(input).map_err(|e| err(&format!("opening {}", input.display()), e))?;
     let stream = ictx
@@ -179,7 +179,7 @@ pub fn write_wav(path: &Path, pcm: &[i16], rate: u32) -> Result<(), MediaError> 
 
 /// The duration FFmpeg reports for a media file (container duration, else the audio stream's).
 pub fn probe_duration(path: &Path) -> Result<f64, MediaError> {
-    ff::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    crate::init()?;
     let ictx =
         ff::format::input(path).map_err(|e| err(&format!("opening {}", path.display()), e))?;
     let d = ictx.duration();

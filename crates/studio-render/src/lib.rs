@@ -5,6 +5,7 @@
 //! Depends on FFmpeg's C libraries only; it knows nothing of the store, providers or shells.
 
 pub mod audio;
+pub mod kenburns;
 
 use serde::Serialize;
 
@@ -54,6 +55,16 @@ pub enum MediaError {
     Decode(String),
     #[error("media could not be written: {0}")]
     Io(String),
+    #[error("media could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// Initialises FFmpeg once and keeps its own logging to errors (libx264 otherwise prints pages per clip).
+pub fn init() -> Result<(), MediaError> {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    ffmpeg_next::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    QUIET.call_once(|| ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Error));
+    Ok(())
 }
 
 fn version_string(v: u32) -> String {
@@ -62,7 +73,7 @@ fn version_string(v: u32) -> String {
 
 /// Initialises FFmpeg (idempotent) and reports library versions and missing encoders/filters.
 pub fn capabilities() -> Result<MediaCapabilities, MediaError> {
-    ffmpeg_next::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    init()?;
     let versions = LibraryVersions {
         avcodec: version_string(ffmpeg_next::codec::version()),
         avformat: version_string(ffmpeg_next::format::version()),

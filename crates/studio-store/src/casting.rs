@@ -182,3 +182,46 @@ impl Store {
             .collect()
     }
 }
+
+/// Shot media: stored as the pipeline's JSON (the store does not interpret routes).
+impl Store {
+    pub async fn save_shot_media<T: serde::Serialize>(
+        &self,
+        series_id: &str,
+        n: u32,
+        index: usize,
+        media: &T,
+        clip_sha256: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO shot_media (series_id, episode_number, shot_index, media_json, clip_sha256) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (series_id, episode_number, shot_index) DO UPDATE SET media_json = excluded.media_json, \
+             clip_sha256 = excluded.clip_sha256, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(index as i64)
+        .bind(serde_json::to_string(media).map_err(|e| corrupt("shot media", e))?)
+        .bind(clip_sha256)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn shot_media_json(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT media_json FROM shot_media WHERE series_id = ? AND episode_number = ? ORDER BY shot_index",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r).map_err(|e| corrupt("shot media", e)))
+            .collect()
+    }
+}

@@ -1227,6 +1227,11 @@ impl Store {
                 .rows_affected();
         }
         // The voiced lines of rolled-back episodes belonged to scripts that are gone.
+        sqlx::query("DELETE FROM shot_media WHERE series_id = ? AND episode_number >= ?")
+            .bind(series_id)
+            .bind(n as i64)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM line_audio WHERE series_id = ? AND episode_number >= ?")
             .bind(series_id)
             .bind(n as i64)

@@ -5,6 +5,7 @@ mod lexicon;
 pub mod plan;
 pub(crate) mod rng;
 pub mod script;
+pub mod still;
 
 use async_trait::async_trait;
 use studio_pipeline::writer::{PlanCall, Reply, ScriptCall, Writer, WriterError};
