@@ -41,7 +41,7 @@ impl Effect {
             return Effect::ZoomOut;
         }
         if e == "background" || ["배경", "풍경", "전환"].iter().any(|k| visual.contains(k)) {
-            return if index % 2 == 0 {
+            return if index.is_multiple_of(2) {
                 Effect::PanRight
             } else {
                 Effect::PanLeft
