@@ -705,28 +705,30 @@ mod tests {
 
     #[test]
     fn shot_durations_come_from_the_measured_audio() {
-        let mut script = EpisodeScript::default();
-        script.scenes = vec![studio_domain::Scene {
-            number: 1,
-            location: "x".into(),
-            time: "낮".into(),
-            atmosphere: String::new(),
-            characters: vec![],
-            lines: (0..3)
-                .map(|i| studio_domain::DialogueLine {
-                    id: format!("L{i}"),
-                    character: "C".into(),
-                    text: "t".into(),
-                    emotion: "e".into(),
-                    listener_reaction: String::new(),
-                })
-                .collect(),
-        }];
-        script.storyboard = vec![
-            shot(1, ClipPriority::High, 6.0),
-            shot(1, ClipPriority::Low, 2.0),
-            shot(2, ClipPriority::Low, 0.0),
-        ];
+        let script = EpisodeScript {
+            scenes: vec![studio_domain::Scene {
+                number: 1,
+                location: "x".into(),
+                time: "낮".into(),
+                atmosphere: String::new(),
+                characters: vec![],
+                lines: (0..3)
+                    .map(|i| studio_domain::DialogueLine {
+                        id: format!("L{i}"),
+                        character: "C".into(),
+                        text: "t".into(),
+                        emotion: "e".into(),
+                        listener_reaction: String::new(),
+                    })
+                    .collect(),
+            }],
+            storyboard: vec![
+                shot(1, ClipPriority::High, 6.0),
+                shot(1, ClipPriority::Low, 2.0),
+                shot(2, ClipPriority::Low, 0.0),
+            ],
+            ..Default::default()
+        };
         let audio: Vec<LineAudio> = (0..3)
             .map(|i| LineAudio {
                 line_id: format!("L{i}"),
