@@ -45,6 +45,11 @@ impl studio_pipeline::visuals::ClipTools for RenderMedia {
         })
         .map_err(|e| e.to_string())
     }
+    fn video_duration(&self, path: &Path) -> Result<f64, String> {
+        studio_render::kenburns::probe_video(path)
+            .map(|p| p.duration_sec)
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl AudioTools for RenderMedia {
@@ -195,15 +200,31 @@ impl Engine {
         Ok((self.data_dir().join(&a.path), a))
     }
 
-    fn visual_desk<'a>(&'a self, pricing: &'a Pricing) -> studio_pipeline::visuals::VisualDesk<'a> {
-        studio_pipeline::visuals::VisualDesk {
+    async fn visual_desk<'a>(
+        &'a self,
+        pricing: &'a Pricing,
+    ) -> Result<studio_pipeline::visuals::VisualDesk<'a>, CoreError> {
+        let cfg = &self.config().visuals;
+        // fal (FLUX stills, Kling video) when its key is set; offline stills otherwise.
+        let remote: Option<Arc<dyn studio_pipeline::remote::RemoteProvider>> =
+            match self.secret("fal").await? {
+                Some(k) => Some(Arc::new(studio_providers::FalQueue::new(
+                    self.config().endpoint("fal_queue").unwrap_or_default(),
+                    Some(k.expose().into()),
+                    std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
+                ))),
+                None => None,
+            };
+        Ok(studio_pipeline::visuals::VisualDesk {
+            remote,
+            deadline: std::time::Duration::from_secs_f64(cfg.job_deadline_min.max(0.01) * 60.0),
             stills: vec![Arc::new(studio_providers::OfflineStills)],
             clips: Arc::new(RenderMedia),
             store: self.store(),
             data_dir: self.data_dir().to_path_buf(),
             pricing,
-            cfg: self.config().visuals.clone(),
-        }
+            cfg: cfg.clone(),
+        })
     }
 
     /// The storyboard of an accepted episode: every shot with its measured duration, route, estimate and reason.
@@ -220,7 +241,11 @@ impl Engine {
     > {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
-        Ok(self.visual_desk(&pricing).storyboard(&s.id, n).await?)
+        Ok(self
+            .visual_desk(&pricing)
+            .await?
+            .storyboard(&s.id, n)
+            .await?)
     }
 
     /// Makes a clip for every shot of an episode (stills + Ken Burns offline); only missing clips are made.
@@ -231,7 +256,11 @@ impl Engine {
     ) -> Result<studio_pipeline::visuals::VisualsReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
-        Ok(self.visual_desk(&pricing).make_visuals(&s.id, n).await?)
+        Ok(self
+            .visual_desk(&pricing)
+            .await?
+            .make_visuals(&s.id, n)
+            .await?)
     }
 
     /// Voices every line of an accepted episode script that is not voiced yet.

@@ -10,6 +10,7 @@ pub mod genre;
 pub mod parse;
 pub mod pricing;
 pub mod prompts;
+pub mod remote;
 pub mod schema;
 pub mod visuals;
 pub mod voice;

@@ -31,8 +31,11 @@ pub struct VisualConfig {
     pub hard_cap_usd: f64,
     /// A shot's length when neither audio nor the writer gives one.
     pub default_shot_sec: f64,
-    /// Clips rendered at once (Ken Burns is CPU-bound).
+    /// Clips rendered at once (Ken Burns is CPU-bound; video jobs wait at the provider).
     pub parallel: usize,
+    /// How often to ask fal about a job, and how long a job may take before it is marked stuck.
+    pub poll_interval_sec: f64,
+    pub job_deadline_min: f64,
 }
 
 impl Default for VisualConfig {
@@ -44,6 +47,8 @@ impl Default for VisualConfig {
             hard_cap_usd: 5.00,
             default_shot_sec: 5.0,
             parallel: 2,
+            poll_interval_sec: 4.0,
+            job_deadline_min: 30.0,
         }
     }
 }
@@ -287,6 +292,8 @@ pub trait ClipTools: Send + Sync {
         emotion: &str,
         visual: &str,
     ) -> Result<ClipMeasure, String>;
+    /// The length of a video file (a generated clip).
+    fn video_duration(&self, path: &Path) -> Result<f64, String>;
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -318,6 +325,10 @@ pub struct VisualsReport {
 }
 
 pub struct VisualDesk<'a> {
+    /// fal (FLUX stills and Kling video) when configured: paid, write-ahead jobs.
+    pub remote: Option<Arc<dyn crate::remote::RemoteProvider>>,
+    /// Deadline per paid job (video: 30 minutes is reasonable).
+    pub deadline: std::time::Duration,
     pub stills: Vec<Arc<dyn StillGen>>,
     pub clips: Arc<dyn ClipTools>,
     pub store: &'a Store,
@@ -328,10 +339,65 @@ pub struct VisualDesk<'a> {
 
 impl VisualDesk<'_> {
     fn available(&self) -> Available {
-        // Video generation (fal queue) is not wired in this build: high shots take the still route, and say so.
         Available {
-            video: false,
-            paid_stills: self.stills.iter().any(|s| !s.is_offline()),
+            video: self.remote.is_some(),
+            paid_stills: self.remote.is_some() || self.stills.iter().any(|s| !s.is_offline()),
+        }
+    }
+
+    /// The FLUX input for a shot's still or keyframe.
+    fn flux_input(&self, req: &StillRequest) -> serde_json::Value {
+        serde_json::json!({
+            "prompt": req.prompt,
+            "image_size": { "width": req.width, "height": req.height },
+            "num_inference_steps": 4,
+            "seed": req.seed % (i32::MAX as u64),
+            "num_images": 1,
+            "output_format": "png",
+            "enable_safety_checker": true
+        })
+    }
+
+    /// A paid FLUX still through the write-ahead runner; `None` when it did not work out (the caller falls back).
+    async fn paid_still(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+        req: &StillRequest,
+        out: &Path,
+    ) -> Result<Option<(String, f64)>, String> {
+        let Some(remote) = &self.remote else {
+            return Ok(None);
+        };
+        let model = &self.cfg.still_model;
+        let estimate = self
+            .pricing
+            .image_cost(model, req.width, req.height)
+            .unwrap_or(0.0);
+        let runner = crate::remote::RemoteRunner {
+            store: self.store,
+            provider: remote.as_ref(),
+            deadline: self.deadline,
+        };
+        match runner
+            .run(
+                series_id,
+                n,
+                purpose,
+                model,
+                &self.flux_input(req),
+                estimate,
+                out,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            crate::remote::JobEnd::Done { url, .. } => Ok(Some((url, estimate))),
+            other => {
+                tracing::warn!(purpose, ?other, "paid still did not complete; falling back");
+                Ok(None)
+            }
         }
     }
 
@@ -431,13 +497,14 @@ impl VisualDesk<'_> {
             let dir = dir.clone();
             jobs.push(async move {
                 let _permit = sem.acquire_owned().await;
-                self.make_shot(series_id, d, &req, &dir).await
+                self.make_shot(series_id, n, d, &req, &dir).await
             });
         }
         for r in futures::future::join_all(jobs).await {
             match r {
                 Ok(m) => {
-                    if m.cost_usd > 0.0 {
+                    // Paid fal jobs are in the ledger already (the runner reserves and reconciles them).
+                    if m.cost_usd > 0.0 && self.remote.is_none() {
                         self.store
                             .record_usage(&CostEntry {
                                 provider: m.generator.clone(),
@@ -487,35 +554,132 @@ impl VisualDesk<'_> {
     async fn make_shot(
         &self,
         series_id: &str,
+        n: u32,
         d: &RouteDecision,
         req: &StillRequest,
         dir: &Path,
     ) -> Result<ShotMedia, (usize, String)> {
         let still = dir.join(format!("shot{:03}.png", d.index));
         let clip = dir.join(format!("shot{:03}.mp4", d.index));
-        // The still chain: the routed generator first (paid stills only when the route says so), offline last.
-        let mut order: Vec<&Arc<dyn StillGen>> = Vec::new();
-        if matches!(d.route, Route::Still { .. }) {
-            order.extend(self.stills.iter().filter(|g| !g.is_offline()));
-        }
-        order.extend(self.stills.iter().filter(|g| g.is_offline()));
-        let mut made: Option<(String, bool, f64)> = None;
-        let mut last = String::from("no still generator is configured");
-        for g in order {
-            match g.still(req, &still).await {
-                Ok(cost) => {
-                    made = Some((g.id(), g.is_offline(), cost));
-                    break;
+        let rel = |p: &Path| {
+            p.strip_prefix(&self.data_dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let mut decision = d.clone();
+        let mut cost = 0.0;
+
+        // 1. The still (or the video's keyframe): paid FLUX when routed there, else the still chain, offline last.
+        let paid_wanted = matches!(d.route, Route::Still { .. } | Route::Video { .. });
+        let purpose = if matches!(d.route, Route::Video { .. }) {
+            format!("keyframe:{}", d.index)
+        } else {
+            format!("still:{}", d.index)
+        };
+        let mut still_url: Option<String> = None;
+        let mut made: Option<(String, bool)> = None;
+        if paid_wanted {
+            match self.paid_still(series_id, n, &purpose, req, &still).await {
+                Ok(Some((url, c))) => {
+                    still_url = Some(url);
+                    cost += c;
+                    made = Some((self.cfg.still_model.clone(), false));
                 }
-                Err(e) => {
-                    tracing::warn!(shot = d.index, generator = %g.id(), error = %e, "still failed; trying the next");
-                    last = e.to_string();
+                Ok(None) => {
+                    if self.remote.is_some() {
+                        decision
+                            .reason
+                            .push_str(" (the paid still failed: offline still instead)");
+                    }
                 }
+                Err(e) => return Err((d.index, e)),
             }
         }
-        let Some((generator, offline, cost)) = made else {
-            return Err((d.index, last));
-        };
+        if made.is_none() {
+            let mut order: Vec<&Arc<dyn StillGen>> = Vec::new();
+            if paid_wanted {
+                order.extend(self.stills.iter().filter(|g| !g.is_offline()));
+            }
+            order.extend(self.stills.iter().filter(|g| g.is_offline()));
+            let mut last = String::from("no still generator is configured");
+            for g in order {
+                match g.still(req, &still).await {
+                    Ok(c) => {
+                        cost += c;
+                        made = Some((g.id(), g.is_offline()));
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(shot = d.index, generator = %g.id(), error = %e, "still failed; trying the next");
+                        last = e.to_string();
+                    }
+                }
+            }
+            if made.is_none() {
+                return Err((d.index, last));
+            }
+        }
+        let (generator, offline) = made.unwrap_or_default();
+
+        // 2. High priority: animate the keyframe with the video model (a write-ahead paid job).
+        if let (Route::Video { model, seconds }, Some(remote)) = (&d.route, &self.remote) {
+            let image_url = match &still_url {
+                Some(u) => u.clone(),
+                None => data_uri(&still).map_err(|e| (d.index, e))?,
+            };
+            let input = if model.contains("image-to-video") {
+                serde_json::json!({ "prompt": req.prompt, "image_url": image_url, "duration": seconds.to_string(),
+                                    "negative_prompt": NEGATIVE, "cfg_scale": 0.5 })
+            } else {
+                serde_json::json!({ "prompt": req.prompt, "duration": seconds.to_string(), "aspect_ratio": "16:9",
+                                    "negative_prompt": NEGATIVE, "cfg_scale": 0.5 })
+            };
+            let estimate = self.pricing.video_cost(model, *seconds).unwrap_or(0.0);
+            let runner = crate::remote::RemoteRunner {
+                store: self.store,
+                provider: remote.as_ref(),
+                deadline: self.deadline,
+            };
+            match runner
+                .run(
+                    series_id,
+                    n,
+                    &format!("shot:{}", d.index),
+                    model,
+                    &input,
+                    estimate,
+                    &clip,
+                )
+                .await
+                .map_err(|e| (d.index, e.to_string()))?
+            {
+                crate::remote::JobEnd::Done { .. } => {
+                    let duration = self.clips.video_duration(&clip).map_err(|e| (d.index, e))?;
+                    let sha = sha256_file(&clip).map_err(|e| (d.index, e.to_string()))?;
+                    return Ok(ShotMedia {
+                        index: d.index,
+                        decision,
+                        generator: model.clone(),
+                        offline: false,
+                        still_path: rel(&still),
+                        clip_path: rel(&clip),
+                        clip_sha256: sha,
+                        duration_sec: duration,
+                        cost_usd: cost + estimate,
+                    });
+                }
+                crate::remote::JobEnd::Failed { reason } => decision.reason.push_str(&format!(
+                    " (video failed: {reason}; still + Ken Burns instead)"
+                )),
+                crate::remote::JobEnd::Stuck { reason }
+                | crate::remote::JobEnd::Unknown { reason } => decision.reason.push_str(&format!(
+                    " (video needs attention: {reason}; still + Ken Burns meanwhile)"
+                )),
+            }
+        }
+
+        // 3. Ken Burns over the still.
         let tools = self.clips.clone();
         let (s2, c2, dur, idx, emo, vis) = (
             still.clone(),
@@ -531,16 +695,9 @@ impl VisualDesk<'_> {
                 .map_err(|e| (d.index, e.to_string()))?
                 .map_err(|e| (d.index, format!("Ken Burns: {e}")))?;
         let sha = sha256_file(&clip).map_err(|e| (d.index, e.to_string()))?;
-        let rel = |p: &Path| {
-            p.strip_prefix(&self.data_dir)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .into_owned()
-        };
-        let _ = series_id;
         Ok(ShotMedia {
             index: d.index,
-            decision: d.clone(),
+            decision,
             generator,
             offline,
             still_path: rel(&still),
@@ -550,6 +707,28 @@ impl VisualDesk<'_> {
             cost_usd: cost,
         })
     }
+}
+
+/// What video models must not draw (the seed's visual_style.negative).
+const NEGATIVE: &str = "text, watermark, subtitle, logo, cartoon, blur, distorted";
+
+/// A local image as a data URI (JPEG), for image-to-video when the keyframe never reached a CDN.
+fn data_uri(path: &Path) -> Result<String, String> {
+    use base64::Engine as _;
+    let img = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| e.to_string())?
+        .decode()
+        .map_err(|e| e.to_string())?
+        .to_rgb8();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 85)
+        .encode_image(&img)
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+    ))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod espeak;
+pub mod fal;
 mod http;
 pub mod offline;
 pub mod openai;
@@ -13,6 +14,7 @@ pub mod tts;
 
 pub use anthropic::AnthropicWriter;
 pub use espeak::EspeakVoices;
+pub use fal::FalQueue;
 pub use http::{ClientConfig, RetryPolicy};
 pub use offline::TemplateWriter;
 pub use offline::still::OfflineStills;

@@ -132,7 +132,11 @@ pub fn ken_burns(
         )));
     }
     crate::init()?;
-    let rgb = image::open(image)
+    // By content, not extension: providers send JPEG or PNG whatever the file is called.
+    let rgb = image::ImageReader::open(image)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|x| MediaError::Decode(format!("{}: {x}", image.display())))?
+        .decode()
         .map_err(|x| MediaError::Decode(format!("{}: {x}", image.display())))?
         .to_rgb8();
     let (w, h) = (rgb.width(), rgb.height());

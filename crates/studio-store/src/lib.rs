@@ -9,8 +9,10 @@ mod casting;
 mod db;
 mod error;
 mod memory;
+mod remote;
 mod settings;
 
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;
 pub use memory::{RollbackReport, SeriesSummary};
+pub use remote::{RemoteJob, RemoteJobUpdate};

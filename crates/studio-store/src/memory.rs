@@ -1227,6 +1227,15 @@ impl Store {
                 .rows_affected();
         }
         // The voiced lines of rolled-back episodes belonged to scripts that are gone.
+        // Paid jobs stay on record (they were paid for) but no longer stand for the rolled-back shots.
+        sqlx::query(
+            "UPDATE remote_jobs SET purpose = purpose || '@rolled-back-' || id \
+             WHERE series_id = ? AND episode_number >= ? AND purpose NOT LIKE '%@rolled-back-%'",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM shot_media WHERE series_id = ? AND episode_number >= ?")
             .bind(series_id)
             .bind(n as i64)

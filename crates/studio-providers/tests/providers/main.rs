@@ -2,4 +2,5 @@
 
 mod llm;
 mod offline;
+mod visuals;
 mod voices;

@@ -1,0 +1,423 @@
+//! Paid remote jobs (fal video and images, HeyGen avatars) run the same way: the intent is written to the store
+//! before anything is sent; the request id and the provider's URLs are written before the first poll; after a
+//! restart the job is polled again, never re-submitted; a submit whose outcome is unknown is surfaced, not retried;
+//! past its deadline a job is marked stuck (not cancelled — cancelling a running job may still bill); the result is
+//! downloaded at once with a checksum, and an expired URL is refreshed from the provider.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use studio_domain::CostEntry;
+use studio_store::{RemoteJobUpdate, Store};
+
+use crate::desk::DeskError;
+use crate::voicing::sha256_file;
+
+/// Where a submitted job lives at the provider.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ticket {
+    pub request_id: String,
+    pub status_url: String,
+    pub response_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoteStatus {
+    Queued(Option<u32>),
+    Running,
+    Completed,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RemoteError {
+    /// Nothing reached the provider (connection refused, 429/503 before a request id): safe to try again later.
+    #[error("not sent: {0}")]
+    NotSent(String),
+    /// The request may have been accepted (timed out after sending): never resubmit automatically.
+    #[error("outcome unknown: {0}")]
+    Ambiguous(String),
+    /// The provider refused the input (422 and friends); not billed.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// The job ran and failed (a 5xx result is not billed by fal).
+    #[error("failed: {0}")]
+    Failed(String),
+    /// A download URL expired; ask the provider for a fresh one.
+    #[error("the download link expired")]
+    Expired,
+    #[error("the key was rejected: {0}")]
+    Auth(String),
+    #[error("temporarily unavailable: {0}")]
+    Transient(String),
+}
+
+#[async_trait]
+pub trait RemoteProvider: Send + Sync {
+    /// "fal", "heygen"
+    fn name(&self) -> &str;
+    fn poll_interval(&self) -> Duration;
+    /// `tag` identifies the job locally (fal's X-Fal-Tags), so ambiguous cases can be reconciled.
+    async fn submit(&self, model: &str, input: &Value, tag: &str) -> Result<Ticket, RemoteError>;
+    async fn status(&self, ticket: &Ticket) -> Result<RemoteStatus, RemoteError>;
+    /// The finished job's media URL, fetched fresh on every call.
+    async fn media_url(&self, ticket: &Ticket, model: &str) -> Result<String, RemoteError>;
+    async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "end", rename_all = "snake_case")]
+pub enum JobEnd {
+    Done {
+        path: String,
+        url: String,
+        sha256: String,
+    },
+    /// It failed or was refused; nothing (more) will be billed. The caller falls back.
+    Failed { reason: String },
+    /// Past the deadline and still not finished; left for a person (no auto-cancel).
+    Stuck { reason: String },
+    /// We cannot know whether the provider accepted it; left for a person to reconcile.
+    Unknown { reason: String },
+}
+
+pub struct RemoteRunner<'a> {
+    pub store: &'a Store,
+    pub provider: &'a dyn RemoteProvider,
+    /// Overall deadline per job, counted from its submit (also across restarts).
+    pub deadline: Duration,
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn ticket_of(j: &studio_store::RemoteJob) -> Option<Ticket> {
+    Some(Ticket {
+        request_id: j.request_id.clone()?,
+        status_url: j.status_url.clone().unwrap_or_default(),
+        response_url: j.response_url.clone().unwrap_or_default(),
+        cancel_url: j.cancel_url.clone().unwrap_or_default(),
+    })
+}
+
+impl RemoteRunner<'_> {
+    /// Runs (or resumes) the job for `purpose` and leaves its media at `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn run(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+        model: &str,
+        input: &Value,
+        estimate_usd: f64,
+        out: &Path,
+    ) -> Result<JobEnd, DeskError> {
+        let store = self.store;
+        let rel = |p: &Path| p.to_string_lossy().into_owned();
+        let mut job = store.remote_job(series_id, n, purpose).await?;
+        if job.is_none() {
+            let id = store
+                .begin_remote_job(
+                    series_id,
+                    n,
+                    purpose,
+                    self.provider.name(),
+                    model,
+                    estimate_usd,
+                )
+                .await?;
+            let tag = format!("job={series_id}.{n}.{purpose}").replace([':', ' '], "-");
+            match self.provider.submit(model, input, &tag).await {
+                Ok(t) => {
+                    let ledger = store
+                        .record_usage(&CostEntry {
+                            provider: self.provider.name().into(),
+                            operation: format!("{purpose} ({model})"),
+                            series_id: Some(series_id.into()),
+                            episode_number: Some(n),
+                            units: 1.0,
+                            unit: "job".into(),
+                            estimated_usd: estimate_usd,
+                            actual_usd: None,
+                        })
+                        .await?;
+                    store
+                        .update_remote_job(
+                            id,
+                            &RemoteJobUpdate {
+                                state: Some("submitted"),
+                                request_id: Some(&t.request_id),
+                                status_url: Some(&t.status_url),
+                                response_url: Some(&t.response_url),
+                                cancel_url: Some(&t.cancel_url),
+                                ledger_id: Some(ledger),
+                                submitted_unix: Some(now_unix()),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                }
+                Err(RemoteError::NotSent(m)) | Err(RemoteError::Transient(m)) => {
+                    store.drop_unsent_remote_job(id).await?;
+                    return Ok(JobEnd::Failed {
+                        reason: format!("{} could not be reached: {m}", self.provider.name()),
+                    });
+                }
+                Err(RemoteError::Ambiguous(m)) => {
+                    let why = format!(
+                        "the submit to {} may have been accepted ({m}); check its dashboard for tag {tag}",
+                        self.provider.name()
+                    );
+                    store
+                        .update_remote_job(
+                            id,
+                            &RemoteJobUpdate {
+                                state: Some("unknown"),
+                                error: Some(&why),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    return Ok(JobEnd::Unknown { reason: why });
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    store
+                        .update_remote_job(
+                            id,
+                            &RemoteJobUpdate {
+                                state: Some("failed"),
+                                error: Some(&why),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    return Ok(JobEnd::Failed { reason: why });
+                }
+            }
+            job = store.remote_job(series_id, n, purpose).await?;
+        }
+        let Some(mut j) = job else {
+            return Err(DeskError::Invalid(format!(
+                "the job for {purpose} vanished from the store"
+            )));
+        };
+        match j.state.as_str() {
+            // The process stopped between writing the intent and learning the outcome.
+            "submitting" => {
+                let why = format!(
+                    "the process stopped while submitting to {}; the job may exist there",
+                    self.provider.name()
+                );
+                store
+                    .update_remote_job(
+                        j.id,
+                        &RemoteJobUpdate {
+                            state: Some("unknown"),
+                            error: Some(&why),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                return Ok(JobEnd::Unknown { reason: why });
+            }
+            "unknown" => {
+                return Ok(JobEnd::Unknown {
+                    reason: j.error.clone().unwrap_or_default(),
+                });
+            }
+            "stuck" => {
+                return Ok(JobEnd::Stuck {
+                    reason: j.error.clone().unwrap_or_default(),
+                });
+            }
+            "failed" => {
+                return Ok(JobEnd::Failed {
+                    reason: j.error.clone().unwrap_or_default(),
+                });
+            }
+            "downloaded" => {
+                if let (Some(p), Some(sha)) = (&j.result_path, &j.result_sha256)
+                    && sha256_file(Path::new(p))
+                        .map(|s| &s == sha)
+                        .unwrap_or(false)
+                {
+                    return Ok(JobEnd::Done {
+                        path: p.clone(),
+                        url: j.result_url.clone().unwrap_or_default(),
+                        sha256: sha.clone(),
+                    });
+                }
+                // The file went missing or was damaged: fetch it again (a download, not a new job).
+                j.state = "completed".into();
+            }
+            _ => {}
+        }
+        let Some(ticket) = ticket_of(&j) else {
+            return Err(DeskError::Invalid(format!(
+                "job {} has no request id",
+                j.id
+            )));
+        };
+        if j.state == "submitted" {
+            let started = j.submitted_unix.unwrap_or_else(now_unix);
+            loop {
+                match self.provider.status(&ticket).await {
+                    Ok(RemoteStatus::Completed) => break,
+                    Ok(RemoteStatus::Failed(m)) => {
+                        store
+                            .update_remote_job(
+                                j.id,
+                                &RemoteJobUpdate {
+                                    state: Some("failed"),
+                                    error: Some(&m),
+                                    ..Default::default()
+                                },
+                            )
+                            .await?;
+                        if let Some(l) = j.ledger_id {
+                            store.reconcile_usage(l, 0.0).await?;
+                        }
+                        return Ok(JobEnd::Failed { reason: m });
+                    }
+                    Ok(_) | Err(RemoteError::Transient(_)) | Err(RemoteError::NotSent(_)) => {}
+                    Err(e) => {
+                        let m = e.to_string();
+                        store
+                            .update_remote_job(
+                                j.id,
+                                &RemoteJobUpdate {
+                                    state: Some("failed"),
+                                    error: Some(&m),
+                                    ..Default::default()
+                                },
+                            )
+                            .await?;
+                        return Ok(JobEnd::Failed { reason: m });
+                    }
+                }
+                if now_unix() - started > self.deadline.as_secs() as i64 {
+                    let why = format!(
+                        "not finished {} s after submit; left running at {} (not cancelled: it may still bill)",
+                        self.deadline.as_secs(),
+                        self.provider.name()
+                    );
+                    store
+                        .update_remote_job(
+                            j.id,
+                            &RemoteJobUpdate {
+                                state: Some("stuck"),
+                                error: Some(&why),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    return Ok(JobEnd::Stuck { reason: why });
+                }
+                tokio::time::sleep(self.provider.poll_interval()).await;
+            }
+            store
+                .update_remote_job(
+                    j.id,
+                    &RemoteJobUpdate {
+                        state: Some("completed"),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+        }
+        // Download at once; an expired link is refreshed once from the provider.
+        let mut url = match j.result_url.clone() {
+            Some(u) => u,
+            None => match self.provider.media_url(&ticket, &j.model).await {
+                Ok(u) => u,
+                Err(e) => {
+                    let m = e.to_string();
+                    store
+                        .update_remote_job(
+                            j.id,
+                            &RemoteJobUpdate {
+                                state: Some("failed"),
+                                error: Some(&m),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    if let Some(l) = j.ledger_id {
+                        store.reconcile_usage(l, 0.0).await?;
+                    }
+                    return Ok(JobEnd::Failed { reason: m });
+                }
+            },
+        };
+        store
+            .update_remote_job(
+                j.id,
+                &RemoteJobUpdate {
+                    result_url: Some(&url),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut tries = 0;
+        loop {
+            match self.provider.download(&url, out).await {
+                Ok(()) => break,
+                Err(RemoteError::Expired) if tries == 0 => {
+                    tries += 1;
+                    url = self
+                        .provider
+                        .media_url(&ticket, &j.model)
+                        .await
+                        .map_err(|e| {
+                            DeskError::Invalid(format!("refreshing the download link: {e}"))
+                        })?;
+                    store
+                        .update_remote_job(
+                            j.id,
+                            &RemoteJobUpdate {
+                                result_url: Some(&url),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                }
+                Err(e) => {
+                    return Err(DeskError::Invalid(format!(
+                        "downloading the result of {purpose}: {e} (the job is paid and kept; run again to retry the download)"
+                    )));
+                }
+            }
+        }
+        let sha = sha256_file(out).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        store
+            .update_remote_job(
+                j.id,
+                &RemoteJobUpdate {
+                    state: Some("downloaded"),
+                    result_path: Some(&rel(out)),
+                    result_sha256: Some(&sha),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if let Some(l) = j.ledger_id {
+            // fal and HeyGen report no per-job price: the estimate from pricing.toml is what it cost.
+            store.reconcile_usage(l, j.estimate_usd).await?;
+        }
+        Ok(JobEnd::Done {
+            path: rel(out),
+            url,
+            sha256: sha,
+        })
+    }
+}

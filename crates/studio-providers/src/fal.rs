@@ -1,0 +1,302 @@
+//! fal.ai's queue API (Kling video, FLUX images): submit, status, result, download. The URLs the submit returns are
+//! used as given; nothing is rebuilt except when a provider omits them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use studio_pipeline::remote::{RemoteError, RemoteProvider, RemoteStatus, Ticket};
+
+use crate::http::{ClientConfig, RetryPolicy};
+
+#[derive(Debug, Clone)]
+pub struct FalQueue {
+    cfg: ClientConfig,
+    poll: Duration,
+}
+
+fn detail(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    match v.get("detail") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|d| {
+                let loc = d
+                    .get("loc")
+                    .and_then(|l| l.as_array())
+                    .map(|l| {
+                        l.iter()
+                            .map(|x| x.to_string().trim_matches('"').to_string())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "{loc}: {}",
+                    d.get("msg").and_then(|m| m.as_str()).unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => body.chars().take(200).collect(),
+    }
+}
+
+/// X-Fal-Tags values: printable ASCII without commas, at most 256 characters.
+fn tag_value(tag: &str) -> String {
+    tag.chars()
+        .filter(|c| c.is_ascii_graphic() && *c != ',')
+        .take(256)
+        .collect()
+}
+
+impl FalQueue {
+    /// `base_url` is the queue host (`https://queue.fal.run`); `poll` the status interval (3–5 s for video).
+    pub fn new(base_url: &str, api_key: Option<String>, poll: Duration) -> Self {
+        Self {
+            cfg: ClientConfig::new(base_url, api_key, "fal"),
+            poll,
+        }
+    }
+    pub fn with_policy(mut self, p: RetryPolicy) -> Self {
+        self.cfg.set_policy(p);
+        self
+    }
+    fn key(&self) -> Result<String, RemoteError> {
+        self.cfg
+            .api_key
+            .clone()
+            .map(|k| format!("Key {k}"))
+            .ok_or_else(|| RemoteError::Auth("no fal key — `aidas secrets set fal`".into()))
+    }
+    /// Requests to fal's own hosts carry the key; media downloads from a CDN do not.
+    fn is_fal(&self, url: &str) -> bool {
+        url.starts_with(&self.cfg.base_url) || url.contains(".fal.run") || url.contains("fal.ai")
+    }
+}
+
+/// The media URL in a model's output: `video.url` for video models, `images[0].url` for image models.
+pub fn output_url(output: &Value) -> Option<String> {
+    output
+        .pointer("/video/url")
+        .or_else(|| output.pointer("/images/0/url"))
+        .or_else(|| output.pointer("/image/url"))
+        .and_then(|u| u.as_str())
+        .map(|s| s.to_string())
+}
+
+#[async_trait]
+impl RemoteProvider for FalQueue {
+    fn name(&self) -> &str {
+        "fal"
+    }
+    fn poll_interval(&self) -> Duration {
+        self.poll
+    }
+
+    async fn submit(&self, model: &str, input: &Value, tag: &str) -> Result<Ticket, RemoteError> {
+        let key = self.key()?;
+        let url = format!("{}/{}", self.cfg.base_url, model.trim_matches('/'));
+        let mut attempt = 0u32;
+        loop {
+            let sent = self
+                .cfg
+                .client
+                .post(&url)
+                .header("Authorization", &key)
+                .header("X-Fal-Tags", tag_value(tag))
+                .json(input)
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                // A timeout may have happened after fal accepted the job: never retry that blindly.
+                Err(e) if e.is_timeout() => {
+                    return Err(RemoteError::Ambiguous(format!(
+                        "no answer from {url} within the timeout"
+                    )));
+                }
+                Err(e) if e.is_connect() => {
+                    if attempt < self.cfg.policy.max_retries {
+                        tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(RemoteError::NotSent(format!(
+                        "could not connect to {}",
+                        self.cfg.base_url
+                    )));
+                }
+                Err(e) => return Err(RemoteError::Ambiguous(e.to_string())),
+            };
+            let status = resp.status().as_u16();
+            let has_request_id = resp.headers().contains_key("x-fal-request-id");
+            let body = resp.text().await.unwrap_or_default();
+            match status {
+                200..=299 => {
+                    let v: Value = serde_json::from_str(&body).map_err(|_| {
+                        RemoteError::Ambiguous("the submit answer was not JSON".into())
+                    })?;
+                    let id = v
+                        .get("request_id")
+                        .and_then(|x| x.as_str())
+                        .ok_or_else(|| {
+                            RemoteError::Ambiguous("the submit answer had no request_id".into())
+                        })?;
+                    // Status/result URLs use only owner/app (the SDK's rule), when fal does not send them.
+                    let app: String = model.split('/').take(2).collect::<Vec<_>>().join("/");
+                    let base = format!("{}/{app}/requests/{id}", self.cfg.base_url);
+                    let s = |k: &str, d: String| {
+                        v.get(k)
+                            .and_then(|x| x.as_str())
+                            .map(|x| x.to_string())
+                            .unwrap_or(d)
+                    };
+                    return Ok(Ticket {
+                        request_id: id.to_string(),
+                        status_url: s("status_url", format!("{base}/status")),
+                        response_url: s("response_url", base.clone()),
+                        cancel_url: s("cancel_url", format!("{base}/cancel")),
+                    });
+                }
+                401 | 403 => return Err(RemoteError::Auth(detail(&body))),
+                // Refusals before a request id exists are not jobs: retry a few times, then report "not sent".
+                429 | 502 | 503 | 504 if !has_request_id => {
+                    if attempt < self.cfg.policy.max_retries {
+                        tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(RemoteError::NotSent(format!(
+                        "HTTP {status}: {}",
+                        detail(&body)
+                    )));
+                }
+                400..=499 => {
+                    return Err(RemoteError::Rejected(format!(
+                        "HTTP {status}: {}",
+                        detail(&body)
+                    )));
+                }
+                _ => {
+                    return Err(RemoteError::Ambiguous(format!(
+                        "HTTP {status} with a request id: {}",
+                        detail(&body)
+                    )));
+                }
+            }
+        }
+    }
+
+    async fn status(&self, t: &Ticket) -> Result<RemoteStatus, RemoteError> {
+        let key = self.key()?;
+        let resp = self
+            .cfg
+            .client
+            .get(&t.status_url)
+            .header("Authorization", &key)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Transient(e.to_string()))?;
+        let code = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        match code {
+            200 | 202 => {
+                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
+                    return Ok(RemoteStatus::Failed(
+                        format!(
+                            "{} {}",
+                            v.get("error_type").and_then(|x| x.as_str()).unwrap_or(""),
+                            e
+                        )
+                        .trim()
+                        .to_string(),
+                    ));
+                }
+                Ok(match v.get("status").and_then(|s| s.as_str()) {
+                    Some("IN_QUEUE") => RemoteStatus::Queued(
+                        v.get("queue_position")
+                            .and_then(|p| p.as_u64())
+                            .map(|p| p as u32),
+                    ),
+                    Some("IN_PROGRESS") => RemoteStatus::Running,
+                    Some("COMPLETED") => RemoteStatus::Completed,
+                    // Unknown statuses are terminal errors, not panics (fal lists FAILED/CANCELED in places).
+                    Some(other) => RemoteStatus::Failed(format!("fal status {other}")),
+                    None => RemoteStatus::Failed("a status answer without a status".into()),
+                })
+            }
+            401 | 403 => Err(RemoteError::Auth(detail(&body))),
+            404 => Ok(RemoteStatus::Failed(format!(
+                "fal does not know request {}",
+                t.request_id
+            ))),
+            429 | 500..=599 => Err(RemoteError::Transient(format!("HTTP {code}"))),
+            _ => Err(RemoteError::Failed(format!(
+                "HTTP {code}: {}",
+                detail(&body)
+            ))),
+        }
+    }
+
+    async fn media_url(&self, t: &Ticket, _model: &str) -> Result<String, RemoteError> {
+        let key = self.key()?;
+        let resp = self
+            .cfg
+            .client
+            .get(&t.response_url)
+            .header("Authorization", &key)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Transient(e.to_string()))?;
+        let code = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        if !(200..300).contains(&code) {
+            // A COMPLETED job whose result is an error: the model failed (5xx results are not billed).
+            return Err(RemoteError::Failed(format!(
+                "HTTP {code}: {}",
+                detail(&body)
+            )));
+        }
+        let v: Value = serde_json::from_str(&body)
+            .map_err(|_| RemoteError::Failed("the result was not JSON".into()))?;
+        output_url(&v).ok_or_else(|| RemoteError::Failed("the result has no media URL".into()))
+    }
+
+    async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError> {
+        let mut req = self.cfg.client.get(url);
+        if self.is_fal(url) {
+            req = req.header("Authorization", self.key()?);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| RemoteError::Transient(e.to_string()))?;
+        let code = resp.status().as_u16();
+        if matches!(code, 403 | 404 | 410) {
+            return Err(RemoteError::Expired);
+        }
+        if !(200..300).contains(&code) {
+            return Err(RemoteError::Transient(format!(
+                "HTTP {code} downloading {url}"
+            )));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| RemoteError::Transient(e.to_string()))?;
+        if bytes.is_empty() {
+            return Err(RemoteError::Transient("an empty download".into()));
+        }
+        let part = out.with_extension("part");
+        if let Some(d) = out.parent() {
+            std::fs::create_dir_all(d).map_err(|e| RemoteError::Transient(e.to_string()))?;
+        }
+        std::fs::write(&part, &bytes).map_err(|e| RemoteError::Transient(e.to_string()))?;
+        std::fs::rename(&part, out).map_err(|e| RemoteError::Transient(e.to_string()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,579 @@
+//! The visuals desk against a mock fal queue: IN_QUEUE → IN_PROGRESS → COMPLETED, 422 at submit, a failed result
+//! (504), an expired download link, a restart between submit and completion (exactly one submit), a job stuck past
+//! its deadline, and a budget that runs out mid-episode.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use studio_domain::{ClipPriority, EpisodeScript};
+use studio_pipeline::visuals::{ClipMeasure, ClipTools, Route, VisualConfig, VisualDesk};
+use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
+use studio_providers::{FalQueue, OfflineStills, RetryPolicy, TemplateWriter};
+use studio_store::Store;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const KLING: &str = "fal-ai/kling-video/v2.1/standard/image-to-video";
+const FLUX: &str = "fal-ai/flux/schnell";
+
+struct Ffmpeg;
+impl ClipTools for Ffmpeg {
+    fn ken_burns(
+        &self,
+        image: &Path,
+        out: &Path,
+        duration: f64,
+        index: usize,
+        emotion: &str,
+        visual: &str,
+    ) -> Result<ClipMeasure, String> {
+        use studio_render::kenburns::{Effect, EncodeOptions, ken_burns};
+        ken_burns(
+            image,
+            out,
+            duration,
+            Effect::pick(index, emotion, visual),
+            &EncodeOptions {
+                preset: "ultrafast".into(),
+                crf: 30,
+            },
+        )
+        .map(|c| ClipMeasure {
+            frames: c.frames,
+            duration_sec: c.duration_sec,
+        })
+        .map_err(|e| e.to_string())
+    }
+    fn video_duration(&self, path: &Path) -> Result<f64, String> {
+        studio_render::kenburns::probe_video(path)
+            .map(|p| p.duration_sec)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Media the mock CDN serves: a PNG and a real 1 s MP4.
+fn media() -> (Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("k.png");
+    image::RgbImage::from_fn(640, 360, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 80])
+    })
+    .save(&png)
+    .unwrap();
+    let mp4 = dir.path().join("v.mp4");
+    Ffmpeg.ken_burns(&png, &mp4, 1.0, 0, "", "").unwrap();
+    (std::fs::read(&png).unwrap(), std::fs::read(&mp4).unwrap())
+}
+
+#[derive(Default)]
+struct FalState {
+    submits: HashMap<String, usize>,
+    polls: HashMap<String, usize>,
+    /// Per model path: what submit answers (None = accept).
+    reject_submit: HashMap<String, u16>,
+    result_status: u16,
+    expire_first_download: bool,
+    downloads: HashMap<String, usize>,
+}
+
+struct Fal {
+    uri: String,
+    state: Arc<Mutex<FalState>>,
+    /// While false, video jobs stay IN_PROGRESS (for the restart and stuck scenarios).
+    finish: Arc<AtomicBool>,
+    counter: AtomicUsize,
+    png: Vec<u8>,
+    mp4: Vec<u8>,
+}
+
+impl Respond for Fal {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let path = req.url.path().trim_start_matches('/').to_string();
+        let mut st = self.state.lock().unwrap();
+        if req.method.as_str() == "POST" {
+            *st.submits.entry(path.clone()).or_default() += 1;
+            if let Some(code) = st.reject_submit.get(&path) {
+                return ResponseTemplate::new(*code).set_body_json(json!({"detail": [{"loc": ["body", "image_url"], "msg": "image too large", "type": "image_too_large"}]}));
+            }
+            let kind = if path.contains("kling") { "vid" } else { "img" };
+            let id = format!("{kind}-{}", self.counter.fetch_add(1, Ordering::SeqCst));
+            let app: String = path.split('/').take(2).collect::<Vec<_>>().join("/");
+            let base = format!("{}/{app}/requests/{id}", self.uri);
+            // The tag carries the local job id.
+            assert!(
+                req.headers
+                    .get("x-fal-tags")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("job=")
+            );
+            assert_eq!(req.headers.get("authorization").unwrap(), "Key fal-test");
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "request_id": id, "status_url": format!("{base}/status"), "response_url": base, "cancel_url": format!("{base}/cancel"), "queue_position": 0
+            }));
+        }
+        let id = path.split('/').nth(3).unwrap_or("").to_string();
+        if path.ends_with("/status") {
+            let n = {
+                let c = st.polls.entry(id.clone()).or_default();
+                *c += 1;
+                *c
+            };
+            let video = id.starts_with("vid");
+            return if video && !self.finish.load(Ordering::SeqCst) {
+                ResponseTemplate::new(202)
+                    .set_body_json(json!({"status": "IN_PROGRESS", "logs": []}))
+            } else if video && n == 1 {
+                ResponseTemplate::new(202)
+                    .set_body_json(json!({"status": "IN_QUEUE", "queue_position": 2}))
+            } else if video && n == 2 {
+                ResponseTemplate::new(202)
+                    .set_body_json(json!({"status": "IN_PROGRESS", "logs": null}))
+            } else {
+                ResponseTemplate::new(200).set_body_json(
+                    json!({"status": "COMPLETED", "metrics": {"inference_time": 1.0}}),
+                )
+            };
+        }
+        if path.starts_with("cdn/") {
+            let c = {
+                let c = st.downloads.entry(path.clone()).or_default();
+                *c += 1;
+                *c
+            };
+            if st.expire_first_download && c == 1 && !path.contains("fresh") {
+                return ResponseTemplate::new(410);
+            }
+            return ResponseTemplate::new(200).set_body_bytes(if path.ends_with(".mp4") {
+                self.mp4.clone()
+            } else {
+                self.png.clone()
+            });
+        }
+        // The result.
+        if st.result_status != 200 && id.starts_with("vid") {
+            return ResponseTemplate::new(st.result_status).set_body_json(
+                json!({"detail": "startup timeout", "error_type": "startup_timeout"}),
+            );
+        }
+        let fresh = if st.downloads.keys().any(|k| k.contains(&id)) {
+            "-fresh"
+        } else {
+            ""
+        };
+        if id.starts_with("vid") {
+            ResponseTemplate::new(200).set_body_json(
+                json!({"video": {"url": format!("{}/cdn/{id}{fresh}.mp4", self.uri)}}),
+            )
+        } else {
+            ResponseTemplate::new(200).set_body_json(json!({"images": [{"url": format!("{}/cdn/{id}{fresh}.png", self.uri), "width": 1920, "height": 1080}], "seed": 1}))
+        }
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    server: MockServer,
+    state: Arc<Mutex<FalState>>,
+    finish: Arc<AtomicBool>,
+    data: std::path::PathBuf,
+}
+
+/// An offline-planned episode cut to three short shots (high, low, high) so the test renders little.
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    let pricing = Pricing::bundled();
+    let w = TemplateWriter;
+    let desk = ScriptDesk {
+        writer: &w,
+        store: &store,
+        pricing: &pricing,
+        cfg: CheckConfig::default(),
+    };
+    let plan = desk
+        .plan_series(crate::offline::request(
+            studio_domain::Genre::Romance,
+            "rom",
+            16,
+        ))
+        .await
+        .unwrap()
+        .plan;
+    store.save_plan(&plan).await.unwrap();
+    let mut script: EpisodeScript = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
+    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
+    for (i, s) in shots.iter_mut().enumerate() {
+        s.duration_sec = 1.0;
+        s.clip_priority = if i == 1 {
+            ClipPriority::Low
+        } else {
+            ClipPriority::High
+        };
+    }
+    script.storyboard = shots;
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let server = MockServer::start().await;
+    let (png, mp4) = media();
+    let state = Arc::new(Mutex::new(FalState {
+        result_status: 200,
+        ..Default::default()
+    }));
+    let finish = Arc::new(AtomicBool::new(true));
+    Mock::given(wiremock::matchers::any())
+        .respond_with(Fal {
+            uri: server.uri(),
+            state: state.clone(),
+            finish: finish.clone(),
+            counter: AtomicUsize::new(0),
+            png,
+            mp4,
+        })
+        .mount(&server)
+        .await;
+    let data = dir.path().to_path_buf();
+    World {
+        _dir: dir,
+        store,
+        server,
+        state,
+        finish,
+        data,
+    }
+}
+
+fn desk<'a>(
+    w: &'a World,
+    pricing: &'a Pricing,
+    cfg: VisualConfig,
+    deadline: Duration,
+) -> VisualDesk<'a> {
+    let fal = FalQueue::new(
+        &w.server.uri(),
+        Some("fal-test".into()),
+        Duration::from_millis(5),
+    )
+    .with_policy(RetryPolicy {
+        max_retries: 1,
+        base_backoff: Duration::from_millis(1),
+        max_wait: Duration::from_secs(1),
+        timeout: Duration::from_secs(10),
+    });
+    VisualDesk {
+        remote: Some(Arc::new(fal)),
+        deadline,
+        stills: vec![Arc::new(OfflineStills)],
+        clips: Arc::new(Ffmpeg),
+        store: &w.store,
+        data_dir: w.data.clone(),
+        pricing,
+        cfg,
+    }
+}
+
+fn submits(w: &World, model: &str) -> usize {
+    w.state
+        .lock()
+        .unwrap()
+        .submits
+        .get(model)
+        .copied()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_video_shot_goes_through_the_whole_queue_lifecycle() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    let (_, plan) = d.storyboard("rom", 1).await.unwrap();
+    assert!(
+        matches!(plan.decisions[0].route, Route::Video { .. }),
+        "{:?}",
+        plan.decisions[0]
+    );
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert_eq!(media[0].generator, KLING);
+    assert!((media[0].duration_sec - 1.0).abs() < 0.05);
+    assert_eq!(
+        media[1].generator, FLUX,
+        "the low shot got a paid FLUX still"
+    );
+    // Each paid job was submitted exactly once; the video polled through IN_QUEUE and IN_PROGRESS.
+    assert_eq!(submits(&w, KLING), 2, "shots 0 and 2");
+    assert_eq!(submits(&w, FLUX), 3, "two keyframes and one still");
+    assert!(
+        w.state
+            .lock()
+            .unwrap()
+            .polls
+            .iter()
+            .filter(|(k, _)| k.starts_with("vid"))
+            .all(|(_, n)| *n >= 3)
+    );
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, "downloaded");
+    assert!(
+        job.status_url.unwrap().ends_with("/status")
+            && job.response_url.is_some()
+            && job.cancel_url.is_some()
+    );
+    // The ledger: reserved at submit, reconciled on download, never above the budget.
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    assert!(ledger.iter().all(|l| l.actual_usd.is_some()), "{ledger:?}");
+    let spent = w.store.episode_spend("rom", 1).await.unwrap();
+    assert!(
+        (spent - plan.estimated_usd).abs() < 1e-9,
+        "{spent} vs {}",
+        plan.estimated_usd
+    );
+    assert!(spent <= VisualConfig::default().budget_per_episode_usd);
+    // A re-run pays for nothing.
+    let again = d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!((again.made_now, again.already_done), (0, 3));
+    assert_eq!(submits(&w, KLING), 2);
+}
+
+#[tokio::test]
+async fn a_422_at_submit_falls_back_to_a_still_and_costs_nothing() {
+    let w = world().await;
+    w.state
+        .lock()
+        .unwrap()
+        .reject_submit
+        .insert(KLING.into(), 422);
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty());
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert_eq!(media[0].generator, FLUX, "the keyframe became the still");
+    assert!(
+        media[0].decision.reason.contains("video failed")
+            && media[0].decision.reason.contains("image too large"),
+        "{}",
+        media[0].decision.reason
+    );
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, "failed");
+    assert!(
+        w.store
+            .usage(Some("rom"))
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| !l.operation.contains(KLING)),
+        "a refused submit is not in the ledger"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_result_is_not_billed_and_an_expired_link_is_refreshed() {
+    let w = world().await;
+    w.state.lock().unwrap().result_status = 504;
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    d.make_visuals("rom", 1).await.unwrap();
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, "failed");
+    assert!(job.error.unwrap().contains("startup timeout"));
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    let video = ledger.iter().find(|l| l.operation.contains(KLING)).unwrap();
+    assert_eq!(video.actual_usd, Some(0.0), "a 5xx result is not billed");
+
+    let w2 = world().await;
+    w2.state.lock().unwrap().expire_first_download = true;
+    let d2 = desk(
+        &w2,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    let r = d2.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let job = w2
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, "downloaded");
+    assert!(
+        job.result_url.unwrap().contains("-fresh"),
+        "the refreshed link was used"
+    );
+    assert_eq!(submits(&w2, KLING), 2, "a refreshed link is not a new job");
+}
+
+#[tokio::test]
+async fn a_restart_between_submit_and_completion_polls_again_without_resubmitting() {
+    let w = world().await;
+    w.finish.store(false, Ordering::SeqCst);
+    let pricing = Pricing::bundled();
+    {
+        let d = desk(
+            &w,
+            &pricing,
+            VisualConfig {
+                parallel: 3,
+                ..Default::default()
+            },
+            Duration::from_secs(600),
+        );
+        // The "process" dies while the videos are in progress.
+        let r = tokio::time::timeout(Duration::from_millis(1500), d.make_visuals("rom", 1)).await;
+        assert!(r.is_err(), "still polling when killed");
+    }
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        job.state, "submitted",
+        "the request id was stored before polling"
+    );
+    assert!(job.request_id.is_some());
+    assert_eq!(submits(&w, KLING), 2);
+    // Restart: a new desk on the same store resumes.
+    w.finish.store(true, Ordering::SeqCst);
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig {
+            parallel: 3,
+            ..Default::default()
+        },
+        Duration::from_secs(600),
+    );
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty());
+    assert_eq!(
+        submits(&w, KLING),
+        2,
+        "exactly one submit per video shot across the restart"
+    );
+    assert_eq!(
+        w.store
+            .remote_job("rom", 1, "shot:0")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "downloaded"
+    );
+    assert_eq!(d.shot_media("rom", 1).await.unwrap()[0].generator, KLING);
+}
+
+#[tokio::test]
+async fn a_job_past_its_deadline_is_stuck_visible_and_never_resubmitted() {
+    let w = world().await;
+    w.finish.store(false, Ordering::SeqCst);
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_millis(0),
+    );
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "the shot still got a visual");
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert!(
+        media[0].decision.reason.contains("needs attention"),
+        "{}",
+        media[0].decision.reason
+    );
+    assert_eq!(
+        w.store
+            .remote_job("rom", 1, "shot:0")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "stuck"
+    );
+    let attention = w.store.remote_jobs_needing_attention().await.unwrap();
+    assert!(attention.iter().any(|j| j.purpose == "shot:0"));
+    assert!(
+        w.state
+            .lock()
+            .unwrap()
+            .submits
+            .keys()
+            .all(|k| !k.contains("cancel")),
+        "no auto-cancel"
+    );
+    // Delete the clip and run again: the stuck job is reported, not submitted again.
+    std::fs::remove_file(w.data.join(&media[0].clip_path)).unwrap();
+    d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!(submits(&w, KLING), 2);
+}
+
+#[tokio::test]
+async fn a_budget_that_runs_out_mid_episode_keeps_the_ledger_under_the_cap() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    // Room for one video (0.28 + 0.009 keyframe) and the low still (0.009), not the second video.
+    let cfg = VisualConfig {
+        budget_per_episode_usd: 0.30,
+        ..Default::default()
+    };
+    let d = desk(&w, &pricing, cfg.clone(), Duration::from_secs(60));
+    let (_, plan) = d.storyboard("rom", 1).await.unwrap();
+    assert!(matches!(plan.decisions[0].route, Route::Video { .. }));
+    assert!(!matches!(plan.decisions[2].route, Route::Video { .. }));
+    assert!(
+        plan.decisions[2].reason.contains("budget"),
+        "{}",
+        plan.decisions[2].reason
+    );
+    d.make_visuals("rom", 1).await.unwrap();
+    let spent = w.store.episode_spend("rom", 1).await.unwrap();
+    assert!(spent <= cfg.budget_per_episode_usd + 1e-9, "spent {spent}");
+    assert_eq!(submits(&w, KLING), 1);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert_ne!(media[2].generator, KLING);
+    let _: Value = json!(null);
+}

@@ -1,0 +1,158 @@
+//! Paid remote jobs, persisted before they are polled (write-ahead), and cost-ledger reconciliation.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+pub struct RemoteJob {
+    pub id: i64,
+    pub series_id: String,
+    pub episode_number: i64,
+    pub purpose: String,
+    pub provider: String,
+    pub model: String,
+    pub state: String,
+    pub request_id: Option<String>,
+    pub status_url: Option<String>,
+    pub response_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub result_url: Option<String>,
+    pub result_path: Option<String>,
+    pub result_sha256: Option<String>,
+    pub estimate_usd: f64,
+    pub ledger_id: Option<i64>,
+    pub error: Option<String>,
+    pub submitted_unix: Option<i64>,
+}
+
+/// Fields a job gains as it moves on; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteJobUpdate<'a> {
+    pub state: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub status_url: Option<&'a str>,
+    pub response_url: Option<&'a str>,
+    pub cancel_url: Option<&'a str>,
+    pub result_url: Option<&'a str>,
+    pub result_path: Option<&'a str>,
+    pub result_sha256: Option<&'a str>,
+    pub ledger_id: Option<i64>,
+    pub error: Option<&'a str>,
+    pub submitted_unix: Option<i64>,
+}
+
+impl Store {
+    pub async fn remote_job(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+    ) -> Result<Option<RemoteJob>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM remote_jobs WHERE series_id = ? AND episode_number = ? AND purpose = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(purpose)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records the intent to submit (state "submitting") before anything is sent. Fails if the purpose already has
+    /// a job: the caller must look at that one instead of submitting again.
+    pub async fn begin_remote_job(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+        provider: &str,
+        model: &str,
+        estimate_usd: f64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO remote_jobs (series_id, episode_number, purpose, provider, model, state, estimate_usd) \
+             VALUES (?, ?, ?, ?, ?, 'submitting', ?) RETURNING id",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(purpose)
+        .bind(provider)
+        .bind(model)
+        .bind(estimate_usd)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn update_remote_job(
+        &self,
+        id: i64,
+        u: &RemoteJobUpdate<'_>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE remote_jobs SET state = COALESCE(?, state), request_id = COALESCE(?, request_id), \
+             status_url = COALESCE(?, status_url), response_url = COALESCE(?, response_url), \
+             cancel_url = COALESCE(?, cancel_url), result_url = COALESCE(?, result_url), \
+             result_path = COALESCE(?, result_path), result_sha256 = COALESCE(?, result_sha256), \
+             ledger_id = COALESCE(?, ledger_id), error = COALESCE(?, error), \
+             submitted_unix = COALESCE(?, submitted_unix), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = ?",
+        )
+        .bind(u.state)
+        .bind(u.request_id)
+        .bind(u.status_url)
+        .bind(u.response_url)
+        .bind(u.cancel_url)
+        .bind(u.result_url)
+        .bind(u.result_path)
+        .bind(u.result_sha256)
+        .bind(u.ledger_id)
+        .bind(u.error)
+        .bind(u.submitted_unix)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a job whose submit never reached the provider (safe to try again).
+    pub async fn drop_unsent_remote_job(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM remote_jobs WHERE id = ? AND state = 'submitting'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Jobs a person should look at: outcome unknown, stuck past their deadline, or failed.
+    pub async fn remote_jobs_needing_attention(&self) -> Result<Vec<RemoteJob>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM remote_jobs WHERE state IN ('unknown', 'stuck', 'failed') ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Sets what a reserved ledger line actually cost (0 when the provider did not bill, e.g. a failed job).
+    pub async fn reconcile_usage(&self, ledger_id: i64, actual_usd: f64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_usage SET actual_usd = ? WHERE id = ?")
+            .bind(actual_usd)
+            .bind(ledger_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What the ledger says an episode has committed: actual where known, else the estimate.
+    pub async fn episode_spend(&self, series_id: &str, n: u32) -> Result<f64, StoreError> {
+        let v: Option<f64> = sqlx::query_scalar(
+            "SELECT SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(v.unwrap_or(0.0))
+    }
+}
