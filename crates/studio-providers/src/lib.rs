@@ -7,6 +7,7 @@
 pub mod anthropic;
 pub mod espeak;
 pub mod fal;
+pub mod heygen;
 mod http;
 pub mod offline;
 pub mod openai;
@@ -15,6 +16,7 @@ pub mod tts;
 pub use anthropic::AnthropicWriter;
 pub use espeak::EspeakVoices;
 pub use fal::FalQueue;
+pub use heygen::HeyGen;
 pub use http::{ClientConfig, RetryPolicy};
 pub use offline::TemplateWriter;
 pub use offline::still::OfflineStills;

@@ -1,5 +1,6 @@
 //! Provider tests: the offline writer through the desk, and the HTTP writers against local mock servers.
 
+mod avatars;
 mod llm;
 mod offline;
 mod visuals;

@@ -21,7 +21,7 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The engine's audio tools, re-implemented here over the render crate so the providers' tests need no engine.
-struct Ffmpeg;
+pub struct Ffmpeg;
 impl AudioTools for Ffmpeg {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
         studio_render::audio::normalize_to_wav48k(src, dst)

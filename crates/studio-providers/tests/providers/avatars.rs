@@ -1,0 +1,359 @@
+//! HeyGen avatars against a mock: upload → generate with audio_asset_id → waiting → processing → completed (or
+//! failed) → download; the per-importance strategy; a restart mid-poll resumes without generating again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use studio_domain::{EpisodeScript, Importance};
+use studio_pipeline::avatars::{AvatarConfig, AvatarDesk, AvatarStrategy};
+use studio_pipeline::voicing::VoiceDesk;
+use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
+use studio_providers::{EspeakVoices, HeyGen, RetryPolicy, TemplateWriter};
+use studio_store::Store;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+#[derive(Default)]
+struct HgState {
+    uploads: Vec<(String, usize)>,
+    generates: Vec<Value>,
+    polls: HashMap<String, usize>,
+    fail_video: Option<String>,
+}
+
+struct Hg {
+    uri: String,
+    state: Arc<Mutex<HgState>>,
+    finish: Arc<AtomicBool>,
+    n: AtomicUsize,
+}
+
+impl Respond for Hg {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let path = req.url.path().to_string();
+        // The key goes to HeyGen's API and upload hosts, never to the CDN that serves the finished video.
+        let key = req
+            .headers
+            .get("x-api-key")
+            .map(|v| v.to_str().unwrap().to_string());
+        if path.starts_with("/cdn/") {
+            assert_eq!(key, None, "the API key leaked to the media download");
+        } else {
+            assert_eq!(key.as_deref(), Some("hg-test"), "{}", req.url);
+        }
+        let mut st = self.state.lock().unwrap();
+        match (req.method.as_str(), path.as_str()) {
+            ("POST", "/v1/asset") => {
+                st.uploads.push((
+                    req.headers
+                        .get("content-type")
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .to_string(),
+                    req.body.len(),
+                ));
+                let id = format!("asset-{}", self.n.fetch_add(1, Ordering::SeqCst));
+                ResponseTemplate::new(200).set_body_json(json!({"code": 100, "data": {"id": id, "file_type": "audio", "url": "https://x"}}))
+            }
+            ("POST", "/v2/video/generate") => {
+                let body: Value = serde_json::from_slice(&req.body).unwrap();
+                st.generates.push(body);
+                let id = format!("v-{}", self.n.fetch_add(1, Ordering::SeqCst));
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"error": null, "data": {"video_id": id}}))
+            }
+            ("GET", "/v1/video_status.get") => {
+                let id = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "video_id")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap();
+                let n = {
+                    let c = st.polls.entry(id.clone()).or_default();
+                    *c += 1;
+                    *c
+                };
+                let status = if st.fail_video.as_deref() == Some(id.as_str()) && n >= 2 {
+                    return ResponseTemplate::new(200).set_body_json(json!({"code": 100, "data": {"id": id, "status": "failed", "error": {"code": 40044, "message": "INVALID_AUDIO_FORMAT", "detail": "bad audio"}}}));
+                } else if !self.finish.load(Ordering::SeqCst) || n == 2 {
+                    "processing"
+                } else if n == 1 {
+                    "waiting"
+                } else {
+                    "completed"
+                };
+                ResponseTemplate::new(200).set_body_json(json!({"code": 100, "message": "Success", "data": {
+                    "id": id, "status": status, "video_url": if status == "completed" { json!(format!("{}/cdn/{id}.mp4", self.uri)) } else { Value::Null }, "error": null}}))
+            }
+            ("GET", p) if p.starts_with("/cdn/") => ResponseTemplate::new(200)
+                .set_body_bytes(b"\x00\x00\x00\x18ftypmp42 avatar video".to_vec()),
+            _ => ResponseTemplate::new(404),
+        }
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    server: MockServer,
+    state: Arc<Mutex<HgState>>,
+    finish: Arc<AtomicBool>,
+}
+
+/// One scene of 20 voiced lines: 4 by a main character, 10 by a major supporting one, 6 by a supporting one.
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    let pricing = Pricing::bundled();
+    let w = TemplateWriter;
+    let desk = ScriptDesk {
+        writer: &w,
+        store: &store,
+        pricing: &pricing,
+        cfg: CheckConfig::default(),
+    };
+    let plan = desk
+        .plan_series(crate::offline::request(
+            studio_domain::Genre::Romance,
+            "rom",
+            16,
+        ))
+        .await
+        .unwrap()
+        .plan;
+    store.save_plan(&plan).await.unwrap();
+    let mut script: EpisodeScript = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
+    let imp = |id: &str| {
+        plan.characters
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .importance
+    };
+    assert_eq!(
+        (imp("CHAR001"), imp("CHAR003"), imp("CHAR007")),
+        (
+            Importance::Main,
+            Importance::MajorSupporting,
+            Importance::Supporting
+        )
+    );
+    script.scenes.truncate(2);
+    let mut lines: Vec<studio_domain::DialogueLine> = script
+        .scenes
+        .iter()
+        .flat_map(|s| s.lines.clone())
+        .take(20)
+        .collect();
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.character = if i < 4 {
+            "CHAR001"
+        } else if i < 14 {
+            "CHAR003"
+        } else {
+            "CHAR007"
+        }
+        .into();
+        l.text = "짧은 대사야.".into();
+    }
+    script.scenes.truncate(1);
+    script.scenes[0].lines = lines;
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let vd = VoiceDesk {
+        providers: vec![Arc::new(EspeakVoices::default())],
+        store: &store,
+        audio: Arc::new(crate::voices::Ffmpeg),
+        data_dir: dir.path().to_path_buf(),
+        pricing: &pricing,
+    };
+    let r = vd.voice_episode("rom", 1).await.unwrap();
+    assert_eq!(r.voiced_now, 20);
+    let server = MockServer::start().await;
+    let state = Arc::new(Mutex::new(HgState::default()));
+    let finish = Arc::new(AtomicBool::new(true));
+    Mock::given(wiremock::matchers::any())
+        .respond_with(Hg {
+            uri: server.uri(),
+            state: state.clone(),
+            finish: finish.clone(),
+            n: AtomicUsize::new(0),
+        })
+        .mount(&server)
+        .await;
+    World {
+        _dir: dir,
+        store,
+        server,
+        state,
+        finish,
+    }
+}
+
+fn heygen(w: &World) -> HeyGen {
+    HeyGen::new(
+        &w.server.uri(),
+        &w.server.uri(),
+        Some("hg-test".into()),
+        Duration::from_millis(5),
+    )
+    .with_policy(RetryPolicy {
+        max_retries: 1,
+        base_backoff: Duration::from_millis(1),
+        max_wait: Duration::from_secs(1),
+        timeout: Duration::from_secs(10),
+    })
+}
+
+fn desk<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> AvatarDesk<'a> {
+    AvatarDesk {
+        provider: Arc::new(heygen(w)),
+        avatars: vec![
+            ("av-m1".into(), "male".into()),
+            ("av-f1".into(), "female".into()),
+            ("av-m2".into(), "male".into()),
+        ],
+        remaining_quota: remaining,
+        store: &w.store,
+        data_dir: w._dir.path().to_path_buf(),
+        pricing,
+        cfg: AvatarConfig::default(),
+    }
+}
+
+#[tokio::test]
+async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let d = desk(&w, &pricing, Some(5000.0));
+    let r = d.make_avatars("rom", 1).await.unwrap();
+    assert_eq!(r.strategies["CHAR001"], AvatarStrategy::Full);
+    assert_eq!(r.strategies["CHAR003"], AvatarStrategy::Partial);
+    assert_eq!(r.strategies["CHAR007"], AvatarStrategy::VoiceOnly);
+    assert_eq!(
+        r.lines_with_avatar,
+        4 + 7,
+        "all main lines, 7 of 10 major lines, no supporting lines"
+    );
+    assert_eq!(r.made_now, 11);
+    assert!(r.failed.is_empty() && r.needs_attention.is_empty(), "{r:?}");
+    let st = w.state.lock().unwrap();
+    assert_eq!(st.generates.len(), 11);
+    assert!(
+        st.uploads
+            .iter()
+            .all(|(ct, len)| ct == "audio/wav" && *len > 1000),
+        "our own voiced audio is uploaded as raw bytes"
+    );
+    for g in &st.generates {
+        let input = &g["video_inputs"][0];
+        assert!(
+            input["voice"]["audio_asset_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("asset-"),
+            "{g}"
+        );
+        assert_eq!(input["voice"]["type"], "audio");
+        assert_eq!(input["character"]["type"], "avatar");
+        assert_eq!(g["dimension"], json!({"width": 1920, "height": 1080}));
+    }
+    assert!(
+        st.polls.values().all(|n| *n >= 3),
+        "waiting → processing → completed"
+    );
+    drop(st);
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    let avatars: Vec<_> = ledger.iter().filter(|l| l.provider == "heygen").collect();
+    assert_eq!(avatars.len(), 11);
+    assert!(
+        avatars.iter().all(|l| l.actual_usd == Some(0.99)),
+        "one started 30 s each"
+    );
+    // Again: nothing new is generated.
+    let again = d.make_avatars("rom", 1).await.unwrap();
+    assert_eq!((again.made_now, again.already_done), (0, 11));
+    assert_eq!(w.state.lock().unwrap().generates.len(), 11);
+}
+
+#[tokio::test]
+async fn a_plan_mostly_used_keeps_major_supporting_characters_voice_only() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let r = desk(&w, &pricing, Some(1000.0))
+        .make_avatars("rom", 1)
+        .await
+        .unwrap();
+    assert!(r.usage.unwrap() > 0.8);
+    assert_eq!(r.strategies["CHAR003"], AvatarStrategy::VoiceOnly);
+    assert_eq!(r.lines_with_avatar, 4);
+}
+
+#[tokio::test]
+async fn a_failed_render_is_reported_and_not_billed() {
+    let w = world().await;
+    // The first generated video (id v-1: after the first upload asset-0) fails.
+    w.state.lock().unwrap().fail_video = Some("v-1".into());
+    let pricing = Pricing::bundled();
+    let r = desk(&w, &pricing, Some(5000.0))
+        .make_avatars("rom", 1)
+        .await
+        .unwrap();
+    assert_eq!(r.failed.len(), 1, "{:?}", r.failed);
+    assert!(r.failed[0].1.contains("INVALID_AUDIO_FORMAT"));
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    assert_eq!(
+        ledger
+            .iter()
+            .filter(|l| l.provider == "heygen" && l.actual_usd == Some(0.0))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_restart_mid_render_polls_again_without_generating_again() {
+    let w = world().await;
+    w.finish.store(false, Ordering::SeqCst);
+    let pricing = Pricing::bundled();
+    {
+        let d = desk(&w, &pricing, Some(5000.0));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(800), d.make_avatars("rom", 1))
+                .await
+                .is_err()
+        );
+    }
+    let generated = w.state.lock().unwrap().generates.len();
+    assert!(generated >= 1);
+    let job = w
+        .store
+        .remote_job("rom", 1, "avatar:L001-001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        job.state, "submitted",
+        "the video id was stored before polling"
+    );
+    w.finish.store(true, Ordering::SeqCst);
+    let r = desk(&w, &pricing, Some(5000.0))
+        .make_avatars("rom", 1)
+        .await
+        .unwrap();
+    assert_eq!(r.made_now + r.already_done, 11);
+    let st = w.state.lock().unwrap();
+    assert_eq!(st.generates.len(), 11, "no line was generated twice");
+    let ids: std::collections::HashSet<String> = st
+        .generates
+        .iter()
+        .map(|g| g["callback_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 11);
+}
