@@ -243,32 +243,33 @@ async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
     );
     assert_eq!(r.made_now, 11);
     assert!(r.failed.is_empty() && r.needs_attention.is_empty(), "{r:?}");
-    let st = w.state.lock().unwrap();
-    assert_eq!(st.generates.len(), 11);
-    assert!(
-        st.uploads
-            .iter()
-            .all(|(ct, len)| ct == "audio/wav" && *len > 1000),
-        "our own voiced audio is uploaded as raw bytes"
-    );
-    for g in &st.generates {
-        let input = &g["video_inputs"][0];
+    {
+        let st = w.state.lock().unwrap();
+        assert_eq!(st.generates.len(), 11);
         assert!(
-            input["voice"]["audio_asset_id"]
-                .as_str()
-                .unwrap()
-                .starts_with("asset-"),
-            "{g}"
+            st.uploads
+                .iter()
+                .all(|(ct, len)| ct == "audio/wav" && *len > 1000),
+            "our own voiced audio is uploaded as raw bytes"
         );
-        assert_eq!(input["voice"]["type"], "audio");
-        assert_eq!(input["character"]["type"], "avatar");
-        assert_eq!(g["dimension"], json!({"width": 1920, "height": 1080}));
+        for g in &st.generates {
+            let input = &g["video_inputs"][0];
+            assert!(
+                input["voice"]["audio_asset_id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("asset-"),
+                "{g}"
+            );
+            assert_eq!(input["voice"]["type"], "audio");
+            assert_eq!(input["character"]["type"], "avatar");
+            assert_eq!(g["dimension"], json!({"width": 1920, "height": 1080}));
+        }
+        assert!(
+            st.polls.values().all(|n| *n >= 3),
+            "waiting → processing → completed"
+        );
     }
-    assert!(
-        st.polls.values().all(|n| *n >= 3),
-        "waiting → processing → completed"
-    );
-    drop(st);
     let ledger = w.store.usage(Some("rom")).await.unwrap();
     let avatars: Vec<_> = ledger.iter().filter(|l| l.provider == "heygen").collect();
     assert_eq!(avatars.len(), 11);
