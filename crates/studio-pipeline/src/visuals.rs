@@ -436,6 +436,84 @@ impl VisualDesk<'_> {
         Ok((script, plan))
     }
 
+    /// One reference image per character for the series, made once and kept (`series/<id>/refs/<character>.png`):
+    /// FLUX when fal is configured (a write-ahead paid job), the offline generator otherwise. Returns
+    /// (character id, path, generator).
+    pub async fn ensure_references(
+        &self,
+        series_id: &str,
+    ) -> Result<Vec<(String, String, String)>, DeskError> {
+        let characters = self.store.characters(series_id).await?;
+        let dir = self.data_dir.join(format!("series/{series_id}/refs"));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DeskError::Invalid(format!("creating {}: {e}", dir.display())))?;
+        let known: HashMap<String, (String, String)> = self
+            .store
+            .setting(&format!("refs/{series_id}"))
+            .await?
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        let mut record = known.clone();
+        for (i, c) in characters.iter().enumerate() {
+            let path = dir.join(format!("{}.png", c.id));
+            if let Some((p, g)) = known.get(&c.id)
+                && self.data_dir.join(p).is_file()
+            {
+                out.push((c.id.clone(), p.clone(), g.clone()));
+                continue;
+            }
+            let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
+                format!(
+                    "a Korean {} ({})",
+                    c.voice_profile.gender, c.voice_profile.age_group
+                )
+            });
+            let req = StillRequest {
+                prompt: format!(
+                    "Character reference portrait of {look}, facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
+                ),
+                visual: format!("{} 인물 레퍼런스", c.name),
+                location: "스튜디오".into(),
+                time: "낮".into(),
+                emotion: "평온".into(),
+                people: 1,
+                seed: crate::desk::seed_for(series_id, 0, i as u32),
+                width: 1024,
+                height: 1024,
+            };
+            let generator = match self
+                .paid_still(series_id, 0, &format!("ref:{}", c.id), &req, &path)
+                .await
+                .map_err(DeskError::Invalid)?
+            {
+                Some(_) => self.cfg.still_model.clone(),
+                None => {
+                    let g =
+                        self.stills.iter().find(|g| g.is_offline()).ok_or_else(|| {
+                            DeskError::Invalid("no offline still generator".into())
+                        })?;
+                    g.still(&req, &path)
+                        .await
+                        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+                    g.id()
+                }
+            };
+            let rel = path
+                .strip_prefix(&self.data_dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            record.insert(c.id.clone(), (rel.clone(), generator.clone()));
+            out.push((c.id.clone(), rel, generator));
+        }
+        if record != known {
+            self.store
+                .set_setting(&format!("refs/{series_id}"), &record)
+                .await?;
+        }
+        Ok(out)
+    }
+
     /// Makes a clip for every shot that has none yet (or whose clip is damaged).
     pub async fn make_visuals(&self, series_id: &str, n: u32) -> Result<VisualsReport, DeskError> {
         let (script, plan) = self.storyboard(series_id, n).await?;
@@ -470,6 +548,20 @@ impl VisualDesk<'_> {
         let sem = Arc::new(Semaphore::new(self.cfg.parallel.max(1)));
         let scenes: HashMap<u32, &studio_domain::Scene> =
             script.scenes.iter().map(|s| (s.number, s)).collect();
+        // Characters look the same in every shot: their reference exists, and their appearance goes into the prompt.
+        let refs = self.ensure_references(series_id).await?;
+        report
+            .notes
+            .push(format!("{} character references ready", refs.len()));
+        let characters = self.store.characters(series_id).await?;
+        let looks: HashMap<&str, &str> = characters
+            .iter()
+            .flat_map(|c| {
+                let d = c.appearance_profile.description.as_deref().unwrap_or("");
+                [(c.id.as_str(), d), (c.name.as_str(), d)]
+            })
+            .filter(|(_, d)| !d.is_empty())
+            .collect();
         let mut jobs = Vec::new();
         for d in &plan.decisions {
             if let Some(m) = existing.get(&d.index)
@@ -482,8 +574,26 @@ impl VisualDesk<'_> {
             }
             let shot = &script.storyboard[d.index];
             let scene = scenes.get(&shot.scene).copied();
+            let cast_looks: Vec<&str> = scene
+                .map(|s| {
+                    s.characters
+                        .iter()
+                        .filter_map(|c| looks.get(c.as_str()).copied())
+                        .take(2)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let prompt = if cast_looks.is_empty() {
+                shot.video_prompt.clone()
+            } else {
+                format!(
+                    "{} Featuring {}.",
+                    shot.video_prompt,
+                    cast_looks.join(" and ")
+                )
+            };
             let req = StillRequest {
-                prompt: shot.video_prompt.clone(),
+                prompt,
                 visual: shot.visual.clone(),
                 location: scene.map(|s| s.location.clone()).unwrap_or_default(),
                 time: scene.map(|s| s.time.clone()).unwrap_or_default(),

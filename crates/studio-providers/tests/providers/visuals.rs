@@ -316,7 +316,11 @@ async fn a_video_shot_goes_through_the_whole_queue_lifecycle() {
     );
     // Each paid job was submitted exactly once; the video polled through IN_QUEUE and IN_PROGRESS.
     assert_eq!(submits(&w, KLING), 2, "shots 0 and 2");
-    assert_eq!(submits(&w, FLUX), 3, "two keyframes and one still");
+    assert_eq!(
+        submits(&w, FLUX),
+        3 + 12,
+        "two keyframes, one still, and a reference per character (once)"
+    );
     assert!(
         w.state
             .lock()
@@ -576,4 +580,169 @@ async fn a_budget_that_runs_out_mid_episode_keeps_the_ledger_under_the_cap() {
     let media = d.shot_media("rom", 1).await.unwrap();
     assert_ne!(media[2].generator, KLING);
     let _: Value = json!(null);
+}
+
+fn mean_luma(path: &Path) -> f64 {
+    let img = image::open(path).unwrap().to_rgb8();
+    let n = (img.width() * img.height()) as f64;
+    img.pixels()
+        .map(|p| 0.2126 * p[0] as f64 + 0.7152 * p[1] as f64 + 0.0722 * p[2] as f64)
+        .sum::<f64>()
+        / n
+}
+
+#[tokio::test]
+async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    let pricing = Pricing::bundled();
+    let w = TemplateWriter;
+    let sd = ScriptDesk {
+        writer: &w,
+        store: &store,
+        pricing: &pricing,
+        cfg: CheckConfig::default(),
+    };
+    let plan = sd
+        .plan_series(crate::offline::request(
+            studio_domain::Genre::Romance,
+            "rom",
+            16,
+        ))
+        .await
+        .unwrap()
+        .plan;
+    store.save_plan(&plan).await.unwrap();
+    let mut script: EpisodeScript = sd.write_episode("rom", 1).await.unwrap().script.unwrap();
+    for s in &mut script.storyboard {
+        s.duration_sec = 0.4;
+    }
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let d = VisualDesk {
+        remote: None,
+        deadline: Duration::from_secs(1),
+        stills: vec![Arc::new(OfflineStills)],
+        clips: Arc::new(Ffmpeg),
+        store: &store,
+        data_dir: dir.path().to_path_buf(),
+        pricing: &pricing,
+        cfg: VisualConfig::default(),
+    };
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!(r.offline_stills, script.storyboard.len());
+    let media = d.shot_media("rom", 1).await.unwrap();
+    // No two stills are the same picture.
+    let hashes: std::collections::HashSet<String> = media
+        .iter()
+        .map(|m| studio_pipeline::voicing::sha256_file(&dir.path().join(&m.still_path)).unwrap())
+        .collect();
+    assert_eq!(hashes.len(), media.len());
+    // Night and dawn scenes are darker than day scenes.
+    let time_of = |scene: u32| {
+        script
+            .scenes
+            .iter()
+            .find(|s| s.number == scene)
+            .unwrap()
+            .time
+            .clone()
+    };
+    let (mut night, mut day) = (Vec::new(), Vec::new());
+    for m in &media {
+        let t = time_of(m.decision.scene);
+        let l = mean_luma(&dir.path().join(&m.still_path));
+        if t == "밤" || t == "새벽" {
+            night.push(l)
+        } else if t == "낮" || t == "아침" || t == "오후" {
+            day.push(l)
+        }
+    }
+    assert!(
+        !night.is_empty() && !day.is_empty(),
+        "the episode spans day and night"
+    );
+    let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        avg(&night) < avg(&day),
+        "night {} vs day {}",
+        avg(&night),
+        avg(&day)
+    );
+    assert!(
+        media
+            .iter()
+            .all(|m| m.offline && m.generator == "offline-procedural"),
+        "labelled offline"
+    );
+    // Every clip is exactly as long as its shot (within a frame).
+    for m in &media {
+        assert!(
+            (m.duration_sec - m.decision.duration_sec).abs() <= 1.0 / 30.0 + 1e-9,
+            "{m:?}"
+        );
+    }
+    // References: one per character, made once.
+    let refs = d.ensure_references("rom").await.unwrap();
+    assert_eq!(refs.len(), 12);
+    let first = std::fs::metadata(dir.path().join(&refs[0].1))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = d.ensure_references("rom").await.unwrap();
+    assert_eq!(again, refs);
+    assert_eq!(
+        std::fs::metadata(dir.path().join(&refs[0].1))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        first,
+        "not regenerated"
+    );
+}
+
+#[tokio::test]
+async fn prompts_carry_the_cast_appearance_to_fal() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    d.make_visuals("rom", 1).await.unwrap();
+    let bodies: Vec<Value> = w
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let shot_prompts: Vec<&str> = bodies
+        .iter()
+        .filter_map(|b| b["prompt"].as_str())
+        .filter(|p| !p.starts_with("Character reference"))
+        .collect();
+    assert!(!shot_prompts.is_empty());
+    assert!(
+        shot_prompts
+            .iter()
+            .all(|p| p.contains("Featuring a Korean")),
+        "{shot_prompts:?}"
+    );
+    let video: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| b.get("image_url").is_some())
+        .collect();
+    assert!(
+        video
+            .iter()
+            .all(|b| b["duration"] == "5" && b["image_url"].as_str().unwrap().contains("/cdn/")),
+        "the keyframe's fal URL feeds image-to-video"
+    );
 }
