@@ -52,6 +52,8 @@ enum Command {
     Storyboard { series: String, episode: u32 },
     /// Make every shot's visual: video where the budget allows, else a still animated with Ken Burns.
     Visuals { series: String, episode: u32 },
+    /// Lip-synced avatars (HeyGen) for main characters' lines, partial for major supporting ones.
+    Avatars { series: String, episode: u32 },
     /// The series cast: a locked voice per character with fallbacks. `aidas cast SERIES [--lock|--unlock|--recast]`
     /// or `aidas cast audition SERIES CHARACTER [--text …]`.
     #[command(args_conflicts_with_subcommands = true)]
@@ -361,6 +363,32 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     "{} shot(s) have no visual (see above)",
                     r.failed.len()
                 )));
+            }
+        }
+        Command::Avatars { series, episode } => {
+            let r = engine.make_avatars(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "avatars of episode {episode} of {}: {} lines with an avatar — {} made now, {} already, {} failed, {} need attention; estimate ${:.2}",
+                    r.series_id,
+                    r.lines_with_avatar,
+                    r.made_now,
+                    r.already_done,
+                    r.failed.len(),
+                    r.needs_attention.len(),
+                    r.estimated_usd
+                );
+                for (c, s) in &r.strategies {
+                    println!("  {c}: {s:?}");
+                }
+                for n in &r.notes {
+                    println!("  note: {n}");
+                }
+                for (l, why) in r.failed.iter().chain(&r.needs_attention) {
+                    println!("  {l}: {why}");
+                }
             }
         }
         Command::Episode(EpisodeCmd::Voice { series, episode }) => {

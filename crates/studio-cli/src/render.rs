@@ -77,6 +77,19 @@ pub fn demo(r: &DemoReport) {
             format!(", {} FAILED", v.failed.len())
         }
     );
+    let vis = &p.visuals;
+    println!(
+        "  episode 1 visuals offline: {} shots ({} now, {} already) as stills + Ken Burns, {:.1} s of 1080p30 clips{}",
+        vis.shots,
+        vis.made_now,
+        vis.already_done,
+        vis.total_duration_sec,
+        if vis.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} FAILED", vis.failed.len())
+        }
+    );
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());

@@ -149,6 +149,10 @@ pub struct Config {
     pub voices: VoicesConfig,
     /// Visual routing: models, budget per episode, hard cap, default shot length, parallel clips.
     pub visuals: studio_pipeline::visuals::VisualConfig,
+    /// HeyGen avatars: avatar per character, plan quota, partial strategy, polling.
+    pub avatars: studio_pipeline::avatars::AvatarConfig,
+    /// The Hugging Face model for secondary stills.
+    pub hf_still_model: String,
     /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
     pub checks: studio_pipeline::CheckConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
@@ -163,6 +167,8 @@ impl Default for Config {
             writer: WriterConfig::default(),
             voices: VoicesConfig::default(),
             visuals: studio_pipeline::visuals::VisualConfig::default(),
+            avatars: studio_pipeline::avatars::AvatarConfig::default(),
+            hf_still_model: "black-forest-labs/FLUX.1-schnell".into(),
             checks: studio_pipeline::CheckConfig::default(),
             endpoints: ENDPOINTS
                 .iter()

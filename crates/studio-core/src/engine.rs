@@ -98,6 +98,8 @@ pub struct PlannedDemo {
     pub episode_1: ScriptSummary,
     /// Episode 1 voiced offline (espeak-ng), one file per line at 48 kHz.
     pub voices: studio_pipeline::voicing::VoicingReport,
+    /// Episode 1's shots: offline stills animated with Ken Burns, 1080p30, each as long as its voiced shot.
+    pub visuals: studio_pipeline::visuals::VisualsReport,
 }
 
 /// The gist of a script for terminal and JSON output.
@@ -649,8 +651,10 @@ impl Engine {
             )
         };
         let voices = self.voice_episode(DEMO_SERIES_ID, 1).await?;
+        let visuals = self.make_visuals(DEMO_SERIES_ID, 1).await?;
         Ok(PlannedDemo {
             voices,
+            visuals,
             series_id: DEMO_SERIES_ID.into(),
             title: series.title,
             writer: studio_providers::offline::TEMPLATE_WRITER_ID.into(),

@@ -218,7 +218,18 @@ impl Engine {
         Ok(studio_pipeline::visuals::VisualDesk {
             remote,
             deadline: std::time::Duration::from_secs_f64(cfg.job_deadline_min.max(0.01) * 60.0),
-            stills: vec![Arc::new(studio_providers::OfflineStills)],
+            stills: {
+                let mut v: Vec<Arc<dyn studio_pipeline::visuals::StillGen>> = Vec::new();
+                if let Some(k) = self.secret("hf").await? {
+                    v.push(Arc::new(studio_providers::HfStills::new(
+                        self.config().endpoint("hf").unwrap_or_default(),
+                        Some(k.expose().into()),
+                        &self.config().hf_still_model,
+                    )));
+                }
+                v.push(Arc::new(studio_providers::OfflineStills));
+                v
+            },
             clips: Arc::new(RenderMedia),
             store: self.store(),
             data_dir: self.data_dir().to_path_buf(),
@@ -261,6 +272,47 @@ impl Engine {
             .await?
             .make_visuals(&s.id, n)
             .await?)
+    }
+
+    /// Lip-synced avatars for the episode's lines (HeyGen), by the per-importance strategy. Needs a HeyGen key;
+    /// without one every character is voice-only and the report says so.
+    pub async fn make_avatars(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<studio_pipeline::avatars::AvatarReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let Some(key) = self.secret("heygen").await? else {
+            return Ok(studio_pipeline::avatars::AvatarReport {
+                series_id: s.id,
+                episode: n,
+                notes: vec![
+                    "no HeyGen key: every character is voice-only (portrait still + subtitles)"
+                        .into(),
+                ],
+                ..Default::default()
+            });
+        };
+        let cfg = self.config().avatars.clone();
+        let hg = studio_providers::HeyGen::new(
+            self.config().endpoint("heygen").unwrap_or_default(),
+            self.config().endpoint("heygen_upload").unwrap_or_default(),
+            Some(key.expose().into()),
+            std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
+        );
+        let avatars = hg.avatars().await.unwrap_or_default();
+        let remaining = hg.remaining_quota().await.ok();
+        let pricing = Pricing::bundled();
+        let desk = studio_pipeline::avatars::AvatarDesk {
+            provider: Arc::new(hg),
+            avatars,
+            remaining_quota: remaining,
+            store: self.store(),
+            data_dir: self.data_dir().to_path_buf(),
+            pricing: &pricing,
+            cfg,
+        };
+        Ok(desk.make_avatars(&s.id, n).await?)
     }
 
     /// Voices every line of an accepted episode script that is not voiced yet.

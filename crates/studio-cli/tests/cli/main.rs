@@ -46,6 +46,33 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A data directory where `aidas demo` has already run once (the full run takes about a minute: script, voices,
+/// Ken Burns clips). Made once per test binary and copied for each test that needs one.
+fn demo_dir() -> tempfile::TempDir {
+    static TEMPLATE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let tpl = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        ok_json(&aidas(&dir, &["demo", "--json"], None, &[]));
+        dir
+    });
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(tpl, d.path());
+    d
+}
+
 #[test]
 fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
     let d = tempfile::tempdir().unwrap();
@@ -85,8 +112,53 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
     );
     assert_eq!(first["data_dir"], d.path().to_str().unwrap());
 
+    // The planned series: plan, episode 1 written, voiced and its visuals made — all offline.
+    let p = &first["planned"];
+    assert_eq!(p["planned_now"], true);
+    assert_eq!(p["episode_1"]["accepted"], true);
+    assert_eq!(p["episode_1"]["written_now"], true);
+    assert!(p["episode_1"]["lines"].as_u64().unwrap() >= 80);
+    assert!(
+        p["episode_1"]["written_by"]
+            .as_str()
+            .unwrap()
+            .contains("offline")
+    );
+    assert_eq!(p["voices"]["voiced_now"], p["episode_1"]["lines"]);
+    assert_eq!(p["voices"]["failed"], serde_json::json!([]));
+    assert_eq!(
+        p["voices"]["by_provider"]["espeak"], p["voices"]["voiced_now"],
+        "offline: espeak-ng voices"
+    );
+    assert_eq!(p["visuals"]["made_now"], p["episode_1"]["shots"]);
+    assert_eq!(p["visuals"]["offline_stills"], p["episode_1"]["shots"]);
+    assert_eq!(p["visuals"]["failed"], serde_json::json!([]));
+    let clips = std::fs::read_dir(d.path().join("series/offline-demo/ep001/visuals"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "mp4")
+        })
+        .count();
+    assert_eq!(clips as u64, p["episode_1"]["shots"].as_u64().unwrap());
+
     let second = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
     assert_eq!(second["imported"], false);
+    assert_eq!(second["planned"]["planned_now"], false);
+    assert_eq!(second["planned"]["episode_1"]["written_now"], false);
+    assert_eq!(
+        second["planned"]["episode_1"]["title"],
+        p["episode_1"]["title"]
+    );
+    assert_eq!(second["planned"]["voices"]["voiced_now"], 0);
+    assert_eq!(second["planned"]["visuals"]["made_now"], 0);
+    assert_eq!(
+        second["planned"]["visuals"]["already_done"],
+        p["episode_1"]["shots"]
+    );
     assert_eq!(second["recorded_now"], serde_json::json!([]));
     assert_eq!(second["recorded_before"], serde_json::json!([1, 2, 3]));
     assert_eq!(second["context"], first["context"]);
@@ -117,7 +189,7 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
 
 #[test]
 fn errors_are_one_line_on_stderr_with_a_nonzero_exit() {
-    let d = tempfile::tempdir().unwrap();
+    let d = demo_dir();
     let o = aidas(d.path(), &["memory", "context", "nope", "1"], None, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
@@ -135,7 +207,6 @@ fn errors_are_one_line_on_stderr_with_a_nonzero_exit() {
     let v: Value = serde_json::from_str(stderr(&o).trim()).unwrap();
     assert_eq!(v["error"]["code"], "unknown_series");
 
-    ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
     let o = aidas(
         d.path(),
         &["memory", "context", "first-love", "17"],
@@ -354,7 +425,7 @@ fn a_secret_never_reaches_the_database_logs_or_json_output() {
         eprintln!("SKIPPED the keyring case: no D-Bus session (scripts/test.sh provides one)");
     }
     for (name, env) in cases {
-        let d = tempfile::tempdir().unwrap();
+        let d = demo_dir();
         let mut env: Vec<(&str, &str)> =
             env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         env.push(("AIDAS_LOG", "trace"));
@@ -528,45 +599,13 @@ fn plan_a_series_then_write_check_and_show_episodes_offline() {
 }
 
 #[test]
-fn the_demo_plans_offline_and_writes_episode_1_once() {
-    let d = tempfile::tempdir().unwrap();
-    let first = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
-    let p = &first["planned"];
-    assert_eq!(p["planned_now"], true);
-    assert_eq!(p["episode_1"]["accepted"], true);
-    assert_eq!(p["episode_1"]["written_now"], true);
-    assert!(p["episode_1"]["lines"].as_u64().unwrap() >= 80);
-    assert!(
-        p["episode_1"]["written_by"]
-            .as_str()
-            .unwrap()
-            .contains("offline")
-    );
-    let second = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
-    assert_eq!(second["planned"]["planned_now"], false);
-    assert_eq!(second["planned"]["episode_1"]["written_now"], false);
-    assert_eq!(
-        second["planned"]["episode_1"]["title"],
-        p["episode_1"]["title"]
-    );
-    let list = ok_json(&aidas(d.path(), &["series", "list", "--json"], None, &[]));
-    assert_eq!(list.as_array().unwrap().len(), 2);
-}
-
-#[test]
 fn cast_lock_recast_audition_and_voice() {
-    let d = tempfile::tempdir().unwrap();
-    let first = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
-    let v = &first["planned"]["voices"];
-    assert_eq!(v["voiced_now"], first["planned"]["episode_1"]["lines"]);
-    assert_eq!(v["failed"], serde_json::json!([]));
-    assert_eq!(
-        v["by_provider"]["espeak"], v["voiced_now"],
-        "offline: espeak-ng voices"
-    );
+    let d = demo_dir();
+    // The demo ran in this data dir already: a re-run voices nothing new.
     let again = ok_json(&aidas(d.path(), &["demo", "--json"], None, &[]));
-    assert_eq!(again["planned"]["voices"]["voiced_now"], 0);
-    assert_eq!(again["planned"]["voices"]["already_done"], v["voiced_now"]);
+    let v = &again["planned"]["voices"];
+    assert_eq!(v["voiced_now"], 0);
+    assert_eq!(v["already_done"], again["planned"]["episode_1"]["lines"]);
 
     let cast = ok_json(&aidas(
         d.path(),
