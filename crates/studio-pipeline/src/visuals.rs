@@ -31,7 +31,8 @@ pub struct VisualConfig {
     pub hard_cap_usd: f64,
     /// A shot's length when neither audio nor the writer gives one.
     pub default_shot_sec: f64,
-    /// Clips rendered at once (Ken Burns is CPU-bound; video jobs wait at the provider).
+    /// Shots worked on at once (the autoworker's 3 workers): paid jobs wait at the provider, so this
+    /// is mostly network concurrency; Ken Burns encoding is further limited to the machine's cores.
     pub parallel: usize,
     /// How often to ask fal about a job, and how long a job may take before it is marked stuck.
     pub poll_interval_sec: f64,
@@ -46,7 +47,7 @@ impl Default for VisualConfig {
             budget_per_episode_usd: 2.50,
             hard_cap_usd: 5.00,
             default_shot_sec: 5.0,
-            parallel: 2,
+            parallel: 3,
             poll_interval_sec: 4.0,
             job_deadline_min: 30.0,
         }
@@ -546,6 +547,8 @@ impl VisualDesk<'_> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| DeskError::Invalid(format!("creating {}: {e}", dir.display())))?;
         let sem = Arc::new(Semaphore::new(self.cfg.parallel.max(1)));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cpu = Arc::new(Semaphore::new(cores.min(self.cfg.parallel.max(1))));
         let scenes: HashMap<u32, &studio_domain::Scene> =
             script.scenes.iter().map(|s| (s.number, s)).collect();
         // Characters look the same in every shot: their reference exists, and their appearance goes into the prompt.
@@ -604,10 +607,11 @@ impl VisualDesk<'_> {
                 height: STILL_HEIGHT,
             };
             let sem = sem.clone();
+            let cpu = cpu.clone();
             let dir = dir.clone();
             jobs.push(async move {
                 let _permit = sem.acquire_owned().await;
-                self.make_shot(series_id, n, d, &req, &dir).await
+                self.make_shot(series_id, n, d, &req, &dir, &cpu).await
             });
         }
         for r in futures::future::join_all(jobs).await {
@@ -668,6 +672,7 @@ impl VisualDesk<'_> {
         d: &RouteDecision,
         req: &StillRequest,
         dir: &Path,
+        cpu: &Semaphore,
     ) -> Result<ShotMedia, (usize, String)> {
         let still = dir.join(format!("shot{:03}.png", d.index));
         let clip = dir.join(format!("shot{:03}.mp4", d.index));
@@ -789,7 +794,8 @@ impl VisualDesk<'_> {
             }
         }
 
-        // 3. Ken Burns over the still.
+        // 3. Ken Burns over the still (CPU-bound: no more encoders than cores).
+        let _cpu = cpu.acquire().await.map_err(|e| (d.index, e.to_string()))?;
         let tools = self.clips.clone();
         let (s2, c2, dur, idx, emo, vis) = (
             still.clone(),
