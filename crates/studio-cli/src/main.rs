@@ -54,6 +54,9 @@ enum Command {
     Visuals { series: String, episode: u32 },
     /// Lip-synced avatars (HeyGen) for main characters' lines, partial for major supporting ones.
     Avatars { series: String, episode: u32 },
+    /// Subtitles (ASS, SRT, WebVTT) and upload metadata (title, description with chapters, tags) for an episode,
+    /// fitted to YouTube's limits.
+    Package { series: String, episode: u32 },
     /// The series cast: a locked voice per character with fallbacks. `aidas cast SERIES [--lock|--unlock|--recast]`
     /// or `aidas cast audition SERIES CHARACTER [--text …]`.
     #[command(args_conflicts_with_subcommands = true)]
@@ -363,6 +366,14 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     "{} shot(s) have no visual (see above)",
                     r.failed.len()
                 )));
+            }
+        }
+        Command::Package { series, episode } => {
+            let r = engine.package(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::package(&r);
             }
         }
         Command::Avatars { series, episode } => {

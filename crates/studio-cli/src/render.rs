@@ -489,3 +489,38 @@ pub fn visuals(r: &studio_pipeline::visuals::VisualsReport) {
         println!("  FAILED shot {i}: {why}");
     }
 }
+
+pub fn package(r: &studio_core::PackageReport) {
+    println!(
+        "package of episode {} of {}{}: {} subtitles over {:.1} s{}",
+        r.episode,
+        r.series_id,
+        if r.offline { " (offline)" } else { "" },
+        r.subtitle_events,
+        r.total_sec,
+        if r.estimated_lines > 0 {
+            format!(
+                " ({} lines timed by estimate: no audio yet)",
+                r.estimated_lines
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!("  title: {}", r.metadata.title);
+    println!(
+        "  description: {} bytes, chapters: {}; tags: {}",
+        r.metadata.description.len(),
+        if r.metadata.chapters { "yes" } else { "no" },
+        r.metadata.tags.join(", ")
+    );
+    for a in &r.metadata.adjustments {
+        println!("  adjusted: {a}");
+    }
+    for p in &r.problems {
+        println!("  PROBLEM: {p}");
+    }
+    for f in &r.files {
+        println!("  wrote {f}");
+    }
+}

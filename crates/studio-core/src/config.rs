@@ -153,6 +153,10 @@ pub struct Config {
     pub avatars: studio_pipeline::avatars::AvatarConfig,
     /// The Hugging Face model for secondary stills.
     pub hf_still_model: String,
+    /// Upload metadata templates (title, description, tags, category, language).
+    pub metadata: studio_pipeline::metadata::MetadataTemplate,
+    /// Subtitle style (font, size, colours, outline, line lengths, colour per speaker).
+    pub subtitles: studio_pipeline::subtitles::SubtitleStyle,
     /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
     pub checks: studio_pipeline::CheckConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
@@ -169,6 +173,8 @@ impl Default for Config {
             visuals: studio_pipeline::visuals::VisualConfig::default(),
             avatars: studio_pipeline::avatars::AvatarConfig::default(),
             hf_still_model: "black-forest-labs/FLUX.1-schnell".into(),
+            metadata: Default::default(),
+            subtitles: Default::default(),
             checks: studio_pipeline::CheckConfig::default(),
             endpoints: ENDPOINTS
                 .iter()

@@ -10,6 +10,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod import;
+mod package;
 pub mod secrets;
 mod voices;
 mod writing;
@@ -20,6 +21,7 @@ pub use engine::{
 };
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
+pub use package::PackageReport;
 pub use secrets::{Secret, SecretStatus, SecretStore};
 pub use voices::{CastRow, CastView, RenderMedia};
 pub use writing::{NewSeries, NewSeriesReport, series_id_for};

@@ -15,6 +15,7 @@ pub mod prompts;
 pub mod remote;
 pub mod schema;
 pub mod subtitles;
+pub mod timeline;
 pub mod visuals;
 pub mod voice;
 pub mod voicing;

@@ -214,7 +214,7 @@ pub fn plan_routes(
 /// Shot lengths from the measured audio: each scene's voiced time (lines plus a short pause between them) is shared
 /// by its shots in proportion to the writer's estimates; without audio, the writer's estimate, then the default.
 pub fn shot_durations(script: &EpisodeScript, audio: &[LineAudio], default: f64) -> Vec<f64> {
-    const PAUSE: f64 = 0.3;
+    const PAUSE: f64 = crate::timeline::LINE_PAUSE_SEC;
     let by_line: HashMap<&str, f64> = audio
         .iter()
         .map(|a| (a.line_id.as_str(), a.duration_sec))

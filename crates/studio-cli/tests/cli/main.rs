@@ -706,3 +706,64 @@ fn cast_lock_recast_audition_and_voice() {
     assert_eq!(no_script.status.code(), Some(2));
     assert!(stderr(&no_script).contains("no accepted script"));
 }
+
+#[test]
+fn package_writes_subtitles_and_metadata_timed_by_the_voices() {
+    let d = demo_dir();
+    let r = ok_json(&aidas(
+        d.path(),
+        &["package", "offline-demo", "1", "--json"],
+        None,
+        &[],
+    ));
+    assert_eq!(r["offline"], true, "every part of the demo is offline");
+    assert_eq!(r["estimated_lines"], 0, "the demo voiced every line");
+    assert_eq!(r["problems"].as_array().unwrap().len(), 0);
+    let title = r["metadata"]["title"].as_str().unwrap();
+    assert!(title.starts_with("서울, 봄날의 계약 EP.1 - "), "{title}");
+    assert!(r["metadata"]["chapters"].as_bool().unwrap());
+    let desc = r["metadata"]["description"].as_str().unwrap();
+    assert!(desc.contains("\n0:00 "), "{desc}");
+    assert!(
+        desc.contains("offline"),
+        "the credits say the episode is offline"
+    );
+
+    // Subtitles: one event per line at least, times ascending, the last one ending at the voiced total.
+    let dir = d.path().join("series/offline-demo/ep001/package");
+    let srt = std::fs::read_to_string(dir.join("subtitles.ko.srt")).unwrap();
+    let blocks: Vec<&str> = srt.trim_end().split("\n\n").collect();
+    assert!(blocks.len() >= 90, "{} subtitle blocks", blocks.len());
+    let secs = |t: &str| -> f64 {
+        let (hms, ms) = t.split_once(',').unwrap();
+        let p: Vec<f64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2] + ms.parse::<f64>().unwrap() / 1000.0
+    };
+    let mut last_end = 0.0;
+    for b in &blocks {
+        let times = b.lines().nth(1).unwrap();
+        let (a, z) = times.split_once(" --> ").unwrap();
+        let (a, z) = (secs(a), secs(z));
+        assert!(a >= last_end - 1e-3 && z > a, "{times}");
+        last_end = z;
+    }
+    let total = r["total_sec"].as_f64().unwrap();
+    assert!(
+        (last_end - (total - 0.3)).abs() < 0.01,
+        "{last_end} vs {total}"
+    );
+    let vtt = std::fs::read_to_string(dir.join("subtitles.ko.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n"));
+    let ass = std::fs::read_to_string(dir.join("subtitles.ko.ass")).unwrap();
+    assert!(ass.contains("Style: Default,NanumGothic,48,"));
+    assert_eq!(ass.matches("\nDialogue: ").count(), blocks.len());
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["youtube"]["status"]["containsSyntheticMedia"], true);
+    assert_eq!(meta["youtube"]["snippet"]["categoryId"], "24");
+
+    // An episode without a script is a clear error, not a crash.
+    let o = aidas(d.path(), &["package", "offline-demo", "9"], None, &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("no script"), "{}", stderr(&o));
+}
