@@ -90,6 +90,19 @@ pub fn demo(r: &DemoReport) {
             format!(", {} FAILED", vis.failed.len())
         }
     );
+    let pk = &p.package;
+    println!(
+        "  episode 1 package{}: \"{}\", {} subtitles (ASS, SRT, VTT), metadata{} under {}",
+        if pk.offline { " (offline)" } else { "" },
+        pk.metadata.title,
+        pk.subtitle_events,
+        if pk.thumbnail.is_some() {
+            ", 1280×720 thumbnail"
+        } else {
+            ""
+        },
+        pk.dir
+    );
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());
@@ -519,6 +532,18 @@ pub fn package(r: &studio_core::PackageReport) {
     }
     for p in &r.problems {
         println!("  PROBLEM: {p}");
+    }
+    if let Some(t) = &r.thumbnail {
+        println!(
+            "  thumbnail: {}×{} JPEG, {} KB (quality {})",
+            t.width,
+            t.height,
+            t.bytes / 1024,
+            t.jpeg_quality
+        );
+    }
+    for n in &r.notes {
+        println!("  note: {n}");
     }
     for f in &r.files {
         println!("  wrote {f}");

@@ -100,6 +100,8 @@ pub struct PlannedDemo {
     pub voices: studio_pipeline::voicing::VoicingReport,
     /// Episode 1's shots: offline stills animated with Ken Burns, 1080p30, each as long as its voiced shot.
     pub visuals: studio_pipeline::visuals::VisualsReport,
+    /// Episode 1's subtitles, upload metadata and thumbnail.
+    pub package: crate::PackageReport,
 }
 
 /// The gist of a script for terminal and JSON output.
@@ -652,9 +654,11 @@ impl Engine {
         };
         let voices = self.voice_episode(DEMO_SERIES_ID, 1).await?;
         let visuals = self.make_visuals(DEMO_SERIES_ID, 1).await?;
+        let package = self.package(DEMO_SERIES_ID, 1).await?;
         Ok(PlannedDemo {
             voices,
             visuals,
+            package,
             series_id: DEMO_SERIES_ID.into(),
             title: series.title,
             writer: studio_providers::offline::TEMPLATE_WRITER_ID.into(),

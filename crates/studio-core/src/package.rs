@@ -30,6 +30,8 @@ pub struct PackageReport {
     pub total_sec: f64,
     /// Lines whose timing is estimated because they have no audio yet.
     pub estimated_lines: usize,
+    pub thumbnail: Option<studio_render::thumbnail::ThumbnailInfo>,
+    pub notes: Vec<String>,
 }
 
 fn write(path: &Path, text: &str) -> Result<(), CoreError> {
@@ -242,6 +244,54 @@ impl Engine {
             "adjustments": meta.adjustments,
             "problems": problems,
         });
+        // Thumbnail: the key frame of the highest-priority shot with the most screen time.
+        let mut notes = Vec::new();
+        let key = shots
+            .iter()
+            .filter_map(|v| {
+                let high = v.pointer("/decision/priority").and_then(|p| p.as_str()) == Some("high");
+                let dur = v
+                    .get("duration_sec")
+                    .and_then(|d| d.as_f64())
+                    .unwrap_or(0.0);
+                let still = v.get("still_path").and_then(|p| p.as_str())?;
+                Some((high, dur, still.to_string()))
+            })
+            .filter(|(_, _, still)| self.data_dir().join(still).is_file())
+            .max_by(|a, b| {
+                (a.0, a.1)
+                    .partial_cmp(&(b.0, b.1))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        let thumbnail = match key {
+            Some((_, _, still)) => {
+                let font = self.assets_dir().join("fonts/NanumGothic-Bold.ttf");
+                let out = dir.join("thumbnail.jpg");
+                let text = studio_render::thumbnail::ThumbnailText {
+                    title: s.title.clone(),
+                    badge: format!("EP.{n}"),
+                    subtitle: script.title.clone(),
+                };
+                let frame = self.data_dir().join(&still);
+                let info = tokio::task::spawn_blocking(move || {
+                    studio_render::thumbnail::make_thumbnail(&frame, &font, &text, &out)
+                })
+                .await
+                .map_err(|e| CoreError::Internal(format!("thumbnail task: {e}")))?
+                .map_err(|e| CoreError::invalid(e.to_string()))?;
+                files.push(format!("{dir_rel}/thumbnail.jpg"));
+                notes.push(format!("thumbnail from {still}"));
+                Some(info)
+            }
+            None => {
+                notes.push(format!(
+                    "no thumbnail yet: episode {n} has no visuals (run `aidas visuals {} {n}`)",
+                    s.id
+                ));
+                None
+            }
+        };
+
         let text = serde_json::to_string_pretty(&doc)
             .map_err(|e| CoreError::Internal(format!("metadata: {e}")))?;
         write(&dir.join("metadata.json"), &text)?;
@@ -259,6 +309,8 @@ impl Engine {
             subtitle_events: events.len(),
             total_sec: tl.total_sec,
             estimated_lines: tl.estimated_lines,
+            thumbnail,
+            notes,
         })
     }
 }

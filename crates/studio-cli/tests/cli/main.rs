@@ -762,6 +762,14 @@ fn package_writes_subtitles_and_metadata_timed_by_the_voices() {
     assert_eq!(meta["youtube"]["status"]["containsSyntheticMedia"], true);
     assert_eq!(meta["youtube"]["snippet"]["categoryId"], "24");
 
+    // The thumbnail: from the demo's key still, 1280×720 JPEG under 2 MB.
+    let thumb = std::fs::read(dir.join("thumbnail.jpg")).unwrap();
+    assert_eq!(&thumb[..3], &[0xFF, 0xD8, 0xFF]);
+    assert!(thumb.len() <= 2 * 1024 * 1024);
+    assert_eq!(r["thumbnail"]["width"], 1280);
+    assert_eq!(r["thumbnail"]["height"], 720);
+    assert_eq!(r["thumbnail"]["bytes"], thumb.len());
+
     // An episode without a script is a clear error, not a crash.
     let o = aidas(d.path(), &["package", "offline-demo", "9"], None, &[]);
     assert_ne!(o.status.code(), Some(0));
