@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod kenburns;
+pub mod loudness;
 pub mod thumbnail;
 
 use serde::Serialize;
