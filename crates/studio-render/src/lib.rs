@@ -7,6 +7,7 @@
 pub mod audio;
 pub mod kenburns;
 pub mod loudness;
+pub mod mix;
 pub mod thumbnail;
 
 use serde::Serialize;
