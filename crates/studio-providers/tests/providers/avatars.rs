@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use studio_domain::{EpisodeScript, Importance};
+use studio_domain::Importance;
 use studio_pipeline::avatars::{AvatarConfig, AvatarDesk, AvatarStrategy};
 use studio_pipeline::voicing::VoiceDesk;
-use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
-use studio_providers::{EspeakVoices, HeyGen, RetryPolicy, TemplateWriter};
+use studio_pipeline::Pricing;
+use studio_providers::{EspeakVoices, HeyGen, RetryPolicy};
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -107,26 +107,8 @@ struct World {
 /// One scene of 20 voiced lines: 4 by a main character, 10 by a major supporting one, 6 by a supporting one.
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    let (store, plan, mut script) = crate::offline::store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let w = TemplateWriter;
-    let desk = ScriptDesk {
-        writer: &w,
-        store: &store,
-        pricing: &pricing,
-        cfg: CheckConfig::default(),
-    };
-    let plan = desk
-        .plan_series(crate::offline::request(
-            studio_domain::Genre::Romance,
-            "rom",
-            16,
-        ))
-        .await
-        .unwrap()
-        .plan;
-    store.save_plan(&plan).await.unwrap();
-    let mut script: EpisodeScript = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
     let imp = |id: &str| {
         plan.characters
             .iter()

@@ -19,6 +19,33 @@ pub fn request(genre: Genre, id: &str, episodes: u32) -> PlanRequest {
     }
 }
 
+/// A store in `dir` holding an offline-planned 16-episode romance ("rom") with episode 1 written and accepted.
+pub async fn store_with_episode(
+    dir: &std::path::Path,
+) -> (
+    Store,
+    studio_domain::SeriesPlan,
+    studio_domain::EpisodeScript,
+) {
+    let store = Store::open(&dir.join("t.db")).await.unwrap();
+    let pricing = Pricing::bundled();
+    let w = TemplateWriter;
+    let desk = ScriptDesk {
+        writer: &w,
+        store: &store,
+        pricing: &pricing,
+        cfg: CheckConfig::default(),
+    };
+    let plan = desk
+        .plan_series(request(Genre::Romance, "rom", 16))
+        .await
+        .unwrap()
+        .plan;
+    store.save_plan(&plan).await.unwrap();
+    let script = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
+    (store, plan, script)
+}
+
 async fn store() -> (tempfile::TempDir, Store) {
     let d = tempfile::tempdir().unwrap();
     let s = Store::open(&d.path().join("t.db")).await.unwrap();

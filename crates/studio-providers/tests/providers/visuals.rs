@@ -187,26 +187,7 @@ struct World {
 /// An offline-planned episode cut to three short shots (high, low, high) so the test renders little.
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
-    let pricing = Pricing::bundled();
-    let w = TemplateWriter;
-    let desk = ScriptDesk {
-        writer: &w,
-        store: &store,
-        pricing: &pricing,
-        cfg: CheckConfig::default(),
-    };
-    let plan = desk
-        .plan_series(crate::offline::request(
-            studio_domain::Genre::Romance,
-            "rom",
-            16,
-        ))
-        .await
-        .unwrap()
-        .plan;
-    store.save_plan(&plan).await.unwrap();
-    let mut script: EpisodeScript = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
+    let (store, _plan, mut script) = crate::offline::store_with_episode(dir.path()).await;
     let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
     for (i, s) in shots.iter_mut().enumerate() {
         s.duration_sec = 1.0;

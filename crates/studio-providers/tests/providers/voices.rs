@@ -283,27 +283,8 @@ async fn the_sample_cast_gets_12_distinct_stable_voices_with_fallbacks() {
 }
 
 async fn store_with_episode(dir: &Path) -> (Store, EpisodeScript) {
-    let store = Store::open(&dir.join("t.db")).await.unwrap();
-    let pricing = Pricing::bundled();
-    let w = TemplateWriter;
-    let desk = ScriptDesk {
-        writer: &w,
-        store: &store,
-        pricing: &pricing,
-        cfg: CheckConfig::default(),
-    };
-    let plan = desk
-        .plan_series(crate::offline::request(
-            studio_domain::Genre::Romance,
-            "rom",
-            16,
-        ))
-        .await
-        .unwrap()
-        .plan;
-    store.save_plan(&plan).await.unwrap();
-    let r = desk.write_episode("rom", 1).await.unwrap();
-    (store, r.script.unwrap())
+    let (store, _, script) = crate::offline::store_with_episode(dir).await;
+    (store, script)
 }
 
 fn vdesk<'a>(
