@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studio_domain::Importance;
+use studio_pipeline::Pricing;
 use studio_pipeline::avatars::{AvatarConfig, AvatarDesk, AvatarStrategy};
 use studio_pipeline::voicing::VoiceDesk;
-use studio_pipeline::Pricing;
 use studio_providers::{EspeakVoices, HeyGen, RetryPolicy};
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
