@@ -109,6 +109,40 @@ fn ticket_of(j: &studio_store::RemoteJob) -> Option<Ticket> {
 }
 
 impl RemoteRunner<'_> {
+    /// Leaves the job in a final state a person can see (`failed`, `stuck`, `unknown`) with the reason; a failed
+    /// job that will not be billed releases its ledger reservation.
+    async fn park(
+        &self,
+        id: i64,
+        state: &str,
+        why: &str,
+        release: Option<i64>,
+    ) -> Result<(), DeskError> {
+        self.store
+            .update_remote_job(
+                id,
+                &RemoteJobUpdate {
+                    state: Some(state),
+                    error: Some(why),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if let Some(l) = release {
+            self.store.reconcile_usage(l, 0.0).await?;
+        }
+        Ok(())
+    }
+
+    /// The job is accepted (and may bill) but the provider cannot be asked right now: keep its state so a re-run
+    /// resumes it, and say so.
+    fn unreachable(&self, what: &str, purpose: &str, e: &RemoteError) -> DeskError {
+        DeskError::Invalid(format!(
+            "{what} {purpose} at {}: {e} (the job is kept; run again to resume it)",
+            self.provider.name()
+        ))
+    }
+
     /// Runs (or resumes) the job for `purpose` and leaves its media at `out`.
     #[allow(clippy::too_many_arguments)]
     pub async fn run(
@@ -177,30 +211,12 @@ impl RemoteRunner<'_> {
                         "the submit to {} may have been accepted ({m}); check its dashboard for tag {tag}",
                         self.provider.name()
                     );
-                    store
-                        .update_remote_job(
-                            id,
-                            &RemoteJobUpdate {
-                                state: Some("unknown"),
-                                error: Some(&why),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
+                    self.park(id, "unknown", &why, None).await?;
                     return Ok(JobEnd::Unknown { reason: why });
                 }
                 Err(e) => {
                     let why = e.to_string();
-                    store
-                        .update_remote_job(
-                            id,
-                            &RemoteJobUpdate {
-                                state: Some("failed"),
-                                error: Some(&why),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
+                    self.park(id, "failed", &why, None).await?;
                     return Ok(JobEnd::Failed { reason: why });
                 }
             }
@@ -218,16 +234,7 @@ impl RemoteRunner<'_> {
                     "the process stopped while submitting to {}; the job may exist there",
                     self.provider.name()
                 );
-                store
-                    .update_remote_job(
-                        j.id,
-                        &RemoteJobUpdate {
-                            state: Some("unknown"),
-                            error: Some(&why),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
+                self.park(j.id, "unknown", &why, None).await?;
                 return Ok(JobEnd::Unknown { reason: why });
             }
             "unknown" => {
@@ -273,37 +280,16 @@ impl RemoteRunner<'_> {
             loop {
                 match self.provider.status(&ticket).await {
                     Ok(RemoteStatus::Completed) => break,
-                    Ok(RemoteStatus::Failed(m)) => {
-                        store
-                            .update_remote_job(
-                                j.id,
-                                &RemoteJobUpdate {
-                                    state: Some("failed"),
-                                    error: Some(&m),
-                                    ..Default::default()
-                                },
-                            )
-                            .await?;
-                        if let Some(l) = j.ledger_id {
-                            store.reconcile_usage(l, 0.0).await?;
-                        }
+                    Ok(RemoteStatus::Failed(m))
+                    | Err(RemoteError::Failed(m))
+                    | Err(RemoteError::Rejected(m)) => {
+                        self.park(j.id, "failed", &m, j.ledger_id).await?;
                         return Ok(JobEnd::Failed { reason: m });
                     }
                     Ok(_) | Err(RemoteError::Transient(_)) | Err(RemoteError::NotSent(_)) => {}
-                    Err(e) => {
-                        let m = e.to_string();
-                        store
-                            .update_remote_job(
-                                j.id,
-                                &RemoteJobUpdate {
-                                    state: Some("failed"),
-                                    error: Some(&m),
-                                    ..Default::default()
-                                },
-                            )
-                            .await?;
-                        return Ok(JobEnd::Failed { reason: m });
-                    }
+                    // A rejected key or an unreadable answer says nothing about the job itself: it may still run
+                    // and bill. Keep it submitted (a re-run polls again) instead of calling it failed.
+                    Err(e) => return Err(self.unreachable("asking about", purpose, &e)),
                 }
                 if now_unix() - started > self.deadline.as_secs() as i64 {
                     let why = format!(
@@ -311,16 +297,7 @@ impl RemoteRunner<'_> {
                         self.deadline.as_secs(),
                         self.provider.name()
                     );
-                    store
-                        .update_remote_job(
-                            j.id,
-                            &RemoteJobUpdate {
-                                state: Some("stuck"),
-                                error: Some(&why),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
+                    self.park(j.id, "stuck", &why, None).await?;
                     return Ok(JobEnd::Stuck { reason: why });
                 }
                 tokio::time::sleep(self.provider.poll_interval()).await;
@@ -340,23 +317,14 @@ impl RemoteRunner<'_> {
             Some(u) => u,
             None => match self.provider.media_url(&ticket, &j.model).await {
                 Ok(u) => u,
-                Err(e) => {
+                // The result is an error (fal: 422/5xx after COMPLETED): not billed.
+                Err(e @ (RemoteError::Failed(_) | RemoteError::Rejected(_))) => {
                     let m = e.to_string();
-                    store
-                        .update_remote_job(
-                            j.id,
-                            &RemoteJobUpdate {
-                                state: Some("failed"),
-                                error: Some(&m),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    if let Some(l) = j.ledger_id {
-                        store.reconcile_usage(l, 0.0).await?;
-                    }
+                    self.park(j.id, "failed", &m, j.ledger_id).await?;
                     return Ok(JobEnd::Failed { reason: m });
                 }
+                // Finished and billed, but the result cannot be fetched now: keep it completed for a re-run.
+                Err(e) => return Err(self.unreachable("fetching the result of", purpose, &e)),
             },
         };
         store

@@ -727,3 +727,106 @@ async fn prompts_carry_the_cast_appearance_to_fal() {
         "the keyframe's fal URL feeds image-to-video"
     );
 }
+
+/// A provider that answers a poll with a rejected key once, then fails to hand over the result once.
+struct Flaky {
+    submits: AtomicUsize,
+    status_calls: AtomicUsize,
+    media_calls: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl studio_pipeline::remote::RemoteProvider for Flaky {
+    fn name(&self) -> &str {
+        "fal"
+    }
+    fn poll_interval(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+    async fn submit(
+        &self,
+        _model: &str,
+        _input: &Value,
+        _tag: &str,
+    ) -> Result<studio_pipeline::remote::Ticket, studio_pipeline::remote::RemoteError> {
+        self.submits.fetch_add(1, Ordering::SeqCst);
+        Ok(studio_pipeline::remote::Ticket {
+            request_id: "req-1".into(),
+            status_url: "s".into(),
+            response_url: "r".into(),
+            cancel_url: "c".into(),
+        })
+    }
+    async fn status(
+        &self,
+        _t: &studio_pipeline::remote::Ticket,
+    ) -> Result<studio_pipeline::remote::RemoteStatus, studio_pipeline::remote::RemoteError> {
+        if self.status_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(studio_pipeline::remote::RemoteError::Auth("401".into()));
+        }
+        Ok(studio_pipeline::remote::RemoteStatus::Completed)
+    }
+    async fn media_url(
+        &self,
+        _t: &studio_pipeline::remote::Ticket,
+        _model: &str,
+    ) -> Result<String, studio_pipeline::remote::RemoteError> {
+        if self.media_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(studio_pipeline::remote::RemoteError::Transient(
+                "connection reset".into(),
+            ));
+        }
+        Ok("https://example.invalid/v.mp4".into())
+    }
+    async fn download(
+        &self,
+        _url: &str,
+        out: &Path,
+    ) -> Result<(), studio_pipeline::remote::RemoteError> {
+        std::fs::write(out, b"video").unwrap();
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_job_the_provider_cannot_answer_for_is_kept_not_failed_or_refunded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, _) = crate::offline::store_with_episode(dir.path()).await;
+    let p = Flaky {
+        submits: AtomicUsize::new(0),
+        status_calls: AtomicUsize::new(0),
+        media_calls: AtomicUsize::new(0),
+    };
+    let runner = studio_pipeline::remote::RemoteRunner {
+        store: &store,
+        provider: &p,
+        deadline: Duration::from_secs(60),
+    };
+    let out = dir.path().join("v.mp4");
+    let input = json!({});
+    let run = || runner.run("rom", 1, "shot:0", "kling", &input, 0.49, &out);
+
+    // 1. A rejected key while polling: the job may still run and bill, so it stays submitted and reserved.
+    let e = run().await.unwrap_err().to_string();
+    assert!(e.contains("run again"), "{e}");
+    let j = store.remote_job("rom", 1, "shot:0").await.unwrap().unwrap();
+    assert_eq!(j.state, "submitted");
+    assert!((store.episode_spend("rom", 1).await.unwrap() - 0.49).abs() < 1e-9);
+
+    // 2. Completed, but the result link cannot be fetched: it stays completed (billed), nothing refunded.
+    let e = run().await.unwrap_err().to_string();
+    assert!(e.contains("fetching the result"), "{e}");
+    let j = store.remote_job("rom", 1, "shot:0").await.unwrap().unwrap();
+    assert_eq!(j.state, "completed");
+    assert!((store.episode_spend("rom", 1).await.unwrap() - 0.49).abs() < 1e-9);
+
+    // 3. The next run downloads it; one submit in all, the ledger at the estimate.
+    let end = run().await.unwrap();
+    assert!(
+        matches!(end, studio_pipeline::remote::JobEnd::Done { .. }),
+        "{end:?}"
+    );
+    assert_eq!(p.submits.load(Ordering::SeqCst), 1);
+    assert_eq!(std::fs::read(&out).unwrap(), b"video");
+    assert!((store.episode_spend("rom", 1).await.unwrap() - 0.49).abs() < 1e-9);
+}
