@@ -7,10 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use studio_domain::{Importance, TtsProvider};
+use studio_domain::{ClipPriority, Importance, TtsProvider};
 use studio_pipeline::metadata::{self, MetadataInput, VideoMetadata};
 use studio_pipeline::subtitles::{self, PlacedLine};
 use studio_pipeline::timeline;
+use studio_pipeline::visuals::ShotMedia;
 
 use crate::{CoreError, Engine};
 
@@ -128,20 +129,21 @@ impl Engine {
                     .join(", ")
             ));
         }
-        let shots = self.store().shot_media_json(&s.id, n).await?;
-        let gens: BTreeSet<String> = shots
-            .iter()
-            .filter_map(|v| {
-                v.get("generator")
-                    .and_then(|g| g.as_str())
-                    .map(str::to_string)
+        let shots: Vec<ShotMedia> = self
+            .store()
+            .shot_media_json(&s.id, n)
+            .await?
+            .into_iter()
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| {
+                    CoreError::Internal(format!(
+                        "the stored media of episode {n} is unreadable: {e}"
+                    ))
+                })
             })
-            .collect();
-        if shots
-            .iter()
-            .any(|v| v.get("offline").and_then(|o| o.as_bool()).unwrap_or(false))
-            || shots.is_empty()
-        {
+            .collect::<Result<_, _>>()?;
+        let gens: BTreeSet<&str> = shots.iter().map(|m| m.generator.as_str()).collect();
+        if shots.is_empty() || shots.iter().any(|m| m.offline) {
             offline = true;
         }
         if !gens.is_empty() {
@@ -248,23 +250,17 @@ impl Engine {
         let mut notes = Vec::new();
         let key = shots
             .iter()
-            .filter_map(|v| {
-                let high = v.pointer("/decision/priority").and_then(|p| p.as_str()) == Some("high");
-                let dur = v
-                    .get("duration_sec")
-                    .and_then(|d| d.as_f64())
-                    .unwrap_or(0.0);
-                let still = v.get("still_path").and_then(|p| p.as_str())?;
-                Some((high, dur, still.to_string()))
-            })
-            .filter(|(_, _, still)| self.data_dir().join(still).is_file())
+            .filter(|m| self.data_dir().join(&m.still_path).is_file())
             .max_by(|a, b| {
-                (a.0, a.1)
-                    .partial_cmp(&(b.0, b.1))
+                let rank =
+                    |m: &ShotMedia| (m.decision.priority == ClipPriority::High, m.duration_sec);
+                rank(a)
+                    .partial_cmp(&rank(b))
                     .unwrap_or(std::cmp::Ordering::Equal)
-            });
+            })
+            .map(|m| m.still_path.clone());
         let thumbnail = match key {
-            Some((_, _, still)) => {
+            Some(still) => {
                 let font = self.assets_dir().join("fonts/NanumGothic-Bold.ttf");
                 let out = dir.join("thumbnail.jpg");
                 let text = studio_render::thumbnail::ThumbnailText {

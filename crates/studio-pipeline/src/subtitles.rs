@@ -141,7 +141,11 @@ pub fn events(lines: &[PlacedLine<'_>], style: &SubtitleStyle) -> Vec<SubtitleEv
                 flush(&mut chunk, &mut out, false);
                 len = 0;
             }
-            len += c.text.chars().count() + usize::from(!chunk.is_empty());
+            len += if chunk.is_empty() {
+                c.text.chars().count()
+            } else {
+                w
+            };
             chunk.push(c);
             if i + 1 == l.cues.len() {
                 flush(&mut chunk, &mut out, true);

@@ -214,25 +214,17 @@ pub fn plan_routes(
 /// Shot lengths from the measured audio: each scene's voiced time (lines plus a short pause between them) is shared
 /// by its shots in proportion to the writer's estimates; without audio, the writer's estimate, then the default.
 pub fn shot_durations(script: &EpisodeScript, audio: &[LineAudio], default: f64) -> Vec<f64> {
-    const PAUSE: f64 = crate::timeline::LINE_PAUSE_SEC;
-    let by_line: HashMap<&str, f64> = audio
+    // The scene's span on the episode timeline, when every one of its lines is voiced.
+    let tl = crate::timeline::place(script, audio, 0.0);
+    let scene_secs: HashMap<u32, f64> = tl
+        .scenes
         .iter()
-        .map(|a| (a.line_id.as_str(), a.duration_sec))
+        .filter(|sc| {
+            let mut lines = tl.lines.iter().filter(|l| l.scene == sc.number).peekable();
+            lines.peek().is_some() && lines.all(|l| l.measured)
+        })
+        .map(|sc| (sc.number, sc.end - sc.start))
         .collect();
-    let mut scene_secs: HashMap<u32, f64> = HashMap::new();
-    for s in &script.scenes {
-        let voiced: Vec<f64> = s
-            .lines
-            .iter()
-            .filter_map(|l| by_line.get(l.id.as_str()).copied())
-            .collect();
-        if !voiced.is_empty() && voiced.len() == s.lines.len() {
-            scene_secs.insert(
-                s.number,
-                voiced.iter().sum::<f64>() + PAUSE * voiced.len() as f64,
-            );
-        }
-    }
     let mut weights: HashMap<u32, f64> = HashMap::new();
     for sh in &script.storyboard {
         *weights.entry(sh.scene).or_default() += sh.duration_sec.max(0.1);

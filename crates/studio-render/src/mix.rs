@@ -7,8 +7,6 @@
 
 use std::collections::VecDeque;
 
-use crate::loudness::LoudnessMeter;
-
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MixSettings {
     pub sample_rate: u32,
@@ -122,9 +120,7 @@ fn limit(stereo: &mut [f32], rate: u32, ceiling: f64) -> f64 {
 }
 
 fn measure(stereo: &[f32], rate: u32) -> (Option<f64>, f64) {
-    let mut m = LoudnessMeter::new(rate, 2);
-    m.push(stereo);
-    (m.integrated_lufs(), m.true_peak_dbtp())
+    crate::loudness::measure(stereo, rate, 2)
 }
 
 /// Mixes the programme: `total_sec` long, voices at their offsets, `music` (interleaved stereo, looped) under them.
