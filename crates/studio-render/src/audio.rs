@@ -32,7 +32,24 @@ fn err(context: &str, e: impl std::fmt::Display) -> MediaError {
 /// Decodes `input` and writes it to `output` as 48 kHz mono s16 WAV. Returns what was written, measured from the
 /// samples themselves.
 pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, MediaError> {
+    let pcm: Vec<i16> = decode_pcm(input, 1, DIALOGUE_RATE)?
+        .into_iter()
+        .map(|x| (f64::from(x) * 32768.0).round().clamp(-32768.0, 32767.0) as i16)
+        .collect();
+    write_wav(output, &pcm, DIALOGUE_RATE)?;
+    Ok(measure(&pcm, DIALOGUE_RATE))
+}
+
+/// Decodes the best audio stream of `input` to interleaved f32 with `channels` channels (1 or 2) at `rate`.
+pub fn decode_pcm(input: &Path, channels: u16, rate: u32) -> Result<Vec<f32>, MediaError> {
     crate::init()?;
+    let out_layout = if channels >= 2 {
+        ChannelLayout::STEREO
+    } else {
+        ChannelLayout::MONO
+    };
+    let out_channels = usize::from(channels.clamp(1, 2));
+    let out_format = Sample::F32(SampleType::Packed);
     let mut ictx =
         ff::format::input(input).map_err(|e| err(&format!("opening {}", input.display()), e))?;
     let stream = ictx
@@ -54,9 +71,9 @@ pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, Med
         decoder.format(),
         in_layout,
         decoder.rate(),
-        Sample::I16(SampleType::Packed),
-        ChannelLayout::MONO,
-        DIALOGUE_RATE,
+        out_format,
+        out_layout,
+        rate,
     )
     .map_err(|e| err("setting up the resampler", e))?;
 
@@ -64,21 +81,21 @@ pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, Med
     // An empty output frame would be sized to the *input's* sample count, which truncates when upsampling; give
     // every conversion room for the rate ratio plus the resampler's delay.
     let out_frame = |in_samples: usize| {
-        let cap = (in_samples as u64 * DIALOGUE_RATE as u64).div_ceil(in_rate) as usize + 512;
-        ff::frame::Audio::new(Sample::I16(SampleType::Packed), cap, ChannelLayout::MONO)
+        let cap = (in_samples as u64 * u64::from(rate)).div_ceil(in_rate) as usize + 512;
+        ff::frame::Audio::new(out_format, cap, out_layout)
     };
-    let take = |frame: &ff::frame::Audio, pcm: &mut Vec<i16>| {
-        let n = frame.samples();
+    let take = |frame: &ff::frame::Audio, pcm: &mut Vec<f32>| {
+        let n = frame.samples() * out_channels;
         if n > 0 {
-            let data: &[i16] = frame.plane(0);
+            let data: &[f32] = frame.plane(0);
             pcm.extend_from_slice(&data[..n.min(data.len())]);
         }
     };
-    let mut pcm: Vec<i16> = Vec::new();
+    let mut pcm: Vec<f32> = Vec::new();
     let mut decoded = ff::frame::Audio::empty();
     let mut drain = |decoder: &mut ff::decoder::Audio,
                      resampler: &mut resampling::Context,
-                     pcm: &mut Vec<i16>|
+                     pcm: &mut Vec<f32>|
      -> Result<(), MediaError> {
         while decoder.receive_frame(&mut decoded).is_ok() {
             if decoded.channel_layout().is_empty() {
@@ -119,8 +136,7 @@ pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, Med
             input.display()
         )));
     }
-    write_wav(output, &pcm, DIALOGUE_RATE)?;
-    Ok(measure(&pcm, DIALOGUE_RATE))
+    Ok(pcm)
 }
 
 pub fn measure(pcm: &[i16], rate: u32) -> AudioInfo {

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use ff::format::Pixel;
 use ffmpeg_next as ff;
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +56,7 @@ impl Effect {
     }
 
     /// zoompan expressions over `frames` output frames (input pre-scaled to 2× for smooth sub-pixel motion).
-    fn zoompan(self, frames: u32) -> String {
+    pub(crate) fn zoompan(self, frames: u32, w: u32, h: u32, fps: u32) -> String {
         let f = frames.max(1);
         let (z, x, y) = match self {
             Effect::ZoomIn => (
@@ -86,7 +85,7 @@ impl Effect {
                 format!("(ih-ih/zoom)*(1-on/{f})"),
             ),
         };
-        format!("zoompan=z='{z}':x='{x}':y='{y}':d={f}:s={WIDTH}x{HEIGHT}:fps={FPS}")
+        format!("zoompan=z='{z}':x='{x}':y='{y}':d={f}:s={w}x{h}:fps={fps}")
     }
 }
 
@@ -114,10 +113,6 @@ impl Default for EncodeOptions {
     }
 }
 
-fn e(context: &str, err: impl std::fmt::Display) -> MediaError {
-    MediaError::Encode(format!("{context}: {err}"))
-}
-
 /// Renders `image` into an exact `duration` clip (rounded to whole frames, at least one) with `effect`.
 pub fn ken_burns(
     image: &Path,
@@ -132,155 +127,15 @@ pub fn ken_burns(
         )));
     }
     crate::init()?;
-    // By content, not extension: providers send JPEG or PNG whatever the file is called.
-    let rgb = image::ImageReader::open(image)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(|x| MediaError::Decode(format!("{}: {x}", image.display())))?
-        .decode()
-        .map_err(|x| MediaError::Decode(format!("{}: {x}", image.display())))?
-        .to_rgb8();
-    let (w, h) = (rgb.width(), rgb.height());
-    if w < 16 || h < 16 {
-        return Err(MediaError::Decode(format!(
-            "{}: {w}×{h} is too small for a clip",
-            image.display()
-        )));
-    }
+    let rgb = crate::frames::load_rgb(image)?;
     let frames = ((duration * FPS as f64).round() as u32).max(1);
-
-    // Filter graph: one RGB frame in, `frames` yuv420p frames out.
-    let mut graph = ff::filter::Graph::new();
-    let args = format!("video_size={w}x{h}:pix_fmt=rgb24:time_base=1/{FPS}:pixel_aspect=1/1");
-    graph
-        .add(
-            &ff::filter::find("buffer").ok_or_else(|| e("filter", "no buffer"))?,
-            "in",
-            &args,
-        )
-        .map_err(|x| e("buffer source", x))?;
-    graph
-        .add(
-            &ff::filter::find("buffersink").ok_or_else(|| e("filter", "no buffersink"))?,
-            "out",
-            "",
-        )
-        .map_err(|x| e("buffer sink", x))?;
-    if let Some(mut out) = graph.get("out") {
-        out.set_pixel_format(Pixel::YUV420P);
+    let mut kb = crate::frames::KenBurnsFrames::new(&rgb, frames, effect, WIDTH, HEIGHT, FPS)?;
+    let mut out = crate::mp4::Mp4Writer::create(output, WIDTH, HEIGHT, FPS, opts, false)?;
+    while let Some(frame) = kb.next_frame()? {
+        out.push_video(frame)?;
     }
-    // Cover 16:9 first (crop what does not fit), then 2× for smooth motion.
-    let spec = format!(
-        "scale={cw}:{ch}:force_original_aspect_ratio=increase,crop={cw}:{ch},{zp},setsar=1,format=yuv420p",
-        cw = WIDTH * 2,
-        ch = HEIGHT * 2,
-        zp = effect.zoompan(frames)
-    );
-    graph
-        .output("in", 0)
-        .and_then(|p| p.input("out", 0))
-        .and_then(|p| p.parse(&spec))
-        .map_err(|x| e("filter graph", x))?;
-    graph.validate().map_err(|x| e("filter graph", x))?;
-
-    let mut frame = ff::frame::Video::new(Pixel::RGB24, w, h);
-    let stride = frame.stride(0);
-    {
-        let data = frame.data_mut(0);
-        let raw = rgb.as_raw();
-        let row = (w * 3) as usize;
-        for y in 0..h as usize {
-            data[y * stride..y * stride + row].copy_from_slice(&raw[y * row..(y + 1) * row]);
-        }
-    }
-    frame.set_pts(Some(0));
-
-    let mut octx =
-        ff::format::output(&output).map_err(|x| e(&format!("creating {}", output.display()), x))?;
-    let codec = ff::encoder::find_by_name("libx264")
-        .ok_or_else(|| e("encoder", "libx264 is not available"))?;
-    let global_header = octx
-        .format()
-        .flags()
-        .contains(ff::format::Flags::GLOBAL_HEADER);
-    let mut ost = octx.add_stream(codec).map_err(|x| e("stream", x))?;
-    let mut enc = ff::codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .video()
-        .map_err(|x| e("encoder", x))?;
-    enc.set_width(WIDTH);
-    enc.set_height(HEIGHT);
-    enc.set_format(Pixel::YUV420P);
-    enc.set_time_base((1, FPS as i32));
-    enc.set_frame_rate(Some((FPS as i32, 1)));
-    // Closed GOP of half the frame rate (YouTube's recommendation), two B-frames.
-    enc.set_gop(FPS / 2);
-    enc.set_max_b_frames(2);
-    if global_header {
-        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
-    }
-    let mut dict = ff::Dictionary::new();
-    dict.set("preset", &opts.preset);
-    dict.set("crf", &opts.crf.to_string());
-    dict.set("profile", "high");
-    dict.set("x264-params", "open-gop=0:scenecut=0");
-    let mut encoder = enc.open_with(dict).map_err(|x| e("opening libx264", x))?;
-    ost.set_parameters(&encoder);
-    ost.set_time_base((1, FPS as i32));
-    let mut mux = ff::Dictionary::new();
-    mux.set("movflags", "+faststart");
-    octx.write_header_with(mux)
-        .map_err(|x| e("writing the header", x))?;
-    let ost_tb = octx
-        .stream(0)
-        .map(|s| s.time_base())
-        .unwrap_or((1, FPS as i32).into());
-
-    let mut written = 0u32;
-    let write_packets = |encoder: &mut ff::encoder::Video,
-                         octx: &mut ff::format::context::Output|
-     -> Result<(), MediaError> {
-        let mut pkt = ff::Packet::empty();
-        while encoder.receive_packet(&mut pkt).is_ok() {
-            pkt.set_stream(0);
-            pkt.set_duration(1);
-            pkt.rescale_ts((1, FPS as i32), ost_tb);
-            pkt.write_interleaved(octx)
-                .map_err(|x| e("writing a packet", x))?;
-        }
-        Ok(())
-    };
-    {
-        let mut src = graph
-            .get("in")
-            .ok_or_else(|| e("filter", "lost the source"))?;
-        src.source()
-            .add(&frame)
-            .map_err(|x| e("feeding the still", x))?;
-        src.source()
-            .flush()
-            .map_err(|x| e("closing the source", x))?;
-    }
-    let mut out = ff::frame::Video::empty();
-    loop {
-        let got = match graph.get("out") {
-            Some(mut sink) => sink.sink().frame(&mut out).is_ok(),
-            None => false,
-        };
-        if !got || written >= frames {
-            break;
-        }
-        out.set_pts(Some(written as i64));
-        encoder.send_frame(&out).map_err(|x| e("encoding", x))?;
-        write_packets(&mut encoder, &mut octx)?;
-        written += 1;
-    }
-    encoder
-        .send_eof()
-        .map_err(|x| e("finishing the encode", x))?;
-    write_packets(&mut encoder, &mut octx)?;
-    octx.write_trailer()
-        .map_err(|x| e("writing the trailer", x))?;
-    if written != frames {
+    let (written, _) = out.finish()?;
+    if written != u64::from(frames) {
         return Err(MediaError::Encode(format!(
             "zoompan produced {written} of {frames} frames"
         )));
@@ -290,6 +145,53 @@ pub fn ken_burns(
         duration_sec: frames as f64 / FPS as f64,
         width: WIDTH,
         height: HEIGHT,
+    })
+}
+
+/// A moving test-pattern clip (FFmpeg's `testsrc2` source, in process) of `frames` frames: stands in for AI video
+/// in tests and benchmarks, at any size and rate.
+pub fn pattern_clip(
+    output: &Path,
+    width: u32,
+    height: u32,
+    fps: u32,
+    frames: u32,
+    opts: &EncodeOptions,
+) -> Result<ClipInfo, MediaError> {
+    crate::init()?;
+    let fail = |c: &str, x: ffmpeg_next::Error| MediaError::Encode(format!("{c}: {x}"));
+    let mut graph = ff::filter::Graph::new();
+    graph
+        .add(
+            &ff::filter::find("buffersink")
+                .ok_or_else(|| MediaError::Encode("no buffersink".into()))?,
+            "out",
+            "",
+        )
+        .map_err(|x| fail("buffer sink", x))?;
+    let spec = format!("testsrc2=size={width}x{height}:rate={fps},format=yuv420p");
+    graph
+        .input("out", 0)
+        .and_then(|p| p.parse(&spec))
+        .map_err(|x| fail("test source", x))?;
+    graph.validate().map_err(|x| fail("test source", x))?;
+    let mut out = crate::mp4::Mp4Writer::create(output, width, height, fps, opts, false)?;
+    let mut frame = ff::frame::Video::empty();
+    for _ in 0..frames {
+        let got = graph
+            .get("out")
+            .is_some_and(|mut s| s.sink().frame(&mut frame).is_ok());
+        if !got {
+            return Err(MediaError::Encode("the test source stopped".into()));
+        }
+        out.push_video(&mut frame)?;
+    }
+    let (written, _) = out.finish()?;
+    Ok(ClipInfo {
+        frames: written as u32,
+        duration_sec: written as f64 / f64::from(fps),
+        width,
+        height,
     })
 }
 

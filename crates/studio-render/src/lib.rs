@@ -5,10 +5,17 @@
 //! Depends on FFmpeg's C libraries only; it knows nothing of the store, providers or shells.
 
 pub mod audio;
+pub mod card;
+pub mod frames;
 pub mod kenburns;
 pub mod loudness;
 pub mod mix;
+pub(crate) mod mp4;
+pub mod music;
+pub mod probe;
+pub mod render;
 pub mod thumbnail;
+pub mod transition;
 
 use serde::Serialize;
 
@@ -60,6 +67,10 @@ pub enum MediaError {
     Io(String),
     #[error("media could not be encoded: {0}")]
     Encode(String),
+    #[error("the render cannot start: {0}")]
+    Invalid(String),
+    #[error("the render was cancelled")]
+    Cancelled,
 }
 
 /// Initialises FFmpeg once and keeps its own logging to errors (libx264 otherwise prints pages per clip).

@@ -50,184 +50,391 @@ fn db(x: f64) -> f64 {
     10f64.powf(x / 20.0)
 }
 
-/// Sliding minimum over ±radius (monotonic deque, O(n)).
-fn sliding_min(v: &[f32], radius: usize) -> Vec<f32> {
-    let n = v.len();
-    let mut out = vec![1.0; n];
-    let mut q: VecDeque<usize> = VecDeque::new();
-    let mut next = 0;
-    for (i, o) in out.iter_mut().enumerate() {
-        let hi = (i + radius).min(n.saturating_sub(1));
-        while next <= hi {
-            while q.back().is_some_and(|&b| v[b] >= v[next]) {
-                q.pop_back();
+/// The dialogue and the ducked music bed, 50 ms at a time, before any loudness gain. Deterministic, so every pass
+/// over the programme (measuring, then writing) sees the same samples.
+struct Premix<'a> {
+    /// (start frame, samples), by start.
+    voices: &'a [(usize, &'a [f32])],
+    music: Option<&'a [f32]>,
+    frames: usize,
+    pos: usize,
+    first_active: usize,
+    block: usize,
+    duck: f64,
+    att: f64,
+    rel: f64,
+    threshold: f64,
+    music_volume: f64,
+    g: f64,
+    since_speech: usize,
+    dialogue: Vec<f32>,
+}
+
+/// Hold the duck 300 ms (six 50 ms blocks) past the last speech so the music does not pump between words.
+const HOLD_BLOCKS: usize = 6;
+
+impl<'a> Premix<'a> {
+    fn new(m: &'a Mix<'a>) -> Premix<'a> {
+        let rate = f64::from(m.s.sample_rate.max(1));
+        Premix {
+            voices: &m.voices,
+            music: m.music,
+            frames: m.frames,
+            pos: 0,
+            first_active: 0,
+            block: ((rate * 0.05) as usize).max(1),
+            duck: db(m.s.duck_db),
+            // Speech in a 50 ms block (above −45 dBFS RMS) pulls the music down; 60 ms attack, 500 ms release.
+            att: 1.0 - (-1.0 / (0.06 * rate)).exp(),
+            rel: 1.0 - (-1.0 / (0.5 * rate)).exp(),
+            threshold: db(-45.0).powi(2),
+            music_volume: m.s.music_volume,
+            g: 1.0,
+            since_speech: usize::MAX,
+            dialogue: Vec::new(),
+        }
+    }
+
+    /// The next block as interleaved stereo into `out` (cleared first); false at the end of the programme.
+    fn next_block(&mut self, out: &mut Vec<f32>) -> bool {
+        out.clear();
+        if self.pos >= self.frames {
+            return false;
+        }
+        let (pos, n) = (self.pos, self.block.min(self.frames - self.pos));
+        self.dialogue.clear();
+        self.dialogue.resize(n, 0.0);
+        while self
+            .voices
+            .get(self.first_active)
+            .is_some_and(|(at, v)| at + v.len() <= pos)
+        {
+            self.first_active += 1;
+        }
+        for (at, v) in &self.voices[self.first_active..] {
+            if *at >= pos + n {
+                break;
             }
-            q.push_back(next);
-            next += 1;
-        }
-        while q.front().is_some_and(|&f| f + radius < i) {
-            q.pop_front();
-        }
-        *o = q.front().map_or(1.0, |&f| v[f]);
-    }
-    out
-}
-
-/// Look-ahead limiter on interleaved stereo: the gain at each frame is at most what the loudest frame within
-/// ±1.5 ms allows, averaged so it moves smoothly, and recovers over ~80 ms. Returns the share of frames turned down.
-fn limit(stereo: &mut [f32], rate: u32, ceiling: f64) -> f64 {
-    let frames = stereo.len() / 2;
-    if frames == 0 {
-        return 0.0;
-    }
-    let need: Vec<f32> = stereo
-        .chunks_exact(2)
-        .map(|f| {
-            let p = f[0].abs().max(f[1].abs()) as f64;
-            if p > ceiling {
-                (ceiling / p) as f32
-            } else {
-                1.0
+            let from = pos.saturating_sub(*at);
+            let into = at.saturating_sub(pos);
+            for (d, x) in self.dialogue[into..].iter_mut().zip(v.iter().skip(from)) {
+                *d += if x.is_finite() { *x } else { 0.0 };
             }
-        })
-        .collect();
-    if need.iter().all(|&g| g >= 1.0) {
-        return 0.0;
-    }
-    let radius = (f64::from(rate) * 0.0015) as usize;
-    let floor = sliding_min(&need, radius);
-    // Moving average over ±radius/2: every value averaged already covers the frame, so it stays under its need.
-    let half = (radius / 2).max(1);
-    let mut prefix = vec![0.0f64; frames + 1];
-    for (i, g) in floor.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + f64::from(*g);
-    }
-    let release = 1.0 - (-1.0 / (0.08 * f64::from(rate))).exp();
-    let mut g_prev = 1.0f64;
-    let mut turned = 0usize;
-    for i in 0..frames {
-        let (a, b) = (i.saturating_sub(half), (i + half + 1).min(frames));
-        let smooth = (prefix[b] - prefix[a]) / (b - a) as f64;
-        let g = smooth.min(g_prev + (1.0 - g_prev) * release);
-        g_prev = g;
-        if g < 0.9999 {
-            turned += 1;
         }
-        stereo[2 * i] = (f64::from(stereo[2 * i]) * g) as f32;
-        stereo[2 * i + 1] = (f64::from(stereo[2 * i + 1]) * g) as f32;
-    }
-    turned as f64 / frames as f64
-}
-
-fn measure(stereo: &[f32], rate: u32) -> (Option<f64>, f64) {
-    crate::loudness::measure(stereo, rate, 2)
-}
-
-/// Mixes the programme: `total_sec` long, voices at their offsets, `music` (interleaved stereo, looped) under them.
-pub fn mix(
-    voices: &[PlacedVoice<'_>],
-    music: Option<&[f32]>,
-    total_sec: f64,
-    s: &MixSettings,
-) -> (Vec<f32>, MixReport) {
-    let rate = s.sample_rate.max(1);
-    let frames = if total_sec.is_finite() && total_sec > 0.0 {
-        (total_sec * f64::from(rate)).round() as usize
-    } else {
-        0
-    };
-    let mut dialogue = vec![0.0f32; frames];
-    for v in voices {
-        if !v.offset_sec.is_finite() || v.offset_sec < 0.0 {
-            continue;
-        }
-        let at = (v.offset_sec * f64::from(rate)).round() as usize;
-        for (d, x) in dialogue.iter_mut().skip(at).zip(v.samples) {
-            *d += if x.is_finite() { *x } else { 0.0 };
-        }
-    }
-
-    // Ducking: speech in a 50 ms block (above −45 dBFS RMS) pulls the music down; 60 ms attack, 500 ms release.
-    let block = (f64::from(rate) * 0.05) as usize;
-    let threshold = db(-45.0).powi(2);
-    let duck = db(s.duck_db);
-    let (att, rel) = (
-        1.0 - (-1.0 / (0.06 * f64::from(rate))).exp(),
-        1.0 - (-1.0 / (0.5 * f64::from(rate))).exp(),
-    );
-    let mut stereo = vec![0.0f32; frames * 2];
-    let mut g = 1.0f64;
-    let music = music.filter(|m| m.len() >= 2);
-    // Hold the duck 300 ms past the last speech so the music does not pump between words.
-    let hold_blocks = 6usize;
-    let mut since_speech = usize::MAX;
-    for (bi, chunk) in dialogue.chunks(block.max(1)).enumerate() {
-        let ms = chunk.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / chunk.len() as f64;
-        since_speech = if ms > threshold {
+        let ms = self
+            .dialogue
+            .iter()
+            .map(|x| f64::from(*x).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        self.since_speech = if ms > self.threshold {
             0
         } else {
-            since_speech.saturating_add(1)
+            self.since_speech.saturating_add(1)
         };
-        let target = if since_speech <= hold_blocks {
-            duck
+        let target = if self.since_speech <= HOLD_BLOCKS {
+            self.duck
         } else {
             1.0
         };
-        for (j, x) in chunk.iter().enumerate() {
-            let i = bi * block.max(1) + j;
-            g += (target - g) * if target < g { att } else { rel };
-            let (ml, mr) = match music {
+        for (j, x) in self.dialogue.iter().enumerate() {
+            let i = pos + j;
+            self.g += (target - self.g) * if target < self.g { self.att } else { self.rel };
+            let (ml, mr) = match self.music {
                 Some(m) => {
                     let k = (2 * i) % (m.len() & !1);
                     (f64::from(m[k]), f64::from(m[k + 1]))
                 }
                 None => (0.0, 0.0),
             };
-            let mg = s.music_volume * g;
-            stereo[2 * i] = (f64::from(*x) + ml * mg) as f32;
-            stereo[2 * i + 1] = (f64::from(*x) + mr * mg) as f32;
+            let mg = self.music_volume * self.g;
+            out.push((f64::from(*x) + ml * mg) as f32);
+            out.push((f64::from(*x) + mr * mg) as f32);
+        }
+        self.pos += n;
+        true
+    }
+}
+
+/// Streaming look-ahead limiter on stereo frames. The gain at a frame is the average, over the `d` frames up to it,
+/// of the minimum need within the `d` frames from each — every term of that average covers the frame itself, so
+/// the gain never exceeds what the frame needs — and it recovers over ~80 ms. The output lags the input by d − 1
+/// frames; the start and end are padded so exactly the input's frames come out.
+struct Limiter {
+    ceiling: f64,
+    d: usize,
+    release: f64,
+    /// Input frames not yet output (padded index, samples).
+    delay: VecDeque<[f32; 2]>,
+    /// Monotonic deque of (padded index, need) for the sliding minimum.
+    needs: VecDeque<(usize, f32)>,
+    mins: VecDeque<f32>,
+    box_sum: f64,
+    g_prev: f64,
+    pushed: usize,
+    skip: usize,
+    turned: usize,
+    emitted: usize,
+}
+
+impl Limiter {
+    fn new(rate: u32, ceiling: f64) -> Limiter {
+        let d = ((f64::from(rate) * 0.003) as usize).max(2);
+        let mut l = Limiter {
+            ceiling,
+            d,
+            release: 1.0 - (-1.0 / (0.08 * f64::from(rate))).exp(),
+            delay: VecDeque::with_capacity(d + 1),
+            needs: VecDeque::new(),
+            mins: std::iter::repeat_n(1.0, d).collect(),
+            box_sum: d as f64,
+            g_prev: 1.0,
+            pushed: 0,
+            skip: d - 1,
+            turned: 0,
+            emitted: 0,
+        };
+        for _ in 0..d - 1 {
+            l.push([0.0, 0.0], &mut Vec::new());
+        }
+        l
+    }
+
+    fn push(&mut self, frame: [f32; 2], out: &mut Vec<f32>) {
+        let p = self.pushed;
+        self.pushed += 1;
+        let peak = f64::from(frame[0].abs().max(frame[1].abs()));
+        let need = if peak > self.ceiling {
+            (self.ceiling / peak) as f32
+        } else {
+            1.0
+        };
+        while self.needs.back().is_some_and(|&(_, v)| v >= need) {
+            self.needs.pop_back();
+        }
+        self.needs.push_back((p, need));
+        self.delay.push_back(frame);
+        if p + 1 < self.d {
+            return;
+        }
+        // m for the window starting at k = p − d + 1.
+        let k = p + 1 - self.d;
+        while self.needs.front().is_some_and(|&(i, _)| i < k) {
+            self.needs.pop_front();
+        }
+        let m = self.needs.front().map_or(1.0, |&(_, v)| v);
+        self.box_sum += f64::from(m) - f64::from(self.mins.pop_front().unwrap_or(1.0));
+        self.mins.push_back(m);
+        let y = self.box_sum / self.d as f64;
+        let g = y.min(self.g_prev + (1.0 - self.g_prev) * self.release);
+        self.g_prev = g;
+        let Some(f) = self.delay.pop_front() else {
+            return;
+        };
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        if g < 0.9999 {
+            self.turned += 1;
+        }
+        self.emitted += 1;
+        out.push((f64::from(f[0]) * g) as f32);
+        out.push((f64::from(f[1]) * g) as f32);
+    }
+
+    /// Pushes the padding that brings the last real frames out.
+    fn finish(&mut self, out: &mut Vec<f32>) {
+        for _ in 0..self.d - 1 {
+            self.push([0.0, 0.0], out);
+        }
+    }
+}
+
+/// A mix ready to be measured and written: voices placed, music chosen, settings fixed.
+pub struct Mix<'a> {
+    voices: Vec<(usize, &'a [f32])>,
+    music: Option<&'a [f32]>,
+    frames: usize,
+    s: MixSettings,
+}
+
+/// The programme's samples, pulled in order (interleaved stereo). Reproduces exactly what `Mix::prepare` measured.
+pub struct MixStream<'a> {
+    pre: Premix<'a>,
+    gain: f64,
+    limiter: Limiter,
+    block: Vec<f32>,
+    pending: Vec<f32>,
+    pending_pos: usize,
+    finished: bool,
+}
+
+impl MixStream<'_> {
+    /// Fills `out` with the next samples; returns how many were written (0 at the end).
+    pub fn fill(&mut self, out: &mut [f32]) -> usize {
+        let mut written = 0;
+        while written < out.len() {
+            if self.pending_pos >= self.pending.len() {
+                self.pending.clear();
+                self.pending_pos = 0;
+                if self.finished {
+                    break;
+                }
+                if self.pre.next_block(&mut self.block) {
+                    for f in self.block.chunks_exact(2) {
+                        let (l, r) = (f64::from(f[0]) * self.gain, f64::from(f[1]) * self.gain);
+                        self.limiter.push([l as f32, r as f32], &mut self.pending);
+                    }
+                } else {
+                    self.limiter.finish(&mut self.pending);
+                    self.finished = true;
+                }
+                continue;
+            }
+            let n = (out.len() - written).min(self.pending.len() - self.pending_pos);
+            out[written..written + n]
+                .copy_from_slice(&self.pending[self.pending_pos..self.pending_pos + n]);
+            written += n;
+            self.pending_pos += n;
+        }
+        written
+    }
+
+    /// Share of the frames written so far that the limiter turned down.
+    pub fn limited_share(&self) -> f64 {
+        self.limiter.turned as f64 / self.limiter.emitted.max(1) as f64
+    }
+}
+
+impl<'a> Mix<'a> {
+    pub fn new(
+        voices: &[PlacedVoice<'a>],
+        music: Option<&'a [f32]>,
+        total_sec: f64,
+        s: &MixSettings,
+    ) -> Mix<'a> {
+        let rate = f64::from(s.sample_rate.max(1));
+        let frames = if total_sec.is_finite() && total_sec > 0.0 {
+            (total_sec * rate).round() as usize
+        } else {
+            0
+        };
+        let mut placed: Vec<(usize, &'a [f32])> = voices
+            .iter()
+            .filter(|v| v.offset_sec.is_finite() && v.offset_sec >= 0.0)
+            .map(|v| ((v.offset_sec * rate).round() as usize, v.samples))
+            .collect();
+        placed.sort_by_key(|(at, _)| *at);
+        Mix {
+            voices: placed,
+            music: music.filter(|m| m.len() >= 2),
+            frames,
+            s: MixSettings {
+                sample_rate: s.sample_rate.max(1),
+                ..s.clone()
+            },
         }
     }
 
-    // Loudness: gain to the target, limit, re-measure; twice more if the limiter cost loudness.
-    let ceiling_lin = db(s.ceiling_dbtp - 0.6);
-    let mut gain_db = 0.0;
-    let mut limited = 0.0;
-    for _ in 0..3 {
-        let (Some(l), _) = measure(&stereo, rate) else {
-            break;
+    /// Frames (per channel) in the programme.
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    fn stream(&self, gain_db: f64, ceiling: f64) -> MixStream<'_> {
+        MixStream {
+            pre: Premix::new(self),
+            gain: db(gain_db),
+            limiter: Limiter::new(self.s.sample_rate, ceiling),
+            block: Vec::new(),
+            pending: Vec::new(),
+            pending_pos: 0,
+            finished: false,
+        }
+    }
+
+    fn measure(&self, gain_db: f64, ceiling: f64) -> (Option<f64>, f64, f64) {
+        let mut st = self.stream(gain_db, ceiling);
+        let mut meter = crate::loudness::LoudnessMeter::new(self.s.sample_rate, 2);
+        let mut buf = vec![0.0f32; 2 * 4096];
+        loop {
+            let n = st.fill(&mut buf);
+            if n == 0 {
+                break;
+            }
+            meter.push(&buf[..n]);
+        }
+        (
+            meter.integrated_lufs(),
+            meter.true_peak_dbtp(),
+            st.limited_share(),
+        )
+    }
+
+    /// Measures the programme and chooses the gain (to the loudness target) and the limiter's ceiling (so the true
+    /// peak stays under the configured ceiling), a few passes at most; returns the stream that writes exactly the
+    /// measured result, and the figures. Memory stays small however long the programme is.
+    pub fn prepare(&self) -> (MixStream<'_>, MixReport) {
+        let s = &self.s;
+        let (l0, tp, _) = self.measure(0.0, f64::INFINITY);
+        let Some(l0) = l0 else {
+            return (
+                self.stream(0.0, f64::INFINITY),
+                MixReport {
+                    frames: self.frames,
+                    integrated_lufs: None,
+                    true_peak_dbtp: tp,
+                    gain_db: 0.0,
+                    limited_share: 0.0,
+                },
+            );
         };
-        let step = s.target_lufs - l;
-        if step.abs() < 0.2 && gain_db != 0.0 {
-            break;
+        let mut gain = s.target_lufs - l0;
+        let mut ceiling_db = s.ceiling_dbtp - 0.6;
+        let mut last = (None, 0.0, 0.0);
+        for pass in 0..5 {
+            last = self.measure(gain, db(ceiling_db));
+            let (l, tp, _) = last;
+            let loud_ok = l.is_none_or(|l| (l - s.target_lufs).abs() < 0.2);
+            if (loud_ok && tp <= s.ceiling_dbtp) || pass == 4 {
+                break;
+            }
+            if tp > s.ceiling_dbtp {
+                ceiling_db -= tp - s.ceiling_dbtp + 0.3;
+            }
+            if let Some(l) = l.filter(|_| !loud_ok) {
+                gain += s.target_lufs - l;
+            }
         }
-        let k = db(step);
-        for x in &mut stereo {
-            *x = (f64::from(*x) * k) as f32;
-        }
-        gain_db += step;
-        limited = limit(&mut stereo, rate, ceiling_lin);
+        let (integrated_lufs, true_peak_dbtp, limited_share) = last;
+        (
+            self.stream(gain, db(ceiling_db)),
+            MixReport {
+                frames: self.frames,
+                integrated_lufs,
+                true_peak_dbtp,
+                gain_db: gain,
+                limited_share,
+            },
+        )
     }
-    // Intersample peaks the sample limiter missed: pull the ceiling in until the meter agrees.
-    for _ in 0..4 {
-        let (_, tp) = measure(&stereo, rate);
-        if tp <= s.ceiling_dbtp {
-            break;
-        }
-        let c = db(s.ceiling_dbtp - (tp - s.ceiling_dbtp) - 0.8);
-        limited = limited.max(limit(&mut stereo, rate, c));
-    }
-    let (integrated_lufs, true_peak_dbtp) = measure(&stereo, rate);
-    (
-        stereo,
-        MixReport {
-            frames,
-            integrated_lufs,
-            true_peak_dbtp,
-            gain_db,
-            limited_share: limited,
-        },
-    )
+}
+
+/// Mixes the programme into memory: `total_sec` long, voices at their offsets, `music` (interleaved stereo, looped)
+/// under them. (The render streams instead, through `Mix::prepare`.)
+pub fn mix(
+    voices: &[PlacedVoice<'_>],
+    music: Option<&[f32]>,
+    total_sec: f64,
+    s: &MixSettings,
+) -> (Vec<f32>, MixReport) {
+    let m = Mix::new(voices, music, total_sec, s);
+    let (mut st, report) = m.prepare();
+    let mut out = vec![0.0f32; m.frames() * 2];
+    let n = st.fill(&mut out);
+    out.truncate(n);
+    (out, report)
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ pub struct ThumbnailInfo {
     pub jpeg_quality: u8,
 }
 
-fn load_font(path: &Path) -> Result<FontVec, ThumbnailError> {
+pub(crate) fn load_font(path: &Path) -> Result<FontVec, ThumbnailError> {
     let err = |m: String| ThumbnailError::Font {
         path: path.display().to_string(),
         message: m,
@@ -52,7 +52,7 @@ fn load_font(path: &Path) -> Result<FontVec, ThumbnailError> {
     FontVec::try_from_vec(data).map_err(|e| err(e.to_string()))
 }
 
-fn text_width(font: &FontVec, scale: PxScale, text: &str) -> f32 {
+pub(crate) fn text_width(font: &FontVec, scale: PxScale, text: &str) -> f32 {
     let f = font.as_scaled(scale);
     let mut w = 0.0;
     let mut prev = None;
@@ -68,15 +68,21 @@ fn text_width(font: &FontVec, scale: PxScale, text: &str) -> f32 {
 }
 
 /// Where and how a run of text is drawn: left x, baseline y, fill colour, black outline width in pixels.
-struct Pen {
-    x: f32,
-    baseline: f32,
-    colour: [u8; 3],
-    outline: i32,
+pub(crate) struct Pen {
+    pub(crate) x: f32,
+    pub(crate) baseline: f32,
+    pub(crate) colour: [u8; 3],
+    pub(crate) outline: i32,
 }
 
 /// Alpha-blends `text` with the pen's colour and outline.
-fn draw_text(img: &mut RgbImage, font: &FontVec, scale: PxScale, pen_at: Pen, text: &str) {
+pub(crate) fn draw_text(
+    img: &mut RgbImage,
+    font: &FontVec,
+    scale: PxScale,
+    pen_at: Pen,
+    text: &str,
+) {
     let Pen {
         x,
         baseline,
@@ -137,7 +143,13 @@ fn draw_text(img: &mut RgbImage, font: &FontVec, scale: PxScale, pen_at: Pen, te
 }
 
 /// Splits text into at most `max_lines` lines that fit `width` at `scale`, shortening the last with "…".
-fn wrap(font: &FontVec, scale: PxScale, text: &str, width: f32, max_lines: usize) -> Vec<String> {
+pub(crate) fn wrap(
+    font: &FontVec,
+    scale: PxScale,
+    text: &str,
+    width: f32,
+    max_lines: usize,
+) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {

@@ -1,0 +1,513 @@
+//! Frame sources for the render: every visual — a video clip, a still with a Ken Burns move, a still held, a
+//! generated card — becomes yuv420p frames at the output size and rate, asked for by output frame index. A clip is
+//! fitted to the length it is given: frames are picked by time (so any source rate maps to the output rate), a clip
+//! longer than its slot is trimmed, a shorter one loops or holds its last frame.
+
+use std::path::{Path, PathBuf};
+
+use ff::format::Pixel;
+use ffmpeg_next as ff;
+use serde::{Deserialize, Serialize};
+
+use crate::MediaError;
+use crate::kenburns::Effect;
+
+fn e(context: &str, err: impl std::fmt::Display) -> MediaError {
+    MediaError::Encode(format!("{context}: {err}"))
+}
+
+fn d(path: &Path, err: impl std::fmt::Display) -> MediaError {
+    MediaError::Decode(format!("{}: {err}", path.display()))
+}
+
+/// What a clip shorter than its slot does after its last frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Start again from the first frame (the autoworker's default for AI clips).
+    #[default]
+    Loop,
+    /// Hold the last frame.
+    Hold,
+}
+
+/// One visual on the timeline.
+#[derive(Debug, Clone)]
+pub enum Visual {
+    /// A video file (any codec, size and rate FFmpeg reads), scaled to cover the frame.
+    Clip(PathBuf),
+    /// A still made to move (zoom or pan) over the slot.
+    KenBurns { image: PathBuf, effect: Effect },
+    /// A still held for the slot.
+    Image(PathBuf),
+    /// An image made in process (title cards).
+    Card(image::RgbImage),
+}
+
+/// Quotes a value for FFmpeg's option parser (single quotes; a quote inside is closed, escaped and reopened).
+pub(crate) fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// A linear filter chain with one video input and one output, fed and drained by hand.
+pub(crate) struct Chain {
+    graph: ff::filter::Graph,
+}
+
+impl Chain {
+    /// `source` is the buffer source's arguments; `spec` the chain between it and the sink.
+    pub(crate) fn new(source: &str, spec: &str, out: Pixel) -> Result<Chain, MediaError> {
+        let mut graph = ff::filter::Graph::new();
+        graph
+            .add(
+                &ff::filter::find("buffer").ok_or_else(|| e("filter", "no buffer"))?,
+                "in",
+                source,
+            )
+            .map_err(|x| e("buffer source", x))?;
+        graph
+            .add(
+                &ff::filter::find("buffersink").ok_or_else(|| e("filter", "no buffersink"))?,
+                "out",
+                "",
+            )
+            .map_err(|x| e("buffer sink", x))?;
+        if let Some(mut o) = graph.get("out") {
+            o.set_pixel_format(out);
+        }
+        graph
+            .output("in", 0)
+            .and_then(|p| p.input("out", 0))
+            .and_then(|p| p.parse(spec))
+            .map_err(|x| e(&format!("filter graph {spec}"), x))?;
+        graph
+            .validate()
+            .map_err(|x| e(&format!("filter graph {spec}"), x))?;
+        Ok(Chain { graph })
+    }
+
+    /// One filter between the source and the sink, its options given directly (no graph-syntax parsing, so
+    /// paths need only option-level quoting — see `quote`).
+    pub(crate) fn single(
+        source: &str,
+        filter: &str,
+        args: &str,
+        out: Pixel,
+    ) -> Result<Chain, MediaError> {
+        let mut graph = ff::filter::Graph::new();
+        let find = |n: &str| ff::filter::find(n).ok_or_else(|| e("filter", format!("no {n}")));
+        let src = graph
+            .add(&find("buffer")?, "in", source)
+            .map_err(|x| e("buffer source", x))
+            .map(|c| unsafe { c.as_ptr() })?;
+        let mid = graph
+            .add(&find(filter)?, "f", args)
+            .map_err(|x| e(&format!("filter {filter}"), x))
+            .map(|c| unsafe { c.as_ptr() })?;
+        let sink = {
+            let mut c = graph
+                .add(&find("buffersink")?, "out", "")
+                .map_err(|x| e("buffer sink", x))?;
+            c.set_pixel_format(out);
+            // SAFETY: the pointer stays valid while `graph` lives.
+            unsafe { c.as_ptr() }
+        };
+        // SAFETY: the three contexts belong to `graph`, which is alive; avfilter_link only connects their pads.
+        let linked = unsafe {
+            ff::ffi::avfilter_link(src as *mut _, 0, mid as *mut _, 0) >= 0
+                && ff::ffi::avfilter_link(mid as *mut _, 0, sink as *mut _, 0) >= 0
+        };
+        if !linked {
+            return Err(e(&format!("filter {filter}"), "could not be linked"));
+        }
+        graph
+            .validate()
+            .map_err(|x| e(&format!("filter {filter}"), x))?;
+        Ok(Chain { graph })
+    }
+
+    /// Buffer-source arguments for frames like `f`.
+    pub(crate) fn source_args(f: &ff::frame::Video, time_base: ff::Rational) -> String {
+        let fmt: ff::ffi::AVPixelFormat = f.format().into();
+        format!(
+            "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect=1/1",
+            f.width(),
+            f.height(),
+            fmt as i32,
+            time_base.numerator(),
+            time_base.denominator().max(1)
+        )
+    }
+
+    /// Feeds a frame, keeping the caller's reference (the filter copies before writing).
+    pub(crate) fn push(&mut self, frame: &ff::frame::Video) -> Result<(), MediaError> {
+        let mut src = self
+            .graph
+            .get("in")
+            .ok_or_else(|| e("filter", "lost the source"))?;
+        // SAFETY: both pointers are valid for the call; av_buffersrc_write_frame only adds a reference.
+        let r = unsafe { ff::ffi::av_buffersrc_write_frame(src.as_mut_ptr(), frame.as_ptr()) };
+        if r < 0 {
+            return Err(e("feeding the filter", ff::Error::from(r)));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn end(&mut self) -> Result<(), MediaError> {
+        let mut src = self
+            .graph
+            .get("in")
+            .ok_or_else(|| e("filter", "lost the source"))?;
+        src.source().flush().map_err(|x| e("closing the filter", x))
+    }
+
+    /// The next filtered frame, if one is ready.
+    pub(crate) fn pull(&mut self, out: &mut ff::frame::Video) -> bool {
+        match self.graph.get("out") {
+            Some(mut sink) => sink.sink().frame(out).is_ok(),
+            None => false,
+        }
+    }
+}
+
+/// Scale to cover `w`×`h`, crop the overflow, square pixels, yuv420p.
+fn cover(w: u32, h: u32) -> String {
+    format!(
+        "scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h},setsar=1,format=yuv420p"
+    )
+}
+
+fn rgb_frame(rgb: &image::RgbImage) -> ff::frame::Video {
+    let (w, h) = (rgb.width(), rgb.height());
+    let mut frame = ff::frame::Video::new(Pixel::RGB24, w, h);
+    let stride = frame.stride(0);
+    let data = frame.data_mut(0);
+    let raw = rgb.as_raw();
+    let row = (w * 3) as usize;
+    for y in 0..h as usize {
+        data[y * stride..y * stride + row].copy_from_slice(&raw[y * row..(y + 1) * row]);
+    }
+    frame.set_pts(Some(0));
+    frame
+}
+
+/// Reads an image by content (providers send JPEG or PNG whatever the name says).
+pub(crate) fn load_rgb(path: &Path) -> Result<image::RgbImage, MediaError> {
+    let rgb = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|x| d(path, x))?
+        .decode()
+        .map_err(|x| d(path, x))?
+        .to_rgb8();
+    if rgb.width() < 16 || rgb.height() < 16 {
+        return Err(d(
+            path,
+            format!("{}×{} is too small for video", rgb.width(), rgb.height()),
+        ));
+    }
+    Ok(rgb)
+}
+
+/// An RGB image as one yuv420p frame covering `w`×`h`.
+pub(crate) fn still_frame(
+    rgb: &image::RgbImage,
+    w: u32,
+    h: u32,
+) -> Result<ff::frame::Video, MediaError> {
+    let frame = rgb_frame(rgb);
+    let mut chain = Chain::new(
+        &Chain::source_args(&frame, (1, 30).into()),
+        &cover(w, h),
+        Pixel::YUV420P,
+    )?;
+    chain.push(&frame)?;
+    chain.end()?;
+    let mut out = ff::frame::Video::empty();
+    if !chain.pull(&mut out) {
+        return Err(e("converting a still", "no frame came out"));
+    }
+    Ok(out)
+}
+
+/// Ken Burns frames from one still: `frames` yuv420p frames of `w`×`h` (zoompan over a 2× cover for smooth
+/// sub-pixel motion).
+pub(crate) struct KenBurnsFrames {
+    chain: Chain,
+    frames: u32,
+    made: u32,
+    current: ff::frame::Video,
+}
+
+impl KenBurnsFrames {
+    pub(crate) fn new(
+        rgb: &image::RgbImage,
+        frames: u32,
+        effect: Effect,
+        w: u32,
+        h: u32,
+        fps: u32,
+    ) -> Result<KenBurnsFrames, MediaError> {
+        let frame = rgb_frame(rgb);
+        let spec = format!(
+            "scale={cw}:{ch}:force_original_aspect_ratio=increase,crop={cw}:{ch},{zp},setsar=1,format=yuv420p",
+            cw = w * 2,
+            ch = h * 2,
+            zp = effect.zoompan(frames.max(1), w, h, fps)
+        );
+        let mut chain = Chain::new(
+            &Chain::source_args(&frame, (1, fps as i32).into()),
+            &spec,
+            Pixel::YUV420P,
+        )?;
+        chain.push(&frame)?;
+        chain.end()?;
+        Ok(KenBurnsFrames {
+            chain,
+            frames: frames.max(1),
+            made: 0,
+            current: ff::frame::Video::empty(),
+        })
+    }
+
+    /// The next frame, or None after the last.
+    pub(crate) fn next_frame(&mut self) -> Result<Option<&mut ff::frame::Video>, MediaError> {
+        if self.made >= self.frames {
+            return Ok(None);
+        }
+        if !self.chain.pull(&mut self.current) {
+            return Err(e(
+                "Ken Burns",
+                format!("zoompan produced {} of {} frames", self.made, self.frames),
+            ));
+        }
+        self.made += 1;
+        Ok(Some(&mut self.current))
+    }
+}
+
+/// A video clip decoded, scaled to cover the frame and mapped to output frame times.
+pub(crate) struct ClipFrames {
+    path: PathBuf,
+    fit: Fit,
+    w: u32,
+    h: u32,
+    ictx: ff::format::context::Input,
+    index: usize,
+    decoder: ff::decoder::Video,
+    tb: f64,
+    chain: Option<Chain>,
+    sent_eof: bool,
+    chain_ended: bool,
+    first_pts: Option<i64>,
+    /// Seconds added to this pass's times (loops).
+    offset: f64,
+    last_t: f64,
+    frame_dur: f64,
+    decoded_any: bool,
+    loops: u32,
+}
+
+impl ClipFrames {
+    fn open(
+        path: &Path,
+        fit: Fit,
+        w: u32,
+        h: u32,
+        offset: f64,
+        loops: u32,
+    ) -> Result<ClipFrames, MediaError> {
+        let ictx = ff::format::input(&path).map_err(|x| d(path, x))?;
+        let stream = ictx
+            .streams()
+            .best(ff::media::Type::Video)
+            .ok_or_else(|| d(path, "no video stream"))?;
+        let index = stream.index();
+        let tb = stream.time_base();
+        let rate = stream.avg_frame_rate();
+        let mut ctx = ff::codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|x| d(path, x))?;
+        ctx.set_threading(ff::codec::threading::Config {
+            kind: ff::codec::threading::Type::Frame,
+            count: 2,
+            ..Default::default()
+        });
+        let decoder = ctx.decoder().video().map_err(|x| d(path, x))?;
+        let frame_dur = if rate.numerator() > 0 && rate.denominator() > 0 {
+            f64::from(rate.denominator()) / f64::from(rate.numerator())
+        } else {
+            1.0 / 30.0
+        };
+        Ok(ClipFrames {
+            path: path.to_path_buf(),
+            fit,
+            w,
+            h,
+            ictx,
+            index,
+            decoder,
+            tb: f64::from(tb.numerator()) / f64::from(tb.denominator().max(1)),
+            chain: None,
+            sent_eof: false,
+            chain_ended: false,
+            first_pts: None,
+            offset,
+            last_t: offset,
+            frame_dur,
+            decoded_any: false,
+            loops,
+        })
+    }
+
+    /// The next decoded, scaled frame and its time in seconds from the clip's start (loops included).
+    fn decode_next(&mut self) -> Result<Option<(f64, ff::frame::Video)>, MediaError> {
+        let mut decoded = ff::frame::Video::empty();
+        loop {
+            if let Some(chain) = self.chain.as_mut() {
+                let mut out = ff::frame::Video::empty();
+                if chain.pull(&mut out) {
+                    let pts = out.pts().unwrap_or(0);
+                    let first = *self.first_pts.get_or_insert(pts);
+                    let t = self.offset + (pts - first) as f64 * self.tb;
+                    self.last_t = self.last_t.max(t);
+                    self.decoded_any = true;
+                    return Ok(Some((t, out)));
+                }
+                if self.chain_ended {
+                    return Ok(None);
+                }
+            }
+            if self.decoder.receive_frame(&mut decoded).is_ok() {
+                let pts = decoded.timestamp().or(decoded.pts()).unwrap_or(0);
+                decoded.set_pts(Some(pts));
+                if self.chain.is_none() {
+                    let tb = ff::Rational::new(1, 1); // pts pass through unchanged; times use the stream's base
+                    self.chain = Some(Chain::new(
+                        &Chain::source_args(&decoded, tb),
+                        &cover(self.w, self.h),
+                        Pixel::YUV420P,
+                    )?);
+                }
+                if let Some(chain) = self.chain.as_mut() {
+                    chain.push(&decoded)?;
+                }
+                continue;
+            }
+            if self.sent_eof {
+                match self.chain.as_mut() {
+                    Some(chain) if !self.chain_ended => {
+                        chain.end()?;
+                        self.chain_ended = true;
+                        continue;
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            let mut sent = false;
+            for (s, packet) in self.ictx.packets() {
+                if s.index() == self.index {
+                    // A damaged packet is skipped; the frames around it still decode.
+                    let _ = self.decoder.send_packet(&packet);
+                    sent = true;
+                    break;
+                }
+            }
+            if !sent {
+                let _ = self.decoder.send_eof();
+                self.sent_eof = true;
+            }
+        }
+    }
+}
+
+/// A source of frames for one slot.
+pub(crate) enum Frames {
+    Clip {
+        clip: Box<ClipFrames>,
+        current: Option<ff::frame::Video>,
+        next: Option<(f64, ff::frame::Video)>,
+        done: bool,
+    },
+    KenBurns(Box<KenBurnsFrames>, u64),
+    Held(ff::frame::Video),
+}
+
+impl Frames {
+    pub(crate) fn open(
+        visual: &Visual,
+        frames: u32,
+        fit: Fit,
+        w: u32,
+        h: u32,
+        fps: u32,
+    ) -> Result<Frames, MediaError> {
+        crate::init()?;
+        Ok(match visual {
+            Visual::Clip(p) => Frames::Clip {
+                clip: Box::new(ClipFrames::open(p, fit, w, h, 0.0, 0)?),
+                current: None,
+                next: None,
+                done: false,
+            },
+            Visual::KenBurns { image, effect } => {
+                let rgb = load_rgb(image)?;
+                Frames::KenBurns(
+                    Box::new(KenBurnsFrames::new(&rgb, frames, *effect, w, h, fps)?),
+                    0,
+                )
+            }
+            Visual::Image(p) => Frames::Held(still_frame(&load_rgb(p)?, w, h)?),
+            Visual::Card(rgb) => Frames::Held(still_frame(rgb, w, h)?),
+        })
+    }
+
+    /// The frame shown at output index `k` of the slot (k never decreases between calls).
+    pub(crate) fn frame(&mut self, k: u64, fps: u32) -> Result<&mut ff::frame::Video, MediaError> {
+        match self {
+            Frames::Held(f) => Ok(f),
+            Frames::KenBurns(kb, made) => {
+                while *made <= k {
+                    if kb.next_frame()?.is_none() {
+                        break;
+                    }
+                    *made += 1;
+                }
+                Ok(&mut kb.current)
+            }
+            Frames::Clip {
+                clip,
+                current,
+                next,
+                done,
+            } => {
+                // Half a frame of tolerance: a 30 fps clip maps one to one onto 30 fps output.
+                let t = k as f64 / f64::from(fps.max(1)) + 0.25 / f64::from(fps.max(1));
+                loop {
+                    if next.is_none() && !*done {
+                        *next = clip.decode_next()?;
+                        if next.is_none() {
+                            if clip.fit == Fit::Loop && clip.decoded_any && clip.loops < 100_000 {
+                                let offset = clip.last_t + clip.frame_dur;
+                                let (path, w, h, loops) =
+                                    (clip.path.clone(), clip.w, clip.h, clip.loops + 1);
+                                **clip = ClipFrames::open(&path, Fit::Loop, w, h, offset, loops)?;
+                                *next = clip.decode_next()?;
+                            }
+                            if next.is_none() {
+                                *done = true;
+                            }
+                        }
+                    }
+                    match next {
+                        Some((tn, _)) if *tn <= t || current.is_none() => {
+                            *current = next.take().map(|(_, f)| f);
+                        }
+                        _ => break,
+                    }
+                }
+                current
+                    .as_mut()
+                    .ok_or_else(|| d(&clip.path, "the clip has no frames"))
+            }
+        }
+    }
+}
