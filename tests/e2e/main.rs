@@ -78,10 +78,33 @@ async fn a_restart_sees_the_same_world() {
         e.store().close().await;
         r
     };
+    // The main job ends with a whole episode: an MP4 to YouTube's upload settings.
+    let r = &first.planned.render;
+    assert!(r.offline && !r.reused);
+    let mp4 = dir.path().join(&r.file);
+    let p = studio_render::probe::probe_media(&mp4).unwrap();
+    assert_eq!(
+        (p.video.width, p.video.height, p.video.codec.as_str()),
+        (1920, 1080, "h264")
+    );
+    assert!(p.video.profile.to_lowercase().contains("high") && p.video.moov_first);
+    assert_eq!(
+        p.audio
+            .as_ref()
+            .map(|a| (a.codec.as_str(), a.sample_rate, a.channels)),
+        Some(("aac", 48_000, 2))
+    );
+    assert!((p.audio_end_sec.unwrap() - p.video_end_sec).abs() <= 0.04);
+    assert!((r.mix.integrated_lufs.unwrap() + 14.0).abs() <= 1.0);
+    assert!(r.video.subtitles_burned && r.subtitle_events > 10);
     let e = engine(dir.path()).await;
     let again = e.demo().await.unwrap();
     assert_eq!(again.context, first.context);
     assert!(again.recorded_now.is_empty());
+    assert!(
+        again.planned.render.reused,
+        "a re-run keeps the rendered episode"
+    );
     let raw = Store::open(&dir.path().join(studio_core::DB_FILE))
         .await
         .unwrap();

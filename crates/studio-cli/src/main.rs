@@ -57,6 +57,21 @@ enum Command {
     /// Subtitles (ASS, SRT, WebVTT) and upload metadata (title, description with chapters, tags) for an episode,
     /// fitted to YouTube's limits.
     Package { series: String, episode: u32 },
+    /// Render the episode to MP4 (H.264 High + AAC, YouTube's recommended upload settings): clips fitted to the
+    /// voices, transitions, intro/outro, burned-in subtitles, music ducked under speech, −14 LUFS. Ctrl-C cancels.
+    Render {
+        series: String,
+        episode: u32,
+        /// 1080p (default from the config) or 720p.
+        #[arg(long)]
+        resolution: Option<String>,
+        /// libx264 preset (ultrafast … veryslow).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Render again even if nothing changed since the last render.
+        #[arg(long)]
+        force: bool,
+    },
     /// The series cast: a locked voice per character with fallbacks. `aidas cast SERIES [--lock|--unlock|--recast]`
     /// or `aidas cast audition SERIES CHARACTER [--text …]`.
     #[command(args_conflicts_with_subcommands = true)]
@@ -366,6 +381,47 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     "{} shot(s) have no visual (see above)",
                     r.failed.len()
                 )));
+            }
+        }
+        Command::Render {
+            series,
+            episode,
+            resolution,
+            preset,
+            force,
+        } => {
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let show = !json && std::io::stderr().is_terminal();
+            let progress: std::sync::Arc<dyn Fn(u64, u64) + Send + Sync> =
+                std::sync::Arc::new(move |done, total| {
+                    if show {
+                        eprint!(
+                            "\r  rendering: {done}/{total} frames ({:.0}%)   ",
+                            100.0 * done as f64 / total.max(1) as f64
+                        );
+                        if done == total {
+                            eprintln!();
+                        }
+                    }
+                });
+            let opts = studio_core::RenderOptions {
+                resolution,
+                preset,
+                force,
+            };
+            let r = engine
+                .render_episode(&series, episode, &opts, progress, cancel)
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::episode_render(&r, engine.data_dir());
             }
         }
         Command::Package { series, episode } => {

@@ -90,6 +90,24 @@ pub fn demo(r: &DemoReport) {
             format!(", {} FAILED", vis.failed.len())
         }
     );
+    let rd = &p.render;
+    println!(
+        "  episode 1 rendered{}{}: {}×{} {} fps H.264 + AAC, {:.1} s, {:.1} MB, {} LUFS, subtitles burned in",
+        if rd.offline { " (offline)" } else { "" },
+        if rd.reused {
+            " earlier (inputs unchanged)"
+        } else {
+            ""
+        },
+        rd.video.width,
+        rd.video.height,
+        rd.video.fps,
+        rd.video.duration_sec,
+        rd.video.bytes as f64 / 1e6,
+        rd.mix
+            .integrated_lufs
+            .map_or("silent".to_string(), |l| format!("{l:.1}"))
+    );
     let pk = &p.package;
     println!(
         "  episode 1 package{}: \"{}\", {} subtitles (ASS, SRT, VTT), metadata{} under {}",
@@ -106,6 +124,8 @@ pub fn demo(r: &DemoReport) {
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());
+    println!("  the episode:  {}", r.data_dir.join(&rd.file).display());
+    println!("  its package:  {}", r.data_dir.join(&pk.dir).display());
 }
 
 pub fn context(c: &EpisodeContext) {
@@ -547,5 +567,51 @@ pub fn package(r: &studio_core::PackageReport) {
     }
     for f in &r.files {
         println!("  wrote {f}");
+    }
+}
+
+pub fn episode_render(r: &studio_core::EpisodeRender, data_dir: &std::path::Path) {
+    let v = &r.video;
+    println!(
+        "{} {} episode {}{} → {}",
+        if r.reused {
+            "Already rendered (inputs unchanged; --force renders again):"
+        } else {
+            "Rendered"
+        },
+        r.series_id,
+        r.episode,
+        if r.offline { " (offline)" } else { "" },
+        data_dir.join(&r.file).display()
+    );
+    println!(
+        "  {}×{} {} fps, {} frames ({:.1} s), {:.1} MB, {} transitions, subtitles {}",
+        v.width,
+        v.height,
+        v.fps,
+        v.frames,
+        v.duration_sec,
+        v.bytes as f64 / 1e6,
+        v.transitions,
+        if v.subtitles_burned {
+            "burned in"
+        } else {
+            "not burned"
+        }
+    );
+    println!(
+        "  sound: {} LUFS integrated, true peak {:.1} dBTP, music: {}",
+        r.mix
+            .integrated_lufs
+            .map_or("silent".to_string(), |l| format!("{l:.1}")),
+        r.mix.true_peak_dbtp,
+        r.music
+    );
+    println!(
+        "  {} shots, {} avatar lines, {} scene cards; intro: {}; outro: {}; took {:.1} s",
+        r.shots, r.avatar_lines, r.scene_cards, r.intro, r.outro, v.elapsed_sec
+    );
+    for n in &r.notes {
+        println!("  note: {n}");
     }
 }

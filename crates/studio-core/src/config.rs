@@ -140,6 +140,121 @@ impl Default for VoicesConfig {
     }
 }
 
+/// The episode render: picture size and encoder speed, transitions, how short clips fill their slot, intro and
+/// outro lengths, the music bed and the sound targets, subtitle burn-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RenderConfig {
+    /// "1080p" (default) or "720p".
+    pub resolution: String,
+    pub fps: u32,
+    /// libx264 preset: ultrafast … veryslow (veryfast by default).
+    pub preset: String,
+    /// Constant rate factor (lower is better and bigger); 20 keeps YouTube's re-encode clean.
+    pub crf: u8,
+    /// Between scenes: cut, fade, fade_black, slide or zoom.
+    pub transition: studio_render::transition::TransitionKind,
+    pub transition_sec: f64,
+    /// A clip shorter than its slot: loop or hold.
+    pub fit: studio_render::frames::Fit,
+    /// Length of the intro (assets/intro.* or a generated title card) and the outro.
+    pub intro_sec: f64,
+    pub outro_sec: f64,
+    /// "auto" (a bed generated for the genre), "none", or a music file (relative to the data directory).
+    pub music: String,
+    /// Linear gain of the music bed (the design documents' 0.12).
+    pub music_volume: f64,
+    pub duck_db: f64,
+    pub target_lufs: f64,
+    pub ceiling_dbtp: f64,
+    pub burn_subtitles: bool,
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        Self {
+            resolution: "1080p".into(),
+            fps: 30,
+            preset: "veryfast".into(),
+            crf: 20,
+            transition: studio_render::transition::TransitionKind::Fade,
+            transition_sec: 0.5,
+            fit: studio_render::frames::Fit::Loop,
+            intro_sec: 3.0,
+            outro_sec: 4.0,
+            music: "auto".into(),
+            music_volume: 0.12,
+            duck_db: -9.0,
+            target_lufs: -14.0,
+            ceiling_dbtp: -1.0,
+            burn_subtitles: true,
+        }
+    }
+}
+
+pub const X264_PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+impl RenderConfig {
+    /// Output size for the configured resolution.
+    pub fn size(&self) -> (u32, u32) {
+        if self.resolution == "720p" {
+            (1280, 720)
+        } else {
+            (1920, 1080)
+        }
+    }
+
+    /// What is wrong with these settings, if anything.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !["1080p", "720p"].contains(&self.resolution.as_str()) {
+            p.push(format!(
+                "render.resolution: \"{}\" is not 1080p or 720p",
+                self.resolution
+            ));
+        }
+        if !X264_PRESETS.contains(&self.preset.as_str()) {
+            p.push(format!(
+                "render.preset: \"{}\" is not one of {}",
+                self.preset,
+                X264_PRESETS.join(", ")
+            ));
+        }
+        if ![24, 25, 30, 50, 60].contains(&self.fps) {
+            p.push(format!(
+                "render.fps: {} is not 24, 25, 30, 50 or 60",
+                self.fps
+            ));
+        }
+        if self.crf > 51 {
+            p.push(format!("render.crf: {} is over 51", self.crf));
+        }
+        let range = |name: &str, v: f64, lo: f64, hi: f64, p: &mut Vec<String>| {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                p.push(format!("render.{name}: {v} is outside {lo}–{hi}"));
+            }
+        };
+        range("transition_sec", self.transition_sec, 0.0, 3.0, &mut p);
+        range("intro_sec", self.intro_sec, 0.0, 30.0, &mut p);
+        range("outro_sec", self.outro_sec, 0.0, 30.0, &mut p);
+        range("music_volume", self.music_volume, 0.0, 1.0, &mut p);
+        range("duck_db", self.duck_db, -40.0, 0.0, &mut p);
+        range("target_lufs", self.target_lufs, -40.0, -5.0, &mut p);
+        range("ceiling_dbtp", self.ceiling_dbtp, -12.0, 0.0, &mut p);
+        p
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
@@ -159,6 +274,8 @@ pub struct Config {
     pub subtitles: studio_pipeline::subtitles::SubtitleStyle,
     /// Script checks: intimacy step, main-character absence, quality threshold and floor, attempts, lines per 10 min.
     pub checks: studio_pipeline::CheckConfig,
+    /// The episode render (size, preset, transitions, intro/outro, music, loudness, subtitles).
+    pub render: RenderConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -176,6 +293,7 @@ impl Default for Config {
             metadata: Default::default(),
             subtitles: Default::default(),
             checks: studio_pipeline::CheckConfig::default(),
+            render: RenderConfig::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))
@@ -233,6 +351,9 @@ impl Config {
                 ),
             ));
         }
+        if let Some(problem) = cfg.render.problems().into_iter().next() {
+            return Err(CoreError::config(path, problem));
+        }
         for (name, url) in &cfg.endpoints {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(CoreError::config(
@@ -280,6 +401,18 @@ impl Config {
         }
         if let Some(s) = vars.get("AIDAS_KEYRING_SERVICE").filter(|s| !s.is_empty()) {
             self.secrets.keyring_service = s.clone();
+        }
+        if let Some(s) = vars.get("AIDAS_RENDER_PRESET").filter(|s| !s.is_empty()) {
+            self.render.preset = s.clone();
+        }
+        if let Some(s) = vars
+            .get("AIDAS_RENDER_RESOLUTION")
+            .filter(|s| !s.is_empty())
+        {
+            self.render.resolution = s.clone();
+        }
+        if let Some(problem) = self.render.problems().into_iter().next() {
+            return Err(CoreError::invalid(problem));
         }
         Ok(())
     }

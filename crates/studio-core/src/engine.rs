@@ -100,6 +100,8 @@ pub struct PlannedDemo {
     pub voices: studio_pipeline::voicing::VoicingReport,
     /// Episode 1's shots: offline stills animated with Ken Burns, 1080p30, each as long as its voiced shot.
     pub visuals: studio_pipeline::visuals::VisualsReport,
+    /// Episode 1 rendered to MP4 (1080p30 H.264 High + AAC, subtitles burned in, −14 LUFS).
+    pub render: crate::EpisodeRender,
     /// Episode 1's subtitles, upload metadata and thumbnail.
     pub package: crate::PackageReport,
 }
@@ -654,10 +656,20 @@ impl Engine {
         };
         let voices = self.voice_episode(DEMO_SERIES_ID, 1).await?;
         let visuals = self.make_visuals(DEMO_SERIES_ID, 1).await?;
+        let render = self
+            .render_episode(
+                DEMO_SERIES_ID,
+                1,
+                &crate::RenderOptions::default(),
+                std::sync::Arc::new(|_, _| {}),
+                std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            )
+            .await?;
         let package = self.package(DEMO_SERIES_ID, 1).await?;
         Ok(PlannedDemo {
             voices,
             visuals,
+            render,
             package,
             series_id: DEMO_SERIES_ID.into(),
             title: series.title,

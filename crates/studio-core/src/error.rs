@@ -31,6 +31,9 @@ pub enum CoreError {
     },
     #[error("{0}")]
     Internal(String),
+    /// The person (or shutdown) stopped the work; nothing half-done was kept.
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 /// What crosses IPC, HTTP and `--json` error output.
@@ -73,6 +76,7 @@ impl CoreError {
             Self::Invalid(_) => "invalid_input",
             Self::Io { .. } => "io",
             Self::Internal(_) => "internal",
+            Self::Cancelled(_) => "cancelled",
         }
     }
 
@@ -84,7 +88,11 @@ impl CoreError {
             Self::Store(e) | Self::Desk(DeskError::Store(e)) => e.is_user_error(),
             Self::Desk(DeskError::Invalid(_)) => true,
             Self::Desk(DeskError::Writer(w)) => w.retry_class() == RetryClass::Never,
-            Self::Secret(_) | Self::Config { .. } | Self::BadFile { .. } | Self::Invalid(_) => true,
+            Self::Secret(_)
+            | Self::Config { .. }
+            | Self::BadFile { .. }
+            | Self::Invalid(_)
+            | Self::Cancelled(_) => true,
             Self::Io { .. } | Self::Internal(_) => false,
         }
     }

@@ -26,6 +26,23 @@ pub enum EngineEvent {
         provider: String,
         configured: bool,
     },
+    RenderStarted {
+        series_id: String,
+        episode: u32,
+    },
+    /// About twice a second while an episode renders.
+    RenderProgress {
+        series_id: String,
+        episode: u32,
+        frames_done: u64,
+        frames_total: u64,
+    },
+    EpisodeRendered {
+        series_id: String,
+        episode: u32,
+        /// Relative to the data directory.
+        file: String,
+    },
     Alert {
         level: AlertLevel,
         message: String,

@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod import;
 mod package;
+pub mod render;
 pub mod secrets;
 mod voices;
 mod writing;
@@ -22,6 +23,7 @@ pub use engine::{
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use package::PackageReport;
+pub use render::{EpisodeRender, RenderOptions};
 pub use secrets::{Secret, SecretStatus, SecretStore};
 pub use voices::{CastRow, CastView, RenderMedia};
 pub use writing::{NewSeries, NewSeriesReport, series_id_for};

@@ -39,6 +39,30 @@ fn write(path: &Path, text: &str) -> Result<(), CoreError> {
     std::fs::write(path, text).map_err(|e| CoreError::io(format!("writing {}", path.display()), e))
 }
 
+/// Subtitle events for the placed lines (word cues from the voices where there are any).
+pub(crate) fn subtitle_events(
+    tl: &timeline::Timeline,
+    audio: &[studio_domain::LineAudio],
+    style: &subtitles::SubtitleStyle,
+) -> Vec<subtitles::SubtitleEvent> {
+    let cues: HashMap<&str, &[studio_domain::Cue]> = audio
+        .iter()
+        .map(|a| (a.line_id.as_str(), a.cues.as_slice()))
+        .collect();
+    let placed: Vec<PlacedLine<'_>> = tl
+        .lines
+        .iter()
+        .map(|l| PlacedLine {
+            offset: l.offset,
+            duration: l.duration,
+            text: &l.text,
+            cues: cues.get(l.line_id.as_str()).copied().unwrap_or(&[]),
+            speaker: Some(l.character.as_str()),
+        })
+        .collect();
+    subtitles::events(&placed, style)
+}
+
 impl Engine {
     /// Writes the subtitles and upload metadata of an accepted episode.
     pub async fn package(&self, series: &str, n: u32) -> Result<PackageReport, CoreError> {
@@ -60,26 +84,10 @@ impl Engine {
                 ]
             })
             .collect();
-        let tl = timeline::place(&script, &audio, 0.0);
-
-        // Subtitles.
-        let cues: HashMap<&str, &[studio_domain::Cue]> = audio
-            .iter()
-            .map(|a| (a.line_id.as_str(), a.cues.as_slice()))
-            .collect();
-        let placed: Vec<PlacedLine<'_>> = tl
-            .lines
-            .iter()
-            .map(|l| PlacedLine {
-                offset: l.offset,
-                duration: l.duration,
-                text: &l.text,
-                cues: cues.get(l.line_id.as_str()).copied().unwrap_or(&[]),
-                speaker: Some(l.character.as_str()),
-            })
-            .collect();
+        // Subtitles and chapters on the rendered timeline (after the intro).
+        let tl = timeline::place(&script, &audio, self.config().render.intro_sec);
         let style = &self.config().subtitles;
-        let events = subtitles::events(&placed, style);
+        let events = subtitle_events(&tl, &audio, style);
         let dir_rel = format!("series/{}/ep{n:03}/package", s.id);
         let dir: PathBuf = self.data_dir().join(&dir_rel);
         std::fs::create_dir_all(&dir)
@@ -218,7 +226,9 @@ impl Engine {
             credits: made_by.clone(),
             extra_tags: main_names,
         };
-        let meta = metadata::build(&input, &self.config().metadata, tl.total_sec);
+        // The rendered length: the timeline plus the outro.
+        let rendered_sec = tl.total_sec + self.config().render.outro_sec;
+        let meta = metadata::build(&input, &self.config().metadata, rendered_sec);
         let problems = metadata::validate(&meta);
         let doc = serde_json::json!({
             "format": "aidas.metadata/1",
@@ -226,7 +236,7 @@ impl Engine {
             "episode": n,
             "offline": offline,
             "made_by": made_by,
-            "total_sec": tl.total_sec,
+            "total_sec": rendered_sec,
             "estimated_lines": tl.estimated_lines,
             "youtube": {
                 "snippet": {
@@ -303,7 +313,7 @@ impl Engine {
             offline,
             made_by,
             subtitle_events: events.len(),
-            total_sec: tl.total_sec,
+            total_sec: rendered_sec,
             estimated_lines: tl.estimated_lines,
             thumbnail,
             notes,

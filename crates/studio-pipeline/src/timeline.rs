@@ -102,6 +102,138 @@ pub fn place(script: &EpisodeScript, audio: &[LineAudio], intro_sec: f64) -> Tim
     }
 }
 
+/// What fills a stretch of the picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SlotSource {
+    /// Storyboard shot `index`, starting `offset` seconds into its clip (a shot split by an avatar line continues
+    /// where it left off).
+    Shot { index: usize, offset: f64 },
+    /// The lip-synced avatar clip of a line.
+    Avatar { line_id: String },
+    /// A scene the storyboard has no shot for: a card with its place and time.
+    SceneCard { scene: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slot {
+    pub start: f64,
+    pub end: f64,
+    pub scene: u32,
+    pub source: SlotSource,
+}
+
+/// The picture from the first scene's start to the last scene's end: each scene's span shared among its storyboard
+/// shots in proportion to their planned lengths (as the visuals were made), with the lines that have an avatar
+/// clip cut in over the shots under them.
+pub fn video_slots(
+    script: &EpisodeScript,
+    tl: &Timeline,
+    avatar_lines: &std::collections::HashSet<String>,
+) -> Vec<Slot> {
+    let mut out = Vec::new();
+    for sc in &tl.scenes {
+        let shots: Vec<(usize, f64)> = script
+            .storyboard
+            .iter()
+            .enumerate()
+            .filter(|(_, sh)| sh.scene == sc.number)
+            .map(|(i, sh)| {
+                let w = if sh.duration_sec.is_finite() && sh.duration_sec > 0.0 {
+                    sh.duration_sec.max(0.1)
+                } else {
+                    1.0
+                };
+                (i, w)
+            })
+            .collect();
+        let span = sc.end - sc.start;
+        let mut slots: Vec<Slot> = Vec::new();
+        if shots.is_empty() {
+            slots.push(Slot {
+                start: sc.start,
+                end: sc.end,
+                scene: sc.number,
+                source: SlotSource::SceneCard { scene: sc.number },
+            });
+        } else {
+            let total: f64 = shots.iter().map(|(_, w)| w).sum();
+            let mut acc = 0.0;
+            for (k, (i, w)) in shots.iter().enumerate() {
+                let start = sc.start + span * acc / total;
+                acc += w;
+                let end = if k + 1 == shots.len() {
+                    sc.end
+                } else {
+                    sc.start + span * acc / total
+                };
+                slots.push(Slot {
+                    start,
+                    end,
+                    scene: sc.number,
+                    source: SlotSource::Shot {
+                        index: *i,
+                        offset: 0.0,
+                    },
+                });
+            }
+        }
+        // Avatar lines replace whatever is under them.
+        for l in tl
+            .lines
+            .iter()
+            .filter(|l| l.scene == sc.number && avatar_lines.contains(&l.line_id))
+        {
+            let (a, b) = (l.offset, (l.offset + l.duration).min(sc.end));
+            if b <= a {
+                continue;
+            }
+            let mut next = Vec::with_capacity(slots.len() + 2);
+            for s in slots {
+                if s.end <= a || s.start >= b {
+                    next.push(s);
+                    continue;
+                }
+                if s.start < a {
+                    next.push(Slot {
+                        end: a,
+                        ..s.clone()
+                    });
+                }
+                if s.end > b {
+                    let source = match &s.source {
+                        SlotSource::Shot { index, offset } => SlotSource::Shot {
+                            index: *index,
+                            offset: offset + (b - s.start),
+                        },
+                        other => other.clone(),
+                    };
+                    next.push(Slot {
+                        start: b,
+                        source,
+                        ..s.clone()
+                    });
+                }
+            }
+            let at = next.iter().position(|s| s.start >= b).unwrap_or(next.len());
+            next.insert(
+                at,
+                Slot {
+                    start: a,
+                    end: b,
+                    scene: sc.number,
+                    source: SlotSource::Avatar {
+                        line_id: l.line_id.clone(),
+                    },
+                },
+            );
+            slots = next;
+        }
+        out.extend(slots);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +305,79 @@ mod tests {
         assert!((t.total_sec - 8.4).abs() < 1e-9);
         assert_eq!(t.estimated_lines, 1);
         assert_eq!(t.scenes[0].end, t.scenes[1].start);
+    }
+
+    #[test]
+    fn slots_share_scenes_among_shots_and_avatars_cut_in() {
+        let mut script: EpisodeScript = serde_json::from_value(serde_json::json!({
+            "episode_number": 1, "title": "t", "summary": "s", "cliffhanger": "c",
+            "scenes": [
+                {"number": 1, "location": "카페", "time": "밤", "atmosphere": "", "characters": [],
+                 "lines": [{"id": "L1", "character": "a", "text": "가", "emotion": ""},
+                           {"id": "L2", "character": "a", "text": "나", "emotion": ""}]},
+                {"number": 2, "location": "옥상", "time": "밤", "atmosphere": "", "characters": [],
+                 "lines": [{"id": "L3", "character": "a", "text": "다", "emotion": ""}]}
+            ],
+            "storyboard": []
+        }))
+        .unwrap();
+        let shot = |scene: u32, d: f64| -> studio_domain::Shot {
+            serde_json::from_value(serde_json::json!({
+                "scene": scene, "duration_sec": d, "visual": "", "video_prompt": ""
+            }))
+            .unwrap()
+        };
+        script.storyboard = vec![shot(1, 2.0), shot(1, 6.0)];
+        let audio = |id: &str, d: f64| LineAudio {
+            line_id: id.into(),
+            character_id: "a".into(),
+            provider: studio_domain::TtsProvider::Espeak,
+            voice_id: "ko".into(),
+            path: String::new(),
+            sha256: String::new(),
+            duration_sec: d,
+            sample_rate: 48_000,
+            cues: vec![],
+            timing_estimated: true,
+            billed_characters: 0,
+            chain_index: 0,
+        };
+        let tl = place(
+            &script,
+            &[audio("L1", 1.7), audio("L2", 1.7), audio("L3", 1.0)],
+            3.0,
+        );
+        // Scene 1 spans 3.0–7.0: shots of 1.0 and 3.0 s; scene 2 has no shot.
+        let none = std::collections::HashSet::new();
+        let s = video_slots(&script, &tl, &none);
+        assert_eq!(s.len(), 3);
+        assert!((s[0].start - 3.0).abs() < 1e-9 && (s[0].end - 4.0).abs() < 1e-9);
+        assert!((s[1].end - 7.0).abs() < 1e-9);
+        assert_eq!(s[2].source, SlotSource::SceneCard { scene: 2 });
+        // L2 (5.0–6.7) has an avatar: shot 1 is cut around it and continues 2.7 s into its clip.
+        let avatars: std::collections::HashSet<String> = ["L2".to_string()].into();
+        let s = video_slots(&script, &tl, &avatars);
+        let kinds: Vec<_> = s.iter().map(|x| x.source.clone()).collect();
+        assert_eq!(
+            kinds[1..4],
+            [
+                SlotSource::Shot {
+                    index: 1,
+                    offset: 0.0
+                },
+                SlotSource::Avatar {
+                    line_id: "L2".into()
+                },
+                SlotSource::Shot {
+                    index: 1,
+                    offset: 2.7
+                },
+            ]
+        );
+        assert!(
+            s.windows(2).all(|w| (w[0].end - w[1].start).abs() < 1e-9),
+            "{s:?}"
+        );
+        assert!((s[2].start - 5.0).abs() < 1e-9 && (s[2].end - 6.7).abs() < 1e-9);
     }
 }

@@ -426,6 +426,8 @@ pub(crate) enum Frames {
         current: Option<ff::frame::Video>,
         next: Option<(f64, ff::frame::Video)>,
         done: bool,
+        /// Seconds into the clip where the slot starts.
+        start: f64,
     },
     KenBurns(Box<KenBurnsFrames>, u64),
     Held(ff::frame::Video),
@@ -436,6 +438,7 @@ impl Frames {
         visual: &Visual,
         frames: u32,
         fit: Fit,
+        offset_sec: f64,
         w: u32,
         h: u32,
         fps: u32,
@@ -447,6 +450,11 @@ impl Frames {
                 current: None,
                 next: None,
                 done: false,
+                start: if offset_sec.is_finite() {
+                    offset_sec.max(0.0)
+                } else {
+                    0.0
+                },
             },
             Visual::KenBurns { image, effect } => {
                 let rgb = load_rgb(image)?;
@@ -478,9 +486,10 @@ impl Frames {
                 current,
                 next,
                 done,
+                start,
             } => {
-                // Half a frame of tolerance: a 30 fps clip maps one to one onto 30 fps output.
-                let t = k as f64 / f64::from(fps.max(1)) + 0.25 / f64::from(fps.max(1));
+                // A quarter frame of tolerance: a 30 fps clip maps one to one onto 30 fps output.
+                let t = *start + k as f64 / f64::from(fps.max(1)) + 0.25 / f64::from(fps.max(1));
                 loop {
                     if next.is_none() && !*done {
                         *next = clip.decode_next()?;

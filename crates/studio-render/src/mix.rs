@@ -36,7 +36,7 @@ pub struct PlacedVoice<'a> {
     pub samples: &'a [f32],
 }
 
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct MixReport {
     pub frames: usize,
     pub integrated_lufs: Option<f64>,

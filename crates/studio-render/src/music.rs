@@ -197,7 +197,11 @@ pub fn ambient_bed(mood: Mood, seed: u64, rate: u32) -> Vec<f32> {
                     * ((TAU * f * d).sin() + 0.3 * (TAU * 2.0 * f * d).sin());
                 // Fade the last pluck out before the loop point so the join is silent for it.
                 let tail = ((LOOP_SEC - t) / 0.05).clamp(0.0, 1.0);
-                let pan = if (step as usize).is_multiple_of(2) { 0.7 } else { 0.3 };
+                let pan = if (step as usize).is_multiple_of(2) {
+                    0.7
+                } else {
+                    0.3
+                };
                 l += v * pan * tail;
                 r += v * (1.0 - pan) * tail;
             }

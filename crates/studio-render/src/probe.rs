@@ -81,6 +81,39 @@ pub fn probe_media(path: &Path) -> Result<MediaProbe, MediaError> {
 
 /// The luma plane (width, height, rows without padding) of decoded frame number `index` (0-based, display order).
 pub fn luma_at(path: &Path, index: u64) -> Result<(u32, u32, Vec<u8>), MediaError> {
+    let f = frame_at(path, index)?;
+    let (w, h, s) = (f.width() as usize, f.height() as usize, f.stride(0));
+    let data = f.data(0);
+    let rows: Vec<u8> = (0..h)
+        .flat_map(|y| data[y * s..y * s + w].to_vec())
+        .collect();
+    Ok((f.width(), f.height(), rows))
+}
+
+/// Decoded frame number `index` as an RGB image (for looking at renders, and thumbnails from video).
+pub fn rgb_at(path: &Path, index: u64) -> Result<image::RgbImage, MediaError> {
+    let f = frame_at(path, index)?;
+    let (w, h) = (f.width(), f.height());
+    let mut chain = crate::frames::Chain::new(
+        &crate::frames::Chain::source_args(&f, (1, 30).into()),
+        "format=rgb24",
+        ff::format::Pixel::RGB24,
+    )?;
+    chain.push(&f)?;
+    chain.end()?;
+    let mut out = ff::frame::Video::empty();
+    if !chain.pull(&mut out) {
+        return Err(d(path, "the frame could not be converted"));
+    }
+    let s = out.stride(0);
+    let data = out.data(0);
+    let raw: Vec<u8> = (0..h as usize)
+        .flat_map(|y| data[y * s..y * s + w as usize * 3].to_vec())
+        .collect();
+    image::RgbImage::from_raw(w, h, raw).ok_or_else(|| d(path, "bad frame size"))
+}
+
+fn frame_at(path: &Path, index: u64) -> Result<ff::frame::Video, MediaError> {
     crate::init()?;
     let mut ictx = ff::format::input(&path).map_err(|x| d(path, x))?;
     let stream = ictx
@@ -93,14 +126,6 @@ pub fn luma_at(path: &Path, index: u64) -> Result<(u32, u32, Vec<u8>), MediaErro
         .map_err(|x| d(path, x))?;
     let mut n = 0u64;
     let mut f = ff::frame::Video::empty();
-    let take = |f: &ff::frame::Video| {
-        let (w, h, s) = (f.width() as usize, f.height() as usize, f.stride(0));
-        let data = f.data(0);
-        let rows: Vec<u8> = (0..h)
-            .flat_map(|y| data[y * s..y * s + w].to_vec())
-            .collect();
-        (f.width(), f.height(), rows)
-    };
     for (s, p) in ictx.packets() {
         if s.index() != vi {
             continue;
@@ -108,7 +133,7 @@ pub fn luma_at(path: &Path, index: u64) -> Result<(u32, u32, Vec<u8>), MediaErro
         dec.send_packet(&p).map_err(|x| d(path, x))?;
         while dec.receive_frame(&mut f).is_ok() {
             if n == index {
-                return Ok(take(&f));
+                return Ok(f);
             }
             n += 1;
         }
@@ -116,7 +141,7 @@ pub fn luma_at(path: &Path, index: u64) -> Result<(u32, u32, Vec<u8>), MediaErro
     dec.send_eof().map_err(|x| d(path, x))?;
     while dec.receive_frame(&mut f).is_ok() {
         if n == index {
-            return Ok(take(&f));
+            return Ok(f);
         }
         n += 1;
     }

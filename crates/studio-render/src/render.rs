@@ -30,6 +30,8 @@ pub struct Segment {
     pub start_sec: f64,
     pub end_sec: f64,
     pub fit: Fit,
+    /// Where a clip starts playing, in seconds into the file (a shot continued after an avatar line).
+    pub clip_offset_sec: f64,
     /// The transition from the previous slot into this one (None or Cut: a hard cut).
     pub transition_in: Option<Transition>,
     /// For messages ("scene 3 shot 2", "intro").
@@ -82,7 +84,7 @@ impl AudioSource for BufferSource<'_> {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct RenderReport {
     pub output: String,
     pub width: u32,
@@ -250,7 +252,16 @@ fn run(
     let mut padded = 0u64;
     let open = |i: usize| {
         let s = &spec.segments[i];
-        Frames::open(&s.visual, len(i) as u32, s.fit, w, h, fps).map_err(|x| label(&s.label, x))
+        Frames::open(
+            &s.visual,
+            len(i) as u32,
+            s.fit,
+            s.clip_offset_sec,
+            w,
+            h,
+            fps,
+        )
+        .map_err(|x| label(&s.label, x))
     };
 
     for i in 0..n {
@@ -435,6 +446,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 start_sec: 0.0,
                 end_sec: 1.0,
                 fit: Fit::Hold,
+                clip_offset_sec: 0.0,
                 transition_in: None,
                 label: "intro".into(),
             },
@@ -443,6 +455,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 start_sec: 1.0,
                 end_sec: 4.0,
                 fit: Fit::Loop,
+                clip_offset_sec: 0.0,
                 transition_in: fade,
                 label: "scene 1".into(),
             },
@@ -454,6 +467,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 start_sec: 4.0,
                 end_sec: 8.41,
                 fit: Fit::Loop,
+                clip_offset_sec: 0.0,
                 transition_in: fade,
                 label: "scene 2".into(),
             },
@@ -577,6 +591,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                     start_sec: 0.0,
                     end_sec: 2.0,
                     fit,
+                    clip_offset_sec: 0.0,
                     transition_in: None,
                     label: "shot".into(),
                 }],
@@ -624,6 +639,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 start_sec: 0.0,
                 end_sec: 20.0,
                 fit: Fit::Hold,
+                clip_offset_sec: 0.0,
                 transition_in: None,
                 label: "shot".into(),
             }],
@@ -650,6 +666,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
             start_sec: a,
             end_sec: b,
             fit: Fit::Loop,
+            clip_offset_sec: 0.0,
             transition_in: None,
             label: label.into(),
         };

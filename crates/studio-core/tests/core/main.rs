@@ -188,9 +188,17 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_imports_record_and_roll_back_with_events() {
     let dir = tempfile::tempdir().unwrap();
+    // The demo renders an episode; this test is about events, so a small fast render will do.
+    let env: BTreeMap<String, String> = [
+        ("AIDAS_RENDER_PRESET", "ultrafast"),
+        ("AIDAS_RENDER_RESOLUTION", "720p"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     let e = Engine::open(EngineOptions {
         data_dir: Some(dir.path().join("data")),
-        env: Some(BTreeMap::new()),
+        env: Some(env),
         secret_store: Some(Box::new(MemorySecretStore::default())),
     })
     .await
@@ -209,6 +217,10 @@ async fn engine_imports_record_and_roll_back_with_events() {
     while let Ok(ev) = rx.try_recv() {
         let v = serde_json::to_value(&ev).unwrap();
         let kind = v["type"].as_str().unwrap().to_string();
+        if kind == "render_progress" {
+            assert!(v["frames_done"].as_u64() <= v["frames_total"].as_u64());
+            continue;
+        }
         if v["series_id"] == "first-love" {
             kinds.push(kind);
         } else {
@@ -217,8 +229,13 @@ async fn engine_imports_record_and_roll_back_with_events() {
     }
     assert_eq!(
         planned,
-        vec!["series_imported", "episode_recorded"],
-        "the offline-planned demo series"
+        vec![
+            "series_imported",
+            "episode_recorded",
+            "render_started",
+            "episode_rendered"
+        ],
+        "the offline-planned demo series (rendered once: the second run keeps the file)"
     );
     assert_eq!(
         kinds,

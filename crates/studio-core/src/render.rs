@@ -1,0 +1,617 @@
+//! Rendering an episode: the voiced script on its timeline (intro, scenes, outro), the shots' clips in their slots
+//! (avatar clips over the lines that have them, a card for a scene with no shot), transitions between scenes, the
+//! subtitles burned in, the dialogue mixed over the music bed — into `series/<id>/epNNN/episode.mp4` with a
+//! `render.json` beside it. The work runs on a blocking thread with progress and cancellation.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use studio_pipeline::timeline::{self, SlotSource};
+use studio_pipeline::visuals::ShotMedia;
+use studio_render::card::{CardLine, title_card};
+use studio_render::frames::{Fit, Visual};
+use studio_render::kenburns::{Effect, EncodeOptions};
+use studio_render::mix::{Mix, MixReport, MixSettings, PlacedVoice};
+use studio_render::music::{Mood, ambient_bed};
+use studio_render::render::{RenderReport, RenderSpec, Segment, SubtitleBurn};
+use studio_render::transition::{Transition, TransitionKind};
+
+use crate::events::EngineEvent;
+use crate::{CoreError, Engine};
+
+/// Overrides for one render (else the config's).
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub resolution: Option<String>,
+    pub preset: Option<String>,
+    /// Render even when the episode's inputs have not changed since the last render.
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpisodeRender {
+    pub series_id: String,
+    pub episode: u32,
+    /// Relative to the data directory.
+    pub file: String,
+    pub video: RenderReport,
+    pub mix: MixReport,
+    pub offline: bool,
+    /// Where the intro, outro and music came from.
+    pub intro: String,
+    pub outro: String,
+    pub music: String,
+    pub shots: usize,
+    pub avatar_lines: usize,
+    pub scene_cards: usize,
+    pub subtitle_events: usize,
+    pub notes: Vec<String>,
+    /// SHA-256 over everything the render reads (script, voices, clips, avatars, assets, settings).
+    pub inputs_sha256: String,
+    /// True when the MP4 from an earlier render with the same inputs was kept.
+    #[serde(default)]
+    pub reused: bool,
+}
+
+/// Size and modification time of a file, for fingerprints of files too big to hash on every call.
+fn stamp(p: &Path) -> String {
+    match std::fs::metadata(p) {
+        Ok(m) => format!(
+            "{}:{}",
+            m.len(),
+            m.modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_millis())
+        ),
+        Err(_) => "-".into(),
+    }
+}
+
+/// The first of `assets/<name>.{mp4,mov,webm,png,jpg}` in the data directory's assets, then the bundled ones.
+fn find_asset(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+    for d in dirs {
+        for ext in ["mp4", "mov", "webm", "png", "jpg", "jpeg"] {
+            let p = d.join(format!("{name}.{ext}"));
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn asset_visual(p: &Path) -> Visual {
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if ["png", "jpg", "jpeg"].contains(&ext.as_str()) {
+        Visual::Image(p.to_path_buf())
+    } else {
+        Visual::Clip(p.to_path_buf())
+    }
+}
+
+fn seed_of(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+impl Engine {
+    /// Renders episode `n` of `series`. `progress(done, total)` is called as frames are encoded (also published as
+    /// events); setting `cancel` stops it and leaves no partial file.
+    pub async fn render_episode(
+        &self,
+        series: &str,
+        n: u32,
+        opts: &RenderOptions,
+        progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<EpisodeRender, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
+            CoreError::invalid(format!(
+                "{} episode {n} has no script yet: run `aidas episode script {} {n}` first",
+                s.title, s.id
+            ))
+        })?;
+        let mut cfg = self.config().render.clone();
+        if let Some(r) = &opts.resolution {
+            cfg.resolution = r.clone();
+        }
+        if let Some(p) = &opts.preset {
+            cfg.preset = p.clone();
+        }
+        if let Some(p) = cfg.problems().into_iter().next() {
+            return Err(CoreError::invalid(p));
+        }
+        let data = self.data_dir().to_path_buf();
+
+        // Voices: every line must have its audio.
+        let audio = self.store().line_audio(&s.id, n).await?;
+        let voiced: HashSet<&str> = audio.iter().map(|a| a.line_id.as_str()).collect();
+        let unvoiced: Vec<&str> = script
+            .scenes
+            .iter()
+            .flat_map(|sc| &sc.lines)
+            .filter(|l| !voiced.contains(l.id.as_str()))
+            .map(|l| l.id.as_str())
+            .collect();
+        if !unvoiced.is_empty() {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has {} line(s) without a voice (first: {}): run `aidas episode voice {} {n}` first",
+                s.title,
+                unvoiced.len(),
+                unvoiced[0],
+                s.id
+            )));
+        }
+
+        // Visuals: every shot must have its clip or still.
+        let media: HashMap<usize, ShotMedia> = self
+            .store()
+            .shot_media_json(&s.id, n)
+            .await?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<ShotMedia>(v).ok())
+            .map(|m| (m.index, m))
+            .collect();
+        let missing: Vec<usize> = (0..script.storyboard.len())
+            .filter(|i| {
+                media.get(i).is_none_or(|m| {
+                    !(data.join(&m.clip_path).is_file() || data.join(&m.still_path).is_file())
+                })
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has no visuals for shot(s) {}: run `aidas visuals {} {n}` first",
+                s.title,
+                missing
+                    .iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                s.id
+            )));
+        }
+        let ep_dir_rel = format!("series/{}/ep{n:03}", s.id);
+        let ep_dir = data.join(&ep_dir_rel);
+        let avatar_lines: HashSet<String> = script
+            .scenes
+            .iter()
+            .flat_map(|sc| &sc.lines)
+            .filter(|l| {
+                std::fs::metadata(ep_dir.join(format!("avatars/{}.mp4", l.id)))
+                    .is_ok_and(|m| m.is_file() && m.len() > 0)
+            })
+            .map(|l| l.id.clone())
+            .collect();
+
+        // Same inputs as the last render and its file intact: keep it.
+        let asset_dirs = [data.join("assets"), self.assets_dir()];
+        let inputs_sha256 = {
+            let mut h = Sha256::new();
+            let mut put = |x: &str| {
+                h.update(x.as_bytes());
+                h.update([0u8]);
+            };
+            put(&serde_json::to_string(&script).unwrap_or_default());
+            put(&serde_json::to_string(&cfg).unwrap_or_default());
+            put(&serde_json::to_string(&self.config().subtitles).unwrap_or_default());
+            for a in &audio {
+                put(&format!("{} {} {}", a.line_id, a.sha256, a.duration_sec));
+            }
+            let mut idx: Vec<&usize> = media.keys().collect();
+            idx.sort();
+            for i in idx {
+                let m = &media[i];
+                put(&format!(
+                    "{i} {} {} {}",
+                    m.clip_sha256,
+                    m.clip_path,
+                    stamp(&data.join(&m.still_path))
+                ));
+            }
+            let mut av: Vec<&String> = avatar_lines.iter().collect();
+            av.sort();
+            for l in av {
+                put(&format!(
+                    "{l} {}",
+                    stamp(&ep_dir.join(format!("avatars/{l}.mp4")))
+                ));
+            }
+            for name in ["intro", "outro"] {
+                let p = find_asset(&asset_dirs, name);
+                put(&format!(
+                    "{name} {:?} {}",
+                    p,
+                    p.as_deref().map(stamp).unwrap_or_default()
+                ));
+            }
+            if !["auto", "none"].contains(&cfg.music.as_str()) {
+                put(&stamp(&data.join(&cfg.music)));
+            }
+            if let Ok(o) = self.store().outlines(&s.id).await {
+                put(
+                    &serde_json::to_string(&o.iter().find(|o| o.episode_number == n + 1))
+                        .unwrap_or_default(),
+                );
+            }
+            put(&s.title);
+            format!("{:x}", h.finalize())
+        };
+        let report_path = ep_dir.join("render.json");
+        if !opts.force {
+            let previous = std::fs::read_to_string(&report_path)
+                .ok()
+                .and_then(|t| serde_json::from_str::<EpisodeRender>(&t).ok());
+            if let Some(mut prev) = previous.filter(|p| p.inputs_sha256 == inputs_sha256) {
+                let size = std::fs::metadata(data.join(&prev.file))
+                    .map(|m| m.len())
+                    .ok();
+                if size == Some(prev.video.bytes) {
+                    prev.reused = true;
+                    return Ok(prev);
+                }
+            }
+        }
+
+        let tl = timeline::place(&script, &audio, cfg.intro_sec);
+        let slots = timeline::video_slots(&script, &tl, &avatar_lines);
+        let total = tl.total_sec + cfg.outro_sec;
+        let (w, h) = cfg.size();
+        let font = self.assets_dir().join("fonts/NanumGothic-Bold.ttf");
+        let card = |tint: [u8; 3], lines: Vec<CardLine>| {
+            title_card(w, h, &font, tint, &lines).map_err(|e| CoreError::invalid(e.to_string()))
+        };
+        let line = |text: String, size: f32, colour: [u8; 3]| CardLine { text, size, colour };
+        let (white, gold, grey) = ([255, 255, 255], [255, 214, 102], [200, 200, 210]);
+        let transition = (cfg.transition != TransitionKind::Cut).then_some(Transition {
+            kind: cfg.transition,
+            sec: cfg.transition_sec,
+        });
+        let mut segments = Vec::new();
+        let mut notes = Vec::new();
+        let offline_parts = script.written_by.is_empty()
+            || script.written_by.contains("offline")
+            || audio
+                .iter()
+                .any(|a| a.provider == studio_domain::TtsProvider::Espeak)
+            || media.values().any(|m| m.offline);
+
+        // Intro.
+        let intro = if cfg.intro_sec > 0.0 {
+            let (visual, from) = match find_asset(&asset_dirs, "intro") {
+                Some(p) => (asset_visual(&p), p.display().to_string()),
+                None => (
+                    Visual::Card(card(
+                        [40, 56, 120],
+                        vec![
+                            line(s.title.clone(), 110.0, white),
+                            line(format!("EP.{n}"), 84.0, gold),
+                            line(script.title.clone(), 60.0, grey),
+                        ],
+                    )?),
+                    "generated title card".to_string(),
+                ),
+            };
+            segments.push(Segment {
+                visual,
+                start_sec: 0.0,
+                end_sec: cfg.intro_sec,
+                fit: Fit::Hold,
+                clip_offset_sec: 0.0,
+                transition_in: None,
+                label: "intro".into(),
+            });
+            from
+        } else {
+            "none".to_string()
+        };
+
+        // The scenes.
+        let mut scene_cards = 0;
+        let mut prev_scene = None;
+        for (k, slot) in slots.iter().enumerate() {
+            let sc = script.scenes.iter().find(|x| x.number == slot.scene);
+            let (visual, fit, offset, label) = match &slot.source {
+                SlotSource::Shot { index, offset } => {
+                    let m = &media[index];
+                    let clip = data.join(&m.clip_path);
+                    let shot = &script.storyboard[*index];
+                    let visual = if !m.clip_path.is_empty() && clip.is_file() {
+                        Visual::Clip(clip)
+                    } else {
+                        notes.push(format!(
+                            "shot {} has no clip: its still moves in the render",
+                            index + 1
+                        ));
+                        Visual::KenBurns {
+                            image: data.join(&m.still_path),
+                            effect: Effect::pick(*index, &shot.emotion, &shot.visual),
+                        }
+                    };
+                    (
+                        visual,
+                        cfg.fit,
+                        *offset,
+                        format!("scene {} shot {}", slot.scene, index + 1),
+                    )
+                }
+                SlotSource::Avatar { line_id } => (
+                    Visual::Clip(ep_dir.join(format!("avatars/{line_id}.mp4"))),
+                    Fit::Hold,
+                    0.0,
+                    format!("scene {} avatar {line_id}", slot.scene),
+                ),
+                SlotSource::SceneCard { scene } => {
+                    scene_cards += 1;
+                    let (place, time) = sc
+                        .map(|x| (x.location.clone(), x.time.clone()))
+                        .unwrap_or_default();
+                    (
+                        Visual::Card(card(
+                            [60, 60, 70],
+                            vec![line(place, 90.0, white), line(time, 60.0, grey)],
+                        )?),
+                        Fit::Hold,
+                        0.0,
+                        format!("scene {scene} card"),
+                    )
+                }
+            };
+            let new_scene = prev_scene != Some(slot.scene);
+            prev_scene = Some(slot.scene);
+            segments.push(Segment {
+                visual,
+                start_sec: slot.start,
+                end_sec: slot.end,
+                fit,
+                clip_offset_sec: offset,
+                transition_in: if new_scene && (k > 0 || cfg.intro_sec > 0.0) {
+                    transition
+                } else {
+                    None
+                },
+                label,
+            });
+        }
+
+        // Outro: the next episode's hook, or a thank-you after the last.
+        let outro = if cfg.outro_sec > 0.0 {
+            let next = self
+                .store()
+                .outlines(&s.id)
+                .await?
+                .into_iter()
+                .find(|o| o.episode_number == n + 1);
+            let (visual, from) = match find_asset(&asset_dirs, "outro") {
+                Some(p) => (asset_visual(&p), p.display().to_string()),
+                None => {
+                    let mut lines = match next {
+                        Some(o) => vec![
+                            line(format!("다음 이야기 · EP.{}", n + 1), 60.0, gold),
+                            line(
+                                if o.hook.trim().is_empty() {
+                                    o.title.clone()
+                                } else {
+                                    o.hook.clone()
+                                },
+                                64.0,
+                                white,
+                            ),
+                        ],
+                        None => vec![line("함께해 주셔서 감사합니다".into(), 72.0, white)],
+                    };
+                    lines.push(line("구독과 알림 설정 부탁드려요".into(), 44.0, grey));
+                    if offline_parts {
+                        lines.push(line(
+                            "오프라인 도구로 만든 에피소드 (offline render)".into(),
+                            32.0,
+                            grey,
+                        ));
+                    }
+                    (
+                        Visual::Card(card([30, 30, 44], lines)?),
+                        "generated card".to_string(),
+                    )
+                }
+            };
+            segments.push(Segment {
+                visual,
+                start_sec: tl.total_sec,
+                end_sec: total,
+                fit: Fit::Hold,
+                clip_offset_sec: 0.0,
+                transition_in: transition,
+                label: "outro".into(),
+            });
+            from
+        } else {
+            "none".to_string()
+        };
+
+        // Subtitles for the burn-in.
+        let events = crate::package::subtitle_events(&tl, &audio, &self.config().subtitles);
+        let subtitles = if cfg.burn_subtitles && !events.is_empty() {
+            let path = ep_dir.join("render/subtitles.burn.ass");
+            std::fs::create_dir_all(ep_dir.join("render"))
+                .map_err(|e| CoreError::io(format!("creating {}", ep_dir.display()), e))?;
+            let text = studio_pipeline::subtitles::to_ass(&events, &self.config().subtitles, w, h);
+            std::fs::write(&path, text)
+                .map_err(|e| CoreError::io(format!("writing {}", path.display()), e))?;
+            Some(SubtitleBurn {
+                ass: path,
+                fonts_dir: Some(self.assets_dir().join("fonts")),
+            })
+        } else {
+            None
+        };
+
+        // Sound: the voices at their offsets, the music bed.
+        let paths: HashMap<&str, &str> = audio
+            .iter()
+            .map(|a| (a.line_id.as_str(), a.path.as_str()))
+            .collect();
+        let placed: Vec<(f64, PathBuf)> = tl
+            .lines
+            .iter()
+            .map(|l| (l.offset, data.join(paths[l.line_id.as_str()])))
+            .collect();
+        let (music_src, music_label): (Option<PathBuf>, String) = match cfg.music.as_str() {
+            "none" => (None, "none".into()),
+            "auto" => (
+                None,
+                format!(
+                    "generated bed ({:?})",
+                    Mood::for_genre(&format!("{} {}", s.genre, s.genre_label))
+                ),
+            ),
+            p => {
+                let path = if Path::new(p).is_absolute() {
+                    PathBuf::from(p)
+                } else {
+                    data.join(p)
+                };
+                if !path.is_file() {
+                    return Err(CoreError::invalid(format!(
+                        "render.music: {} does not exist (use \"auto\", \"none\" or a file)",
+                        path.display()
+                    )));
+                }
+                (Some(path.clone()), path.display().to_string())
+            }
+        };
+        let mood = Mood::for_genre(&format!("{} {}", s.genre, s.genre_label));
+        let auto_music = cfg.music == "auto";
+        let music_seed = seed_of(&s.id);
+        let mix_settings = MixSettings {
+            sample_rate: 48_000,
+            music_volume: cfg.music_volume,
+            duck_db: cfg.duck_db,
+            target_lufs: cfg.target_lufs,
+            ceiling_dbtp: cfg.ceiling_dbtp,
+        };
+        let spec = RenderSpec {
+            width: w,
+            height: h,
+            fps: cfg.fps,
+            segments,
+            subtitles,
+            encode: EncodeOptions {
+                preset: cfg.preset.clone(),
+                crf: cfg.crf,
+            },
+        };
+        let out = ep_dir.join("episode.mp4");
+        let bus = self.events().clone();
+        let (sid, ep) = (s.id.clone(), n);
+        let started_bus = bus.clone();
+        started_bus.publish(EngineEvent::RenderStarted {
+            series_id: sid.clone(),
+            episode: ep,
+        });
+        let frames_total = (total * f64::from(cfg.fps)).round();
+        let out2 = out.clone();
+        let job =
+            tokio::task::spawn_blocking(move || -> Result<(RenderReport, MixReport), CoreError> {
+                let voices: Vec<(f64, Vec<f32>)> = placed
+                    .iter()
+                    .map(|(at, p)| {
+                        studio_render::audio::decode_pcm(p, 1, 48_000)
+                            .map(|v| (*at, v))
+                            .map_err(|e| CoreError::invalid(e.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let music: Option<Vec<f32>> = match (&music_src, auto_music) {
+                    (Some(p), _) => Some(
+                        studio_render::audio::decode_pcm(p, 2, 48_000)
+                            .map_err(|e| CoreError::invalid(format!("render.music: {e}")))?,
+                    ),
+                    (None, true) => Some(ambient_bed(mood, music_seed, 48_000)),
+                    (None, false) => None,
+                };
+                let pv: Vec<PlacedVoice<'_>> = voices
+                    .iter()
+                    .map(|(at, v)| PlacedVoice {
+                        offset_sec: *at,
+                        samples: v,
+                    })
+                    .collect();
+                // Exactly the video's length, so the audio ends with the last frame.
+                let mix = Mix::new(
+                    &pv,
+                    music.as_deref(),
+                    frames_total / f64::from(spec.fps),
+                    &mix_settings,
+                );
+                let (mut stream, mix_report) = mix.prepare();
+                let mut last = std::time::Instant::now();
+                let report = studio_render::render::render(
+                    &spec,
+                    Some(&mut stream),
+                    &out2,
+                    &cancel,
+                    &mut |done, total| {
+                        progress(done, total);
+                        if last.elapsed().as_millis() >= 500 || done == total {
+                            last = std::time::Instant::now();
+                            bus.publish(EngineEvent::RenderProgress {
+                                series_id: sid.clone(),
+                                episode: ep,
+                                frames_done: done,
+                                frames_total: total,
+                            });
+                        }
+                    },
+                )
+                .map_err(|e| match e {
+                    studio_render::MediaError::Cancelled => {
+                        CoreError::Cancelled("the render was cancelled; nothing was written".into())
+                    }
+                    other => CoreError::invalid(other.to_string()),
+                })?;
+                Ok((report, mix_report))
+            });
+        let (video, mix) = job
+            .await
+            .map_err(|e| CoreError::Internal(format!("render task: {e}")))??;
+        let file = format!("{ep_dir_rel}/episode.mp4");
+        let result = EpisodeRender {
+            series_id: s.id.clone(),
+            episode: n,
+            file: file.clone(),
+            video,
+            mix,
+            offline: offline_parts,
+            intro,
+            outro,
+            music: music_label,
+            shots: script.storyboard.len(),
+            avatar_lines: avatar_lines.len(),
+            scene_cards,
+            subtitle_events: events.len(),
+            notes,
+            inputs_sha256,
+            reused: false,
+        };
+        let json = serde_json::to_string_pretty(&result)
+            .map_err(|e| CoreError::Internal(format!("render report: {e}")))?;
+        std::fs::write(&report_path, json)
+            .map_err(|e| CoreError::io(format!("writing {}", report_path.display()), e))?;
+        self.events().publish(EngineEvent::EpisodeRendered {
+            series_id: s.id,
+            episode: n,
+            file,
+        });
+        Ok(result)
+    }
+}
