@@ -112,6 +112,8 @@ pub struct LoudnessMeter {
     steps: Vec<f64>,
     history: Vec<Vec<f64>>,
     phases: Vec<[f64; TAPS_PER_PHASE]>,
+    /// The largest absolute coefficient sum of any phase (bounds what a phase can output).
+    phase_gain: f64,
     peak: f64,
     sample_peak: f64,
 }
@@ -128,6 +130,10 @@ impl LoudnessMeter {
             step_acc: 0.0,
             steps: Vec::new(),
             history: vec![vec![0.0; TAPS_PER_PHASE]; channels],
+            phase_gain: interpolator()
+                .iter()
+                .map(|p| p.iter().map(|c| c.abs()).sum::<f64>())
+                .fold(0.0, f64::max),
             phases: interpolator(),
             peak: 0.0,
             sample_peak: 0.0,
@@ -143,14 +149,18 @@ impl LoudnessMeter {
                 let [f1, f2] = &mut self.filters[c];
                 let y = f2.run(f1.run(x));
                 sum += weight(c, self.channels) * y * y;
-                // True peak: shift the history and evaluate every phase.
+                // True peak: shift the history and evaluate every phase — unless no phase can beat the peak so far
+                // (each interpolated value is at most the window's largest sample times the phase's absolute sum).
                 let h = &mut self.history[c];
                 h.rotate_right(1);
                 h[0] = x;
                 self.sample_peak = self.sample_peak.max(x.abs());
-                for p in &self.phases {
-                    let v: f64 = p.iter().zip(h.iter()).map(|(a, b)| a * b).sum();
-                    self.peak = self.peak.max(v.abs());
+                let window_max = h.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                if window_max * self.phase_gain > self.peak {
+                    for p in &self.phases {
+                        let v: f64 = p.iter().zip(h.iter()).map(|(a, b)| a * b).sum();
+                        self.peak = self.peak.max(v.abs());
+                    }
                 }
             }
             self.step_acc += sum;

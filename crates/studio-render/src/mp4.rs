@@ -106,6 +106,8 @@ impl Mp4Writer {
             }
             let mut dict = ff::Dictionary::new();
             dict.set("profile", "aac_low");
+            // The fast coder: at 384 kbps it is transparent, and it costs a fraction of the default search.
+            dict.set("aac_coder", "fast");
             let aenc = enc.open_with(dict).map_err(|x| e("opening AAC", x))?;
             ost.set_parameters(&aenc);
             ost.set_time_base((1, AUDIO_RATE as i32));

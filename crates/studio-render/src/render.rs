@@ -43,6 +43,9 @@ pub struct SubtitleBurn {
     pub ass: PathBuf,
     /// Where the ASS file's fonts are (the bundled Korean font).
     pub fonts_dir: Option<PathBuf>,
+    /// When subtitles are on screen (start, end in seconds, in order). Frames outside them skip the subtitle
+    /// filter; empty means every frame goes through it.
+    pub spans: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,7 +172,7 @@ pub fn render(
             .map_err(|x| MediaError::Io(format!("{}: {x}", dir.display())))?;
     }
     let started = Instant::now();
-    let result = run(spec, &bounds, audio, &part, cancel, progress);
+    let result = run(spec, &bounds, audio, &part, cancel, progress, false);
     match result {
         Ok((frames, samples, padded, transitions)) => {
             std::fs::rename(&part, output)
@@ -198,6 +201,23 @@ pub fn render(
     }
 }
 
+/// The same frames with none of the timeline's own work: hard cuts, no subtitles, no audio track. A quick video
+/// draft, and the benchmark's baseline (the encode the full render is measured against).
+pub fn render_video_only(spec: &RenderSpec, output: &Path) -> Result<u64, MediaError> {
+    crate::init()?;
+    let bounds = boundaries(spec)?;
+    let r = run(
+        spec,
+        &bounds,
+        None,
+        output,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+        true,
+    )?;
+    Ok(r.0)
+}
+
 fn run(
     spec: &RenderSpec,
     bounds: &[u64],
@@ -205,6 +225,7 @@ fn run(
     part: &Path,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(u64, u64),
+    bare: bool,
 ) -> Result<(u64, u64, u64, usize), MediaError> {
     let (w, h, fps) = (spec.width, spec.height, spec.fps);
     let n = spec.segments.len();
@@ -224,9 +245,9 @@ fn run(
         .collect();
     let transitions = half.iter().filter(|h| **h > 0).count();
 
-    let mut writer = Mp4Writer::create(part, w, h, fps, &spec.encode, true)?;
+    let mut writer = Mp4Writer::create(part, w, h, fps, &spec.encode, !bare)?;
     let mut subs = match &spec.subtitles {
-        Some(s) => {
+        Some(s) if !bare => {
             let mut args = format!("filename={}", quote(&s.ass.display().to_string()));
             if let Some(d) = &s.fonts_dir {
                 args.push_str(&format!(":fontsdir={}", quote(&d.display().to_string())));
@@ -242,8 +263,10 @@ fn run(
                 Pixel::YUV420P,
             )?)
         }
-        None => None,
+        _ => None,
     };
+    let spans: &[(f64, f64)] = spec.subtitles.as_ref().map_or(&[], |s| s.spans.as_slice());
+    let mut span_at = 0usize;
     let mut blend = ff::frame::Video::new(Pixel::YUV420P, w, h);
     let mut burned = ff::frame::Video::empty();
     let mut next: Option<Frames> = None;
@@ -320,7 +343,13 @@ fn run(
                 },
                 _ => frame,
             };
-            match subs.as_mut() {
+            // Is a subtitle on screen during this frame?
+            let (t0, t1) = (g as f64 / f64::from(fps), (g + 1) as f64 / f64::from(fps));
+            while spans.get(span_at).is_some_and(|s| s.1 <= t0) {
+                span_at += 1;
+            }
+            let on_screen = spans.is_empty() || spans.get(span_at).is_some_and(|s| s.0 < t1);
+            match subs.as_mut().filter(|_| on_screen) {
                 Some(chain) => {
                     out.set_pts(Some(g as i64));
                     chain.push(out)?;
@@ -335,6 +364,9 @@ fn run(
                 None => writer.push_video(out)?,
             }
             // Audio up to the end of this frame.
+            if bare {
+                continue;
+            }
             let target = (g + 1) * u64::from(AUDIO_RATE) / u64::from(fps);
             let need = (target - writer.samples()) as usize * 2;
             abuf.clear();
@@ -481,6 +513,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 subtitles: Some(SubtitleBurn {
                     ass,
                     fonts_dir: Some(assets().join("fonts")),
+                    spans: vec![(5.0, 6.0)],
                 }),
                 encode: fast(),
             },

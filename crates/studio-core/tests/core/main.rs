@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use studio_core::secrets::{KeyringSecretStore, MemorySecretStore, SecretStore};
 use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 
+mod production;
+
 /// The test command runs the suite under `dbus-run-session` with an unlocked gnome-keyring and sets
 /// AIDAS_REQUIRE_KEYRING=1, so there a missing Secret Service is a failure, not a skip.
 fn secret_service_available() -> bool {
@@ -207,6 +209,16 @@ async fn engine_imports_record_and_roll_back_with_events() {
     let r = e.demo().await.unwrap();
     assert!(r.imported);
     assert_eq!(r.recorded_now, vec![1, 2, 3]);
+    // The 720p option: still H.264 High (even at ultrafast) with AAC, the index first.
+    let mp4 = dir.path().join("data").join(&r.planned.render.file);
+    let p = studio_render::probe::probe_media(&mp4).unwrap();
+    assert_eq!((p.video.width, p.video.height), (1280, 720));
+    assert!(
+        p.video.profile.to_lowercase().contains("high"),
+        "{:?}",
+        p.video
+    );
+    assert!(p.video.moov_first && p.audio.is_some());
     let again = e.demo().await.unwrap();
     assert!(!again.imported && again.recorded_now.is_empty());
     assert_eq!(again.context, r.context);

@@ -1,0 +1,368 @@
+//! Benchmark: rendering a 10-minute 1080p30 episode timeline — 40 shots (30 Ken Burns clips made from stills, 10
+//! AI-video stand-ins at 1280×720 24 fps that are scaled, rate-mapped and looped), intro and outro cards, a fade at
+//! every scene change, burned-in subtitles for 150 lines, dialogue over a ducked music bed brought to −14 LUFS,
+//! AAC — against a baseline measured in the same run: the bare encode of the same frames (same sources, same count,
+//! same preset) with hard cuts, no subtitles and no audio. Each measurement runs in a child process so its peak
+//! RSS (VmHWM) is its own.
+//!
+//! Run: `cargo bench --bench render` (options after `--`: `--minutes M`, `--preset P`, `--shots N`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use studio_pipeline::subtitles::{self, PlacedLine, SubtitleStyle};
+use studio_render::card::{CardLine, title_card};
+use studio_render::frames::{Fit, Visual};
+use studio_render::kenburns::{Effect, EncodeOptions, ken_burns, pattern_clip};
+use studio_render::mix::{Mix, MixSettings, PlacedVoice};
+use studio_render::render::{RenderSpec, Segment, SubtitleBurn, render, render_video_only};
+use studio_render::transition::Transition;
+
+const INTRO: f64 = 3.0;
+const OUTRO: f64 = 4.0;
+const LINE_SEC: f64 = 3.7;
+const SHOTS_PER_SCENE: usize = 5;
+
+struct Args {
+    minutes: f64,
+    preset: String,
+    shots: usize,
+    child: Option<(String, PathBuf)>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        minutes: 10.0,
+        preset: "veryfast".into(),
+        shots: 40,
+        child: None,
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let next = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--minutes" => a.minutes = next.parse().expect("--minutes M"),
+            "--preset" => a.preset = next,
+            "--shots" => a.shots = next.parse().expect("--shots N"),
+            "--child" => {
+                a.child = Some((
+                    next,
+                    PathBuf::from(v.get(i + 2).cloned().unwrap_or_default()),
+                ));
+                i += 1;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+fn assets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+}
+
+/// A still with some texture (gradients and soft discs), different per shot.
+fn still(path: &Path, k: usize) {
+    let (w, h) = (1920u32, 1080u32);
+    let seed = k as f32 * 0.37;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let d = ((fx - 0.3 - seed.sin() * 0.2).powi(2) + (fy - 0.5).powi(2)).sqrt();
+        let disc = if d < 0.18 { 60.0 } else { 0.0 };
+        let r = 90.0 + 80.0 * fx + disc + 10.0 * ((x / 7 + y / 11) % 3) as f32;
+        let g = 70.0 + 60.0 * fy + 40.0 * (seed + fx * 6.0).sin();
+        let b = 110.0 + 50.0 * (1.0 - fx) + disc * 0.5;
+        image::Rgb([
+            r.min(255.0) as u8,
+            g.clamp(0.0, 255.0) as u8,
+            b.min(255.0) as u8,
+        ])
+    });
+    img.save(path).unwrap();
+}
+
+fn speech(secs: f64, k: usize) -> Vec<f32> {
+    let n = (secs * 48_000.0) as usize;
+    let f0 = 160.0 + 40.0 * (k % 5) as f64;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / 48_000.0;
+            let syll = (0.5 - 0.5 * (std::f64::consts::TAU * 4.5 * t).cos()).powi(2);
+            let v = (std::f64::consts::TAU * f0 * t).sin()
+                + 0.4 * (std::f64::consts::TAU * 2.0 * f0 * t).sin()
+                + 0.2 * (std::f64::consts::TAU * 3.0 * f0 * t).sin();
+            (0.12 * syll * v) as f32
+        })
+        .collect()
+}
+
+/// Builds the timeline in `dir` (clips made once, by the parent) and returns the spec plus the lines' offsets.
+fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
+    let total = a.minutes * 60.0;
+    let body = total - INTRO - OUTRO;
+    let shot_sec = body / a.shots as f64;
+    let prep = EncodeOptions {
+        preset: "ultrafast".into(),
+        crf: 20,
+    };
+    let font = assets().join("fonts/NanumGothic-Bold.ttf");
+    let card = |text: &str| {
+        title_card(
+            1920,
+            1080,
+            &font,
+            [40, 56, 120],
+            &[CardLine {
+                text: text.into(),
+                size: 110.0,
+                colour: [255, 255, 255],
+            }],
+        )
+        .unwrap()
+    };
+    let fade = Some(Transition::default());
+    let mut segments = vec![Segment {
+        visual: Visual::Card(card("벤치마크 EP.1")),
+        start_sec: 0.0,
+        end_sec: INTRO,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: None,
+        label: "intro".into(),
+    }];
+    for k in 0..a.shots {
+        let start = INTRO + k as f64 * shot_sec;
+        let end = if k + 1 == a.shots {
+            INTRO + body
+        } else {
+            start + shot_sec
+        };
+        let clip = dir.join(format!("shot{k:03}.mp4"));
+        let ai = k % 4 == 3; // every fourth shot is "AI video"
+        if make && !clip.exists() {
+            if ai {
+                pattern_clip(&clip, 1280, 720, 24, 24 * 5, &prep).unwrap();
+            } else {
+                let img = dir.join(format!("still{k:03}.png"));
+                still(&img, k);
+                let fx = Effect::pick(k, "", "");
+                ken_burns(&img, &clip, end - start, fx, &prep).unwrap();
+            }
+        }
+        segments.push(Segment {
+            visual: Visual::Clip(clip),
+            start_sec: start,
+            end_sec: end,
+            fit: Fit::Loop,
+            clip_offset_sec: 0.0,
+            transition_in: if k % SHOTS_PER_SCENE == 0 { fade } else { None },
+            label: format!("shot {}", k + 1),
+        });
+    }
+    segments.push(Segment {
+        visual: Visual::Card(card("다음 이야기")),
+        start_sec: INTRO + body,
+        end_sec: total,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: fade,
+        label: "outro".into(),
+    });
+    // Lines every 4 s through the body; subtitles from them.
+    let mut offsets = Vec::new();
+    let mut t = INTRO + 0.5;
+    while t + LINE_SEC < INTRO + body {
+        offsets.push(t);
+        t += LINE_SEC + 0.3;
+    }
+    let texts: Vec<String> = (0..offsets.len())
+        .map(|i| format!("벤치마크 대사 {i}번, 자막이 두 줄로 나뉠 만큼 조금 길게 씁니다"))
+        .collect();
+    let placed: Vec<PlacedLine<'_>> = offsets
+        .iter()
+        .zip(&texts)
+        .map(|(o, t)| PlacedLine {
+            offset: *o,
+            duration: LINE_SEC,
+            text: t,
+            cues: &[],
+            speaker: None,
+        })
+        .collect();
+    let style = SubtitleStyle::default();
+    let ass = dir.join("subs.ass");
+    let events = subtitles::events(&placed, &style);
+    if make {
+        std::fs::write(&ass, subtitles::to_ass(&events, &style, 1920, 1080)).unwrap();
+    }
+    (
+        RenderSpec {
+            width: 1920,
+            height: 1080,
+            fps: 30,
+            segments,
+            subtitles: Some(SubtitleBurn {
+                ass,
+                fonts_dir: Some(assets().join("fonts")),
+                spans: events.iter().map(|e| (e.start, e.end)).collect(),
+            }),
+            encode: EncodeOptions {
+                preset: a.preset.clone(),
+                crf: 20,
+            },
+        },
+        offsets,
+        total,
+    )
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn child(a: &Args, which: &str, dir: &Path) {
+    let (mut spec, offsets, total) = timeline(dir, a, false);
+    // Diagnosis: AIDAS_BENCH_DROP=subs,audio,fades renders without those parts.
+    let drop = std::env::var("AIDAS_BENCH_DROP").unwrap_or_default();
+    if drop.contains("subs") {
+        spec.subtitles = None;
+    }
+    if drop.contains("fades") {
+        for s in &mut spec.segments {
+            s.transition_in = None;
+        }
+    }
+    let out = dir.join(format!("{which}.mp4"));
+    let started = Instant::now();
+    let frames = if which == "render" {
+        let lines: Vec<Vec<f32>> = (0..offsets.len()).map(|k| speech(LINE_SEC, k)).collect();
+        let music = studio_render::music::ambient_bed(studio_render::music::Mood::Warm, 1, 48_000);
+        let voices: Vec<PlacedVoice<'_>> = offsets
+            .iter()
+            .zip(&lines)
+            .map(|(o, s)| PlacedVoice {
+                offset_sec: *o,
+                samples: s,
+            })
+            .collect();
+        let frames_total = (total * 30.0).round();
+        let mix = Mix::new(
+            &voices,
+            Some(&music),
+            frames_total / 30.0,
+            &MixSettings::default(),
+        );
+        let (mut stream, report) = mix.prepare();
+        eprintln!("  mix measured in {:.2} s", started.elapsed().as_secs_f64());
+        let audio: Option<&mut dyn studio_render::render::AudioSource> = if drop.contains("audio") {
+            None
+        } else {
+            Some(&mut stream)
+        };
+        let r = render(&spec, audio, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap();
+        eprintln!(
+            "  render: {} frames, {} transitions, mix {:.2} LUFS / {:.2} dBTP",
+            r.frames,
+            r.transitions,
+            report.integrated_lufs.unwrap_or(f64::NAN),
+            report.true_peak_dbtp
+        );
+        r.frames
+    } else {
+        render_video_only(&spec, &out).unwrap()
+    };
+    let secs = started.elapsed().as_secs_f64();
+    println!("{which} {frames} {secs:.3} {:.1}", peak_rss_mb());
+}
+
+fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64) {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args([
+            "--minutes",
+            &a.minutes.to_string(),
+            "--preset",
+            &a.preset,
+            "--shots",
+            &a.shots.to_string(),
+            "--child",
+            which,
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    let line = String::from_utf8_lossy(&out.stdout).to_string();
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        out.status.success() && f.len() == 4,
+        "child {which} failed: {line}"
+    );
+    (
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+    )
+}
+
+fn main() {
+    let a = args();
+    if let Some((which, dir)) = &a.child {
+        child(&a, which, dir);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    eprintln!(
+        "render bench: {} min 1080p30, {} shots, preset {} — preparing clips (not measured)…",
+        a.minutes, a.shots, a.preset
+    );
+    let t = Instant::now();
+    let (spec, offsets, _) = timeline(dir.path(), &a, true);
+    eprintln!(
+        "  prepared {} segments, {} lines in {:.1} s",
+        spec.segments.len(),
+        offsets.len(),
+        t.elapsed().as_secs_f64()
+    );
+    // Baseline first and again last, so drift in machine speed shows.
+    let (bf, b1, brss) = measure("bare", dir.path(), &a);
+    let (rf, r, rrss) = measure("render", dir.path(), &a);
+    let (_, b2, _) = measure("bare", dir.path(), &a);
+    assert_eq!(bf, rf, "same frame count");
+    let base = (b1 + b2) / 2.0;
+    println!(
+        "render bench ({} min 1080p30, {} shots, preset {}):",
+        a.minutes, a.shots, a.preset
+    );
+    println!("  frames:                 {rf}");
+    println!(
+        "  bare encode (baseline): {b1:.1} s and {b2:.1} s, mean {base:.1} s ({:.1} fps), peak RSS {brss:.0} MB",
+        rf as f64 / base
+    );
+    println!(
+        "  full render:            {r:.1} s ({:.1} fps, {:.1}× realtime), peak RSS {rrss:.0} MB",
+        rf as f64 / r,
+        a.minutes * 60.0 / r
+    );
+    println!("  ratio render / bare:    {:.3} (target ≤ 1.15)", r / base);
+    println!(
+        "  peak RSS target:        ≤ 600 MB → {}",
+        if rrss <= 600.0 { "met" } else { "NOT met" }
+    );
+}
