@@ -54,6 +54,29 @@ enum Command {
     Visuals { series: String, episode: u32 },
     /// Lip-synced avatars (HeyGen) for main characters' lines, partial for major supporting ones.
     Avatars { series: String, episode: u32 },
+    /// Queue every production stage of episodes (script → … → publish); `--run` also works them off here.
+    Produce {
+        series: String,
+        episodes: Vec<u32>,
+        #[arg(long)]
+        run: bool,
+    },
+    /// Run production unattended: workers claim ready jobs (leases, heartbeats, retries) until SIGTERM/Ctrl-C,
+    /// which lets the jobs in hand finish. `--until-idle` returns when nothing is left to do.
+    Daemon {
+        #[arg(long)]
+        workers: Option<usize>,
+        #[arg(long)]
+        until_idle: bool,
+    },
+    /// The queue, each episode's stage progress, today's costs and what needs attention.
+    Status,
+    /// Production jobs: list, retry, cancel, log.
+    #[command(subcommand)]
+    Jobs(JobsCmd),
+    /// The review gate.
+    #[command(subcommand)]
+    Review(ReviewCmd),
     /// Subtitles (ASS, SRT, WebVTT) and upload metadata (title, description with chapters, tags) for an episode,
     /// fitted to YouTube's limits.
     Package { series: String, episode: u32 },
@@ -130,6 +153,32 @@ enum SeriesCmd {
     Show {
         series: String,
     },
+    /// Stop starting new jobs for a series (running ones finish).
+    Pause {
+        series: String,
+    },
+    /// Let a paused series' jobs run again.
+    Resume {
+        series: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCmd {
+    /// Every job (or one series' jobs) with its status, attempts and last error.
+    List { series: Option<String> },
+    /// Queue a parked, cancelled or waiting job again now.
+    Retry { id: i64 },
+    /// Cancel an episode's unfinished jobs (running ones stop at their next heartbeat).
+    Cancel { series: String, episode: u32 },
+    /// A job's log.
+    Log { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum ReviewCmd {
+    /// Approve an episode waiting at the review gate; production continues with publishing.
+    Approve { series: String, episode: u32 },
 }
 
 #[derive(Subcommand)]
@@ -234,6 +283,37 @@ fn main() -> ExitCode {
             ExitCode::from(if user { 2 } else { 1 })
         }
     }
+}
+
+/// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
+fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            #[cfg(unix)]
+            let got = match term.as_mut() {
+                Some(t) => {
+                    tokio::select! { _ = t.recv() => true, r = tokio::signal::ctrl_c() => r.is_ok() }
+                }
+                None => tokio::signal::ctrl_c().await.is_ok(),
+            };
+            #[cfg(not(unix))]
+            let got = tokio::signal::ctrl_c().await.is_ok();
+            if !got {
+                break;
+            }
+            if flag.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("stopping now");
+                std::process::exit(130);
+            }
+            eprintln!("finishing the jobs in hand, then exiting (signal again to stop at once)");
+        }
+    });
+    stop
 }
 
 async fn run(cli: Cli) -> Result<(), CoreError> {
@@ -528,6 +608,137 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             } else {
                 render::import(&r);
             }
+        }
+        Command::Series(SeriesCmd::Pause { series }) => {
+            let s = engine.store().find_series(&series).await?;
+            engine.store().set_series_paused(&s.id, true).await?;
+            println!(
+                "{} is paused: no new jobs start (running ones finish)",
+                s.id
+            );
+        }
+        Command::Series(SeriesCmd::Resume { series }) => {
+            let s = engine.store().find_series(&series).await?;
+            engine.store().set_series_paused(&s.id, false).await?;
+            println!("{} is running again", s.id);
+        }
+        Command::Produce {
+            series,
+            episodes,
+            run,
+        } => {
+            let mut reports = Vec::new();
+            for n in if episodes.is_empty() {
+                vec![1]
+            } else {
+                episodes
+            } {
+                reports.push(engine.produce(&series, n).await?);
+            }
+            let mut outcomes = Vec::new();
+            if run {
+                let engine = std::sync::Arc::new(engine);
+                let stop = stop_on_signals();
+                let workers = engine.config().production.workers;
+                outcomes = engine.run_workers(workers, stop, true).await?;
+                if !json {
+                    for o in &outcomes {
+                        render::job_outcome(o);
+                    }
+                }
+                if json {
+                    print_json(&serde_json::json!({ "queued": reports, "outcomes": outcomes }))?;
+                } else {
+                    render::status(&engine.status().await?);
+                }
+                return Ok(());
+            }
+            if json {
+                print_json(&serde_json::json!({ "queued": reports, "outcomes": outcomes }))?;
+            } else {
+                for r in &reports {
+                    println!(
+                        "queued {} episode {}: {} new job(s) — run `aidas daemon` to work them off",
+                        r.series_id, r.episode, r.jobs_added
+                    );
+                }
+            }
+        }
+        Command::Daemon {
+            workers,
+            until_idle,
+        } => {
+            let engine = std::sync::Arc::new(engine);
+            let stop = stop_on_signals();
+            let workers = workers.unwrap_or(engine.config().production.workers);
+            if !json {
+                eprintln!(
+                    "aidas daemon: {workers} worker(s) on {} (SIGTERM or Ctrl-C finishes the jobs in hand and exits)",
+                    engine.data_dir().display()
+                );
+            }
+            let outcomes = engine.run_workers(workers, stop, until_idle).await?;
+            if json {
+                print_json(&outcomes)?;
+            } else {
+                for o in &outcomes {
+                    render::job_outcome(o);
+                }
+            }
+        }
+        Command::Status => {
+            let st = engine.status().await?;
+            if json {
+                print_json(&st)?;
+            } else {
+                render::status(&st);
+            }
+        }
+        Command::Jobs(JobsCmd::List { series }) => {
+            let sid = match series {
+                Some(s) => Some(engine.store().find_series(&s).await?.id),
+                None => None,
+            };
+            let jobs = engine.store().jobs(sid.as_deref(), None).await?;
+            if json {
+                print_json(&jobs)?;
+            } else {
+                render::jobs(&jobs);
+            }
+        }
+        Command::Jobs(JobsCmd::Retry { id }) => {
+            if !engine
+                .store()
+                .retry_job(id, studio_core::production::now_ms())
+                .await?
+            {
+                return Err(CoreError::invalid(format!(
+                    "job {id} is not parked, cancelled or waiting (see `aidas jobs list`)"
+                )));
+            }
+            println!("job {id} is queued again");
+        }
+        Command::Jobs(JobsCmd::Cancel { series, episode }) => {
+            let s = engine.store().find_series(&series).await?;
+            let (now, asked) = engine.store().cancel_episode_jobs(&s.id, episode).await?;
+            println!(
+                "{} episode {episode}: {now} job(s) cancelled, {asked} running job(s) asked to stop",
+                s.id
+            );
+        }
+        Command::Jobs(JobsCmd::Log { id }) => {
+            let logs = engine.store().job_logs(id).await?;
+            if json {
+                print_json(&logs)?;
+            } else {
+                for (at, level, msg) in logs {
+                    println!("{at} {level:5} {msg}");
+                }
+            }
+        }
+        Command::Review(ReviewCmd::Approve { series, episode }) => {
+            let st = engine.approve_episode(&series, episode).await?;
+            println!("{series} episode {episode} is {st}; its review gate is open");
         }
         Command::Series(SeriesCmd::List) => {
             let list = engine.list_series().await?;

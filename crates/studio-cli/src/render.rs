@@ -615,3 +615,82 @@ pub fn episode_render(r: &studio_core::EpisodeRender, data_dir: &std::path::Path
         println!("  note: {n}");
     }
 }
+
+pub fn job_outcome(o: &studio_core::JobOutcome) {
+    println!(
+        "  {} ep{} {:<13} {:<15} {:>6.1}s  {}",
+        o.series_id, o.episode, o.stage, o.status, o.seconds, o.message
+    );
+}
+
+pub fn jobs(jobs: &[studio_store::JobRow]) {
+    if jobs.is_empty() {
+        println!("no jobs (queue an episode with `aidas produce SERIES N`)");
+        return;
+    }
+    for j in jobs {
+        println!(
+            "{:>5}  {} ep{:<3} {:<13} {:<15} attempts {}{}",
+            j.id,
+            j.series_id,
+            j.episode_number,
+            j.stage,
+            j.status,
+            j.attempts,
+            j.last_error
+                .as_deref()
+                .map(|e| format!("  — {e}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+pub fn status(st: &studio_core::production::StatusReport) {
+    let counts: Vec<String> = st
+        .jobs_by_status
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "Queue: {}",
+        if counts.is_empty() {
+            "empty".to_string()
+        } else {
+            counts.join(", ")
+        }
+    );
+    for e in &st.episodes {
+        let now: Vec<String> = e
+            .stages
+            .iter()
+            .filter(|(_, s)| s != "succeeded" && s != "queued")
+            .map(|(stage, s)| format!("{stage}: {s}"))
+            .collect();
+        println!(
+            "  {} ep{}: {}/{} stages done, episode {}{}",
+            e.series_id,
+            e.episode,
+            e.done,
+            e.total,
+            e.status,
+            if now.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", now.join(", "))
+            }
+        );
+    }
+    println!("Spent today: ${:.2}", st.cost_today_usd);
+    for (p, c) in &st.cost_today {
+        println!("  {p}: ${c:.2}");
+    }
+    if !st.paused_series.is_empty() {
+        println!("Paused: {}", st.paused_series.join(", "));
+    }
+    for a in &st.attention {
+        println!(
+            "Needs attention: job {} ({} ep{} {}) [{}] {}",
+            a.job_id, a.series_id, a.episode, a.stage, a.kind, a.message
+        );
+    }
+}

@@ -276,6 +276,8 @@ pub struct Config {
     pub checks: studio_pipeline::CheckConfig,
     /// The episode render (size, preset, transitions, intro/outro, music, loudness, subtitles).
     pub render: RenderConfig,
+    /// Production: workers, leases, retries and backoff, the review gate policy.
+    pub production: crate::production::ProductionConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -294,6 +296,7 @@ impl Default for Config {
             subtitles: Default::default(),
             checks: studio_pipeline::CheckConfig::default(),
             render: RenderConfig::default(),
+            production: Default::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))
@@ -353,6 +356,15 @@ impl Config {
         }
         if let Some(problem) = cfg.render.problems().into_iter().next() {
             return Err(CoreError::config(path, problem));
+        }
+        if !["always", "flagged", "never"].contains(&cfg.production.review.as_str()) {
+            return Err(CoreError::config(
+                path,
+                format!(
+                    "production.review: \"{}\" is not one of always, flagged, never",
+                    cfg.production.review
+                ),
+            ));
         }
         for (name, url) in &cfg.endpoints {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

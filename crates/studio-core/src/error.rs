@@ -34,6 +34,9 @@ pub enum CoreError {
     /// The person (or shutdown) stopped the work; nothing half-done was kept.
     #[error("{0}")]
     Cancelled(String),
+    /// An episode waits at the review gate for a person's decision.
+    #[error("{0}")]
+    AwaitingReview(String),
 }
 
 /// What crosses IPC, HTTP and `--json` error output.
@@ -77,6 +80,7 @@ impl CoreError {
             Self::Io { .. } => "io",
             Self::Internal(_) => "internal",
             Self::Cancelled(_) => "cancelled",
+            Self::AwaitingReview(_) => "awaiting_review",
         }
     }
 
@@ -92,7 +96,8 @@ impl CoreError {
             | Self::Config { .. }
             | Self::BadFile { .. }
             | Self::Invalid(_)
-            | Self::Cancelled(_) => true,
+            | Self::Cancelled(_)
+            | Self::AwaitingReview(_) => true,
             Self::Io { .. } | Self::Internal(_) => false,
         }
     }

@@ -43,6 +43,13 @@ pub enum EngineEvent {
         /// Relative to the data directory.
         file: String,
     },
+    /// A production job ended (succeeded, retry_waiting, needs_attention, cancelled or lost).
+    JobFinished {
+        series_id: String,
+        episode: u32,
+        stage: String,
+        status: String,
+    },
     Alert {
         level: AlertLevel,
         message: String,

@@ -11,6 +11,8 @@ mod error;
 pub mod events;
 pub mod import;
 mod package;
+pub mod production;
+mod publish;
 pub mod render;
 pub mod secrets;
 mod voices;
@@ -23,6 +25,8 @@ pub use engine::{
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use package::PackageReport;
+pub use production::{JobOutcome, ProduceReport, ProductionConfig};
+pub use publish::ExportReport;
 pub use render::{EpisodeRender, RenderOptions};
 pub use secrets::{Secret, SecretStatus, SecretStore};
 pub use voices::{CastRow, CastView, RenderMedia};

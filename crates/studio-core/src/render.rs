@@ -451,6 +451,7 @@ impl Engine {
             Some(SubtitleBurn {
                 ass: path,
                 fonts_dir: Some(self.assets_dir().join("fonts")),
+                spans: events.iter().map(|e| (e.start, e.end)).collect(),
             })
         } else {
             None

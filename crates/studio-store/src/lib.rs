@@ -8,11 +8,13 @@
 mod casting;
 mod db;
 mod error;
+mod jobs;
 mod memory;
 mod remote;
 mod settings;
 
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;
+pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use remote::{RemoteJob, RemoteJobUpdate};

@@ -8,6 +8,8 @@ use studio_domain::{
 };
 use studio_store::{Store, StoreError};
 
+mod jobs;
+
 fn samples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples")
 }

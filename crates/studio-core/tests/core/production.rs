@@ -1,0 +1,115 @@
+//! Production through the job engine: an offline episode goes through the whole stage DAG, waits at the review
+//! gate, and after approval lands in the export folder; queuing it again adds nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use studio_core::secrets::MemorySecretStore;
+use studio_core::{Engine, EngineOptions, NewSeries};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let env: BTreeMap<String, String> = [
+        ("AIDAS_RENDER_PRESET", "ultrafast"),
+        ("AIDAS_RENDER_RESOLUTION", "720p"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let e = Arc::new(
+        Engine::open(EngineOptions {
+            data_dir: Some(dir.path().to_path_buf()),
+            env: Some(env),
+            secret_store: Some(Box::new(MemorySecretStore::default())),
+        })
+        .await
+        .unwrap(),
+    );
+    let s = e
+        .new_series(NewSeries {
+            title: "잡 엔진 시험".into(),
+            genre: Some(studio_domain::Genre::Thriller),
+            episodes: 4,
+            episode_duration_min: 2,
+            premise: "작은 마을의 비밀".into(),
+            main_theme: "진실".into(),
+            target_audience: "20-30대".into(),
+            writer: Some("offline".into()),
+            id: Some("dag".into()),
+            seed: Some(7),
+        })
+        .await
+        .unwrap();
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
+    assert!(e.produce("dag", 9).await.is_err(), "no episode 9");
+    assert_eq!(e.produce("dag", 1).await.unwrap().jobs_added, 11);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let first = e.run_workers(2, stop.clone(), true).await.unwrap();
+    let stages: Vec<(&str, &str)> = first
+        .iter()
+        .map(|o| (o.stage.as_str(), o.status.as_str()))
+        .collect();
+    for st in [
+        "script",
+        "memory_update",
+        "storyboard",
+        "voices",
+        "visuals",
+        "avatars",
+        "render",
+        "package",
+    ] {
+        assert!(stages.contains(&(st, "succeeded")), "{st}: {stages:?}");
+    }
+    assert!(
+        stages.contains(&("review_gate", "needs_attention")),
+        "{stages:?}"
+    );
+    let status = e.status().await.unwrap();
+    assert_eq!(status.attention.len(), 1);
+    assert_eq!(status.attention[0].kind, "awaiting_review");
+    assert_eq!(
+        e.episode_status("dag", 1).await.unwrap().to_string(),
+        "in_review"
+    );
+    let ep = &status.episodes[0];
+    assert_eq!((ep.done, ep.total), (8, 11));
+
+    e.approve_episode("dag", 1).await.unwrap();
+    let second = e.run_workers(1, stop, true).await.unwrap();
+    let stages: Vec<(&str, &str)> = second
+        .iter()
+        .map(|o| (o.stage.as_str(), o.status.as_str()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("review_gate", "succeeded"),
+            ("publish", "succeeded"),
+            ("finalize", "succeeded")
+        ]
+    );
+    let export = dir.path().join("export/dag/ep001");
+    for f in [
+        "episode.mp4",
+        "metadata.json",
+        "subtitles.ko.srt",
+        "thumbnail.jpg",
+    ] {
+        assert!(export.join(f).is_file(), "{f} exported");
+    }
+    let p = studio_render::probe::probe_media(&export.join("episode.mp4")).unwrap();
+    assert_eq!((p.video.width, p.video.height), (1280, 720));
+    // Everything done; queuing again adds nothing, and every job ran exactly once except the gate (twice).
+    assert_eq!(e.produce("dag", 1).await.unwrap().jobs_added, 0);
+    let jobs = e.store().jobs(Some("dag"), Some(1)).await.unwrap();
+    assert!(jobs.iter().all(|j| j.status == "succeeded"), "{jobs:?}");
+    for j in &jobs {
+        let expected = if j.stage == "review_gate" { 2 } else { 1 };
+        assert_eq!(j.attempts, expected, "{}", j.stage);
+    }
+    assert!(e.status().await.unwrap().attention.is_empty());
+}

@@ -1,0 +1,169 @@
+//! The production queue: the DAG gates claims, claims are exclusive across connections (as across processes), a
+//! worker whose lease ran out cannot overwrite its successor, paused series wait.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use studio_store::{JobFailure, Store};
+
+use super::{sample_plan, with_sample};
+
+const SID: &str = "first-love";
+
+#[tokio::test]
+async fn stages_become_claimable_in_dag_order() {
+    let (_d, s) = with_sample().await;
+    assert_eq!(s.enqueue_episode(SID, 1, 5, 0).await.unwrap(), 11);
+    assert_eq!(
+        s.enqueue_episode(SID, 1, 5, 0).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let mut order = Vec::new();
+    let mut now = 1_000;
+    loop {
+        // Everything claimable right now, before completing any of it.
+        let mut batch = Vec::new();
+        while let Some(j) = s.claim_job("w", now, 60_000).await.unwrap() {
+            batch.push(j);
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let mut names: Vec<String> = batch.iter().map(|j| j.stage.clone()).collect();
+        names.sort();
+        order.push(names);
+        for j in batch {
+            assert!(s.complete_job(j.id, "w", now, "{}").await.unwrap());
+        }
+        now += 10;
+    }
+    let expect: Vec<Vec<&str>> = vec![
+        vec!["script"],
+        vec!["memory_update"],
+        vec!["storyboard"],
+        vec!["visuals", "voices"],
+        vec!["avatars"],
+        vec!["render"],
+        vec!["package"],
+        vec!["review_gate"],
+        vec!["publish"],
+        vec!["finalize"],
+    ];
+    assert_eq!(order, expect);
+}
+
+#[tokio::test]
+async fn two_connections_never_claim_the_same_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aidas.db");
+    let a = Store::open(&path).await.unwrap();
+    a.save_plan(&sample_plan()).await.unwrap();
+    for n in 1..=6 {
+        a.enqueue_episode(SID, n, 5, 0).await.unwrap();
+    }
+    // A second pool on the same file: another process, as far as SQLite is concerned.
+    let b = Store::open(&path).await.unwrap();
+    let claims: Arc<Mutex<HashMap<i64, usize>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for (w, store) in [
+        (0, a.clone()),
+        (1, b.clone()),
+        (2, a.clone()),
+        (3, b.clone()),
+    ] {
+        let claims = claims.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("worker-{w}");
+            let mut idle = 0;
+            while idle < 20 {
+                match store.claim_job(&owner, 1_000, 60_000).await.unwrap() {
+                    Some(j) => {
+                        idle = 0;
+                        *claims.lock().unwrap().entry(j.id).or_default() += 1;
+                        tokio::task::yield_now().await;
+                        assert!(store.complete_job(j.id, &owner, 1_000, "{}").await.unwrap());
+                    }
+                    None => {
+                        idle += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let claims = claims.lock().unwrap();
+    assert_eq!(claims.len(), 66, "every job ran");
+    assert!(
+        claims.values().all(|c| *c == 1),
+        "no job ran twice: {claims:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_requeued_and_the_old_worker_cannot_finish() {
+    let (_d, s) = with_sample().await;
+    s.enqueue_episode(SID, 1, 5, 0).await.unwrap();
+    let j = s.claim_job("dead", 1_000, 5_000).await.unwrap().unwrap();
+    assert_eq!(
+        s.requeue_stale_jobs(5_999).await.unwrap(),
+        0,
+        "lease still valid"
+    );
+    assert!(s.heartbeat_job(j.id, "dead", 5_000, 5_000).await.unwrap());
+    assert_eq!(s.requeue_stale_jobs(10_001).await.unwrap(), 1);
+    let again = s.claim_job("alive", 10_002, 5_000).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (j.id, 2));
+    assert!(!s.complete_job(j.id, "dead", 10_003, "{}").await.unwrap());
+    assert!(!s.heartbeat_job(j.id, "dead", 10_003, 5_000).await.unwrap());
+    assert!(s.complete_job(j.id, "alive", 10_004, "{}").await.unwrap());
+}
+
+#[tokio::test]
+async fn failures_park_or_wait_and_people_can_retry_pause_and_cancel() {
+    let (_d, s) = with_sample().await;
+    s.enqueue_episode(SID, 1, 5, 0).await.unwrap();
+    let j = s.claim_job("w", 1_000, 60_000).await.unwrap().unwrap();
+    let wait = JobFailure::Retry {
+        at_ms: 9_000,
+        kind: "rate_limited".into(),
+        message: "429".into(),
+    };
+    assert!(s.fail_job(j.id, "w", 1_001, &wait).await.unwrap());
+    assert!(
+        s.claim_job("w", 8_999, 60_000).await.unwrap().is_none(),
+        "not before the reset"
+    );
+    let j = s.claim_job("w", 9_000, 60_000).await.unwrap().unwrap();
+    let park = JobFailure::Attention {
+        kind: "quota".into(),
+        message: "the quota is used up".into(),
+    };
+    assert!(s.fail_job(j.id, "w", 9_001, &park).await.unwrap());
+    assert!(
+        s.claim_job("w", 99_000, 60_000).await.unwrap().is_none(),
+        "parked stays parked"
+    );
+    let row = s.job(j.id).await.unwrap().unwrap();
+    assert_eq!(row.status, "needs_attention");
+    assert_eq!(row.last_error.as_deref(), Some("the quota is used up"));
+    assert!(s.retry_job(j.id, 99_001).await.unwrap());
+    // Paused: nothing starts.
+    assert!(s.set_series_paused(SID, true).await.unwrap());
+    assert!(s.claim_job("w", 99_002, 60_000).await.unwrap().is_none());
+    assert!(s.set_series_paused(SID, false).await.unwrap());
+    let j = s.claim_job("w", 99_003, 60_000).await.unwrap().unwrap();
+    // Cancel: the running one is asked to stop (its heartbeat fails), the rest are cancelled.
+    let (now, asked) = s.cancel_episode_jobs(SID, 1).await.unwrap();
+    assert_eq!((now, asked), (10, 1));
+    assert!(s.job_cancel_requested(j.id).await.unwrap());
+    assert!(!s.heartbeat_job(j.id, "w", 99_004, 60_000).await.unwrap());
+    let cancelled = JobFailure::Cancelled {
+        message: "stopped".into(),
+    };
+    assert!(s.fail_job(j.id, "w", 99_005, &cancelled).await.unwrap());
+    assert!(s.claim_job("w", 99_006, 60_000).await.unwrap().is_none());
+}
