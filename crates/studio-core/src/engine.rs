@@ -244,6 +244,14 @@ impl Engine {
     pub fn events(&self) -> &EventBus {
         &self.events
     }
+    /// An `AIDAS_*` setting from the environment the engine was opened with.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+    }
+
     pub fn assets_dir(&self) -> PathBuf {
         resolve_assets_dir(&self.env)
     }

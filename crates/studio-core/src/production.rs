@@ -289,6 +289,13 @@ impl Engine {
                 }
             })
         };
+        // Fault injection for crash tests: hold the claimed job (heartbeating) before its work starts.
+        if let Some(ms) = self
+            .env_var("AIDAS_FAULT_HOLD_MS")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
+        }
         let result = self.run_stage(&job, cancel.clone()).await;
         done.store(true, Ordering::Relaxed);
         hb.abort();

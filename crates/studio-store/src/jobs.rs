@@ -249,12 +249,14 @@ impl Store {
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
-        Ok(
-            sqlx::query_as::<_, JobRow>(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as::<_, JobRow>(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// A person asks for another attempt of a parked, cancelled or waiting job: it is queued now.

@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod crash;
+
 fn aidas(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aidas"));
     cmd.arg("--data-dir").arg(dir).args(args);
@@ -15,6 +17,9 @@ fn aidas(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -
         }
     }
     cmd.env("AIDAS_SECRETS_BACKEND", "env");
+    // These tests are about the commands; the full-size render is checked by the end-to-end tests.
+    cmd.env("AIDAS_RENDER_PRESET", "ultrafast")
+        .env("AIDAS_RENDER_RESOLUTION", "720p");
     for (k, v) in env {
         cmd.env(k, v);
     }
