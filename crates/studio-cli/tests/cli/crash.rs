@@ -265,7 +265,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         assert_eq!(j["status"], "succeeded", "{j}");
     }
     // Every paid job went out once.
-    let submits = submits.lock().unwrap();
+    let submits = submits.lock().unwrap().clone();
     eprintln!("paid submits: {submits:?}");
     assert!(
         submits.keys().any(|k| k.contains("kling")) && submits.keys().any(|k| k.contains("flux")),
