@@ -68,6 +68,10 @@ enum Command {
         workers: Option<usize>,
         #[arg(long)]
         until_idle: bool,
+        /// Queue the daily plan (`episodes_per_day` across active series) every few minutes, as
+        /// `[production] auto_plan = true` does.
+        #[arg(long)]
+        plan: bool,
     },
     /// The queue, each episode's stage progress, today's costs and what needs attention.
     Status,
@@ -667,9 +671,25 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         Command::Daemon {
             workers,
             until_idle,
+            plan,
         } => {
             let engine = std::sync::Arc::new(engine);
             let stop = stop_on_signals();
+            if plan || engine.config().production.auto_plan {
+                let (e, stop) = (engine.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        match e.plan_today().await {
+                            Ok(p) if !p.queued_now.is_empty() => {
+                                tracing::info!(queued = ?p.queued_now, "daily plan")
+                            }
+                            Ok(_) => {}
+                            Err(err) => tracing::warn!(%err, "daily plan"),
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+                    }
+                });
+            }
             let workers = workers.unwrap_or(engine.config().production.workers);
             if !json {
                 eprintln!(

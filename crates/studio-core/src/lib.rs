@@ -14,6 +14,7 @@ mod package;
 pub mod production;
 mod publish;
 pub mod render;
+pub mod scheduler;
 pub mod secrets;
 mod voices;
 mod writing;

@@ -39,6 +39,14 @@ pub struct ProductionConfig {
     /// The review gate: "always" (a person approves every episode), "flagged" (only when checks flagged
     /// something), "never" (unattended).
     pub review: String,
+    /// Episodes started per day by the daily plan (across active series, fairly).
+    pub episodes_per_day: u32,
+    /// Whether the daemon queues the daily plan itself (else it only works off what was queued).
+    pub auto_plan: bool,
+    /// Spending per UTC day over all providers; no paid job is sent past it.
+    pub daily_cap_usd: f64,
+    /// Spending per UTC day per provider ("fal", "heygen", "elevenlabs", …).
+    pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
 }
 
 impl Default for ProductionConfig {
@@ -52,8 +60,28 @@ impl Default for ProductionConfig {
             backoff_base_sec: 30.0,
             backoff_max_sec: 1800.0,
             review: "always".into(),
+            episodes_per_day: 10,
+            auto_plan: false,
+            daily_cap_usd: 25.0,
+            provider_daily_cap_usd: Default::default(),
         }
     }
+}
+
+/// Midnight UTC today as the ledger writes times ("2026-11-22T00:00:00").
+pub fn today_start_utc() -> String {
+    let days = now_ms().div_euclid(86_400_000);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T00:00:00")
 }
 
 pub fn now_ms() -> i64 {
@@ -161,6 +189,27 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
 }
 
 impl Engine {
+    /// Today's spending caps from the config, for every paid call.
+    pub fn spend_caps(&self) -> Vec<studio_store::SpendCap> {
+        let p = &self.config().production;
+        let since = today_start_utc();
+        let mut caps = vec![studio_store::SpendCap {
+            name: "daily cap".into(),
+            provider: None,
+            since: since.clone(),
+            limit_usd: p.daily_cap_usd,
+        }];
+        for (provider, limit) in &p.provider_daily_cap_usd {
+            caps.push(studio_store::SpendCap {
+                name: format!("{provider} daily cap"),
+                provider: Some(provider.clone()),
+                since: since.clone(),
+                limit_usd: *limit,
+            });
+        }
+        caps
+    }
+
     pub async fn episode_status(&self, series: &str, n: u32) -> Result<EpisodeStatus, CoreError> {
         self.store()
             .episodes(series)
@@ -612,21 +661,7 @@ impl Engine {
             }
             e.stages.push((j.stage.clone(), j.status.clone()));
         }
-        let today = {
-            let days = now_ms() / 86_400_000;
-            // Civil date from days since the epoch (Howard Hinnant's algorithm).
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z - era * 146_097;
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let d = doy - (153 * mp + 2) / 5 + 1;
-            let m = if mp < 10 { mp + 3 } else { mp - 9 };
-            let y = yoe + era * 400 + i64::from(m <= 2);
-            format!("{y:04}-{m:02}-{d:02}T00:00:00")
-        };
-        let cost_today = self.store().spend_since(&today).await?;
+        let cost_today = self.store().spend_since(&today_start_utc()).await?;
         let attention = jobs
             .iter()
             .filter(|j| j.status == "needs_attention")

@@ -235,6 +235,7 @@ impl Engine {
             data_dir: self.data_dir().to_path_buf(),
             pricing,
             cfg: cfg.clone(),
+            caps: self.spend_caps(),
         })
     }
 
@@ -311,6 +312,7 @@ impl Engine {
             data_dir: self.data_dir().to_path_buf(),
             pricing: &pricing,
             cfg,
+            caps: self.spend_caps(),
         };
         Ok(desk.make_avatars(&s.id, n).await?)
     }

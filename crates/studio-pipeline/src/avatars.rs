@@ -85,6 +85,8 @@ pub struct AvatarDesk<'a> {
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
     pub cfg: AvatarConfig,
+    /// Daily and per-provider spending caps.
+    pub caps: Vec<studio_store::SpendCap>,
 }
 
 impl AvatarDesk<'_> {
@@ -153,6 +155,7 @@ impl AvatarDesk<'_> {
             store: self.store,
             provider: self.provider.as_ref(),
             deadline: Duration::from_secs_f64(self.cfg.job_deadline_min.max(0.0) * 60.0),
+            caps: &self.caps,
         };
         for line in script.scenes.iter().flat_map(|s| &s.lines) {
             let Some(c) = by_id.get(line.character.as_str()) else {

@@ -90,6 +90,8 @@ pub struct RemoteRunner<'a> {
     pub provider: &'a dyn RemoteProvider,
     /// Overall deadline per job, counted from its submit (also across restarts).
     pub deadline: Duration,
+    /// Spending caps (per day, per provider) checked atomically when the job's cost is reserved.
+    pub caps: &'a [studio_store::SpendCap],
 }
 
 fn now_unix() -> i64 {
@@ -159,6 +161,25 @@ impl RemoteRunner<'_> {
         let rel = |p: &Path| p.to_string_lossy().into_owned();
         let mut job = store.remote_job(series_id, n, purpose).await?;
         if job.is_none() {
+            // Write-ahead: the cost is reserved (within every cap) before anything is sent.
+            let entry = CostEntry {
+                provider: self.provider.name().into(),
+                operation: format!("{purpose} ({model})"),
+                series_id: Some(series_id.into()),
+                episode_number: Some(n),
+                units: 1.0,
+                unit: "job".into(),
+                estimated_usd: estimate_usd,
+                actual_usd: None,
+            };
+            let ledger = match store.reserve_usage(&entry, self.caps).await? {
+                Ok(id) => id,
+                Err(hit) => {
+                    return Ok(JobEnd::Failed {
+                        reason: format!("not sent: {hit}"),
+                    });
+                }
+            };
             let id = store
                 .begin_remote_job(
                     series_id,
@@ -169,21 +190,18 @@ impl RemoteRunner<'_> {
                     estimate_usd,
                 )
                 .await?;
+            store
+                .update_remote_job(
+                    id,
+                    &RemoteJobUpdate {
+                        ledger_id: Some(ledger),
+                        ..Default::default()
+                    },
+                )
+                .await?;
             let tag = format!("job={series_id}.{n}.{purpose}").replace([':', ' '], "-");
             match self.provider.submit(model, input, &tag).await {
                 Ok(t) => {
-                    let ledger = store
-                        .record_usage(&CostEntry {
-                            provider: self.provider.name().into(),
-                            operation: format!("{purpose} ({model})"),
-                            series_id: Some(series_id.into()),
-                            episode_number: Some(n),
-                            units: 1.0,
-                            unit: "job".into(),
-                            estimated_usd: estimate_usd,
-                            actual_usd: None,
-                        })
-                        .await?;
                     store
                         .update_remote_job(
                             id,
@@ -202,6 +220,7 @@ impl RemoteRunner<'_> {
                 }
                 Err(RemoteError::NotSent(m)) | Err(RemoteError::Transient(m)) => {
                     store.drop_unsent_remote_job(id).await?;
+                    store.reconcile_usage(ledger, 0.0).await?;
                     return Ok(JobEnd::Failed {
                         reason: format!("{} could not be reached: {m}", self.provider.name()),
                     });
@@ -216,6 +235,7 @@ impl RemoteRunner<'_> {
                 }
                 Err(e) => {
                     let why = e.to_string();
+                    store.reconcile_usage(ledger, 0.0).await?;
                     self.park(id, "failed", &why, None).await?;
                     return Ok(JobEnd::Failed { reason: why });
                 }

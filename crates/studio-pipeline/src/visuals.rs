@@ -328,6 +328,8 @@ pub struct VisualDesk<'a> {
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
     pub cfg: VisualConfig,
+    /// Daily and per-provider spending caps, checked atomically when a paid job's cost is reserved.
+    pub caps: Vec<studio_store::SpendCap>,
 }
 
 impl VisualDesk<'_> {
@@ -372,6 +374,7 @@ impl VisualDesk<'_> {
             store: self.store,
             provider: remote.as_ref(),
             deadline: self.deadline,
+            caps: &self.caps,
         };
         match runner
             .run(
@@ -747,6 +750,7 @@ impl VisualDesk<'_> {
                 store: self.store,
                 provider: remote.as_ref(),
                 deadline: self.deadline,
+                caps: &self.caps,
             };
             match runner
                 .run(

@@ -359,6 +359,22 @@ impl Store {
         .await?)
     }
 
+    /// Episodes of a series whose production was queued since `since` (ISO-8601 UTC).
+    pub async fn episodes_started_since(
+        &self,
+        series_id: &str,
+        since: &str,
+    ) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT episode_number) FROM jobs WHERE series_id = ? AND stage = 'script' AND created_at >= ?",
+        )
+        .bind(series_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u32)
+    }
+
     /// Spending entered in the ledger since `since` (an ISO-8601 UTC timestamp), per provider.
     pub async fn spend_since(&self, since: &str) -> Result<Vec<(String, f64)>, StoreError> {
         Ok(sqlx::query_as(

@@ -18,3 +18,4 @@ pub use error::StoreError;
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use remote::{RemoteJob, RemoteJobUpdate};
+pub use settings::{CapHit, SpendCap};

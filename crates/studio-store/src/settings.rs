@@ -154,6 +154,66 @@ impl Store {
         Ok(id)
     }
 
+    /// Reserves a ledger line only if every cap still has room for its estimate: the sums and the insert happen in
+    /// one `BEGIN IMMEDIATE` transaction, so workers racing for the last dollars cannot overshoot a cap together.
+    pub async fn reserve_usage(
+        &self,
+        e: &studio_domain::CostEntry,
+        caps: &[SpendCap],
+    ) -> Result<Result<i64, CapHit>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result: Result<Result<i64, CapHit>, StoreError> = async {
+            // A provider's cap limits only that provider's spending.
+            for cap in caps
+                .iter()
+                .filter(|c| c.provider.as_ref().is_none_or(|p| *p == e.provider))
+            {
+                let spent: f64 = sqlx::query_scalar(
+                    "SELECT COALESCE(SUM(COALESCE(actual_usd, estimated_usd)), 0.0) FROM api_usage \
+                     WHERE created_at >= ?1 AND (?2 IS NULL OR provider = ?2)",
+                )
+                .bind(&cap.since)
+                .bind(&cap.provider)
+                .fetch_one(&mut *conn)
+                .await?;
+                if spent + e.estimated_usd > cap.limit_usd + 1e-9 {
+                    return Ok(Err(CapHit {
+                        name: cap.name.clone(),
+                        limit_usd: cap.limit_usd,
+                        spent_usd: spent,
+                        wanted_usd: e.estimated_usd,
+                    }));
+                }
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_usage (provider, operation, series_id, episode_number, units, unit, estimated_usd, \
+                 actual_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&e.provider)
+            .bind(&e.operation)
+            .bind(&e.series_id)
+            .bind(e.episode_number.map(|n| n as i64))
+            .bind(e.units)
+            .bind(&e.unit)
+            .bind(e.estimated_usd)
+            .bind(e.actual_usd)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(Ok(id))
+        }
+        .await;
+        match &result {
+            Ok(_) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+            }
+            Err(_) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+        }
+        result
+    }
+
     /// Cost-ledger lines, newest last.
     pub async fn usage(
         &self,
@@ -190,5 +250,34 @@ impl Store {
                 actual_usd: r.actual_usd,
             })
             .collect())
+    }
+}
+
+/// A spending limit over the ledger: everything since `since` (ISO-8601 UTC, e.g. today's midnight), for one
+/// provider or all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpendCap {
+    pub name: String,
+    pub provider: Option<String>,
+    pub since: String,
+    pub limit_usd: f64,
+}
+
+/// Why a reservation was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapHit {
+    pub name: String,
+    pub limit_usd: f64,
+    pub spent_usd: f64,
+    pub wanted_usd: f64,
+}
+
+impl std::fmt::Display for CapHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} of ${:.2} is reached (${:.2} spent, ${:.2} more wanted)",
+            self.name, self.limit_usd, self.spent_usd, self.wanted_usd
+        )
     }
 }

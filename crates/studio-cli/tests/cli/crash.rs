@@ -121,8 +121,10 @@ fn kill(mut child: Child) {
     let _ = child.wait();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_twice() {
+type Submits = Arc<Mutex<HashMap<String, usize>>>;
+
+/// A mock fal queue and a data directory with an offline-planned series whose episode 1 is queued (unattended).
+async fn setup() -> (tempfile::TempDir, MockServer, Submits) {
     let media = tempfile::tempdir().unwrap();
     let png = media.path().join("k.png");
     image::RgbImage::from_fn(640, 360, |x, y| {
@@ -144,7 +146,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     )
     .unwrap();
     let server = MockServer::start().await;
-    let submits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let submits: Submits = Arc::default();
     Mock::given(wiremock::matchers::any())
         .respond_with(Fal {
             uri: server.uri(),
@@ -156,12 +158,12 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         })
         .mount(&server)
         .await;
-    let fal = server.uri();
-
+    let uri = server.uri();
+    let fal = uri.as_str();
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    run_ok(dir, &fal, &["init"]);
-    // Unattended, quick polling, two workers.
+    run_ok(dir, fal, &["init"]);
+    // Unattended, quick polling.
     let cfg = dir.join("config.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     text = text.replace("review = \"always\"", "review = \"never\"");
@@ -170,7 +172,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     std::fs::write(&cfg, text).unwrap();
     run_ok(
         dir,
-        &fal,
+        fal,
         &[
             "series",
             "new",
@@ -190,7 +192,47 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
             "5",
         ],
     );
-    run_ok(dir, &fal, &["produce", "crash", "1"]);
+    run_ok(dir, fal, &["produce", "crash", "1"]);
+    (d, server, submits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_on_one_database_run_every_job_once() {
+    let (d, server, submits) = setup().await;
+    let (dir, uri) = (d.path(), server.uri());
+    let fal = uri.as_str();
+    let spawn = || {
+        let mut c = cmd(dir, fal, &["daemon", "--workers", "2", "--until-idle"]);
+        c.env_remove("AIDAS_FAULT_HOLD_MS");
+        c.spawn().unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A daemon may go idle while the other still works: a last pass finishes anything left.
+    run_ok(dir, fal, &["daemon", "--until-idle"]);
+    for j in jobs(dir, fal) {
+        assert_eq!(j["status"], "succeeded", "{j}");
+        assert_eq!(j["attempts"], 1, "each job ran once: {j}");
+    }
+    let submits = submits.lock().unwrap().clone();
+    assert!(submits.keys().any(|k| k.contains("kling")));
+    for (k, n) in &submits {
+        assert_eq!(*n, 1, "{k} was submitted {n} times");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_twice() {
+    let (d, server, submits) = setup().await;
+    let (dir, uri) = (d.path(), server.uri());
+    let fal = uri.as_str();
 
     // Kill inside each stage in turn: start the daemon, wait until that stage's job is running, SIGKILL.
     let stages = [
@@ -209,7 +251,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     let mut killed_in = Vec::new();
     for stage in stages {
         let status = |dir: &Path| {
-            jobs(dir, &fal)
+            jobs(dir, fal)
                 .into_iter()
                 .find(|j| j["stage"] == stage)
                 .map(|j| j["status"].as_str().unwrap_or("").to_string())
@@ -218,7 +260,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         if status(dir) == "succeeded" {
             continue;
         }
-        let child = cmd(dir, &fal, &["daemon", "--workers", "2"])
+        let child = cmd(dir, fal, &["daemon", "--workers", "2"])
             .spawn()
             .unwrap();
         let started = Instant::now();
@@ -252,7 +294,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     );
 
     // Restart and let it finish.
-    let out = cmd(dir, &fal, &["daemon", "--workers", "2", "--until-idle"])
+    let out = cmd(dir, fal, &["daemon", "--workers", "2", "--until-idle"])
         .output()
         .unwrap();
     assert!(
@@ -260,7 +302,7 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let all = jobs(dir, &fal);
+    let all = jobs(dir, fal);
     for j in &all {
         assert_eq!(j["status"], "succeeded", "{j}");
     }

@@ -206,6 +206,7 @@ fn desk<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> Avata
         data_dir: w._dir.path().to_path_buf(),
         pricing,
         cfg: AvatarConfig::default(),
+        caps: vec![],
     }
 }
 

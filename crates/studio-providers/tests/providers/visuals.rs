@@ -257,6 +257,7 @@ fn desk<'a>(
         data_dir: w.data.clone(),
         pricing,
         cfg,
+        caps: vec![],
     }
 }
 
@@ -377,8 +378,9 @@ async fn a_422_at_submit_falls_back_to_a_still_and_costs_nothing() {
             .await
             .unwrap()
             .iter()
-            .all(|l| !l.operation.contains(KLING)),
-        "a refused submit is not in the ledger"
+            .filter(|l| l.operation.contains(KLING))
+            .all(|l| l.actual_usd == Some(0.0)),
+        "a refused submit's reservation is released: it costs nothing"
     );
 }
 
@@ -563,6 +565,53 @@ async fn a_budget_that_runs_out_mid_episode_keeps_the_ledger_under_the_cap() {
     let _: Value = json!(null);
 }
 
+#[tokio::test]
+async fn a_daily_cap_below_the_estimate_holds_with_three_workers_racing() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    // The episode budget allows both videos; the day's cap (0.35) allows one video and its keyframe only. Three
+    // shot workers run at once: whichever reserves first gets the room, the others degrade to offline stills.
+    let cfg = VisualConfig {
+        parallel: 3,
+        ..Default::default()
+    };
+    let mut d = desk(&w, &pricing, cfg, Duration::from_secs(60));
+    d.caps = vec![studio_store::SpendCap {
+        name: "daily cap".into(),
+        provider: None,
+        since: "2000-01-01T00:00:00".into(),
+        limit_usd: 0.35,
+    }];
+    let (_, plan) = d.storyboard("rom", 1).await.unwrap();
+    assert!(
+        plan.estimated_usd > 0.35,
+        "the plan wants more than the cap: {}",
+        plan.estimated_usd
+    );
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let spent: f64 = w
+        .store
+        .usage(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.actual_usd.unwrap_or(e.estimated_usd))
+        .sum();
+    assert!(spent <= 0.35 + 1e-9, "the ledger passed the cap: {spent}");
+    assert!(submits(&w, KLING) <= 1);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert_eq!(media.len(), 3, "every shot still has a visual");
+    assert!(media.iter().filter(|m| m.generator == KLING).count() <= 1);
+    assert!(
+        media
+            .iter()
+            .any(|m| m.decision.reason.contains("daily cap")),
+        "a shot says it degraded at the cap: {:?}",
+        media.iter().map(|m| &m.decision.reason).collect::<Vec<_>>()
+    );
+}
+
 fn mean_luma(path: &Path) -> f64 {
     let img = image::open(path).unwrap().to_rgb8();
     let n = (img.width() * img.height()) as f64;
@@ -611,6 +660,7 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
         data_dir: dir.path().to_path_buf(),
         pricing: &pricing,
         cfg: VisualConfig::default(),
+        caps: vec![],
     };
     let r = d.make_visuals("rom", 1).await.unwrap();
     assert_eq!(r.offline_stills, script.storyboard.len());
@@ -801,6 +851,7 @@ async fn an_accepted_job_the_provider_cannot_answer_for_is_kept_not_failed_or_re
         store: &store,
         provider: &p,
         deadline: Duration::from_secs(60),
+        caps: &[],
     };
     let out = dir.path().join("v.mp4");
     let input = json!({});

@@ -167,3 +167,82 @@ async fn failures_park_or_wait_and_people_can_retry_pause_and_cancel() {
     assert!(s.fail_job(j.id, "w", 99_005, &cancelled).await.unwrap());
     assert!(s.claim_job("w", 99_006, 60_000).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn racing_reservations_never_pass_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aidas.db");
+    let a = Store::open(&path).await.unwrap();
+    let b = Store::open(&path).await.unwrap();
+    let caps = vec![
+        studio_store::SpendCap {
+            name: "daily cap".into(),
+            provider: None,
+            since: "2000-01-01T00:00:00".into(),
+            limit_usd: 1.0,
+        },
+        studio_store::SpendCap {
+            name: "fal daily cap".into(),
+            provider: Some("fal".into()),
+            since: "2000-01-01T00:00:00".into(),
+            limit_usd: 0.9,
+        },
+    ];
+    let entry = |p: &str| studio_domain::CostEntry {
+        provider: p.into(),
+        operation: "shot".into(),
+        series_id: None,
+        episode_number: None,
+        units: 1.0,
+        unit: "job".into(),
+        estimated_usd: 0.25,
+        actual_usd: None,
+    };
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let (store, caps) = (if w % 2 == 0 { a.clone() } else { b.clone() }, caps.clone());
+        let provider = if w < 4 { "fal" } else { "heygen" };
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for _ in 0..5 {
+                if store
+                    .reserve_usage(&entry(provider), &caps)
+                    .await
+                    .unwrap()
+                    .is_ok()
+                {
+                    ok += 1;
+                }
+            }
+            ok
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        granted += t.await.unwrap();
+    }
+    let total: f64 = a
+        .usage(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.estimated_usd)
+        .sum();
+    let fal: f64 = a
+        .usage(None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.provider == "fal")
+        .map(|e| e.estimated_usd)
+        .sum();
+    assert!(total <= 1.0 + 1e-9, "total {total}");
+    assert!(fal <= 0.9 + 1e-9, "fal {fal}");
+    assert_eq!(granted, 4, "exactly what fits under $1.00 at $0.25 each");
+    let hit = a
+        .reserve_usage(&entry("fal"), &caps)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(hit.to_string().contains("daily cap"), "{hit}");
+}
