@@ -121,6 +121,20 @@ pub fn demo(r: &DemoReport) {
         },
         pk.dir
     );
+    if p.stages_run_now.is_empty() {
+        println!("  episode 1: every production stage was already done");
+    } else {
+        println!(
+            "  episode 1 production stages run now: {}",
+            p.stages_run_now.join(" → ")
+        );
+    }
+    if p.waiting_for_review {
+        println!(
+            "  episode 1 is waiting for review: watch it, then `aidas review approve {} 1` exports it to export/{}/ep001/",
+            p.series_id, p.series_id
+        );
+    }
     println!();
     println!("Data lives in {}", r.data_dir.display());
     println!("  story memory: {}", r.database.display());

@@ -104,6 +104,10 @@ pub struct PlannedDemo {
     pub render: crate::EpisodeRender,
     /// Episode 1's subtitles, upload metadata and thumbnail.
     pub package: crate::PackageReport,
+    /// The production stages this run did (empty when everything was done before).
+    pub stages_run_now: Vec<String>,
+    /// Episode 1 waits at the review gate (`aidas review approve offline-demo 1` exports it).
+    pub waiting_for_review: bool,
 }
 
 /// The gist of a script for terminal and JSON output.
@@ -633,52 +637,95 @@ impl Engine {
         };
         let chars = self.store.characters(DEMO_SERIES_ID).await?;
         let series = self.store.series(DEMO_SERIES_ID).await?;
-        let recorded = self.store.recorded_episodes(DEMO_SERIES_ID).await?;
-        let episode_1 = if recorded.contains(&1) {
-            let script = self
-                .episode_script(DEMO_SERIES_ID, 1)
-                .await?
-                .ok_or_else(|| {
-                    CoreError::Internal("episode 1 is recorded but its script is missing".into())
-                })?;
-            let q = self
-                .store
-                .check_report(DEMO_SERIES_ID, 1)
-                .await?
-                .and_then(|r| r.pointer("/quality/overall").and_then(|x| x.as_f64()));
-            ScriptSummary::of(&script, &chars, false, true, q)
-        } else {
-            let r = self
-                .write_episode(DEMO_SERIES_ID, 1, Some("offline"))
-                .await?;
-            let script = r.script.clone().ok_or_else(|| {
-                CoreError::Internal("the offline writer produced no script".into())
-            })?;
-            ScriptSummary::of(
-                &script,
-                &chars,
-                true,
-                r.verdict == studio_pipeline::Verdict::Accepted,
-                r.report.map(|x| x.quality.overall),
-            )
+        // Episode 1 through the production engine: every stage as a job, so an interrupted demo resumes where it
+        // stopped (the dead process's job is re-queued) instead of starting over.
+        self.produce(DEMO_SERIES_ID, 1).await?;
+        self.requeue_orphans().await?;
+        let owner = crate::production::worker_id(0);
+        let mut stages_run_now = Vec::new();
+        while let Some(o) = self.work_one(&owner).await? {
+            if o.status != "succeeded" && o.stage != "review_gate" {
+                return Err(CoreError::invalid(format!(
+                    "the demo stopped at {} of episode 1: {} (see `aidas jobs list {DEMO_SERIES_ID}`)",
+                    o.stage, o.message
+                )));
+            }
+            stages_run_now.push(o.stage);
+        }
+        let jobs = self.store.jobs(Some(DEMO_SERIES_ID), Some(1)).await?;
+        let result = |stage: &str| -> Result<serde_json::Value, CoreError> {
+            let j = jobs.iter().find(|j| j.stage == stage);
+            match j.and_then(|j| j.result_json.as_deref()) {
+                Some(text) if j.is_some_and(|j| j.status == "succeeded") => {
+                    serde_json::from_str(text).map_err(|e| {
+                        CoreError::Internal(format!("the {stage} job's result is unreadable: {e}"))
+                    })
+                }
+                _ => Err(CoreError::invalid(format!(
+                    "episode 1's {stage} stage has not finished (see `aidas jobs list {DEMO_SERIES_ID}`)"
+                ))),
+            }
         };
-        let voices = self.voice_episode(DEMO_SERIES_ID, 1).await?;
-        let visuals = self.make_visuals(DEMO_SERIES_ID, 1).await?;
-        let render = self
-            .render_episode(
+        fn parse<T: serde::de::DeserializeOwned>(
+            v: serde_json::Value,
+            what: &str,
+        ) -> Result<T, CoreError> {
+            serde_json::from_value(v).map_err(|e| {
+                CoreError::Internal(format!("the {what} job's result is unreadable: {e}"))
+            })
+        }
+        let script = self
+            .episode_script(DEMO_SERIES_ID, 1)
+            .await?
+            .ok_or_else(|| CoreError::Internal("episode 1 has no script after its stage".into()))?;
+        let q = self
+            .store
+            .check_report(DEMO_SERIES_ID, 1)
+            .await?
+            .and_then(|r| r.pointer("/quality/overall").and_then(|x| x.as_f64()));
+        let episode_1 = ScriptSummary::of(
+            &script,
+            &chars,
+            stages_run_now.iter().any(|s| s == "script"),
+            true,
+            q,
+        );
+        // A stage that did not run now is verified instead (each is idempotent: checksums, inputs fingerprint),
+        // so the report says what is true now — nothing redone — rather than repeating the first run's figures.
+        let ran = |s: &str| stages_run_now.iter().any(|x| x == s);
+        let voices = if ran("voices") {
+            parse(result("voices")?, "voices")?
+        } else {
+            self.voice_episode(DEMO_SERIES_ID, 1).await?
+        };
+        let visuals = if ran("visuals") {
+            parse(result("visuals")?, "visuals")?
+        } else {
+            self.make_visuals(DEMO_SERIES_ID, 1).await?
+        };
+        let render = if ran("render") {
+            parse(result("render")?, "render")?
+        } else {
+            self.render_episode(
                 DEMO_SERIES_ID,
                 1,
                 &crate::RenderOptions::default(),
                 std::sync::Arc::new(|_, _| {}),
                 std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
             )
-            .await?;
-        let package = self.package(DEMO_SERIES_ID, 1).await?;
+            .await?
+        };
+        let package = parse(result("package")?, "package")?;
+        let waiting_for_review = jobs
+            .iter()
+            .any(|j| j.stage == "review_gate" && j.status == "needs_attention");
         Ok(PlannedDemo {
             voices,
             visuals,
             render,
             package,
+            stages_run_now,
+            waiting_for_review,
             series_id: DEMO_SERIES_ID.into(),
             title: series.title,
             writer: studio_providers::offline::TEMPLATE_WRITER_ID.into(),

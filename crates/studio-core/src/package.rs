@@ -15,7 +15,7 @@ use studio_pipeline::visuals::ShotMedia;
 
 use crate::{CoreError, Engine};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PackageReport {
     pub series_id: String,
     pub episode: u32,

@@ -303,7 +303,7 @@ pub struct ShotMedia {
     pub cost_usd: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct VisualsReport {
     pub series_id: String,
     pub episode: u32,

@@ -29,7 +29,7 @@ pub trait AudioTools: Send + Sync {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String>;
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 pub struct VoicingReport {
     pub series_id: String,
     pub episode: u32,

@@ -35,7 +35,7 @@ pub struct ThumbnailText {
     pub subtitle: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ThumbnailInfo {
     pub width: u32,
     pub height: u32,

@@ -350,3 +350,75 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     );
     assert!(!dir.join("series/crash/ep001/episode.mp4.part").exists());
 }
+
+#[test]
+fn an_interrupted_demo_resumes_its_episode_instead_of_starting_over() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // No paid providers here: the fal URL is never called without a key.
+    let fal = "http://127.0.0.1:9";
+    let mut c = cmd(dir, fal, &["demo"]);
+    c.env_remove("AIDAS_FAL_API_KEY");
+    let child = c.spawn().unwrap();
+    let started = Instant::now();
+    let mut killed_in = None;
+    while started.elapsed() < Duration::from_secs(300) {
+        if dir.join("aidas.db").exists() {
+            let out = cmd(dir, fal, &["--json", "jobs", "list"])
+                .stdout(Stdio::piped())
+                .output()
+                .unwrap();
+            if let Ok(list) = serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+                && let Some(j) = list
+                    .iter()
+                    .find(|j| j["stage"] == "visuals" && j["status"] == "running")
+            {
+                std::thread::sleep(Duration::from_millis(1500));
+                killed_in = Some(j["id"].clone());
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    kill(child);
+    assert!(
+        killed_in.is_some(),
+        "the demo was never seen inside its visuals stage"
+    );
+
+    let mut again = cmd(dir, fal, &["--json", "demo"]);
+    again.env_remove("AIDAS_FAL_API_KEY");
+    let out = again.stdout(Stdio::piped()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ran: Vec<&str> = report["planned"]["stages_run_now"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(ran.first(), Some(&"visuals"), "resumed at visuals: {ran:?}");
+    assert!(
+        !ran.contains(&"script") && !ran.contains(&"voices"),
+        "{ran:?}"
+    );
+    assert!(
+        ran.contains(&"render") && ran.contains(&"package"),
+        "{ran:?}"
+    );
+    assert_eq!(report["planned"]["waiting_for_review"], true);
+    assert!(
+        dir.join(report["planned"]["render"]["file"].as_str().unwrap())
+            .is_file()
+    );
+    let jobs = jobs(dir, fal);
+    let attempts =
+        |stage: &str| jobs.iter().find(|j| j["stage"] == stage).unwrap()["attempts"].clone();
+    assert_eq!(attempts("script"), 1);
+    assert_eq!(attempts("voices"), 1);
+    assert_eq!(attempts("visuals"), 2);
+}
