@@ -675,6 +675,23 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         } => {
             let engine = std::sync::Arc::new(engine);
             let stop = stop_on_signals();
+            {
+                // Alert rules every minute while the daemon runs.
+                let (e, stop) = (engine.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        match e.check_alerts().await {
+                            Ok(raised) => {
+                                for a in raised {
+                                    eprintln!("alert [{:?}] {}", a.level, a.message);
+                                }
+                            }
+                            Err(err) => tracing::warn!(%err, "alert check"),
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    }
+                });
+            }
             if plan || engine.config().production.auto_plan {
                 let (e, stop) = (engine.clone(), stop.clone());
                 tokio::spawn(async move {

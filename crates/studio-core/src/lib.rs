@@ -4,6 +4,7 @@
 //!
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
+pub mod alerts;
 pub mod config;
 pub mod doctor;
 mod engine;

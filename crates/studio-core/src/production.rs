@@ -47,6 +47,8 @@ pub struct ProductionConfig {
     pub daily_cap_usd: f64,
     /// Spending per UTC day per provider ("fal", "heygen", "elevenlabs", …).
     pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
+    /// Alerts are also POSTed here as JSON (`{source, rule, level, message}`), when set.
+    pub alert_webhook_url: Option<String>,
 }
 
 impl Default for ProductionConfig {
@@ -64,6 +66,7 @@ impl Default for ProductionConfig {
             auto_plan: false,
             daily_cap_usd: 25.0,
             provider_daily_cap_usd: Default::default(),
+            alert_webhook_url: None,
         }
     }
 }

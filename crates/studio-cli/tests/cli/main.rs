@@ -752,9 +752,21 @@ fn package_writes_subtitles_and_metadata_timed_by_the_voices() {
         assert!(a >= last_end - 1e-3 && z > a, "{times}");
         last_end = z;
     }
+    // Timed to the rendered video: the first line after the 3 s intro, the last ending 0.3 s before the
+    // 4 s outro starts (the defaults of [render]).
+    let first_start = secs(
+        blocks[0]
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(" --> ")
+            .next()
+            .unwrap(),
+    );
+    assert!((first_start - 3.0).abs() < 1e-3, "{first_start}");
     let total = r["total_sec"].as_f64().unwrap();
     assert!(
-        (last_end - (total - 0.3)).abs() < 0.01,
+        (last_end - (total - 4.0 - 0.3)).abs() < 0.01,
         "{last_end} vs {total}"
     );
     let vtt = std::fs::read_to_string(dir.join("subtitles.ko.vtt")).unwrap();

@@ -113,3 +113,77 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     }
     assert!(e.status().await.unwrap().attention.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
+    use wiremock::matchers::{body_partial_json, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            serde_json::json!({"rule": "spend:daily cap", "source": "aidas-studio"}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&hook)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "version = 1\n[production]\ndaily_cap_usd = 1.0\nalert_webhook_url = \"{}/hook\"\n",
+            hook.uri()
+        ),
+    )
+    .unwrap();
+    let e = Engine::open(EngineOptions {
+        data_dir: Some(dir.path().to_path_buf()),
+        env: Some(BTreeMap::new()),
+        secret_store: Some(Box::new(MemorySecretStore::default())),
+    })
+    .await
+    .unwrap();
+    let mut rx = e.events().subscribe();
+    assert!(
+        e.check_alerts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.rule != "spend:daily cap")
+    );
+    e.store()
+        .record_usage(&studio_domain::CostEntry {
+            provider: "fal".into(),
+            operation: "shot".into(),
+            series_id: None,
+            episode_number: None,
+            units: 1.0,
+            unit: "job".into(),
+            estimated_usd: 0.85,
+            actual_usd: None,
+        })
+        .await
+        .unwrap();
+    let raised = e.check_alerts().await.unwrap();
+    assert!(
+        raised.iter().any(|a| a.rule == "spend:daily cap"),
+        "{raised:?}"
+    );
+    let mut alerts = 0;
+    while let Ok(ev) = rx.try_recv() {
+        if matches!(ev, studio_core::EngineEvent::Alert { ref message, .. } if message.contains("$0.85 of the $1.00"))
+        {
+            alerts += 1;
+        }
+    }
+    assert_eq!(alerts, 1);
+    // Not repeated within the hour.
+    assert!(
+        e.check_alerts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.rule != "spend:daily cap")
+    );
+    hook.verify().await;
+}

@@ -1,0 +1,200 @@
+//! # Alerts
+//!
+//! Rules over the production numbers, evaluated by the daemon every minute: the day's job error rate above 10 %,
+//! spending above 80 % of a cap, the data disk above 90 % full. A rule that fires becomes an `Alert` event (the
+//! desktop shell turns those into notifications) and, when `[production] alert_webhook_url` is set, a JSON POST to
+//! it. The same alert is not repeated within an hour.
+
+use serde::Serialize;
+
+use crate::events::{AlertLevel, EngineEvent};
+use crate::production::{now_ms, today_start_utc};
+use crate::{CoreError, Engine};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertInputs {
+    /// Jobs that ended today, and how many of those ended in a failure (waiting to retry or parked).
+    pub finished_today: usize,
+    pub failed_today: usize,
+    /// (cap name, spent, limit).
+    pub spend: Vec<(String, f64, f64)>,
+    /// Used share of the data directory's disk.
+    pub disk_used: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RaisedAlert {
+    pub rule: String,
+    pub level: AlertLevel,
+    pub message: String,
+}
+
+/// The rules, as numbers in and alerts out.
+pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
+    let mut out = Vec::new();
+    // A handful of jobs is not a rate: wait for ten.
+    if i.finished_today >= 10 {
+        let rate = i.failed_today as f64 / i.finished_today as f64;
+        if rate > 0.10 {
+            out.push(RaisedAlert {
+                rule: "error_rate".into(),
+                level: AlertLevel::Warning,
+                message: format!(
+                    "{:.0} % of today's production jobs failed ({} of {}) — see `aidas status`",
+                    rate * 100.0,
+                    i.failed_today,
+                    i.finished_today
+                ),
+            });
+        }
+    }
+    for (name, spent, limit) in &i.spend {
+        if *limit > 0.0 && spent / limit > 0.8 {
+            out.push(RaisedAlert {
+                rule: format!("spend:{name}"),
+                level: if spent >= limit {
+                    AlertLevel::Critical
+                } else {
+                    AlertLevel::Warning
+                },
+                message: format!(
+                    "${spent:.2} of the ${limit:.2} {name} is spent ({:.0} %); paid work degrades or stops at the cap",
+                    100.0 * spent / limit
+                ),
+            });
+        }
+    }
+    if let Some(used) = i.disk_used.filter(|u| *u > 0.9) {
+        out.push(RaisedAlert {
+            rule: "disk".into(),
+            level: AlertLevel::Critical,
+            message: format!(
+                "the data disk is {:.0} % full; renders need about 1 GiB each",
+                used * 100.0
+            ),
+        });
+    }
+    out
+}
+
+impl Engine {
+    /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
+    pub async fn check_alerts(&self) -> Result<Vec<RaisedAlert>, CoreError> {
+        let today_ms = now_ms() - now_ms().rem_euclid(86_400_000);
+        let jobs = self.store().jobs(None, None).await?;
+        let ended: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.completed_ms.is_some_and(|t| t >= today_ms))
+            .collect();
+        let failed = ended
+            .iter()
+            .filter(|j| {
+                matches!(j.status.as_str(), "retry_waiting" | "needs_attention")
+                    && j.error_kind.as_deref() != Some("awaiting_review")
+            })
+            .count();
+        let since = today_start_utc();
+        let by_provider = self.store().spend_since(&since).await?;
+        let mut spend = Vec::new();
+        for cap in self.spend_caps() {
+            let spent: f64 = by_provider
+                .iter()
+                .filter(|(p, _)| cap.provider.as_ref().is_none_or(|c| c == p))
+                .map(|(_, c)| c)
+                .sum();
+            spend.push((cap.name, spent, cap.limit_usd));
+        }
+        let dir = self.data_dir();
+        let disk_used = match (fs4::available_space(dir), fs4::total_space(dir)) {
+            (Ok(free), Ok(total)) if total > 0 => Some(1.0 - free as f64 / total as f64),
+            _ => None,
+        };
+        let fired = evaluate(&AlertInputs {
+            finished_today: ended.len(),
+            failed_today: failed,
+            spend,
+            disk_used,
+        });
+        let mut raised = Vec::new();
+        for a in fired {
+            let key = format!("alert.last.{}", a.rule);
+            let last: Option<i64> = self.store().setting(&key).await?;
+            if last.is_some_and(|t| now_ms() - t < 3_600_000) {
+                continue;
+            }
+            self.store()
+                .set_setting(&key, &serde_json::json!(now_ms()))
+                .await?;
+            self.events().publish(EngineEvent::Alert {
+                level: a.level,
+                message: a.message.clone(),
+            });
+            if let Some(url) = self
+                .config()
+                .production
+                .alert_webhook_url
+                .as_deref()
+                .filter(|u| !u.is_empty())
+            {
+                let body = serde_json::json!({ "source": "aidas-studio", "rule": a.rule, "level": a.level, "message": a.message });
+                let sent = reqwest::Client::new()
+                    .post(url)
+                    .timeout(std::time::Duration::from_secs(10))
+                    .json(&body)
+                    .send()
+                    .await;
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "the alert webhook could not be reached");
+                }
+            }
+            raised.push(a);
+        }
+        Ok(raised)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rules_fire_on_their_thresholds() {
+        let quiet = AlertInputs {
+            finished_today: 40,
+            failed_today: 4,
+            spend: vec![("daily cap".into(), 20.0, 25.0)],
+            disk_used: Some(0.5),
+        };
+        assert!(
+            evaluate(&quiet).is_empty(),
+            "10 % errors and 80 % spend are not over"
+        );
+        let loud = AlertInputs {
+            finished_today: 40,
+            failed_today: 5,
+            spend: vec![
+                ("daily cap".into(), 20.5, 25.0),
+                ("fal daily cap".into(), 10.0, 10.0),
+            ],
+            disk_used: Some(0.93),
+        };
+        let a = evaluate(&loud);
+        let rules: Vec<&str> = a.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "error_rate",
+                "spend:daily cap",
+                "spend:fal daily cap",
+                "disk"
+            ]
+        );
+        assert_eq!(a[2].level, AlertLevel::Critical);
+        let few = AlertInputs {
+            finished_today: 3,
+            failed_today: 3,
+            ..Default::default()
+        };
+        assert!(evaluate(&few).is_empty(), "three jobs are not a rate");
+    }
+}
