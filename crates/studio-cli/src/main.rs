@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use studio_core::{CoreError, Engine, EngineOptions, Secret};
 
+mod logfile;
 mod render;
 
 #[derive(Parser)]
@@ -238,8 +239,10 @@ enum SecretsCmd {
     },
 }
 
-fn init_logging(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
+fn init_logging(verbose: u8, daemon_log: Option<PathBuf>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -247,10 +250,23 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_env("AIDAS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false)
+        .with_target(false);
+    // The daemon also keeps a structured log (JSON lines, daily files) at info level or finer.
+    let file = daemon_log
+        .and_then(|dir| logfile::DailyLog::new(dir).ok())
+        .map(|log| {
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(log)
+                .with_filter(
+                    EnvFilter::try_from_env("AIDAS_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+                )
+        });
+    let _ = tracing_subscriber::registry()
+        .with(stderr.with_filter(filter))
+        .with(file)
         .try_init();
 }
 
@@ -262,7 +278,14 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), CoreError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    let daemon_log = matches!(cli.command, Command::Daemon { .. })
+        .then(|| {
+            let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+            studio_core::resolve_data_dir(cli.data_dir.as_deref(), &env).ok()
+        })
+        .flatten()
+        .map(|d| d.join("logs"));
+    init_logging(cli.verbose, daemon_log);
     let json = cli.json;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
