@@ -408,6 +408,17 @@ impl Engine {
                 None,
             )
             .await?;
+        tracing::info!(
+            job = job.id,
+            series = %job.series_id,
+            episode = n,
+            stage = %job.stage,
+            status = %status,
+            attempt = job.attempts,
+            seconds = started.elapsed().as_secs_f64(),
+            message = %message,
+            "job finished"
+        );
         self.events().publish(EngineEvent::JobFinished {
             series_id: job.series_id.clone(),
             episode: n,
@@ -433,7 +444,8 @@ impl Engine {
         stop: Arc<AtomicBool>,
         until_idle: bool,
     ) -> Result<Vec<JobOutcome>, CoreError> {
-        self.requeue_orphans().await?;
+        let requeued = self.requeue_orphans().await?;
+        tracing::info!(workers, requeued, "production workers starting");
         let poll = Duration::from_secs_f64(self.config().production.poll_sec.clamp(0.05, 60.0));
         let mut handles = Vec::new();
         for w in 0..workers.max(1) {
