@@ -66,13 +66,7 @@ pub(crate) fn subtitle_events(
 impl Engine {
     /// Writes the subtitles and upload metadata of an accepted episode.
     pub async fn package(&self, series: &str, n: u32) -> Result<PackageReport, CoreError> {
-        let s = self.store().find_series(series).await?;
-        let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
-            CoreError::invalid(format!(
-                "{} episode {n} has no script yet: run `aidas episode script {} {n}` first",
-                s.title, s.id
-            ))
-        })?;
+        let (s, script) = self.series_and_script(series, n).await?;
         let audio = self.store().line_audio(&s.id, n).await?;
         let characters = self.store().characters(&s.id).await?;
         let names: HashMap<&str, &str> = characters

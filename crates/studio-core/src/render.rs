@@ -115,13 +115,7 @@ impl Engine {
         progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
         cancel: Arc<AtomicBool>,
     ) -> Result<EpisodeRender, CoreError> {
-        let s = self.store().find_series(series).await?;
-        let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
-            CoreError::invalid(format!(
-                "{} episode {n} has no script yet: run `aidas episode script {} {n}` first",
-                s.title, s.id
-            ))
-        })?;
+        let (s, script) = self.series_and_script(series, n).await?;
         let mut cfg = self.config().render.clone();
         if let Some(r) = &opts.resolution {
             cfg.resolution = r.clone();

@@ -205,6 +205,22 @@ impl Engine {
         Ok(self.desk(&w, &pricing).check_stored(&s.id, n).await?)
     }
 
+    /// The series and the script of its episode `n`, or a clear error saying how to write it.
+    pub(crate) async fn series_and_script(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<(studio_domain::Series, studio_domain::EpisodeScript), CoreError> {
+        let s = self.store().find_series(series).await?;
+        let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
+            CoreError::invalid(format!(
+                "{} episode {n} has no script yet: run `aidas episode script {} {n}` first",
+                s.title, s.id
+            ))
+        })?;
+        Ok((s, script))
+    }
+
     pub async fn episode_script(
         &self,
         series: &str,

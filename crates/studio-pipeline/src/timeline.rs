@@ -239,6 +239,24 @@ mod tests {
     use super::*;
     use studio_domain::{DialogueLine, Scene, TtsProvider};
 
+    /// A measured line's audio record (only the id and duration matter here).
+    fn audio(id: &str, d: f64) -> LineAudio {
+        LineAudio {
+            line_id: id.into(),
+            character_id: "seoyun".into(),
+            provider: TtsProvider::Espeak,
+            voice_id: "ko".into(),
+            path: String::new(),
+            sha256: String::new(),
+            duration_sec: d,
+            sample_rate: 48_000,
+            cues: vec![],
+            timing_estimated: true,
+            billed_characters: 0,
+            chain_index: 0,
+        }
+    }
+
     fn line(id: &str, text: &str) -> DialogueLine {
         DialogueLine {
             id: id.into(),
@@ -279,20 +297,6 @@ mod tests {
             }))
             .unwrap()
         };
-        let audio = |id: &str, d: f64| LineAudio {
-            line_id: id.into(),
-            character_id: "seoyun".into(),
-            provider: TtsProvider::Espeak,
-            voice_id: "ko".into(),
-            path: String::new(),
-            sha256: String::new(),
-            duration_sec: d,
-            sample_rate: 48_000,
-            cues: vec![],
-            timing_estimated: true,
-            billed_characters: 0,
-            chain_index: 0,
-        };
         let t = place(&script, &[audio("L1", 1.5), audio("L3", 2.0)], 2.0);
         assert_eq!(t.lines[0].offset, 2.0);
         assert!((t.lines[1].offset - 3.8).abs() < 1e-9);
@@ -328,20 +332,6 @@ mod tests {
             .unwrap()
         };
         script.storyboard = vec![shot(1, 2.0), shot(1, 6.0)];
-        let audio = |id: &str, d: f64| LineAudio {
-            line_id: id.into(),
-            character_id: "a".into(),
-            provider: studio_domain::TtsProvider::Espeak,
-            voice_id: "ko".into(),
-            path: String::new(),
-            sha256: String::new(),
-            duration_sec: d,
-            sample_rate: 48_000,
-            cues: vec![],
-            timing_estimated: true,
-            billed_characters: 0,
-            chain_index: 0,
-        };
         let tl = place(
             &script,
             &[audio("L1", 1.7), audio("L2", 1.7), audio("L3", 1.0)],

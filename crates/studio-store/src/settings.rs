@@ -137,21 +137,7 @@ impl Store {
 
     /// One line of the cost ledger; returns its id.
     pub async fn record_usage(&self, e: &studio_domain::CostEntry) -> Result<i64, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_usage (provider, operation, series_id, episode_number, units, unit, estimated_usd, \
-             actual_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&e.provider)
-        .bind(&e.operation)
-        .bind(&e.series_id)
-        .bind(e.episode_number.map(|n| n as i64))
-        .bind(e.units)
-        .bind(&e.unit)
-        .bind(e.estimated_usd)
-        .bind(e.actual_usd)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
+        insert_usage(&self.pool, e).await
     }
 
     /// Reserves a ledger line only if every cap still has room for its estimate: the sums and the insert happen in
@@ -186,20 +172,7 @@ impl Store {
                     }));
                 }
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_usage (provider, operation, series_id, episode_number, units, unit, estimated_usd, \
-                 actual_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&e.provider)
-            .bind(&e.operation)
-            .bind(&e.series_id)
-            .bind(e.episode_number.map(|n| n as i64))
-            .bind(e.units)
-            .bind(&e.unit)
-            .bind(e.estimated_usd)
-            .bind(e.actual_usd)
-            .fetch_one(&mut *conn)
-            .await?;
+            let id = insert_usage(&mut *conn, e).await?;
             Ok(Ok(id))
         }
         .await;
@@ -280,4 +253,24 @@ impl std::fmt::Display for CapHit {
             self.name, self.limit_usd, self.spent_usd, self.wanted_usd
         )
     }
+}
+
+async fn insert_usage<'e, X: sqlx::SqliteExecutor<'e>>(
+    ex: X,
+    e: &studio_domain::CostEntry,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO api_usage (provider, operation, series_id, episode_number, units, unit, estimated_usd, \
+         actual_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&e.provider)
+    .bind(&e.operation)
+    .bind(&e.series_id)
+    .bind(e.episode_number.map(|n| n as i64))
+    .bind(e.units)
+    .bind(&e.unit)
+    .bind(e.estimated_usd)
+    .bind(e.actual_usd)
+    .fetch_one(ex)
+    .await?)
 }

@@ -10,6 +10,25 @@ use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 
 mod production;
 
+/// An engine on `dir` with in-memory secrets that renders small and fast (720p, ultrafast): for tests about
+/// production rather than picture quality.
+pub async fn fast_engine(dir: &std::path::Path) -> Engine {
+    let env: BTreeMap<String, String> = [
+        ("AIDAS_RENDER_PRESET", "ultrafast"),
+        ("AIDAS_RENDER_RESOLUTION", "720p"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Engine::open(EngineOptions {
+        data_dir: Some(dir.to_path_buf()),
+        env: Some(env),
+        secret_store: Some(Box::new(MemorySecretStore::default())),
+    })
+    .await
+    .unwrap()
+}
+
 /// The test command runs the suite under `dbus-run-session` with an unlocked gnome-keyring and sets
 /// AIDAS_REQUIRE_KEYRING=1, so there a missing Secret Service is a failure, not a skip.
 fn secret_service_available() -> bool {
@@ -191,20 +210,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn engine_imports_record_and_roll_back_with_events() {
     let dir = tempfile::tempdir().unwrap();
     // The demo renders an episode; this test is about events, so a small fast render will do.
-    let env: BTreeMap<String, String> = [
-        ("AIDAS_RENDER_PRESET", "ultrafast"),
-        ("AIDAS_RENDER_RESOLUTION", "720p"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let e = Engine::open(EngineOptions {
-        data_dir: Some(dir.path().join("data")),
-        env: Some(env),
-        secret_store: Some(Box::new(MemorySecretStore::default())),
-    })
-    .await
-    .unwrap();
+    let e = fast_engine(&dir.path().join("data")).await;
     let mut rx = e.events().subscribe();
     let r = e.demo().await.unwrap();
     assert!(r.imported);

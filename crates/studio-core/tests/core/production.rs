@@ -11,22 +11,7 @@ use studio_core::{Engine, EngineOptions, NewSeries};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     let dir = tempfile::tempdir().unwrap();
-    let env: BTreeMap<String, String> = [
-        ("AIDAS_RENDER_PRESET", "ultrafast"),
-        ("AIDAS_RENDER_RESOLUTION", "720p"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let e = Arc::new(
-        Engine::open(EngineOptions {
-            data_dir: Some(dir.path().to_path_buf()),
-            env: Some(env),
-            secret_store: Some(Box::new(MemorySecretStore::default())),
-        })
-        .await
-        .unwrap(),
-    );
+    let e = Arc::new(super::fast_engine(dir.path()).await);
     let s = e
         .new_series(NewSeries {
             title: "잡 엔진 시험".into(),
