@@ -412,7 +412,13 @@ impl Engine {
                 if !self.store().fail_job(job.id, owner, now, &failure).await? {
                     ("lost".to_string(), e.to_string())
                 } else {
-                    if status == "needs_attention" {
+                    if matches!(&failure, JobFailure::Attention { kind, .. } if kind == "awaiting_review")
+                    {
+                        self.events().publish(EngineEvent::Alert {
+                            level: AlertLevel::Info,
+                            message: format!("{} episode {n} is ready for review", job.series_id),
+                        });
+                    } else if status == "needs_attention" {
                         self.events().publish(EngineEvent::Alert {
                             level: AlertLevel::Warning,
                             message: format!(

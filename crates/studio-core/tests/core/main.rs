@@ -254,9 +254,11 @@ async fn engine_imports_record_and_roll_back_with_events() {
             "series_imported",
             "episode_recorded",
             "render_started",
-            "episode_rendered"
+            "episode_rendered",
+            "alert"
         ],
-        "the offline-planned demo series (rendered once: the second run keeps the file)"
+        "the offline-planned demo series (rendered once: the second run keeps the file; \
+         the alert says episode 1 is ready for review)"
     );
     assert_eq!(
         kinds,
