@@ -317,14 +317,7 @@ impl Engine {
             if h == Some(host.as_str())
                 && pid.is_some_and(|p| p != std::process::id() && !pid_alive(p))
             {
-                // Expire its lease now; the requeue below takes it back.
-                if self
-                    .store()
-                    .heartbeat_job(j.id, &owner, now - 1, -1)
-                    .await?
-                {
-                    n += self.store().requeue_stale_jobs(now).await?;
-                }
+                n += self.store().requeue_jobs_of(&owner).await?;
             }
         }
         Ok(n)

@@ -98,12 +98,6 @@ fn asset_visual(p: &Path) -> Visual {
     }
 }
 
-fn seed_of(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 impl Engine {
     /// Renders episode `n` of `series`. `progress(done, total)` is called as frames are encoded (also published as
     /// events); setting `cancel` stops it and leaves no partial file.
@@ -487,7 +481,7 @@ impl Engine {
         };
         let mood = Mood::for_genre(&format!("{} {}", s.genre, s.genre_label));
         let auto_music = cfg.music == "auto";
-        let music_seed = seed_of(&s.id);
+        let music_seed = studio_pipeline::desk::seed_for(&s.id, 0, 0);
         let mix_settings = MixSettings {
             sample_rate: 48_000,
             music_volume: cfg.music_volume,

@@ -231,6 +231,19 @@ impl Store {
         .rows_affected())
     }
 
+    /// Running jobs held by `owner` go back to the queue now (their worker is known to be dead).
+    pub async fn requeue_jobs_of(&self, owner: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_until_ms = NULL, \
+               last_error = 'the worker stopped before finishing; re-queued', error_kind = 'worker_died' \
+             WHERE status = 'running' AND lease_owner = ?",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     pub async fn jobs(
         &self,
         series_id: Option<&str>,
