@@ -79,9 +79,21 @@ enum Command {
     /// Production jobs: list, retry, cancel, log.
     #[command(subcommand)]
     Jobs(JobsCmd),
-    /// The review gate.
+    /// Review before upload: list, approve, reject, regenerate scenes.
     #[command(subcommand)]
     Review(ReviewCmd),
+    /// YouTube channels: connect, list, use for a series.
+    #[command(subcommand)]
+    Channel(ChannelCmd),
+    /// Publish an approved episode now: the export folder, and YouTube when the series has a channel (resumes an
+    /// interrupted upload; never uploads twice).
+    Publish {
+        series: String,
+        episode: u32,
+        /// Upload to this channel instead of the series' channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
     /// Subtitles (ASS, SRT, WebVTT) and upload metadata (title, description with chapters, tags) for an episode,
     /// fitted to YouTube's limits.
     Package { series: String, episode: u32 },
@@ -182,8 +194,52 @@ enum JobsCmd {
 
 #[derive(Subcommand)]
 enum ReviewCmd {
-    /// Approve an episode waiting at the review gate; production continues with publishing.
-    Approve { series: String, episode: u32 },
+    /// Episodes waiting for a decision, with their video, flags and earlier decisions.
+    List,
+    /// Approve an episode in review: it gets the next publish slot (or `--at`) and production continues.
+    Approve {
+        series: String,
+        episode: u32,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Publish time, RFC 3339 UTC (e.g. 2026-12-01T10:00:00Z); default: the next calendar slot.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Reject an episode in review, saying why.
+    Reject {
+        series: String,
+        episode: u32,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Make chosen scenes again (their voices and visuals only), render again and come back to review.
+    Regenerate {
+        series: String,
+        episode: u32,
+        /// Scene numbers, e.g. `--scenes 2,5`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scenes: Vec<u32>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChannelCmd {
+    /// Sign in to a YouTube channel in the browser (loopback redirect, PKCE); tokens go to the OS keyring.
+    Connect {
+        /// Seconds to wait for the browser.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Print the URL only; do not try to open a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Connected channels and whether they need reconnecting.
+    List,
+    /// Publish a series to this channel.
+    Use { series: String, channel: String },
 }
 
 #[derive(Subcommand)]
@@ -796,9 +852,203 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 }
             }
         }
-        Command::Review(ReviewCmd::Approve { series, episode }) => {
-            let st = engine.approve_episode(&series, episode).await?;
-            println!("{series} episode {episode} is {st}; its review gate is open");
+        Command::Review(ReviewCmd::List) => {
+            let items = engine.review_list().await?;
+            if json {
+                print_json(&items)?;
+            } else if items.is_empty() {
+                println!("nothing waits for review");
+            } else {
+                for i in items {
+                    println!(
+                        "{} episode {} \"{}\" — {}{}",
+                        i.series_id,
+                        i.episode,
+                        i.title,
+                        i.status,
+                        i.video.map(|v| format!(" — {v}")).unwrap_or_default()
+                    );
+                    for f in i.flags {
+                        println!("    flag: {f}");
+                    }
+                    for d in i.decisions {
+                        println!(
+                            "    {} {}{}",
+                            d.decision,
+                            d.reason,
+                            d.publish_at
+                                .map(|p| format!(" (publish {p})"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
+        Command::Review(ReviewCmd::Approve {
+            series,
+            episode,
+            reason,
+            at,
+        }) => {
+            let r = engine
+                .approve_episode(&series, episode, &reason, at.as_deref())
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{} episode {episode} is {}; its review gate is open{}",
+                    r.series_id,
+                    r.status,
+                    r.publish_at
+                        .map(|p| format!("; it goes public at {p}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        Command::Review(ReviewCmd::Reject {
+            series,
+            episode,
+            reason,
+        }) => {
+            let st = engine.reject_episode(&series, episode, &reason).await?;
+            println!(
+                "{series} episode {episode} is {st}: \"{reason}\" (regenerate scenes with `aidas review regenerate`)"
+            );
+        }
+        Command::Review(ReviewCmd::Regenerate {
+            series,
+            episode,
+            scenes,
+            reason,
+        }) => {
+            let r = engine
+                .regenerate_scenes(&series, episode, &scenes, &reason)
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{} episode {episode}: scenes {:?} ({} lines, {} shots) will be made again; then it renders and \
+                     returns to review (`aidas produce {} {episode} --run` or the daemon)",
+                    r.series_id,
+                    r.scenes,
+                    r.lines,
+                    r.shots.len(),
+                    r.series_id
+                );
+            }
+        }
+        Command::Channel(ChannelCmd::Connect {
+            timeout,
+            no_browser,
+        }) => {
+            let flow = engine.begin_channel_connect().await?;
+            eprintln!(
+                "Open this address in a browser and sign in to the channel's Google account:\n\n  {}\n",
+                flow.url
+            );
+            if !no_browser {
+                let _ = std::process::Command::new("xdg-open")
+                    .arg(&flow.url)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn();
+            }
+            eprintln!("waiting for the sign-in on {} …", flow.redirect_uri);
+            let c = engine
+                .finish_channel_connect(flow, std::time::Duration::from_secs(timeout))
+                .await?;
+            if json {
+                print_json(&c)?;
+            } else {
+                println!("connected: {} ({})", c.name, c.id);
+            }
+        }
+        Command::Channel(ChannelCmd::List) => {
+            let list = engine.channels().await?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("no channels connected (`aidas channel connect`)");
+            } else {
+                for c in list {
+                    println!(
+                        "{}  {}  {}{}",
+                        c.id,
+                        c.name,
+                        c.state,
+                        c.state_detail
+                            .map(|d| format!(" — {d}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        Command::Channel(ChannelCmd::Use { series, channel }) => {
+            engine.set_publish_channel(&series, &channel).await?;
+            println!("{series} publishes to {channel}");
+        }
+        Command::Publish {
+            series,
+            episode,
+            channel,
+        } => {
+            let s = engine.store().find_series(&series).await?;
+            let st = engine.episode_status(&s.id, episode).await?;
+            if !matches!(
+                st,
+                studio_domain::EpisodeStatus::Approved
+                    | studio_domain::EpisodeStatus::Scheduled
+                    | studio_domain::EpisodeStatus::Published
+            ) {
+                return Err(CoreError::invalid(format!(
+                    "{} episode {episode} is {st}: approve it in review first (`aidas review approve {} {episode}`)",
+                    s.title, s.id
+                )));
+            }
+            let export = engine.export_episode(&s.id, episode).await?;
+            let ch = match channel {
+                Some(c) => Some(c),
+                None => engine.publish_channel(&s.id).await?,
+            };
+            let yt = match ch {
+                Some(c) => Some(
+                    engine
+                        .publish_youtube(&s.id, episode, &c, Default::default())
+                        .await?,
+                ),
+                None => None,
+            };
+            if json {
+                print_json(&serde_json::json!({ "export": export, "youtube": yt }))?;
+            } else {
+                println!("exported to {}", export.dir);
+                match yt {
+                    Some(r) => {
+                        println!(
+                            "YouTube video {} on {}{}{}",
+                            r.video_id,
+                            r.channel_id,
+                            r.publish_at
+                                .map(|p| format!(", public at {p}"))
+                                .unwrap_or_default(),
+                            if r.already_done {
+                                " (uploaded before)"
+                            } else {
+                                ""
+                            }
+                        );
+                        for n in r.notes {
+                            println!("  {n}");
+                        }
+                    }
+                    None => println!(
+                        "no YouTube channel for this series (`aidas channel use {} CHANNEL`)",
+                        s.id
+                    ),
+                }
+            }
         }
         Command::Series(SeriesCmd::List) => {
             let list = engine.list_series().await?;

@@ -88,6 +88,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "https://www.googleapis.com/upload/youtube/v3",
     ),
     (
+        "google_oauth_auth",
+        "AIDAS_GOOGLE_OAUTH_AUTH_URL",
+        "https://accounts.google.com/o/oauth2/v2/auth",
+    ),
+    (
         "google_oauth_token",
         "AIDAS_GOOGLE_OAUTH_TOKEN_URL",
         "https://oauth2.googleapis.com/token",
@@ -278,6 +283,8 @@ pub struct Config {
     pub render: RenderConfig,
     /// Production: workers, leases, retries and backoff, the review gate policy.
     pub production: crate::production::ProductionConfig,
+    /// YouTube: OAuth client, default channel, privacy and schedule, chunk size, quota accounting.
+    pub youtube: crate::youtube::YouTubeConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -297,6 +304,7 @@ impl Default for Config {
             checks: studio_pipeline::CheckConfig::default(),
             render: RenderConfig::default(),
             production: Default::default(),
+            youtube: Default::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))

@@ -37,6 +37,20 @@ pub enum CoreError {
     /// An episode waits at the review gate for a person's decision.
     #[error("{0}")]
     AwaitingReview(String),
+    /// A remote service failed; `transient` says whether trying again later may work.
+    #[error("{message}")]
+    Remote {
+        code: &'static str,
+        message: String,
+        transient: bool,
+    },
+    /// Nothing to do until a known time (a provider's daily quota reset).
+    #[error("{message}")]
+    WaitUntil {
+        until_ms: i64,
+        kind: &'static str,
+        message: String,
+    },
 }
 
 /// What crosses IPC, HTTP and `--json` error output.
@@ -81,6 +95,8 @@ impl CoreError {
             Self::Internal(_) => "internal",
             Self::Cancelled(_) => "cancelled",
             Self::AwaitingReview(_) => "awaiting_review",
+            Self::Remote { code, .. } => code,
+            Self::WaitUntil { kind, .. } => kind,
         }
     }
 
@@ -98,6 +114,8 @@ impl CoreError {
             | Self::Invalid(_)
             | Self::Cancelled(_)
             | Self::AwaitingReview(_) => true,
+            Self::Remote { transient, .. } => !transient,
+            Self::WaitUntil { .. } => true,
             Self::Io { .. } | Self::Internal(_) => false,
         }
     }

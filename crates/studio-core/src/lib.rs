@@ -15,10 +15,12 @@ mod package;
 pub mod production;
 mod publish;
 pub mod render;
+pub mod review;
 pub mod scheduler;
 pub mod secrets;
 mod voices;
 mod writing;
+pub mod youtube;
 
 pub use engine::{
     DB_FILE, DEMO_SERIES_ID, DemoReport, Engine, EngineOptions, ImportReport, PlannedDemo,

@@ -80,17 +80,7 @@ impl Default for ProductionConfig {
 
 /// Midnight UTC today as the ledger writes times ("2026-11-22T00:00:00").
 pub fn today_start_utc() -> String {
-    let days = now_ms().div_euclid(86_400_000);
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::scheduler::civil_date(now_ms().div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}T00:00:00")
 }
 
@@ -170,6 +160,11 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
     let message = e.to_string();
     match e {
         CoreError::Cancelled(m) => JobFailure::Cancelled { message: m.clone() },
+        CoreError::WaitUntil { until_ms, kind, .. } => JobFailure::Retry {
+            at_ms: *until_ms,
+            kind: (*kind).into(),
+            message,
+        },
         CoreError::AwaitingReview(m) => JobFailure::Attention {
             kind: "awaiting_review".into(),
             message: m.clone(),
@@ -263,21 +258,6 @@ impl Engine {
             Ok(_) | Err(studio_store::StoreError::Transition(_)) => Ok(()),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// A person approves an episode in review: the gate opens and production continues.
-    pub async fn approve_episode(&self, series: &str, n: u32) -> Result<EpisodeStatus, CoreError> {
-        let s = self.store().find_series(series).await?;
-        let st = self
-            .store()
-            .transition_episode(&s.id, n, EpisodeStatus::approve)
-            .await?;
-        for j in self.store().jobs(Some(&s.id), Some(n)).await? {
-            if j.stage == Stage::ReviewGate.to_string() && j.status == "needs_attention" {
-                self.store().retry_job(j.id, now_ms()).await?;
-            }
-        }
-        Ok(st)
     }
 
     /// Queues every stage of episode `n` (idempotent).
@@ -616,11 +596,23 @@ impl Engine {
             Stage::Package => Ok(json(&self.package(s, n).await?)),
             Stage::ReviewGate => {
                 let policy = self.config().production.review.clone();
-                if policy == "never" {
-                    self.advance(s, n, EpisodeStatus::approve).await?;
-                    return Ok(serde_json::json!({ "review": "not required (unattended)" }));
-                }
                 self.advance(s, n, EpisodeStatus::submit_for_review).await?;
+                if self.episode_status(s, n).await? == EpisodeStatus::InReview {
+                    let flags = self.episode_flags(s, n).await;
+                    let why = match policy.as_str() {
+                        "never" => Some("approved unattended (review = never)".to_string()),
+                        "flagged" if flags.is_empty() => Some(
+                            "approved unattended: nothing flagged (review = flagged)".to_string(),
+                        ),
+                        _ => None,
+                    };
+                    if let Some(why) = why {
+                        let r = self.approve_episode(s, n, &why, None).await?;
+                        return Ok(
+                            serde_json::json!({ "review": why, "publish_at": r.publish_at }),
+                        );
+                    }
+                }
                 match self.episode_status(s, n).await? {
                     EpisodeStatus::Approved
                     | EpisodeStatus::Scheduled
@@ -633,7 +625,15 @@ impl Engine {
                     ))),
                 }
             }
-            Stage::Publish => Ok(json(&self.export_episode(s, n).await?)),
+            Stage::Publish => {
+                // The folder copy always; YouTube when the series publishes to a channel.
+                let export = self.export_episode(s, n).await?;
+                let youtube = match self.publish_channel(s).await? {
+                    Some(ch) => Some(self.publish_youtube(s, n, &ch, cancel).await?),
+                    None => None,
+                };
+                Ok(serde_json::json!({ "export": export, "youtube": youtube }))
+            }
             Stage::Finalize => Ok(serde_json::json!({
                 "status": self.episode_status(s, n).await?.to_string()
             })),

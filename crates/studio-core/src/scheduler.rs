@@ -115,6 +115,58 @@ pub fn next_quota_reset_ms(now: i64) -> i64 {
     next_local_midnight + offset * hour
 }
 
+/// Civil date (year, month, day) from days since the epoch (Howard Hinnant's algorithm).
+pub fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Days since the epoch of a civil date (the inverse of [`civil_date`]).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Unix ms as RFC 3339 in UTC, to the second ("2026-12-01T10:00:00Z"), as YouTube's `publishAt` takes it.
+pub fn rfc3339_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_date(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
+}
+
+/// Reads what [`rfc3339_utc`] writes (and any `Z` time with optional fractions).
+pub fn parse_rfc3339_utc(s: &str) -> Option<i64> {
+    let s = s.trim().strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let mut dp = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, d) = (dp.next()??, dp.next()??, dp.next()??);
+    let time = time.split('.').next()?;
+    let mut tp = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, se) = (tp.next()??, tp.next()??, tp.next()??);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(((days_from_civil(y, mo, d) * 86_400) + h * 3600 + mi * 60 + se) * 1000)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DayPlan {
     pub per_day: u32,

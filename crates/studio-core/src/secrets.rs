@@ -67,8 +67,16 @@ impl SecretError {
     }
 }
 
+/// Providers' keys, plus one sign-in per connected YouTube channel (`youtube_channel:<channel id>`).
 pub fn check_provider(p: &str) -> Result<(), SecretError> {
-    if PROVIDERS.contains(&p) {
+    let channel = p.strip_prefix("youtube_channel:").is_some_and(|id| {
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if PROVIDERS.contains(&p) || channel {
         Ok(())
     } else {
         Err(SecretError::UnknownProvider(p.into()))

@@ -63,6 +63,14 @@ impl EpisodeStatus {
             "approve",
         )
     }
+    /// Chosen scenes are made again after review: back into production.
+    pub fn regenerate(self) -> Result<Self, TransitionError> {
+        self.go(
+            matches!(self, Self::InReview | Self::Rejected),
+            Self::InProduction,
+            "regenerate",
+        )
+    }
     pub fn reject(self) -> Result<Self, TransitionError> {
         self.go(self == Self::InReview, Self::Rejected, "reject")
     }

@@ -560,6 +560,12 @@ impl VisualDesk<'_> {
             })
             .filter(|(_, d)| !d.is_empty())
             .collect();
+        // Shots regenerated in review get a new take: a new seed (and, for paid shots, a new job).
+        let takes: std::collections::BTreeMap<usize, u32> = self
+            .store
+            .setting(&format!("takes/{series_id}/{n}"))
+            .await?
+            .unwrap_or_default();
         let mut jobs = Vec::new();
         for d in &plan.decisions {
             if let Some(m) = existing.get(&d.index)
@@ -597,7 +603,11 @@ impl VisualDesk<'_> {
                 time: scene.map(|s| s.time.clone()).unwrap_or_default(),
                 emotion: shot.emotion.clone(),
                 people: scene.map(|s| s.characters.len()).unwrap_or(0),
-                seed: crate::desk::seed_for(series_id, n, d.index as u32),
+                seed: crate::desk::seed_for(
+                    series_id,
+                    n,
+                    d.index as u32 + 1_000_003 * takes.get(&d.index).copied().unwrap_or(0),
+                ),
                 width: STILL_WIDTH,
                 height: STILL_HEIGHT,
             };

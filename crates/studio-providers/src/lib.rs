@@ -7,12 +7,14 @@
 pub mod anthropic;
 pub mod espeak;
 pub mod fal;
+pub mod google_oauth;
 pub mod heygen;
 pub mod hf;
 mod http;
 pub mod offline;
 pub mod openai;
 pub mod tts;
+pub mod youtube;
 
 pub use anthropic::AnthropicWriter;
 pub use espeak::EspeakVoices;

@@ -10,6 +10,7 @@ mod db;
 mod error;
 mod jobs;
 mod memory;
+mod publishing;
 mod remote;
 mod settings;
 
@@ -17,5 +18,6 @@ pub use db::{OpenOptions, Store};
 pub use error::StoreError;
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
+pub use publishing::{ChannelRow, QuotaDay, QuotaHit, ReviewDecision, UploadRow, UploadStep};
 pub use remote::{RemoteJob, RemoteJobUpdate};
 pub use settings::{CapHit, SpendCap};

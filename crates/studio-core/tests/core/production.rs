@@ -63,7 +63,7 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     let ep = &status.episodes[0];
     assert_eq!((ep.done, ep.total), (8, 11));
 
-    e.approve_episode("dag", 1).await.unwrap();
+    e.approve_episode("dag", 1, "", None).await.unwrap();
     let second = e.run_workers(1, stop, true).await.unwrap();
     let stages: Vec<(&str, &str)> = second
         .iter()

@@ -1,0 +1,288 @@
+//! Review before upload: the episodes waiting for a person, and their decisions — approve (the episode gets its
+//! publish slot and production continues to publishing), reject with a reason, or regenerate chosen scenes (only
+//! their voices and visuals are made again; the episode renders again and comes back to review). Every decision is
+//! stored with its time and reason.
+
+use serde::Serialize;
+use studio_domain::{EpisodeStatus, Stage};
+use studio_store::ReviewDecision;
+
+use crate::production::now_ms;
+use crate::scheduler::{parse_rfc3339_utc, publish_slots, rfc3339_utc};
+use crate::{CoreError, Engine};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewItem {
+    pub series_id: String,
+    pub series_title: String,
+    pub episode: u32,
+    pub title: String,
+    pub status: String,
+    /// Relative to the data directory, when rendered.
+    pub video: Option<String>,
+    /// Problems the script checks and metadata validation flagged.
+    pub flags: Vec<String>,
+    pub decisions: Vec<ReviewDecision>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApproveReport {
+    pub series_id: String,
+    pub episode: u32,
+    pub status: String,
+    /// When the episode goes public (RFC 3339 UTC), if scheduled.
+    pub publish_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegenerateReport {
+    pub series_id: String,
+    pub episode: u32,
+    pub scenes: Vec<u32>,
+    pub lines: usize,
+    pub shots: Vec<usize>,
+    pub stages_reopened: Vec<String>,
+}
+
+/// The stages a regenerated scene runs again.
+const REDO: [Stage; 6] = [
+    Stage::Voices,
+    Stage::Visuals,
+    Stage::Avatars,
+    Stage::Render,
+    Stage::Package,
+    Stage::ReviewGate,
+];
+
+impl Engine {
+    /// Episodes waiting for a decision (in review, rejected, or rendered and parked at the gate), oldest first.
+    pub async fn review_list(&self) -> Result<Vec<ReviewItem>, CoreError> {
+        let mut out = Vec::new();
+        for s in self.store().list_series().await? {
+            for e in self.store().episodes(&s.id).await? {
+                if !matches!(e.status, EpisodeStatus::InReview | EpisodeStatus::Rejected) {
+                    continue;
+                }
+                let rel = format!("series/{}/ep{:03}/episode.mp4", s.id, e.number);
+                let flags = self.episode_flags(&s.id, e.number).await;
+                out.push(ReviewItem {
+                    series_id: s.id.clone(),
+                    series_title: s.title.clone(),
+                    episode: e.number,
+                    title: e.title.clone(),
+                    status: e.status.to_string(),
+                    video: self.data_dir().join(&rel).is_file().then_some(rel),
+                    flags,
+                    decisions: self.store().review_decisions(&s.id, Some(e.number)).await?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the checks flagged on an episode: script findings (errors and warnings), a script that did not pass,
+    /// and metadata problems.
+    pub async fn episode_flags(&self, series_id: &str, n: u32) -> Vec<String> {
+        let mut flags = Vec::new();
+        if let Ok(Some(r)) = self.store().check_report(series_id, n).await
+            && let Ok(r) = serde_json::from_value::<studio_pipeline::CheckReport>(r)
+        {
+            flags.extend(r.findings.iter().map(|f| f.to_string()));
+            if !r.passed {
+                flags.push("the script did not pass its checks".into());
+            }
+        }
+        let meta = self
+            .data_dir()
+            .join(format!("series/{series_id}/ep{n:03}/package/metadata.json"));
+        if let Ok(t) = std::fs::read_to_string(&meta)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
+        {
+            flags.extend(
+                v["problems"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(|p| format!("metadata: {p}"))),
+            );
+        }
+        flags
+    }
+
+    /// The next free publish slot from the calendar, when scheduling is on and the series publishes to a channel.
+    async fn next_publish_slot(&self, series_id: &str) -> Result<Option<String>, CoreError> {
+        let y = &self.config().youtube;
+        if !y.schedule || self.publish_channel(series_id).await?.is_none() {
+            return Ok(None);
+        }
+        let taken: Vec<i64> = self
+            .store()
+            .taken_publish_times()
+            .await?
+            .iter()
+            .filter_map(|t| parse_rfc3339_utc(t))
+            .collect();
+        // At least an hour ahead: YouTube needs time to process before the video goes public.
+        let slots = publish_slots(
+            now_ms() + 3_600_000,
+            1,
+            &y.publish_times,
+            self.config().production.utc_offset_min,
+            y.publish_per_day.max(1),
+            &taken,
+        );
+        Ok(slots.first().map(|ms| rfc3339_utc(*ms)))
+    }
+
+    /// A person approves an episode in review: the decision (and its publish slot) is stored, and the gate opens.
+    pub async fn approve_episode(
+        &self,
+        series: &str,
+        n: u32,
+        reason: &str,
+        publish_at: Option<&str>,
+    ) -> Result<ApproveReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let at = match publish_at {
+            Some(t) => {
+                let ms = parse_rfc3339_utc(t).ok_or_else(|| {
+                    CoreError::invalid(format!(
+                        "publish time \"{t}\" is not an RFC 3339 UTC time like 2026-12-01T10:00:00Z"
+                    ))
+                })?;
+                if ms <= now_ms() {
+                    return Err(CoreError::invalid(format!(
+                        "publish time {t} is in the past"
+                    )));
+                }
+                Some(rfc3339_utc(ms))
+            }
+            None => self.next_publish_slot(&s.id).await?,
+        };
+        let st = self
+            .store()
+            .transition_episode(&s.id, n, EpisodeStatus::approve)
+            .await?;
+        self.store()
+            .add_review_decision(&s.id, n, "approve", reason, &[], at.as_deref(), now_ms())
+            .await?;
+        for j in self.store().jobs(Some(&s.id), Some(n)).await? {
+            if j.stage == Stage::ReviewGate.to_string() && j.status == "needs_attention" {
+                self.store().retry_job(j.id, now_ms()).await?;
+            }
+        }
+        Ok(ApproveReport {
+            series_id: s.id,
+            episode: n,
+            status: st.to_string(),
+            publish_at: at,
+        })
+    }
+
+    /// A person rejects an episode in review, saying why. It stays out of publishing until scenes are regenerated
+    /// (or it is approved after all).
+    pub async fn reject_episode(
+        &self,
+        series: &str,
+        n: u32,
+        reason: &str,
+    ) -> Result<EpisodeStatus, CoreError> {
+        if reason.trim().is_empty() {
+            return Err(CoreError::invalid(
+                "say why the episode is rejected (--reason): it is kept with the decision",
+            ));
+        }
+        let s = self.store().find_series(series).await?;
+        let st = self
+            .store()
+            .transition_episode(&s.id, n, EpisodeStatus::reject)
+            .await?;
+        self.store()
+            .add_review_decision(&s.id, n, "reject", reason.trim(), &[], None, now_ms())
+            .await?;
+        Ok(st)
+    }
+
+    /// Regenerates chosen scenes of an episode in review (or rejected): their lines' voices and their shots'
+    /// visuals are made again (new seeds, new paid jobs where paid), the episode renders again and returns to
+    /// review. Other scenes keep their media.
+    pub async fn regenerate_scenes(
+        &self,
+        series: &str,
+        n: u32,
+        scenes: &[u32],
+        reason: &str,
+    ) -> Result<RegenerateReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let status = self.episode_status(&s.id, n).await?;
+        if !matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected) {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is {status}: scenes can be regenerated only in review (or after a rejection)",
+                s.title
+            )));
+        }
+        if scenes.is_empty() {
+            return Err(CoreError::invalid("name at least one scene to regenerate"));
+        }
+        let (_, script) = self.series_and_script(&s.id, n).await?;
+        let known: Vec<u32> = script.scenes.iter().map(|c| c.number).collect();
+        if let Some(bad) = scenes.iter().find(|c| !known.contains(c)) {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has no scene {bad} (scenes: {known:?})",
+                s.title
+            )));
+        }
+        let lines: Vec<String> = script
+            .scenes
+            .iter()
+            .filter(|c| scenes.contains(&c.number))
+            .flat_map(|c| c.lines.iter().map(|l| l.id.clone()))
+            .collect();
+        let shots: Vec<usize> = script
+            .storyboard
+            .iter()
+            .enumerate()
+            .filter(|(_, sh)| scenes.contains(&sh.scene))
+            .map(|(i, _)| i)
+            .collect();
+        // New takes: new seeds for the offline stills, new job purposes for paid ones.
+        let key = format!("takes/{}/{n}", s.id);
+        let mut takes: std::collections::BTreeMap<usize, u32> =
+            self.store().setting(&key).await?.unwrap_or_default();
+        for i in &shots {
+            *takes.entry(*i).or_insert(0) += 1;
+        }
+        self.store().set_setting(&key, &takes).await?;
+        let tag = format!("take{}", now_ms());
+        self.store()
+            .forget_items(&s.id, n, &lines, &shots, &tag)
+            .await?;
+        if !self
+            .store()
+            .reopen_stages(&s.id, n, &REDO, now_ms())
+            .await?
+        {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has stages running; try again when they finish",
+                s.title
+            )));
+        }
+        self.store()
+            .transition_episode(&s.id, n, EpisodeStatus::regenerate)
+            .await?;
+        let mut sorted = scenes.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        self.store()
+            .add_review_decision(&s.id, n, "regenerate", reason, &sorted, None, now_ms())
+            .await?;
+        Ok(RegenerateReport {
+            series_id: s.id,
+            episode: n,
+            scenes: sorted,
+            lines: lines.len(),
+            shots,
+            stages_reopened: REDO.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+}

@@ -1,0 +1,541 @@
+//! YouTube publishing against the stateful mock in `youtube_mock`: the OAuth loopback sign-in, the resumable upload
+//! surviving an interruption and a process restart with exactly one video, a 308 without Range, a lost final
+//! reply, quotaExceeded parking until the reset, token refresh and invalid_grant, forced-private detection, and the
+//! video resource at YouTube's Korean byte limits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use studio_core::secrets::{MemorySecretStore, SecretError, SecretStore};
+use studio_core::{CoreError, Engine, EngineOptions, NewSeries, Secret};
+use studio_domain::EpisodeStatus;
+use studio_providers::google_oauth::Tokens;
+
+use super::youtube_mock::YouTubeMock;
+
+/// One secret store shared by the engines of a test (a "restarted process" still has its keyring).
+#[derive(Clone, Default)]
+struct Shared(Arc<MemorySecretStore>);
+
+impl SecretStore for Shared {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+    fn get(&self, p: &str) -> Result<Option<Secret>, SecretError> {
+        self.0.get(p)
+    }
+    fn set(&self, p: &str, v: &Secret) -> Result<(), SecretError> {
+        self.0.set(p, v)
+    }
+    fn delete(&self, p: &str) -> Result<bool, SecretError> {
+        self.0.delete(p)
+    }
+}
+
+const FILE_LEN: usize = 5 * 256 * 1024 + 12_345;
+
+async fn open(
+    dir: &std::path::Path,
+    mock: &YouTubeMock,
+    keys: &Shared,
+    extra: &[(&str, String)],
+) -> Engine {
+    let mut env: BTreeMap<String, String> = mock.env().into_iter().collect();
+    for (k, v) in extra {
+        env.insert((*k).into(), v.clone());
+    }
+    Engine::open(EngineOptions {
+        data_dir: Some(dir.to_path_buf()),
+        env: Some(env),
+        secret_store: Some(Box::new(keys.clone())),
+    })
+    .await
+    .unwrap()
+}
+
+fn write_config(dir: &std::path::Path, extra: &str) {
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "version = 1\n[youtube]\nchunk_kib = 256\nretry_base_ms = 5\nchunk_retries = 2\ndefault_channel = \"UCtest\"\n{extra}"
+        ),
+    )
+    .unwrap();
+}
+
+fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> Secret {
+    Secret::new(
+        serde_json::to_string(&Tokens {
+            access_token: access.into(),
+            refresh_token: Some(refresh.into()),
+            expires_at_ms,
+            scope: "youtube.upload".into(),
+        })
+        .unwrap(),
+    )
+}
+
+fn far() -> i64 {
+    studio_core::production::now_ms() + 3_600_000
+}
+
+/// A series with episodes "rendered and packaged" (a file of known bytes and the package files), approved.
+async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>> {
+    e.new_series(NewSeries {
+        title: "업로드 시험".into(),
+        genre: Some(studio_domain::Genre::Romance),
+        episodes: 4,
+        episode_duration_min: 2,
+        premise: "업로드가 끊겨도 한 번만 올라간다".into(),
+        main_theme: "신뢰".into(),
+        target_audience: "20-30대".into(),
+        writer: Some("offline".into()),
+        id: Some("up".into()),
+        seed: Some(3),
+    })
+    .await
+    .unwrap();
+    e.store()
+        .upsert_channel(
+            "UCtest",
+            "테스트 채널",
+            Some("UCtest"),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let mut files = Vec::new();
+    for &n in episodes {
+        let dir = e.data_dir().join(format!("series/up/ep{n:03}"));
+        std::fs::create_dir_all(dir.join("package")).unwrap();
+        let bytes: Vec<u8> = (0..FILE_LEN)
+            .map(|i| ((i as u64 * 2_654_435_761 + u64::from(n)) >> 13) as u8)
+            .collect();
+        std::fs::write(dir.join("episode.mp4"), &bytes).unwrap();
+        files.push(bytes);
+        let meta = serde_json::json!({
+            "youtube": {
+                "snippet": { "title": format!("업로드 시험 EP.{n} | 한 번만"), "description": description,
+                             "tags": ["AI드라마", "웹드라마"], "categoryId": "24",
+                             "defaultLanguage": "ko", "defaultAudioLanguage": "ko" },
+                "status": { "privacyStatus": "private", "selfDeclaredMadeForKids": false,
+                            "containsSyntheticMedia": true }
+            },
+            "problems": []
+        });
+        std::fs::write(dir.join("package/metadata.json"), meta.to_string()).unwrap();
+        std::fs::write(dir.join("package/thumbnail.jpg"), vec![0xFFu8; 40_000]).unwrap();
+        std::fs::write(
+            dir.join("package/subtitles.ko.srt"),
+            "1\n00:00:01,000 --> 00:00:02,500\n안녕하세요\n",
+        )
+        .unwrap();
+        for step in [
+            EpisodeStatus::script as fn(EpisodeStatus) -> _,
+            EpisodeStatus::start_production,
+            EpisodeStatus::rendered,
+            EpisodeStatus::submit_for_review,
+        ] {
+            e.store().transition_episode("up", n, step).await.unwrap();
+        }
+        e.approve_episode("up", n, "looks right", None)
+            .await
+            .unwrap();
+    }
+    files
+}
+
+fn stop() -> Arc<std::sync::atomic::AtomicBool> {
+    Default::default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oauth_loopback_flow_connects_a_channel() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Shared::default();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+
+    let flow = e.begin_channel_connect().await.unwrap();
+    let url = url::Url::parse(&flow.url).unwrap();
+    assert_eq!(url.path(), "/auth");
+    let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["client_id"], "client-1.apps.googleusercontent.com");
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["access_type"], "offline");
+    assert!(q["scope"].contains("https://www.googleapis.com/auth/youtube.upload"));
+    let redirect = q["redirect_uri"].clone();
+    assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");
+    assert_eq!(redirect, flow.redirect_uri);
+    assert!(q["state"].len() >= 16);
+    mock.with(|s| {
+        s.expected_challenge = Some(q["code_challenge"].clone());
+        s.auth_code = Some("4/code-xyz".into());
+    });
+
+    // The "browser": first a favicon request, then Google's redirect with the code and the state.
+    let state = q["state"].clone();
+    let browser = tokio::spawn(async move {
+        let c = reqwest::Client::new();
+        let _ = c.get(format!("{redirect}/favicon.ico")).send().await;
+        c.get(format!(
+            "{redirect}/?code=4%2Fcode-xyz&state={state}&scope=x"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+    });
+    let ch = e
+        .finish_channel_connect(flow, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    let page = browser.await.unwrap();
+    assert!(page.contains("채널이 연결되었습니다"), "{page}");
+    assert_eq!(
+        (ch.id.as_str(), ch.name.as_str(), ch.state.as_str()),
+        ("UCtest", "테스트 채널", "connected")
+    );
+    let stored: Tokens = serde_json::from_str(
+        keys.get("youtube_channel:UCtest")
+            .unwrap()
+            .unwrap()
+            .expose(),
+    )
+    .unwrap();
+    assert_eq!(stored.access_token, "at-1");
+    assert_eq!(stored.refresh_token.as_deref(), Some("rt-1"));
+    assert!(
+        format!("{stored:?}").find("at-1").is_none(),
+        "tokens never print"
+    );
+    // Nothing about the token in the database.
+    let db = std::fs::read(e.database_path()).unwrap();
+    assert!(!db.windows(4).any(|w| w == b"rt-1"));
+
+    // A forged reply (wrong state) is refused.
+    let flow = e.begin_channel_connect().await.unwrap();
+    let redirect = flow.redirect_uri.clone();
+    let forged = tokio::spawn(async move {
+        reqwest::get(format!("{redirect}/?code=4%2Fcode-xyz&state=forged"))
+            .await
+            .unwrap()
+            .status()
+    });
+    let err = e
+        .finish_channel_connect(flow, std::time::Duration::from_secs(20))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "oauth_state_mismatch", "{err}");
+    assert!(forged.await.unwrap().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_resumes_after_a_restart_with_exactly_one_video() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let file = {
+        let e = open(dir.path(), &mock, &keys, &[]).await;
+        let files = fixture(&e, &[1], "설명").await;
+        // YouTube goes down after two chunks: the run gives up after its retries, keeping its place.
+        mock.with(|s| s.down_after_chunks = Some(2));
+        let err = e
+            .publish_youtube("up", 1, "UCtest", stop())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "youtube_unavailable", "{err}");
+        assert!(
+            !err.is_user_error(),
+            "a transient failure is retried by the queue"
+        );
+        let row = e.store().upload("up", 1).await.unwrap().unwrap();
+        assert_eq!(row.bytes_confirmed, 2 * 256 * 1024);
+        assert!(row.session_uri.is_some() && row.video_id.is_none());
+        files.into_iter().next().unwrap()
+    }; // the process ends here
+    mock.with(|s| s.down_after_chunks = None);
+    let puts_before = mock.with(|s| s.chunk_puts);
+
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    assert!(!r.already_done);
+    assert_eq!(r.video_id, "vid0");
+    assert_eq!(r.sessions_started, 1);
+    mock.with(|s| {
+        assert_eq!(s.sessions.len(), 1, "one session");
+        assert_eq!(s.videos_inserted, 1, "one video");
+        assert!(
+            s.sessions[0].bytes == file,
+            "YouTube has the file, byte for byte"
+        );
+        assert!(
+            s.status_queries >= 1,
+            "the restart asked where the session stood"
+        );
+        // Resumed at 512 KiB: 4 more chunks (3 full, 1 partial), not 6.
+        assert_eq!(s.chunk_puts - puts_before, 4);
+        let res = &s.sessions[0].resource;
+        assert_eq!(res["status"]["containsSyntheticMedia"], true);
+        assert_eq!(res["status"]["selfDeclaredMadeForKids"], false);
+        assert_eq!(res["status"]["privacyStatus"], "private");
+        let at = res["status"]["publishAt"].as_str().unwrap();
+        assert!(
+            at.ends_with("T10:00:00Z"),
+            "19:00 in Seoul is 10:00 UTC: {at}"
+        );
+        assert_eq!(s.thumbnails, [("vid0".to_string(), 40_000)]);
+        assert_eq!(s.captions.len(), 1);
+        assert!(
+            s.captions[0].1.contains("안녕하세요")
+                && s.captions[0].1.contains("\"language\":\"ko\"")
+        );
+        assert_eq!(s.playlists_created, 1);
+        assert_eq!(
+            s.playlist_items,
+            [("PL1".to_string(), "vid0".to_string(), 0)]
+        );
+    });
+    assert_eq!(
+        e.episode_status("up", 1).await.unwrap(),
+        EpisodeStatus::Published
+    );
+    let q = e.youtube_quota().await.unwrap();
+    assert_eq!((q.uploads, q.units), (1, 1600 + 50 + 400 + 50 + 50 + 1));
+
+    // Publishing again changes nothing and calls nobody.
+    let calls = mock.server.received_requests().await.unwrap().len();
+    let again = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    assert!(again.already_done);
+    assert_eq!(again.video_id, "vid0");
+    assert_eq!(mock.server.received_requests().await.unwrap().len(), calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_final_reply_and_a_308_without_range_never_duplicate_the_video() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "playlist = false\n");
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    let files = fixture(&e, &[1, 2], "설명").await;
+
+    // Episode 1: the last chunk lands but its reply is lost; the status query finds the video.
+    mock.with(|s| s.lose_final_reply = true);
+    let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    assert_eq!(r.video_id, "vid0");
+    mock.with(|s| {
+        assert_eq!((s.sessions.len(), s.videos_inserted), (1, 1));
+        assert!(s.sessions[0].bytes == files[0]);
+    });
+
+    // Episode 2: after two chunks the server answers 308 with no Range (it has nothing): start again from zero.
+    let puts = mock.with(|s| s.chunk_puts);
+    mock.with(|s| s.forget_after_chunks = Some(puts + 2));
+    let r = e.publish_youtube("up", 2, "UCtest", stop()).await.unwrap();
+    assert_eq!(r.video_id, "vid1");
+    mock.with(|s| {
+        assert_eq!((s.sessions.len(), s.videos_inserted), (2, 2));
+        assert!(s.sessions[1].bytes == files[1], "re-sent from byte 0");
+        assert_eq!(s.chunk_puts - puts, 3 + 6);
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_exceeded_parks_until_the_reset_then_the_upload_goes_on() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "uploads_per_day = 6\n");
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1], "설명").await;
+
+    mock.with(|s| s.quota_exceeded_next = true);
+    let reset = studio_core::scheduler::next_quota_reset_ms(studio_core::production::now_ms());
+    let err = e
+        .publish_youtube("up", 1, "UCtest", stop())
+        .await
+        .unwrap_err();
+    let CoreError::WaitUntil { until_ms, kind, .. } = &err else {
+        panic!("expected a wait, got {err:?}");
+    };
+    assert_eq!((*until_ms, *kind), (reset, "youtube_quota"));
+    // The queue turns it into a retry at the reset, not a failure.
+    let cfg = studio_core::ProductionConfig::default();
+    match studio_core::production::classify(&err, 1, &cfg, 0) {
+        studio_store::JobFailure::Retry { at_ms, kind, .. } => {
+            assert_eq!((at_ms, kind.as_str()), (reset, "youtube_quota"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let row = e.store().upload("up", 1).await.unwrap().unwrap();
+    assert_eq!(row.parked_until_ms, Some(reset));
+    assert!(row.last_error.unwrap().contains("quota"));
+    assert_eq!(e.youtube_quota().await.unwrap().exhausted, 1);
+    // Until the reset nothing is even tried.
+    let calls = mock.server.received_requests().await.unwrap().len();
+    let again = e
+        .publish_youtube("up", 1, "UCtest", stop())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "youtube_quota");
+    assert_eq!(mock.server.received_requests().await.unwrap().len(), calls);
+
+    // After the reset (the clock moved past midnight Pacific) it goes through.
+    let later = (reset - studio_core::production::now_ms() + 60_000).to_string();
+    let e = open(
+        dir.path(),
+        &mock,
+        &keys,
+        &[("AIDAS_CLOCK_OFFSET_MS", later)],
+    )
+    .await;
+    let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    assert_eq!(r.video_id, "vid0");
+    mock.with(|s| assert_eq!((s.sessions.len(), s.videos_inserted), (1, 1)));
+    assert_eq!(e.youtube_quota().await.unwrap().uploads, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_upload_allowance_holds_the_next_episode_for_tomorrow() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "uploads_per_day = 1\ncaptions = false\nplaylist = false\n",
+    );
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1, 2], "설명").await;
+    e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    let err = e
+        .publish_youtube("up", 2, "UCtest", stop())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "youtube_quota");
+    assert!(err.to_string().contains("uploads: 1 of 1"), "{err}");
+    mock.with(|s| assert_eq!(s.sessions.len(), 1, "the second upload was not started"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_refresh_and_a_dead_refresh_token_asks_to_reconnect() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "captions = false\nplaylist = false\n");
+    let keys = Shared::default();
+    // Expired: refreshed before the first call.
+    keys.set("youtube_channel:UCtest", &tokens("at-old", "rt-1", 0))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1, 2, 3], "설명").await;
+    e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    let t: Tokens = serde_json::from_str(
+        keys.get("youtube_channel:UCtest")
+            .unwrap()
+            .unwrap()
+            .expose(),
+    )
+    .unwrap();
+    assert_eq!(
+        (t.access_token.as_str(), t.refresh_token.as_deref()),
+        ("at-r1", Some("rt-1"))
+    );
+    assert_eq!(mock.with(|s| s.refreshes), 1);
+
+    // A 401 mid-way (token revoked early): refreshed once and the call repeated.
+    mock.with(|s| s.unauthorized_next = true);
+    e.publish_youtube("up", 2, "UCtest", stop()).await.unwrap();
+    assert_eq!(mock.with(|s| s.refreshes), 2);
+
+    // Google refuses the refresh token (Testing-mode projects lose them after 7 days).
+    keys.set("youtube_channel:UCtest", &tokens("at-old", "rt-dead", 0))
+        .unwrap();
+    let mut rx = e.events().subscribe();
+    let err = e
+        .publish_youtube("up", 3, "UCtest", stop())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "reconnect_channel", "{err}");
+    assert!(err.is_user_error());
+    assert!(err.to_string().contains("reconnect"), "{err}");
+    let ch = &e.channels().await.unwrap()[0];
+    assert_eq!(ch.state, "reconnect_needed");
+    let alert = rx.try_recv().unwrap();
+    assert!(
+        format!("{alert:?}").contains("must be reconnected"),
+        "{alert:?}"
+    );
+    // Until reconnected, publishing says so without calling Google.
+    let calls = mock.server.received_requests().await.unwrap().len();
+    let err = e
+        .publish_youtube("up", 3, "UCtest", stop())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "reconnect_channel");
+    assert_eq!(mock.server.received_requests().await.unwrap().len(), calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn korean_metadata_at_the_byte_limit_goes_up_and_one_byte_over_is_refused_before_any_call() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "captions = false\nplaylist = false\nschedule = false\nprivacy = \"public\"\n",
+    );
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    // 1666 Hangul syllables (3 bytes each) + "ab" = exactly 5000 bytes.
+    let desc = format!("{}ab", "가".repeat(1666));
+    assert_eq!(desc.len(), 5000);
+    fixture(&e, &[1, 2], &desc).await;
+    mock.with(|s| s.force_private = true);
+    let mut rx = e.events().subscribe();
+    let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    mock.with(|s| {
+        let res = &s.sessions[0].resource;
+        assert_eq!(res["snippet"]["description"].as_str().unwrap().len(), 5000);
+        assert_eq!(res["status"]["privacyStatus"], "public");
+        assert!(res["status"].get("publishAt").is_none());
+    });
+    // The unaudited project forced it private: said plainly.
+    assert!(r.forced_private);
+    assert_eq!(r.privacy_status.as_deref(), Some("private"));
+    assert!(
+        r.notes.iter().any(|n| n.contains("API audit")),
+        "{:?}",
+        r.notes
+    );
+    assert!(format!("{:?}", rx.try_recv().unwrap()).contains("locked private"));
+
+    let path = e.data_dir().join("series/up/ep002/package/metadata.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    meta["youtube"]["snippet"]["description"] = format!("{desc}c").into();
+    std::fs::write(&path, meta.to_string()).unwrap();
+    let sessions = mock.with(|s| s.sessions.len());
+    let err = e
+        .publish_youtube("up", 2, "UCtest", stop())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "bad_file", "{err}");
+    assert!(
+        err.to_string().contains("metadata.json") && err.to_string().contains("5000"),
+        "{err}"
+    );
+    assert_eq!(mock.with(|s| s.sessions.len()), sessions, "nothing sent");
+}

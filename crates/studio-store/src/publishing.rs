@@ -1,0 +1,591 @@
+//! Publishing state: YouTube uploads (write-ahead session URIs), the local quota count per Pacific day, playlists
+//! per series, channel sign-in state, and review decisions.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+pub struct UploadRow {
+    pub series_id: String,
+    pub episode_number: i64,
+    pub channel_id: String,
+    pub state: String,
+    pub file_path: String,
+    pub file_size: i64,
+    pub file_sha256: String,
+    pub resource_json: String,
+    pub publish_at: Option<String>,
+    pub session_uri: Option<String>,
+    pub sessions_started: i64,
+    pub bytes_confirmed: i64,
+    pub video_id: Option<String>,
+    pub thumbnail_done: i64,
+    pub captions_done: i64,
+    pub playlist_done: i64,
+    pub privacy_status: Option<String>,
+    pub forced_private: i64,
+    pub parked_until_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_ms: i64,
+}
+
+macro_rules! upload_columns {
+    () => {
+        "series_id, episode_number, channel_id, state, file_path, file_size, file_sha256, resource_json, publish_at, \
+         session_uri, sessions_started, bytes_confirmed, video_id, thumbnail_done, captions_done, playlist_done, \
+         privacy_status, forced_private, parked_until_ms, last_error, updated_ms"
+    };
+}
+
+/// The steps after the bytes are in, each recorded once done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadStep {
+    Thumbnail,
+    Captions,
+    Playlist,
+}
+
+/// Why a YouTube call may not be made now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuotaHit {
+    pub what: String,
+    pub used: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+pub struct QuotaDay {
+    pub day_reset_ms: i64,
+    pub units: i64,
+    pub uploads: i64,
+    pub exhausted: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+pub struct ChannelRow {
+    pub id: String,
+    pub name: String,
+    pub youtube_channel_id: Option<String>,
+    pub state: String,
+    pub state_detail: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+pub struct ReviewDecision {
+    pub id: i64,
+    pub series_id: String,
+    pub episode_number: i64,
+    pub decision: String,
+    pub reason: String,
+    pub scenes_json: String,
+    pub publish_at: Option<String>,
+    pub at_ms: i64,
+}
+
+impl Store {
+    pub async fn upload(&self, series_id: &str, n: u32) -> Result<Option<UploadRow>, StoreError> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            upload_columns!(),
+            " FROM uploads WHERE series_id = ? AND episode_number = ?"
+        ))
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn uploads(&self) -> Result<Vec<UploadRow>, StoreError> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            upload_columns!(),
+            " FROM uploads ORDER BY series_id, episode_number"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records what is about to be uploaded. An upload that has not sent anything yet (no session) takes the new
+    /// file and metadata (a re-render after review); one that has a session or a video keeps its own.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn prepare_upload(
+        &self,
+        series_id: &str,
+        n: u32,
+        channel_id: &str,
+        file_path: &str,
+        file_size: u64,
+        file_sha256: &str,
+        resource_json: &str,
+        publish_at: Option<&str>,
+        now_ms: i64,
+    ) -> Result<UploadRow, StoreError> {
+        sqlx::query(
+            "INSERT INTO uploads (series_id, episode_number, channel_id, file_path, file_size, file_sha256, \
+             resource_json, publish_at, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (series_id, episode_number) DO UPDATE SET channel_id = excluded.channel_id, \
+             file_path = excluded.file_path, file_size = excluded.file_size, file_sha256 = excluded.file_sha256, \
+             resource_json = excluded.resource_json, publish_at = excluded.publish_at, updated_ms = excluded.updated_ms \
+             WHERE uploads.session_uri IS NULL AND uploads.video_id IS NULL",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(channel_id)
+        .bind(file_path)
+        .bind(file_size as i64)
+        .bind(file_sha256)
+        .bind(resource_json)
+        .bind(publish_at)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        self.upload(series_id, n)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: format!("upload of {series_id} episode {n}"),
+                detail: "the row vanished right after it was written".into(),
+            })
+    }
+
+    /// The session URI, stored before the first byte is sent.
+    pub async fn set_upload_session(
+        &self,
+        series_id: &str,
+        n: u32,
+        uri: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET session_uri = ?, sessions_started = sessions_started + 1, bytes_confirmed = 0, \
+             state = 'uploading', updated_ms = ? WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(uri)
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How far YouTube says it got (and a moved session URI, when a 308 carried one).
+    pub async fn set_upload_progress(
+        &self,
+        series_id: &str,
+        n: u32,
+        bytes_confirmed: u64,
+        uri: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET bytes_confirmed = ?, session_uri = COALESCE(?, session_uri), parked_until_ms = NULL, \
+             updated_ms = ? WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(bytes_confirmed as i64)
+        .bind(uri)
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session expired (404/410): the next attempt starts a new one.
+    pub async fn drop_upload_session(
+        &self,
+        series_id: &str,
+        n: u32,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET session_uri = NULL, bytes_confirmed = 0, state = 'new', last_error = ?, updated_ms = ? \
+             WHERE series_id = ? AND episode_number = ? AND video_id IS NULL",
+        )
+        .bind(why)
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_upload_video(
+        &self,
+        series_id: &str,
+        n: u32,
+        video_id: &str,
+        total: u64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET video_id = ?, bytes_confirmed = ?, state = 'uploaded', parked_until_ms = NULL, \
+             last_error = NULL, updated_ms = ? WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(video_id)
+        .bind(total as i64)
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_upload_step_done(
+        &self,
+        series_id: &str,
+        n: u32,
+        step: UploadStep,
+    ) -> Result<(), StoreError> {
+        let q = match step {
+            UploadStep::Thumbnail => {
+                "UPDATE uploads SET thumbnail_done = 1 WHERE series_id = ? AND episode_number = ?"
+            }
+            UploadStep::Captions => {
+                "UPDATE uploads SET captions_done = 1 WHERE series_id = ? AND episode_number = ?"
+            }
+            UploadStep::Playlist => {
+                "UPDATE uploads SET playlist_done = 1 WHERE series_id = ? AND episode_number = ?"
+            }
+        };
+        sqlx::query(q)
+            .bind(series_id)
+            .bind(n as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn finish_upload(
+        &self,
+        series_id: &str,
+        n: u32,
+        privacy: Option<&str>,
+        forced_private: bool,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET state = 'done', privacy_status = ?, forced_private = ?, parked_until_ms = NULL, \
+             last_error = NULL, updated_ms = ? WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(privacy)
+        .bind(i64::from(forced_private))
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records why the upload is waiting (and until when, for the quota reset).
+    pub async fn park_upload(
+        &self,
+        series_id: &str,
+        n: u32,
+        until_ms: Option<i64>,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE uploads SET parked_until_ms = ?, last_error = ?, updated_ms = ? WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(until_ms)
+        .bind(why)
+        .bind(now_ms)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts `units` (and one videos.insert when `insert`) against the day's allowance, atomically; refuses when it
+    /// would pass a limit or YouTube already said the quota is used up.
+    pub async fn reserve_quota(
+        &self,
+        day_reset_ms: i64,
+        units: i64,
+        insert: bool,
+        max_units: i64,
+        max_uploads: i64,
+    ) -> Result<Result<QuotaDay, QuotaHit>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result: Result<Result<QuotaDay, QuotaHit>, StoreError> = async {
+            sqlx::query("INSERT OR IGNORE INTO youtube_quota (day_reset_ms) VALUES (?)")
+                .bind(day_reset_ms)
+                .execute(&mut *conn)
+                .await?;
+            let d: QuotaDay = sqlx::query_as(
+                "SELECT day_reset_ms, units, uploads, exhausted FROM youtube_quota WHERE day_reset_ms = ?",
+            )
+            .bind(day_reset_ms)
+            .fetch_one(&mut *conn)
+            .await?;
+            if d.exhausted != 0 {
+                return Ok(Err(QuotaHit {
+                    what: "YouTube reported the quota used up".into(),
+                    used: d.units,
+                    limit: max_units,
+                }));
+            }
+            if d.units + units > max_units {
+                return Ok(Err(QuotaHit {
+                    what: "API units".into(),
+                    used: d.units,
+                    limit: max_units,
+                }));
+            }
+            if insert && d.uploads + 1 > max_uploads {
+                return Ok(Err(QuotaHit {
+                    what: "uploads".into(),
+                    used: d.uploads,
+                    limit: max_uploads,
+                }));
+            }
+            let d: QuotaDay = sqlx::query_as(
+                "UPDATE youtube_quota SET units = units + ?, uploads = uploads + ? WHERE day_reset_ms = ? \
+                 RETURNING day_reset_ms, units, uploads, exhausted",
+            )
+            .bind(units)
+            .bind(i64::from(insert))
+            .bind(day_reset_ms)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(Ok(d))
+        }
+        .await;
+        match &result {
+            Ok(_) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+            }
+            Err(_) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+        }
+        result
+    }
+
+    pub async fn mark_quota_exhausted(&self, day_reset_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO youtube_quota (day_reset_ms, exhausted) VALUES (?, 1) \
+             ON CONFLICT (day_reset_ms) DO UPDATE SET exhausted = 1",
+        )
+        .bind(day_reset_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn quota_day(&self, day_reset_ms: i64) -> Result<QuotaDay, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT day_reset_ms, units, uploads, exhausted FROM youtube_quota WHERE day_reset_ms = ?",
+        )
+        .bind(day_reset_ms)
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or(QuotaDay {
+            day_reset_ms,
+            units: 0,
+            uploads: 0,
+            exhausted: 0,
+        }))
+    }
+
+    pub async fn playlist(
+        &self,
+        series_id: &str,
+        channel_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT playlist_id FROM playlists WHERE series_id = ? AND channel_id = ?",
+        )
+        .bind(series_id)
+        .bind(channel_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn set_playlist(
+        &self,
+        series_id: &str,
+        channel_id: &str,
+        playlist_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO playlists (series_id, channel_id, playlist_id) VALUES (?, ?, ?) \
+             ON CONFLICT (series_id, channel_id) DO UPDATE SET playlist_id = excluded.playlist_id",
+        )
+        .bind(series_id)
+        .bind(channel_id)
+        .bind(playlist_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Where episode `n` goes in its series playlist: after the earlier episodes already in it.
+    pub async fn playlist_position(
+        &self,
+        series_id: &str,
+        channel_id: &str,
+        n: u32,
+    ) -> Result<u32, StoreError> {
+        let c: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM uploads WHERE series_id = ? AND channel_id = ? AND playlist_done = 1 \
+             AND episode_number < ?",
+        )
+        .bind(series_id)
+        .bind(channel_id)
+        .bind(n as i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(c as u32)
+    }
+
+    pub async fn channel_rows(&self) -> Result<Vec<ChannelRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, youtube_channel_id, state, state_detail, created_at FROM channels ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn set_channel_state(
+        &self,
+        id: &str,
+        state: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE channels SET state = ?, state_detail = ? WHERE id = ?")
+            .bind(state)
+            .bind(detail)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_review_decision(
+        &self,
+        series_id: &str,
+        n: u32,
+        decision: &str,
+        reason: &str,
+        scenes: &[u32],
+        publish_at: Option<&str>,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let scenes = serde_json::to_string(scenes).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query_scalar(
+            "INSERT INTO review_decisions (series_id, episode_number, decision, reason, scenes_json, publish_at, at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(decision)
+        .bind(reason)
+        .bind(scenes)
+        .bind(publish_at)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn review_decisions(
+        &self,
+        series_id: &str,
+        n: Option<u32>,
+    ) -> Result<Vec<ReviewDecision>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, series_id, episode_number, decision, reason, scenes_json, publish_at, at_ms FROM review_decisions \
+             WHERE series_id = ? AND (? IS NULL OR episode_number = ?) ORDER BY id",
+        )
+        .bind(series_id)
+        .bind(n.map(i64::from))
+        .bind(n.map(i64::from))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Taken publish times (RFC 3339) of every scheduled upload, for the calendar.
+    pub async fn taken_publish_times(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT publish_at FROM review_decisions WHERE decision = 'approve' AND publish_at IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Forgets chosen items of an episode so their stages make them again (a scene regenerated in review): the
+    /// voices of `line_ids`, the media of `shots`, and their finished remote jobs (renamed with `tag`, so the ledger
+    /// and history stay, and a new paid job can be submitted under the same purpose). Returns the rows touched.
+    pub async fn forget_items(
+        &self,
+        series_id: &str,
+        n: u32,
+        line_ids: &[String],
+        shots: &[usize],
+        tag: &str,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut touched = 0;
+        for id in line_ids {
+            touched += sqlx::query(
+                "DELETE FROM line_audio WHERE series_id = ? AND episode_number = ? AND line_id = ?",
+            )
+            .bind(series_id)
+            .bind(n as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            touched += rename_remote(&mut tx, series_id, n, &format!("avatar:{id}"), tag).await?;
+        }
+        for i in shots {
+            touched += sqlx::query(
+                "DELETE FROM shot_media WHERE series_id = ? AND episode_number = ? AND shot_index = ?",
+            )
+            .bind(series_id)
+            .bind(n as i64)
+            .bind(*i as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            for p in ["still", "keyframe", "shot"] {
+                touched += rename_remote(&mut tx, series_id, n, &format!("{p}:{i}"), tag).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(touched)
+    }
+}
+
+/// Renames a finished remote job's purpose (jobs still in flight are left to finish).
+async fn rename_remote(
+    tx: &mut sqlx::SqliteConnection,
+    series_id: &str,
+    n: u32,
+    purpose: &str,
+    tag: &str,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE remote_jobs SET purpose = purpose || '~' || ? WHERE series_id = ? AND episode_number = ? \
+         AND purpose = ? AND state NOT IN ('submitting', 'submitted', 'completed')",
+    )
+    .bind(tag)
+    .bind(series_id)
+    .bind(n as i64)
+    .bind(purpose)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected())
+}
