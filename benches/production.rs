@@ -5,78 +5,13 @@
 //! handing over between stages. Run: `cargo bench --bench production [-- --scale N]`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
-use serde_json::json;
 use studio_core::secrets::MemorySecretStore;
 use studio_core::{Engine, EngineOptions, NewSeries};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-struct Fal {
-    uri: String,
-    scale: f64,
-    started: Mutex<HashMap<String, (Instant, Duration)>>,
-    counter: AtomicUsize,
-    png: Vec<u8>,
-    mp4: Vec<u8>,
-}
-
-impl Respond for Fal {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let path = req.url.path().trim_start_matches('/').to_string();
-        if req.method.as_str() == "POST" {
-            let n = self.counter.fetch_add(1, Ordering::SeqCst);
-            let video = path.contains("kling");
-            // Spread over the real ranges, deterministically.
-            let real = if video {
-                100.0 + (n * 37 % 180) as f64
-            } else {
-                2.0 + (n * 7 % 4) as f64
-            };
-            let id = format!("{}-{n}", if video { "vid" } else { "img" });
-            self.started.lock().unwrap().insert(
-                id.clone(),
-                (Instant::now(), Duration::from_secs_f64(real / self.scale)),
-            );
-            let app: String = path.split('/').take(2).collect::<Vec<_>>().join("/");
-            let base = format!("{}/{app}/requests/{id}", self.uri);
-            return ResponseTemplate::new(200).set_body_json(json!({
-                "request_id": id, "status_url": format!("{base}/status"), "response_url": base,
-                "cancel_url": format!("{base}/cancel"), "queue_position": 0
-            }));
-        }
-        let id = path.split('/').nth(3).unwrap_or("").to_string();
-        if path.ends_with("/status") {
-            let done = self
-                .started
-                .lock()
-                .unwrap()
-                .get(&id)
-                .is_some_and(|(t, d)| t.elapsed() >= *d);
-            return if done {
-                ResponseTemplate::new(200).set_body_json(json!({"status": "COMPLETED"}))
-            } else {
-                ResponseTemplate::new(202)
-                    .set_body_json(json!({"status": "IN_PROGRESS", "logs": []}))
-            };
-        }
-        if path.starts_with("cdn/") {
-            return ResponseTemplate::new(200).set_body_bytes(if path.ends_with(".mp4") {
-                self.mp4.clone()
-            } else {
-                self.png.clone()
-            });
-        }
-        if id.starts_with("vid") {
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"video": {"url": format!("{}/cdn/{id}.mp4", self.uri)}}))
-        } else {
-            ResponseTemplate::new(200).set_body_json(json!({"images": [{"url": format!("{}/cdn/{id}.png", self.uri), "width": 1920, "height": 1080}], "seed": 1}))
-        }
-    }
-}
+use studio_testkit::fal::{FalMock, FalTiming};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -110,18 +45,12 @@ fn main() {
             },
         )
         .unwrap();
-        let server = MockServer::start().await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Fal {
-                uri: server.uri(),
-                scale,
-                started: Mutex::default(),
-                counter: AtomicUsize::new(0),
-                png: std::fs::read(&png).unwrap(),
-                mp4: std::fs::read(&mp4).unwrap(),
-            })
-            .mount(&server)
-            .await;
+        let server = FalMock::start(
+            std::fs::read(&png).unwrap(),
+            std::fs::read(&mp4).unwrap(),
+            FalTiming::RealShape { scale },
+        )
+        .await;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),

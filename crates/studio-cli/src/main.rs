@@ -369,6 +369,61 @@ fn main() -> ExitCode {
 }
 
 /// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
+/// Progress bars on the terminal (stderr) for long work: render frames, upload bytes, and each finished stage.
+/// Silent when stderr is not a terminal or the output is JSON.
+fn show_progress(engine: &studio_core::Engine, json: bool) {
+    if json || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let mut rx = engine.events().subscribe();
+    tokio::spawn(async move {
+        use studio_core::EngineEvent as E;
+        let bar = |done: u64, total: u64| {
+            let f = done as f64 / total.max(1) as f64;
+            let k = (f * 30.0).round() as usize;
+            format!(
+                "{}{} {:>3.0}%",
+                "█".repeat(k.min(30)),
+                "░".repeat(30 - k.min(30)),
+                f * 100.0
+            )
+        };
+        loop {
+            match rx.recv().await {
+                Ok(E::RenderProgress {
+                    series_id,
+                    episode,
+                    frames_done,
+                    frames_total,
+                }) => eprint!(
+                    "\r  {series_id} ep{episode} render  {}  {frames_done}/{frames_total} frames ",
+                    bar(frames_done, frames_total)
+                ),
+                Ok(E::UploadProgress {
+                    series_id,
+                    episode,
+                    bytes_done,
+                    bytes_total,
+                }) => eprint!(
+                    "\r  {series_id} ep{episode} upload  {}  {:.1}/{:.1} MB ",
+                    bar(bytes_done, bytes_total),
+                    bytes_done as f64 / 1e6,
+                    bytes_total as f64 / 1e6
+                ),
+                Ok(E::JobFinished {
+                    series_id,
+                    episode,
+                    stage,
+                    status,
+                }) => eprintln!("\r\x1b[2K  {series_id} ep{episode} {stage}: {status}"),
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => break,
+            }
+        }
+    });
+}
+
 fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
@@ -427,6 +482,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Demo => {
+            show_progress(&engine, json);
             let report = engine.demo().await?;
             if json {
                 print_json(&report)?;
@@ -720,6 +776,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
             let mut outcomes = Vec::new();
             if run {
+                show_progress(&engine, json);
                 let engine = std::sync::Arc::new(engine);
                 let stop = stop_on_signals();
                 let workers = engine.config().production.workers;
@@ -1007,6 +1064,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     s.title, s.id
                 )));
             }
+            show_progress(&engine, json);
             let export = engine.export_episode(&s.id, episode).await?;
             let ch = match channel {
                 Some(c) => Some(c),

@@ -701,6 +701,32 @@ pub fn status(st: &studio_core::production::StatusReport) {
     if !st.paused_series.is_empty() {
         println!("Paused: {}", st.paused_series.join(", "));
     }
+    let y = &st.youtube;
+    if !y.uploads.is_empty() || y.units_used > 0 {
+        println!(
+            "YouTube today: {} of {} units, {} of {} uploads{} (resets {})",
+            y.units_used,
+            y.units_limit,
+            y.uploads_used,
+            y.uploads_limit,
+            if y.exhausted { ", quota used up" } else { "" },
+            y.resets_at
+        );
+        for u in y.uploads.iter().filter(|u| u.state != "done") {
+            println!(
+                "  {} ep{}: {} {} of {} bytes{}",
+                u.series_id,
+                u.episode_number,
+                u.state,
+                u.bytes_confirmed,
+                u.file_size,
+                u.last_error
+                    .as_ref()
+                    .map(|e| format!(" — {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     for a in &st.attention {
         println!(
             "Needs attention: job {} ({} ep{} {}) [{}] {}",

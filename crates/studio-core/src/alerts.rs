@@ -1,7 +1,8 @@
 //! # Alerts
 //!
 //! Rules over the production numbers, evaluated by the daemon every minute: the day's job error rate above 10 %,
-//! spending above 80 % of a cap, the data disk above 90 % full. A rule that fires becomes an `Alert` event (the
+//! spending above 80 % of a cap, less than 10 % of the day's YouTube quota (units or uploads) left, the data disk
+//! above 90 % full. A rule that fires becomes an `Alert` event (the
 //! desktop shell turns those into notifications) and, when `[production] alert_webhook_url` is set, a JSON POST to
 //! it. The same alert is not repeated within an hour.
 
@@ -20,6 +21,8 @@ pub struct AlertInputs {
     pub spend: Vec<(String, f64, f64)>,
     /// Used share of the data directory's disk.
     pub disk_used: Option<f64>,
+    /// YouTube today, when a channel is connected: (units used, unit limit, uploads used, upload limit).
+    pub youtube: Option<(i64, i64, i64, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +63,26 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
                 message: format!(
                     "${spent:.2} of the ${limit:.2} {name} is spent ({:.0} %); paid work degrades or stops at the cap",
                     100.0 * spent / limit
+                ),
+            });
+        }
+    }
+    if let Some((units, max_units, uploads, max_uploads)) = i.youtube {
+        let left = |used: i64, max: i64| {
+            if max > 0 {
+                (max - used).max(0) as f64 / max as f64
+            } else {
+                1.0
+            }
+        };
+        let (lu, lp) = (left(units, max_units), left(uploads, max_uploads));
+        if lu < 0.10 || lp < 0.10 {
+            out.push(RaisedAlert {
+                rule: "youtube_quota".into(),
+                level: AlertLevel::Warning,
+                message: format!(
+                    "YouTube quota is nearly used for today: {units} of {max_units} units, {uploads} of {max_uploads} \
+                     uploads; later uploads wait for the reset at midnight Pacific"
                 ),
             });
         }
@@ -109,11 +132,19 @@ impl Engine {
             (Ok(free), Ok(total)) if total > 0 => Some(1.0 - free as f64 / total as f64),
             _ => None,
         };
+        let youtube = if self.channels().await?.is_empty() {
+            None
+        } else {
+            let q = self.youtube_quota().await?;
+            let y = &self.config().youtube;
+            Some((q.units, y.daily_units, q.uploads, y.uploads_per_day))
+        };
         let fired = evaluate(&AlertInputs {
             finished_today: ended.len(),
             failed_today: failed,
             spend,
             disk_used,
+            youtube,
         });
         let mut raised = Vec::new();
         for a in fired {
@@ -164,6 +195,7 @@ mod tests {
             failed_today: 4,
             spend: vec![("daily cap".into(), 20.0, 25.0)],
             disk_used: Some(0.5),
+            youtube: Some((8_000, 10_000, 5, 6)),
         };
         assert!(
             evaluate(&quiet).is_empty(),
@@ -177,6 +209,7 @@ mod tests {
                 ("fal daily cap".into(), 10.0, 10.0),
             ],
             disk_used: Some(0.93),
+            youtube: Some((9_650, 10_000, 6, 6)),
         };
         let a = evaluate(&loud);
         let rules: Vec<&str> = a.iter().map(|x| x.rule.as_str()).collect();
@@ -186,6 +219,7 @@ mod tests {
                 "error_rate",
                 "spend:daily cap",
                 "spend:fal daily cap",
+                "youtube_quota",
                 "disk"
             ]
         );

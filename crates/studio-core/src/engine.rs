@@ -221,6 +221,9 @@ impl Engine {
         let mut config = Config::load_or_create(&data_dir)?;
         config.apply_env(&env)?;
         let store = Store::open(&data_dir.join(DB_FILE)).await?;
+        for (provider, per_min) in &config.production.provider_rate_per_min {
+            studio_providers::ratelimit::set_rate(provider, *per_min, (per_min / 10.0).max(1.0));
+        }
         Ok(Engine {
             data_dir,
             config,

@@ -43,6 +43,13 @@ pub enum EngineEvent {
         /// Relative to the data directory.
         file: String,
     },
+    /// After each accepted upload chunk.
+    UploadProgress {
+        series_id: String,
+        episode: u32,
+        bytes_done: u64,
+        bytes_total: u64,
+    },
     /// A production job ended (succeeded, retry_waiting, needs_attention, cancelled or lost).
     JobFinished {
         series_id: String,

@@ -47,6 +47,9 @@ pub struct ProductionConfig {
     pub daily_cap_usd: f64,
     /// Spending per UTC day per provider ("fal", "heygen", "elevenlabs", …).
     pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
+    /// Requests per minute per provider ("fal", "heygen", "elevenlabs", "openai", "youtube", …), spaced out
+    /// in this process; bursts up to a tenth of a minute's worth (at least 1).
+    pub provider_rate_per_min: std::collections::BTreeMap<String, f64>,
     /// Alerts are also POSTed here as JSON (`{source, rule, level, message}`), when set.
     pub alert_webhook_url: Option<String>,
     /// When new jobs may start, "HH:MM-HH:MM" in local time (may wrap past midnight, e.g. "22:00-07:00"); empty
@@ -71,6 +74,7 @@ impl Default for ProductionConfig {
             auto_plan: false,
             daily_cap_usd: 25.0,
             provider_daily_cap_usd: Default::default(),
+            provider_rate_per_min: Default::default(),
             alert_webhook_url: None,
             work_window: String::new(),
             utc_offset_min: 540,
@@ -671,6 +675,21 @@ pub struct StatusReport {
     pub cost_today_usd: f64,
     pub attention: Vec<AttentionItem>,
     pub paused_series: Vec<String>,
+    /// YouTube today: quota used (units, uploads), the limits, and the uploads with their state.
+    pub youtube: YouTubeStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YouTubeStatus {
+    pub units_used: i64,
+    pub units_limit: i64,
+    pub uploads_used: i64,
+    pub uploads_limit: i64,
+    /// YouTube said the quota is used up today.
+    pub exhausted: bool,
+    /// When the quota resets (RFC 3339 UTC).
+    pub resets_at: String,
+    pub uploads: Vec<studio_store::UploadRow>,
 }
 
 impl Engine {
@@ -731,7 +750,19 @@ impl Engine {
                 paused_series.push(s.id);
             }
         }
+        let q = self.youtube_quota().await?;
+        let y = &self.config().youtube;
+        let youtube = YouTubeStatus {
+            units_used: q.units,
+            units_limit: y.daily_units,
+            uploads_used: q.uploads,
+            uploads_limit: y.uploads_per_day,
+            exhausted: q.exhausted != 0,
+            resets_at: crate::scheduler::rfc3339_utc(q.day_reset_ms),
+            uploads: self.store().uploads().await?,
+        };
         Ok(StatusReport {
+            youtube,
             jobs_by_status: by_status,
             episodes,
             cost_today_usd: cost_today.iter().map(|(_, c)| c).sum(),

@@ -83,8 +83,20 @@ pub fn check_provider(p: &str) -> Result<(), SecretError> {
     }
 }
 
+/// `AIDAS_<NAME>_API_KEY`, the name upper-cased with anything but letters and digits as `_`
+/// (`youtube_channel:UCx` → `AIDAS_YOUTUBE_CHANNEL_UCX_API_KEY`).
 pub fn env_var_for(provider: &str) -> String {
-    format!("AIDAS_{}_API_KEY", provider.to_ascii_uppercase())
+    let name: String = provider
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("AIDAS_{name}_API_KEY")
 }
 
 /// Where secrets are kept. Blocking: call from `spawn_blocking` on an async runtime.

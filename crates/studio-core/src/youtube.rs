@@ -681,6 +681,12 @@ impl Engine {
                         self.store()
                             .set_upload_progress(&sid, n, next, Some(&uri), now_ms())
                             .await?;
+                        self.events().publish(EngineEvent::UploadProgress {
+                            series_id: sid.clone(),
+                            episode: n,
+                            bytes_done: next,
+                            bytes_total: total,
+                        });
                         if cancel.load(Ordering::Relaxed) {
                             return Err(CoreError::Cancelled(format!(
                                 "upload stopped at {next} of {total} bytes; it resumes there"

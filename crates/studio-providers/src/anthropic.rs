@@ -1,6 +1,7 @@
 //! Anthropic Messages API. Structured output goes through a forced tool call: the schema is the tool's
 //! `input_schema` and `tool_choice` names it, so the reply's `tool_use.input` is the JSON object.
 
+use crate::ratelimit::SendAs;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use studio_pipeline::writer::{PlanCall, Prompt, Reply, ScriptCall, Usage, Writer, WriterError};
@@ -64,7 +65,7 @@ impl AnthropicWriter {
                 .header("x-api-key", key)
                 .header("anthropic-version", API_VERSION)
                 .json(&body)
-                .send()
+                .send_as("anthropic")
                 .await;
             let resp = match resp {
                 Ok(r) => r,

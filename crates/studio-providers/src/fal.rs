@@ -1,6 +1,7 @@
 //! fal.ai's queue API (Kling video, FLUX images): submit, status, result, download. The URLs the submit returns are
 //! used as given; nothing is rebuilt except when a provider omits them.
 
+use crate::ratelimit::SendAs;
 use std::path::Path;
 use std::time::Duration;
 
@@ -108,7 +109,7 @@ impl RemoteProvider for FalQueue {
                 .header("Authorization", &key)
                 .header("X-Fal-Tags", tag_value(tag))
                 .json(input)
-                .send()
+                .send_as("fal")
                 .await;
             let resp = match sent {
                 Ok(r) => r,
@@ -197,7 +198,7 @@ impl RemoteProvider for FalQueue {
             .client
             .get(&t.status_url)
             .header("Authorization", &key)
-            .send()
+            .send_as("fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();
@@ -249,7 +250,7 @@ impl RemoteProvider for FalQueue {
             .client
             .get(&t.response_url)
             .header("Authorization", &key)
-            .send()
+            .send_as("fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();
@@ -272,7 +273,7 @@ impl RemoteProvider for FalQueue {
             req = req.header("Authorization", self.key()?);
         }
         let resp = req
-            .send()
+            .send_as("fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();

@@ -1,6 +1,7 @@
 //! HeyGen avatar video (v2): our own line audio uploaded as an asset, a video generated with `audio_asset_id` so the
 //! avatar lip-syncs to the cast voice, status polled with `video_status.get`, the signed URL downloaded at once.
 
+use crate::ratelimit::SendAs;
 use std::path::Path;
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ impl HeyGen {
             .client
             .get(format!("{}/v2/avatars", self.cfg.base_url))
             .header("X-Api-Key", key)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();
@@ -89,7 +90,7 @@ impl HeyGen {
             .client
             .get(format!("{}/v2/user/remaining_quota", self.cfg.base_url))
             .header("X-Api-Key", key)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let body = r.text().await.unwrap_or_default();
@@ -115,7 +116,7 @@ impl HeyGen {
             .header("X-Api-Key", key)
             .header("Content-Type", kind)
             .body(bytes)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::NotSent(format!("uploading the audio: {e}")))?;
         let code = r.status().as_u16();
@@ -172,7 +173,7 @@ impl RemoteProvider for HeyGen {
             .post(format!("{}/v2/video/generate", self.cfg.base_url))
             .header("X-Api-Key", &key)
             .json(&body)
-            .send()
+            .send_as("heygen")
             .await;
         let r = match r {
             Ok(r) => r,
@@ -228,7 +229,7 @@ impl RemoteProvider for HeyGen {
             .client
             .get(&t.status_url)
             .header("X-Api-Key", key)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();
@@ -271,7 +272,7 @@ impl RemoteProvider for HeyGen {
             .client
             .get(&t.status_url)
             .header("X-Api-Key", key)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let body = r.text().await.unwrap_or_default();
@@ -287,7 +288,7 @@ impl RemoteProvider for HeyGen {
             .cfg
             .client
             .get(url)
-            .send()
+            .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();

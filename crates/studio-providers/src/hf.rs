@@ -1,6 +1,7 @@
 //! Hugging Face Inference (router) text-to-image: FLUX through `{base}/{model}`, raw image bytes back. The studio's
 //! secondary still provider (after fal FLUX, before the offline stills).
 
+use crate::ratelimit::SendAs;
 use std::path::Path;
 use std::time::Duration;
 
@@ -63,7 +64,7 @@ impl StillGen for HfStills {
                 .post(&url)
                 .bearer_auth(&token)
                 .json(&body)
-                .send()
+                .send_as("hf")
                 .await
                 .map_err(|e| self.err(e.to_string()))?;
             let code = r.status().as_u16();

@@ -13,6 +13,7 @@ pub mod hf;
 mod http;
 pub mod offline;
 pub mod openai;
+pub mod ratelimit;
 pub mod tts;
 pub mod youtube;
 

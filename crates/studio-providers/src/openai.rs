@@ -1,6 +1,7 @@
 //! OpenAI-compatible Chat Completions (OpenAI, Ollama, LM Studio, vLLM, llama.cpp server) with strict
 //! `json_schema` structured output. The pipeline validates every reply anyway: local servers may ignore `strict`.
 
+use crate::ratelimit::SendAs;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use studio_pipeline::writer::{PlanCall, Prompt, Reply, ScriptCall, Usage, Writer, WriterError};
@@ -64,7 +65,7 @@ impl OpenAiWriter {
             if let Some(k) = &self.cfg.api_key {
                 req = req.bearer_auth(k);
             }
-            let resp = match req.send().await {
+            let resp = match req.send_as("openai").await {
                 Ok(r) => r,
                 Err(e) => {
                     if attempt < self.cfg.policy.max_retries {

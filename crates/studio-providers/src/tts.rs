@@ -1,6 +1,7 @@
 //! Cloud voices: ElevenLabs (with timestamps), Google Cloud Text-to-Speech and Azure Speech, each built from a
 //! base URL so tests point them at local mock servers.
 
+use crate::ratelimit::SendAs;
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -28,7 +29,7 @@ where
 {
     let mut attempt = 0u32;
     loop {
-        let err = match build().send().await {
+        let err = match build().send_as(&provider.to_string()).await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();

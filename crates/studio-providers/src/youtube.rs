@@ -4,6 +4,7 @@
 //! safety live in the engine, which stores the session URI before the first byte; this module only speaks the
 //! protocol. Base URLs are configurable (`AIDAS_YOUTUBE_BASE_URL`, `AIDAS_YOUTUBE_UPLOAD_URL`).
 
+use crate::ratelimit::SendAs;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -173,7 +174,7 @@ impl YouTube {
             .header("X-Upload-Content-Length", total.to_string())
             .header("X-Upload-Content-Type", content_type)
             .body(body)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let status = resp.status();
@@ -227,7 +228,7 @@ impl YouTube {
             .bearer_auth(token)
             .header("Content-Length", "0")
             .header("Content-Range", format!("bytes */{total}"))
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let status = resp.status();
@@ -255,7 +256,7 @@ impl YouTube {
             .header("Content-Type", content_type)
             .header("Content-Range", format!("bytes {first}-{last}/{total}"))
             .body(bytes)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let status = resp.status();
@@ -281,7 +282,7 @@ impl YouTube {
             .bearer_auth(token)
             .header("Content-Type", mime)
             .body(image)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -319,7 +320,7 @@ impl YouTube {
                 format!("multipart/related; boundary={boundary}"),
             )
             .body(body)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -341,7 +342,7 @@ impl YouTube {
                 "snippet": { "title": title, "description": description, "defaultLanguage": "ko" },
                 "status": { "privacyStatus": privacy }
             }))
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;
@@ -370,7 +371,7 @@ impl YouTube {
                     "resourceId": { "kind": "youtube#video", "videoId": video_id }
                 }
             }))
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -389,7 +390,7 @@ impl YouTube {
                 self.api
             ))
             .bearer_auth(token)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;
@@ -402,7 +403,7 @@ impl YouTube {
             .http
             .get(format!("{}/channels?part=snippet&mine=true", self.api))
             .bearer_auth(token)
-            .send()
+            .send_as("youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;

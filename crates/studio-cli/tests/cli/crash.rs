@@ -2,83 +2,12 @@
 //! and stills), and is killed with SIGKILL inside each stage in turn; restarted, it finishes the episode with every
 //! artifact intact (checksums) and every paid job submitted exactly once.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-/// fal's queue: submit → IN_QUEUE → IN_PROGRESS → COMPLETED over a few polls, then the result and the CDN file.
-struct Fal {
-    uri: String,
-    submits: Arc<Mutex<HashMap<String, usize>>>,
-    polls: Mutex<HashMap<String, usize>>,
-    counter: AtomicUsize,
-    png: Vec<u8>,
-    mp4: Vec<u8>,
-}
-
-impl Respond for Fal {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let path = req.url.path().trim_start_matches('/').to_string();
-        if req.method.as_str() == "POST" {
-            // One entry per local job (the tag carries its id) and model.
-            let tag = req
-                .headers
-                .get("x-fal-tags")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            *self
-                .submits
-                .lock()
-                .unwrap()
-                .entry(format!("{path} {tag}"))
-                .or_default() += 1;
-            let kind = if path.contains("kling") { "vid" } else { "img" };
-            let id = format!("{kind}-{}", self.counter.fetch_add(1, Ordering::SeqCst));
-            let app: String = path.split('/').take(2).collect::<Vec<_>>().join("/");
-            let base = format!("{}/{app}/requests/{id}", self.uri);
-            return ResponseTemplate::new(200).set_body_json(json!({
-                "request_id": id, "status_url": format!("{base}/status"), "response_url": base,
-                "cancel_url": format!("{base}/cancel"), "queue_position": 0
-            }));
-        }
-        let id = path.split('/').nth(3).unwrap_or("").to_string();
-        if path.ends_with("/status") {
-            let n = {
-                let mut p = self.polls.lock().unwrap();
-                let c = p.entry(id.clone()).or_default();
-                *c += 1;
-                *c
-            };
-            return match n {
-                1 => ResponseTemplate::new(202)
-                    .set_body_json(json!({"status": "IN_QUEUE", "queue_position": 1})),
-                2 | 3 => ResponseTemplate::new(202)
-                    .set_body_json(json!({"status": "IN_PROGRESS", "logs": []})),
-                _ => ResponseTemplate::new(200).set_body_json(json!({"status": "COMPLETED"})),
-            };
-        }
-        if path.starts_with("cdn/") {
-            return ResponseTemplate::new(200).set_body_bytes(if path.ends_with(".mp4") {
-                self.mp4.clone()
-            } else {
-                self.png.clone()
-            });
-        }
-        if id.starts_with("vid") {
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"video": {"url": format!("{}/cdn/{id}.mp4", self.uri)}}))
-        } else {
-            ResponseTemplate::new(200).set_body_json(json!({"images": [{"url": format!("{}/cdn/{id}.png", self.uri), "width": 1920, "height": 1080}], "seed": 1}))
-        }
-    }
-}
+use studio_testkit::YouTubeMock;
+use studio_testkit::fal::{FalMock, FalTiming, Submits};
 
 fn cmd(dir: &Path, fal: &str, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aidas"));
@@ -91,6 +20,11 @@ fn cmd(dir: &Path, fal: &str, args: &[&str]) -> Command {
     c.env("AIDAS_SECRETS_BACKEND", "env")
         .env("AIDAS_FAL_API_KEY", "fal-test")
         .env("AIDAS_FAL_QUEUE_URL", fal)
+        // The channel's sign-in (a headless machine gives it by environment), valid for long.
+        .env(
+            "AIDAS_YOUTUBE_CHANNEL_UCTEST_API_KEY",
+            r#"{"access_token":"at-1","refresh_token":"rt-1","expires_at_ms":4000000000000,"scope":"youtube.upload"}"#,
+        )
         .env("AIDAS_RENDER_PRESET", "ultrafast")
         .env("AIDAS_RENDER_RESOLUTION", "720p")
         // Every claimed job holds 700 ms before its work, so even the quick stages can be killed inside.
@@ -121,10 +55,8 @@ fn kill(mut child: Child) {
     let _ = child.wait();
 }
 
-type Submits = Arc<Mutex<HashMap<String, usize>>>;
-
 /// A mock fal queue and a data directory with an offline-planned series whose episode 1 is queued (unattended).
-async fn setup() -> (tempfile::TempDir, MockServer, Submits) {
+async fn setup() -> (tempfile::TempDir, FalMock, Submits, YouTubeMock) {
     let media = tempfile::tempdir().unwrap();
     let png = media.path().join("k.png");
     image::RgbImage::from_fn(640, 360, |x, y| {
@@ -145,19 +77,13 @@ async fn setup() -> (tempfile::TempDir, MockServer, Submits) {
         },
     )
     .unwrap();
-    let server = MockServer::start().await;
-    let submits: Submits = Arc::default();
-    Mock::given(wiremock::matchers::any())
-        .respond_with(Fal {
-            uri: server.uri(),
-            submits: submits.clone(),
-            polls: Mutex::default(),
-            counter: AtomicUsize::new(0),
-            png: std::fs::read(&png).unwrap(),
-            mp4: std::fs::read(&mp4).unwrap(),
-        })
-        .mount(&server)
-        .await;
+    let server = FalMock::start(
+        std::fs::read(&png).unwrap(),
+        std::fs::read(&mp4).unwrap(),
+        FalTiming::Polls,
+    )
+    .await;
+    let submits = server.submits.clone();
     let uri = server.uri();
     let fal = uri.as_str();
     let d = tempfile::tempdir().unwrap();
@@ -169,6 +95,28 @@ async fn setup() -> (tempfile::TempDir, MockServer, Submits) {
     text = text.replace("review = \"always\"", "review = \"never\"");
     text = text.replace("poll_sec = 2.0", "poll_sec = 0.2");
     text = text.replace("poll_interval_sec = 4.0", "poll_interval_sec = 0.1");
+    // Publish to a (mock) YouTube channel in 256 KiB chunks that take a moment each, so a kill lands mid-upload.
+    let yt = YouTubeMock::start().await;
+    yt.with(|s| s.chunk_delay_ms = 120);
+    let u = yt.uri();
+    for (from, to) in [
+        (
+            "chunk_kib = 8192",
+            "chunk_kib = 256\ndefault_channel = \"UCtest\"".to_string(),
+        ),
+        ("retry_base_ms = 1000", "retry_base_ms = 50".to_string()),
+        (
+            "youtube = \"https://www.googleapis.com/youtube/v3\"",
+            format!("youtube = \"{u}/youtube/v3\""),
+        ),
+        (
+            "youtube_upload = \"https://www.googleapis.com/upload/youtube/v3\"",
+            format!("youtube_upload = \"{u}/upload/youtube/v3\""),
+        ),
+    ] {
+        assert!(text.contains(from), "config.toml has {from}");
+        text = text.replace(from, &to);
+    }
     std::fs::write(&cfg, text).unwrap();
     run_ok(
         dir,
@@ -193,12 +141,25 @@ async fn setup() -> (tempfile::TempDir, MockServer, Submits) {
         ],
     );
     run_ok(dir, fal, &["produce", "crash", "1"]);
-    (d, server, submits)
+    let store = studio_store::Store::open(&dir.join("aidas.db"))
+        .await
+        .unwrap();
+    store
+        .upsert_channel(
+            "UCtest",
+            "테스트 채널",
+            Some("UCtest"),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    (d, server, submits, yt)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_daemons_on_one_database_run_every_job_once() {
-    let (d, server, submits) = setup().await;
+    let (d, server, submits, yt) = setup().await;
     let (dir, uri) = (d.path(), server.uri());
     let fal = uri.as_str();
     let spawn = || {
@@ -221,6 +182,7 @@ async fn two_daemons_on_one_database_run_every_job_once() {
         assert_eq!(j["status"], "succeeded", "{j}");
         assert_eq!(j["attempts"], 1, "each job ran once: {j}");
     }
+    yt.with(|s| assert_eq!((s.sessions.len(), s.videos_inserted), (1, 1), "one upload"));
     let submits = submits.lock().unwrap().clone();
     assert!(submits.keys().any(|k| k.contains("kling")));
     for (k, n) in &submits {
@@ -230,7 +192,7 @@ async fn two_daemons_on_one_database_run_every_job_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_twice() {
-    let (d, server, submits) = setup().await;
+    let (d, server, submits, yt) = setup().await;
     let (dir, uri) = (d.path(), server.uri());
     let fal = uri.as_str();
 
@@ -267,6 +229,15 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         let mut seen = false;
         while started.elapsed() < Duration::from_secs(240) {
             let st = status(dir);
+            if st == "running" && stage == "publish" {
+                // Mid-upload: a few chunks in.
+                let t = Instant::now();
+                while yt.with(|s| s.chunk_puts) < 3 && t.elapsed() < Duration::from_secs(60) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                seen = yt.with(|s| s.chunk_puts) >= 3;
+                break;
+            }
             if st == "running" {
                 seen = true;
                 // Into the stage's own work for the slow ones.
@@ -288,6 +259,10 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         }
     }
     eprintln!("killed inside: {killed_in:?}");
+    assert!(
+        killed_in.contains(&"publish"),
+        "killed mid-upload: {killed_in:?}"
+    );
     assert!(
         killed_in.len() >= 9,
         "the daemon was killed inside only {killed_in:?}"
@@ -349,6 +324,27 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         std::fs::metadata(&mp4).unwrap().len()
     );
     assert!(!dir.join("series/crash/ep001/episode.mp4.part").exists());
+    // Killed mid-upload and restarted: one session, one video, YouTube holds the file byte for byte.
+    let bytes = std::fs::read(dir.join("series/crash/ep001/episode.mp4")).unwrap();
+    yt.with(|s| {
+        assert_eq!(s.sessions.len(), 1, "one upload session");
+        assert_eq!(s.videos_inserted, 1, "one video");
+        assert!(
+            s.sessions[0].bytes == bytes,
+            "the uploaded bytes are the file"
+        );
+        assert!(
+            s.status_queries >= 1,
+            "the restart asked the session where it stood"
+        );
+        assert_eq!(s.playlist_items.len(), 1);
+        assert_eq!(s.captions.len(), 1);
+    });
+    let row = store.upload("crash", 1).await.unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.video_id.as_deref()),
+        ("done", Some("vid0"))
+    );
 }
 
 #[test]

@@ -10,7 +10,6 @@ use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 
 mod production;
 mod publishing;
-mod youtube_mock;
 
 /// An engine on `dir` with in-memory secrets that renders small and fast (720p, ultrafast): for tests about
 /// production rather than picture quality.

@@ -63,7 +63,104 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     let ep = &status.episodes[0];
     assert_eq!((ep.done, ep.total), (8, 11));
 
-    e.approve_episode("dag", 1, "", None).await.unwrap();
+    // Review: a rejection needs a reason; regenerating scene 1 redoes only its lines and shots.
+    assert_eq!(
+        e.reject_episode("dag", 1, "  ").await.unwrap_err().code(),
+        "invalid_input"
+    );
+    e.reject_episode("dag", 1, "1장 그림이 어둡다")
+        .await
+        .unwrap();
+    assert_eq!(e.review_list().await.unwrap()[0].status, "rejected");
+    let script = e.episode_script("dag", 1).await.unwrap().unwrap();
+    let scene1_lines = script.scenes[0].lines.len();
+    let scene1_shots: Vec<usize> = script
+        .storyboard
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.scene == script.scenes[0].number)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!scene1_shots.is_empty() && scene1_shots.len() < script.storyboard.len());
+    let before: Vec<String> = e
+        .store()
+        .shot_media_json("dag", 1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m["clip_sha256"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        e.regenerate_scenes("dag", 1, &[99], "").await.is_err(),
+        "unknown scene"
+    );
+    let r = e
+        .regenerate_scenes("dag", 1, &[script.scenes[0].number], "어두운 장면 다시")
+        .await
+        .unwrap();
+    assert_eq!((r.lines, &r.shots), (scene1_lines, &scene1_shots));
+    let redo = e.run_workers(2, stop.clone(), true).await.unwrap();
+    let jobs_now = e.store().jobs(Some("dag"), Some(1)).await.unwrap();
+    let result = |stage: &str| -> serde_json::Value {
+        let o = redo.iter().find(|o| o.stage == stage).unwrap();
+        assert_eq!(o.status, "succeeded", "{stage}: {}", o.message);
+        let j = jobs_now.iter().find(|j| j.stage == stage).unwrap();
+        serde_json::from_str(j.result_json.as_deref().unwrap()).unwrap()
+    };
+    let voices = result("voices");
+    assert_eq!(voices["voiced_now"], scene1_lines as u64);
+    assert_eq!(
+        voices["already_done"],
+        (script.line_count() - scene1_lines) as u64
+    );
+    let visuals = result("visuals");
+    assert_eq!(visuals["made_now"], scene1_shots.len() as u64, "{visuals}");
+    assert_eq!(
+        visuals["already_done"],
+        (script.storyboard.len() - scene1_shots.len()) as u64
+    );
+    result("render");
+    let after: Vec<String> = e
+        .store()
+        .shot_media_json("dag", 1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m["clip_sha256"].as_str().unwrap().to_string())
+        .collect();
+    for i in 0..before.len() {
+        assert_eq!(
+            before[i] != after[i],
+            scene1_shots.contains(&i),
+            "shot {i}: only scene 1's shots are new takes"
+        );
+    }
+    assert!(
+        redo.iter()
+            .any(|o| o.stage == "review_gate" && o.status == "needs_attention"),
+        "back in review"
+    );
+    assert_eq!(
+        e.episode_status("dag", 1).await.unwrap().to_string(),
+        "in_review"
+    );
+
+    let ok = e.approve_episode("dag", 1, "좋다", None).await.unwrap();
+    assert_eq!(ok.publish_at, None, "no channel: nothing to schedule");
+    let decisions = e.store().review_decisions("dag", Some(1)).await.unwrap();
+    let kinds: Vec<(&str, &str)> = decisions
+        .iter()
+        .map(|d| (d.decision.as_str(), d.reason.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("reject", "1장 그림이 어둡다"),
+            ("regenerate", "어두운 장면 다시"),
+            ("approve", "좋다")
+        ]
+    );
+    assert!(decisions.iter().all(|d| d.at_ms > 0));
     let second = e.run_workers(1, stop, true).await.unwrap();
     let stages: Vec<(&str, &str)> = second
         .iter()

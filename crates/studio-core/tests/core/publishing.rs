@@ -11,7 +11,7 @@ use studio_core::{CoreError, Engine, EngineOptions, NewSeries, Secret};
 use studio_domain::EpisodeStatus;
 use studio_providers::google_oauth::Tokens;
 
-use super::youtube_mock::YouTubeMock;
+use studio_testkit::YouTubeMock;
 
 /// One secret store shared by the engines of a test (a "restarted process" still has its keyring).
 #[derive(Clone, Default)]

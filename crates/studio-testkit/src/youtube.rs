@@ -51,6 +51,8 @@ pub struct State {
     pub unauthorized_next: bool,
     /// A refresh with this token answers invalid_grant.
     pub dead_refresh_token: String,
+    /// Every chunk reply waits this long (to kill a process mid-upload).
+    pub chunk_delay_ms: u64,
 }
 
 #[derive(Clone)]
@@ -257,6 +259,7 @@ impl Respond for Handler {
                 else {
                     return err(400, "badContentRange", &range);
                 };
+                let delay = st.chunk_delay_ms;
                 let forget = st
                     .forget_after_chunks
                     .is_some_and(|n| st.chunk_puts == n + 1);
@@ -299,7 +302,7 @@ impl Respond for Handler {
                     }
                     return done(&st.sessions[k]);
                 }
-                progress(s)
+                progress(s).set_delay(std::time::Duration::from_millis(delay))
             }
             ("POST", "/upload/youtube/v3/thumbnails/set") => {
                 let v = req
