@@ -76,6 +76,21 @@ enum Command {
     },
     /// The queue, each episode's stage progress, today's costs and what needs attention.
     Status,
+    /// The studio in a browser: the web UI, its API (HTTP + WebSocket events) and media with Range support, on
+    /// 127.0.0.1 (a token is required on any other address), with production workers running.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: std::net::SocketAddr,
+        /// Access token (required for non-loopback addresses; also `AIDAS_SERVE_TOKEN`).
+        #[arg(long, env = "AIDAS_SERVE_TOKEN")]
+        token: Option<String>,
+        /// Production workers in this process (0: none, only the API).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// The built UI (default: `ui/dist` beside the assets, or `AIDAS_UI_DIR`).
+        #[arg(long, env = "AIDAS_UI_DIR")]
+        ui: Option<PathBuf>,
+    },
     /// Production jobs: list, retry, cancel, log.
     #[command(subcommand)]
     Jobs(JobsCmd),
@@ -857,6 +872,65 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 for o in &outcomes {
                     render::job_outcome(o);
                 }
+            }
+        }
+        Command::Serve {
+            addr,
+            token,
+            workers,
+            ui,
+        } => {
+            if !studio_server::is_loopback(&addr) && token.as_deref().is_none_or(str::is_empty) {
+                return Err(CoreError::invalid(format!(
+                    "{addr} is reachable from other machines: give an access token (--token or AIDAS_SERVE_TOKEN)"
+                )));
+            }
+            let ui = ui.or_else(|| {
+                let d = engine.assets_dir().join("../ui/dist");
+                d.join("index.html").is_file().then_some(d)
+            });
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| CoreError::io(format!("listening on {addr}"), e))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|e| CoreError::io("reading the bound address", e))?;
+            let engine = std::sync::Arc::new(engine);
+            let stop = stop_on_signals();
+            let workers = workers.unwrap_or(engine.config().production.workers);
+            let worker_task = (workers > 0).then(|| {
+                let (e, stop) = (engine.clone(), stop.clone());
+                tokio::spawn(async move { e.run_workers(workers, stop, false).await })
+            });
+            // The address goes to stdout first, so scripts (and the browser tests) can read where it listens.
+            println!("http://{bound}/");
+            {
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+            }
+            eprintln!(
+                "aidas serve: the studio at http://{bound}/ ({} worker(s); UI {}); Ctrl-C stops",
+                workers,
+                ui.as_ref()
+                    .map(|u| u.display().to_string())
+                    .unwrap_or_else(|| "not built: API only".into())
+            );
+            let s2 = stop.clone();
+            let shutdown = async move {
+                while !s2.load(std::sync::atomic::Ordering::Relaxed) {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            };
+            studio_server::serve(
+                engine.clone(),
+                listener,
+                studio_server::ServeOptions { token, ui_dir: ui },
+                shutdown,
+            )
+            .await
+            .map_err(|e| CoreError::io("serving", e))?;
+            if let Some(t) = worker_task {
+                let _ = t.await;
             }
         }
         Command::Status => {

@@ -260,6 +260,42 @@ impl Engine {
             .await?)
     }
 
+    /// The scene priority review: sets one shot's priority (high → AI video, low → still + Ken Burns) in the stored
+    /// script and returns the storyboard re-estimated. Shots that already have media keep it until regenerated.
+    pub async fn set_shot_priority(
+        &self,
+        series: &str,
+        n: u32,
+        shot: usize,
+        priority: studio_domain::ClipPriority,
+    ) -> Result<
+        (
+            studio_domain::EpisodeScript,
+            studio_pipeline::visuals::RoutePlan,
+        ),
+        CoreError,
+    > {
+        let (s, mut script) = self.series_and_script(series, n).await?;
+        let count = script.storyboard.len();
+        let Some(sh) = script.storyboard.get_mut(shot) else {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has shots 0–{}, not {shot}",
+                s.title,
+                count.saturating_sub(1)
+            )));
+        };
+        if sh.clip_priority != priority {
+            sh.clip_priority = priority;
+            let report = self.store().check_report(&s.id, n).await?;
+            let v = serde_json::to_value(&script)
+                .map_err(|e| CoreError::Internal(format!("script: {e}")))?;
+            self.store()
+                .save_script(&s.id, n, &v, report.as_ref())
+                .await?;
+        }
+        self.storyboard(&s.id, n).await
+    }
+
     /// Makes a clip for every shot of an episode (stills + Ken Burns offline); only missing clips are made.
     pub async fn make_visuals(
         &self,

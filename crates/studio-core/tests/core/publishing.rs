@@ -520,7 +520,16 @@ async fn korean_metadata_at_the_byte_limit_goes_up_and_one_byte_over_is_refused_
         "{:?}",
         r.notes
     );
-    assert!(format!("{:?}", rx.try_recv().unwrap()).contains("locked private"));
+    let mut alerts = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        if let studio_core::EngineEvent::Alert { message, .. } = ev {
+            alerts.push(message);
+        }
+    }
+    assert!(
+        alerts.iter().any(|m| m.contains("locked private")),
+        "{alerts:?}"
+    );
 
     let path = e.data_dir().join("series/up/ep002/package/metadata.json");
     let mut meta: serde_json::Value =

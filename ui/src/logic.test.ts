@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { costBar, routeLabel, stageProgress, validateNewSeries, type NewSeriesForm } from "./logic";
+
+const ok: NewSeriesForm = {
+  title: "서울의 봄",
+  genre: "romance",
+  episodes: 10,
+  duration_min: 2,
+  premise: "",
+  audience: "20-30대",
+  writer: "offline",
+};
+
+describe("new series form", () => {
+  it("accepts a sensible form", () => {
+    expect(validateNewSeries(ok)).toEqual({});
+  });
+  it("names every bad field", () => {
+    const e = validateNewSeries({ ...ok, title: "  ", episodes: 0, duration_min: 31 });
+    expect(e).toEqual({ title: "err.title_required", episodes: "err.episodes_range", duration_min: "err.duration_range" });
+    expect(validateNewSeries({ ...ok, episodes: 2.5 }).episodes).toBe("err.episodes_range");
+    expect(validateNewSeries({ ...ok, title: "가".repeat(81) }).title).toBe("err.title_long");
+  });
+});
+
+describe("cost bar", () => {
+  it("places the estimate and the budget on the hard cap's scale", () => {
+    const b = costBar(1.25, 2.5, 5);
+    expect(b.estimateShare).toBeCloseTo(0.25);
+    expect(b.budgetShare).toBeCloseTo(0.5);
+    expect(b.overBudget).toBe(false);
+    expect(b.label).toBe("$1.25 / $2.50");
+  });
+  it("flags over budget and over cap, and never draws past the end", () => {
+    const b = costBar(6, 2.5, 5);
+    expect(b.overBudget && b.overCap).toBe(true);
+    expect(b.estimateShare).toBe(1);
+    expect(costBar(0, 0, 0).estimateShare).toBe(0);
+  });
+});
+
+describe("stage progress and routes", () => {
+  it("counts done stages and the first that waits for a person", () => {
+    const p = stageProgress([
+      ["script", "succeeded"],
+      ["render", "succeeded"],
+      ["review_gate", "needs_attention"],
+      ["publish", "queued"],
+    ]);
+    expect(p).toEqual({ done: 2, total: 4, blocked: "review_gate" });
+  });
+  it("names routes from the engine's tagged enum", () => {
+    expect(routeLabel({ kind: "video" })).toBe("video");
+    expect(routeLabel({ kind: "still" })).toBe("still");
+    expect(routeLabel({ kind: "offline_still" })).toBe("offline");
+  });
+});
