@@ -25,3 +25,10 @@ done
 
 echo "== rust: tests"
 scripts/with-keyring.sh cargo test --workspace
+
+echo "== browser: playwright-core drives Chromium through the studio (aidas serve, offline providers)"
+cargo build -p studio-cli
+(cd ui && node e2e/studio.e2e.mjs)
+
+echo "== desktop: the Tauri app builds and its window loads the UI under Xvfb"
+scripts/desktop-smoke.sh

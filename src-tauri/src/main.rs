@@ -1,11 +1,19 @@
 //! The AIDAS Studio desktop app: a Tauri 2 window over the same Engine the `aidas` CLI uses. Commands are thin
-//! adapters in `commands/<area>.rs`; this file only wires state and the window.
+//! adapters (`commands.rs`); engine events are forwarded to the window as `engine-event`; alerts and finished
+//! episodes become desktop notifications; closing the window keeps production running in the background (the tray
+//! icon's Quit stops it gracefully).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 
-use studio_core::{Engine, EngineOptions};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use studio_core::{Engine, EngineEvent, EngineOptions};
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{Emitter, Manager};
 
 fn main() {
     let _ = tracing_subscriber::fmt()
@@ -25,23 +33,130 @@ fn main() {
         }
     };
     let engine = match rt.block_on(Engine::open(EngineOptions::default())) {
-        Ok(e) => e,
+        Ok(e) => Arc::new(e),
         Err(e) => {
             eprintln!("AIDAS Studio cannot open its data: {}", e.payload().message);
             std::process::exit(1);
         }
     };
+    // Media (and the same API) over http://127.0.0.1 on a free port.
+    let listener = match rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("AIDAS Studio cannot open its media server: {e}");
+            std::process::exit(1);
+        }
+    };
+    let origin = listener
+        .local_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        rt.spawn(async move {
+            let shutdown = async move {
+                while !stop.load(Ordering::Relaxed) {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                }
+            };
+            let opts = studio_server::ServeOptions {
+                token: None,
+                ui_dir: None,
+            };
+            if let Err(e) = studio_server::serve(engine, listener, opts, shutdown).await {
+                tracing::error!(%e, "media server stopped");
+            }
+        });
+    }
+    // Background production runs while the app is open, window or not.
+    let workers = {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        let n = engine.config().production.workers;
+        rt.spawn(async move { engine.run_workers(n, stop, false).await })
+    };
     tauri::async_runtime::set(rt.handle().clone());
+    let events_engine = engine.clone();
+    let quit_stop = stop.clone();
     let result = tauri::Builder::default()
         .manage(engine)
+        .manage(commands::MediaOrigin(origin))
         .invoke_handler(tauri::generate_handler![
-            commands::series::series_list,
-            commands::memory::memory_context,
-            commands::system::system_doctor,
+            commands::call,
+            commands::media_origin
         ])
+        .setup(move |app| {
+            // Engine events → the window; alerts and finished episodes → desktop notifications.
+            let handle = app.handle().clone();
+            let mut rx = events_engine.events().subscribe();
+            tauri::async_runtime::spawn(async move {
+                while let Ok(ev) = rx.recv().await {
+                    let _ = handle.emit("engine-event", &ev);
+                    let note = match &ev {
+                        EngineEvent::Alert { message, .. } => Some(message.clone()),
+                        EngineEvent::JobFinished {
+                            series_id,
+                            episode,
+                            stage,
+                            status,
+                        } if stage == "finalize" && status == "succeeded" => {
+                            Some(format!("{series_id} episode {episode} is finished"))
+                        }
+                        _ => None,
+                    };
+                    if let Some(body) = note {
+                        notify(&body);
+                    }
+                }
+            });
+            let quit =
+                MenuItem::with_id(app, "quit", "Quit (stop production)", true, None::<&str>)?;
+            let show = MenuItem::with_id(app, "show", "Open AIDAS Studio", true, None::<&str>)?;
+            let menu = Menu::with_items(app, &[&show, &quit])?;
+            let stop = quit_stop.clone();
+            let mut tray = TrayIconBuilder::new()
+                .menu(&menu)
+                .on_menu_event(move |app, e| match e.id().as_ref() {
+                    "quit" => {
+                        stop.store(true, Ordering::Relaxed);
+                        app.exit(0);
+                    }
+                    "show" => {
+                        if let Some(w) = app.get_webview_window("main") {
+                            let _ = w.show();
+                            let _ = w.set_focus();
+                        }
+                    }
+                    _ => {}
+                });
+            if let Some(icon) = app.default_window_icon() {
+                tray = tray.icon(icon.clone());
+            }
+            tray.build(app)?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window hides it: production keeps running from the tray.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let _ = window.hide();
+                api.prevent_close();
+            }
+        })
         .run(tauri::generate_context!());
+    stop.store(true, Ordering::Relaxed);
+    // Jobs in hand finish (the workers see the stop flag) before the process ends.
+    let _ = rt.block_on(workers);
     if let Err(e) = result {
         eprintln!("AIDAS Studio stopped: {e}");
         std::process::exit(1);
     }
+}
+
+/// A desktop notification through the freedesktop notification service (`notify-send`), when present.
+fn notify(body: &str) {
+    let _ = std::process::Command::new("notify-send")
+        .args(["AIDAS Studio", body])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }

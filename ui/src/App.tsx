@@ -1,65 +1,92 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { api, type EngineEvent } from "./api";
+import { translator, type Lang } from "./i18n";
+import { Casting, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
 import type { Transport } from "./transport";
-import { EngineError } from "./transport";
+import "./style.css";
 
-// Mirrors studio_store::SeriesSummary; generated bindings replace this with the desktop issue.
-interface SeriesSummary {
-  id: string;
-  title: string;
-  genre: string;
-  status: string;
-  total_episodes: number;
-  characters: number;
-  recorded_episodes: number;
-  published_episodes: number;
+const SCREENS = ["planner", "casting", "script", "priority", "production", "review", "settings"] as const;
+type Screen = (typeof SCREENS)[number];
+
+function fromHash(): Screen {
+  const h = (typeof location !== "undefined" ? location.hash : "").replace(/^#\/?/, "");
+  return (SCREENS as readonly string[]).includes(h) ? (h as Screen) : "planner";
 }
 
-export function App({ transport }: { transport: Transport }) {
-  const [series, setSeries] = useState<SeriesSummary[] | null>(null);
-  const [error, setError] = useState<EngineError | null>(null);
+export function App({
+  transport,
+  origin,
+  subscribe,
+}: {
+  transport: Transport;
+  origin: string;
+  subscribe: (on: (e: EngineEvent) => void) => () => void;
+}) {
+  const [lang, setLang] = useState<Lang>(() => (localStorage.getItem("aidas.lang") as Lang) || "ko");
+  const [screen, setScreen] = useState<Screen>(fromHash);
+  const [series, setSeries] = useState<string | null>(() => localStorage.getItem("aidas.series"));
+  const [episode, setEpisode] = useState(1);
+  const [events, setEvents] = useState<EngineEvent[]>([]);
+  const t = useMemo(() => translator(lang), [lang]);
+  const client = useMemo(() => api(transport), [transport]);
 
   useEffect(() => {
-    transport
-      .call<SeriesSummary[]>("series_list")
-      .then(setSeries)
-      .catch((e: EngineError) => setError(e));
-  }, [transport]);
+    const on = () => setScreen(fromHash());
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  useEffect(() => subscribe((e) => setEvents((old) => [...old.slice(-199), e])), [subscribe]);
 
+  const ctx: Ctx = {
+    api: client,
+    t,
+    series,
+    setSeries: (id) => {
+      localStorage.setItem("aidas.series", id);
+      setSeries(id);
+    },
+    episode,
+    setEpisode,
+    events,
+    mediaUrl: (p) => (p.startsWith("http") ? p : `${origin}${p}`),
+  };
+  const alerts = events.filter((e) => e.type === "alert").slice(-3) as { message: string }[];
   return (
-    <main style={{ fontFamily: "NanumGothic, 'Noto Sans CJK KR', sans-serif", padding: 24 }}>
-      <h1>AIDAS 스튜디오</h1>
-      <p>드라마 기획부터 유튜브 연재까지 — 시리즈 목록</p>
-      {error && (
-        <p role="alert">
-          오류 ({error.code}): {error.message}
-        </p>
+    <div className="app" lang={lang}>
+      <header>
+        <h1>AIDAS 스튜디오</h1>
+        <span className="small">{t("app.tagline")}</span>
+        <nav>
+          {SCREENS.map((s) => (
+            <a key={s} href={`#/${s}`} className={s === screen ? "active" : ""} data-testid={`nav-${s}`}>
+              {t(`nav.${s}`)}
+            </a>
+          ))}
+        </nav>
+        <button className="lang" onClick={() => {
+          const next: Lang = lang === "ko" ? "en" : "ko";
+          localStorage.setItem("aidas.lang", next);
+          setLang(next);
+        }}>
+          {lang === "ko" ? "English" : "한국어"}
+        </button>
+      </header>
+      {alerts.length > 0 && (
+        <div className="alerts">
+          {alerts.map((a, i) => (
+            <div key={i}>⚠ {a.message}</div>
+          ))}
+        </div>
       )}
-      {series === null && !error && <p>불러오는 중…</p>}
-      {series && series.length === 0 && <p>아직 시리즈가 없습니다. `aidas demo`로 예시 시리즈를 만들어 보세요.</p>}
-      {series && series.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th>제목</th>
-              <th>장르</th>
-              <th>인물</th>
-              <th>기록된 회차</th>
-            </tr>
-          </thead>
-          <tbody>
-            {series.map((s) => (
-              <tr key={s.id}>
-                <td>{s.title}</td>
-                <td>{s.genre}</td>
-                <td>{s.characters}</td>
-                <td>
-                  {s.recorded_episodes} / {s.total_episodes}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </main>
+      <main>
+        {screen === "planner" && <Planner ctx={ctx} />}
+        {screen === "casting" && <Casting ctx={ctx} />}
+        {screen === "script" && <Script ctx={ctx} />}
+        {screen === "priority" && <Priority ctx={ctx} />}
+        {screen === "production" && <Production ctx={ctx} />}
+        {screen === "review" && <Review ctx={ctx} />}
+        {screen === "settings" && <Settings ctx={ctx} />}
+      </main>
+    </div>
   );
 }

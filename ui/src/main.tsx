@@ -1,19 +1,41 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { App } from "./App";
+import { subscribeEvents, type EngineEvent } from "./api";
 import { detectTransport } from "./transport";
 
-const transport = detectTransport(window as unknown as { __TAURI_INTERNALS__?: unknown; location: Location }, {
-  invoke,
-  fetch: window.fetch.bind(window),
-});
+const w = window as unknown as { __TAURI_INTERNALS__?: unknown; location: Location };
+const transport = detectTransport(w, { invoke, fetch: window.fetch.bind(window) });
 
-const root = document.getElementById("root");
-if (root) {
-  createRoot(root).render(
-    <StrictMode>
-      <App transport={transport} />
-    </StrictMode>,
-  );
+async function start() {
+  // In the desktop app, media comes from the app's own HTTP server (the webview cannot play `tauri://` video) and
+  // events arrive as Tauri events; in a browser both come from `aidas serve`, the page's own origin.
+  let origin = window.location.origin;
+  let subscribe: (on: (e: EngineEvent) => void) => () => void = (on) => subscribeEvents(origin, on);
+  if (transport.kind === "tauri") {
+    origin = await invoke<string>("media_origin");
+    subscribe = (on) => {
+      let stop: (() => void) | null = null;
+      let cancelled = false;
+      listen<EngineEvent>("engine-event", (e) => on(e.payload)).then((un) => {
+        if (cancelled) un();
+        else stop = un;
+      });
+      return () => {
+        cancelled = true;
+        stop?.();
+      };
+    };
+  }
+  const root = document.getElementById("root");
+  if (root) {
+    createRoot(root).render(
+      <StrictMode>
+        <App transport={transport} origin={origin} subscribe={subscribe} />
+      </StrictMode>,
+    );
+  }
 }
+void start();

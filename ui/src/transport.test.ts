@@ -46,9 +46,10 @@ describe("httpTransport", () => {
 describe("tauriTransport and detection", () => {
   it("uses IPC inside Tauri and maps rejections", async () => {
     const t = detectTransport({ __TAURI_INTERNALS__: {} }, {
-      invoke: async <T,>(cmd: string) => {
-        if (cmd === "fail") throw { code: "invalid_input", message: "no" };
-        return cmd as T;
+      invoke: async <T,>(cmd: string, args?: Record<string, unknown>) => {
+        expect(cmd).toBe("call");
+        if (args?.command === "fail") throw { code: "invalid_input", message: "no" };
+        return args?.command as T;
       },
       fetch: async () => new Response("{}"),
     });

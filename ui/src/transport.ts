@@ -42,7 +42,8 @@ export function tauriTransport(invoke: Invoke): Transport {
     kind: "tauri",
     async call<T>(command: string, args?: Record<string, unknown>) {
       try {
-        return await invoke<T>(command, args);
+        // One IPC command routes to the same command table as the HTTP API.
+        return await invoke<T>("call", { command, args: args ?? {} });
       } catch (e) {
         throw toEngineError(e);
       }

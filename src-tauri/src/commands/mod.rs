@@ -1,13 +1,31 @@
-//! Tauri commands: each pulls the Engine from state, calls one method, and maps the error to `{code, message}`.
+//! Tauri commands. `call` is the one adapter: it routes a command name and JSON arguments to the same table the
+//! HTTP API uses (`studio_server::api`), so the desktop UI and the browser UI speak one API. `media_origin` tells
+//! the UI where the in-app media server listens (the Linux webview cannot play video from `tauri://` URLs).
 
-pub mod memory;
-pub mod series;
-pub mod system;
+use std::sync::Arc;
 
-use studio_core::{CoreError, ErrorPayload};
+use studio_core::{Engine, ErrorPayload};
+use tauri::State;
 
 pub type CmdResult<T> = Result<T, ErrorPayload>;
 
-pub fn err(e: CoreError) -> ErrorPayload {
-    e.payload()
+/// Where the local HTTP server (media with Range support) listens.
+pub struct MediaOrigin(pub String);
+
+#[tauri::command]
+pub async fn call(
+    engine: State<'_, Arc<Engine>>,
+    command: String,
+    args: serde_json::Value,
+) -> CmdResult<serde_json::Value> {
+    // The desktop smoke test looks for this line: the window loaded the UI and its first call arrived.
+    tracing::info!(command = %command, "ui call");
+    studio_server::api::dispatch(engine.inner(), &command, args)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub fn media_origin(origin: State<'_, MediaOrigin>) -> String {
+    origin.0.clone()
 }

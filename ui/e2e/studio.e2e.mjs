@@ -1,0 +1,176 @@
+// Browser test: playwright-core drives Debian's Chromium against `aidas serve` on a temporary data directory with
+// offline providers. Create a series → cast and lock → write episode 1 → flip two shots' priority and see the
+// estimate change → produce episode 1 → watch its progress → approve it → it lands in the export folder.
+// Screenshots of every screen go to ui/e2e/screenshots/.
+//
+// Run: node e2e/studio.e2e.mjs (after `cargo build -p studio-cli` and `npm run build`).
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const bin = process.env.AIDAS_BIN ?? join(root, "target/debug/aidas");
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), "aidas-e2e-"));
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+async function until(what, f, timeoutMs = 60_000, everyMs = 250) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      last = await f();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  fail(`timed out waiting for ${what} (last: ${last})`);
+}
+
+const env = { ...process.env };
+for (const k of Object.keys(env)) if (k.startsWith("AIDAS_")) delete env[k];
+Object.assign(env, {
+  AIDAS_SECRETS_BACKEND: "env",
+  AIDAS_RENDER_PRESET: "ultrafast",
+  AIDAS_RENDER_RESOLUTION: "720p",
+});
+const server = spawn(bin, ["--data-dir", data, "serve", "--addr", "127.0.0.1:0", "--workers", "2", "--ui", join(root, "ui/dist")], {
+  env,
+  stdio: ["ignore", "pipe", "pipe"],
+});
+let stderr = "";
+server.stderr.on("data", (d) => (stderr += d));
+const url = await new Promise((res, rej) => {
+  let out = "";
+  server.stdout.on("data", (d) => {
+    out += d;
+    const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+    if (m) res(m[0]);
+  });
+  server.on("exit", (c) => rej(new Error(`aidas serve exited (${c}): ${stderr}`)));
+  setTimeout(() => rej(new Error(`aidas serve did not start: ${stderr}`)), 60_000);
+});
+const origin = url.replace(/\/$/, "");
+const call = async (command, args = {}) => {
+  const r = await fetch(`${origin}/api/${command}`, { method: "POST", body: JSON.stringify(args) });
+  const body = await r.json();
+  if (!r.ok) fail(`${command}: ${JSON.stringify(body)}`);
+  return body;
+};
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium" });
+let ok = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const snap = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  // 1. Series planner: validation first, then a real plan.
+  await page.goto(`${url}#/planner`);
+  await page.getByRole("button", { name: "기획하기" }).click();
+  await page.getByText("제목을 입력하세요.").waitFor();
+  await page.locator('input[name="title"]').fill("브라우저 시험");
+  await page.locator('select[name="genre"]').selectOption("thriller");
+  await page.locator('input[name="episodes"]').fill("3");
+  await page.locator('input[name="duration"]').fill("1");
+  await page.locator('textarea[name="premise"]').fill("작은 방송국에서 사라진 테이프의 비밀");
+  await page.getByRole("button", { name: "기획하기" }).click();
+  await page.getByTestId("series-detail").waitFor({ timeout: 120_000 });
+  const list = await call("series_list");
+  const series = list.find((s) => s.title === "브라우저 시험") ?? fail("the series was not created");
+  const outlines = await page.locator(".outlines li").count();
+  if (outlines !== 3) fail(`expected 3 outlines, saw ${outlines}`);
+  await snap("1-planner");
+
+  // 2. Characters and casting: the cast is made (and locked) on first view; unlock and lock again.
+  await page.getByTestId("nav-casting").click();
+  await page.getByTestId("cast-state").waitFor({ timeout: 60_000 });
+  if ((await page.getByTestId("cast-state").textContent()).includes("잠기지")) await page.getByTestId("cast-lock").click();
+  await until("cast locked", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
+  await page.getByTestId("cast-lock").click();
+  await until("cast unlocked", async () => (await page.getByTestId("cast-state").textContent()).includes("잠기지"));
+  await page.getByTestId("cast-lock").click();
+  await until("cast locked again", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
+  if ((await page.locator("svg.graph line").count()) === 0) fail("the relationship graph has no edges");
+  await snap("2-casting");
+
+  // 3. Episode script.
+  await page.getByTestId("nav-script").click();
+  await page.getByTestId("write-script").click();
+  await page.getByTestId("script").waitFor({ timeout: 180_000 });
+  await snap("3-script");
+
+  // 4. Scene priority review: flip two shots and watch the estimate move.
+  await page.getByTestId("nav-priority").click();
+  await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
+  const label = () => page.getByTestId("cost-paid-label").textContent();
+  const before = await label();
+  for (const i of [0, 1]) {
+    const was = await page.getByTestId(`flip-${i}`).textContent();
+    await page.getByTestId(`flip-${i}`).click();
+    await until(`shot ${i} flipped`, async () => (await page.getByTestId(`flip-${i}`).textContent()) !== was);
+  }
+  const after = await label();
+  if (before === after) fail(`the estimate did not change (${before})`);
+  console.log(`estimate with paid providers: ${before} → ${after}`);
+  await snap("4-priority");
+
+  // 5. Production: produce episode 1 and watch it reach review.
+  await page.getByTestId("nav-production").click();
+  await page.getByTestId("produce").click();
+  const prog = page.getByTestId(`progress-${series.id}-1`);
+  await prog.waitFor({ timeout: 30_000 });
+  await until("some stage done", async () => /— [1-9]\d*\//.test(await prog.textContent()), 120_000, 500);
+  await snap("5-production");
+  await until("episode 1 in review", async () => (await page.getByTestId("episode-status").first().textContent()) === "in_review", 600_000, 1000);
+  await snap("5-production-in-review");
+
+  // 6. Review: the player loads the episode over HTTP (Range), then approve.
+  await page.getByTestId("nav-review").click();
+  const item = page.getByTestId(`review-${series.id}-1`);
+  await item.waitFor({ timeout: 30_000 });
+  const player = item.getByTestId("player");
+  await until("the player has the video", async () => (await player.evaluate((v) => v.readyState)) >= 1, 60_000);
+  const dur = await player.evaluate((v) => v.duration);
+  if (!(dur > 30)) fail(`the episode plays ${dur} s`);
+  await item.getByTestId("reason").fill("좋습니다");
+  await snap("6-review");
+  await item.getByTestId("approve").click();
+  await page.getByTestId("review-done").waitFor({ timeout: 30_000 });
+  const mp4 = join(data, `export/${series.id}/ep001/episode.mp4`);
+  await until("the export folder has the episode", async () => existsSync(mp4), 180_000, 1000);
+  const meta = JSON.parse(readFileSync(join(data, `export/${series.id}/ep001/metadata.json`), "utf8"));
+  if (!meta.youtube?.status?.containsSyntheticMedia) fail("exported metadata lacks containsSyntheticMedia");
+  await page.getByTestId("nav-production").click();
+  await until("episode 1 finished", async () => (await page.getByTestId("episode-status").first().textContent()) === "approved" || (await page.getByTestId("episode-status").first().textContent()) === "published", 60_000, 500);
+
+  // 7. Settings: keys show only whether they are configured.
+  await page.getByTestId("nav-settings").click();
+  await page.getByTestId("keys").waitFor();
+  await snap("7-settings");
+  // English UI too.
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByText("API keys").waitFor();
+  if (errors.length) fail(`page errors: ${errors.join("; ")}`);
+  ok = true;
+  console.log(`browser flow passed; screenshots in ${shots}`);
+} finally {
+  await browser.close();
+  server.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  if (ok) rmSync(data, { recursive: true, force: true });
+  else console.error(`data left in ${data}\n--- aidas serve stderr ---\n${stderr.slice(-4000)}`);
+}
+process.exit(ok ? 0 : 1);
