@@ -26,6 +26,13 @@ done
 echo "== rust: tests"
 scripts/with-keyring.sh cargo test --workspace
 
+echo "== bindings: the TypeScript types in ui/src/bindings match the Rust types (cargo test regenerates them)"
+if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
+  echo "error: the generated TypeScript bindings changed; commit ui/src/bindings" >&2
+  git status --short ui/src/bindings >&2
+  exit 1
+fi
+
 echo "== browser: playwright-core drives Chromium through the studio (aidas serve, offline providers)"
 cargo build -p studio-cli
 (cd ui && node e2e/studio.e2e.mjs)

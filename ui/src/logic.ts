@@ -1,7 +1,10 @@
 // Pure UI logic (no React, no transport), unit-tested with Vitest: form validation, the cost-versus-budget bar,
 // stage progress.
 
-export type Genre = "romance" | "thriller" | "comedy";
+import type { Genre } from "./bindings/Genre";
+import type { Route } from "./bindings/Route";
+
+export type { Genre };
 
 export interface NewSeriesForm {
   title: string;
@@ -48,16 +51,6 @@ export function costBar(estimate: number, budget: number, hardCap: number): Cost
   };
 }
 
-export interface RouteDecision {
-  index: number;
-  scene: number;
-  priority: "high" | "low";
-  duration_sec: number;
-  route: { kind: "video" | "still" | "offline_still"; model?: string; seconds?: number };
-  estimate_usd: number;
-  reason: string;
-}
-
 /** Share of an episode's stages done, and whether one failed or waits for a person. */
 export function stageProgress(stages: [string, string][]): { done: number; total: number; blocked: string | null } {
   let done = 0;
@@ -70,7 +63,7 @@ export function stageProgress(stages: [string, string][]): { done: number; total
 }
 
 /** Route names for people. */
-export function routeLabel(route: { kind?: string }): "video" | "still" | "offline" {
+export function routeLabel(route: Pick<Route, "kind">): "video" | "still" | "offline" {
   if (route.kind === "video") return "video";
   if (route.kind === "still") return "still";
   return "offline";

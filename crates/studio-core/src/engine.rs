@@ -64,7 +64,8 @@ pub enum ImportReport {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SeriesDetail {
     pub plan: SeriesPlan,
     pub episodes: Vec<studio_domain::Episode>,

@@ -146,7 +146,8 @@ pub struct JobOutcome {
     pub seconds: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ProduceReport {
     pub series_id: String,
     pub episode: u32,
@@ -645,7 +646,8 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeProgress {
     pub series_id: String,
     pub episode: u32,
@@ -656,7 +658,8 @@ pub struct EpisodeProgress {
     pub stages: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AttentionItem {
     pub job_id: i64,
     pub series_id: String,
@@ -666,7 +669,8 @@ pub struct AttentionItem {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StatusReport {
     pub jobs_by_status: std::collections::BTreeMap<String, usize>,
     pub episodes: Vec<EpisodeProgress>,
@@ -679,7 +683,8 @@ pub struct StatusReport {
     pub youtube: YouTubeStatus,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct YouTubeStatus {
     pub units_used: i64,
     pub units_limit: i64,

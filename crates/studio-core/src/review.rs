@@ -11,7 +11,8 @@ use crate::production::now_ms;
 use crate::scheduler::{parse_rfc3339_utc, publish_slots, rfc3339_utc};
 use crate::{CoreError, Engine};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReviewItem {
     pub series_id: String,
     pub series_title: String,
@@ -25,7 +26,8 @@ pub struct ReviewItem {
     pub decisions: Vec<ReviewDecision>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ApproveReport {
     pub series_id: String,
     pub episode: u32,
@@ -34,7 +36,8 @@ pub struct ApproveReport {
     pub publish_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RegenerateReport {
     pub series_id: String,
     pub episode: u32,

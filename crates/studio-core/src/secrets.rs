@@ -109,7 +109,8 @@ pub trait SecretStore: Send + Sync {
 }
 
 /// What the UI and `--json` may know about a key: whether it is there, and from where. Never the value.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
 pub struct SecretStatus {
     pub provider: String,
     pub configured: bool,

@@ -64,7 +64,8 @@ impl AudioTools for RenderMedia {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CastRow {
     pub character_id: String,
     pub name: String,
@@ -72,7 +73,8 @@ pub struct CastRow {
     pub entry: CastEntry,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CastView {
     pub series_id: String,
     pub locked: bool,

@@ -24,7 +24,8 @@ pub struct NewSeries {
     pub seed: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct NewSeriesReport {
     pub series_id: String,
     pub title: String,

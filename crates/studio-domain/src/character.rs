@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use crate::{TransitionError, string_enum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Importance {
     Main,
@@ -17,7 +20,8 @@ pub enum Importance {
 string_enum!(Importance, "importance");
 
 /// How a character sounds; casting matches voices against it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct VoiceProfile {
     /// "male" | "female" | anything a provider describes.
     pub gender: String,
@@ -37,7 +41,8 @@ fn natural() -> String {
 }
 
 /// How a character looks, for avatars and image prompts. Free-form beyond the seed's three fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AppearanceProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_type: Option<String>,
@@ -52,7 +57,8 @@ pub struct AppearanceProfile {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Character {
     /// Stable within a series ("CHAR001").
     pub id: String,
@@ -94,7 +100,8 @@ impl Character {
 }
 
 /// Where a character stands after an episode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CharacterState {
     pub character_id: String,
     pub emotional_state: String,
@@ -109,7 +116,8 @@ pub struct CharacterState {
 }
 
 /// What an episode changed about one character. `character` is an id or a name; the store resolves it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CharacterDevelopment {
     pub character: String,
     /// What happened to the character, in a sentence (the seed's `character_developments` value).
@@ -179,7 +187,8 @@ impl CharacterState {
 }
 
 /// A relationship between two characters. Stored with the pair in id order, so (a, b) and (b, a) are one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Relationship {
     pub a: String,
     pub b: String,
@@ -242,7 +251,8 @@ impl Relationship {
 }
 
 /// What an episode changed between two characters (ids or names).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RelationshipChange {
     pub a: String,
     pub b: String,

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::{CharacterState, EpisodeOutline, Importance, PlotThread, Relationship, Series};
 
 /// What one earlier episode left in memory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeMemory {
     pub episode_number: u32,
     pub title: String,
@@ -16,7 +17,8 @@ pub struct EpisodeMemory {
     pub cliffhanger: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CharacterSnapshot {
     pub name: String,
     pub importance: Importance,
@@ -26,7 +28,8 @@ pub struct CharacterSnapshot {
     pub state: CharacterState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RelationshipSnapshot {
     pub a_name: String,
     pub b_name: String,
@@ -35,7 +38,8 @@ pub struct RelationshipSnapshot {
     pub relationship: Relationship,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeContext {
     pub series: Series,
     pub episode_number: u32,
@@ -60,7 +64,8 @@ pub struct EpisodeContext {
     pub last_appearances: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RevealedSecret {
     pub character_id: String,
     pub secret: String,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CharacterDevelopment, RelationshipChange, ThreadSeed, TransitionError, string_enum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum EpisodeStatus {
     /// Outlined in the plan; nothing written yet.
@@ -96,7 +97,8 @@ impl EpisodeStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Episode {
     pub series_id: String,
     pub number: u32,
@@ -105,7 +107,8 @@ pub struct Episode {
     pub status: EpisodeStatus,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ClipPriority {
     /// AI video (Kling).
@@ -116,7 +119,8 @@ pub enum ClipPriority {
 }
 string_enum!(ClipPriority, "clip priority");
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct DialogueLine {
     pub id: String,
     /// Character id or name as the writer gave it.
@@ -132,7 +136,8 @@ fn neutral() -> String {
     "neutral".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Scene {
     pub number: u32,
     pub location: String,
@@ -146,7 +151,8 @@ pub struct Scene {
     pub lines: Vec<DialogueLine>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Shot {
     pub scene: u32,
     /// What the viewer sees, in Korean (for people).
@@ -161,7 +167,8 @@ pub struct Shot {
 }
 
 /// What an accepted episode leaves in story memory (seed §4.1.2 `update_episode`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeOutcome {
     pub episode_number: u32,
     #[serde(default)]
@@ -188,7 +195,8 @@ pub struct EpisodeOutcome {
     pub cliffhanger: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SecretReveal {
     /// Whose secret (id or name).
     pub character: String,
@@ -196,7 +204,8 @@ pub struct SecretReveal {
     pub secret: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ThreadResolution {
     pub id: String,
     #[serde(default)]

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::{TransitionError, string_enum};
 
 /// The stages of one episode, in DAG order (voices and visuals run side by side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Script,
@@ -56,7 +59,8 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
@@ -129,7 +133,8 @@ impl JobStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Job {
     pub id: i64,
     pub series_id: String,
@@ -142,7 +147,8 @@ pub struct Job {
 }
 
 /// One line of the cost ledger: an estimate when work is reserved, the actual figure when the provider reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CostEntry {
     pub provider: String,
     pub operation: String,

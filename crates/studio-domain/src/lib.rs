@@ -37,7 +37,8 @@ pub use voice::{CastEntry, Cue, LineAudio, Modulation, TtsProvider, VoiceAssignm
 use serde::{Deserialize, Serialize};
 
 /// A state change that the current state does not allow.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[error("cannot {action} a {entity} that is {from}")]
 pub struct TransitionError {
     pub entity: String,

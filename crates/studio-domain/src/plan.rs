@@ -9,7 +9,8 @@ use crate::{Character, EpisodeOutline, Relationship, Series, ThreadSeed};
 /// The format tag our series JSON carries.
 pub const SERIES_FORMAT: &str = "aidas.series/1";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SeriesPlan {
     #[serde(default = "format_tag")]
     pub format: String,
@@ -29,7 +30,8 @@ fn format_tag() -> String {
 }
 
 /// One thing wrong with a plan, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PlanProblem {
     /// A JSON-pointer-like location: `characters[3].name`, `outlines[15].episode_number`.
     pub path: String,

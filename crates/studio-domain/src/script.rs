@@ -8,14 +8,16 @@ use crate::{
     ThreadResolution, ThreadSeed,
 };
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PlotProgression {
     /// "main_plot", a sub-plot title, or a thread id.
     pub plot: String,
     pub progress: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeScript {
     pub episode_number: u32,
     pub title: String,

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::{TransitionError, string_enum};
 
 /// Genres with a template (seed §7.1); anything else is `Other` with its own label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Genre {
     Romance,
@@ -40,7 +41,8 @@ impl Genre {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum SeriesStatus {
     /// Planned but not yet released to production.
@@ -87,7 +89,8 @@ impl SeriesStatus {
 }
 
 /// The four-part arc (기승전결) of the seed's SERIES_PLOT_TEMPLATE.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StoryArc {
     pub exposition: String,
     pub rising_action: String,
@@ -108,14 +111,16 @@ impl StoryArc {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SubPlot {
     pub title: String,
     #[serde(default)]
     pub episodes: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SeriesPlot {
     pub overall_arc: StoryArc,
     #[serde(default)]
@@ -127,7 +132,8 @@ pub struct SeriesPlot {
     pub milestones: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Series {
     pub id: String,
     pub title: String,
@@ -178,7 +184,8 @@ impl Series {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ArcPhase {
     Exposition,
@@ -189,7 +196,8 @@ pub enum ArcPhase {
 string_enum!(ArcPhase, "arc phase");
 
 /// What one episode must do in the series (seed §5 episode_outlines plus hook and cliffhanger).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EpisodeOutline {
     pub episode_number: u32,
     #[serde(default)]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::TransitionError;
 
 /// A thread as the writer names it when opening one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ThreadSeed {
     /// Stable within a series ("T-secret-identity"); the writer refers to it when resolving.
     pub id: String,
@@ -17,7 +18,8 @@ pub struct ThreadSeed {
     pub reopen_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PlotThread {
     pub id: String,
     pub title: String,

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::string_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum TtsProvider {
     Elevenlabs,
@@ -34,7 +37,8 @@ impl TtsProvider {
 }
 
 /// A voice a provider offers, described the way casting compares them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct VoiceInfo {
     pub provider: TtsProvider,
     pub voice_id: String,
@@ -50,7 +54,8 @@ pub struct VoiceInfo {
 }
 
 /// A character-specific change to a base voice, so two characters sharing a base voice still sound different.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 pub struct Modulation {
     /// Semitones, −6..6.
     pub pitch_st: f64,
@@ -78,7 +83,8 @@ impl Modulation {
 }
 
 /// One voice (with its modulation) a character can speak with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct VoiceAssignment {
     pub provider: TtsProvider,
     pub voice_id: String,
@@ -89,7 +95,8 @@ pub struct VoiceAssignment {
 }
 
 /// A character's voice for the series: the primary, then one fallback per other provider in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CastEntry {
     pub character_id: String,
     pub primary: VoiceAssignment,
@@ -104,7 +111,8 @@ impl CastEntry {
 }
 
 /// A timed piece of a line (a word or phrase) for subtitles.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Cue {
     pub text: String,
     pub start: f64,
@@ -112,7 +120,8 @@ pub struct Cue {
 }
 
 /// What voicing one dialogue line produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LineAudio {
     pub line_id: String,
     pub character_id: String,

@@ -54,7 +54,8 @@ impl Default for VisualConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Route {
     /// AI video; `seconds` is 5 or 10 (Kling), longer shots hold or loop in the render.
@@ -65,7 +66,8 @@ pub enum Route {
     OfflineStill,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct RouteDecision {
     pub index: usize,
     pub scene: u32,
@@ -77,7 +79,8 @@ pub struct RouteDecision {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct RoutePlan {
     pub decisions: Vec<RouteDecision>,
     pub estimated_usd: f64,

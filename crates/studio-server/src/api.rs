@@ -140,7 +140,10 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
                 .strip_prefix(e.data_dir())
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            out(json!({ "media": format!("/media/{rel}"), "audio": audio }))
+            out(Audition {
+                media: format!("/media/{rel}"),
+                audio,
+            })
         }
         "episode_script" => {
             let Episode { series, episode } = args(command, a)?;
@@ -292,8 +295,34 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
     }
 }
 
+/// One scene as the priority review lists it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SceneSummary {
+    pub number: u32,
+    pub location: String,
+    pub lines: usize,
+}
+
 /// The storyboard for the priority review: the shots, the plan with the providers configured now, and the plan as
 /// it would be with paid video and stills (so an offline studio still shows what a choice would cost).
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StoryboardView {
+    pub shots: Vec<studio_domain::Shot>,
+    pub scenes: Vec<SceneSummary>,
+    pub plan: studio_pipeline::visuals::RoutePlan,
+    pub if_paid: studio_pipeline::visuals::RoutePlan,
+}
+
+/// What an audition made: the file to play (a `/media/…` URL path) and its measurements.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Audition {
+    pub media: String,
+    pub audio: studio_domain::LineAudio,
+}
+
 fn storyboard_view(
     e: &Engine,
     script: &studio_domain::EpisodeScript,
@@ -311,7 +340,18 @@ fn storyboard_view(
         },
         plan.spent_before_usd,
     );
-    out(
-        json!({ "shots": script.storyboard, "scenes": script.scenes.iter().map(|s| json!({"number": s.number, "location": s.location, "lines": s.lines.len()})).collect::<Vec<_>>(), "plan": plan, "if_paid": if_paid }),
-    )
+    out(StoryboardView {
+        shots: script.storyboard.clone(),
+        scenes: script
+            .scenes
+            .iter()
+            .map(|s| SceneSummary {
+                number: s.number,
+                location: s.location.clone(),
+                lines: s.lines.len(),
+            })
+            .collect(),
+        plan,
+        if_paid,
+    })
 }

@@ -9,7 +9,8 @@ use studio_domain::Stage;
 
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+#[ts(export)]
 pub struct JobRow {
     pub id: i64,
     pub series_id: String,

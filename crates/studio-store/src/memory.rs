@@ -17,7 +17,8 @@ pub const CONTEXT_EPISODES: i64 = 5;
 /// Intimacy a relationship starts at when an episode introduces it without saying.
 const NEW_RELATIONSHIP_INTIMACY: i16 = 3;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SeriesSummary {
     pub id: String,
     pub title: String,

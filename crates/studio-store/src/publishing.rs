@@ -6,7 +6,8 @@ use sqlx::FromRow;
 
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+#[ts(export)]
 pub struct UploadRow {
     pub series_id: String,
     pub episode_number: i64,
@@ -55,7 +56,8 @@ pub struct QuotaHit {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+#[ts(export)]
 pub struct QuotaDay {
     pub day_reset_ms: i64,
     pub units: i64,
@@ -63,7 +65,8 @@ pub struct QuotaDay {
     pub exhausted: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+#[ts(export)]
 pub struct ChannelRow {
     pub id: String,
     pub name: String,
@@ -73,7 +76,8 @@ pub struct ChannelRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+#[ts(export)]
 pub struct ReviewDecision {
     pub id: i64,
     pub series_id: String,
