@@ -145,20 +145,41 @@ try {
   await until("the player has the video", async () => (await player.evaluate((v) => v.readyState)) >= 1, 60_000);
   const dur = await player.evaluate((v) => v.duration);
   if (!(dur > 30)) fail(`the episode plays ${dur} s`);
+  // Metadata editor: the byte counter and limits live, then a new title saved; a thumbnail picked from a shot.
+  await item.getByTestId("metadata-editor").locator("summary").click();
+  await item.getByTestId("meta-title").fill("가".repeat(101));
+  await item.getByTestId("meta-problems").waitFor();
+  await item.getByTestId("meta-title").fill("브라우저 시험 EP.1 | 사라진 테이프");
+  await item.getByTestId("meta-save").click();
+  await until("metadata saved", async () =>
+    readFileSync(join(data, `series/${series.id}/ep001/package/metadata.json`), "utf8").includes("사라진 테이프"));
+  await item.locator(".still-row img").nth(1).click();
   await item.getByTestId("reason").fill("좋습니다");
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const pad = (n) => String(n).padStart(2, "0");
+  const local = `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T19:00`;
+  await item.getByTestId("schedule").fill(local);
   await snap("6-review");
   await item.getByTestId("approve").click();
   await page.getByTestId("review-done").waitFor({ timeout: 30_000 });
+  if (!(await page.getByTestId("review-done").textContent()).includes("공개 예정")) fail("the schedule slot was not kept");
   const mp4 = join(data, `export/${series.id}/ep001/episode.mp4`);
   await until("the export folder has the episode", async () => existsSync(mp4), 180_000, 1000);
   const meta = JSON.parse(readFileSync(join(data, `export/${series.id}/ep001/metadata.json`), "utf8"));
   if (!meta.youtube?.status?.containsSyntheticMedia) fail("exported metadata lacks containsSyntheticMedia");
+  if (meta.youtube.snippet.title !== "브라우저 시험 EP.1 | 사라진 테이프") fail(`exported title: ${meta.youtube.snippet.title}`);
   await page.getByTestId("nav-production").click();
   await until("episode 1 finished", async () => (await page.getByTestId("episode-status").first().textContent()) === "approved" || (await page.getByTestId("episode-status").first().textContent()) === "published", 60_000, 500);
 
   // 7. Settings: keys show only whether they are configured.
   await page.getByTestId("nav-settings").click();
   await page.getByTestId("keys").waitFor();
+  const budget = page.locator("label", { hasText: "visuals.budget_per_episode_usd" }).locator("input");
+  await budget.fill("3.5");
+  await budget.press("Enter");
+  await until("config.toml saved", async () => readFileSync(join(data, "config.toml"), "utf8").includes("budget_per_episode_usd = 3.5"));
+  await page.getByTestId("restart-needed").waitFor();
+  if ((await budget.inputValue()) !== "3.5") fail("the saved value is not shown");
   await snap("7-settings");
   // English UI too.
   await page.getByRole("button", { name: "English" }).click();

@@ -7,6 +7,8 @@ import type { CastView } from "./bindings/CastView";
 import type { ChannelRow } from "./bindings/ChannelRow";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { EpisodeScript } from "./bindings/EpisodeScript";
+import type { MetadataEdit } from "./bindings/MetadataEdit";
+import type { MetadataView } from "./bindings/MetadataView";
 import type { NewSeriesReport } from "./bindings/NewSeriesReport";
 import type { ProduceReport } from "./bindings/ProduceReport";
 import type { RegenerateReport } from "./bindings/RegenerateReport";
@@ -26,6 +28,8 @@ export type {
   ChannelRow,
   EngineEvent,
   EpisodeScript,
+  MetadataEdit,
+  MetadataView,
   NewSeriesReport,
   ProduceReport,
   RegenerateReport,
@@ -54,8 +58,15 @@ export function api(t: Transport) {
     status: () => t.call<StatusReport>("status"),
     pause: (series: string, paused: boolean) => t.call<boolean>("series_pause", { series, paused }),
     reviewList: () => t.call<ReviewItem[]>("review_list"),
-    approve: (series: string, episode: number, reason: string) =>
-      t.call<ApproveReport>("review_approve", { series, episode, reason }),
+    approve: (series: string, episode: number, reason: string, publishAt?: string) =>
+      t.call<ApproveReport>("review_approve", { series, episode, reason, publish_at: publishAt ?? null }),
+    metadata: (series: string, episode: number) => t.call<MetadataView>("metadata_get", { series, episode }),
+    setMetadata: (series: string, episode: number, edit: MetadataEdit) =>
+      t.call<MetadataView>("metadata_set", { series, episode, edit }),
+    setSettings: (changes: Record<string, unknown>) =>
+      t.call<{ changed: string[]; restart_needed: boolean }>("settings_set", { changes }),
+    importSettings: (fileName: string, content: string) =>
+      t.call<unknown>("settings_import", { file_name: fileName, content }),
     reject: (series: string, episode: number, reason: string) => t.call<string>("review_reject", { series, episode, reason }),
     regenerate: (series: string, episode: number, scenes: number[], reason: string) =>
       t.call<RegenerateReport>("review_regenerate", { series, episode, scenes, reason }),

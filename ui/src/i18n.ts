@@ -82,6 +82,13 @@ const ko = {
   "review.flags": "검사에서 표시된 것",
   "review.decisions": "결정 기록",
   "review.scheduled": "공개 예정",
+  "review.schedule": "공개 시각 (비우면 다음 예약 시각)",
+  "review.metadata": "제목·설명·태그·썸네일",
+  "review.meta_title": "제목",
+  "review.meta_description": "설명",
+  "review.meta_tags": "태그 (쉼표로 구분)",
+  "review.meta_save": "메타데이터 저장",
+  "review.pick_thumbnail": "썸네일로 쓸 장면을 고르세요",
   "settings.keys": "API 키",
   "settings.configured": "설정됨",
   "settings.missing": "없음",
@@ -89,6 +96,9 @@ const ko = {
   "settings.budgets": "예산과 한도",
   "settings.channels": "유튜브 채널",
   "settings.plan": "일일 계획과 공개 일정",
+  "settings.import": "설계 문서의 settings.json 가져오기",
+  "settings.saved": "config.toml에 저장했습니다. 스튜디오와 데몬을 다시 시작하면 적용됩니다",
+  "settings.apply": "저장",
 } as const;
 
 export type Key = keyof typeof ko;
@@ -173,6 +183,13 @@ const en: Record<Key, string> = {
   "review.flags": "Flagged by the checks",
   "review.decisions": "Decisions",
   "review.scheduled": "Goes public",
+  "review.schedule": "Publish at (empty: the next calendar slot)",
+  "review.metadata": "Title, description, tags, thumbnail",
+  "review.meta_title": "Title",
+  "review.meta_description": "Description",
+  "review.meta_tags": "Tags (comma-separated)",
+  "review.meta_save": "Save metadata",
+  "review.pick_thumbnail": "Pick the shot for the thumbnail",
   "settings.keys": "API keys",
   "settings.configured": "configured",
   "settings.missing": "missing",
@@ -180,6 +197,9 @@ const en: Record<Key, string> = {
   "settings.budgets": "Budgets and caps",
   "settings.channels": "YouTube channels",
   "settings.plan": "Daily plan and publish calendar",
+  "settings.import": "Import the design documents' settings.json",
+  "settings.saved": "Saved to config.toml; restart the studio and the daemon to apply",
+  "settings.apply": "Save",
 };
 
 export function translator(lang: Lang): (k: Key | string) => string {

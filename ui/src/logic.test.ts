@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costBar, routeLabel, stageProgress, validateNewSeries, type NewSeriesForm } from "./logic";
+import { costBar, localToUtc, metadataProblems, routeLabel, stageProgress, tagsLength, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -53,5 +53,24 @@ describe("stage progress and routes", () => {
     expect(routeLabel({ kind: "video" })).toBe("video");
     expect(routeLabel({ kind: "still" })).toBe("still");
     expect(routeLabel({ kind: "offline_still" })).toBe("offline");
+  });
+});
+
+describe("metadata editor limits", () => {
+  it("counts Korean descriptions in UTF-8 bytes, as YouTube does", () => {
+    const at = "가".repeat(1666) + "ab";
+    expect(utf8Bytes(at)).toBe(5000);
+    expect(metadataProblems("제목", at, [])).toEqual([]);
+    expect(metadataProblems("제목", at + "c", [])).toEqual(["description has 5001 bytes (at most 5000)"]);
+  });
+  it("counts tags with commas and quotes, and titles in characters", () => {
+    expect(tagsLength(["드라마", "AI 드라마"])).toBe(3 + 1 + 8);
+    expect(metadataProblems("가".repeat(101), "", [])[0]).toBe("title has 101 characters (at most 100)");
+    expect(metadataProblems("a<b", "", [])).toContain("< and > are not allowed");
+  });
+  it("turns a local schedule time into RFC 3339 UTC", () => {
+    expect(localToUtc("")).toBeNull();
+    expect(localToUtc("nonsense")).toBeNull();
+    expect(localToUtc("2026-12-01T19:00")).toMatch(/^2026-12-01T\d{2}:00:00Z$/);
   });
 });

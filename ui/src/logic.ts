@@ -68,3 +68,37 @@ export function routeLabel(route: Pick<Route, "kind">): "video" | "still" | "off
   if (route.kind === "still") return "still";
   return "offline";
 }
+
+/** YouTube's limits, as the metadata editor counts them (UTF-8 bytes for the description). */
+export const LIMITS = { title: 100, descriptionBytes: 5000, tags: 500 } as const;
+
+export function utf8Bytes(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** Tags counted YouTube's way: commas between tags, quotes around a tag with a space. */
+export function tagsLength(tags: string[]): number {
+  const body = tags.reduce((n, t) => n + [...t].length + (t.includes(" ") ? 2 : 0), 0);
+  return body + Math.max(0, tags.length - 1);
+}
+
+export function metadataProblems(title: string, description: string, tags: string[]): string[] {
+  const p: string[] = [];
+  const chars = [...title].length;
+  if (title.trim().length === 0) p.push("title is empty");
+  if (chars > LIMITS.title) p.push(`title has ${chars} characters (at most ${LIMITS.title})`);
+  if (/[<>]/.test(title) || /[<>]/.test(description)) p.push("< and > are not allowed");
+  const bytes = utf8Bytes(description);
+  if (bytes > LIMITS.descriptionBytes) p.push(`description has ${bytes} bytes (at most ${LIMITS.descriptionBytes})`);
+  const t = tagsLength(tags);
+  if (t > LIMITS.tags) p.push(`tags count ${t} characters (at most ${LIMITS.tags})`);
+  return p;
+}
+
+/** A `datetime-local` value (the person's local time) as RFC 3339 UTC, or null when empty or invalid. */
+export function localToUtc(value: string): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return null;
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

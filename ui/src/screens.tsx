@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import type { Api, CastView, EngineEvent, ReviewItem, SecretStatus, SeriesDetail, SeriesSummary, StatusReport, StoryboardView } from "./api";
-import { costBar, routeLabel, stageProgress, validateNewSeries, type FieldErrors, type NewSeriesForm } from "./logic";
+import type { Api, CastView, EngineEvent, MetadataView, ReviewItem, SecretStatus, SeriesDetail, SeriesSummary, StatusReport, StoryboardView } from "./api";
+import { costBar, localToUtc, metadataProblems, routeLabel, stageProgress, utf8Bytes, validateNewSeries, type FieldErrors, type NewSeriesForm } from "./logic";
 import { EngineError } from "./transport";
 
 type T = (k: string) => string;
@@ -590,6 +590,7 @@ export function Review({ ctx }: { ctx: Ctx }) {
   const [items, setItems] = useState<ReviewItem[] | null>(null);
   const [reason, setReason] = useState("");
   const [scenes, setScenes] = useState("");
+  const [when, setWhen] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const act = useAction();
   const load = () => ctx.api.reviewList().then(setItems).catch(() => setItems([]));
@@ -622,15 +623,20 @@ export function Review({ ctx }: { ctx: Ctx }) {
               </ul>
             </div>
           )}
+          <MetadataEditor ctx={ctx} series={it.series_id} episode={it.episode} />
           <label className="field">
             <span>{t("review.reason")}</span>
             <input data-testid="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>{t("review.schedule")}</span>
+            <input data-testid="schedule" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
           </label>
           <button
             data-testid="approve"
             disabled={act.busy}
             onClick={() =>
-              act.run(() => ctx.api.approve(it.series_id, it.episode, reason)).then((r) => {
+              act.run(() => ctx.api.approve(it.series_id, it.episode, reason, localToUtc(when) ?? undefined)).then((r) => {
                 if (r) setDone(`${it.series_id} ep${it.episode}: ${r.status}${r.publish_at ? ` · ${t("review.scheduled")} ${r.publish_at}` : ""}`);
                 load();
               })
@@ -677,6 +683,94 @@ export function Review({ ctx }: { ctx: Ctx }) {
   );
 }
 
+/** Title, description (with its UTF-8 byte count) and tags, checked as you type; the thumbnail and its shot. */
+function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; episode: number }) {
+  const { t } = ctx;
+  const [view, setView] = useState<MetadataView | null>(null);
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [tags, setTags] = useState("");
+  const [saved, setSaved] = useState(false);
+  const act = useAction();
+  const take = (v: MetadataView) => {
+    setView(v);
+    setTitle(v.title);
+    setDescription(v.description);
+    setTags(v.tags.join(", "));
+  };
+  useEffect(() => {
+    ctx.api.metadata(series, episode).then(take).catch(() => setView(null));
+  }, [ctx.api, series, episode]);
+  if (!view) return null;
+  const tagList = tags
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const problems = metadataProblems(title, description, tagList);
+  return (
+    <details className="metadata" data-testid="metadata-editor">
+      <summary>{t("review.metadata")}</summary>
+      <label className="field">
+        <span>
+          {t("review.meta_title")} ({[...title].length}/100)
+        </span>
+        <input data-testid="meta-title" value={title} onChange={(e) => setTitle(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>
+          {t("review.meta_description")} ({utf8Bytes(description)}/5000 bytes)
+        </span>
+        <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>{t("review.meta_tags")}</span>
+        <input value={tags} onChange={(e) => setTags(e.target.value)} />
+      </label>
+      {problems.length > 0 && (
+        <ul className="warn small" data-testid="meta-problems">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      <button
+        data-testid="meta-save"
+        disabled={act.busy || problems.length > 0}
+        onClick={() =>
+          act.run(() => ctx.api.setMetadata(series, episode, { title, description, tags: tagList, thumbnail_shot: null })).then((v) => {
+            if (v) {
+              take(v);
+              setSaved(true);
+            }
+          })
+        }
+      >
+        {t("review.meta_save")}
+      </button>
+      {saved && <span className="ok small">✓</span>}
+      <ErrorBox error={act.error} t={t} />
+      <div className="thumbs">
+        {view.thumbnail && <img className="thumbnail" alt="thumbnail" src={ctx.mediaUrl(`${view.thumbnail}?v=${Date.now()}`)} />}
+        <div className="small">{t("review.pick_thumbnail")}</div>
+        <div className="still-row">
+          {view.stills.map((s, i) =>
+            s ? (
+              <img
+                key={i}
+                alt={`shot ${i}`}
+                src={ctx.mediaUrl(s)}
+                onClick={() =>
+                  act.run(() => ctx.api.setMetadata(series, episode, { title: null, description: null, tags: null, thumbnail_shot: i })).then((v) => v && take(v))
+                }
+              />
+            ) : null,
+          )}
+        </div>
+      </div>
+    </details>
+  );
+}
+
 // 7. Settings ------------------------------------------------------------------------------------------------------
 
 export function Settings({ ctx }: { ctx: Ctx }) {
@@ -685,6 +779,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const [settings, setSettings] = useState<Record<string, unknown> | null>(null);
   const [channels, setChannels] = useState<{ id: string; name: string; state: string }[]>([]);
   const [provider, setProvider] = useState("fal");
+  const [imported, setImported] = useState<string | null>(null);
   const [value, setValue] = useState("");
   const act = useAction();
   const load = () => {
@@ -731,18 +826,46 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       </form>
       <ErrorBox error={act.error} t={t} />
       <h2>{t("settings.budgets")}</h2>
-      <ul className="small">
-        <li>budget_per_episode_usd: {String(vis.budget_per_episode_usd)}</li>
-        <li>hard_cap_usd: {String(vis.hard_cap_usd)}</li>
-        <li>daily_cap_usd: {String(prod.daily_cap_usd)}</li>
-      </ul>
+      <SettingsForm
+        ctx={ctx}
+        fields={[
+          ["visuals.budget_per_episode_usd", vis.budget_per_episode_usd, "number"],
+          ["visuals.hard_cap_usd", vis.hard_cap_usd, "number"],
+          ["production.daily_cap_usd", prod.daily_cap_usd, "number"],
+          ["visuals.video_model", vis.video_model, "text"],
+          ["visuals.still_model", vis.still_model, "text"],
+        ]}
+        onSaved={load}
+      />
       <h2>{t("settings.plan")}</h2>
-      <ul className="small">
-        <li>episodes_per_day: {String(prod.episodes_per_day)}</li>
-        <li>review: {String(prod.review)}</li>
-        <li>publish_times: {JSON.stringify(yt.publish_times)} (UTC{Number(prod.utc_offset_min) >= 0 ? "+" : ""}{Number(prod.utc_offset_min) / 60})</li>
-        <li>YouTube: {String(yt.daily_units)} units, {String(yt.uploads_per_day)} uploads / day</li>
-      </ul>
+      <SettingsForm
+        ctx={ctx}
+        fields={[
+          ["production.episodes_per_day", prod.episodes_per_day, "number"],
+          ["production.review", prod.review, "text"],
+          ["production.work_window", prod.work_window, "text"],
+          ["production.utc_offset_min", prod.utc_offset_min, "number"],
+          ["youtube.publish_times", (yt.publish_times as string[] | undefined)?.join(", "), "list"],
+          ["youtube.publish_per_day", yt.publish_per_day, "number"],
+          ["youtube.daily_units", yt.daily_units, "number"],
+          ["youtube.uploads_per_day", yt.uploads_per_day, "number"],
+        ]}
+        onSaved={load}
+      />
+      <h2>{t("settings.import")}</h2>
+      <input
+        type="file"
+        accept=".json,application/json"
+        data-testid="import-file"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          if (!f) return;
+          const r = await act.run(async () => ctx.api.importSettings(f.name, await f.text()));
+          if (r) setImported(JSON.stringify(r).slice(0, 300));
+        }}
+      />
+      {imported && <p className="ok small">✓ {imported}</p>}
+      {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.saved")}</p>}
       <p className="small">data: {String(settings?.data_dir ?? "")} — config.toml</p>
       <h2>{t("settings.channels")}</h2>
       <ul>
@@ -754,5 +877,67 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+/** A few settings edited in place; saved to config.toml (validated as a whole by the engine). */
+function SettingsForm({
+  ctx,
+  fields,
+  onSaved,
+}: {
+  ctx: Ctx;
+  fields: [string, unknown, "number" | "text" | "list"][];
+  onSaved: () => void;
+}) {
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [note, setNote] = useState<string | null>(null);
+  const act = useAction();
+  const current = (k: string, v: unknown) => values[k] ?? (v === undefined || v === null ? "" : String(v));
+  return (
+    <form
+      className="grid-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const changes: Record<string, unknown> = {};
+        for (const [k, , kind] of fields) {
+          if (!(k in values)) continue;
+          const raw = values[k];
+          changes[k] =
+            kind === "number"
+              ? Number(raw)
+              : kind === "list"
+                ? raw
+                    .split(",")
+                    .map((s) => s.trim())
+                    .filter(Boolean)
+                : raw;
+        }
+        act.run(() => ctx.api.setSettings(changes)).then((r) => {
+          if (r) {
+            setNote(`${ctx.t("settings.saved")} (${r.changed.join(", ") || "—"})`);
+            setValues({});
+            onSaved();
+          }
+        });
+      }}
+    >
+      {fields.map(([k, v, kind]) => (
+        <label key={k} className="field">
+          <span className="small">{k}</span>
+          <input
+            type={kind === "number" ? "number" : "text"}
+            step="any"
+            value={current(k, v)}
+            onChange={(e) => setValues({ ...values, [k]: e.target.value })}
+          />
+        </label>
+      ))}
+      <button type="submit" disabled={act.busy || Object.keys(values).length === 0}>
+        {ctx.t("settings.apply")}
+      </button>
+      {note && <span className="ok small">{note}</span>}
+      <ErrorBox error={act.error} t={ctx.t} />
+    </form>
   );
 }

@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod config;
 pub mod doctor;
+pub mod editing;
 mod engine;
 mod error;
 pub mod events;

@@ -223,6 +223,11 @@ impl Engine {
         // The rendered length: the timeline plus the outro.
         let rendered_sec = tl.total_sec + self.config().render.outro_sec;
         let meta = metadata::build(&input, &self.config().metadata, rendered_sec);
+        // A person's edits from review win over the template (when they still fit YouTube's limits).
+        let (meta, thumbnail_shot) = crate::editing::apply_override(
+            &self.data_dir().join(format!("series/{}/ep{n:03}", s.id)),
+            meta,
+        );
         let problems = metadata::validate(&meta);
         let doc = serde_json::json!({
             "format": "aidas.metadata/1",
@@ -255,6 +260,15 @@ impl Engine {
         let key = shots
             .iter()
             .filter(|m| self.data_dir().join(&m.still_path).is_file())
+            // The shot a person picked in review, while it has a still; else the best by rank.
+            .filter(|m| {
+                thumbnail_shot.is_none_or(|t| {
+                    m.index == t as usize
+                        || !shots.iter().any(|o| {
+                            o.index == t as usize && self.data_dir().join(&o.still_path).is_file()
+                        })
+                })
+            })
             .max_by(|a, b| {
                 let rank =
                     |m: &ShotMedia| (m.decision.priority == ClipPriority::High, m.duration_sec);

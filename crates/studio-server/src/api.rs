@@ -36,6 +36,10 @@ pub const COMMANDS: &[&str] = &[
     "secret_set",
     "system_doctor",
     "settings_get",
+    "settings_set",
+    "settings_import",
+    "metadata_get",
+    "metadata_set",
 ];
 
 fn args<T: DeserializeOwned>(command: &str, v: Value) -> Result<T, CoreError> {
@@ -278,8 +282,16 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
         }
         "system_doctor" => out(e.doctor().await),
         "settings_get" => {
-            let c = e.config();
+            // What is saved (config.toml) — the running engine picks changes up on restart, which this says.
+            let saved = studio_core::config::Config::load_or_create(e.data_dir())?;
+            let c = &saved;
+            // The sections the settings screen edits (the environment overrides none of them).
+            let r = e.config();
+            let restart_needed = r.visuals != saved.visuals
+                || r.production != saved.production
+                || r.youtube != saved.youtube;
             out(json!({
+                "restart_needed": restart_needed,
                 "data_dir": e.data_dir(),
                 "visuals": c.visuals,
                 "production": c.production,
@@ -287,6 +299,54 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
                 "render": c.render,
                 "endpoints": c.endpoints,
             }))
+        }
+        "settings_set" => {
+            #[derive(Deserialize)]
+            struct A {
+                changes: serde_json::Map<String, Value>,
+            }
+            let A { changes } = args(command, a)?;
+            let changed = e.edit_settings(&changes)?;
+            out(json!({ "changed": changed, "restart_needed": true }))
+        }
+        "settings_import" => {
+            // The seeds' settings.json (or a series plan), uploaded from the UI.
+            #[derive(Deserialize)]
+            struct A {
+                file_name: String,
+                content: String,
+            }
+            let x: A = args(command, a)?;
+            let name: String = x
+                .file_name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                .collect();
+            if !name.ends_with(".json") {
+                return Err(CoreError::invalid(
+                    "import a .json file (the seeds' settings.json or a series plan)",
+                ));
+            }
+            let dir = e.data_dir().join("imports");
+            std::fs::create_dir_all(&dir).map_err(|err| CoreError::io("creating imports/", err))?;
+            let path = dir.join(&name);
+            std::fs::write(&path, x.content)
+                .map_err(|err| CoreError::io("saving the import", err))?;
+            out(e.import_file(&path).await?)
+        }
+        "metadata_get" => {
+            let Episode { series, episode } = args(command, a)?;
+            out(e.metadata_view(&series, episode).await?)
+        }
+        "metadata_set" => {
+            #[derive(Deserialize)]
+            struct A {
+                series: String,
+                episode: u32,
+                edit: studio_core::editing::MetadataEdit,
+            }
+            let x: A = args(command, a)?;
+            out(e.edit_metadata(&x.series, x.episode, x.edit).await?)
         }
         other => Err(CoreError::invalid(format!(
             "unknown command \"{other}\" (known: {})",

@@ -24,7 +24,12 @@ async fn start(token: Option<&str>, ui: Option<std::path::PathBuf>) -> (tempfile
         token: token.map(str::to_string),
         ui_dir: ui,
     };
-    tokio::spawn(studio_server::serve(engine, listener, opts, std::future::pending()));
+    tokio::spawn(studio_server::serve(
+        engine,
+        listener,
+        opts,
+        std::future::pending(),
+    ));
     (dir, url)
 }
 
@@ -32,9 +37,16 @@ async fn start(token: Option<&str>, ui: Option<std::path::PathBuf>) -> (tempfile
 async fn commands_answer_json_and_errors_carry_code_and_message() {
     let (_dir, url) = start(None, None).await;
     let c = reqwest::Client::new();
-    let r = c.post(format!("{url}/api/series_list")).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/series_list"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::json!([]));
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
     let r = c
         .post(format!("{url}/api/series_show"))
         .body(r#"{"series":"nope"}"#)
@@ -45,7 +57,11 @@ async fn commands_answer_json_and_errors_carry_code_and_message() {
     let e: serde_json::Value = r.json().await.unwrap();
     assert_eq!(e["code"], "unknown_series");
     assert!(e["message"].as_str().unwrap().contains("nope"));
-    let r = c.post(format!("{url}/api/frobnicate")).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/frobnicate"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let e: serde_json::Value = r.json().await.unwrap();
     assert!(e["message"].as_str().unwrap().contains("unknown command"));
@@ -71,16 +87,26 @@ async fn commands_answer_json_and_errors_carry_code_and_message() {
         .await
         .unwrap();
     let text = r.text().await.unwrap();
-    assert!(text.contains("\"configured\":true") && !text.contains("fal-secret-123"), "{text}");
+    assert!(
+        text.contains("\"configured\":true") && !text.contains("fal-secret-123"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn a_token_is_required_when_set() {
     let (_dir, url) = start(Some("s3cret"), None).await;
     let c = reqwest::Client::new();
-    let r = c.post(format!("{url}/api/series_list")).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/series_list"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "unauthorized");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "unauthorized"
+    );
     let r = c
         .post(format!("{url}/api/series_list"))
         .bearer_auth("s3cret")
@@ -93,13 +119,21 @@ async fn a_token_is_required_when_set() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200, "browsers pass it in the query (WebSocket, <video>)");
+    assert_eq!(
+        r.status(),
+        200,
+        "browsers pass it in the query (WebSocket, <video>)"
+    );
 }
 
 #[tokio::test]
 async fn media_is_served_with_range_and_nothing_else_is() {
     let ui = tempfile::tempdir().unwrap();
-    std::fs::write(ui.path().join("index.html"), "<!doctype html><title>ui</title>").unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>ui</title>",
+    )
+    .unwrap();
     let (dir, url) = start(None, Some(ui.path().to_path_buf())).await;
     let ep = dir.path().join("series/s1/ep001");
     std::fs::create_dir_all(&ep).unwrap();

@@ -548,3 +548,75 @@ async fn korean_metadata_at_the_byte_limit_goes_up_and_one_byte_over_is_refused_
     );
     assert_eq!(mock.with(|s| s.sessions.len()), sessions, "nothing sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_edits_to_metadata_are_checked_kept_and_settings_are_validated_before_saving() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    let keys = Shared::default();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1], "설명").await;
+    let v = e.metadata_view("up", 1).await.unwrap();
+    assert_eq!((v.description_bytes, v.problems.len()), (6, 0));
+    // One byte over the limit: refused with the reason, nothing written.
+    let too_long = studio_core::editing::MetadataEdit {
+        description: Some(format!("{}abc", "가".repeat(1666))),
+        ..Default::default()
+    };
+    let err = e.edit_metadata("up", 1, too_long).await.unwrap_err();
+    assert!(err.to_string().contains("5001 bytes"), "{err}");
+    assert!(!e.metadata_view("up", 1).await.unwrap().edited);
+    let ok = studio_core::editing::MetadataEdit {
+        title: Some("새 제목 EP.1".into()),
+        tags: Some(vec!["드라마".into(), "AI 드라마".into()]),
+        ..Default::default()
+    };
+    let v = e.edit_metadata("up", 1, ok).await.unwrap();
+    assert_eq!(v.title, "새 제목 EP.1");
+    assert!(v.edited);
+    assert_eq!(
+        v.tags_chars,
+        3 + 1 + 8,
+        "a tag with a space counts its quotes"
+    );
+    let on_disk =
+        std::fs::read_to_string(dir.path().join("series/up/ep001/package/metadata.json")).unwrap();
+    assert!(on_disk.contains("새 제목 EP.1"));
+    // The upload sends the edited title.
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    mock.with(|s| assert_eq!(s.sessions[0].resource["snippet"]["title"], "새 제목 EP.1"));
+
+    // Settings: whitelisted keys only, and the whole file must stay valid.
+    let mut changes = serde_json::Map::new();
+    changes.insert("visuals.budget_per_episode_usd".into(), 3.5.into());
+    changes.insert(
+        "youtube.publish_times".into(),
+        serde_json::json!(["18:30", "21:00"]),
+    );
+    assert_eq!(e.edit_settings(&changes).unwrap().len(), 2);
+    let cfg = studio_core::config::Config::load_or_create(dir.path()).unwrap();
+    assert_eq!(cfg.visuals.budget_per_episode_usd, 3.5);
+    assert_eq!(cfg.youtube.publish_times, ["18:30", "21:00"]);
+    let before = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    let mut bad = serde_json::Map::new();
+    bad.insert("production.review".into(), "sometimes".into());
+    assert!(
+        e.edit_settings(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("production.review")
+    );
+    let mut secret = serde_json::Map::new();
+    secret.insert("secrets.backend".into(), "env".into());
+    assert!(
+        e.edit_settings(&secret).is_err(),
+        "not editable from the UI"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.toml")).unwrap(),
+        before
+    );
+}
