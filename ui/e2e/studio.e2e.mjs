@@ -92,6 +92,13 @@ try {
   const series = list.find((s) => s.title === "브라우저 시험") ?? fail("the series was not created");
   const outlines = await page.locator(".outlines li").count();
   if (outlines !== 3) fail(`expected 3 outlines, saw ${outlines}`);
+  // Edit episode 2's outline before it is written.
+  await page.getByTestId("outline-edit-btn-2").click();
+  const ed = page.getByTestId("outline-edit-2");
+  await ed.locator('input[name="title"]').fill("테이프의 주인");
+  await ed.locator('input[name="hook"]').fill("새벽 3시, 방송국 지하에서 전화가 울린다");
+  await page.getByTestId("outline-save").click();
+  await page.getByText("테이프의 주인").waitFor();
   await snap("1-planner");
 
   // 2. Characters and casting: the cast is made (and locked) on first view; unlock and lock again.
@@ -110,6 +117,7 @@ try {
   await page.getByTestId("nav-script").click();
   await page.getByTestId("write-script").click();
   await page.getByTestId("script").waitFor({ timeout: 180_000 });
+  await page.getByTestId("check-report").waitFor({ timeout: 60_000 });
   await snap("3-script");
 
   // 4. Scene priority review: flip two shots and watch the estimate move.

@@ -4,6 +4,9 @@
 import type { ApproveReport } from "./bindings/ApproveReport";
 import type { Audition } from "./bindings/Audition";
 import type { CastView } from "./bindings/CastView";
+import type { CheckReport } from "./bindings/CheckReport";
+import type { OutlineEdit } from "./bindings/OutlineEdit";
+import type { ScriptResult } from "./bindings/ScriptResult";
 import type { ChannelRow } from "./bindings/ChannelRow";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { EpisodeScript } from "./bindings/EpisodeScript";
@@ -26,6 +29,9 @@ export type {
   Audition,
   CastView,
   ChannelRow,
+  CheckReport,
+  OutlineEdit,
+  ScriptResult,
   EngineEvent,
   EpisodeScript,
   MetadataEdit,
@@ -49,7 +55,11 @@ export function api(t: Transport) {
     castView: (series: string) => t.call<CastView>("cast_view", { series }),
     castLock: (series: string, locked: boolean) => t.call<CastView>("cast_lock", { series, locked }),
     audition: (series: string, character: string) => t.call<Audition>("cast_audition", { series, character }),
-    writeEpisode: (series: string, episode: number) => t.call<unknown>("write_episode", { series, episode }),
+    writeEpisode: (series: string, episode: number) => t.call<ScriptResult>("write_episode", { series, episode }),
+    rewriteEpisode: (series: string, episode: number) => t.call<ScriptResult>("episode_rewrite", { series, episode }),
+    checkEpisode: (series: string, episode: number) => t.call<CheckReport>("episode_check", { series, episode }),
+    setOutline: (series: string, episode: number, edit: OutlineEdit) =>
+      t.call<SeriesDetail>("outline_set", { series, episode, edit }),
     episodeScript: (series: string, episode: number) => t.call<EpisodeScript | null>("episode_script", { series, episode }),
     storyboard: (series: string, episode: number) => t.call<StoryboardView>("storyboard", { series, episode }),
     setPriority: (series: string, episode: number, shot: number, priority: "high" | "low") =>

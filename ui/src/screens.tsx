@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Api, CastView, EngineEvent, MetadataView, ReviewItem, SecretStatus, SeriesDetail, SeriesSummary, StatusReport, StoryboardView } from "./api";
+import type { Api, CastView, CheckReport, EngineEvent, OutlineEdit, MetadataView, ReviewItem, SecretStatus, SeriesDetail, SeriesSummary, StatusReport, StoryboardView } from "./api";
 import { costBar, localToUtc, metadataProblems, routeLabel, stageProgress, utf8Bytes, validateNewSeries, type FieldErrors, type NewSeriesForm } from "./logic";
 import { EngineError } from "./transport";
 
@@ -97,6 +97,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
   const [bump, setBump] = useState(0);
   const list = useSeriesList(ctx, bump);
   const [detail, setDetail] = useState<SeriesDetail | null>(null);
+  const [editing, setEditing] = useState<{ n: number; edit: OutlineEdit } | null>(null);
   const act = useAction();
 
   useEffect(() => {
@@ -193,17 +194,54 @@ export function Planner({ ctx }: { ctx: Ctx }) {
           )}
           <h4>{t("planner.outline")}</h4>
           <ol className="outlines">
-            {detail.plan.outlines.map((o) => (
-              <li key={o.episode_number}>
-                <strong>
-                  {o.episode_number}. {o.title}
-                </strong>{" "}
-                <em>({o.arc_phase})</em> — {o.main_event}
-                <div className="small">
-                  {t("planner.hook")}: {o.hook} · {t("planner.cliffhanger")}: {o.cliffhanger}
-                </div>
-              </li>
-            ))}
+            {detail.plan.outlines.map((o) =>
+              editing?.n === o.episode_number ? (
+                <li key={o.episode_number} data-testid={`outline-edit-${o.episode_number}`}>
+                  {(["title", "main_event", "hook", "cliffhanger"] as const).map((k) => (
+                    <label key={k} className="field">
+                      <span className="small">{t(`planner.${k}`)}</span>
+                      <input name={k} value={editing.edit[k]} onChange={(e) => setEditing({ ...editing, edit: { ...editing.edit, [k]: e.target.value } })} />
+                    </label>
+                  ))}
+                  <button
+                    data-testid="outline-save"
+                    disabled={act.busy}
+                    onClick={() =>
+                      act.run(() => ctx.api.setOutline(detail.plan.series.id, o.episode_number, editing.edit)).then((d) => {
+                        if (d) {
+                          setDetail(d);
+                          setEditing(null);
+                        }
+                      })
+                    }
+                  >
+                    {t("planner.save")}
+                  </button>
+                  <button onClick={() => setEditing(null)}>{t("planner.cancel")}</button>
+                </li>
+              ) : (
+                <li key={o.episode_number}>
+                  <strong>
+                    {o.episode_number}. {o.title}
+                  </strong>{" "}
+                  <em>({o.arc_phase})</em> — {o.main_event}
+                  <div className="small">
+                    {t("planner.hook")}: {o.hook} · {t("planner.cliffhanger")}: {o.cliffhanger}{" "}
+                    {detail.episodes.find((e) => e.number === o.episode_number)?.status === "planned" && (
+                      <button
+                        className="link"
+                        data-testid={`outline-edit-btn-${o.episode_number}`}
+                        onClick={() =>
+                          setEditing({ n: o.episode_number, edit: { title: o.title, main_event: o.main_event, hook: o.hook, cliffhanger: o.cliffhanger } })
+                        }
+                      >
+                        {t("planner.edit")}
+                      </button>
+                    )}
+                  </div>
+                </li>
+              ),
+            )}
           </ol>
         </div>
       )}
@@ -336,9 +374,17 @@ export function Script({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
   const [script, setScript] = useState<Awaited<ReturnType<Api["episodeScript"]>>>(null);
+  const [report, setReport] = useState<CheckReport | null>(null);
+  const [names, setNames] = useState<Map<string, string>>(new Map());
   const act = useAction();
   const load = () => {
-    if (ctx.series) ctx.api.episodeScript(ctx.series, ctx.episode).then(setScript).catch(() => setScript(null));
+    if (!ctx.series) return;
+    ctx.api
+      .seriesShow(ctx.series)
+      .then((d) => setNames(new Map(d.plan.characters.map((c) => [c.id, c.name]))))
+      .catch(() => undefined);
+    ctx.api.episodeScript(ctx.series, ctx.episode).then(setScript).catch(() => setScript(null));
+    ctx.api.checkEpisode(ctx.series, ctx.episode).then(setReport).catch(() => setReport(null));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api, ctx.series, ctx.episode]);
@@ -348,7 +394,40 @@ export function Script({ ctx }: { ctx: Ctx }) {
       <button data-testid="write-script" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.writeEpisode(ctx.series as string, ctx.episode)).then(load)}>
         {act.busy ? t("script.writing") : t("script.write")}
       </button>
+      {script && (
+        <button
+          data-testid="rewrite-script"
+          disabled={act.busy}
+          onClick={() => {
+            if (window.confirm(t("script.rewrite_confirm"))) act.run(() => ctx.api.rewriteEpisode(ctx.series as string, ctx.episode)).then(load);
+          }}
+        >
+          {t("script.rewrite")}
+        </button>
+      )}
       <ErrorBox error={act.error} t={t} />
+      {report && (
+        <div className="report" data-testid="check-report">
+          <h3>
+            {t("script.report")}: {report.passed ? `✓ ${t("script.passed")}` : `✗ ${t("script.failed")}`}
+          </h3>
+          <p className="small">
+            {t("script.quality")} {report.quality.overall.toFixed(2)} (naturalness {report.quality.naturalness.toFixed(2)}, pacing{" "}
+            {report.quality.pacing.toFixed(2)}, coverage {report.quality.coverage.toFixed(2)})
+          </p>
+          {report.findings.length === 0 ? (
+            <p className="ok small">{t("script.no_findings")}</p>
+          ) : (
+            <ul className="small">
+              {report.findings.map((f, i) => (
+                <li key={i} className={f.severity === "error" ? "warn" : ""}>
+                  [{f.severity}] {f.kind} {f.path}: {f.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       {!script ? (
         <p>{t("script.none")}</p>
       ) : (
@@ -361,7 +440,7 @@ export function Script({ ctx }: { ctx: Ctx }) {
               </h4>
               {s.lines.map((l) => (
                 <p key={l.id}>
-                  <strong>{l.character}</strong>: {l.text}
+                  <strong>{names.get(l.character) ?? l.character}</strong>: {l.text}
                 </p>
               ))}
             </div>

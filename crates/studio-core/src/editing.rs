@@ -44,6 +44,16 @@ fn override_path(dir: &Path) -> std::path::PathBuf {
     dir.join("package/metadata.override.json")
 }
 
+/// A person's edit of one episode outline in the planner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct OutlineEdit {
+    pub title: String,
+    pub main_event: String,
+    pub hook: String,
+    pub cliffhanger: String,
+}
+
 /// The settings the UI may change, as dotted keys into config.toml.
 pub const EDITABLE_SETTINGS: &[&str] = &[
     "visuals.budget_per_episode_usd",
@@ -100,6 +110,49 @@ pub(crate) fn apply_override(dir: &Path, mut meta: VideoMetadata) -> (VideoMetad
 }
 
 impl Engine {
+    /// Edits an outline before its episode is written (then the plan is validated again by `show_series`).
+    pub async fn edit_outline(
+        &self,
+        series: &str,
+        n: u32,
+        edit: OutlineEdit,
+    ) -> Result<(), CoreError> {
+        let s = self.store().find_series(series).await?;
+        let clean = |v: &str, what: &str, max: usize| -> Result<String, CoreError> {
+            let v = v.trim();
+            if v.chars().count() > max {
+                return Err(CoreError::invalid(format!(
+                    "{what} is longer than {max} characters"
+                )));
+            }
+            Ok(v.to_string())
+        };
+        let main_event = clean(&edit.main_event, "the main event", 500)?;
+        if main_event.is_empty() {
+            return Err(CoreError::invalid(format!(
+                "episode {n}'s outline needs a main event (what happens in it)"
+            )));
+        }
+        let ok = self
+            .store()
+            .update_outline(
+                &s.id,
+                n,
+                &clean(&edit.title, "the title", 80)?,
+                &main_event,
+                &clean(&edit.hook, "the hook", 300)?,
+                &clean(&edit.cliffhanger, "the cliffhanger", 300)?,
+            )
+            .await?;
+        if !ok {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is already written (or does not exist): roll it back to plan it again",
+                s.title
+            )));
+        }
+        Ok(())
+    }
+
     fn episode_dir(&self, series_id: &str, n: u32) -> std::path::PathBuf {
         self.data_dir().join(format!("series/{series_id}/ep{n:03}"))
     }

@@ -38,7 +38,8 @@ impl DeskError {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Accepted,
@@ -46,7 +47,8 @@ pub enum Verdict {
     NeedsReview,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct Attempt {
     pub number: u32,
     /// "accepted", "rejected by checks", "unparseable reply", "truncated", …
@@ -56,7 +58,8 @@ pub struct Attempt {
     pub cost_usd: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ScriptResult {
     pub series_id: String,
     pub episode: u32,

@@ -40,6 +40,9 @@ pub const COMMANDS: &[&str] = &[
     "settings_import",
     "metadata_get",
     "metadata_set",
+    "outline_set",
+    "episode_check",
+    "episode_rewrite",
 ];
 
 fn args<T: DeserializeOwned>(command: &str, v: Value) -> Result<T, CoreError> {
@@ -333,6 +336,43 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
             std::fs::write(&path, x.content)
                 .map_err(|err| CoreError::io("saving the import", err))?;
             out(e.import_file(&path).await?)
+        }
+        "outline_set" => {
+            #[derive(Deserialize)]
+            struct A {
+                series: String,
+                episode: u32,
+                edit: studio_core::editing::OutlineEdit,
+            }
+            let x: A = args(command, a)?;
+            e.edit_outline(&x.series, x.episode, x.edit).await?;
+            out(e.show_series(&x.series).await?)
+        }
+        "episode_check" => {
+            let Episode { series, episode } = args(command, a)?;
+            out(e.check_episode(&series, episode).await?)
+        }
+        "episode_rewrite" => {
+            // Regenerate a written episode that has not gone into production: undo it in story memory (and
+            // every later one), then write it again.
+            let Episode { series, episode } = args(command, a)?;
+            let s = e.store().find_series(&series).await?;
+            let st = e.episode_status(&s.id, episode).await?;
+            if !matches!(
+                st,
+                studio_domain::EpisodeStatus::Planned
+                    | studio_domain::EpisodeStatus::Scripted
+                    | studio_domain::EpisodeStatus::NeedsAttention
+            ) {
+                return Err(CoreError::invalid(format!(
+                    "{} episode {episode} is {st}: it is past writing; regenerate scenes in review instead",
+                    s.title
+                )));
+            }
+            if st != studio_domain::EpisodeStatus::Planned {
+                e.roll_back(&s.id, episode).await?;
+            }
+            out(e.write_episode(&s.id, episode, None).await?)
         }
         "metadata_get" => {
             let Episode { series, episode } = args(command, a)?;

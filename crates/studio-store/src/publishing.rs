@@ -593,3 +593,48 @@ async fn rename_remote(
     .await?
     .rows_affected())
 }
+
+impl Store {
+    /// Edits an episode's outline (and the episode's title) while the episode is still only planned.
+    pub async fn update_outline(
+        &self,
+        series_id: &str,
+        n: u32,
+        title: &str,
+        main_event: &str,
+        hook: &str,
+        cliffhanger: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if status.as_deref() != Some("planned") {
+            return Ok(false);
+        }
+        let r = sqlx::query(
+            "UPDATE episode_outlines SET title = ?, main_event = ?, hook = ?, cliffhanger = ? \
+             WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(title)
+        .bind(main_event)
+        .bind(hook)
+        .bind(cliffhanger)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE episodes SET title = ? WHERE series_id = ? AND episode_number = ?")
+            .bind(title)
+            .bind(series_id)
+            .bind(n as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
