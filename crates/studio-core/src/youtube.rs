@@ -444,24 +444,7 @@ impl Engine {
             return Err(CoreError::bad_file(&path, "no youtube.snippet"));
         }
         // Check the metadata against YouTube's limits once more: a hand-edited file must not fail mid-upload.
-        let meta = studio_pipeline::metadata::VideoMetadata {
-            title: res["snippet"]["title"].as_str().unwrap_or("").into(),
-            description: res["snippet"]["description"].as_str().unwrap_or("").into(),
-            tags: res["snippet"]["tags"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|t| t.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            category_id: res["snippet"]["categoryId"].as_str().unwrap_or("24").into(),
-            default_language: "ko".into(),
-            contains_synthetic_media: true,
-            self_declared_made_for_kids: false,
-            chapters: false,
-            adjustments: vec![],
-        };
+        let meta = crate::editing::metadata_from_snippet(&res["snippet"]);
         let problems = studio_pipeline::metadata::validate(&meta);
         if !problems.is_empty() {
             return Err(CoreError::bad_file(&path, problems.join("; ")));
@@ -532,20 +515,21 @@ impl Engine {
         let sha = tokio::task::spawn_blocking(move || sha256_file(&f2))
             .await
             .map_err(|e| CoreError::Internal(e.to_string()))??;
-        let mut row = self
-            .store()
-            .prepare_upload(
+        let resource_json = resource.to_string();
+        let prepare = || {
+            self.store().prepare_upload(
                 &sid,
                 n,
                 &ch.id,
                 &rel,
                 total,
                 &sha,
-                &resource.to_string(),
+                &resource_json,
                 publish_at.as_deref(),
                 now_ms(),
             )
-            .await?;
+        };
+        let mut row = prepare().await?;
         let mut notes = Vec::new();
         if row.state == "done" {
             return Ok(UploadReport {
@@ -571,20 +555,7 @@ impl Engine {
                     now_ms(),
                 )
                 .await?;
-            row = self
-                .store()
-                .prepare_upload(
-                    &sid,
-                    n,
-                    &ch.id,
-                    &rel,
-                    total,
-                    &sha,
-                    &resource.to_string(),
-                    publish_at.as_deref(),
-                    now_ms(),
-                )
-                .await?;
+            row = prepare().await?;
         }
         let yt = self.youtube_client();
         let mut token = self.access_token(&ch.id, false).await?;

@@ -194,6 +194,13 @@ impl YouTube {
         })
     }
 
+    async fn progress_of(resp: reqwest::Response) -> Result<UploadProgress, YtError> {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.map_err(net)?;
+        Self::progress(status, &headers, &body)
+    }
+
     fn progress(
         status: StatusCode,
         headers: &reqwest::header::HeaderMap,
@@ -231,10 +238,7 @@ impl YouTube {
             .send_as("youtube")
             .await
             .map_err(net)?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.text().await.map_err(net)?;
-        Self::progress(status, &headers, &body)
+        Self::progress_of(resp).await
     }
 
     /// Sends bytes `first ..= first + len − 1` of `total`. The reply's `Range` (not the length sent) says how far
@@ -259,10 +263,7 @@ impl YouTube {
             .send_as("youtube")
             .await
             .map_err(net)?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.text().await.map_err(net)?;
-        Self::progress(status, &headers, &body)
+        Self::progress_of(resp).await
     }
 
     /// thumbnails.set with the image as the raw body.
