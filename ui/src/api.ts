@@ -84,6 +84,7 @@ export function api(t: Transport) {
     setSecret: (provider: string, value: string) => t.call<SecretStatus>("secret_set", { provider, value }),
     settings: () => t.call<Record<string, unknown>>("settings_get"),
     channels: () => t.call<ChannelRow[]>("channels_list"),
+    connectChannel: () => t.call<{ url: string }>("channel_connect"),
   };
 }
 

@@ -110,6 +110,7 @@ const ko = {
   "settings.import": "설계 문서의 settings.json 가져오기",
   "settings.saved": "config.toml에 저장했습니다. 스튜디오와 데몬을 다시 시작하면 적용됩니다",
   "settings.apply": "저장",
+  "settings.connect": "유튜브 채널 연결 (브라우저에서 로그인)",
 } as const;
 
 export type Key = keyof typeof ko;
@@ -222,6 +223,7 @@ const en: Record<Key, string> = {
   "settings.import": "Import the design documents' settings.json",
   "settings.saved": "Saved to config.toml; restart the studio and the daemon to apply",
   "settings.apply": "Save",
+  "settings.connect": "Connect a YouTube channel (sign in in the browser)",
 };
 
 export function translator(lang: Lang): (k: Key | string) => string {

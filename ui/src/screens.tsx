@@ -947,8 +947,17 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.saved")}</p>}
       <p className="small">data: {String(settings?.data_dir ?? "")} — config.toml</p>
       <h2>{t("settings.channels")}</h2>
+      <button
+        onClick={() =>
+          act.run(() => ctx.api.connectChannel()).then((r) => {
+            if (r) window.open(r.url, "_blank", "noopener");
+          })
+        }
+      >
+        {t("settings.connect")}
+      </button>
       <ul>
-        {channels.length === 0 && <li className="small">aidas channel connect</li>}
+        {channels.length === 0 && <li className="small">{t("common.none")}</li>}
         {channels.map((c) => (
           <li key={c.id}>
             {c.name} ({c.id}) — {c.state}

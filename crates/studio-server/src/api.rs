@@ -32,6 +32,7 @@ pub const COMMANDS: &[&str] = &[
     "review_regenerate",
     "publish_channel_set",
     "channels_list",
+    "channel_connect",
     "secrets_status",
     "secret_set",
     "system_doctor",
@@ -266,6 +267,28 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
             out(true)
         }
         "channels_list" => out(e.channels().await?),
+        "channel_connect" => {
+            // Starts the Google sign-in: the UI opens the returned URL; the loopback listener finishes the flow in
+            // the background and an alert event says when the channel is connected (or why not).
+            let flow = e.begin_channel_connect().await?;
+            let url = flow.url.clone();
+            let engine2 = engine.clone();
+            tokio::spawn(async move {
+                if let Err(err) = engine2
+                    .finish_channel_connect(flow, std::time::Duration::from_secs(600))
+                    .await
+                {
+                    engine2.events().publish(studio_core::EngineEvent::Alert {
+                        level: studio_core::AlertLevel::Warning,
+                        message: format!(
+                            "the YouTube channel was not connected: {}",
+                            err.payload().message
+                        ),
+                    });
+                }
+            });
+            out(json!({ "url": url }))
+        }
         "secrets_status" => out(e.secret_status().await?),
         "secret_set" => {
             #[derive(Deserialize)]
