@@ -111,6 +111,12 @@ try {
   await page.getByTestId("cast-lock").click();
   await until("cast locked again", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
   if ((await page.locator("svg.graph line").count()) === 0) fail("the relationship graph has no edges");
+  // Audition: a sample in the character's voice plays from /media.
+  await page.getByRole("button", { name: "들어보기" }).first().click();
+  const audio = page.getByTestId("audition");
+  await audio.waitFor({ timeout: 60_000 });
+  await until("the audition loaded", async () => (await audio.evaluate((a) => a.readyState)) >= 1, 60_000);
+  if (!((await audio.evaluate((a) => a.duration)) > 0.5)) fail("the audition has no sound");
   await snap("2-casting");
 
   // 3. Episode script.

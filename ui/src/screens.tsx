@@ -276,7 +276,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
           <div className="cards">
             {detail.plan.characters.map((c) => (
               <div key={c.id} className="card">
-                <strong>{c.name}</strong> <span className="small">{c.importance}</span>
+                <strong>{c.name}</strong> <span className="small">{t(`importance.${c.importance}`)}</span>
                 <div className="small">
                   {c.role}
                   {c.age ? ` · ${c.age}` : ""} {c.occupation && `· ${c.occupation}`}
@@ -316,7 +316,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
               {cast.rows.map((r) => (
                 <tr key={r.character_id}>
                   <td>
-                    {r.name} <span className="small">{r.importance}</span>
+                    {r.name} <span className="small">{t(`importance.${r.importance}`)}</span>
                   </td>
                   <td>
                     {r.entry.primary.provider} · {r.entry.primary.voice_name}
