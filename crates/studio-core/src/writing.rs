@@ -206,6 +206,28 @@ impl Engine {
         Ok(self.desk(&w, &pricing).check_stored(&s.id, n).await?)
     }
 
+    /// Writes a written episode again before it goes into production: undoes it in story memory (and every
+    /// later one), then writes it anew. Refused once the episode is past writing (regenerate scenes in review).
+    pub async fn rewrite_episode(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<studio_pipeline::ScriptResult, CoreError> {
+        use studio_domain::EpisodeStatus as S;
+        let s = self.store().find_series(series).await?;
+        let st = self.episode_status(&s.id, n).await?;
+        if !matches!(st, S::Planned | S::Scripted | S::NeedsAttention) {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is {st}: it is past writing; regenerate scenes in review instead",
+                s.title
+            )));
+        }
+        if st != S::Planned {
+            self.roll_back(&s.id, n).await?;
+        }
+        self.write_episode(&s.id, n, None).await
+    }
+
     /// The series and the script of its episode `n`, or a clear error saying how to write it.
     pub(crate) async fn series_and_script(
         &self,

@@ -510,6 +510,26 @@ impl Engine {
             .rev()
             .find(|d| d.decision == "approve")
             .and_then(|d| d.publish_at);
+        // A finished upload is reported before anything is read or hashed (the file can be gigabytes).
+        if let Some(done) = self
+            .store()
+            .upload(&sid, n)
+            .await?
+            .filter(|r| r.state == "done")
+        {
+            return Ok(UploadReport {
+                series_id: sid,
+                episode: n,
+                channel_id: done.channel_id,
+                video_id: done.video_id.unwrap_or_default(),
+                publish_at: done.publish_at,
+                privacy_status: done.privacy_status,
+                forced_private: done.forced_private != 0,
+                sessions_started: done.sessions_started,
+                notes: Vec::new(),
+                already_done: true,
+            });
+        }
         let resource = self.video_resource(&sid, n, publish_at.as_deref()).await?;
         let f2 = file.clone();
         let sha = tokio::task::spawn_blocking(move || sha256_file(&f2))
@@ -531,20 +551,6 @@ impl Engine {
         };
         let mut row = prepare().await?;
         let mut notes = Vec::new();
-        if row.state == "done" {
-            return Ok(UploadReport {
-                series_id: sid,
-                episode: n,
-                channel_id: row.channel_id,
-                video_id: row.video_id.unwrap_or_default(),
-                publish_at: row.publish_at,
-                privacy_status: row.privacy_status,
-                forced_private: row.forced_private != 0,
-                sessions_started: row.sessions_started,
-                notes,
-                already_done: true,
-            });
-        }
         if row.file_sha256 != sha && row.video_id.is_none() {
             // The file changed under a session that has bytes already: those bytes are of another file.
             self.store()

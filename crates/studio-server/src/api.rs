@@ -376,26 +376,8 @@ pub async fn dispatch(engine: &Arc<Engine>, command: &str, a: Value) -> Result<V
             out(e.check_episode(&series, episode).await?)
         }
         "episode_rewrite" => {
-            // Regenerate a written episode that has not gone into production: undo it in story memory (and
-            // every later one), then write it again.
             let Episode { series, episode } = args(command, a)?;
-            let s = e.store().find_series(&series).await?;
-            let st = e.episode_status(&s.id, episode).await?;
-            if !matches!(
-                st,
-                studio_domain::EpisodeStatus::Planned
-                    | studio_domain::EpisodeStatus::Scripted
-                    | studio_domain::EpisodeStatus::NeedsAttention
-            ) {
-                return Err(CoreError::invalid(format!(
-                    "{} episode {episode} is {st}: it is past writing; regenerate scenes in review instead",
-                    s.title
-                )));
-            }
-            if st != studio_domain::EpisodeStatus::Planned {
-                e.roll_back(&s.id, episode).await?;
-            }
-            out(e.write_episode(&s.id, episode, None).await?)
+            out(e.rewrite_episode(&series, episode).await?)
         }
         "metadata_get" => {
             let Episode { series, episode } = args(command, a)?;
