@@ -17,6 +17,8 @@ use tauri::{Emitter, Manager};
 
 fn main() {
     let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AIDAS_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -90,7 +92,17 @@ fn main() {
             let handle = app.handle().clone();
             let mut rx = events_engine.events().subscribe();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = rx.recv().await {
+                loop {
+                    // A lagging receiver skips what it missed and carries on (as the CLI and the server do);
+                    // only a closed bus ends the forwarder.
+                    let ev = match rx.recv().await {
+                        Ok(ev) => ev,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "the window missed engine events");
+                            continue;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    };
                     let _ = handle.emit("engine-event", &ev);
                     let note = match &ev {
                         EngineEvent::Alert { message, .. } => Some(message.clone()),

@@ -923,7 +923,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           ["production.episodes_per_day", prod.episodes_per_day, "number"],
           ["production.review", prod.review, "text"],
           ["production.work_window", prod.work_window, "text"],
-          ["production.utc_offset_min", prod.utc_offset_min, "number"],
+          ["production.time_zone", prod.time_zone, "text"],
           ["youtube.publish_times", (yt.publish_times as string[] | undefined)?.join(", "), "list"],
           ["youtube.publish_per_day", yt.publish_per_day, "number"],
           ["youtube.daily_units", yt.daily_units, "number"],

@@ -321,8 +321,10 @@ fn init_logging(verbose: u8, daemon_log: Option<PathBuf>) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_env("AIDAS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour only on a terminal: a redirected stderr (a file, CI, a service manager) gets plain text.
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     // The daemon also keeps a structured log (JSON lines, daily files) at info level or finer.
     let file = daemon_log
@@ -330,6 +332,7 @@ fn init_logging(verbose: u8, daemon_log: Option<PathBuf>) {
         .map(|log| {
             tracing_subscriber::fmt::layer()
                 .json()
+                .with_ansi(false)
                 .with_writer(log)
                 .with_filter(
                     EnvFilter::try_from_env("AIDAS_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
@@ -1207,8 +1210,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Memory(MemoryCmd::Record { series, file }) => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CoreError::io(format!("reading {}", file.display()), e))?;
+            let text = studio_core::textfile::read_text(&file)?;
             let outcome: studio_domain::EpisodeOutcome =
                 serde_json::from_str(&text).map_err(|e| {
                     CoreError::bad_file(
@@ -1282,4 +1284,62 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `aidas …` command quoted in a message anywhere in our crates must be one this CLI parses: a hint that
+    /// names a command that does not exist (`aidas keys set`) sends a person nowhere.
+    #[test]
+    fn every_command_named_in_a_message_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut checked = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for quoted in text.split('`').skip(1).step_by(2) {
+                let Some(rest) = quoted.strip_prefix("aidas ") else {
+                    continue;
+                };
+                if rest.contains('\n') || rest.contains('…') || rest.contains('|') {
+                    continue; // prose about the CLI, not a command
+                }
+                // Placeholders ({n}, {series_id}, {0}) stand for an argument.
+                let mut line = String::new();
+                let mut depth = 0;
+                for c in rest.chars() {
+                    match c {
+                        '{' => {
+                            if depth == 0 {
+                                line.push('1');
+                            }
+                            depth += 1;
+                        }
+                        '}' => depth -= 1,
+                        _ if depth == 0 => line.push(c),
+                        _ => {}
+                    }
+                }
+                let args = std::iter::once("aidas").chain(line.split_whitespace());
+                if let Err(e) = Cli::try_parse_from(args) {
+                    panic!("{}: `aidas {rest}` does not parse: {e}", f.display());
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 10, "only {checked} commands found in messages");
+    }
 }

@@ -317,12 +317,12 @@ impl Config {
     /// Reads `config.toml` from the data dir, writing the defaults there first if it does not exist.
     pub fn load_or_create(data_dir: &Path) -> Result<Config, CoreError> {
         let path = data_dir.join(CONFIG_FILE);
-        let cfg = match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text, &path)?,
+        let cfg = match std::fs::read(&path) {
+            Ok(bytes) => Self::parse(&crate::textfile::decode_text(&bytes, &path)?, &path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let cfg = Config::default();
                 let text = format!(
-                    "# AIDAS Studio configuration. Secrets are never stored here: use `aidas secrets set`.\n{}",
+                    "# AIDAS Studio configuration. Secrets are never stored here: use `aidas secrets set PROVIDER`.\n{}",
                     toml::to_string_pretty(&cfg)
                         .map_err(|e| CoreError::config(&path, e.to_string()))?
                 );
@@ -335,9 +335,18 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Reads `config.toml` text and validates it as a whole.
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] naming the file: TOML syntax, a newer version, or every bad key at once (one message
+    /// per key: what, where, an example of a good value — see [`Config::problems`]).
     pub fn parse(text: &str, path: &Path) -> Result<Config, CoreError> {
-        let mut cfg: Config =
-            toml::from_str(text).map_err(|e| CoreError::config(path, e.to_string()))?;
+        let mut table: toml::Table = toml::from_str(crate::textfile::strip_bom(text))
+            .map_err(|e| CoreError::config(path, e.to_string()))?;
+        migrate(&mut table);
+        let mut cfg: Config = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| CoreError::config(path, e.to_string()))?;
         if cfg.version > CONFIG_VERSION {
             return Err(CoreError::config(
                 path,
@@ -353,36 +362,187 @@ impl Config {
                 .entry(name.to_string())
                 .or_insert_with(|| url.to_string());
         }
-        if !["offline", "openai", "anthropic"].contains(&cfg.writer.default.as_str()) {
-            return Err(CoreError::config(
-                path,
-                format!(
-                    "writer.default: \"{}\" is not one of offline, openai, anthropic",
-                    cfg.writer.default
-                ),
+        let mut problems = unknown_keys(&table, &cfg);
+        problems.extend(cfg.problems());
+        if !problems.is_empty() {
+            return Err(CoreError::config(path, problems.join("\n")));
+        }
+        Ok(cfg)
+    }
+
+    /// Everything wrong with these settings, one message per key ("section.key: what is wrong (an example)").
+    /// Run when the config is loaded and before any edit is saved, so a setting that means nothing (a work window
+    /// in words, a budget above its hard cap) is refused instead of read as a default.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let one_of = |key: &str, v: &str, allowed: &[&str], p: &mut Vec<String>| {
+            if !allowed.contains(&v) {
+                p.push(format!(
+                    "{key}: \"{v}\" is not one of {}",
+                    allowed.join(", ")
+                ));
+            }
+        };
+        let money = |key: &str, v: f64, p: &mut Vec<String>| {
+            if !(v.is_finite() && v >= 0.0) {
+                p.push(format!(
+                    "{key}: {v} is not an amount of dollars (0 or more, e.g. 2.5)"
+                ));
+            }
+        };
+        one_of(
+            "writer.default",
+            &self.writer.default,
+            &["offline", "openai", "anthropic"],
+            &mut p,
+        );
+        p.extend(self.render.problems());
+        let prod = &self.production;
+        one_of(
+            "production.review",
+            &prod.review,
+            &["always", "flagged", "never"],
+            &mut p,
+        );
+        if let Err(e) = crate::scheduler::parse_work_window(&prod.work_window) {
+            p.push(format!("production.work_window: {e}"));
+        }
+        if let Err(e) = crate::scheduler::time_zone(&prod.time_zone) {
+            p.push(format!("production.time_zone: {e}"));
+        }
+        if prod.workers == 0 || prod.workers > 16 {
+            p.push(format!(
+                "production.workers: {} is outside 1–16 (e.g. 2)",
+                prod.workers
             ));
         }
-        if let Some(problem) = cfg.render.problems().into_iter().next() {
-            return Err(CoreError::config(path, problem));
-        }
-        if !["always", "flagged", "never"].contains(&cfg.production.review.as_str()) {
-            return Err(CoreError::config(
-                path,
-                format!(
-                    "production.review: \"{}\" is not one of always, flagged, never",
-                    cfg.production.review
-                ),
+        if prod.max_attempts < 1 {
+            p.push(format!(
+                "production.max_attempts: {} must be at least 1 (e.g. 5)",
+                prod.max_attempts
             ));
         }
-        for (name, url) in &cfg.endpoints {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(CoreError::config(
-                    path,
-                    format!("endpoints.{name}: \"{url}\" is not an http(s) URL"),
+        if !(prod.poll_sec.is_finite() && prod.poll_sec > 0.0) {
+            p.push(format!(
+                "production.poll_sec: {} must be above 0 (e.g. 2)",
+                prod.poll_sec
+            ));
+        }
+        if prod.heartbeat_sec == 0 || prod.heartbeat_sec >= prod.lease_sec {
+            p.push(format!(
+                "production.heartbeat_sec: {} must be above 0 and below lease_sec ({}), e.g. 15 with 120",
+                prod.heartbeat_sec, prod.lease_sec
+            ));
+        }
+        if !(prod.backoff_base_sec.is_finite()
+            && prod.backoff_base_sec > 0.0
+            && prod.backoff_base_sec <= prod.backoff_max_sec)
+        {
+            p.push(format!(
+                "production.backoff_base_sec: {} must be above 0 and at most backoff_max_sec ({}), e.g. 30 with 1800",
+                prod.backoff_base_sec, prod.backoff_max_sec
+            ));
+        }
+        money("production.daily_cap_usd", prod.daily_cap_usd, &mut p);
+        for (name, v) in &prod.provider_daily_cap_usd {
+            money(
+                &format!("production.provider_daily_cap_usd.{name}"),
+                *v,
+                &mut p,
+            );
+        }
+        for (name, v) in &prod.provider_rate_per_min {
+            if !(v.is_finite() && *v > 0.0) {
+                p.push(format!(
+                    "production.provider_rate_per_min.{name}: {v} must be above 0 requests a minute (e.g. 60)"
                 ));
             }
         }
-        Ok(cfg)
+        if let Some(url) = &prod.alert_webhook_url
+            && !url.is_empty()
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            p.push(format!(
+                "production.alert_webhook_url: \"{url}\" is not an http(s) URL (e.g. https://hooks.example.com/aidas)"
+            ));
+        }
+        let v = &self.visuals;
+        money(
+            "visuals.budget_per_episode_usd",
+            v.budget_per_episode_usd,
+            &mut p,
+        );
+        money("visuals.hard_cap_usd", v.hard_cap_usd, &mut p);
+        if v.budget_per_episode_usd > v.hard_cap_usd {
+            p.push(format!(
+                "visuals.budget_per_episode_usd: ${:.2} is above the hard cap (visuals.hard_cap_usd ${:.2}); raise the cap or lower the budget (e.g. 2.50 with a cap of 5.00)",
+                v.budget_per_episode_usd, v.hard_cap_usd
+            ));
+        }
+        if !(v.default_shot_sec.is_finite() && (1.0..=60.0).contains(&v.default_shot_sec)) {
+            p.push(format!(
+                "visuals.default_shot_sec: {} is outside 1–60 seconds (e.g. 5)",
+                v.default_shot_sec
+            ));
+        }
+        if v.parallel == 0 {
+            p.push("visuals.parallel: 0 shots at once would never finish (e.g. 3)".into());
+        }
+        let c = &self.checks;
+        for (key, x) in [
+            ("checks.quality_threshold", c.quality_threshold),
+            ("checks.quality_floor", c.quality_floor),
+        ] {
+            if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
+                p.push(format!("{key}: {x} is outside 0–1 (e.g. 0.8)"));
+            }
+        }
+        if c.lines_per_10_min.0 > c.lines_per_10_min.1 {
+            p.push(format!(
+                "checks.lines_per_10_min: {:?} has its minimum above its maximum (e.g. [80, 100])",
+                c.lines_per_10_min
+            ));
+        }
+        let y = &self.youtube;
+        one_of(
+            "youtube.privacy",
+            &y.privacy,
+            &["private", "unlisted", "public"],
+            &mut p,
+        );
+        for t in &y.publish_times {
+            if crate::scheduler::parse_clock(t).is_none_or(|m| m >= 24 * 60) {
+                p.push(format!(
+                    "youtube.publish_times: \"{t}\" is not a time of day as HH:MM (e.g. \"19:00\")"
+                ));
+            }
+        }
+        if y.publish_per_day == 0 {
+            p.push("youtube.publish_per_day: 0 would never publish (e.g. 1)".into());
+        }
+        for (name, url) in &self.endpoints {
+            if !ENDPOINTS.iter().any(|(n, _, _)| n == name) {
+                p.push(format!(
+                    "endpoints.{name}: not an endpoint this studio calls (known: {})",
+                    ENDPOINTS
+                        .iter()
+                        .map(|(n, _, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            } else if !(url.starts_with("http://") || url.starts_with("https://")) {
+                p.push(format!("endpoints.{name}: \"{url}\" is not an http(s) URL"));
+            }
+        }
+        p
+    }
+
+    /// The creator's time zone (`[production] time_zone`); Asia/Seoul if it is unreadable (never stored: the
+    /// config is validated when loaded and when saved).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        crate::scheduler::time_zone(&self.production.time_zone)
+            .or_else(|_| crate::scheduler::time_zone(crate::scheduler::DEFAULT_TIME_ZONE))
+            .unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
     /// Applies `AIDAS_*` environment overrides (base URLs, secrets backend, keyring service).
@@ -442,9 +602,97 @@ impl Config {
     }
 }
 
+/// Reads settings written by earlier versions: `[production] utc_offset_min` (a fixed offset) became
+/// `time_zone` (an IANA name that follows daylight saving). 540 is Asia/Seoul, the only default ever written;
+/// another whole-hour offset becomes the matching `Etc/GMT` zone (whose sign is inverted by POSIX convention).
+fn migrate(table: &mut toml::Table) {
+    let Some(prod) = table.get_mut("production").and_then(|p| p.as_table_mut()) else {
+        return;
+    };
+    let Some(offset) = prod.remove("utc_offset_min") else {
+        return;
+    };
+    if prod.contains_key("time_zone") {
+        return;
+    }
+    let zone = match offset.as_integer() {
+        Some(540) => crate::scheduler::DEFAULT_TIME_ZONE.to_string(),
+        Some(0) => "UTC".to_string(),
+        Some(m) if m % 60 == 0 => format!("Etc/GMT{:+}", -m / 60),
+        // Not expressible as a zone: left for validation to name, with the old value.
+        Some(m) => format!("UTC{m:+} minutes"),
+        None => offset.to_string(),
+    };
+    prod.insert("time_zone".into(), toml::Value::String(zone));
+}
+
+/// Keys in the file that no setting reads (a typo such as `work_windw` would otherwise be silently ignored and
+/// its default used): every key of `input` must also appear when the parsed config is written back.
+fn unknown_keys(input: &toml::Table, cfg: &Config) -> Vec<String> {
+    let Ok(toml::Value::Table(known)) = toml::Value::try_from(cfg) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    fn walk(prefix: &str, input: &toml::Table, known: &toml::Table, out: &mut Vec<String>) {
+        for (k, v) in input {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match (v, known.get(k)) {
+                (_, None) => out.push(format!("{key}: not a setting this studio reads (a typo?)")),
+                (toml::Value::Table(a), Some(toml::Value::Table(b))) => walk(&key, a, b, out),
+                _ => {}
+            }
+        }
+    }
+    walk("", input, &known, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bad_key_is_named_once_and_nothing_is_read_as_a_default() {
+        let text = "[production]\nwork_window = \"밤 10시부터\"\ntime_zone = \"Seoul\"\nworkers = 0\n\
+                    [visuals]\nbudget_per_episode_usd = 8.0\nhard_cap_usd = 5.0\n\
+                    [youtube]\npublish_times = [\"7pm\"]\n[render]\nwork_windw = 1\n";
+        let e = Config::parse(text, Path::new("/d/config.toml")).unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+        let m = e.to_string();
+        assert!(m.starts_with("/d/config.toml: "), "{m}");
+        for key in [
+            "production.work_window",
+            "production.time_zone",
+            "production.workers",
+            "visuals.budget_per_episode_usd",
+            "youtube.publish_times",
+            "render.work_windw",
+        ] {
+            assert_eq!(m.matches(&format!("{key}:")).count(), 1, "{key} in {m}");
+        }
+        assert!(
+            m.contains("22:00-07:00"),
+            "an example of a good window: {m}"
+        );
+        assert!(m.contains("hard cap"), "{m}");
+        // The same budget under its cap is fine.
+        let ok = "[visuals]\nbudget_per_episode_usd = 4.0\nhard_cap_usd = 5.0\n[production]\nwork_window = \"22:00-07:00\"\n";
+        assert!(Config::parse(ok, Path::new("c")).is_ok());
+    }
+
+    #[test]
+    fn an_old_fixed_offset_becomes_a_time_zone() {
+        let c = Config::parse("[production]\nutc_offset_min = 540\n", Path::new("c")).unwrap();
+        assert_eq!(c.production.time_zone, "Asia/Seoul");
+        let c = Config::parse("[production]\nutc_offset_min = -300\n", Path::new("c")).unwrap();
+        assert_eq!(c.production.time_zone, "Etc/GMT+5");
+        let e = Config::parse("[production]\nutc_offset_min = 330\n", Path::new("c")).unwrap_err();
+        assert!(e.to_string().contains("production.time_zone"), "{e}");
+    }
 
     #[test]
     fn defaults_round_trip_and_fill_missing_endpoints() {

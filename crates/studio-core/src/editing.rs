@@ -64,7 +64,7 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "production.episodes_per_day",
     "production.review",
     "production.work_window",
-    "production.utc_offset_min",
+    "production.time_zone",
     "writer.default",
     "writer.openai_model",
     "writer.anthropic_model",
@@ -334,10 +334,9 @@ impl Engine {
         changes: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Vec<String>, CoreError> {
         let path = self.data_dir().join(crate::config::CONFIG_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| CoreError::io(format!("reading {}", path.display()), e))?;
-        let mut doc: toml::Table =
-            toml::from_str(&text).map_err(|e| CoreError::config(&path, e.to_string()))?;
+        let text = crate::textfile::read_text(&path)?;
+        let mut doc: toml::Table = toml::from_str(crate::textfile::strip_bom(&text))
+            .map_err(|e| CoreError::config(&path, e.to_string()))?;
         let mut changed = Vec::new();
         for (key, value) in changes {
             let endpoint = key.strip_prefix("endpoints.").is_some_and(|n| {

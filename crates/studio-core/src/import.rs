@@ -39,13 +39,12 @@ pub struct SettingsImport {
 
 /// Parses a file into a series plan or a settings import, with errors that name the file and the place.
 pub fn read_import(path: &Path) -> Result<Imported, CoreError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CoreError::io(format!("reading {}", path.display()), e))?;
+    let text = crate::textfile::read_text(path)?;
     parse_import(&text, path)
 }
 
 pub fn parse_import(text: &str, path: &Path) -> Result<Imported, CoreError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let value: Value = serde_json::from_str(crate::textfile::strip_bom(text)).map_err(|e| {
         CoreError::bad_file(
             path,
             format!(
@@ -110,7 +109,7 @@ fn strip_secrets(v: &mut Value, at: &str, warnings: &mut Vec<String>) {
             if is_secret {
                 map.remove(&k);
                 warnings.push(format!(
-                    "{here} looks like a secret and was not imported; store it with `aidas secrets set`"
+                    "{here} looks like a secret and was not imported; store it with `aidas secrets set PROVIDER`"
                 ));
             } else if let Some(child) = map.get_mut(&k) {
                 strip_secrets(child, &here, warnings);

@@ -19,6 +19,7 @@ pub mod render;
 pub mod review;
 pub mod scheduler;
 pub mod secrets;
+pub mod textfile;
 mod voices;
 mod writing;
 pub mod youtube;

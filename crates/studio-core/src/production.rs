@@ -55,8 +55,9 @@ pub struct ProductionConfig {
     /// When new jobs may start, "HH:MM-HH:MM" in local time (may wrap past midnight, e.g. "22:00-07:00"); empty
     /// means always. Jobs already running finish.
     pub work_window: String,
-    /// Local time's offset from UTC in minutes (540 for Asia/Seoul), for the work window and publish times.
-    pub utc_offset_min: i32,
+    /// The creator's time zone (IANA name, e.g. "Asia/Seoul", "America/New_York") for the work window and
+    /// publish times; daylight saving is followed.
+    pub time_zone: String,
 }
 
 impl Default for ProductionConfig {
@@ -77,37 +78,14 @@ impl Default for ProductionConfig {
             provider_rate_per_min: Default::default(),
             alert_webhook_url: None,
             work_window: String::new(),
-            utc_offset_min: 540,
+            time_zone: crate::scheduler::DEFAULT_TIME_ZONE.into(),
         }
     }
 }
 
 /// Midnight UTC today as the ledger writes times ("2026-11-22T00:00:00").
 pub fn today_start_utc() -> String {
-    let (y, m, d) = crate::scheduler::civil_date(now_ms().div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}T00:00:00")
-}
-
-/// Whether `now` (unix ms) falls in `window` ("HH:MM-HH:MM", local time `offset_min` from UTC; wraps past
-/// midnight when the end is before the start). An empty or unreadable window means always.
-pub fn in_work_window(now: i64, window: &str, offset_min: i32) -> bool {
-    let parse = |t: &str| -> Option<i64> {
-        let (h, m) = t.trim().split_once(':')?;
-        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
-        ((0..=24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
-    };
-    let Some((a, b)) = window
-        .split_once('-')
-        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
-    else {
-        return true;
-    };
-    let minute = (now + i64::from(offset_min) * 60_000).rem_euclid(86_400_000) / 60_000;
-    if a <= b {
-        (a..b).contains(&minute)
-    } else {
-        minute >= a || minute < b
-    }
+    crate::scheduler::utc_day_start(now_ms())
 }
 
 pub fn now_ms() -> i64 {
@@ -474,7 +452,11 @@ impl Engine {
                         engine.requeue_orphans().await?;
                     }
                     let window = &engine.config().production;
-                    if !in_work_window(now_ms(), &window.work_window, window.utc_offset_min) {
+                    if !crate::scheduler::in_work_window(
+                        now_ms(),
+                        &window.work_window,
+                        &engine.config().time_zone(),
+                    ) {
                         if until_idle {
                             break;
                         }
@@ -804,24 +786,6 @@ mod erased {
 mod tests {
     use super::*;
     use studio_pipeline::{DeskError, WriterError};
-
-    #[test]
-    fn work_windows_in_local_time() {
-        // 2026-11-22 00:00 UTC = 09:00 in Seoul.
-        let t0 = 1_795_305_600_000i64;
-        assert!(in_work_window(t0, "", 540));
-        assert!(in_work_window(t0, "08:00-18:00", 540));
-        assert!(!in_work_window(t0, "10:00-18:00", 540));
-        assert!(
-            in_work_window(t0, "22:00-10:00", 540),
-            "wraps past midnight"
-        );
-        assert!(
-            !in_work_window(t0 + 3 * 3_600_000, "22:00-10:00", 540),
-            "12:00 is outside"
-        );
-        assert!(in_work_window(t0, "nonsense", 540));
-    }
 
     #[test]
     fn failures_are_classified_by_kind() {

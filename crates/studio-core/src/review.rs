@@ -130,7 +130,7 @@ impl Engine {
             now_ms() + 3_600_000,
             1,
             &y.publish_times,
-            self.config().production.utc_offset_min,
+            &self.config().time_zone(),
             y.publish_per_day.max(1),
             &taken,
         );

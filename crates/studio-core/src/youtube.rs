@@ -64,7 +64,7 @@ pub struct YouTubeConfig {
     pub privacy: String,
     /// Approval assigns the next publish slot; the video goes up private with `publishAt`.
     pub schedule: bool,
-    /// Publish times, "HH:MM" in `[production] utc_offset_min` local time (19:00 Asia/Seoul by default).
+    /// Publish times, "HH:MM" wall-clock time in `[production] time_zone` (19:00 Asia/Seoul by default).
     pub publish_times: Vec<String>,
     pub publish_per_day: usize,
     pub notify_subscribers: bool,
@@ -129,6 +129,7 @@ pub struct UploadReport {
 fn yt_error(e: YtError) -> CoreError {
     let code = match &e {
         YtError::QuotaExceeded(_) => "youtube_quota",
+        YtError::UploadLimit(_) => "youtube_upload_limit",
         YtError::RateLimited(_) => "youtube_rate_limited",
         YtError::Unavailable(_) => "youtube_unavailable",
         YtError::SessionGone(_) => "youtube_session_gone",
@@ -208,7 +209,7 @@ impl Engine {
         if client_id.is_empty() {
             return Err(CoreError::invalid(
                 "no Google OAuth client is configured: create a \"Desktop app\" OAuth client in Google Cloud, put its \
-                 id in config.toml ([youtube] client_id) and its secret in the keyring (`aidas keys set youtube`)",
+                 id in config.toml ([youtube] client_id) and its secret in the keyring (`aidas secrets set youtube`)",
             ));
         }
         let secret = self
@@ -400,6 +401,83 @@ impl Engine {
         }
     }
 
+    /// The channel reached its daily upload limit: the upload waits for the next quota day, and a publish time
+    /// that would pass before then moves to the calendar's next free slot after it.
+    async fn upload_limit_reached(&self, series: &str, n: u32, channel: &str) -> CoreError {
+        let reset = next_quota_reset_ms(self.quota_now());
+        let moved = self
+            .reschedule_after(series, n, reset)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not move the publish time");
+                None
+            });
+        let mut message = format!(
+            "YouTube channel {channel} has reached its daily upload limit (the channel's own cap, not the API \
+             quota); the upload waits for the next day, from {}",
+            rfc3339_utc(reset)
+        );
+        if let Some(at) = &moved {
+            message.push_str(&format!("; its publish time moved to {at}"));
+        }
+        let _ = self
+            .store()
+            .park_upload(series, n, Some(reset), &message, now_ms())
+            .await;
+        CoreError::WaitUntil {
+            until_ms: reset,
+            kind: "youtube_upload_limit",
+            message,
+        }
+    }
+
+    /// Moves the approved publish time of an episode that cannot go up before `not_before_ms` to the next free slot
+    /// (an hour later at the earliest, for YouTube's processing). Returns the new time, if it moved.
+    async fn reschedule_after(
+        &self,
+        series: &str,
+        n: u32,
+        not_before_ms: i64,
+    ) -> Result<Option<String>, CoreError> {
+        let Some(current) = self
+            .store()
+            .review_decisions(series, Some(n))
+            .await?
+            .into_iter()
+            .rev()
+            .find(|d| d.decision == "approve")
+            .and_then(|d| d.publish_at)
+        else {
+            return Ok(None);
+        };
+        let earliest = not_before_ms + 3_600_000;
+        if crate::scheduler::parse_rfc3339_utc(&current).is_some_and(|t| t >= earliest) {
+            return Ok(None);
+        }
+        let y = &self.config().youtube;
+        let taken: Vec<i64> = self
+            .store()
+            .taken_publish_times()
+            .await?
+            .iter()
+            .filter_map(|t| crate::scheduler::parse_rfc3339_utc(t))
+            .collect();
+        let Some(slot) = crate::scheduler::publish_slots(
+            earliest,
+            1,
+            &y.publish_times,
+            &self.config().time_zone(),
+            y.publish_per_day.max(1),
+            &taken,
+        )
+        .first()
+        .map(|ms| rfc3339_utc(*ms)) else {
+            return Ok(None);
+        };
+        self.store().move_publish_time(series, n, &slot).await?;
+        Ok(Some(slot))
+    }
+
     /// The channel a series publishes to: `aidas channel use`, else `[youtube] default_channel`, else none (the
     /// folder publisher only).
     pub async fn publish_channel(&self, series_id: &str) -> Result<Option<String>, CoreError> {
@@ -530,7 +608,8 @@ impl Engine {
                 already_done: true,
             });
         }
-        let resource = self.video_resource(&sid, n, publish_at.as_deref()).await?;
+        let mut resource = self.video_resource(&sid, n, publish_at.as_deref()).await?;
+        let cleaned = studio_providers::youtube_text::clean_video_resource(&mut resource);
         let f2 = file.clone();
         let sha = tokio::task::spawn_blocking(move || sha256_file(&f2))
             .await
@@ -550,7 +629,7 @@ impl Engine {
             )
         };
         let mut row = prepare().await?;
-        let mut notes = Vec::new();
+        let mut notes = cleaned;
         if row.file_sha256 != sha && row.video_id.is_none() {
             // The file changed under a session that has bytes already: those bytes are of another file.
             self.store()
@@ -809,8 +888,11 @@ impl Engine {
                     Some(p) => p,
                     None => {
                         self.spend_quota(y.units.playlist_insert, false).await?;
-                        let title = s.title.clone();
-                        let desc = s.premise.clone();
+                        use studio_providers::youtube_text::{TextField, clean};
+                        let (title, changed) = clean(TextField::PlaylistTitle, &s.title);
+                        notes.extend(changed);
+                        let (desc, changed) = clean(TextField::PlaylistDescription, &s.premise);
+                        notes.extend(changed);
                         let p = self
                             .retrying(&sid, n, &ch.id, &mut token, |t| {
                                 let yt = yt.clone();
@@ -957,6 +1039,7 @@ impl Engine {
         let y = &self.config().youtube;
         match e {
             YtError::QuotaExceeded(_) => Err(self.quota_exhausted(sid, n, &e).await),
+            YtError::UploadLimit(_) => Err(self.upload_limit_reached(sid, n, channel).await),
             YtError::SessionGone(code) => {
                 self.store()
                     .drop_upload_session(

@@ -125,11 +125,43 @@ pub struct DialogueLine {
     pub id: String,
     /// Character id or name as the writer gave it.
     pub character: String,
+    /// What is said (see [`crate::speech`]: directions are split off when a script is accepted).
     pub text: String,
     #[serde(default = "neutral")]
     pub emotion: String,
     #[serde(default)]
     pub listener_reaction: String,
+    /// How it is said, as written by the writer inside the line (`한숨`, `웃으며`): never voiced or subtitled.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub direction: String,
+}
+
+impl DialogueLine {
+    /// The words to voice and subtitle and every direction (the stored one and any still inside the text of a
+    /// script written before directions were split off).
+    pub fn spoken(&self) -> crate::speech::Spoken {
+        let mut s = crate::speech::split_directions(&self.text);
+        if !self.direction.is_empty() {
+            s.directions.insert(0, self.direction.clone());
+        }
+        s
+    }
+
+    /// Moves directions written inside the text into `direction`; returns whether anything moved.
+    pub fn split_directions(&mut self) -> bool {
+        let s = crate::speech::split_directions(&self.text);
+        if s.directions.is_empty() {
+            return false;
+        }
+        let mut all: Vec<String> = Vec::new();
+        if !self.direction.is_empty() {
+            all.push(self.direction.clone());
+        }
+        all.extend(s.directions);
+        self.direction = all.join(", ");
+        self.text = s.text;
+        true
+    }
 }
 
 fn neutral() -> String {

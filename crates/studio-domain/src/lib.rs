@@ -8,9 +8,11 @@ pub mod character;
 pub mod context;
 pub mod episode;
 pub mod job;
+pub mod money;
 pub mod plan;
 pub mod script;
 pub mod series;
+pub mod speech;
 pub mod thread;
 pub mod voice;
 

@@ -57,6 +57,8 @@ pub enum FindingKind {
     ShotForUnknownScene,
     VideoPrompt,
     ShotDuration,
+    /// A line with no words once stage directions and symbols are set aside (`……`, `(한숨)`, `😊`).
+    NothingToSpeak,
     // continuity
     UnknownSpeaker,
     UnknownCharacter,
@@ -355,11 +357,28 @@ pub fn validate_structure(
                     format!("line id \"{}\" is used twice", l.id),
                 ));
             }
-            if l.text.trim().is_empty() {
+            let said = l.spoken();
+            if l.text.trim().is_empty() && l.direction.is_empty() {
                 out.push(Finding::error(
                     FindingKind::EmptyField,
                     format!("scenes[{i}].lines[{j}].text"),
                     "is empty",
+                ));
+            } else if !said.is_speakable() {
+                out.push(Finding::error(
+                    FindingKind::NothingToSpeak,
+                    format!("scenes[{i}].lines[{j}].text"),
+                    if said.directions.is_empty() {
+                        format!(
+                            "\"{}\" has nothing to speak: write the words the character says",
+                            l.text.trim()
+                        )
+                    } else {
+                        format!(
+                            "is only a stage direction ({}): write the words the character says and keep directions out of dialogue",
+                            said.directions.join(", ")
+                        )
+                    },
                 ));
             }
         }

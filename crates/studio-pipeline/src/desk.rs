@@ -281,6 +281,18 @@ impl ScriptDesk<'_> {
                 script.written_by = self.writer.id();
             }
             let mut note_lines = checks::settle_clip_priorities(&mut script, &notes);
+            // Stage directions written inside dialogue are kept as the line's direction, never voiced or shown.
+            let moved = script
+                .scenes
+                .iter_mut()
+                .flat_map(|s| s.lines.iter_mut())
+                .filter_map(|l| l.split_directions().then_some(()))
+                .count();
+            if moved > 0 {
+                note_lines.push(format!(
+                    "{moved} line(s) had stage directions inside the dialogue; they were moved to the line's direction"
+                ));
+            }
             if self.writer.is_offline() {
                 note_lines.push("written offline by the template writer".into());
             }

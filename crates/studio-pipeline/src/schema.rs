@@ -34,7 +34,8 @@ pub const CONTINUITY_SCHEMA_NAME: &str = "continuity_check";
 
 pub fn episode_script() -> Value {
     let line = obj(json!({
-        "id": s(), "character": s(), "text": s(), "emotion": s(), "listener_reaction": s()
+        "id": s(), "character": s(), "text": s(), "emotion": s(), "listener_reaction": s(),
+        "direction": s()
     }));
     let scene = obj(json!({
         "number": int(), "location": s(), "time": s(), "atmosphere": s(),

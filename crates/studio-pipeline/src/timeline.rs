@@ -72,14 +72,15 @@ pub fn place(script: &EpisodeScript, audio: &[LineAudio], intro_sec: f64) -> Tim
                 Some(d) => (*d, true),
                 None => {
                     estimated += 1;
-                    (estimated_line_sec(&l.text), false)
+                    (estimated_line_sec(&l.spoken().text), false)
                 }
             };
             lines.push(PlacedLineRef {
                 line_id: l.id.clone(),
                 scene: s.number,
                 character: l.character.clone(),
-                text: l.text.clone(),
+                // Subtitles show what is said: directions are not shown.
+                text: l.spoken().text,
                 offset: cursor,
                 duration,
                 measured,
@@ -264,6 +265,7 @@ mod tests {
             text: text.into(),
             emotion: "neutral".into(),
             listener_reaction: String::new(),
+            direction: String::new(),
         }
     }
 

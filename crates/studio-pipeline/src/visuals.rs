@@ -1023,6 +1023,7 @@ mod tests {
                         text: "t".into(),
                         emotion: "e".into(),
                         listener_reaction: String::new(),
+                        direction: String::new(),
                     })
                     .collect(),
             }],

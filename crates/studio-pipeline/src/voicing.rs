@@ -132,11 +132,15 @@ const BREAKER_STRIKES: u32 = 3;
 /// A voiced line and its cost, or the line id and why no voice could speak it.
 type LineResult = Result<(LineAudio, f64), (String, String)>;
 
+/// Why a line was not voiced: it has no letter or digit once directions and symbols are set aside.
+pub const NOTHING_TO_SPEAK: &str = "the text has nothing to speak";
+
 struct Pending<'s> {
     line_id: &'s str,
     character: String,
-    text: &'s str,
-    emotion: &'s str,
+    /// What is said: directions split off and normalised (`studio_domain::speech`), never empty.
+    text: String,
+    emotion: String,
     atmosphere: &'s str,
 }
 
@@ -266,11 +270,27 @@ impl VoiceDesk<'_> {
                     ));
                     continue;
                 };
+                // A line with nothing to say is never sent to a voice (nor billed); the checks report it.
+                let said = line.spoken();
+                if !said.is_speakable() {
+                    report
+                        .failed
+                        .push((line.id.clone(), NOTHING_TO_SPEAK.into()));
+                    continue;
+                }
+                // A direction written in the line steers the delivery when the writer gave no emotion.
+                let emotion = if (line.emotion.is_empty() || line.emotion == "neutral")
+                    && !said.directions.is_empty()
+                {
+                    said.directions.join(", ")
+                } else {
+                    line.emotion.clone()
+                };
                 pending.push(Pending {
                     line_id: &line.id,
                     character: cid,
-                    text: &line.text,
-                    emotion: &line.emotion,
+                    text: said.text,
+                    emotion,
                     atmosphere: &scene.atmosphere,
                 });
             }
@@ -430,6 +450,10 @@ impl VoiceDesk<'_> {
         health: &Mutex<Health>,
         semaphores: &HashMap<TtsProvider, Arc<Semaphore>>,
     ) -> LineResult {
+        // The last guard before any provider: empty or wordless text is never sent (nor billed).
+        if !studio_domain::speech::has_words(&l.text) {
+            return Err((l.line_id.to_string(), NOTHING_TO_SPEAK.into()));
+        }
         let mut last_error = String::from("no voice provider is configured");
         // The chain, then espeak as the last resort even if casting found no espeak fallback.
         let mut chain: Vec<(usize, studio_domain::VoiceAssignment)> =
@@ -466,7 +490,7 @@ impl VoiceDesk<'_> {
             };
             let req = SpeechRequest {
                 text: l.text.to_string(),
-                controls: emotion_controls(&a.modulation, l.emotion, l.atmosphere),
+                controls: emotion_controls(&a.modulation, &l.emotion, l.atmosphere),
                 previous_request_ids: if idx == 0 {
                     previous.clone()
                 } else {
@@ -556,11 +580,17 @@ impl VoiceDesk<'_> {
             .find(|e| e.character_id == c.id)
             .ok_or_else(|| DeskError::Invalid(format!("{} has no voice yet", c.name)))?;
         let line_id = format!("audition-{}", c.id);
+        let text = studio_domain::speech::speakable(text).ok_or_else(|| {
+            DeskError::Invalid(format!(
+                "{NOTHING_TO_SPEAK}: write a few words for {} to say",
+                c.name
+            ))
+        })?;
         let p = Pending {
             line_id: &line_id,
             character: c.id.clone(),
             text,
-            emotion: "neutral",
+            emotion: "neutral".into(),
             atmosphere: "",
         };
         let health = Mutex::new(Health::default());
@@ -607,7 +637,7 @@ impl VoiceDesk<'_> {
             Some(al) if !al.characters.is_empty() => {
                 (cues_from_alignment(al, m.duration_sec), false)
             }
-            _ => (estimated_cues(l.text, m.duration_sec), true),
+            _ => (estimated_cues(&l.text, m.duration_sec), true),
         };
         let cost = self.pricing.tts_cost(a.provider, speech.billed_characters);
         Ok((

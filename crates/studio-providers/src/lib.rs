@@ -16,6 +16,7 @@ pub mod openai;
 pub mod ratelimit;
 pub mod tts;
 pub mod youtube;
+pub mod youtube_text;
 
 pub use anthropic::AnthropicWriter;
 pub use espeak::EspeakVoices;

@@ -19,6 +19,12 @@ pub enum YtError {
         "the YouTube API quota is used up ({0}); work resumes after the daily reset (midnight Pacific)"
     )]
     QuotaExceeded(String),
+    /// The channel's own daily upload cap (`uploadLimitExceeded`, HTTP 400), separate from the API project's
+    /// quota: uploads to this channel wait for the next quota day.
+    #[error(
+        "the channel has reached YouTube's daily upload limit ({0}); the upload waits for the next day (midnight Pacific)"
+    )]
+    UploadLimit(String),
     #[error("YouTube asks to slow down ({0})")]
     RateLimited(String),
     #[error("YouTube is unavailable ({0}); trying again later")]
@@ -50,6 +56,7 @@ impl YtError {
     pub fn reason(&self) -> &str {
         match self {
             YtError::QuotaExceeded(_) => "quotaExceeded",
+            YtError::UploadLimit(_) => "uploadLimitExceeded",
             YtError::RateLimited(_) => "rateLimitExceeded",
             YtError::Unavailable(_) => "backendError",
             YtError::SessionGone(_) => "sessionGone",
@@ -98,6 +105,9 @@ fn classify(status: StatusCode, body: &str) -> YtError {
         403 if reason == "quotaExceeded" || reason == "dailyLimitExceeded" => {
             YtError::QuotaExceeded(message)
         }
+        // videos.insert: "The user has exceeded the number of videos they may upload" (YouTube Data API,
+        // Videos: insert, Errors — badRequest (400) uploadLimitExceeded).
+        400 | 403 if reason == "uploadLimitExceeded" => YtError::UploadLimit(message),
         403 if reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" => {
             YtError::RateLimited(message)
         }
@@ -162,7 +172,10 @@ impl YouTube {
         content_type: &str,
         notify_subscribers: bool,
     ) -> Result<String, YtError> {
-        let body = serde_json::to_vec(resource).map_err(|e| YtError::Protocol(e.to_string()))?;
+        // Nothing YouTube refuses is ever sent (callers clean first to report what changed).
+        let mut resource = resource.clone();
+        crate::youtube_text::clean_video_resource(&mut resource);
+        let body = serde_json::to_vec(&resource).map_err(|e| YtError::Protocol(e.to_string()))?;
         let resp = self
             .http
             .post(format!(
@@ -298,6 +311,8 @@ impl YouTube {
         name: &str,
         srt: Vec<u8>,
     ) -> Result<Value, YtError> {
+        let (name, _) =
+            crate::youtube_text::clean(crate::youtube_text::TextField::CaptionName, name);
         let boundary = format!("aidas{:016x}", srt.len() as u64 ^ 0x5eed_cafe_f00d);
         let meta = serde_json::json!({
             "snippet": { "videoId": video_id, "language": language, "name": name, "isDraft": false }
@@ -335,6 +350,9 @@ impl YouTube {
         description: &str,
         privacy: &str,
     ) -> Result<String, YtError> {
+        use crate::youtube_text::{TextField, clean};
+        let (title, _) = clean(TextField::PlaylistTitle, title);
+        let (description, _) = clean(TextField::PlaylistDescription, description);
         let resp = self
             .http
             .post(format!("{}/playlists?part=snippet,status", self.api))
@@ -445,5 +463,11 @@ mod tests {
             classify(StatusCode::UNAUTHORIZED, ""),
             YtError::Unauthorized
         ));
+        // The channel's upload cap is not a refusal for a person: it waits for the next day.
+        let u = r#"{"error":{"code":400,"message":"The user has exceeded the number of videos they may upload.","errors":[{"reason":"uploadLimitExceeded","domain":"youtube.video"}]}}"#;
+        let e = classify(StatusCode::BAD_REQUEST, u);
+        assert!(matches!(e, YtError::UploadLimit(_)), "{e:?}");
+        assert_eq!(e.reason(), "uploadLimitExceeded");
+        assert!(!e.is_transient());
     }
 }

@@ -521,6 +521,25 @@ impl Store {
     }
 
     /// Taken publish times (RFC 3339) of every scheduled upload, for the calendar.
+    /// Moves the publish time of the episode's latest approval (the calendar's slot) to `publish_at`.
+    pub async fn move_publish_time(
+        &self,
+        series_id: &str,
+        n: u32,
+        publish_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE review_decisions SET publish_at = ? WHERE id = (SELECT MAX(id) FROM review_decisions \
+             WHERE series_id = ? AND episode_number = ? AND decision = 'approve')",
+        )
+        .bind(publish_at)
+        .bind(series_id)
+        .bind(n as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn taken_publish_times(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT publish_at FROM review_decisions WHERE decision = 'approve' AND publish_at IS NOT NULL",

@@ -30,6 +30,7 @@ pub struct State {
     pub thumbnails: Vec<(String, usize)>,
     pub captions: Vec<(String, String)>,
     pub playlists_created: usize,
+    pub playlist_titles: Vec<String>,
     pub playlist_items: Vec<(String, String, u64)>,
     pub refreshes: usize,
     pub token_requests: Vec<String>,
@@ -47,6 +48,8 @@ pub struct State {
     pub forget_after_chunks: Option<usize>,
     /// The next session start answers 403 quotaExceeded.
     pub quota_exceeded_next: bool,
+    /// The next session start answers 400 uploadLimitExceeded (the channel's own daily upload cap).
+    pub upload_limit_next: bool,
     /// The next API call (not the upload PUTs) answers 401 once.
     pub unauthorized_next: bool,
     /// A refresh with this token answers invalid_grant.
@@ -185,6 +188,14 @@ impl Respond for Handler {
                         "The request cannot be completed because you have exceeded your quota.",
                     );
                 }
+                if st.upload_limit_next {
+                    st.upload_limit_next = false;
+                    return err(
+                        400,
+                        "uploadLimitExceeded",
+                        "The user has exceeded the number of videos they may upload.",
+                    );
+                }
                 let q: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
                 if !q.contains(&("uploadType".into(), "resumable".into())) {
                     return err(400, "badRequest", "uploadType");
@@ -194,6 +205,28 @@ impl Respond for Handler {
                     .unwrap_or(0);
                 let resource: serde_json::Value =
                     serde_json::from_slice(&req.body).unwrap_or_default();
+                if resource["snippet"]["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(['<', '>'])
+                {
+                    return err(
+                        400,
+                        "invalidTitle",
+                        "The request metadata specifies an invalid video title.",
+                    );
+                }
+                if resource["snippet"]["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(['<', '>'])
+                {
+                    return err(
+                        400,
+                        "invalidDescription",
+                        "The request metadata specifies an invalid video description.",
+                    );
+                }
                 st.sessions.push(Session {
                     resource,
                     total,
@@ -329,6 +362,18 @@ impl Respond for Handler {
                     .set_body_json(serde_json::json!({"kind": "youtube#caption", "id": "cap1"}))
             }
             ("POST", "/youtube/v3/playlists") => {
+                // Like YouTube: angle brackets and over-long titles are refused (invalidPlaylistSnippet).
+                let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                let title = v["snippet"]["title"].as_str().unwrap_or("");
+                let desc = v["snippet"]["description"].as_str().unwrap_or("");
+                if title.contains(['<', '>'])
+                    || desc.contains(['<', '>'])
+                    || title.chars().count() > 150
+                    || desc.len() > 5000
+                {
+                    return err(400, "invalidPlaylistSnippet", "Invalid playlist snippet.");
+                }
+                st.playlist_titles.push(title.to_string());
                 st.playlists_created += 1;
                 let id = format!("PL{}", st.playlists_created);
                 ResponseTemplate::new(200)

@@ -4,4 +4,12 @@ export type DialogueLine = { id: string,
 /**
  * Character id or name as the writer gave it.
  */
-character: string, text: string, emotion: string, listener_reaction: string, };
+character: string, 
+/**
+ * What is said (see [`crate::speech`]: directions are split off when a script is accepted).
+ */
+text: string, emotion: string, listener_reaction: string, 
+/**
+ * How it is said, as written by the writer inside the line (`한숨`, `웃으며`): never voiced or subtitled.
+ */
+direction?: string, };

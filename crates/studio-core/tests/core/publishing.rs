@@ -350,6 +350,101 @@ async fn a_lost_final_reply_and_a_308_without_range_never_duplicate_the_video() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "publish_times = [\"19:00\"]\n");
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1], "설명").await;
+    // Approved for a time before the next quota day: once the channel's cap is hit it cannot go up in time.
+    let soon = studio_core::scheduler::rfc3339_utc(studio_core::production::now_ms() + 2 * 60_000);
+    e.store()
+        .add_review_decision("up", 1, "approve", "좋아요", &[], Some(&soon), 1)
+        .await
+        .unwrap();
+
+    mock.with(|s| s.upload_limit_next = true);
+    let reset = studio_core::scheduler::next_quota_reset_ms(studio_core::production::now_ms());
+    let err = e
+        .publish_youtube("up", 1, "UCtest", stop())
+        .await
+        .unwrap_err();
+    let CoreError::WaitUntil {
+        until_ms,
+        kind,
+        message,
+    } = &err
+    else {
+        panic!("expected a wait, got {err:?}");
+    };
+    assert_eq!((*until_ms, *kind), (reset, "youtube_upload_limit"));
+    assert!(message.contains("daily upload limit"), "{message}");
+    assert!(err.is_user_error());
+    // Not a refusal for a person: the queue retries it at the reset.
+    match studio_core::production::classify(&err, 1, &studio_core::ProductionConfig::default(), 0) {
+        studio_store::JobFailure::Retry { at_ms, .. } => assert_eq!(at_ms, reset),
+        other => panic!("{other:?}"),
+    }
+    let row = e.store().upload("up", 1).await.unwrap().unwrap();
+    assert_eq!(row.parked_until_ms, Some(reset));
+    // The API project's quota is untouched: other channels may still upload today.
+    assert_eq!(e.youtube_quota().await.unwrap().exhausted, 0);
+    // The publish time moved to the calendar's next 19:00 Seoul slot at least an hour after the reset.
+    let moved = e
+        .store()
+        .review_decisions("up", Some(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.decision == "approve")
+        .and_then(|d| d.publish_at)
+        .unwrap();
+    let at = studio_core::scheduler::parse_rfc3339_utc(&moved).unwrap();
+    assert!(at >= reset + 3_600_000, "{moved}");
+    assert!(message.contains(&moved), "{message}");
+    assert_eq!(
+        at.rem_euclid(86_400_000),
+        10 * 3_600_000,
+        "19:00 KST is 10:00 UTC: {moved}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_title_youtube_refuses_is_cleaned_in_every_field_sent() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "schedule = false\n");
+    let keys = Shared::default();
+    keys.set("youtube_channel:UCtest", &tokens("at-1", "rt-1", far()))
+        .unwrap();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1], "설명").await;
+    // A title and premise as people and LLMs write them: the playlist used to be created with them raw (400).
+    sqlx::query(
+        "UPDATE series SET title = '우리 사이 <3', premise = '<비밀> 연애' WHERE id = 'up'",
+    )
+    .execute(e.store().pool())
+    .await
+    .unwrap();
+    let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
+    assert!(!r.video_id.is_empty());
+    mock.with(|s| {
+        assert_eq!(s.playlist_titles, ["우리 사이 ‹3"]);
+        assert_eq!(s.playlist_items.len(), 1);
+    });
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("playlist title") && n.contains("‹")),
+        "the change is listed: {:?}",
+        r.notes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_exceeded_parks_until_the_reset_then_the_upload_goes_on() {
     let mock = YouTubeMock::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -311,6 +311,7 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                 text,
                 emotion: emotion.to_string(),
                 listener_reaction: w.rng.pick(lx::REACTIONS).to_string(),
+                direction: String::new(),
             });
         }
         for c in &cast {
