@@ -455,11 +455,13 @@ impl Engine {
             return Ok(None);
         }
         let y = &self.config().youtube;
+        // The episode's own slot is being given up: it does not count as taken.
         let taken: Vec<i64> = self
             .store()
             .taken_publish_times()
             .await?
             .iter()
+            .filter(|t| **t != current)
             .filter_map(|t| crate::scheduler::parse_rfc3339_utc(t))
             .collect();
         let Some(slot) = crate::scheduler::publish_slots(

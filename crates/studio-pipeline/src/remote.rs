@@ -54,7 +54,18 @@ pub enum RemoteError {
     Auth(String),
     #[error("temporarily unavailable: {0}")]
     Transient(String),
+    /// The provider asked us to wait (429 with `Retry-After`, a gateway 502/503/504): the job itself is fine.
+    #[error("busy, asked to wait {}s: {message}", retry_after.as_secs_f64())]
+    Throttled {
+        message: String,
+        retry_after: Duration,
+    },
 }
+
+/// Tries to fetch a finished job's result within one run before the job is left for a later run.
+pub const RESULT_FETCH_ATTEMPTS: u32 = 5;
+/// The longest wait between two result fetches within a run (a longer `Retry-After` ends the run's tries).
+pub const RESULT_FETCH_MAX_WAIT: Duration = Duration::from_secs(60);
 
 #[async_trait]
 pub trait RemoteProvider: Send + Sync {
@@ -145,6 +156,36 @@ impl RemoteRunner<'_> {
         ))
     }
 
+    /// The finished job's media URL. A rate limit, a gateway error or a network failure is not the job's failure:
+    /// it is asked again within this run (after `Retry-After` when given, else 1, 2, 4, … s), and after
+    /// [`RESULT_FETCH_ATTEMPTS`] the error is returned with the job still completed and reserved — never resubmitted.
+    async fn result_url(&self, ticket: &Ticket, model: &str) -> Result<String, RemoteError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let wait = match self.provider.media_url(ticket, model).await {
+                Err(RemoteError::Throttled { retry_after, .. })
+                    if attempt < RESULT_FETCH_ATTEMPTS && retry_after <= RESULT_FETCH_MAX_WAIT =>
+                {
+                    retry_after
+                }
+                Err(RemoteError::Transient(_) | RemoteError::NotSent(_))
+                    if attempt < RESULT_FETCH_ATTEMPTS =>
+                {
+                    Duration::from_secs(1 << (attempt - 1).min(5))
+                }
+                other => return other,
+            };
+            tracing::warn!(
+                provider = self.provider.name(),
+                request = %ticket.request_id,
+                wait_ms = wait.as_millis() as u64,
+                "the result of a finished job cannot be fetched yet; asking again"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Runs (or resumes) the job for `purpose` and leaves its media at `out`.
     #[allow(clippy::too_many_arguments)]
     pub async fn run(
@@ -218,7 +259,9 @@ impl RemoteRunner<'_> {
                         )
                         .await?;
                 }
-                Err(RemoteError::NotSent(m)) | Err(RemoteError::Transient(m)) => {
+                Err(RemoteError::NotSent(m))
+                | Err(RemoteError::Transient(m))
+                | Err(RemoteError::Throttled { message: m, .. }) => {
                     store.drop_unsent_remote_job(id).await?;
                     store.reconcile_usage(ledger, 0.0).await?;
                     return Ok(JobEnd::Failed {
@@ -306,7 +349,10 @@ impl RemoteRunner<'_> {
                         self.park(j.id, "failed", &m, j.ledger_id).await?;
                         return Ok(JobEnd::Failed { reason: m });
                     }
-                    Ok(_) | Err(RemoteError::Transient(_)) | Err(RemoteError::NotSent(_)) => {}
+                    Ok(_)
+                    | Err(RemoteError::Transient(_))
+                    | Err(RemoteError::NotSent(_))
+                    | Err(RemoteError::Throttled { .. }) => {}
                     // A rejected key or an unreadable answer says nothing about the job itself: it may still run
                     // and bill. Keep it submitted (a re-run polls again) instead of calling it failed.
                     Err(e) => return Err(self.unreachable("asking about", purpose, &e)),
@@ -335,7 +381,7 @@ impl RemoteRunner<'_> {
         // Download at once; an expired link is refreshed once from the provider.
         let mut url = match j.result_url.clone() {
             Some(u) => u,
-            None => match self.provider.media_url(&ticket, &j.model).await {
+            None => match self.result_url(&ticket, &j.model).await {
                 Ok(u) => u,
                 // The result is an error (fal: 422/5xx after COMPLETED): not billed.
                 Err(e @ (RemoteError::Failed(_) | RemoteError::Rejected(_))) => {
@@ -362,13 +408,11 @@ impl RemoteRunner<'_> {
                 Ok(()) => break,
                 Err(RemoteError::Expired) if tries == 0 => {
                     tries += 1;
-                    url = self
-                        .provider
-                        .media_url(&ticket, &j.model)
-                        .await
-                        .map_err(|e| {
-                            DeskError::Invalid(format!("refreshing the download link: {e}"))
-                        })?;
+                    url = self.result_url(&ticket, &j.model).await.map_err(|e| {
+                        DeskError::Invalid(format!(
+                            "refreshing the download link of {purpose}: {e} (the job is paid and kept; run again to retry)"
+                        ))
+                    })?;
                     store
                         .update_remote_job(
                             j.id,

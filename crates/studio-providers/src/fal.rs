@@ -236,7 +236,8 @@ impl RemoteProvider for FalQueue {
                 t.request_id
             ))),
             429 | 500..=599 => Err(RemoteError::Transient(format!("HTTP {code}"))),
-            _ => Err(RemoteError::Failed(format!(
+            // Not an answer about the job (it may still run and bill): ask again on the next poll.
+            _ => Err(RemoteError::Transient(format!(
                 "HTTP {code}: {}",
                 detail(&body)
             ))),
@@ -254,16 +255,23 @@ impl RemoteProvider for FalQueue {
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let body = resp.text().await.unwrap_or_default();
         if !(200..300).contains(&code) {
-            // A COMPLETED job whose result is an error: the model failed (5xx results are not billed).
-            return Err(RemoteError::Failed(format!(
-                "HTTP {code}: {}",
-                detail(&body)
-            )));
+            return Err(
+                match crate::http::result_fetch_error("fal", code, &headers, &body) {
+                    // A COMPLETED job whose result is an error: the model failed (not billed by fal).
+                    RemoteError::Failed(_) => {
+                        RemoteError::Failed(format!("HTTP {code}: {}", detail(&body)))
+                    }
+                    other => other,
+                },
+            );
         }
-        let v: Value = serde_json::from_str(&body)
-            .map_err(|_| RemoteError::Failed("the result was not JSON".into()))?;
+        // A 2xx that is not the output JSON came from something in between, not from the model.
+        let v: Value = serde_json::from_str(&body).map_err(|_| {
+            RemoteError::Transient("the result answer was not JSON; asking again".into())
+        })?;
         output_url(&v).ok_or_else(|| RemoteError::Failed("the result has no media URL".into()))
     }
 

@@ -275,12 +275,29 @@ impl RemoteProvider for HeyGen {
             .send_as("heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
+        let code = r.status().as_u16();
+        let headers = r.headers().clone();
         let body = r.text().await.unwrap_or_default();
+        if !(200..300).contains(&code) {
+            // HeyGen reports a failed render in the status body, never as an HTTP error of this call: any error
+            // here (429 with Retry-After, 5xx, a rejected key) leaves the finished, billed video to fetch later.
+            return Err(
+                match crate::http::result_fetch_error("heygen", code, &headers, &body) {
+                    RemoteError::Failed(m) => RemoteError::Transient(m),
+                    other => other,
+                },
+            );
+        }
         let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if v.pointer("/data/status").and_then(|s| s.as_str()) == Some("failed") {
+            return Err(RemoteError::Failed(message(&body)));
+        }
         v.pointer("/data/video_url")
             .and_then(|u| u.as_str())
             .map(|s| s.to_string())
-            .ok_or_else(|| RemoteError::Failed("the finished video has no video_url".into()))
+            .ok_or_else(|| {
+                RemoteError::Transient("the finished video's link is not there yet".into())
+            })
     }
 
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError> {

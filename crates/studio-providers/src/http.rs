@@ -155,6 +155,47 @@ pub fn reset_hint(h: &HeaderMap) -> Option<Duration> {
     }
 }
 
+/// How a non-2xx answer to a *finished* job's result request reads (fal's `response_url`, HeyGen's status with
+/// the video link). Only what the provider documents as the job's own failure ends the job — fal: a result body
+/// with `detail` (422 validation, or a 5xx that fal retried and gave up on, which it does not bill) [fal docs
+/// "Request errors", "Reliability"]. Rate limits (408/409/429), a gateway's 502/503/504 without such a body, a
+/// rejected key (401/403) and anything else unreadable leave the job completed and reserved: the result is asked
+/// for again, the job is never submitted again.
+pub fn result_fetch_error(
+    provider: &str,
+    code: u16,
+    headers: &HeaderMap,
+    body: &str,
+) -> studio_pipeline::remote::RemoteError {
+    use studio_pipeline::remote::RemoteError;
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+    let documented_failure = v.get("detail").is_some_and(|d| !d.is_null());
+    let wait = |message: String| match reset_hint(headers) {
+        Some(retry_after) => RemoteError::Throttled {
+            message,
+            retry_after,
+        },
+        None => RemoteError::Transient(message),
+    };
+    match code {
+        401 | 403 => {
+            RemoteError::Auth(format!("{provider} HTTP {code} fetching a finished result"))
+        }
+        408 | 409 | 425 | 429 => wait(format!("{provider} HTTP {code} fetching the result")),
+        500..=599 if !documented_failure => wait(format!(
+            "{provider} gateway HTTP {code} fetching the result"
+        )),
+        400..=599 if documented_failure => {
+            RemoteError::Failed(format!("HTTP {code}: {}", short(body)))
+        }
+        _ => RemoteError::Transient(format!("{provider} HTTP {code} fetching the result")),
+    }
+}
+
+fn short(body: &str) -> String {
+    body.chars().take(300).collect()
+}
+
 /// The `{"error": {...}}` body most vendors use; tolerant of other shapes.
 pub fn error_fields(body: &str) -> (String, String, String) {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
@@ -208,6 +249,44 @@ mod tests {
         assert_eq!(reset_hint(&h), Some(Duration::from_secs(2)));
         h.insert("retry-after-ms", "150".parse().unwrap());
         assert_eq!(reset_hint(&h), Some(Duration::from_millis(150)));
+    }
+
+    #[test]
+    fn only_the_jobs_own_failure_ends_a_finished_job() {
+        use studio_pipeline::remote::RemoteError;
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(
+            result_fetch_error("fal", 429, &h, ""),
+            RemoteError::Throttled {
+                message: "fal HTTP 429 fetching the result".into(),
+                retry_after: Duration::from_secs(2)
+            }
+        );
+        let none = HeaderMap::new();
+        for code in [502, 503, 504] {
+            let e = result_fetch_error("fal", code, &none, "<html>nginx</html>");
+            assert!(matches!(e, RemoteError::Transient(_)), "{code}: {e:?}");
+        }
+        assert!(matches!(
+            result_fetch_error("fal", 401, &none, ""),
+            RemoteError::Auth(_)
+        ));
+        assert!(matches!(
+            result_fetch_error("fal", 403, &none, "{}"),
+            RemoteError::Auth(_)
+        ));
+        // The job's own failure, as fal documents it: ends the job (and is not billed).
+        let v = r#"{"detail":[{"loc":["body","image_url"],"msg":"image too large","type":"image_too_large"}]}"#;
+        assert!(matches!(
+            result_fetch_error("fal", 422, &none, v),
+            RemoteError::Failed(_)
+        ));
+        let t = r#"{"detail":"Request timed out","error_type":"request_timeout"}"#;
+        assert!(matches!(
+            result_fetch_error("fal", 504, &none, t),
+            RemoteError::Failed(_)
+        ));
     }
 
     #[test]

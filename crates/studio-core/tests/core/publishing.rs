@@ -361,10 +361,7 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
     fixture(&e, &[1], "설명").await;
     // Approved for a time before the next quota day: once the channel's cap is hit it cannot go up in time.
     let soon = studio_core::scheduler::rfc3339_utc(studio_core::production::now_ms() + 2 * 60_000);
-    e.store()
-        .add_review_decision("up", 1, "approve", "좋아요", &[], Some(&soon), 1)
-        .await
-        .unwrap();
+    e.store().move_publish_time("up", 1, &soon).await.unwrap();
 
     mock.with(|s| s.upload_limit_next = true);
     let reset = studio_core::scheduler::next_quota_reset_ms(studio_core::production::now_ms());
@@ -399,6 +396,7 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
         .await
         .unwrap()
         .into_iter()
+        .rev()
         .find(|d| d.decision == "approve")
         .and_then(|d| d.publish_at)
         .unwrap();

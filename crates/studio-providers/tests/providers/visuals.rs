@@ -75,6 +75,9 @@ struct FalState {
     /// Per model path: what submit answers (None = accept).
     reject_submit: HashMap<String, u16>,
     result_status: u16,
+    /// The next result requests answer these (status, Retry-After) before the result itself.
+    result_faults: Vec<(u16, Option<u32>)>,
+    result_requests: usize,
     expire_first_download: bool,
     downloads: HashMap<String, usize>,
 }
@@ -155,6 +158,21 @@ impl Respond for Fal {
             });
         }
         // The result.
+        if id.starts_with("vid") {
+            st.result_requests += 1;
+        }
+        if id.starts_with("vid") && !st.result_faults.is_empty() {
+            let (code, after) = st.result_faults.remove(0);
+            let mut r = ResponseTemplate::new(code).set_body_string(if code == 429 {
+                r#"{"error":"rate limited"}"#
+            } else {
+                "<html><body>502 Bad Gateway</body><center>nginx</center></html>"
+            });
+            if let Some(a) = after {
+                r = r.insert_header("Retry-After", a.to_string().as_str());
+            }
+            return r;
+        }
         if st.result_status != 200 && id.starts_with("vid") {
             return ResponseTemplate::new(st.result_status).set_body_json(
                 json!({"detail": "startup timeout", "error_type": "startup_timeout"}),
@@ -430,6 +448,46 @@ async fn a_failed_result_is_not_billed_and_an_expired_link_is_refreshed() {
         "the refreshed link was used"
     );
     assert_eq!(submits(&w2, KLING), 2, "a refreshed link is not a new job");
+}
+
+#[tokio::test]
+async fn a_finished_job_whose_result_is_rate_limited_is_fetched_later_not_paid_twice() {
+    let w = world().await;
+    // COMPLETED → result 429 (Retry-After 2) → a gateway's 502 → 200.
+    w.state.lock().unwrap().result_faults = vec![(429, Some(2)), (502, None)];
+    let pricing = Pricing::bundled();
+    let d = desk(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    let started = std::time::Instant::now();
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After was honoured"
+    );
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, "downloaded");
+    assert!(job.result_sha256.is_some());
+    assert_eq!(
+        submits(&w, KLING),
+        2,
+        "one submit per video shot, none again"
+    );
+    assert!(w.state.lock().unwrap().result_requests >= 4);
+    // Reconciled at the estimate: the clip was made and paid for once.
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    for l in ledger.iter().filter(|l| l.operation.contains(KLING)) {
+        assert_eq!(l.actual_usd, Some(l.estimated_usd), "{l:?}");
+    }
 }
 
 #[tokio::test]
@@ -822,8 +880,9 @@ impl studio_pipeline::remote::RemoteProvider for Flaky {
         _model: &str,
     ) -> Result<String, studio_pipeline::remote::RemoteError> {
         if self.media_calls.fetch_add(1, Ordering::SeqCst) == 0 {
-            return Err(studio_pipeline::remote::RemoteError::Transient(
-                "connection reset".into(),
+            // A rejected key: not asked again within the run (a 429 or a gateway error would be).
+            return Err(studio_pipeline::remote::RemoteError::Auth(
+                "HTTP 403 fetching a finished result".into(),
             ));
         }
         Ok("https://example.invalid/v.mp4".into())
