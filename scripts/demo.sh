@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
-cargo run --quiet -p studio-cli --bin aidas -- demo "$@"
+if [ ! -x target/debug/aidas ]; then
+  echo "demo: building AIDAS Studio (the first build takes about 5 minutes on 2 cores; cargo shows its progress)" >&2
+fi
+# cargo prints its progress (one line per crate compiled) on stderr while it builds.
+cargo run -p studio-cli --bin aidas -- demo "$@"

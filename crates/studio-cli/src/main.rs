@@ -387,10 +387,29 @@ fn main() -> ExitCode {
 }
 
 /// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
-/// Progress bars on the terminal (stderr) for long work: render frames, upload bytes, and each finished stage.
-/// Silent when stderr is not a terminal or the output is JSON.
+/// Progress on stderr for long work: each finished stage as a line, and on a terminal also bars for render
+/// frames and upload bytes. Silent when the output is JSON.
 fn show_progress(engine: &studio_core::Engine, json: bool) {
-    if json || !std::io::stderr().is_terminal() {
+    if json {
+        return;
+    }
+    if !std::io::stderr().is_terminal() {
+        // A pipe or a log file: plain lines, one per finished stage, no bars or escape codes.
+        let mut rx = engine.events().subscribe();
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(studio_core::EngineEvent::JobFinished {
+                        series_id,
+                        episode,
+                        stage,
+                        status,
+                    }) => eprintln!("  {series_id} ep{episode} {stage}: {status}"),
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        });
         return;
     }
     let mut rx = engine.events().subscribe();
@@ -1047,7 +1066,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }) => {
             let st = engine.reject_episode(&series, episode, &reason).await?;
             println!(
-                "{series} episode {episode} is {st}: \"{reason}\" (regenerate scenes with `aidas review regenerate`)"
+                "{series} episode {episode} is {st}: \"{reason}\" (regenerate scenes with `aidas review regenerate {series} {episode} --scenes 2,5`)"
             );
         }
         Command::Review(ReviewCmd::Regenerate {
@@ -1310,7 +1329,13 @@ mod tests {
         let mut checked = 0;
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            for quoted in text.split('`').skip(1).step_by(2) {
+            // Messages, not documentation: comment lines are prose about commands.
+            let code: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            for quoted in code.split('`').skip(1).step_by(2) {
                 let Some(rest) = quoted.strip_prefix("aidas ") else {
                     continue;
                 };
@@ -1333,7 +1358,14 @@ mod tests {
                         _ => {}
                     }
                 }
-                let args = std::iter::once("aidas").chain(line.split_whitespace());
+                // SERIES, N, PROVIDER: placeholders too.
+                let placeholder = |w: &str| {
+                    !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                };
+                let args = std::iter::once("aidas").chain(
+                    line.split_whitespace()
+                        .map(|w| if placeholder(w) { "1" } else { w }),
+                );
                 if let Err(e) = Cli::try_parse_from(args) {
                     panic!("{}: `aidas {rest}` does not parse: {e}", f.display());
                 }

@@ -120,11 +120,12 @@ impl Engine {
         let by_provider = self.store().spend_since(&since).await?;
         let mut spend = Vec::new();
         for cap in self.spend_caps() {
-            let spent: f64 = by_provider
-                .iter()
-                .filter(|(p, _)| cap.provider.as_ref().is_none_or(|c| c == p))
-                .map(|(_, c)| c)
-                .sum();
+            let spent = studio_domain::money::total_usd(
+                by_provider
+                    .iter()
+                    .filter(|(p, _)| cap.provider.as_ref().is_none_or(|c| c == p))
+                    .map(|(_, c)| *c),
+            );
             spend.push((cap.name, spent, cap.limit_usd));
         }
         let dir = self.data_dir();

@@ -162,6 +162,9 @@ pub struct RenderConfig {
     pub transition_sec: f64,
     /// A clip shorter than its slot: loop or hold.
     pub fit: studio_render::frames::Fit,
+    /// A clip or still of another shape than the frame (9:16, 1:1): auto (cover when within 10 %, else a
+    /// blurred background), cover, blur or letterbox. render.json notes every input it applied to.
+    pub framing: studio_render::frames::Framing,
     /// Length of the intro (assets/intro.* or a generated title card) and the outro.
     pub intro_sec: f64,
     pub outro_sec: f64,
@@ -185,6 +188,7 @@ impl Default for RenderConfig {
             transition: studio_render::transition::TransitionKind::Fade,
             transition_sec: 0.5,
             fit: studio_render::frames::Fit::Loop,
+            framing: studio_render::frames::Framing::Auto,
             intro_sec: 3.0,
             outro_sec: 4.0,
             music: "auto".into(),

@@ -752,7 +752,7 @@ impl Engine {
             youtube,
             jobs_by_status: by_status,
             episodes,
-            cost_today_usd: cost_today.iter().map(|(_, c)| c).sum(),
+            cost_today_usd: studio_domain::money::total_usd(cost_today.iter().map(|(_, c)| *c)),
             cost_today,
             attention,
             paused_series,

@@ -499,6 +499,7 @@ impl Engine {
                 preset: cfg.preset.clone(),
                 crf: cfg.crf,
             },
+            framing: cfg.framing,
         };
         let out = ep_dir.join("episode.mp4");
         let bus = self.events().clone();

@@ -444,21 +444,16 @@ impl ScriptDesk<'_> {
 
 /// The LLM continuity check's issues as findings; "high" severity blocks acceptance.
 pub fn parse_llm_issues(text: &str) -> Vec<Finding> {
-    let Some(body) = parse::extract_json(text) else {
-        return vec![Finding {
-            kind: FindingKind::LlmContinuity,
-            severity: Severity::Warning,
-            path: "llm".into(),
-            message: "the continuity check reply had no JSON".into(),
-        }];
-    };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
-        return vec![Finding {
-            kind: FindingKind::LlmContinuity,
-            severity: Severity::Warning,
-            path: "llm".into(),
-            message: "the continuity check reply was not valid JSON".into(),
-        }];
+    let v = match parse::json_value(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Finding {
+                kind: FindingKind::LlmContinuity,
+                severity: Severity::Warning,
+                path: "llm".into(),
+                message: format!("the continuity check reply could not be read: {e}"),
+            }];
+        }
     };
     let severity = match v.get("severity").and_then(|s| s.as_str()) {
         Some("high") => Severity::Error,

@@ -29,6 +29,7 @@ pub struct ParseNotes {
 }
 
 /// The JSON object inside a reply: strips code fences and any prose before the first `{` / after the last `}`.
+/// (A rough cut for a first look; [`json_value`] is what parses replies.)
 pub fn extract_json(text: &str) -> Option<&str> {
     let start = text.find('{')?;
     // No closing brace after the first opening one: hand over the rest, so the JSON error says where it stops.
@@ -38,19 +39,125 @@ pub fn extract_json(text: &str) -> Option<&str> {
     }
 }
 
-fn to_value(text: &str) -> Result<Value, ParseError> {
-    let body = extract_json(text)
-        .ok_or_else(|| ParseError::new("", "the reply contains no JSON object"))?;
-    serde_json::from_str(body).map_err(|e| {
-        ParseError::new(
+/// `text` without reasoning blocks (`<think>…</think>`, `<thinking>…</thinking>`) that models put before the
+/// answer; an unclosed block hides everything after it, so it is kept as it is.
+fn without_reasoning(text: &str) -> String {
+    let mut out = text.to_string();
+    for (open, close) in [("<think>", "</think>"), ("<thinking>", "</thinking>")] {
+        while let Some(a) = out.find(open) {
+            let Some(b) = out[a..].find(close) else { break };
+            out.replace_range(a..a + b + close.len(), "");
+        }
+    }
+    out
+}
+
+/// The bodies of fenced code blocks (```json … ``` or ``` … ```), in order.
+fn fenced_blocks(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(a) = rest.find("```") {
+        let after = &rest[a + 3..];
+        // Skip the info string (json, JSON, javascript, …) up to the end of the line.
+        let body_start = after.find('\n').map_or(after.len(), |i| i + 1);
+        let body = &after[body_start..];
+        let Some(end) = body.find("```") else { break };
+        out.push(&body[..end]);
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+/// Removes commas that directly precede `}` or `]` (outside strings): a common LLM slip that JSON forbids.
+fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = chars[i + 1..].iter().find(|x| !x.is_whitespace());
+            if matches!(next, Some('}') | Some(']')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The first complete JSON object in `text` that parses (scanning each `{` in turn), with trailing commas
+/// forgiven; prose or a second object after it is ignored. An object cut off at the end (a truncated reply) stops
+/// the scan with its error: the objects inside it are not what the writer meant.
+fn first_object(text: &str) -> Result<Value, Option<serde_json::Error>> {
+    let mut first_error = None;
+    for (i, _) in text.match_indices('{') {
+        let mut last = None;
+        for candidate in [text[i..].to_string(), without_trailing_commas(&text[i..])] {
+            let mut stream = serde_json::Deserializer::from_str(&candidate).into_iter::<Value>();
+            match stream.next() {
+                Some(Ok(v @ Value::Object(_))) => return Ok(v),
+                Some(Err(e)) => last = Some(e),
+                _ => {}
+            }
+        }
+        if let Some(e) = last {
+            if e.is_eof() {
+                return Err(Some(e));
+            }
+            first_error.get_or_insert(e);
+        }
+    }
+    Err(first_error)
+}
+
+/// The JSON object a writer meant, from a reply as models write them: reasoning blocks (`<think>`, with braces
+/// inside) are dropped; a fenced block is preferred over prose; then the first complete object that parses;
+/// trailing commas are forgiven.
+///
+/// # Errors
+/// When no object parses: the JSON error of the most likely candidate (line and column) or "no JSON object".
+pub fn json_value(text: &str) -> Result<Value, ParseError> {
+    let clean = without_reasoning(text);
+    let mut error = None;
+    for block in fenced_blocks(&clean) {
+        match first_object(block) {
+            Ok(v) => return Ok(v),
+            Err(e) => error = error.or(e),
+        }
+    }
+    match first_object(&clean) {
+        Ok(v) => return Ok(v),
+        Err(e) => error = error.or(e),
+    }
+    Err(match error {
+        Some(e) => ParseError::new(
             "",
             format!(
                 "not valid JSON (line {}, column {}): {e}",
                 e.line(),
                 e.column()
             ),
-        )
+        ),
+        None => ParseError::new("", "the reply contains no JSON object"),
     })
+}
+
+fn to_value(text: &str) -> Result<Value, ParseError> {
+    json_value(text)
 }
 
 /// Parses an episode script. Missing or unknown clip priorities are removed (so the auto rules can decide them)
@@ -128,6 +235,26 @@ mod tests {
         );
         assert_eq!(extract_json("no json"), None);
         assert_eq!(extract_json("} {"), Some("{"));
+    }
+
+    #[test]
+    fn replies_with_reasoning_trailing_commas_and_several_blocks_are_recovered() {
+        let think = "<think>The schema wants {\"a\": 1}; maybe {\"b\"… let me write it.</think>\n```json\n{\"a\": 2}\n```";
+        assert_eq!(json_value(think).unwrap(), serde_json::json!({"a": 2}));
+        let trailing = "```json\n{\"a\": [1, 2,], \"b\": {\"c\": \"x,]\",},}\n```";
+        assert_eq!(
+            json_value(trailing).unwrap(),
+            serde_json::json!({"a": [1, 2], "b": {"c": "x,]"}})
+        );
+        // Prose with braces before the JSON; a second object after it is ignored.
+        let prose = "I used {placeholders} here. {\"a\": 3} and also {\"a\": 4}";
+        assert_eq!(json_value(prose).unwrap(), serde_json::json!({"a": 3}));
+        // A fenced block wins over an object in the prose before it.
+        let fence = "Example: {\"a\": 0}\n```\n{\"a\": 5}\n```";
+        assert_eq!(json_value(fence).unwrap(), serde_json::json!({"a": 5}));
+        assert!(json_value("no json at all").is_err());
+        let e = json_value("{\"a\": ").unwrap_err();
+        assert!(e.message.contains("not valid JSON"), "{e:?}");
     }
 
     #[test]

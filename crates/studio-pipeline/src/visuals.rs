@@ -206,7 +206,7 @@ pub fn plan_routes(
         });
     }
     RoutePlan {
-        estimated_usd: decisions.iter().map(|d| d.estimate_usd).sum(),
+        estimated_usd: studio_domain::money::total_usd(decisions.iter().map(|d| d.estimate_usd)),
         decisions,
         budget_usd: cfg.budget_per_episode_usd,
         hard_cap_usd: cfg.hard_cap_usd,

@@ -31,6 +31,138 @@ pub enum Fit {
     Hold,
 }
 
+/// How a picture whose shape differs from the frame's is fitted into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Framing {
+    /// Cover when the shape is within 10 % of the frame's (nothing important is cut), else a blurred background.
+    #[default]
+    Auto,
+    /// Scale to cover the frame and crop the overflow (a 9:16 clip loses two thirds of its picture in 16:9).
+    Cover,
+    /// The whole picture, centred over a blurred, zoomed copy of itself filling the frame (as phone videos are
+    /// shown on television).
+    Blur,
+    /// The whole picture, centred on black bars.
+    Letterbox,
+}
+
+/// A shape within this ratio of the frame's is covered under [`Framing::Auto`].
+pub const COVER_TOLERANCE: f64 = 0.10;
+
+impl Framing {
+    /// What this policy does with a `sw`×`sh` picture in a `w`×`h` frame.
+    pub fn resolve(self, sw: u32, sh: u32, w: u32, h: u32) -> Framing {
+        match self {
+            Framing::Auto => {
+                if aspect_differs(sw, sh, w, h) {
+                    Framing::Blur
+                } else {
+                    Framing::Cover
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The FFmpeg filter chain that fits a `sw`×`sh` picture into `w`×`h` (square pixels follow it).
+    pub(crate) fn filter(self, sw: u32, sh: u32, w: u32, h: u32) -> String {
+        let cover = format!(
+            "scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h}"
+        );
+        let inside = format!(
+            "scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bicubic"
+        );
+        match self.resolve(sw, sh, w, h) {
+            Framing::Blur => {
+                let r = (w.min(h) / 30).max(2);
+                format!(
+                    "split[fg_in][bg_in];[bg_in]{cover},boxblur=luma_radius={r}:luma_power=2:chroma_radius={}:chroma_power=2[bg];\
+                     [fg_in]{inside}[fg];[bg][fg]overlay=x=(W-w)/2:y=(H-h)/2",
+                    (r / 2).max(1)
+                )
+            }
+            Framing::Letterbox => format!("{inside},pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black"),
+            _ => cover,
+        }
+    }
+}
+
+/// True when a `sw`×`sh` picture's shape differs from `w`×`h` by more than [`COVER_TOLERANCE`].
+pub fn aspect_differs(sw: u32, sh: u32, w: u32, h: u32) -> bool {
+    if sw == 0 || sh == 0 || w == 0 || h == 0 {
+        return false;
+    }
+    let ratio = (f64::from(sw) / f64::from(sh)) / (f64::from(w) / f64::from(h));
+    (ratio - 1.0).abs() > COVER_TOLERANCE
+}
+
+/// A picture's shape as people say it ("16:9", "9:16", "1:1", else "W:H").
+fn shape(w: u32, h: u32) -> String {
+    let r = f64::from(w) / f64::from(h.max(1));
+    for (name, v) in [
+        ("16:9", 16.0 / 9.0),
+        ("9:16", 9.0 / 16.0),
+        ("1:1", 1.0),
+        ("4:3", 4.0 / 3.0),
+        ("3:4", 0.75),
+        ("4:5", 0.8),
+        ("21:9", 21.0 / 9.0),
+    ] {
+        if (r / v - 1.0).abs() < 0.02 {
+            return name.to_string();
+        }
+    }
+    format!("{w}:{h}")
+}
+
+/// The size of a visual's picture, read from its header (clips: the video stream; images: the file header).
+pub fn visual_size(visual: &Visual) -> Option<(u32, u32)> {
+    match visual {
+        Visual::Clip(p) => {
+            crate::init().ok()?;
+            let ictx = ff::format::input(p).ok()?;
+            let stream = ictx.streams().best(ff::media::Type::Video)?;
+            let par = stream.parameters();
+            // SAFETY: `par` wraps valid AVCodecParameters owned by the open input.
+            let (w, h) = unsafe { ((*par.as_ptr()).width, (*par.as_ptr()).height) };
+            (w > 0 && h > 0).then_some((w as u32, h as u32))
+        }
+        Visual::KenBurns { image, .. } | Visual::Image(image) => image::ImageReader::open(image)
+            .ok()?
+            .with_guessed_format()
+            .ok()?
+            .into_dimensions()
+            .ok(),
+        Visual::Card(rgb) => Some((rgb.width(), rgb.height())),
+    }
+}
+
+/// A note for every input whose shape differs from the frame's: what it is and how it was fitted (for
+/// render.json). `label` names the input.
+pub fn framing_note(
+    label: &str,
+    visual: &Visual,
+    framing: Framing,
+    w: u32,
+    h: u32,
+) -> Option<String> {
+    let (sw, sh) = visual_size(visual)?;
+    if !aspect_differs(sw, sh, w, h) {
+        return None;
+    }
+    let how = match framing.resolve(sw, sh, w, h) {
+        Framing::Blur => "shown whole over a blurred background",
+        Framing::Letterbox => "shown whole between black bars",
+        _ => "cropped to cover the frame (part of the picture is cut)",
+    };
+    Some(format!(
+        "{label}: {sw}×{sh} ({}) in a {} frame, {how}",
+        shape(sw, sh),
+        shape(w, h)
+    ))
+}
+
 /// One visual on the timeline.
 #[derive(Debug, Clone)]
 pub enum Visual {
@@ -170,11 +302,9 @@ impl Chain {
     }
 }
 
-/// Scale to cover `w`×`h`, crop the overflow, square pixels, yuv420p.
-fn cover(w: u32, h: u32) -> String {
-    format!(
-        "scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h},setsar=1,format=yuv420p"
-    )
+/// Fit a `sw`×`sh` picture into `w`×`h` by `framing`, square pixels, yuv420p.
+fn fitted(framing: Framing, sw: u32, sh: u32, w: u32, h: u32) -> String {
+    format!("{},setsar=1,format=yuv420p", framing.filter(sw, sh, w, h))
 }
 
 fn rgb_frame(rgb: &image::RgbImage) -> ff::frame::Video {
@@ -208,16 +338,17 @@ pub(crate) fn load_rgb(path: &Path) -> Result<image::RgbImage, MediaError> {
     Ok(rgb)
 }
 
-/// An RGB image as one yuv420p frame covering `w`×`h`.
+/// An RGB image as one yuv420p frame of `w`×`h`, fitted by `framing`.
 pub(crate) fn still_frame(
     rgb: &image::RgbImage,
     w: u32,
     h: u32,
+    framing: Framing,
 ) -> Result<ff::frame::Video, MediaError> {
     let frame = rgb_frame(rgb);
     let mut chain = Chain::new(
         &Chain::source_args(&frame, (1, 30).into()),
-        &cover(w, h),
+        &fitted(framing, rgb.width(), rgb.height(), w, h),
         Pixel::YUV420P,
     )?;
     chain.push(&frame)?;
@@ -243,15 +374,13 @@ impl KenBurnsFrames {
         rgb: &image::RgbImage,
         frames: u32,
         effect: Effect,
-        w: u32,
-        h: u32,
-        fps: u32,
+        (w, h, fps): (u32, u32, u32),
+        framing: Framing,
     ) -> Result<KenBurnsFrames, MediaError> {
         let frame = rgb_frame(rgb);
         let spec = format!(
-            "scale={cw}:{ch}:force_original_aspect_ratio=increase,crop={cw}:{ch},{zp},setsar=1,format=yuv420p",
-            cw = w * 2,
-            ch = h * 2,
+            "{fit},{zp},setsar=1,format=yuv420p",
+            fit = framing.filter(rgb.width(), rgb.height(), w * 2, h * 2),
             zp = effect.zoompan(frames.max(1), w, h, fps)
         );
         let mut chain = Chain::new(
@@ -289,6 +418,7 @@ impl KenBurnsFrames {
 pub(crate) struct ClipFrames {
     path: PathBuf,
     fit: Fit,
+    framing: Framing,
     w: u32,
     h: u32,
     ictx: ff::format::context::Input,
@@ -310,7 +440,7 @@ pub(crate) struct ClipFrames {
 impl ClipFrames {
     fn open(
         path: &Path,
-        fit: Fit,
+        (fit, framing): (Fit, Framing),
         w: u32,
         h: u32,
         offset: f64,
@@ -340,6 +470,7 @@ impl ClipFrames {
         Ok(ClipFrames {
             path: path.to_path_buf(),
             fit,
+            framing,
             w,
             h,
             ictx,
@@ -383,7 +514,13 @@ impl ClipFrames {
                     let tb = ff::Rational::new(1, 1); // pts pass through unchanged; times use the stream's base
                     self.chain = Some(Chain::new(
                         &Chain::source_args(&decoded, tb),
-                        &cover(self.w, self.h),
+                        &fitted(
+                            self.framing,
+                            decoded.width(),
+                            decoded.height(),
+                            self.w,
+                            self.h,
+                        ),
                         Pixel::YUV420P,
                     )?);
                 }
@@ -437,16 +574,14 @@ impl Frames {
     pub(crate) fn open(
         visual: &Visual,
         frames: u32,
-        fit: Fit,
+        (fit, framing): (Fit, Framing),
         offset_sec: f64,
-        w: u32,
-        h: u32,
-        fps: u32,
+        (w, h, fps): (u32, u32, u32),
     ) -> Result<Frames, MediaError> {
         crate::init()?;
         Ok(match visual {
             Visual::Clip(p) => Frames::Clip {
-                clip: Box::new(ClipFrames::open(p, fit, w, h, 0.0, 0)?),
+                clip: Box::new(ClipFrames::open(p, (fit, framing), w, h, 0.0, 0)?),
                 current: None,
                 next: None,
                 done: false,
@@ -459,12 +594,18 @@ impl Frames {
             Visual::KenBurns { image, effect } => {
                 let rgb = load_rgb(image)?;
                 Frames::KenBurns(
-                    Box::new(KenBurnsFrames::new(&rgb, frames, *effect, w, h, fps)?),
+                    Box::new(KenBurnsFrames::new(
+                        &rgb,
+                        frames,
+                        *effect,
+                        (w, h, fps),
+                        framing,
+                    )?),
                     0,
                 )
             }
-            Visual::Image(p) => Frames::Held(still_frame(&load_rgb(p)?, w, h)?),
-            Visual::Card(rgb) => Frames::Held(still_frame(rgb, w, h)?),
+            Visual::Image(p) => Frames::Held(still_frame(&load_rgb(p)?, w, h, framing)?),
+            Visual::Card(rgb) => Frames::Held(still_frame(rgb, w, h, framing)?),
         })
     }
 
@@ -498,7 +639,15 @@ impl Frames {
                                 let offset = clip.last_t + clip.frame_dur;
                                 let (path, w, h, loops) =
                                     (clip.path.clone(), clip.w, clip.h, clip.loops + 1);
-                                **clip = ClipFrames::open(&path, Fit::Loop, w, h, offset, loops)?;
+                                let framing = clip.framing;
+                                **clip = ClipFrames::open(
+                                    &path,
+                                    (Fit::Loop, framing),
+                                    w,
+                                    h,
+                                    offset,
+                                    loops,
+                                )?;
                                 *next = clip.decode_next()?;
                             }
                             if next.is_none() {

@@ -129,7 +129,13 @@ pub fn ken_burns(
     crate::init()?;
     let rgb = crate::frames::load_rgb(image)?;
     let frames = ((duration * FPS as f64).round() as u32).max(1);
-    let mut kb = crate::frames::KenBurnsFrames::new(&rgb, frames, effect, WIDTH, HEIGHT, FPS)?;
+    let mut kb = crate::frames::KenBurnsFrames::new(
+        &rgb,
+        frames,
+        effect,
+        (WIDTH, HEIGHT, FPS),
+        crate::frames::Framing::Auto,
+    )?;
     let mut out = crate::mp4::Mp4Writer::create(output, WIDTH, HEIGHT, FPS, opts, false)?;
     while let Some(frame) = kb.next_frame()? {
         out.push_video(frame)?;

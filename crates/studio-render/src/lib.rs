@@ -21,19 +21,22 @@ use serde::Serialize;
 
 /// Encoders the studio's YouTube output needs.
 pub const REQUIRED_ENCODERS: &[&str] = &["libx264", "aac"];
-/// Filters the timeline render uses (Ken Burns, transitions, subtitles, mixing, loudness).
+/// Filters the in-process render builds its graphs from (frames.rs, render.rs, kenburns.rs, probe.rs): sources and
+/// sinks, scaling, cropping and padding, the blurred-background fit, Ken Burns, and subtitle burn-in. Mixing,
+/// loudness and transitions are computed in Rust, not by FFmpeg filters.
 pub const REQUIRED_FILTERS: &[&str] = &[
-    "zoompan",
-    "xfade",
-    "subtitles",
-    "ass",
-    "loudnorm",
-    "ebur128",
-    "amix",
-    "sidechaincompress",
-    "aresample",
+    "buffer",
+    "buffersink",
     "scale",
-    "concat",
+    "crop",
+    "pad",
+    "setsar",
+    "format",
+    "split",
+    "boxblur",
+    "overlay",
+    "zoompan",
+    "ass",
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -111,6 +114,37 @@ pub fn capabilities() -> Result<MediaCapabilities, MediaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every required filter is one the code uses, and every filter the code names is required: doctor must not
+    /// demand filters the render never touches (it once asked for xfade, loudnorm, ebur128, amix, sidechaincompress
+    /// and concat).
+    #[test]
+    fn required_filters_are_exactly_the_ones_the_code_uses() {
+        let sources = [
+            include_str!("frames.rs"),
+            include_str!("render.rs"),
+            include_str!("kenburns.rs"),
+            include_str!("probe.rs"),
+        ]
+        .concat();
+        for f in REQUIRED_FILTERS {
+            let used = sources.contains(&format!("{f}="))
+                || sources.contains(&format!("\"{f}\""))
+                || sources.contains(&format!("]{f}"))
+                || sources.contains(&format!("{f}["));
+            assert!(used, "{f} is required but not used");
+        }
+        for unused in [
+            "xfade",
+            "loudnorm",
+            "ebur128",
+            "amix",
+            "sidechaincompress",
+            "concat",
+        ] {
+            assert!(!REQUIRED_FILTERS.contains(&unused), "{unused}");
+        }
+    }
 
     #[test]
     fn the_linked_ffmpeg_has_what_the_studio_needs() {

@@ -17,7 +17,7 @@ use ffmpeg_next as ff;
 use serde::Serialize;
 
 use crate::MediaError;
-use crate::frames::{Chain, Fit, Frames, Visual, quote};
+use crate::frames::{Chain, Fit, Frames, Framing, Visual, quote};
 use crate::kenburns::EncodeOptions;
 use crate::mix::MixStream;
 use crate::mp4::{AUDIO_RATE, Mp4Writer};
@@ -56,6 +56,8 @@ pub struct RenderSpec {
     pub segments: Vec<Segment>,
     pub subtitles: Option<SubtitleBurn>,
     pub encode: EncodeOptions,
+    /// How pictures of another shape (9:16, 1:1 clips and stills) are fitted into the frame.
+    pub framing: Framing,
 }
 
 /// Interleaved stereo samples at 48 kHz, pulled in order.
@@ -103,6 +105,9 @@ pub struct RenderReport {
     pub audio_padded_samples: u64,
     pub elapsed_sec: f64,
     pub bytes: u64,
+    /// One note per input whose shape differs from the frame's: its size and how it was fitted.
+    #[serde(default)]
+    pub framing_notes: Vec<String>,
 }
 
 /// Frame boundaries of the slots: slot i covers [b[i], b[i+1]).
@@ -192,6 +197,19 @@ pub fn render(
                 audio_padded_samples: padded,
                 elapsed_sec: started.elapsed().as_secs_f64(),
                 bytes,
+                framing_notes: spec
+                    .segments
+                    .iter()
+                    .filter_map(|sg| {
+                        crate::frames::framing_note(
+                            &sg.label,
+                            &sg.visual,
+                            spec.framing,
+                            spec.width,
+                            spec.height,
+                        )
+                    })
+                    .collect(),
             })
         }
         Err(x) => {
@@ -278,11 +296,9 @@ fn run(
         Frames::open(
             &s.visual,
             len(i) as u32,
-            s.fit,
+            (s.fit, spec.framing),
             s.clip_offset_sec,
-            w,
-            h,
-            fps,
+            (w, h, fps),
         )
         .map_err(|x| label(&s.label, x))
     };
@@ -516,6 +532,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                     spans: vec![(5.0, 6.0)],
                 }),
                 encode: fast(),
+                framing: Framing::Auto,
             },
             8.41,
         )
@@ -609,6 +626,90 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
     }
 
     #[test]
+    fn portrait_and_square_inputs_are_fitted_by_policy_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let portrait = dir.path().join("portrait.mp4");
+        pattern_clip(&portrait, 180, 320, 30, 15, &fast()).unwrap();
+        let square = dir.path().join("square.png");
+        image::RgbImage::from_pixel(200, 200, image::Rgb([230, 200, 40]))
+            .save(&square)
+            .unwrap();
+        let wide = dir.path().join("wide.mp4");
+        pattern_clip(&wide, 320, 180, 30, 15, &fast()).unwrap();
+        let seg = |visual, start: f64, label: &str| Segment {
+            visual,
+            start_sec: start,
+            end_sec: start + 0.5,
+            fit: Fit::Hold,
+            clip_offset_sec: 0.0,
+            transition_in: None,
+            label: label.into(),
+        };
+        // Mean brightness of the leftmost tenth of frame k (where a 9:16 picture has no pixels of its own).
+        let edge = |out: &Path, k: u64| {
+            let (w, h, y) = luma_at(out, k).unwrap();
+            let cols = (w / 10) as usize;
+            let mut sum = 0u64;
+            for row in 0..h as usize {
+                sum += y[row * w as usize..row * w as usize + cols]
+                    .iter()
+                    .map(|v| u64::from(*v))
+                    .sum::<u64>();
+            }
+            sum as f64 / (cols * h as usize) as f64
+        };
+        let mut edges = Vec::new();
+        for framing in [Framing::Auto, Framing::Letterbox, Framing::Cover] {
+            let spec = RenderSpec {
+                width: 320,
+                height: 180,
+                fps: 30,
+                segments: vec![
+                    seg(Visual::Clip(portrait.clone()), 0.0, "shot 1"),
+                    seg(Visual::Image(square.clone()), 0.5, "shot 2"),
+                    seg(Visual::Clip(wide.clone()), 1.0, "shot 3"),
+                ],
+                subtitles: None,
+                encode: fast(),
+                framing,
+            };
+            let out = dir.path().join(format!("{framing:?}.mp4"));
+            let r = render(&spec, None, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap();
+            assert_eq!(r.frames, 45);
+            // The 16:9 clip needs no note; the 9:16 clip and the square still each get one.
+            assert_eq!(r.framing_notes.len(), 2, "{:?}", r.framing_notes);
+            assert!(
+                r.framing_notes[0].starts_with("shot 1: 180×320 (9:16) in a 16:9 frame"),
+                "{:?}",
+                r.framing_notes
+            );
+            assert!(
+                r.framing_notes[1].starts_with("shot 2: 200×200 (1:1)"),
+                "{:?}",
+                r.framing_notes
+            );
+            let how = match framing {
+                Framing::Letterbox => "black bars",
+                Framing::Cover => "cropped",
+                _ => "blurred background",
+            };
+            assert!(
+                r.framing_notes.iter().all(|n| n.contains(how)),
+                "{:?}",
+                r.framing_notes
+            );
+            edges.push((edge(&out, 7), edge(&out, 22)));
+        }
+        let (auto, letterbox, cover) = (edges[0], edges[1], edges[2]);
+        // Letterbox: black bars beside the portrait clip and the square still.
+        assert!(letterbox.0 < 20.0 && letterbox.1 < 20.0, "{letterbox:?}");
+        // Blurred background: the sides carry the picture's colours (the yellow still is bright), not black.
+        assert!(auto.0 > 40.0 && auto.1 > 100.0, "{auto:?}");
+        // Cover fills the frame too (by cropping).
+        assert!(cover.1 > 100.0, "{cover:?}");
+    }
+
+    #[test]
     fn short_clips_loop_or_hold_and_sources_map_to_the_output_rate() {
         let dir = tempfile::tempdir().unwrap();
         let clip = dir.path().join("c.mp4");
@@ -630,6 +731,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
                 }],
                 subtitles: None,
                 encode: fast(),
+                framing: Framing::Auto,
             };
             let out = dir.path().join(format!("{fit:?}.mp4"));
             let r = render(&spec, None, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap();
@@ -678,6 +780,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
             }],
             subtitles: None,
             encode: fast(),
+            framing: Framing::Auto,
         };
         let cancel = AtomicBool::new(false);
         let out = dir.path().join("x.mp4");
@@ -710,6 +813,7 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
             segments,
             subtitles: None,
             encode: fast(),
+            framing: Framing::Auto,
         };
         let out = dir.path().join("x.mp4");
         let no = AtomicBool::new(false);

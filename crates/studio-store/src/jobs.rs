@@ -445,12 +445,17 @@ impl Store {
 
     /// Spending entered in the ledger since `since` (an ISO-8601 UTC timestamp), per provider.
     pub async fn spend_since(&self, since: &str) -> Result<Vec<(String, f64)>, StoreError> {
-        Ok(sqlx::query_as(
+        let rows: Vec<(String, f64)> = sqlx::query_as(
             "SELECT provider, SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage \
              WHERE created_at >= ? GROUP BY provider ORDER BY provider",
         )
         .bind(since)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        // Reservations and their reconciliations sum to float remainders: read as whole micro-dollars.
+        Ok(rows
+            .into_iter()
+            .map(|(p, v)| (p, studio_domain::money::usd(v)))
+            .collect())
     }
 }

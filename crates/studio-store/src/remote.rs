@@ -153,6 +153,6 @@ impl Store {
         .bind(n as i64)
         .fetch_one(&self.pool)
         .await?;
-        Ok(v.unwrap_or(0.0))
+        Ok(studio_domain::money::usd(v.unwrap_or(0.0)))
     }
 }

@@ -103,6 +103,7 @@ proptest! {
         let _ = parse::parse_script(&s);
         let _ = parse::parse_plan(&s);
         let _ = parse::extract_json(&s);
+        let _ = parse::json_value(&s);
     }
 
     #[test]
