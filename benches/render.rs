@@ -217,6 +217,7 @@ fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
                 preset: a.preset.clone(),
                 crf: 20,
             },
+            framing: studio_render::frames::Framing::Auto,
         },
         offsets,
         total,

@@ -10,6 +10,8 @@ want=(
   libavutil-dev libswscale-dev libswresample-dev
   # offline voices, Korean fonts, keyring (Secret Service for tests), dbus
   espeak-ng fonts-nanum dbus gnome-keyring libsecret-tools libdbus-1-dev
+  # colour emoji and symbols for titles and thumbnails (found through the font database), time zones
+  fonts-noto-color-emoji fonts-dejavu-core tzdata
 )
 gui=(
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev

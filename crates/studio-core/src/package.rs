@@ -295,6 +295,16 @@ impl Engine {
                 .map_err(|e| CoreError::invalid(e.to_string()))?;
                 files.push(format!("{dir_rel}/thumbnail.jpg"));
                 notes.push(format!("thumbnail from {still}"));
+                if !info.left_out.is_empty() {
+                    notes.push(format!(
+                        "thumbnail: left out {} (no installed font has them)",
+                        info.left_out
+                            .iter()
+                            .map(|c| format!("U+{:04X}", *c as u32))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
                 Some(info)
             }
             None => {

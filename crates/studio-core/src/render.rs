@@ -268,6 +268,30 @@ impl Engine {
         });
         let mut segments = Vec::new();
         let mut notes = Vec::new();
+        // Characters no font can draw are left out of cards and burned subtitles, and said here.
+        let face =
+            studio_render::text::typeface(&font).map_err(|e| CoreError::invalid(e.to_string()))?;
+        let note_left_out = |what: &str, texts: &[&str], notes: &mut Vec<String>| {
+            let mut missing: Vec<char> = Vec::new();
+            for t in texts {
+                for c in studio_render::text::missing_glyphs(&face, t) {
+                    if !missing.contains(&c) {
+                        missing.push(c);
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "{what}: left out {} (no installed font has {})",
+                    missing
+                        .iter()
+                        .map(|c| format!("U+{:04X}", *c as u32))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if missing.len() == 1 { "it" } else { "them" }
+                ));
+            }
+        };
         let offline_parts = script.written_by.is_empty()
             || script.written_by.contains("offline")
             || audio
@@ -281,7 +305,10 @@ impl Engine {
                 Some(p) => (asset_visual(&p), p.display().to_string()),
                 None => (
                     Visual::Card(card(
-                        [40, 56, 120],
+                        {
+                            note_left_out("intro card", &[&s.title, &script.title], &mut notes);
+                            [40, 56, 120]
+                        },
                         vec![
                             line(s.title.clone(), 110.0, white),
                             line(format!("EP.{n}"), 84.0, gold),
@@ -400,6 +427,11 @@ impl Engine {
                         None => vec![line("함께해 주셔서 감사합니다".into(), 72.0, white)],
                     };
                     lines.push(line("구독과 알림 설정 부탁드려요".into(), 44.0, grey));
+                    note_left_out(
+                        "outro card",
+                        &lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+                        &mut notes,
+                    );
                     if offline_parts {
                         lines.push(line(
                             "오프라인 도구로 만든 에피소드 (offline render)".into(),
@@ -427,8 +459,16 @@ impl Engine {
             "none".to_string()
         };
 
-        // Subtitles for the burn-in.
-        let events = crate::package::subtitle_events(&tl, &audio, &self.config().subtitles);
+        // Subtitles for the burn-in (libass, with the bundled fonts and the system's through fontconfig).
+        let mut events = crate::package::subtitle_events(&tl, &audio, &self.config().subtitles);
+        note_left_out(
+            "burned-in subtitles",
+            &events.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
+            &mut notes,
+        );
+        for e in &mut events {
+            e.text = studio_render::text::drawable(&face, &e.text).0;
+        }
         let subtitles = if cfg.burn_subtitles && !events.is_empty() {
             let path = ep_dir.join("render/subtitles.burn.ass");
             std::fs::create_dir_all(ep_dir.join("render"))

@@ -1,13 +1,13 @@
 //! Title cards drawn in process: the default intro (series title, episode badge, episode title) and outro (the
 //! next episode's teaser and a sign-off) when `assets/` holds no intro or outro of its own. Text is centred in the
-//! bundled Korean font with an outline, wrapped and shortened to fit.
+//! bundled Korean font with an outline (shaped, with font fallback: see `crate::text`), wrapped and shortened to fit.
 
 use std::path::Path;
 
-use ab_glyph::PxScale;
 use image::{Rgb, RgbImage};
 
-use crate::thumbnail::{Pen, ThumbnailError, draw_text, load_font, text_width, wrap};
+use crate::text::{Pen, draw_text, wrap};
+use crate::thumbnail::ThumbnailError;
 
 #[derive(Debug, Clone)]
 pub struct CardLine {
@@ -25,7 +25,7 @@ pub fn title_card(
     tint: [u8; 3],
     lines: &[CardLine],
 ) -> Result<RgbImage, ThumbnailError> {
-    let font = load_font(font)?;
+    let face = crate::text::typeface(font)?;
     let (w, h) = (w.max(16), h.max(16));
     let mut img = RgbImage::from_fn(w, h, |_, y| {
         let t = y as f32 / h as f32;
@@ -35,23 +35,23 @@ pub fn title_card(
     let unit = h as f32 / 1080.0;
     let max_width = w as f32 * 0.84;
     // Lay out first (each line may wrap to two), then centre the block vertically.
-    let mut rows: Vec<(String, PxScale, [u8; 3])> = Vec::new();
+    let mut rows: Vec<(String, f32, [u8; 3])> = Vec::new();
     for l in lines.iter().filter(|l| !l.text.trim().is_empty()) {
-        let scale = PxScale::from(l.size * unit);
-        for row in wrap(&font, scale, l.text.trim(), max_width, 2) {
-            rows.push((row, scale, l.colour));
+        let px = l.size * unit;
+        for row in wrap(&face, px, l.text.trim(), max_width, 2) {
+            rows.push((row, px, l.colour));
         }
     }
     let gap = 0.35;
-    let block: f32 = rows.iter().map(|(_, s, _)| s.y * (1.0 + gap)).sum();
+    let block: f32 = rows.iter().map(|(_, s, _)| s * (1.0 + gap)).sum();
     let mut y = (h as f32 - block) / 2.0;
-    for (text, scale, colour) in rows {
-        y += scale.y;
-        let tw = text_width(&font, scale, &text);
+    for (text, px, colour) in rows {
+        y += px;
+        let tw = face.width(px, &text);
         draw_text(
             &mut img,
-            &font,
-            scale,
+            &face,
+            px,
             Pen {
                 x: (w as f32 - tw) / 2.0,
                 baseline: y,
@@ -60,7 +60,7 @@ pub fn title_card(
             },
             &text,
         );
-        y += scale.y * gap;
+        y += px * gap;
     }
     Ok(img)
 }

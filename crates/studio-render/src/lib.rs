@@ -14,6 +14,7 @@ pub(crate) mod mp4;
 pub mod music;
 pub mod probe;
 pub mod render;
+pub mod text;
 pub mod thumbnail;
 pub mod transition;
 

@@ -2,14 +2,16 @@
 //!
 //! A 1280×720 JPEG (YouTube's recommended thumbnail size, ≤ 2 MB) from a key frame: the frame is scaled to fill
 //! and centre-cropped, the bottom darkened so text reads on any picture, the episode badge drawn top left and the
-//! series title (and the episode title, smaller) bottom left in the bundled Korean font with a black outline.
+//! series title (and the episode title, smaller) bottom left in the bundled Korean font with a black outline,
+//! shaped and with font fallback (`crate::text`): emoji, hanja and symbols are drawn, never as boxes.
 //! Text that does not fit is scaled down, then wrapped, then shortened with "…". JPEG quality steps down until
 //! the file is under the limit.
 
 use std::path::Path;
 
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
-use image::{Rgb, RgbImage, imageops};
+use image::{Rgb, imageops};
+
+use crate::text::{Pen, draw_text, wrap};
 
 pub const THUMB_WIDTH: u32 = 1280;
 pub const THUMB_HEIGHT: u32 = 720;
@@ -41,153 +43,9 @@ pub struct ThumbnailInfo {
     pub height: u32,
     pub bytes: u64,
     pub jpeg_quality: u8,
-}
-
-pub(crate) fn load_font(path: &Path) -> Result<FontVec, ThumbnailError> {
-    let err = |m: String| ThumbnailError::Font {
-        path: path.display().to_string(),
-        message: m,
-    };
-    let data = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    FontVec::try_from_vec(data).map_err(|e| err(e.to_string()))
-}
-
-pub(crate) fn text_width(font: &FontVec, scale: PxScale, text: &str) -> f32 {
-    let f = font.as_scaled(scale);
-    let mut w = 0.0;
-    let mut prev = None;
-    for c in text.chars() {
-        let id = f.glyph_id(c);
-        if let Some(p) = prev {
-            w += f.kern(p, id);
-        }
-        w += f.h_advance(id);
-        prev = Some(id);
-    }
-    w
-}
-
-/// Where and how a run of text is drawn: left x, baseline y, fill colour, black outline width in pixels.
-pub(crate) struct Pen {
-    pub(crate) x: f32,
-    pub(crate) baseline: f32,
-    pub(crate) colour: [u8; 3],
-    pub(crate) outline: i32,
-}
-
-/// Alpha-blends `text` with the pen's colour and outline.
-pub(crate) fn draw_text(
-    img: &mut RgbImage,
-    font: &FontVec,
-    scale: PxScale,
-    pen_at: Pen,
-    text: &str,
-) {
-    let Pen {
-        x,
-        baseline,
-        colour,
-        outline,
-    } = pen_at;
-    let f = font.as_scaled(scale);
-    let mut glyphs = Vec::new();
-    let mut pen = x;
-    let mut prev = None;
-    for c in text.chars() {
-        let id = f.glyph_id(c);
-        if let Some(p) = prev {
-            pen += f.kern(p, id);
-        }
-        glyphs.push(id.with_scale_and_position(scale, ab_glyph::point(pen, baseline)));
-        pen += f.h_advance(id);
-        prev = Some(id);
-    }
-    let (w, h) = (img.width() as i32, img.height() as i32);
-    let mut blend = |px: i32, py: i32, cov: f32, col: [u8; 3]| {
-        if px < 0 || py < 0 || px >= w || py >= h || cov <= 0.0 {
-            return;
-        }
-        let p = img.get_pixel_mut(px as u32, py as u32);
-        let a = cov.min(1.0);
-        for (c, t) in p.0.iter_mut().zip(col) {
-            *c = (f32::from(*c) * (1.0 - a) + f32::from(t) * a).round() as u8;
-        }
-    };
-    // Outline first (the glyph stamped around a disc), then the fill on top.
-    let mut offsets = Vec::new();
-    for dy in -outline..=outline {
-        for dx in -outline..=outline {
-            if (dx, dy) != (0, 0) && dx * dx + dy * dy <= outline * outline {
-                offsets.push((dx, dy));
-            }
-        }
-    }
-    for g in &glyphs {
-        if let Some(o) = font.outline_glyph(g.clone()) {
-            let b = o.px_bounds();
-            let (bx, by) = (b.min.x as i32, b.min.y as i32);
-            o.draw(|gx, gy, cov| {
-                for (dx, dy) in &offsets {
-                    blend(bx + gx as i32 + dx, by + gy as i32 + dy, cov, [0, 0, 0]);
-                }
-            });
-        }
-    }
-    for g in glyphs {
-        if let Some(o) = font.outline_glyph(g) {
-            let b = o.px_bounds();
-            let (bx, by) = (b.min.x as i32, b.min.y as i32);
-            o.draw(|gx, gy, cov| blend(bx + gx as i32, by + gy as i32, cov, colour));
-        }
-    }
-}
-
-/// Splits text into at most `max_lines` lines that fit `width` at `scale`, shortening the last with "…".
-pub(crate) fn wrap(
-    font: &FontVec,
-    scale: PxScale,
-    text: &str,
-    width: f32,
-    max_lines: usize,
-) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in text.split_whitespace() {
-        let cand = if cur.is_empty() {
-            word.to_string()
-        } else {
-            format!("{cur} {word}")
-        };
-        if text_width(font, scale, &cand) <= width || cur.is_empty() {
-            cur = cand;
-        } else {
-            lines.push(std::mem::take(&mut cur));
-            cur = word.to_string();
-        }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    if lines.len() > max_lines {
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(rest);
-    }
-    for l in &mut lines {
-        if text_width(font, scale, l) > width {
-            let mut chars: Vec<char> = l.chars().collect();
-            while !chars.is_empty()
-                && text_width(
-                    font,
-                    scale,
-                    &format!("{}…", chars.iter().collect::<String>()),
-                ) > width
-            {
-                chars.pop();
-            }
-            *l = format!("{}…", chars.iter().collect::<String>().trim_end());
-        }
-    }
-    lines
+    /// Characters of the title, episode title or badge that no font could draw, left out of the picture.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<char>,
 }
 
 /// Makes the thumbnail from `frame` (PNG or JPEG) with `font` (TTF/OTF) into `out` (JPEG).
@@ -211,7 +69,15 @@ pub fn make_thumbnail(
     if src.width() == 0 || src.height() == 0 {
         return Err(ferr("the image is empty".into()));
     }
-    let font = load_font(font)?;
+    let face = crate::text::typeface(font)?;
+    let mut left_out: Vec<char> = Vec::new();
+    for t in [&text.title, &text.subtitle, &text.badge] {
+        for c in crate::text::missing_glyphs(&face, t) {
+            if !left_out.contains(&c) {
+                left_out.push(c);
+            }
+        }
+    }
 
     // Fill and centre-crop.
     let (w, h) = (THUMB_WIDTH, THUMB_HEIGHT);
@@ -239,19 +105,19 @@ pub fn make_thumbnail(
     let margin = 56.0;
     // Badge: a yellow box with black text, top left.
     if !text.badge.trim().is_empty() {
-        let scale = PxScale::from(64.0);
-        let bw = text_width(&font, scale, text.badge.trim()) + 40.0;
+        let px = 64.0;
+        let bw = face.width(px, text.badge.trim()) + 40.0;
         let (bx, by, bh) = (margin as u32, 40u32, 88u32);
         for y in by..(by + bh).min(h) {
             for x in bx..((bx as f32 + bw) as u32).min(w) {
                 img.put_pixel(x, y, Rgb([255, 214, 0]));
             }
         }
-        let asc = font.as_scaled(scale).ascent();
+        let asc = face.ascent(px);
         draw_text(
             &mut img,
-            &font,
-            scale,
+            &face,
+            px,
             Pen {
                 x: margin + 20.0,
                 baseline: by as f32 + (bh as f32 + asc * 0.75) / 2.0,
@@ -265,15 +131,15 @@ pub fn make_thumbnail(
     // Title and subtitle, bottom left, sized to fit.
     let width = w as f32 - 2.0 * margin;
     let mut size = 112.0f32;
-    while size > 64.0 && text_width(&font, PxScale::from(size), text.title.trim()) > width {
+    while size > 64.0 && face.width(size, text.title.trim()) > width {
         size -= 4.0;
     }
-    let title_lines = wrap(&font, PxScale::from(size), text.title.trim(), width, 2);
-    let sub_scale = PxScale::from(56.0);
+    let title_lines = wrap(&face, size, text.title.trim(), width, 2);
+    let sub_px = 56.0;
     let sub_lines = if text.subtitle.trim().is_empty() {
         vec![]
     } else {
-        wrap(&font, sub_scale, text.subtitle.trim(), width, 1)
+        wrap(&face, sub_px, text.subtitle.trim(), width, 1)
     };
     let mut baseline = h as f32 - margin;
     for l in sub_lines.iter().rev() {
@@ -283,8 +149,8 @@ pub fn make_thumbnail(
             colour: [255, 235, 160],
             outline: 3,
         };
-        draw_text(&mut img, &font, sub_scale, pen, l);
-        baseline -= 56.0 * 1.3;
+        draw_text(&mut img, &face, sub_px, pen, l);
+        baseline -= sub_px * 1.3;
     }
     for l in title_lines.iter().rev() {
         let pen = Pen {
@@ -293,7 +159,7 @@ pub fn make_thumbnail(
             colour: [255, 255, 255],
             outline: 5,
         };
-        draw_text(&mut img, &font, PxScale::from(size), pen, l);
+        draw_text(&mut img, &face, size, pen, l);
         baseline -= size * 1.15;
     }
 
@@ -315,6 +181,7 @@ pub fn make_thumbnail(
                 height: h,
                 bytes: buf.len() as u64,
                 jpeg_quality: quality,
+                left_out,
             });
         }
         quality -= 8;
@@ -324,6 +191,7 @@ pub fn make_thumbnail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::RgbImage;
 
     fn font() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/fonts/NanumGothic-Bold.ttf")
@@ -394,6 +262,41 @@ mod tests {
     }
 
     #[test]
+    fn a_title_with_emoji_hanja_and_accents_is_drawn_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = dir.path().join("frame.png");
+        RgbImage::from_pixel(1280, 720, Rgb([60, 90, 120]))
+            .save(&fp)
+            .unwrap();
+        let out = dir.path().join("thumb.jpg");
+        let info = make_thumbnail(
+            &fp,
+            &font(),
+            &ThumbnailText {
+                title: "우리 사이 💘 愛 Cafe\u{301}".into(),
+                badge: "EP.2 🤝".into(),
+                subtitle: "계약 🤝".into(),
+            },
+            &out,
+        )
+        .unwrap();
+        assert!(info.left_out.is_empty(), "{:?}", info.left_out);
+        if let Ok(dump) = std::env::var("AIDAS_DUMP_THUMB") {
+            std::fs::copy(&out, dump).unwrap();
+        }
+        // The heart and the handshake are drawn in colour (a box would be grey on grey).
+        let img = image::open(&out).unwrap().to_rgb8();
+        let coloured = img
+            .pixels()
+            .filter(|p| {
+                let [r, g, b] = p.0;
+                r > 180 && g < 120 && b > 100
+            })
+            .count();
+        assert!(coloured > 100, "pink pixels of 💘: {coloured}");
+    }
+
+    #[test]
     fn a_long_title_is_wrapped_and_shortened_and_bad_inputs_say_which_file() {
         let dir = tempfile::tempdir().unwrap();
         let fp = dir.path().join("frame.png");
@@ -412,21 +315,11 @@ mod tests {
             &out,
         )
         .unwrap();
-        let f = load_font(&font()).unwrap();
-        let lines = wrap(
-            &f,
-            PxScale::from(64.0),
-            &"아주 긴 제목이 계속 ".repeat(20),
-            1168.0,
-            2,
-        );
+        let f = crate::text::typeface(&font()).unwrap();
+        let lines = wrap(&f, 64.0, &"아주 긴 제목이 계속 ".repeat(20), 1168.0, 2);
         assert_eq!(lines.len(), 2);
         assert!(lines[1].ends_with('…'));
-        assert!(
-            lines
-                .iter()
-                .all(|l| text_width(&f, PxScale::from(64.0), l) <= 1168.0)
-        );
+        assert!(lines.iter().all(|l| f.width(64.0, l) <= 1168.0));
 
         let bad = dir.path().join("broken.png");
         std::fs::write(&bad, b"not an image").unwrap();
