@@ -76,6 +76,12 @@ pub enum FindingKind {
     UnnaturalDialogue,
     Pacing,
     Coverage,
+    /// The same sentences or tails over and over across the episode's lines.
+    Repetition,
+    /// A speaker names themself in the third person.
+    SelfThirdPerson,
+    /// Narration or outline text inside what a character says (it would be voiced).
+    NarrationInDialogue,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, ts_rs::TS)]
@@ -127,13 +133,25 @@ pub struct QualityScores {
     pub naturalness: f64,
     pub pacing: f64,
     pub coverage: f64,
+    /// How little the dialogue repeats itself (see [`crate::dialogue::repetition`]).
+    #[serde(default = "full")]
+    pub variety: f64,
     pub overall: f64,
+}
+
+fn full() -> f64 {
+    1.0
 }
 
 impl QualityScores {
     pub fn acceptable(&self, cfg: &CheckConfig) -> bool {
         self.overall >= cfg.quality_threshold
-            && self.naturalness.min(self.pacing).min(self.coverage) >= cfg.quality_floor
+            && self
+                .naturalness
+                .min(self.pacing)
+                .min(self.coverage)
+                .min(self.variety)
+                >= cfg.quality_floor
     }
 }
 
@@ -756,9 +774,54 @@ pub fn score_quality(
     let res: Vec<Regex> = patterns.iter().filter_map(|p| Regex::new(p).ok()).collect();
     let mut total = 0usize;
     let mut natural = 0usize;
+    let cast_for_names = Cast::new(characters);
+    let cast_names: Vec<&str> = characters.iter().map(|c| c.name.as_str()).collect();
+    let outline_texts: Vec<String> = ctx
+        .outline
+        .as_ref()
+        .map(|o| {
+            let mut v = vec![o.main_event.clone(), o.hook.clone(), o.cliffhanger.clone()];
+            v.extend(o.sub_events.iter().cloned());
+            v
+        })
+        .unwrap_or_default();
     for (i, s) in script.scenes.iter().enumerate() {
         for (j, l) in s.lines.iter().enumerate() {
             total += 1;
+            let said = l.spoken().text;
+            let path = format!("scenes[{i}].lines[{j}]");
+            let speaker = cast_for_names.get(&l.character).map(|c| c.name.as_str());
+            // Narration or outline text: a character would read a synopsis aloud.
+            let pasted = outline_texts.iter().find_map(|o| {
+                crate::dialogue::pasted_from(&said, o, crate::dialogue::PASTE_MIN_CHARS)
+            });
+            if let Some(p) = pasted {
+                findings.push(Finding::error(
+                    FindingKind::NarrationInDialogue,
+                    &path,
+                    format!("the line copies the outline (\"{p}\"): write what the character says, not the synopsis"),
+                ));
+                continue;
+            }
+            if crate::dialogue::is_narration(&said, &cast_names) {
+                findings.push(Finding::error(
+                    FindingKind::NarrationInDialogue,
+                    &path,
+                    format!("reads as narration, not speech: {said}"),
+                ));
+                continue;
+            }
+            if speaker.is_some_and(|n| crate::dialogue::names_self(&said, n)) {
+                findings.push(Finding::warning(
+                    FindingKind::SelfThirdPerson,
+                    &path,
+                    format!(
+                        "{} speaks of themself by name: {said}",
+                        speaker.unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
             let stiff = res.iter().find(|r| r.is_match(&l.text));
             let too_long = l.text.chars().count() > 120;
             if let Some(r) = stiff {
@@ -860,12 +923,39 @@ pub fn score_quality(
             ),
         ));
     }
-    let overall = (naturalness + pacing + coverage) / 3.0;
+    // Variety: the same sentences and tails over and over.
+    let spoken: Vec<String> = script
+        .scenes
+        .iter()
+        .flat_map(|s| s.lines.iter().map(|l| l.spoken().text))
+        .collect();
+    let rep = crate::dialogue::repetition(&spoken.iter().map(String::as_str).collect::<Vec<_>>());
+    for (sentence, n) in rep.overused.iter().take(5) {
+        findings.push(Finding::warning(
+            FindingKind::Repetition,
+            "scenes",
+            format!("\"{sentence}\" is said in {n} lines: vary it"),
+        ));
+    }
+    if rep.distinct_2 < crate::dialogue::DISTINCT_2_FULL {
+        findings.push(Finding::warning(
+            FindingKind::Repetition,
+            "scenes",
+            format!(
+                "the lines reuse the same phrases (distinct word pairs {:.2}, {:.2} or more reads as varied)",
+                rep.distinct_2,
+                crate::dialogue::DISTINCT_2_FULL
+            ),
+        ));
+    }
+    let variety = rep.variety;
+    let overall = (naturalness + pacing + coverage + variety) / 4.0;
     (
         QualityScores {
             naturalness,
             pacing,
             coverage,
+            variety,
             overall,
         },
         findings,

@@ -7,6 +7,7 @@
 pub mod avatars;
 pub mod checks;
 pub mod desk;
+pub mod dialogue;
 pub mod genre;
 pub mod metadata;
 pub mod parse;

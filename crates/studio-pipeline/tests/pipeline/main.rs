@@ -2,6 +2,7 @@
 //! contradictions, prompt snapshots, and fuzzing of the reply parser and checks.
 
 mod contradictions;
+mod dialogue;
 mod fuzz;
 mod snapshots;
 

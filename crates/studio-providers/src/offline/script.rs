@@ -38,6 +38,10 @@ struct Writer<'a> {
     rng: Rng,
     genre: Genre,
     chars: HashMap<&'a str, &'a Character>,
+    /// Per pool (by address), the entries not drawn yet in this episode.
+    bags: HashMap<usize, Vec<usize>>,
+    /// Tails not used yet in this episode (each at most once).
+    tails_left: Vec<&'static str>,
 }
 
 impl Writer<'_> {
@@ -61,12 +65,31 @@ impl Writer<'_> {
         } else {
             ""
         };
-        let tail = if text.chars().count() < 40 && text.ends_with('.') {
-            self.rng.pick(lx::TAILS)
+        // A tail on about one statement in eight, each tail once an episode.
+        let tail = if text.chars().count() < 40
+            && text.ends_with('.')
+            && !self.tails_left.is_empty()
+            && self.rng.below(8) == 0
+        {
+            let i = self.rng.below(self.tails_left.len());
+            self.tails_left.swap_remove(i)
         } else {
             ""
         };
         format!("{opener}{text}{tail}")
+    }
+
+    /// An entry of `pool` not drawn yet this episode (the pool refills once every entry was drawn).
+    fn draw(&mut self, pool: &'static [&'static str]) -> &'static str {
+        if pool.is_empty() {
+            return "";
+        }
+        let left = self.bags.entry(pool.as_ptr() as usize).or_default();
+        if left.is_empty() {
+            left.extend(0..pool.len());
+        }
+        let i = self.rng.below(left.len());
+        pool[left.swap_remove(i)]
     }
 }
 
@@ -78,6 +101,8 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
         rng: Rng::new(call.seed),
         genre,
         chars: call.characters.iter().map(|c| (c.id.as_str(), c)).collect(),
+        bags: HashMap::new(),
+        tails_left: lx::TAILS.to_vec(),
     };
 
     // Who can be on screen: alive and present as of the previous episode.
@@ -244,14 +269,12 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
             let other = w.name(listener);
             let first = si == 0 && li == 0;
             let last_scene = si + 1 == scene_count;
+            // Lines are speech: no outline, hook or cliffhanger text is pasted in (that is narration).
             let core: String = if first {
-                match &previous {
-                    Some(c) => w.rng.pick(lx::CORE_PICKUP).replace("{event}", &gist(c, 50)),
-                    None => ctx
-                        .outline
-                        .as_ref()
-                        .map(|o| format!("{}… 이게 무슨 일이야?", gist(&o.hook, 40)))
-                        .unwrap_or_else(|| "드디어 시작이네.".into()),
+                if previous.is_some() {
+                    w.draw(lx::CORE_PICKUP).to_string()
+                } else {
+                    w.draw(lx::CORE_FIRST).to_string()
                 }
             } else if let (true, Some((_, secret))) =
                 (si + 2 == scene_count && li == 0, reveal.as_ref())
@@ -259,27 +282,11 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                 // The owner (first in this scene's cast) tells their own secret.
                 format!("이제 말할게. 사실 나, {}.", gist(secret, 40))
             } else if last_scene && li + 1 == *count {
-                match ctx
-                    .outline
-                    .as_ref()
-                    .map(|o| o.cliffhanger.clone())
-                    .filter(|c| !c.is_empty())
-                {
-                    Some(c) => format!(
-                        "{} 설마… {}?",
-                        w.rng
-                            .pick(lx::CORE_CLIFF)
-                            .split('?')
-                            .next()
-                            .unwrap_or("잠깐"),
-                        gist(&c, 30)
-                    ),
-                    None => "이제 정말 시작이야. 우리 둘 다.".into(),
-                }
+                w.draw(lx::CORE_CLIFF).to_string()
             } else if last_scene && li == 0 && to_resolve.is_some() {
-                w.rng.pick(lx::CORE_RESOLVE).to_string()
+                w.draw(lx::CORE_RESOLVE).to_string()
             } else {
-                let pool: &[&str] = match li % 6 {
+                let pool: &'static [&'static str] = match li % 6 {
                     0 => lx::CORE_OPEN,
                     1 => lx::CORE_PROBE,
                     2 => lx::CORE_ANSWER,
@@ -291,9 +298,9 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                             lx::CORE_SOFT
                         }
                     }
-                    _ => lx::CORE_ANSWER,
+                    _ => lx::CORE_REACT,
                 };
-                w.rng.pick(pool).to_string()
+                w.draw(pool).to_string()
             };
             let topic = to_resolve
                 .map(|t| t.title.clone())
