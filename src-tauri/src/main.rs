@@ -98,7 +98,12 @@ fn main() {
                     let ev = match rx.recv().await {
                         Ok(ev) => ev,
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            // Tell the window, as the server tells its pages, so it can reload what it shows.
                             tracing::warn!(skipped = n, "the window missed engine events");
+                            let _ = handle.emit(
+                                "engine-event",
+                                serde_json::json!({"type": "lagged", "missed": n}),
+                            );
                             continue;
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -413,7 +413,8 @@ export function Script({ ctx }: { ctx: Ctx }) {
           </h3>
           <p className="small">
             {t("script.quality")} {report.quality.overall.toFixed(2)} (naturalness {report.quality.naturalness.toFixed(2)}, pacing{" "}
-            {report.quality.pacing.toFixed(2)}, coverage {report.quality.coverage.toFixed(2)})
+            {report.quality.pacing.toFixed(2)}, coverage {report.quality.coverage.toFixed(2)}, variety{" "}
+            {report.quality.variety.toFixed(2)})
           </p>
           {report.findings.length === 0 ? (
             <p className="ok small">{t("script.no_findings")}</p>

@@ -1066,7 +1066,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }) => {
             let st = engine.reject_episode(&series, episode, &reason).await?;
             println!(
-                "{series} episode {episode} is {st}: \"{reason}\" (regenerate scenes with `aidas review regenerate {series} {episode} --scenes 2,5`)"
+                "{series} episode {episode} is {st}: \"{reason}\" (regenerate scenes with `aidas review regenerate {series} {episode} --scenes N,M`)"
             );
         }
         Command::Review(ReviewCmd::Regenerate {
@@ -1264,7 +1264,12 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             std::io::stdin()
                 .read_to_string(&mut value)
                 .map_err(|e| CoreError::io("reading the key from stdin", e))?;
-            let value = value.trim().to_string();
+            // A key pasted from a file saved by Notepad may start with a byte-order mark: never part of a key.
+            let value = value
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string();
             let st = engine.set_secret(&provider, Secret::new(value)).await?;
             if json {
                 print_json(&st)?;
@@ -1359,13 +1364,19 @@ mod tests {
                     }
                 }
                 // SERIES, N, PROVIDER: placeholders too.
+                // N,M: a list of numbers.
                 let placeholder = |w: &str| {
-                    !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                    !w.is_empty()
+                        && w.chars()
+                            .all(|c| c.is_ascii_uppercase() || c == '_' || c == ',')
                 };
-                let args = std::iter::once("aidas").chain(
-                    line.split_whitespace()
-                        .map(|w| if placeholder(w) { "1" } else { w }),
-                );
+                let args = std::iter::once("aidas").chain(line.split_whitespace().map(|w| {
+                    if placeholder(w) {
+                        if w.contains(',') { "1,2" } else { "1" }
+                    } else {
+                        w
+                    }
+                }));
                 if let Err(e) = Cli::try_parse_from(args) {
                     panic!("{}: `aidas {rest}` does not parse: {e}", f.display());
                 }

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::events::{AlertLevel, EngineEvent};
-use crate::production::{now_ms, today_start_utc};
+use crate::production::now_ms;
 use crate::{CoreError, Engine};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,7 +103,7 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
 impl Engine {
     /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
     pub async fn check_alerts(&self) -> Result<Vec<RaisedAlert>, CoreError> {
-        let today_ms = now_ms() - now_ms().rem_euclid(86_400_000);
+        let today_ms = crate::scheduler::local_day_start_ms(now_ms(), &self.config().time_zone());
         let jobs = self.store().jobs(None, None).await?;
         let ended: Vec<_> = jobs
             .iter()
@@ -116,7 +116,7 @@ impl Engine {
                     && j.error_kind.as_deref() != Some("awaiting_review")
             })
             .count();
-        let since = today_start_utc();
+        let since = self.day_start();
         let by_provider = self.store().spend_since(&since).await?;
         let mut spend = Vec::new();
         for cap in self.spend_caps() {

@@ -607,27 +607,23 @@ impl Config {
 }
 
 /// Reads settings written by earlier versions: `[production] utc_offset_min` (a fixed offset) became
-/// `time_zone` (an IANA name that follows daylight saving). 540 is Asia/Seoul, the only default ever written;
-/// another whole-hour offset becomes the matching `Etc/GMT` zone (whose sign is inverted by POSIX convention).
+/// `time_zone` (an IANA name that follows daylight saving). 540 — Asia/Seoul — is the only value the studio ever
+/// wrote itself and becomes that zone. Any other offset was set by a person and cannot be turned into a zone
+/// without guessing (−300 is New York in winter, Lima all year): it is left in place, and validation names it
+/// with what to write instead.
 fn migrate(table: &mut toml::Table) {
     let Some(prod) = table.get_mut("production").and_then(|p| p.as_table_mut()) else {
         return;
     };
-    let Some(offset) = prod.remove("utc_offset_min") else {
-        return;
-    };
-    if prod.contains_key("time_zone") {
-        return;
+    if prod.get("utc_offset_min").and_then(|v| v.as_integer()) == Some(540)
+        && !prod.contains_key("time_zone")
+    {
+        prod.remove("utc_offset_min");
+        prod.insert(
+            "time_zone".into(),
+            toml::Value::String(crate::scheduler::DEFAULT_TIME_ZONE.into()),
+        );
     }
-    let zone = match offset.as_integer() {
-        Some(540) => crate::scheduler::DEFAULT_TIME_ZONE.to_string(),
-        Some(0) => "UTC".to_string(),
-        Some(m) if m % 60 == 0 => format!("Etc/GMT{:+}", -m / 60),
-        // Not expressible as a zone: left for validation to name, with the old value.
-        Some(m) => format!("UTC{m:+} minutes"),
-        None => offset.to_string(),
-    };
-    prod.insert("time_zone".into(), toml::Value::String(zone));
 }
 
 /// Keys in the file that no setting reads (a typo such as `work_windw` would otherwise be silently ignored and
@@ -644,6 +640,14 @@ fn unknown_keys(input: &toml::Table, cfg: &Config) -> Vec<String> {
             } else {
                 format!("{prefix}.{k}")
             };
+            if key == "production.utc_offset_min" {
+                out.push(format!(
+                    "production.utc_offset_min: {v} is a fixed offset, which is wrong for half the year where clocks \
+                     change; replace it with production.time_zone = \"<your IANA zone>\" (e.g. \"America/New_York\", \
+                     \"Europe/Berlin\", \"Asia/Seoul\")"
+                ));
+                continue;
+            }
             match (v, known.get(k)) {
                 (_, None) => out.push(format!("{key}: not a setting this studio reads (a typo?)")),
                 (toml::Value::Table(a), Some(toml::Value::Table(b))) => walk(&key, a, b, out),
@@ -692,10 +696,20 @@ mod tests {
     fn an_old_fixed_offset_becomes_a_time_zone() {
         let c = Config::parse("[production]\nutc_offset_min = 540\n", Path::new("c")).unwrap();
         assert_eq!(c.production.time_zone, "Asia/Seoul");
-        let c = Config::parse("[production]\nutc_offset_min = -300\n", Path::new("c")).unwrap();
-        assert_eq!(c.production.time_zone, "Etc/GMT+5");
-        let e = Config::parse("[production]\nutc_offset_min = 330\n", Path::new("c")).unwrap_err();
-        assert!(e.to_string().contains("production.time_zone"), "{e}");
+        // Any other offset was a person's choice: named, with what to write instead, never guessed.
+        for other in ["-300", "330", "0"] {
+            let e = Config::parse(
+                &format!("[production]\nutc_offset_min = {other}\n"),
+                Path::new("c"),
+            )
+            .unwrap_err();
+            let m = e.to_string();
+            assert!(
+                m.contains("production.utc_offset_min") && m.contains("production.time_zone"),
+                "{m}"
+            );
+            assert!(!m.contains("not a setting"), "{m}");
+        }
     }
 
     #[test]

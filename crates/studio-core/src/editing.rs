@@ -183,7 +183,7 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let dir = self.episode_dir(&s.id, n);
         let path = dir.join("package/metadata.json");
-        let text = std::fs::read_to_string(&path).map_err(|_| {
+        let text = crate::textfile::read_text_if_present(&path)?.ok_or_else(|| {
             CoreError::invalid(format!(
                 "{} episode {n} is not packaged yet: produce it to the review gate first",
                 s.title
@@ -234,7 +234,7 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let dir = self.episode_dir(&s.id, n);
         let path = dir.join("package/metadata.json");
-        let text = std::fs::read_to_string(&path).map_err(|_| {
+        let text = crate::textfile::read_text_if_present(&path)?.ok_or_else(|| {
             CoreError::invalid(format!("{} episode {n} is not packaged yet", s.title))
         })?;
         let mut doc: serde_json::Value =

@@ -43,9 +43,9 @@ pub struct ProductionConfig {
     pub episodes_per_day: u32,
     /// Whether the daemon queues the daily plan itself (else it only works off what was queued).
     pub auto_plan: bool,
-    /// Spending per UTC day over all providers; no paid job is sent past it.
+    /// Spending per day (the creator's day, in `time_zone`) over all providers; no paid job is sent past it.
     pub daily_cap_usd: f64,
-    /// Spending per UTC day per provider ("fal", "heygen", "elevenlabs", …).
+    /// Spending per day per provider ("fal", "heygen", "elevenlabs", …).
     pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
     /// Requests per minute per provider ("fal", "heygen", "elevenlabs", "openai", "youtube", …), spaced out
     /// in this process; bursts up to a tenth of a minute's worth (at least 1).
@@ -199,10 +199,40 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
 }
 
 impl Engine {
+    /// Where today began for daily caps, the daily plan and "spent today": midnight in the creator's time zone
+    /// (`[production] time_zone`), as a UTC time like the ledger's.
+    pub fn day_start(&self) -> String {
+        crate::scheduler::local_day_start(now_ms(), &self.config().time_zone())
+    }
+
+    /// When a stage's paid jobs are accepted but the provider could not answer for them (a rate limit beyond the
+    /// run's patience, a gateway error, a rejected key while polling), the stage is retried by the queue with
+    /// backoff — the jobs are kept and never submitted again — instead of waiting for a person.
+    ///
+    /// # Errors
+    /// [`CoreError::Remote`] (`provider_busy`, transient) when such jobs exist; store errors.
+    async fn provider_waits(&self, s: &str, n: u32) -> Result<(), CoreError> {
+        let waiting = self.store().remote_jobs_waiting(s, n).await?;
+        let Some(j) = waiting.first() else {
+            return Ok(());
+        };
+        Err(CoreError::Remote {
+            code: "provider_busy",
+            message: format!(
+                "{} paid job(s) at {} are done or running but could not be fetched yet (first: {}); they are kept \
+                 and asked again later, never sent twice",
+                waiting.len(),
+                j.provider,
+                j.purpose
+            ),
+            transient: true,
+        })
+    }
+
     /// Today's spending caps from the config, for every paid call.
     pub fn spend_caps(&self) -> Vec<studio_store::SpendCap> {
         let p = &self.config().production;
-        let since = today_start_utc();
+        let since = self.day_start();
         let mut caps = vec![studio_store::SpendCap {
             name: "daily cap".into(),
             provider: None,
@@ -550,6 +580,7 @@ impl Engine {
             Stage::Visuals => {
                 let r = self.make_visuals(s, n).await?;
                 if !r.failed.is_empty() {
+                    self.provider_waits(s, n).await?;
                     return Err(CoreError::invalid(format!(
                         "{} shot(s) have no visual (first: shot {} — {})",
                         r.failed.len(),
@@ -561,6 +592,9 @@ impl Engine {
             }
             Stage::Avatars => {
                 let r = self.make_avatars(s, n).await?;
+                if !r.failed.is_empty() || !r.needs_attention.is_empty() {
+                    self.provider_waits(s, n).await?;
+                }
                 if let Some((line, why)) = r.needs_attention.first() {
                     return Err(CoreError::invalid(format!("avatar for {line}: {why}")));
                 }
@@ -718,7 +752,7 @@ impl Engine {
             }
             e.stages.push((j.stage.clone(), j.status.clone()));
         }
-        let cost_today = self.store().spend_since(&today_start_utc()).await?;
+        let cost_today = self.store().spend_since(&self.day_start()).await?;
         let attention = jobs
             .iter()
             .filter(|j| j.status == "needs_attention")

@@ -129,7 +129,8 @@ impl Engine {
             .scenes
             .iter()
             .flat_map(|sc| &sc.lines)
-            .filter(|l| !voiced.contains(l.id.as_str()))
+            // A line with nothing to say is a silent beat, not a missing voice.
+            .filter(|l| !voiced.contains(l.id.as_str()) && l.spoken().is_speakable())
             .map(|l| l.id.as_str())
             .collect();
         if !unvoiced.is_empty() {
@@ -269,8 +270,14 @@ impl Engine {
         let mut segments = Vec::new();
         let mut notes = Vec::new();
         // Characters no font can draw are left out of cards and burned subtitles, and said here.
-        let face =
-            studio_render::text::typeface(&font).map_err(|e| CoreError::invalid(e.to_string()))?;
+        // The first use loads the system's fonts (a moment's disk work): off the async runtime.
+        let face = {
+            let f = font.clone();
+            tokio::task::spawn_blocking(move || studio_render::text::typeface(&f))
+                .await
+                .map_err(|e| CoreError::Internal(format!("font task: {e}")))?
+                .map_err(|e| CoreError::invalid(e.to_string()))?
+        };
         let note_left_out = |what: &str, texts: &[&str], notes: &mut Vec<String>| {
             let mut missing: Vec<char> = Vec::new();
             for t in texts {

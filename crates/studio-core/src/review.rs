@@ -98,7 +98,7 @@ impl Engine {
         let meta = self
             .data_dir()
             .join(format!("series/{series_id}/ep{n:03}/package/metadata.json"));
-        if let Ok(t) = std::fs::read_to_string(&meta)
+        if let Ok(Some(t)) = crate::textfile::read_text_if_present(&meta)
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
         {
             flags.extend(

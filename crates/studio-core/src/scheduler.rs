@@ -173,7 +173,8 @@ pub fn parse_work_window(window: &str) -> Result<Option<(i64, i64)>, String> {
     }
     w.split_once('-')
         .and_then(|(a, b)| Some((parse_clock(a)?, parse_clock(b)?)))
-        .filter(|(a, b)| a != b)
+        // Start and end must differ, and a window cannot start at 24:00 (it would never open).
+        .filter(|(a, b)| a != b && *a < 24 * 60)
         .map(Some)
         .ok_or_else(|| {
             format!(
@@ -216,6 +217,23 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<i64> {
         .map(|t| t.as_millisecond())
 }
 
+/// The start of the local day (midnight in `tz`) that `ms` falls in, as a UTC time the way the ledger and the
+/// jobs table write times ("2026-11-21T15:00:00" for midnight in Seoul): where "today" begins for daily caps, the
+/// daily plan and "spent today".
+pub fn local_day_start(ms: i64, tz: &jiff::tz::TimeZone) -> String {
+    zoned(local_day_start_ms(ms, tz), &jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+/// The start of the local day (midnight in `tz`) that `ms` falls in, as unix ms.
+pub fn local_day_start_ms(ms: i64, tz: &jiff::tz::TimeZone) -> i64 {
+    zoned(ms, tz)
+        .date()
+        .to_zoned(tz.clone())
+        .map_or(ms, |z| z.timestamp().as_millisecond())
+}
+
 /// Midnight UTC of the day `ms` falls in, as the ledger writes times ("2026-11-22T00:00:00").
 pub fn utc_day_start(ms: i64) -> String {
     zoned(ms, &jiff::tz::TimeZone::UTC)
@@ -234,7 +252,7 @@ impl Engine {
     /// Queues today's remaining episodes across the active series (idempotent within a day).
     pub async fn plan_today(&self) -> Result<DayPlan, CoreError> {
         let per_day = self.config().production.episodes_per_day;
-        let today = crate::production::today_start_utc();
+        let today = self.day_start();
         let jobs = self.store().jobs(None, None).await?;
         let mut slots = Vec::new();
         for s in self.store().list_series().await? {

@@ -26,6 +26,19 @@ pub fn read_text(path: &Path) -> Result<String, CoreError> {
     decode_text(&bytes, path)
 }
 
+/// Like [`read_text`], but a file that does not exist is `None` (for files a person may edit that the studio
+/// writes first, such as a package's `metadata.json`).
+///
+/// # Errors
+/// As [`read_text`], except for a missing file.
+pub fn read_text_if_present(path: &Path) -> Result<Option<String>, CoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => decode_text(&bytes, path).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CoreError::io(format!("reading {}", path.display()), e)),
+    }
+}
+
 /// Decodes the bytes of a file named `path` (only used in messages); see [`read_text`].
 ///
 /// # Errors

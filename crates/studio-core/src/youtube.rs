@@ -512,7 +512,7 @@ impl Engine {
         let path = self
             .data_dir()
             .join(format!("series/{series_id}/ep{n:03}/package/metadata.json"));
-        let text = std::fs::read_to_string(&path).map_err(|_| {
+        let text = crate::textfile::read_text_if_present(&path)?.ok_or_else(|| {
             CoreError::invalid(format!(
                 "{series_id} episode {n} has no package/metadata.json: package it first"
             ))
@@ -582,7 +582,7 @@ impl Engine {
         if total == 0 {
             return Err(CoreError::invalid(format!("{rel} is empty")));
         }
-        let publish_at = self
+        let mut publish_at = self
             .store()
             .review_decisions(&sid, Some(n))
             .await?
@@ -590,6 +590,21 @@ impl Engine {
             .rev()
             .find(|d| d.decision == "approve")
             .and_then(|d| d.publish_at);
+        // A slot that passed while the upload waited (quota, the channel's cap, an outage) moves to the next free
+        // one: YouTube refuses a publishAt in the past.
+        let mut moved_note = None;
+        if publish_at
+            .as_deref()
+            .and_then(crate::scheduler::parse_rfc3339_utc)
+            .is_some_and(|t| t < now_ms() + 3_600_000)
+            && let Some(moved) = self.reschedule_after(&sid, n, now_ms()).await?
+        {
+            moved_note = Some(format!(
+                "the publish time {} had passed; moved to the next free slot, {moved}",
+                publish_at.as_deref().unwrap_or_default()
+            ));
+            publish_at = Some(moved);
+        }
         // A finished upload is reported before anything is read or hashed (the file can be gigabytes).
         if let Some(done) = self
             .store()
@@ -632,6 +647,7 @@ impl Engine {
         };
         let mut row = prepare().await?;
         let mut notes = cleaned;
+        notes.extend(moved_note);
         if row.file_sha256 != sha && row.video_id.is_none() {
             // The file changed under a session that has bytes already: those bytes are of another file.
             self.store()

@@ -25,8 +25,8 @@ mod tests {
     #[test]
     fn nothing_spent_is_zero_not_minus_zero() {
         let none: Vec<f64> = Vec::new();
-        assert_eq!(format!("{:.2}", none.iter().copied().sum::<f64>()), "-0.00");
         assert_eq!(format!("{:.2}", total_usd(none)), "0.00");
+        assert_eq!(format!("{:.2}", usd(-0.0)), "0.00");
         assert_eq!(format!("{:.2}", total_usd([0.1, 0.2, -0.3])), "0.00");
         assert_eq!(format!("{:.2}", usd(-1e-17)), "0.00");
         assert_eq!(total_usd([0.25, 1.5]), 1.75);

@@ -33,9 +33,47 @@ const PAIRS: &[(char, char)] = &[
     ('*', '*'),
 ];
 
-/// True when `text` contains a letter or a digit of any script.
+/// True when `text` contains a letter or a digit of any script. Lone Hangul jamo (ㅋㅋ, ㅠㅠ, ㅎㅎ) are chat
+/// laughter and tears, not words a voice can say.
 pub fn has_words(text: &str) -> bool {
-    text.chars().any(char::is_alphanumeric)
+    text.chars()
+        .any(|c| c.is_alphanumeric() && !matches!(c as u32, 0x3131..=0x318E | 0x1100..=0x11FF))
+}
+
+/// A `*…*` span is a stage direction when it reads like one: a connective or adverbial verb ending (웃으며,
+/// 울먹이고, 작게 — -며, -고, -서, -게, -듯, -채), or a non-verbal sound or act (한숨, 침묵, 웃음, …). Anything else
+/// between asterisks is emphasis (`*정말* 몰랐어`): the asterisks go, the word stays.
+fn is_direction_like(inner: &str) -> bool {
+    const ACTS: &[&str] = &[
+        "한숨",
+        "침묵",
+        "웃음",
+        "눈물",
+        "속삭임",
+        "작게",
+        "크게",
+        "울음",
+        "헛기침",
+        "기침",
+        "미소",
+        "정적",
+        "사이",
+        "한동안",
+        "머뭇",
+        "혼잣말",
+        "독백",
+        "전화",
+        "문자",
+        "노크",
+        "박수",
+    ];
+    let w = inner.trim();
+    let last_word = w.split_whitespace().last().unwrap_or("");
+    w.split_whitespace().count() > 2
+        || ACTS.iter().any(|a| w.starts_with(a))
+        || ["며", "고", "서", "게", "듯", "채", "면서"]
+            .iter()
+            .any(|e| last_word.ends_with(e))
 }
 
 /// Pictographs and the characters that join or vary them (emoji): drawn by some fonts, read aloud as their names
@@ -63,10 +101,15 @@ pub fn split_directions(text: &str) -> Spoken {
         {
             let inner: String = chars[i + 1..i + 1 + len].iter().collect();
             let inner = inner.trim();
-            if !inner.is_empty() {
-                directions.push(inner.to_string());
+            if c == '*' && !is_direction_like(inner) {
+                // Emphasis, not a direction: keep the words.
+                said.push_str(inner);
+            } else {
+                if !inner.is_empty() {
+                    directions.push(inner.to_string());
+                }
+                said.push(' ');
             }
-            said.push(' ');
             i += len + 2;
             continue;
         }
@@ -150,6 +193,14 @@ mod tests {
         let s = split_directions("[작게] 가자. （눈물을 닦으며） 이제.");
         assert_eq!(s.text, "가자. 이제.");
         assert_eq!(s.directions, ["작게", "눈물을 닦으며"]);
+        // Emphasis between asterisks keeps its words; a direction between asterisks does not.
+        assert_eq!(split_directions("*정말* 몰랐어.").text, "정말 몰랐어.");
+        assert_eq!(
+            split_directions("*정말* 몰랐어.").directions,
+            Vec::<String>::new()
+        );
+        assert_eq!(split_directions("*한숨* 몰랐어.").directions, ["한숨"]);
+        assert_eq!(split_directions("*작게 속삭이듯* 가자.").text, "가자.");
         // An unclosed bracket is text, not a direction.
         assert_eq!(split_directions("3) 이거야").text, "3) 이거야");
         assert_eq!(split_directions("(말끝을 흐리며").text, "(말끝을 흐리며");

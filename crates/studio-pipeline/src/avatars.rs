@@ -161,6 +161,10 @@ impl AvatarDesk<'_> {
             let Some(c) = by_id.get(line.character.as_str()) else {
                 continue;
             };
+            // A silent beat (nothing to say) has no voice to lip-sync.
+            if !line.spoken().is_speakable() {
+                continue;
+            }
             let st = strategy(c.importance, usage.unwrap_or(0.0), &self.cfg);
             report.strategies.insert(c.id.clone(), st);
             let k = per_char_index.entry(c.id.clone()).or_default();

@@ -803,8 +803,10 @@ pub fn score_quality(
                 ));
                 continue;
             }
+            // A heuristic (a named subject and the plain present "-ㄴ다"), so a warning that lowers naturalness,
+            // not a refusal: "송시우가 온다!" can be speech.
             if crate::dialogue::is_narration(&said, &cast_names) {
-                findings.push(Finding::error(
+                findings.push(Finding::warning(
                     FindingKind::NarrationInDialogue,
                     &path,
                     format!("reads as narration, not speech: {said}"),

@@ -99,12 +99,49 @@ fn without_trailing_commas(text: &str) -> String {
     out
 }
 
-/// The first complete JSON object in `text` that parses (scanning each `{` in turn), with trailing commas
-/// forgiven; prose or a second object after it is ignored. An object cut off at the end (a truncated reply) stops
-/// the scan with its error: the objects inside it are not what the writer meant.
+/// Where the object opening at byte `start` (a `{`) closes: the byte after its matching `}`, counting braces
+/// outside strings. None when it never closes.
+fn object_end(text: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text[start..].char_indices() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(start + i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first complete JSON object in `text` that parses, with trailing commas forgiven; prose or a second object
+/// after it is ignored. Only objects at the top level are candidates: when one fails to parse, the objects inside
+/// it are skipped (an issue inside a broken `continuity_issues` list is not the reply), and one that never closes
+/// (a truncated reply) ends the scan with its error.
 fn first_object(text: &str) -> Result<Value, Option<serde_json::Error>> {
     let mut first_error = None;
+    let mut skip_until = 0;
     for (i, _) in text.match_indices('{') {
+        if i < skip_until {
+            continue;
+        }
         let mut last = None;
         for candidate in [text[i..].to_string(), without_trailing_commas(&text[i..])] {
             let mut stream = serde_json::Deserializer::from_str(&candidate).into_iter::<Value>();
@@ -114,11 +151,14 @@ fn first_object(text: &str) -> Result<Value, Option<serde_json::Error>> {
                 _ => {}
             }
         }
-        if let Some(e) = last {
-            if e.is_eof() {
-                return Err(Some(e));
+        let Some(e) = last else { continue };
+        match object_end(text, i) {
+            Some(end) if !e.is_eof() => {
+                first_error.get_or_insert(e);
+                skip_until = end;
             }
-            first_error.get_or_insert(e);
+            // Cut off at the end: what is inside is not what the writer meant.
+            _ => return Err(first_error.or(Some(e))),
         }
     }
     Err(first_error)
@@ -253,6 +293,14 @@ mod tests {
         let fence = "Example: {\"a\": 0}\n```\n{\"a\": 5}\n```";
         assert_eq!(json_value(fence).unwrap(), serde_json::json!({"a": 5}));
         assert!(json_value("no json at all").is_err());
+        // A broken top-level object is an error, not its first inner object.
+        let broken =
+            r#"{"continuity_issues": [{"issue": "x", "severity": "high"}], "severity": high}"#;
+        let e = json_value(broken).unwrap_err();
+        assert!(e.message.contains("not valid JSON"), "{e:?}");
+        // A truncated script reply says so, rather than handing back a scene.
+        let cut = r#"{"episode_number": 1, "scenes": [{"number": 1, "lines": []}, {"number": 2"#;
+        assert!(json_value(cut).unwrap_err().message.contains("EOF"));
         let e = json_value("{\"a\": ").unwrap_err();
         assert!(e.message.contains("not valid JSON"), "{e:?}");
     }

@@ -45,6 +45,9 @@ pub struct Timeline {
     pub estimated_lines: usize,
 }
 
+/// How long a line with nothing to say (a beat: "……", a stage direction) holds the picture.
+pub const SILENT_BEAT_SEC: f64 = 1.0;
+
 pub fn estimated_line_sec(text: &str) -> f64 {
     let n = text.chars().filter(|c| !c.is_whitespace()).count() as f64;
     (n / CHARS_PER_SEC).max(1.0)
@@ -68,11 +71,14 @@ pub fn place(script: &EpisodeScript, audio: &[LineAudio], intro_sec: f64) -> Tim
     for s in &script.scenes {
         let start = cursor;
         for l in &s.lines {
+            let said = l.spoken();
             let (duration, measured) = match by_line.get(l.id.as_str()) {
                 Some(d) => (*d, true),
+                // A line with nothing to say is a beat: a pause, never voiced.
+                None if !said.is_speakable() => (SILENT_BEAT_SEC, true),
                 None => {
                     estimated += 1;
-                    (estimated_line_sec(&l.spoken().text), false)
+                    (estimated_line_sec(&said.text), false)
                 }
             };
             lines.push(PlacedLineRef {
@@ -80,7 +86,7 @@ pub fn place(script: &EpisodeScript, audio: &[LineAudio], intro_sec: f64) -> Tim
                 scene: s.number,
                 character: l.character.clone(),
                 // Subtitles show what is said: directions are not shown.
-                text: l.spoken().text,
+                text: said.text,
                 offset: cursor,
                 duration,
                 measured,
@@ -267,6 +273,42 @@ mod tests {
             listener_reaction: String::new(),
             direction: String::new(),
         }
+    }
+
+    #[test]
+    fn placed_lines_carry_only_what_is_said() {
+        let mut l = line("L1", "(한숨) 그래, 알았어.");
+        let script = EpisodeScript {
+            scenes: vec![Scene {
+                number: 1,
+                location: "카페".into(),
+                time: "밤".into(),
+                atmosphere: String::new(),
+                characters: vec![],
+                lines: vec![l.clone()],
+            }],
+            ..serde_json::from_value(serde_json::json!({
+                "episode_number": 1, "title": "t", "summary": "s", "scenes": [], "storyboard": [],
+                "cliffhanger": "c"
+            }))
+            .unwrap()
+        };
+        let tl = place(&script, &[audio("L1", 1.0)], 0.0);
+        assert_eq!(tl.lines[0].text, "그래, 알았어.");
+        // A beat with nothing to say holds a short pause and is not an unvoiced (estimated) line.
+        let mut beat = script.clone();
+        beat.scenes[0].lines.push(line("L2", "……"));
+        let tl = place(&beat, &[audio("L1", 1.0)], 0.0);
+        assert_eq!(tl.lines[1].text, "");
+        assert_eq!(tl.lines[1].duration, SILENT_BEAT_SEC);
+        assert!(tl.lines[1].measured);
+        // Moved on acceptance, the direction is kept on the line and not said.
+        assert!(l.split_directions());
+        assert_eq!(
+            (l.text.as_str(), l.direction.as_str()),
+            ("그래, 알았어.", "한숨")
+        );
+        assert_eq!(l.spoken().directions, ["한숨"]);
     }
 
     #[test]

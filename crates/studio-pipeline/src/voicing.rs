@@ -41,6 +41,10 @@ pub struct VoicingReport {
     pub fallbacks_used: Vec<(String, String, String, String)>,
     /// Lines no voice could speak, with the last error.
     pub failed: Vec<(String, String)>,
+    /// Lines with nothing to say (only dots, symbols or a stage direction — a beat in an older script): never sent
+    /// to a voice; the timeline holds a short pause for them.
+    #[serde(default)]
+    pub silent: Vec<String>,
     pub notes: Vec<String>,
     pub total_duration_sec: f64,
     pub cost_usd: f64,
@@ -270,15 +274,15 @@ impl VoiceDesk<'_> {
                     ));
                     continue;
                 };
-                // A line with nothing to say is never sent to a voice (nor billed); the checks report it.
+                // A line with nothing to say is never sent to a voice (nor billed): a silent beat. The checks refuse
+                // such lines in new scripts; older accepted scripts may have them.
                 let said = line.spoken();
                 if !said.is_speakable() {
-                    report
-                        .failed
-                        .push((line.id.clone(), NOTHING_TO_SPEAK.into()));
+                    report.silent.push(line.id.clone());
                     continue;
                 }
-                // A direction written in the line steers the delivery when the writer gave no emotion.
+                // A direction written in the line is the emotion hint when the writer gave none (the voice maps read
+                // the emotion words they know in it).
                 let emotion = if (line.emotion.is_empty() || line.emotion == "neutral")
                     && !said.directions.is_empty()
                 {

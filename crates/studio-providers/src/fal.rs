@@ -225,9 +225,21 @@ impl RemoteProvider for FalQueue {
                     ),
                     Some("IN_PROGRESS") => RemoteStatus::Running,
                     Some("COMPLETED") => RemoteStatus::Completed,
-                    // Unknown statuses are terminal errors, not panics (fal lists FAILED/CANCELED in places).
-                    Some(other) => RemoteStatus::Failed(format!("fal status {other}")),
-                    None => RemoteStatus::Failed("a status answer without a status".into()),
+                    // fal lists FAILED/CANCELED in places: the job's own end.
+                    Some(other @ ("FAILED" | "CANCELED" | "CANCELLED")) => {
+                        RemoteStatus::Failed(format!("fal status {other}"))
+                    }
+                    // An answer we cannot read says nothing about the job: poll again (the deadline parks it).
+                    Some(other) => {
+                        return Err(RemoteError::Transient(format!(
+                            "unknown fal status {other}"
+                        )));
+                    }
+                    None => {
+                        return Err(RemoteError::Transient(
+                            "a status answer without a status".into(),
+                        ));
+                    }
                 })
             }
             401 | 403 => Err(RemoteError::Auth(detail(&body))),
@@ -272,7 +284,10 @@ impl RemoteProvider for FalQueue {
         let v: Value = serde_json::from_str(&body).map_err(|_| {
             RemoteError::Transient("the result answer was not JSON; asking again".into())
         })?;
-        output_url(&v).ok_or_else(|| RemoteError::Failed("the result has no media URL".into()))
+        // The job ran and billed; an answer we cannot read is not its failure: asked again, then left for a person.
+        output_url(&v).ok_or_else(|| {
+            RemoteError::Transient("the result has no media URL we know how to read".into())
+        })
     }
 
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError> {

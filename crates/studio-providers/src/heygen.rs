@@ -259,8 +259,17 @@ impl RemoteProvider for HeyGen {
                     m
                 })
             }
-            Some(other) => RemoteStatus::Failed(format!("HeyGen status {other}")),
-            None => RemoteStatus::Failed("a status answer without a status".into()),
+            // An answer we cannot read says nothing about the render: poll again (the deadline parks it).
+            Some(other) => {
+                return Err(RemoteError::Transient(format!(
+                    "unknown HeyGen status {other}"
+                )));
+            }
+            None => {
+                return Err(RemoteError::Transient(
+                    "a status answer without a status".into(),
+                ));
+            }
         })
     }
 

@@ -157,8 +157,8 @@ pub fn reset_hint(h: &HeaderMap) -> Option<Duration> {
 
 /// How a non-2xx answer to a *finished* job's result request reads (fal's `response_url`, HeyGen's status with
 /// the video link). Only what the provider documents as the job's own failure ends the job — fal: a result body
-/// with `detail` (422 validation, or a 5xx that fal retried and gave up on, which it does not bill) [fal docs
-/// "Request errors", "Reliability"]. Rate limits (408/409/429), a gateway's 502/503/504 without such a body, a
+/// with a validation `detail` (422) or an `error_type` (a 5xx that fal retried and gave up on, which it does not
+/// bill) [fal docs "Request errors", "Reliability"]. Timeouts and rate limits (408/409/429), a gateway's 502/503/504 without such a body, a
 /// rejected key (401/403) and anything else unreadable leave the job completed and reserved: the result is asked
 /// for again, the job is never submitted again.
 pub fn result_fetch_error(
@@ -169,7 +169,13 @@ pub fn result_fetch_error(
 ) -> studio_pipeline::remote::RemoteError {
     use studio_pipeline::remote::RemoteError;
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
-    let documented_failure = v.get("detail").is_some_and(|d| !d.is_null());
+    // fal's documented job failures: a validation error (422, or a `detail` list of {loc, msg, type}), or an
+    // infrastructure failure it gave up on (`error_type` in the body or the `X-Fal-Error-Type` header). A bare
+    // `{"detail": "Not Found"}` from a router is not one.
+    let documented_failure = code == 422
+        || v.get("detail").is_some_and(|d| d.is_array())
+        || v.get("error_type").is_some_and(|t| t.is_string())
+        || headers.contains_key("x-fal-error-type");
     let wait = |message: String| match reset_hint(headers) {
         Some(retry_after) => RemoteError::Throttled {
             message,
@@ -181,6 +187,7 @@ pub fn result_fetch_error(
         401 | 403 => {
             RemoteError::Auth(format!("{provider} HTTP {code} fetching a finished result"))
         }
+        // Timeouts, conflicts and rate limits: ask again (fal's client retries 408, 409 and 429).
         408 | 409 | 425 | 429 => wait(format!("{provider} HTTP {code} fetching the result")),
         500..=599 if !documented_failure => wait(format!(
             "{provider} gateway HTTP {code} fetching the result"

@@ -116,7 +116,44 @@ fn shape(w: u32, h: u32) -> String {
     format!("{w}:{h}")
 }
 
-/// The size of a visual's picture, read from its header (clips: the video stream; images: the file header).
+/// The clockwise rotation (0, 90, 180 or 270 degrees) a player applies to a video stream: phones record portrait
+/// video as landscape frames with a display matrix (FFmpeg's `av_display_rotation_get`, counter-clockwise, negated
+/// and rounded as `ffmpeg` does).
+fn stream_rotation(stream: &ff::format::stream::Stream<'_>) -> u32 {
+    for sd in stream.side_data() {
+        if sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix && sd.data().len() >= 36 {
+            let mut m = [0i32; 9];
+            for (i, v) in m.iter_mut().enumerate() {
+                let b = &sd.data()[i * 4..i * 4 + 4];
+                *v = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            // SAFETY: `m` is the 3×3 matrix of nine i32 the function reads.
+            let ccw = unsafe { ff::ffi::av_display_rotation_get(m.as_ptr()) };
+            if ccw.is_finite() {
+                return quarter_turns(-ccw);
+            }
+        }
+    }
+    0
+}
+
+/// Degrees to the nearest quarter turn in 0..360.
+fn quarter_turns(deg: f64) -> u32 {
+    ((deg / 90.0).round() as i64).rem_euclid(4) as u32 * 90
+}
+
+/// The filters that turn a picture upright for a clockwise `rotation`.
+fn upright(rotation: u32) -> &'static str {
+    match rotation {
+        90 => "transpose=clock,",
+        180 => "hflip,vflip,",
+        270 => "transpose=cclock,",
+        _ => "",
+    }
+}
+
+/// The size of a visual's picture as shown (a clip's rotation and a photo's EXIF orientation applied), read from
+/// its header (clips: the video stream) or the decoded image.
 pub fn visual_size(visual: &Visual) -> Option<(u32, u32)> {
     match visual {
         Visual::Clip(p) => {
@@ -126,14 +163,16 @@ pub fn visual_size(visual: &Visual) -> Option<(u32, u32)> {
             let par = stream.parameters();
             // SAFETY: `par` wraps valid AVCodecParameters owned by the open input.
             let (w, h) = unsafe { ((*par.as_ptr()).width, (*par.as_ptr()).height) };
+            let (w, h) = if stream_rotation(&stream) % 180 == 90 {
+                (h, w)
+            } else {
+                (w, h)
+            };
             (w > 0 && h > 0).then_some((w as u32, h as u32))
         }
-        Visual::KenBurns { image, .. } | Visual::Image(image) => image::ImageReader::open(image)
-            .ok()?
-            .with_guessed_format()
-            .ok()?
-            .into_dimensions()
-            .ok(),
+        Visual::KenBurns { image, .. } | Visual::Image(image) => {
+            load_rgb(image).ok().map(|i| (i.width(), i.height()))
+        }
         Visual::Card(rgb) => Some((rgb.width(), rgb.height())),
     }
 }
@@ -323,12 +362,19 @@ fn rgb_frame(rgb: &image::RgbImage) -> ff::frame::Video {
 
 /// Reads an image by content (providers send JPEG or PNG whatever the name says).
 pub(crate) fn load_rgb(path: &Path) -> Result<image::RgbImage, MediaError> {
-    let rgb = image::ImageReader::open(path)
+    use image::ImageDecoder;
+    let mut decoder = image::ImageReader::open(path)
         .and_then(|r| r.with_guessed_format())
         .map_err(|x| d(path, x))?
-        .decode()
-        .map_err(|x| d(path, x))?
-        .to_rgb8();
+        .into_decoder()
+        .map_err(|x| d(path, x))?;
+    // A phone photo is stored sideways with an EXIF orientation: turn it upright as viewers do.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|x| d(path, x))?;
+    img.apply_orientation(orientation);
+    let rgb = img.to_rgb8();
     if rgb.width() < 16 || rgb.height() < 16 {
         return Err(d(
             path,
@@ -419,6 +465,8 @@ pub(crate) struct ClipFrames {
     path: PathBuf,
     fit: Fit,
     framing: Framing,
+    /// Clockwise degrees the stream is shown turned by (display matrix).
+    rotation: u32,
     w: u32,
     h: u32,
     ictx: ff::format::context::Input,
@@ -452,6 +500,7 @@ impl ClipFrames {
             .best(ff::media::Type::Video)
             .ok_or_else(|| d(path, "no video stream"))?;
         let index = stream.index();
+        let rotation = stream_rotation(&stream);
         let tb = stream.time_base();
         let rate = stream.avg_frame_rate();
         let mut ctx = ff::codec::context::Context::from_parameters(stream.parameters())
@@ -471,6 +520,7 @@ impl ClipFrames {
             path: path.to_path_buf(),
             fit,
             framing,
+            rotation,
             w,
             h,
             ictx,
@@ -512,14 +562,17 @@ impl ClipFrames {
                 decoded.set_pts(Some(pts));
                 if self.chain.is_none() {
                     let tb = ff::Rational::new(1, 1); // pts pass through unchanged; times use the stream's base
+                    let (sw, sh) = if self.rotation % 180 == 90 {
+                        (decoded.height(), decoded.width())
+                    } else {
+                        (decoded.width(), decoded.height())
+                    };
                     self.chain = Some(Chain::new(
                         &Chain::source_args(&decoded, tb),
-                        &fitted(
-                            self.framing,
-                            decoded.width(),
-                            decoded.height(),
-                            self.w,
-                            self.h,
+                        &format!(
+                            "{}{}",
+                            upright(self.rotation),
+                            fitted(self.framing, sw, sh, self.w, self.h)
                         ),
                         Pixel::YUV420P,
                     )?);
@@ -667,5 +720,27 @@ impl Frames {
                     .ok_or_else(|| d(&clip.path, "the clip has no frames"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotations_turn_to_the_nearest_quarter_and_map_to_filters() {
+        // av_display_rotation_get is counter-clockwise; a phone's portrait video reads −90 (90° clockwise).
+        assert_eq!(quarter_turns(90.0), 90);
+        assert_eq!(quarter_turns(-90.0), 270);
+        assert_eq!(quarter_turns(179.6), 180);
+        assert_eq!(quarter_turns(-0.2), 0);
+        assert_eq!(upright(90), "transpose=clock,");
+        assert_eq!(upright(270), "transpose=cclock,");
+        assert_eq!(upright(0), "");
+        assert!(!aspect_differs(1920, 1080, 1920, 1080));
+        assert!(aspect_differs(1080, 1920, 1920, 1080));
+        assert!(!aspect_differs(1280, 720, 1920, 1080));
+        // 4:3 is 25 % narrower than 16:9: shown whole under auto.
+        assert!(aspect_differs(1440, 1080, 1920, 1080));
     }
 }

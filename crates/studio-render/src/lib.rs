@@ -37,6 +37,9 @@ pub const REQUIRED_FILTERS: &[&str] = &[
     "boxblur",
     "overlay",
     "zoompan",
+    "transpose",
+    "hflip",
+    "vflip",
     "ass",
 ];
 
@@ -116,9 +119,8 @@ pub fn capabilities() -> Result<MediaCapabilities, MediaError> {
 mod tests {
     use super::*;
 
-    /// Every required filter is one the code uses, and every filter the code names is required: doctor must not
-    /// demand filters the render never touches (it once asked for xfade, loudnorm, ebur128, amix, sidechaincompress
-    /// and concat).
+    /// Every required filter is one the code uses: doctor must not demand filters the render never touches (it once
+    /// asked for xfade, loudnorm, ebur128, amix, sidechaincompress and concat, which the render computes in Rust).
     #[test]
     fn required_filters_are_exactly_the_ones_the_code_uses() {
         let sources = [
@@ -132,7 +134,8 @@ mod tests {
             let used = sources.contains(&format!("{f}="))
                 || sources.contains(&format!("\"{f}\""))
                 || sources.contains(&format!("]{f}"))
-                || sources.contains(&format!("{f}["));
+                || sources.contains(&format!("{f}["))
+                || sources.contains(&format!("{f},"));
             assert!(used, "{f} is required but not used");
         }
         for unused in [

@@ -520,8 +520,8 @@ impl Store {
         .await?)
     }
 
-    /// Taken publish times (RFC 3339) of every scheduled upload, for the calendar.
-    /// Moves the publish time of the episode's latest approval (the calendar's slot) to `publish_at`.
+    /// Moves the publish time of the episode's latest approval (the calendar's slot) to `publish_at`: the slot is
+    /// the approval's, and an approval whose slot passed unused keeps its decision with the new time.
     pub async fn move_publish_time(
         &self,
         series_id: &str,
@@ -540,6 +540,7 @@ impl Store {
         Ok(())
     }
 
+    /// Taken publish times (RFC 3339) of every scheduled upload, for the calendar.
     pub async fn taken_publish_times(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT publish_at FROM review_decisions WHERE decision = 'approve' AND publish_at IS NOT NULL",

@@ -125,6 +125,23 @@ impl Store {
         Ok(())
     }
 
+    /// An episode's paid jobs that were accepted and are kept for a later run (submitted and still polled, or
+    /// completed with the result not fetched yet): the provider could not answer, the job itself did not fail.
+    pub async fn remote_jobs_waiting(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Vec<RemoteJob>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM remote_jobs WHERE series_id = ? AND episode_number = ? \
+             AND state IN ('submitted', 'completed') ORDER BY id",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Jobs a person should look at: outcome unknown, stuck past their deadline, or failed.
     pub async fn remote_jobs_needing_attention(&self) -> Result<Vec<RemoteJob>, StoreError> {
         Ok(sqlx::query_as(

@@ -72,7 +72,7 @@ fn files_saved_by_other_tools_are_read_or_refused_as_bad_input() {
 }
 
 #[test]
-fn a_line_with_nothing_to_say_is_refused_before_any_voice() {
+fn an_audition_with_nothing_to_say_is_refused_with_the_reason() {
     let d = demo_dir();
     for text in ["……", "---", "!!!", "😊😊", "   ", "", "(한숨)"] {
         let o = aidas(
@@ -123,13 +123,18 @@ fn a_line_with_nothing_to_say_is_refused_before_any_voice() {
 #[test]
 fn status_on_a_new_studio_spends_zero_and_logs_have_no_colour_codes() {
     let d = tempfile::tempdir().unwrap();
-    let o = aidas(d.path(), &["status", "-v"], None, &[]);
+    let o = aidas(d.path(), &["status", "-vv"], None, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("Spent today: $0.00"), "{out}");
     assert!(!out.contains("-0.00"), "{out}");
-    // stderr is a pipe here, not a terminal: no ANSI escape codes in the log lines.
+    // stderr is a pipe here, not a terminal: log lines, and no ANSI escape codes in them.
     let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("DEBUG") || l.contains("INFO")),
+        "some log lines: {err:?}"
+    );
     assert!(!err.contains('\u{1b}'), "{err:?}");
 }
 

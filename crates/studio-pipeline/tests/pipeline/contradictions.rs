@@ -29,6 +29,31 @@ fn speak(s: &mut EpisodeScript, scene: usize, line: usize, who: &str) {
 }
 
 #[test]
+fn lines_with_nothing_to_say_are_structure_errors() {
+    let (_, _, mut s) = world();
+    s.scenes[0].lines[0].text = "……".into();
+    s.scenes[0].lines[1].text = "(한숨)".into();
+    s.scenes[0].lines[2].text = "😊😊".into();
+    s.scenes[0].lines[3].text = "(한숨) 그래, 알았어.".into();
+    let r = report(&s);
+    let nothing: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::NothingToSpeak)
+        .collect();
+    assert_eq!(nothing.len(), 3, "{nothing:#?}");
+    assert!(nothing.iter().all(|f| f.severity == Severity::Error));
+    assert!(
+        nothing
+            .iter()
+            .any(|f| f.message.contains("only a stage direction (한숨)"))
+    );
+    assert!(!r.passed);
+    // A direction inside words is not a finding: the words are spoken, the direction is not.
+    assert!(!nothing.iter().any(|f| f.path == "scenes[0].lines[3].text"));
+}
+
+#[test]
 fn the_clean_script_yields_no_finding() {
     let (_, _, clean) = world();
     let r = report(&clean);

@@ -816,3 +816,74 @@ async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_fr
     );
     assert!(!r.by_provider.contains_key("elevenlabs"));
 }
+
+#[tokio::test]
+async fn wordless_lines_are_never_sent_and_directions_are_not_spoken() {
+    let server = MockServer::start().await;
+    mount_elevenlabs(&server, 1_000_000, None).await;
+    let el = ElevenLabsVoices::new(
+        &server.uri(),
+        Some("xi-test".into()),
+        "eleven_multilingual_v2",
+        3,
+    )
+    .with_policy(fast());
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut script) = store_with_episode(dir.path()).await;
+    // A script saved before directions were split off: one line is only a direction, one only dots, one has a
+    // direction inside its words.
+    let lines = &mut script.scenes[0].lines;
+    lines[0].text = "(한숨)".into();
+    lines[1].text = "……".into();
+    lines[2].text = "*웃으며* 그래, 알았어.".into();
+    let (silent, dots, spoken) = (
+        lines[0].id.clone(),
+        lines[1].id.clone(),
+        lines[2].id.clone(),
+    );
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let pricing = Pricing::bundled();
+    let desk = vdesk(
+        &store,
+        dir.path(),
+        &pricing,
+        vec![Arc::new(el), Arc::new(EspeakVoices::default())],
+    );
+    let r = desk.voice_episode("rom", 1).await.unwrap();
+    // Beats in an older script: not failures (production goes on), never voiced.
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert_eq!(r.silent, [silent.clone(), dots.clone()]);
+    // No provider was asked to say nothing; the direction was not said.
+    let reqs = server.received_requests().await.unwrap();
+    let texts: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.url.path().ends_with("/with-timestamps"))
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(!texts.is_empty());
+    assert!(
+        texts.iter().all(|t| studio_domain::speech::has_words(t)),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "그래, 알았어."), "{texts:?}");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("웃으며") || t.contains("한숨"))
+    );
+    let audio = store.line_audio("rom", 1).await.unwrap();
+    assert!(audio.iter().any(|a| a.line_id == spoken));
+    assert!(
+        !audio
+            .iter()
+            .any(|a| a.line_id == silent || a.line_id == dots)
+    );
+}
