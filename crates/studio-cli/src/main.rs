@@ -292,7 +292,8 @@ enum CastCmd {
     Audition {
         series: String,
         character: String,
-        #[arg(long)]
+        /// What to say; any text, even one starting with a dash ("---").
+        #[arg(long, allow_hyphen_values = true)]
         text: Option<String>,
     },
 }
@@ -378,7 +379,8 @@ fn main() -> ExitCode {
             if json {
                 eprintln!("{}", serde_json::json!({ "error": p }));
             } else {
-                eprintln!("error: {}", p.message.replace('\n', " "));
+                // One line: several problems (a config with more than one bad key) are separated by "; ".
+                eprintln!("error: {}", p.message.replace('\n', "; "));
             }
             let user = e.is_user_error();
             ExitCode::from(if user { 2 } else { 1 })

@@ -392,12 +392,13 @@ pub fn script_result(r: &ScriptResult, chars: &[Character]) {
 
 pub fn check_report(r: &CheckReport) {
     println!(
-        "  checks: {} — quality {:.2} (naturalness {:.2}, pacing {:.2}, coverage {:.2})",
+        "  checks: {} — quality {:.2} (naturalness {:.2}, pacing {:.2}, coverage {:.2}, variety {:.2})",
         if r.passed { "passed" } else { "failed" },
         r.quality.overall,
         r.quality.naturalness,
         r.quality.pacing,
-        r.quality.coverage
+        r.quality.coverage,
+        r.quality.variety
     );
     for n in &r.notes {
         println!("  note: {n}");
@@ -694,7 +695,10 @@ pub fn status(st: &studio_core::production::StatusReport) {
             }
         );
     }
-    println!("Spent today: ${:.2}", st.cost_today_usd);
+    println!(
+        "Spent today: ${:.2} (since midnight {})",
+        st.cost_today_usd, st.time_zone
+    );
     for (p, c) in &st.cost_today {
         println!("  {p}: ${c:.2}");
     }

@@ -649,7 +649,25 @@ fn unknown_keys(input: &toml::Table, cfg: &Config) -> Vec<String> {
                 continue;
             }
             match (v, known.get(k)) {
-                (_, None) => out.push(format!("{key}: not a setting this studio reads (a typo?)")),
+                (_, None) => {
+                    // The nearest known key in the same section, when it is a plausible typo (Levenshtein ≤ 2).
+                    let near = known
+                        .keys()
+                        .map(|c| (strsim::levenshtein(k, c), c))
+                        .filter(|(d, _)| *d <= 2)
+                        .min();
+                    out.push(match near {
+                        Some((_, c)) => format!(
+                            "{key}: not a setting this studio reads; did you mean {}?",
+                            if prefix.is_empty() {
+                                c.clone()
+                            } else {
+                                format!("{prefix}.{c}")
+                            }
+                        ),
+                        None => format!("{key}: not a setting this studio reads"),
+                    });
+                }
                 (toml::Value::Table(a), Some(toml::Value::Table(b))) => walk(&key, a, b, out),
                 _ => {}
             }
@@ -687,6 +705,16 @@ mod tests {
             "an example of a good window: {m}"
         );
         assert!(m.contains("hard cap"), "{m}");
+        let typo = Config::parse(
+            "[production]\nwork_windw = \"22:00-07:00\"\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(
+            typo.to_string()
+                .contains("did you mean production.work_window?"),
+            "{typo}"
+        );
         // The same budget under its cap is fine.
         let ok = "[visuals]\nbudget_per_episode_usd = 4.0\nhard_cap_usd = 5.0\n[production]\nwork_window = \"22:00-07:00\"\n";
         assert!(Config::parse(ok, Path::new("c")).is_ok());

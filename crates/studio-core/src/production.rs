@@ -693,6 +693,8 @@ pub struct StatusReport {
     /// Ledger spending since midnight UTC, per provider, and the total.
     pub cost_today: Vec<(String, f64)>,
     pub cost_today_usd: f64,
+    /// The creator's time zone, where "today" begins (IANA name).
+    pub time_zone: String,
     pub attention: Vec<AttentionItem>,
     pub paused_series: Vec<String>,
     /// YouTube today: quota used (units, uploads), the limits, and the uploads with their state.
@@ -787,6 +789,7 @@ impl Engine {
             jobs_by_status: by_status,
             episodes,
             cost_today_usd: studio_domain::money::total_usd(cost_today.iter().map(|(_, c)| *c)),
+            time_zone: self.config().production.time_zone.clone(),
             cost_today,
             attention,
             paused_series,

@@ -390,13 +390,26 @@ impl Engine {
             "YouTube quota exceeded ({e}); the upload waits for the reset at {}",
             rfc3339_utc(reset)
         );
+        self.wait_for_reset(series, n, reset, "youtube_quota", message)
+            .await
+    }
+
+    /// Parks the upload until `reset` with `message` and returns the wait for the queue.
+    async fn wait_for_reset(
+        &self,
+        series: &str,
+        n: u32,
+        reset: i64,
+        kind: &'static str,
+        message: String,
+    ) -> CoreError {
         let _ = self
             .store()
             .park_upload(series, n, Some(reset), &message, now_ms())
             .await;
         CoreError::WaitUntil {
             until_ms: reset,
-            kind: "youtube_quota",
+            kind,
             message,
         }
     }
@@ -420,15 +433,8 @@ impl Engine {
         if let Some(at) = &moved {
             message.push_str(&format!("; its publish time moved to {at}"));
         }
-        let _ = self
-            .store()
-            .park_upload(series, n, Some(reset), &message, now_ms())
-            .await;
-        CoreError::WaitUntil {
-            until_ms: reset,
-            kind: "youtube_upload_limit",
-            message,
-        }
+        self.wait_for_reset(series, n, reset, "youtube_upload_limit", message)
+            .await
     }
 
     /// Moves the approved publish time of an episode that cannot go up before `not_before_ms` to the next free slot

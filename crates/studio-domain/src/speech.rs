@@ -36,8 +36,12 @@ const PAIRS: &[(char, char)] = &[
 /// True when `text` contains a letter or a digit of any script. Lone Hangul jamo (ㅋㅋ, ㅠㅠ, ㅎㅎ) are chat
 /// laughter and tears, not words a voice can say.
 pub fn has_words(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_alphanumeric() && !matches!(c as u32, 0x3131..=0x318E | 0x1100..=0x11FF))
+    text.chars().any(|c| c.is_alphanumeric() && !is_jamo(c))
+}
+
+/// A lone Hangul letter (compatibility or conjoining jamo), as in ㅋㅋㅋ or ㅠㅠ.
+fn is_jamo(c: char) -> bool {
+    matches!(c as u32, 0x3131..=0x318E | 0x1100..=0x11FF)
 }
 
 /// A `*…*` span is a stage direction when it reads like one: a connective or adverbial verb ending (웃으며,
@@ -134,7 +138,8 @@ fn normalise(text: &str) -> String {
         }
     };
     for c in text.chars() {
-        if is_pictograph(c) {
+        // Pictographs and chat jamo (ㅋㅋ, ㅠㅠ) are not said.
+        if is_pictograph(c) || is_jamo(c) {
             continue;
         }
         match c {
@@ -224,6 +229,7 @@ mod tests {
         }
         assert_eq!(speakable("그래…… 알았어..."), Some("그래… 알았어…".into()));
         assert_eq!(speakable("좋아 😊"), Some("좋아".into()));
+        assert_eq!(speakable("ㅋㅋㅋ 진짜 웃기다"), Some("진짜 웃기다".into()));
         assert_eq!(speakable("  1등이야!  "), Some("1등이야!".into()));
         assert_eq!(speakable("OK."), Some("OK.".into()));
         assert_eq!(speakable("漢字 좋아"), Some("漢字 좋아".into()));

@@ -13,13 +13,16 @@ use std::collections::HashMap;
 pub const OVERUSE_LINE_SHARE: f64 = 1.0 / 30.0;
 /// Shorter sentences ("응.", "뭐?", "왜?") are left out of the count: people say them all the time.
 pub const MIN_SENTENCE_CHARS: usize = 4;
+/// A line opening (its first word: "솔직히", "그게", "있잖아") used by more than this share of the lines, or by more
+/// than 3 when that is more, is a tic: counted like an overused sentence.
+pub const OVERUSE_OPENING_SHARE: f64 = 0.08;
 /// Distinct word pairs per word pair at which variety is full. Varied fixtures: 0.93–0.99; repetitive: 0.62–0.74.
 pub const DISTINCT_2_FULL: f64 = 0.85;
 
 /// How much an episode's dialogue repeats itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repetition {
-    /// Overused sentences with the number of lines that say them, most first.
+    /// Overused sentences (and line openings, as "그게 …") with the number of lines that say them, most first.
     pub overused: Vec<(String, usize)>,
     /// Share of lines that contain an overused sentence.
     pub overused_line_share: f64,
@@ -60,10 +63,38 @@ pub fn repetition(lines: &[&str]) -> Repetition {
     let mut overused: Vec<(String, usize)> =
         said_in.into_iter().filter(|(_, n)| *n > limit).collect();
     overused.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Openings: the first word of each line of two words or more.
+    let openings: Vec<Option<String>> = lines
+        .iter()
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            let first = letters(words.next()?);
+            (words.next().is_some() && !first.is_empty()).then_some(first)
+        })
+        .collect();
+    let mut opened: HashMap<&str, usize> = HashMap::new();
+    for o in openings.iter().flatten() {
+        *opened.entry(o.as_str()).or_default() += 1;
+    }
+    let open_limit = ((lines.len() as f64 * OVERUSE_OPENING_SHARE).ceil() as usize).max(3);
+    let mut tics: Vec<(String, usize)> = opened
+        .into_iter()
+        .filter(|(_, n)| *n > open_limit)
+        .map(|(o, n)| (o.to_string(), n))
+        .collect();
+    tics.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let over_lines = per_line
         .iter()
-        .filter(|ss| ss.iter().any(|s| overused.iter().any(|(o, _)| o == s)))
+        .zip(&openings)
+        .filter(|(ss, open)| {
+            ss.iter().any(|s| overused.iter().any(|(o, _)| o == s))
+                || open
+                    .as_ref()
+                    .is_some_and(|o| tics.iter().any(|(t, _)| t == o))
+        })
         .count();
+    overused.extend(tics.into_iter().map(|(o, n)| (format!("{o} …"), n)));
+    overused.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let overused_line_share = if lines.is_empty() {
         0.0
     } else {
@@ -241,8 +272,12 @@ mod tests {
         lines.extend((0..10).map(|_| "응.".to_string()));
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let r = repetition(&refs);
-        assert_eq!(r.overused.len(), 1, "{:?}", r.overused);
+        assert_eq!(r.overused.len(), 2, "{:?}", r.overused);
         assert_eq!(r.overused[0].0, "나진심이야");
+        assert_eq!(
+            r.overused[1].0, "오늘은 …",
+            "the same opening on every line"
+        );
         assert!(r.variety < 0.6, "{r:?}");
     }
 

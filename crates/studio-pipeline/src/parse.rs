@@ -68,27 +68,45 @@ fn fenced_blocks(text: &str) -> Vec<&str> {
     out
 }
 
+/// Whether a JSON text scanned character by character is inside a string literal.
+#[derive(Default)]
+struct StringState {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl StringState {
+    /// Takes the next character; true when it is outside any string (and not the quote that opens one).
+    fn outside(&mut self, c: char) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.in_string = false;
+            }
+            return false;
+        }
+        if c == '"' {
+            self.in_string = true;
+            return false;
+        }
+        true
+    }
+}
+
 /// Removes commas that directly precede `}` or `]` (outside strings): a common LLM slip that JSON forbids.
 fn without_trailing_commas(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = StringState::default();
     let chars: Vec<char> = text.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
-        if in_string {
+        if !strings.outside(c) {
             out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
             continue;
         }
-        if c == '"' {
-            in_string = true;
-        } else if c == ',' {
+        if c == ',' {
             let next = chars[i + 1..].iter().find(|x| !x.is_whitespace());
             if matches!(next, Some('}') | Some(']')) {
                 continue;
@@ -103,21 +121,12 @@ fn without_trailing_commas(text: &str) -> String {
 /// outside strings. None when it never closes.
 fn object_end(text: &str, start: usize) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = StringState::default();
     for (i, c) in text[start..].char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
+        if !strings.outside(c) {
             continue;
         }
         match c {
-            '"' => in_string = true,
             '{' => depth += 1,
             '}' => {
                 depth = depth.saturating_sub(1);

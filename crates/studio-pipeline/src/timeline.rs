@@ -85,8 +85,12 @@ pub fn place(script: &EpisodeScript, audio: &[LineAudio], intro_sec: f64) -> Tim
                 line_id: l.id.clone(),
                 scene: s.number,
                 character: l.character.clone(),
-                // Subtitles show what is said: directions are not shown.
-                text: said.text,
+                // Subtitles show what is said: directions are not shown, and a beat shows nothing.
+                text: if said.is_speakable() {
+                    said.text
+                } else {
+                    String::new()
+                },
                 offset: cursor,
                 duration,
                 measured,

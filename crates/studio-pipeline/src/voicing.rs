@@ -584,12 +584,22 @@ impl VoiceDesk<'_> {
             .find(|e| e.character_id == c.id)
             .ok_or_else(|| DeskError::Invalid(format!("{} has no voice yet", c.name)))?;
         let line_id = format!("audition-{}", c.id);
-        let text = studio_domain::speech::speakable(text).ok_or_else(|| {
-            DeskError::Invalid(format!(
-                "{NOTHING_TO_SPEAK}: write a few words for {} to say",
-                c.name
-            ))
-        })?;
+        let said = studio_domain::speech::split_directions(text);
+        if !said.is_speakable() {
+            return Err(DeskError::Invalid(if said.directions.is_empty() {
+                format!(
+                    "{NOTHING_TO_SPEAK}: write a few words for {} to say",
+                    c.name
+                )
+            } else {
+                format!(
+                    "{NOTHING_TO_SPEAK}: ({}) is a stage direction, not words; write what {} says",
+                    said.directions.join(", "),
+                    c.name
+                )
+            }));
+        }
+        let text = said.text;
         let p = Pending {
             line_id: &line_id,
             character: c.id.clone(),

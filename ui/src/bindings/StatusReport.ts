@@ -7,7 +7,11 @@ export type StatusReport = { jobs_by_status: { [key in string]: number }, episod
 /**
  * Ledger spending since midnight UTC, per provider, and the total.
  */
-cost_today: Array<[string, number]>, cost_today_usd: number, attention: Array<AttentionItem>, paused_series: Array<string>, 
+cost_today: Array<[string, number]>, cost_today_usd: number, 
+/**
+ * The creator's time zone, where "today" begins (IANA name).
+ */
+time_zone: string, attention: Array<AttentionItem>, paused_series: Array<string>, 
 /**
  * YouTube today: quota used (units, uploads), the limits, and the uploads with their state.
  */

@@ -126,7 +126,10 @@ fn status_on_a_new_studio_spends_zero_and_logs_have_no_colour_codes() {
     let o = aidas(d.path(), &["status", "-vv"], None, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("Spent today: $0.00"), "{out}");
+    assert!(
+        out.contains("Spent today: $0.00 (since midnight Asia/Seoul)"),
+        "{out}"
+    );
     assert!(!out.contains("-0.00"), "{out}");
     // stderr is a pipe here, not a terminal: log lines, and no ANSI escape codes in them.
     let err = stderr(&o);

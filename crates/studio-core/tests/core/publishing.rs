@@ -359,12 +359,14 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
         .unwrap();
     let e = open(dir.path(), &mock, &keys, &[]).await;
     fixture(&e, &[1], "설명").await;
-    // Approved for a time before the next quota day: once the channel's cap is hit it cannot go up in time.
-    let soon = studio_core::scheduler::rfc3339_utc(studio_core::production::now_ms() + 2 * 60_000);
+    // Approved for a time that is still ahead now (so nothing moves it before the upload) but before the next quota
+    // day: once the channel's cap is hit, it cannot go up in time.
+    let now = studio_core::production::now_ms();
+    let reset = studio_core::scheduler::next_quota_reset_ms(now);
+    let soon = studio_core::scheduler::rfc3339_utc(now + 3_600_000 + (reset - now) / 2 + 60_000);
     e.store().move_publish_time("up", 1, &soon).await.unwrap();
 
     mock.with(|s| s.upload_limit_next = true);
-    let reset = studio_core::scheduler::next_quota_reset_ms(studio_core::production::now_ms());
     let err = e
         .publish_youtube("up", 1, "UCtest", stop())
         .await

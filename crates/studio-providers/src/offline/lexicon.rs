@@ -670,9 +670,6 @@ pub const CLIFFHANGERS: &[&str] = &[
 /// an episode says a core once before any core twice. Openers and tails vary a core's start and end; a tail is
 /// used at most once an episode (repeated tails are what a listener hears first).
 pub const OPENERS: &[&str] = &[
-    "",
-    "",
-    "",
     "야, ",
     "근데 ",
     "솔직히 ",
@@ -692,6 +689,18 @@ pub const TAILS: &[&str] = &[
     " 알지?",
     " 두고 봐.",
     " 약속할게.",
+];
+
+/// How characters refer to the matter at hand ({topic}): each works before 말이야, 때문이야, 때문에 and a comma.
+pub const TOPICS: &[&str] = &[
+    "그 일",
+    "그 얘기",
+    "어제 일",
+    "그 문제",
+    "그 사람 일",
+    "그 약속",
+    "그 비밀",
+    "이번 일",
 ];
 
 pub const CORE_PICKUP: &[&str] = &[
@@ -868,7 +877,7 @@ pub const CORE_GENRE_COMEDY: &[&str] = &[
 ];
 pub const CORE_RESOLVE: &[&str] = &[
     "{topic}, 이제 끝내자. 더는 미루지 않을게.",
-    "알았어. {topic}은 내가 책임질게.",
+    "알았어. {topic}, 내가 책임질게.",
     "결국 이렇게 풀리는구나.",
     "이제야 퍼즐이 다 맞춰졌어.",
 ];

@@ -60,8 +60,10 @@ impl Writer<'_> {
             .replace("{event}", event);
         // Openers and tails only on short lines, so no line grows past what one breath can carry; tails only
         // after a statement.
-        let opener = if text.chars().count() < 40 {
-            self.rng.pick(lx::OPENERS)
+        // An opener on about one short line in three, drawn without replacement (a word that starts every other
+        // line is a tic, not a voice).
+        let opener = if text.chars().count() < 40 && self.rng.below(3) == 0 {
+            self.draw(lx::OPENERS)
         } else {
             ""
         };
@@ -235,9 +237,8 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
     let mut line_no = 0;
     let mut storyboard: Vec<Shot> = Vec::new();
     let mut last_place: HashMap<&str, &str> = HashMap::new();
-    let topic_default = to_advance
-        .map(|t| t.title.clone())
-        .unwrap_or_else(|| "그 일".into());
+    // What the characters call the matter at hand: words people say, never a plot thread's label ("1화의 불씨",
+    // "수진의 숨겨진 정체" are the memory's bookkeeping, not dialogue).
     for (si, count) in per_scene.iter().enumerate() {
         let number = si as u32 + 1;
         let (place, place_en) = places[si % places.len()];
@@ -302,10 +303,7 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                 };
                 w.draw(pool).to_string()
             };
-            let topic = to_resolve
-                .map(|t| t.title.clone())
-                .filter(|_| last_scene)
-                .unwrap_or_else(|| topic_default.clone());
+            let topic = w.draw(lx::TOPICS).to_string();
             let text = if first || core.contains("이제 말할게") {
                 core
             } else {
