@@ -118,16 +118,27 @@ impl Engine {
         if !y.schedule || self.publish_channel(series_id).await?.is_none() {
             return Ok(None);
         }
+        self.free_publish_slot(now_ms(), None).await
+    }
+
+    /// The calendar's first free slot at least an hour after `after_ms` (YouTube needs time to process before the
+    /// video goes public), not counting `giving_up` (a slot being moved) as taken.
+    pub(crate) async fn free_publish_slot(
+        &self,
+        after_ms: i64,
+        giving_up: Option<&str>,
+    ) -> Result<Option<String>, CoreError> {
+        let y = &self.config().youtube;
         let taken: Vec<i64> = self
             .store()
             .taken_publish_times()
             .await?
             .iter()
+            .filter(|t| Some(t.as_str()) != giving_up)
             .filter_map(|t| parse_rfc3339_utc(t))
             .collect();
-        // At least an hour ahead: YouTube needs time to process before the video goes public.
         let slots = publish_slots(
-            now_ms() + 3_600_000,
+            after_ms + 3_600_000,
             1,
             &y.publish_times,
             &self.config().time_zone(),
@@ -135,6 +146,22 @@ impl Engine {
             &taken,
         );
         Ok(slots.first().map(|ms| rfc3339_utc(*ms)))
+    }
+
+    /// The publish time of the episode's latest approval, if it has one.
+    pub(crate) async fn approved_publish_at(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<Option<String>, CoreError> {
+        Ok(self
+            .store()
+            .review_decisions(series_id, Some(n))
+            .await?
+            .into_iter()
+            .rev()
+            .find(|d| d.decision == "approve")
+            .and_then(|d| d.publish_at))
     }
 
     /// A person approves an episode in review: the decision (and its publish slot) is stored, and the gate opens.

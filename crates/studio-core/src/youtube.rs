@@ -445,41 +445,19 @@ impl Engine {
         n: u32,
         not_before_ms: i64,
     ) -> Result<Option<String>, CoreError> {
-        let Some(current) = self
-            .store()
-            .review_decisions(series, Some(n))
-            .await?
-            .into_iter()
-            .rev()
-            .find(|d| d.decision == "approve")
-            .and_then(|d| d.publish_at)
-        else {
+        let Some(current) = self.approved_publish_at(series, n).await? else {
             return Ok(None);
         };
-        let earliest = not_before_ms + 3_600_000;
-        if crate::scheduler::parse_rfc3339_utc(&current).is_some_and(|t| t >= earliest) {
+        if crate::scheduler::parse_rfc3339_utc(&current)
+            .is_some_and(|t| t >= not_before_ms + 3_600_000)
+        {
             return Ok(None);
         }
-        let y = &self.config().youtube;
         // The episode's own slot is being given up: it does not count as taken.
-        let taken: Vec<i64> = self
-            .store()
-            .taken_publish_times()
+        let Some(slot) = self
+            .free_publish_slot(not_before_ms, Some(&current))
             .await?
-            .iter()
-            .filter(|t| **t != current)
-            .filter_map(|t| crate::scheduler::parse_rfc3339_utc(t))
-            .collect();
-        let Some(slot) = crate::scheduler::publish_slots(
-            earliest,
-            1,
-            &y.publish_times,
-            &self.config().time_zone(),
-            y.publish_per_day.max(1),
-            &taken,
-        )
-        .first()
-        .map(|ms| rfc3339_utc(*ms)) else {
+        else {
             return Ok(None);
         };
         self.store().move_publish_time(series, n, &slot).await?;
@@ -588,14 +566,7 @@ impl Engine {
         if total == 0 {
             return Err(CoreError::invalid(format!("{rel} is empty")));
         }
-        let mut publish_at = self
-            .store()
-            .review_decisions(&sid, Some(n))
-            .await?
-            .into_iter()
-            .rev()
-            .find(|d| d.decision == "approve")
-            .and_then(|d| d.publish_at);
+        let mut publish_at = self.approved_publish_at(&sid, n).await?;
         // A slot that passed while the upload waited (quota, the channel's cap, an outage) moves to the next free
         // one: YouTube refuses a publishAt in the past.
         let mut moved_note = None;

@@ -171,7 +171,23 @@ pub fn visual_size(visual: &Visual) -> Option<(u32, u32)> {
             (w > 0 && h > 0).then_some((w as u32, h as u32))
         }
         Visual::KenBurns { image, .. } | Visual::Image(image) => {
-            load_rgb(image).ok().map(|i| (i.width(), i.height()))
+            // The header and the EXIF orientation only: the pixels were decoded once already, for the frames.
+            use image::ImageDecoder;
+            let mut decoder = image::ImageReader::open(image)
+                .ok()?
+                .with_guessed_format()
+                .ok()?
+                .into_decoder()
+                .ok()?;
+            let (w, h) = decoder.dimensions();
+            let turned = matches!(
+                decoder.orientation().ok()?,
+                image::metadata::Orientation::Rotate90
+                    | image::metadata::Orientation::Rotate270
+                    | image::metadata::Orientation::Rotate90FlipH
+                    | image::metadata::Orientation::Rotate270FlipH
+            );
+            Some(if turned { (h, w) } else { (w, h) })
         }
         Visual::Card(rgb) => Some((rgb.width(), rgb.height())),
     }

@@ -147,8 +147,8 @@ impl Typeface {
     }
 }
 
-/// Characters that would be drawn as the missing-glyph box in every font of the chain (`(c, count)` in order of
-/// first appearance; whitespace and invisible joiners never count).
+/// Characters that would be drawn as the missing-glyph box in every font of the chain, in order of first
+/// appearance, each once (whitespace and invisible joiners never count).
 pub fn missing_glyphs(face: &Typeface, text: &str) -> Vec<char> {
     let mut sh = shared();
     let b = face.buffer(&mut sh, 32.0, text);
