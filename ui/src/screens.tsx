@@ -412,8 +412,9 @@ export function Script({ ctx }: { ctx: Ctx }) {
             {t("script.report")}: {report.passed ? `✓ ${t("script.passed")}` : `✗ ${t("script.failed")}`}
           </h3>
           <p className="small">
-            {t("script.quality")} {report.quality.overall.toFixed(2)} (naturalness {report.quality.naturalness.toFixed(2)}, pacing{" "}
-            {report.quality.pacing.toFixed(2)}, coverage {report.quality.coverage.toFixed(2)}, variety{" "}
+            {t("script.quality")} {report.quality.overall.toFixed(2)} ({t("script.naturalness")}{" "}
+            {report.quality.naturalness.toFixed(2)}, {t("script.pacing")} {report.quality.pacing.toFixed(2)},{" "}
+            {t("script.coverage")} {report.quality.coverage.toFixed(2)}, {t("script.variety")}{" "}
             {report.quality.variety.toFixed(2)})
           </p>
           {report.findings.length === 0 ? (
