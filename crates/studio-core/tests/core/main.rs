@@ -32,6 +32,45 @@ pub async fn fast_engine(dir: &std::path::Path) -> Engine {
 
 /// The test command runs the suite under `dbus-run-session` with an unlocked gnome-keyring and sets
 /// AIDAS_REQUIRE_KEYRING=1, so there a missing Secret Service is a failure, not a skip.
+/// Receives the engine's events on a task of its own while a test runs. A long render publishes progress twice a
+/// second; a `try_recv` loop after the fact reads nothing at all once the bus has overflowed (its first answer is
+/// `Lagged`), so tests that check events collect them as they happen.
+pub struct EventLog {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Vec<EngineEvent>>,
+}
+
+impl EventLog {
+    pub fn start(e: &Engine) -> Self {
+        use tokio::sync::broadcast::error::RecvError;
+        let mut rx = e.events().subscribe();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                tokio::select! {
+                    biased;
+                    ev = rx.recv() => match ev {
+                        Ok(ev) => out.push(ev),
+                        Err(RecvError::Lagged(n)) => panic!("the test's event log fell {n} events behind"),
+                        Err(RecvError::Closed) => break,
+                    },
+                    _ = &mut stopped => break,
+                }
+            }
+            out
+        });
+        Self { stop, task }
+    }
+
+    /// Every event published since `start`, in order (events are published before the call that caused them
+    /// returns, so nothing is still on its way).
+    pub async fn finish(self) -> Vec<EngineEvent> {
+        let _ = self.stop.send(());
+        self.task.await.expect("the event log task")
+    }
+}
+
 fn secret_service_available() -> bool {
     let have_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
     if !have_bus && std::env::var("AIDAS_REQUIRE_KEYRING").as_deref() == Ok("1") {
@@ -148,7 +187,7 @@ async fn a_secret_never_appears_in_the_database_logs_json_or_events() {
     })
     .await
     .unwrap();
-    let mut events = e.events().subscribe();
+    let events = EventLog::start(&e);
     let mut json_out = Vec::new();
     let st = e.set_secret("openai", Secret::new(SECRET)).await.unwrap();
     json_out.push(serde_json::to_string(&st).unwrap());
@@ -162,7 +201,7 @@ async fn a_secret_never_appears_in_the_database_logs_json_or_events() {
     // An error path too: a bad provider name echoes the name, never a value.
     let err = e.set_secret("nope", Secret::new(SECRET)).await.unwrap_err();
     json_out.push(serde_json::to_string(&err.payload()).unwrap());
-    while let Ok(ev) = events.try_recv() {
+    for ev in events.finish().await {
         if let EngineEvent::SecretChanged { configured, .. } = &ev {
             assert!(*configured);
         }
@@ -212,7 +251,7 @@ async fn engine_imports_record_and_roll_back_with_events() {
     let dir = tempfile::tempdir().unwrap();
     // The demo renders an episode; this test is about events, so a small fast render will do.
     let e = fast_engine(&dir.path().join("data")).await;
-    let mut rx = e.events().subscribe();
+    let events = EventLog::start(&e);
     let r = e.demo().await.unwrap();
     assert!(r.imported);
     assert_eq!(r.recorded_now, vec![1, 2, 3]);
@@ -233,7 +272,7 @@ async fn engine_imports_record_and_roll_back_with_events() {
     assert_eq!(rb.episodes, vec![3]);
     let mut kinds = Vec::new();
     let mut planned = Vec::new();
-    while let Ok(ev) = rx.try_recv() {
+    for ev in events.finish().await {
         let v = serde_json::to_value(&ev).unwrap();
         let kind = v["type"].as_str().unwrap().to_string();
         if kind == "job_finished" {

@@ -225,7 +225,7 @@ async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
     })
     .await
     .unwrap();
-    let mut rx = e.events().subscribe();
+    let events = crate::EventLog::start(&e);
     assert!(
         e.check_alerts()
             .await
@@ -252,7 +252,7 @@ async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
         "{raised:?}"
     );
     let mut alerts = 0;
-    while let Ok(ev) = rx.try_recv() {
+    for ev in events.finish().await {
         if matches!(ev, studio_core::EngineEvent::Alert { ref message, .. } if message.contains("$0.85 of the $1.00"))
         {
             alerts += 1;

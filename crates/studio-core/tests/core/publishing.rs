@@ -557,7 +557,7 @@ async fn tokens_refresh_and_a_dead_refresh_token_asks_to_reconnect() {
     // Google refuses the refresh token (Testing-mode projects lose them after 7 days).
     keys.set("youtube_channel:UCtest", &tokens("at-old", "rt-dead", 0))
         .unwrap();
-    let mut rx = e.events().subscribe();
+    let events = crate::EventLog::start(&e);
     let err = e
         .publish_youtube("up", 3, "UCtest", stop())
         .await
@@ -567,7 +567,7 @@ async fn tokens_refresh_and_a_dead_refresh_token_asks_to_reconnect() {
     assert!(err.to_string().contains("reconnect"), "{err}");
     let ch = &e.channels().await.unwrap()[0];
     assert_eq!(ch.state, "reconnect_needed");
-    let alert = rx.try_recv().unwrap();
+    let alert = events.finish().await.into_iter().next().expect("an alert");
     assert!(
         format!("{alert:?}").contains("must be reconnected"),
         "{alert:?}"
@@ -599,7 +599,7 @@ async fn korean_metadata_at_the_byte_limit_goes_up_and_one_byte_over_is_refused_
     assert_eq!(desc.len(), 5000);
     fixture(&e, &[1, 2], &desc).await;
     mock.with(|s| s.force_private = true);
-    let mut rx = e.events().subscribe();
+    let events = crate::EventLog::start(&e);
     let r = e.publish_youtube("up", 1, "UCtest", stop()).await.unwrap();
     mock.with(|s| {
         let res = &s.sessions[0].resource;
@@ -616,7 +616,7 @@ async fn korean_metadata_at_the_byte_limit_goes_up_and_one_byte_over_is_refused_
         r.notes
     );
     let mut alerts = Vec::new();
-    while let Ok(ev) = rx.try_recv() {
+    for ev in events.finish().await {
         if let studio_core::EngineEvent::Alert { message, .. } = ev {
             alerts.push(message);
         }
