@@ -74,8 +74,12 @@ fn main() {
     // Background production runs while the app is open, window or not.
     let workers = {
         let (engine, stop) = (engine.clone(), stop.clone());
-        let n = engine.config().production.workers;
-        rt.spawn(async move { engine.run_workers(n, stop, false).await })
+        // The same service as `aidas daemon` and `aidas serve`: workers, the daily plan, the alert rules.
+        rt.spawn(async move {
+            engine
+                .run_background(studio_core::BackgroundOptions::default(), stop)
+                .await
+        })
     };
     tauri::async_runtime::set(rt.handle().clone());
     let events_engine = engine.clone();

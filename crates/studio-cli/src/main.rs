@@ -463,6 +463,22 @@ fn show_progress(engine: &studio_core::Engine, json: bool) {
     });
 }
 
+/// Alerts raised by the background service, one line each on stderr (the daemon's log).
+fn print_alerts(engine: &studio_core::Engine) {
+    let mut rx = engine.events().subscribe();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(studio_core::EngineEvent::Alert { level, message }) => {
+                    eprintln!("alert [{level:?}] {message}")
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => break,
+            }
+        }
+    });
+}
+
 fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
@@ -850,37 +866,8 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         } => {
             let engine = std::sync::Arc::new(engine);
             let stop = stop_on_signals();
-            {
-                // Alert rules every minute while the daemon runs.
-                let (e, stop) = (engine.clone(), stop.clone());
-                tokio::spawn(async move {
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        match e.check_alerts().await {
-                            Ok(raised) => {
-                                for a in raised {
-                                    eprintln!("alert [{:?}] {}", a.level, a.message);
-                                }
-                            }
-                            Err(err) => tracing::warn!(%err, "alert check"),
-                        }
-                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                    }
-                });
-            }
-            if plan || engine.config().production.auto_plan {
-                let (e, stop) = (engine.clone(), stop.clone());
-                tokio::spawn(async move {
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        match e.plan_today().await {
-                            Ok(p) if !p.queued_now.is_empty() => {
-                                tracing::info!(queued = ?p.queued_now, "daily plan")
-                            }
-                            Ok(_) => {}
-                            Err(err) => tracing::warn!(%err, "daily plan"),
-                        }
-                        tokio::time::sleep(std::time::Duration::from_secs(300)).await;
-                    }
-                });
+            if !json {
+                print_alerts(&engine);
             }
             let workers = workers.unwrap_or(engine.config().production.workers);
             if !json {
@@ -889,7 +876,16 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     engine.data_dir().display()
                 );
             }
-            let outcomes = engine.run_workers(workers, stop, until_idle).await?;
+            let outcomes = engine
+                .run_background(
+                    studio_core::BackgroundOptions {
+                        workers: Some(workers),
+                        until_idle,
+                        plan,
+                    },
+                    stop,
+                )
+                .await?;
             if json {
                 print_json(&outcomes)?;
             } else {
@@ -924,7 +920,16 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             let workers = workers.unwrap_or(engine.config().production.workers);
             let worker_task = (workers > 0).then(|| {
                 let (e, stop) = (engine.clone(), stop.clone());
-                tokio::spawn(async move { e.run_workers(workers, stop, false).await })
+                tokio::spawn(async move {
+                    e.run_background(
+                        studio_core::BackgroundOptions {
+                            workers: Some(workers),
+                            ..Default::default()
+                        },
+                        stop,
+                    )
+                    .await
+                })
             });
             // The address goes to stdout first, so scripts (and the browser tests) can read where it listens.
             println!("http://{bound}/");

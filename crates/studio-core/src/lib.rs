@@ -5,6 +5,7 @@
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
 pub mod alerts;
+pub mod background;
 pub mod config;
 pub mod doctor;
 pub mod editing;
@@ -24,6 +25,7 @@ mod voices;
 mod writing;
 pub mod youtube;
 
+pub use background::BackgroundOptions;
 pub use engine::{
     DB_FILE, DEMO_SERIES_ID, DemoReport, Engine, EngineOptions, ImportReport, PlannedDemo,
     ScriptSummary, SeriesDetail, resolve_assets_dir, resolve_data_dir,

@@ -1,0 +1,109 @@
+//! # Background production
+//!
+//! The one service that keeps a studio producing while nobody watches: production workers (claims, leases,
+//! heartbeats, retries), the orphan sweep, the daily plan (`[production] auto_plan`, `episodes_per_day` across
+//! active series, in the creator's day) and the alert rules. `aidas daemon`, `aidas serve` and the desktop app all
+//! run it through [`Engine::run_background`], with the same config, so what a creator gets does not depend on the
+//! shell they left running.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::production::JobOutcome;
+use crate::{CoreError, Engine};
+
+/// How often the alert rules are evaluated while the service runs (an alert is repeated at most once an hour).
+pub const ALERT_EVERY: Duration = Duration::from_secs(60);
+/// How often the daily plan is looked at (queuing is idempotent within the creator's day).
+pub const PLAN_EVERY: Duration = Duration::from_secs(300);
+
+/// What the background service does besides the config's own settings.
+#[derive(Debug, Clone, Default)]
+pub struct BackgroundOptions {
+    /// Production workers; `None` takes `[production] workers`.
+    pub workers: Option<usize>,
+    /// Return when no job is ready or running (and, outside the work window, at once) instead of waiting for
+    /// `stop`.
+    pub until_idle: bool,
+    /// Queue the daily plan even when `[production] auto_plan` is off (`aidas daemon --plan`).
+    pub plan: bool,
+}
+
+impl Engine {
+    /// Runs background production until `stop` is set (or, with `until_idle`, until there is nothing left to do):
+    /// first one pass of the daily plan (when `auto_plan` or `opts.plan`) and of the alert rules, so a service
+    /// that has just started shows today's plan and warnings at once; then the workers, with the plan every
+    /// [`PLAN_EVERY`] and the alerts every [`ALERT_EVERY`] beside them. Raised alerts go out as
+    /// [`crate::EngineEvent::Alert`] (and to `alert_webhook_url`). On stop, the jobs in hand finish first.
+    ///
+    /// Returns the outcome of every job the workers ran.
+    ///
+    /// # Errors
+    /// What the workers return (store errors); a failing plan or alert pass is logged and tried again at the
+    /// next tick, never the end of the service.
+    pub async fn run_background(
+        self: &Arc<Self>,
+        opts: BackgroundOptions,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Vec<JobOutcome>, CoreError> {
+        let plan = opts.plan || self.config().production.auto_plan;
+        let workers = opts
+            .workers
+            .unwrap_or(self.config().production.workers)
+            .max(1);
+        tracing::info!(workers, plan, "background production starting");
+        if plan {
+            self.plan_pass().await;
+        }
+        self.alert_pass().await;
+        let done = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let (engine, stop, done) = (self.clone(), stop.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut alerts = tokio::time::interval(ALERT_EVERY);
+                let mut plans = tokio::time::interval(PLAN_EVERY);
+                // Both passes just ran; the intervals' first ticks are immediate.
+                alerts.tick().await;
+                plans.tick().await;
+                let mut check = tokio::time::interval(Duration::from_millis(250));
+                loop {
+                    tokio::select! {
+                        _ = alerts.tick() => engine.alert_pass().await,
+                        _ = plans.tick(), if plan => engine.plan_pass().await,
+                        _ = check.tick() => {
+                            if stop.load(Ordering::Relaxed) || done.load(Ordering::Relaxed) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        let outcomes = self.run_workers(workers, stop, opts.until_idle).await;
+        done.store(true, Ordering::Relaxed);
+        let _ = ticker.await;
+        outcomes
+    }
+
+    async fn plan_pass(&self) {
+        match self.plan_today().await {
+            Ok(p) if !p.queued_now.is_empty() => {
+                tracing::info!(queued = ?p.queued_now, per_day = p.per_day, "daily plan queued")
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "daily plan"),
+        }
+    }
+
+    async fn alert_pass(&self) {
+        match self.check_alerts().await {
+            Ok(raised) => {
+                for a in raised {
+                    tracing::info!(rule = %a.rule, message = %a.message, "alert raised");
+                }
+            }
+            Err(err) => tracing::warn!(%err, "alert check"),
+        }
+    }
+}
