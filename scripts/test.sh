@@ -23,6 +23,15 @@ for c in crates/*/; do
   fi
 done
 
+echo "== architecture: the shells (CLI, server, desktop) depend on studio-core only among our crates (and on studio-server to serve)"
+for c in studio-cli studio-server aidas-desktop; do
+  extra=$(cargo tree -p "$c" -e normal --depth 1 --prefix none 2>/dev/null \
+    | grep -E '^(studio-|aidas-)' | grep -vE "^($c|studio-core|studio-server) " || true)
+  if [ -n "$extra" ]; then
+    echo "error: $c depends directly on $extra; shells reach our crates through studio-core" >&2; exit 1
+  fi
+done
+
 echo "== rust: tests"
 scripts/with-keyring.sh cargo test --workspace
 

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
-import { api, type EngineEvent } from "./api";
+import { client as api } from "./bindings/client";
+import type { EngineEvent } from "./bindings/EngineEvent";
 import { translator, type Lang } from "./i18n";
 import { Casting, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
 import type { Transport } from "./transport";

@@ -1,5 +1,7 @@
 // Korean (default) and English UI text. Keys are stable; screens never hard-code text.
 
+import { SERIES_LIMITS } from "./bindings/client";
+
 export type Lang = "ko" | "en";
 
 const ko = {
@@ -41,9 +43,9 @@ const ko = {
   "genre.thriller": "스릴러",
   "genre.comedy": "코미디",
   "err.title_required": "제목을 입력하세요.",
-  "err.title_long": "제목은 80자 이내로 입력하세요.",
-  "err.episodes_range": "회차 수는 1–200 사이의 정수입니다.",
-  "err.duration_range": "회당 길이는 1–30분입니다.",
+  "err.title_long": "제목은 {max_title_chars}자 이내로 입력하세요.",
+  "err.episodes_range": "회차 수는 1–{max_episodes} 사이의 정수입니다.",
+  "err.duration_range": "회당 길이는 1–{max_episode_minutes}분입니다.",
   "err.premise_long": "기본 설정은 2000자 이내로 입력하세요.",
   "casting.characters": "인물",
   "importance.main": "주연",
@@ -162,9 +164,9 @@ const en: Record<Key, string> = {
   "genre.thriller": "Thriller",
   "genre.comedy": "Comedy",
   "err.title_required": "Enter a title.",
-  "err.title_long": "Keep the title within 80 characters.",
-  "err.episodes_range": "Episodes: a whole number from 1 to 200.",
-  "err.duration_range": "Minutes per episode: 1 to 30.",
+  "err.title_long": "Keep the title within {max_title_chars} characters.",
+  "err.episodes_range": "Episodes: a whole number from 1 to {max_episodes}.",
+  "err.duration_range": "Minutes per episode: 1 to {max_episode_minutes}.",
   "err.premise_long": "Keep the premise within 2000 characters.",
   "casting.characters": "Characters",
   "importance.main": "main",
@@ -242,7 +244,14 @@ const en: Record<Key, string> = {
   "settings.connect": "Connect a YouTube channel (sign in in the browser)",
 };
 
+/** Messages may name the engine's limits (`{max_episodes}`): filled from the generated client, so a limit is
+ * written once, in Rust. */
+function fillLimits(text: string): string {
+  const limits: Record<string, number> = SERIES_LIMITS;
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in limits ? String(limits[k]) : m));
+}
+
 export function translator(lang: Lang): (k: Key | string) => string {
   const table: Record<string, string> = lang === "ko" ? ko : en;
-  return (k) => table[k] ?? k;
+  return (k) => fillLimits(table[k] ?? k);
 }

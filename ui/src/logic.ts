@@ -1,7 +1,9 @@
 // Pure UI logic (no React, no transport), unit-tested with Vitest: form validation, the cost-versus-budget bar,
 // stage progress.
 
+import { SERIES_LIMITS } from "./bindings/client";
 import type { Genre } from "./bindings/Genre";
+import type { NewSeries } from "./bindings/NewSeries";
 import type { Route } from "./bindings/Route";
 
 export type { Genre };
@@ -21,12 +23,42 @@ export type FieldErrors = Partial<Record<keyof NewSeriesForm, string>>;
 /** Field → message key (see i18n), empty when the form can be sent. */
 export function validateNewSeries(f: NewSeriesForm): FieldErrors {
   const e: FieldErrors = {};
-  if (f.title.trim().length === 0) e.title = "err.title_required";
-  else if (f.title.trim().length > 80) e.title = "err.title_long";
-  if (!Number.isInteger(f.episodes) || f.episodes < 1 || f.episodes > 200) e.episodes = "err.episodes_range";
-  if (!Number.isInteger(f.duration_min) || f.duration_min < 1 || f.duration_min > 30) e.duration_min = "err.duration_range";
-  if (f.premise.length > 2000) e.premise = "err.premise_long";
+  // Characters as the engine counts them (code points), against the limits the engine checks too.
+  const title = [...f.title.trim()].length;
+  if (title === 0) e.title = "err.title_required";
+  else if (title > SERIES_LIMITS.max_title_chars) e.title = "err.title_long";
+  if (!Number.isInteger(f.episodes) || f.episodes < 1 || f.episodes > SERIES_LIMITS.max_episodes) e.episodes = "err.episodes_range";
+  if (!Number.isInteger(f.duration_min) || f.duration_min < 1 || f.duration_min > SERIES_LIMITS.max_episode_minutes)
+    e.duration_min = "err.duration_range";
+  if ([...f.premise].length > SERIES_LIMITS.max_premise_chars) e.premise = "err.premise_long";
   return e;
+}
+
+/** The planner form as the `series_new` command takes it. */
+export function toNewSeries(f: NewSeriesForm): NewSeries {
+  return {
+    title: f.title.trim(),
+    genre: f.genre,
+    episodes: f.episodes,
+    episode_duration_min: f.duration_min,
+    premise: f.premise,
+    main_theme: "",
+    target_audience: f.audience,
+    writer: f.writer,
+  };
+}
+
+/** A new planner form with the engine's defaults. */
+export function emptyNewSeries(): NewSeriesForm {
+  return {
+    title: "",
+    genre: "romance",
+    episodes: SERIES_LIMITS.default_episodes,
+    duration_min: SERIES_LIMITS.default_episode_minutes,
+    premise: "",
+    audience: "",
+    writer: "offline",
+  };
 }
 
 export interface CostBar {

@@ -3,7 +3,8 @@ import { createRoot } from "react-dom/client";
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { App } from "./App";
-import { subscribeEvents, type EngineEvent } from "./api";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import { subscribeEvents } from "./transport";
 import { detectTransport } from "./transport";
 
 const w = window as unknown as { __TAURI_INTERNALS__?: unknown; location: Location };

@@ -1,6 +1,18 @@
 import { useEffect, useState } from "react";
-import type { Api, CastView, CheckReport, EngineEvent, OutlineEdit, MetadataView, ReviewItem, SecretStatus, SeriesDetail, SeriesSummary, StatusReport, StoryboardView } from "./api";
-import { costBar, localToUtc, metadataProblems, routeLabel, stageProgress, utf8Bytes, validateNewSeries, type FieldErrors, type NewSeriesForm } from "./logic";
+import type { Client as Api } from "./bindings/client";
+import type { CastView } from "./bindings/CastView";
+import type { CheckReport } from "./bindings/CheckReport";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import type { EpisodeScript } from "./bindings/EpisodeScript";
+import type { MetadataView } from "./bindings/MetadataView";
+import type { OutlineEdit } from "./bindings/OutlineEdit";
+import type { ReviewItem } from "./bindings/ReviewItem";
+import type { SecretStatus } from "./bindings/SecretStatus";
+import type { SeriesDetail } from "./bindings/SeriesDetail";
+import type { SeriesSummary } from "./bindings/SeriesSummary";
+import type { StatusReport } from "./bindings/StatusReport";
+import type { StoryboardView } from "./bindings/StoryboardView";
+import { costBar, emptyNewSeries, localToUtc, metadataProblems, routeLabel, stageProgress, toNewSeries, utf8Bytes, validateNewSeries, type FieldErrors, type NewSeriesForm } from "./logic";
 import { EngineError } from "./transport";
 
 type T = (k: string) => string;
@@ -75,7 +87,7 @@ function SeriesPicker({ ctx, list }: { ctx: Ctx; list: SeriesSummary[] }) {
 function useSeriesList(ctx: Ctx, bump = 0) {
   const [list, setList] = useState<SeriesSummary[]>([]);
   useEffect(() => {
-    ctx.api.seriesList().then(setList).catch(() => setList([]));
+    ctx.api.series_list().then(setList).catch(() => setList([]));
   }, [ctx.api, bump]);
   return list;
 }
@@ -84,15 +96,7 @@ function useSeriesList(ctx: Ctx, bump = 0) {
 
 export function Planner({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
-  const [form, setForm] = useState<NewSeriesForm>({
-    title: "",
-    genre: "romance",
-    episodes: 10,
-    duration_min: 2,
-    premise: "",
-    audience: "20-30대",
-    writer: "offline",
-  });
+  const [form, setForm] = useState<NewSeriesForm>(emptyNewSeries);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [bump, setBump] = useState(0);
   const list = useSeriesList(ctx, bump);
@@ -101,7 +105,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
   const act = useAction();
 
   useEffect(() => {
-    if (ctx.series) ctx.api.seriesShow(ctx.series).then(setDetail).catch(() => setDetail(null));
+    if (ctx.series) ctx.api.series_show({ series: ctx.series }).then(setDetail).catch(() => setDetail(null));
   }, [ctx.api, ctx.series, bump]);
 
   const submit = async (e: React.FormEvent) => {
@@ -109,7 +113,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
     const errs = validateNewSeries(form);
     setErrors(errs);
     if (Object.keys(errs).length > 0) return;
-    const r = await act.run(() => ctx.api.seriesNew(form));
+    const r = await act.run(() => ctx.api.series_new(toNewSeries(form)));
     if (r) {
       ctx.setSeries(r.series_id);
       setBump((b) => b + 1);
@@ -207,7 +211,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
                     data-testid="outline-save"
                     disabled={act.busy}
                     onClick={() =>
-                      act.run(() => ctx.api.setOutline(detail.plan.series.id, o.episode_number, editing.edit)).then((d) => {
+                      act.run(() => ctx.api.outline_set({ series: detail.plan.series.id, episode: o.episode_number, edit: editing.edit })).then((d) => {
                         if (d) {
                           setDetail(d);
                           setEditing(null);
@@ -261,8 +265,8 @@ export function Casting({ ctx }: { ctx: Ctx }) {
   useEffect(() => {
     if (!ctx.series) return;
     const s = ctx.series;
-    ctx.api.seriesShow(s).then(setDetail).catch(() => setDetail(null));
-    act.run(() => ctx.api.castView(s)).then((c) => c && setCast(c));
+    ctx.api.series_show({ series: s }).then(setDetail).catch(() => setDetail(null));
+    act.run(() => ctx.api.cast_view({ series: s })).then((c) => c && setCast(c));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ctx.api, ctx.series]);
   const names = new Map((detail?.plan.characters ?? []).map((c) => [c.id, c.name]));
@@ -300,7 +304,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
         <>
           <h2>{t("casting.voices")}</h2>
           <p data-testid="cast-state">{cast.locked ? t("casting.locked") : t("casting.unlocked")}</p>
-          <button data-testid="cast-lock" disabled={act.busy} onClick={() => act.run(() => ctx.api.castLock(cast.series_id, !cast.locked)).then((c) => c && setCast(c))}>
+          <button data-testid="cast-lock" disabled={act.busy} onClick={() => act.run(() => ctx.api.cast_lock({ series: cast.series_id, locked: !cast.locked })).then((c) => c && setCast(c))}>
             {cast.locked ? t("casting.unlock") : t("casting.lock")}
           </button>
           <table>
@@ -323,7 +327,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                   </td>
                   <td className="small">{r.entry.fallbacks.map((f) => `${f.provider} · ${f.voice_name}`).join(" → ")}</td>
                   <td>
-                    <button onClick={() => act.run(() => ctx.api.audition(cast.series_id, r.character_id)).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}>
+                    <button onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}>
                       {t("casting.audition")}
                     </button>
                   </td>
@@ -373,25 +377,25 @@ function RelationshipGraph({ detail }: { detail: SeriesDetail }) {
 export function Script({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
-  const [script, setScript] = useState<Awaited<ReturnType<Api["episodeScript"]>>>(null);
+  const [script, setScript] = useState<EpisodeScript | null>(null);
   const [report, setReport] = useState<CheckReport | null>(null);
   const [names, setNames] = useState<Map<string, string>>(new Map());
   const act = useAction();
   const load = () => {
     if (!ctx.series) return;
     ctx.api
-      .seriesShow(ctx.series)
+      .series_show({ series: ctx.series })
       .then((d) => setNames(new Map(d.plan.characters.map((c) => [c.id, c.name]))))
       .catch(() => undefined);
-    ctx.api.episodeScript(ctx.series, ctx.episode).then(setScript).catch(() => setScript(null));
-    ctx.api.checkEpisode(ctx.series, ctx.episode).then(setReport).catch(() => setReport(null));
+    ctx.api.episode_script({ series: ctx.series, episode: ctx.episode }).then(setScript).catch(() => setScript(null));
+    ctx.api.episode_check({ series: ctx.series, episode: ctx.episode }).then(setReport).catch(() => setReport(null));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api, ctx.series, ctx.episode]);
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
-      <button data-testid="write-script" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.writeEpisode(ctx.series as string, ctx.episode)).then(load)}>
+      <button data-testid="write-script" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.write_episode({ series: ctx.series as string, episode: ctx.episode })).then(load)}>
         {act.busy ? t("script.writing") : t("script.write")}
       </button>
       {script && (
@@ -399,7 +403,7 @@ export function Script({ ctx }: { ctx: Ctx }) {
           data-testid="rewrite-script"
           disabled={act.busy}
           onClick={() => {
-            if (window.confirm(t("script.rewrite_confirm"))) act.run(() => ctx.api.rewriteEpisode(ctx.series as string, ctx.episode)).then(load);
+            if (window.confirm(t("script.rewrite_confirm"))) act.run(() => ctx.api.episode_rewrite({ series: ctx.series as string, episode: ctx.episode })).then(load);
           }}
         >
           {t("script.rewrite")}
@@ -472,7 +476,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
   useEffect(() => {
     if (!ctx.series) return;
     const s = ctx.series;
-    act.run(() => ctx.api.storyboard(s, ctx.episode)).then((v) => setView(v ?? null));
+    act.run(() => ctx.api.storyboard({ series: s, episode: ctx.episode })).then((v) => setView(v ?? null));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ctx.api, ctx.series, ctx.episode]);
   const bar = (label: string, est: number, plan: StoryboardView["plan"], id: string) => {
@@ -522,7 +526,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                     disabled={act.busy}
                     onClick={() =>
                       act
-                        .run(() => ctx.api.setPriority(ctx.series as string, ctx.episode, i, s.clip_priority === "high" ? "low" : "high"))
+                        .run(() => ctx.api.set_shot_priority({ series: ctx.series as string, episode: ctx.episode, shot: i, priority: s.clip_priority === "high" ? "low" : "high" }))
                         .then((v) => v && setView(v))
                     }
                   >
@@ -565,11 +569,11 @@ export function Production({ ctx }: { ctx: Ctx }) {
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
-      <button data-testid="produce" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.produce(ctx.series as string, ctx.episode))}>
+      <button data-testid="produce" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.produce({ series: ctx.series as string, episode: ctx.episode }))}>
         {t("production.produce")}
       </button>
       {ctx.series && (
-        <button onClick={() => act.run(() => ctx.api.pause(ctx.series as string, !paused))}>{paused ? t("production.resume") : t("production.pause")}</button>
+        <button onClick={() => act.run(() => ctx.api.series_pause({ series: ctx.series as string, paused: !paused }))}>{paused ? t("production.resume") : t("production.pause")}</button>
       )}
       <ErrorBox error={act.error} t={t} />
       {status && (
@@ -674,7 +678,7 @@ export function Review({ ctx }: { ctx: Ctx }) {
   const [when, setWhen] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const act = useAction();
-  const load = () => ctx.api.reviewList().then(setItems).catch(() => setItems([]));
+  const load = () => ctx.api.review_list().then(setItems).catch(() => setItems([]));
   useEffect(() => {
     load();
     const id = setInterval(load, 3000);
@@ -717,7 +721,7 @@ export function Review({ ctx }: { ctx: Ctx }) {
             data-testid="approve"
             disabled={act.busy}
             onClick={() =>
-              act.run(() => ctx.api.approve(it.series_id, it.episode, reason, localToUtc(when) ?? undefined)).then((r) => {
+              act.run(() => ctx.api.review_approve({ series: it.series_id, episode: it.episode, reason, publish_at: localToUtc(when) ?? undefined })).then((r) => {
                 if (r) setDone(`${it.series_id} ep${it.episode}: ${r.status}${r.publish_at ? ` · ${t("review.scheduled")} ${r.publish_at}` : ""}`);
                 load();
               })
@@ -725,7 +729,7 @@ export function Review({ ctx }: { ctx: Ctx }) {
           >
             {t("review.approve")}
           </button>
-          <button data-testid="reject" disabled={act.busy} onClick={() => act.run(() => ctx.api.reject(it.series_id, it.episode, reason)).then(load)}>
+          <button data-testid="reject" disabled={act.busy} onClick={() => act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then(load)}>
             {t("review.reject")}
           </button>
           <label className="field">
@@ -737,15 +741,15 @@ export function Review({ ctx }: { ctx: Ctx }) {
             onClick={() =>
               act
                 .run(() =>
-                  ctx.api.regenerate(
-                    it.series_id,
-                    it.episode,
-                    scenes
+                  ctx.api.review_regenerate({
+                    series: it.series_id,
+                    episode: it.episode,
+                    scenes: scenes
                       .split(",")
                       .map((s) => Number(s.trim()))
                       .filter((n) => Number.isInteger(n) && n > 0),
                     reason,
-                  ),
+                  }),
                 )
                 .then(load)
             }
@@ -780,7 +784,7 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
     setTags(v.tags.join(", "));
   };
   useEffect(() => {
-    ctx.api.metadata(series, episode).then(take).catch(() => setView(null));
+    ctx.api.metadata_get({ series, episode }).then(take).catch(() => setView(null));
   }, [ctx.api, series, episode]);
   if (!view) return null;
   const tagList = tags
@@ -818,7 +822,7 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
         data-testid="meta-save"
         disabled={act.busy || problems.length > 0}
         onClick={() =>
-          act.run(() => ctx.api.setMetadata(series, episode, { title, description, tags: tagList, thumbnail_shot: null })).then((v) => {
+          act.run(() => ctx.api.metadata_set({ series, episode, edit: { title, description, tags: tagList, thumbnail_shot: null } })).then((v) => {
             if (v) {
               take(v);
               setSaved(true);
@@ -841,7 +845,7 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
                 alt={`shot ${i}`}
                 src={ctx.mediaUrl(s)}
                 onClick={() =>
-                  act.run(() => ctx.api.setMetadata(series, episode, { title: null, description: null, tags: null, thumbnail_shot: i })).then((v) => v && take(v))
+                  act.run(() => ctx.api.metadata_set({ series, episode, edit: { title: null, description: null, tags: null, thumbnail_shot: i } })).then((v) => v && take(v))
                 }
               />
             ) : null,
@@ -864,9 +868,9 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const [value, setValue] = useState("");
   const act = useAction();
   const load = () => {
-    ctx.api.secrets().then(setKeys).catch(() => setKeys([]));
-    ctx.api.settings().then(setSettings).catch(() => setSettings(null));
-    ctx.api.channels().then(setChannels).catch(() => setChannels([]));
+    ctx.api.secrets_status().then(setKeys).catch(() => setKeys([]));
+    ctx.api.settings_get().then((v) => setSettings(v as unknown as Record<string, unknown>)).catch(() => setSettings(null));
+    ctx.api.channels_list().then(setChannels).catch(() => setChannels([]));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api]);
@@ -889,7 +893,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          act.run(() => ctx.api.setSecret(provider, value)).then(() => {
+          act.run(() => ctx.api.secret_set({ provider, value })).then(() => {
             setValue("");
             load();
           });
@@ -941,7 +945,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         onChange={async (e) => {
           const f = e.target.files?.[0];
           if (!f) return;
-          const r = await act.run(async () => ctx.api.importSettings(f.name, await f.text()));
+          const r = await act.run(async () => ctx.api.settings_import({ file_name: f.name, content: await f.text() }));
           if (r) setImported(JSON.stringify(r).slice(0, 300));
         }}
       />
@@ -951,7 +955,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <h2>{t("settings.channels")}</h2>
       <button
         onClick={() =>
-          act.run(() => ctx.api.connectChannel()).then((r) => {
+          act.run(() => ctx.api.channel_connect()).then((r) => {
             if (r) window.open(r.url, "_blank", "noopener");
           })
         }
@@ -1003,7 +1007,7 @@ function SettingsForm({
                     .filter(Boolean)
                 : raw;
         }
-        act.run(() => ctx.api.setSettings(changes)).then((r) => {
+        act.run(() => ctx.api.settings_set({ changes })).then((r) => {
           if (r) {
             setNote(`${ctx.t("settings.saved")} (${r.changed.join(", ") || "—"})`);
             setValues({});

@@ -1,5 +1,7 @@
-// The one module that talks to the engine: Tauri IPC inside the desktop app, HTTP against `aidas serve` in a
+// The one module that talks to the engine (the typed calls are generated: bindings/client.ts): Tauri IPC inside the desktop app, HTTP against `aidas serve` in a
 // browser. Every failure arrives as the engine's `{code, message}` so screens branch on codes, never on text.
+
+import type { EngineEvent } from "./bindings/EngineEvent";
 
 export interface ApiError {
   code: string;
@@ -97,4 +99,28 @@ export function detectTransport(w: { __TAURI_INTERNALS__?: unknown; location?: {
   if (w.__TAURI_INTERNALS__ && deps.invoke) return tauriTransport(deps.invoke);
   if (!deps.fetch) throw new Error("no fetch available for the HTTP transport");
   return httpTransport(w.location?.origin ?? "http://127.0.0.1:8787", deps.fetch);
+}
+
+/** The engine's events over the WebSocket of `aidas serve` (reconnecting); returns a function that stops it. */
+export function subscribeEvents(origin: string, onEvent: (e: EngineEvent) => void): () => void {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  const open = () => {
+    ws = new WebSocket(origin.replace(/^http/, "ws") + "/api/events");
+    ws.onmessage = (m) => {
+      try {
+        onEvent(JSON.parse(String(m.data)) as EngineEvent);
+      } catch {
+        /* not an event */
+      }
+    };
+    ws.onclose = () => {
+      if (!stopped) setTimeout(open, 1000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    ws?.close();
+  };
 }

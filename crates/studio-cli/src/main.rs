@@ -156,10 +156,10 @@ enum SeriesCmd {
         /// romance | thriller | comedy
         #[arg(long, default_value = "romance")]
         genre: String,
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = studio_core::domain::plan::DEFAULT_EPISODES)]
         episodes: u32,
         /// Minutes per episode.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = studio_core::domain::plan::DEFAULT_EPISODE_MINUTES)]
         duration: u32,
         #[arg(long, default_value = "")]
         premise: String,
@@ -522,7 +522,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                 "data_dir": engine.data_dir(),
                 "database": engine.database_path(),
                 "config": engine.data_dir().join(studio_core::config::CONFIG_FILE),
-                "schema_version": engine.store().schema_version().await?,
+                "schema_version": engine.schema_version().await?,
             });
             if json {
                 print_json(&info)?;
@@ -568,10 +568,12 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             id,
             seed,
         }) => {
-            let genre: studio_domain::Genre =
-                genre.parse().map_err(|e: studio_domain::UnknownName| {
-                    CoreError::invalid(format!("{e} (romance, thriller, comedy)"))
-                })?;
+            let genre: studio_core::domain::Genre =
+                genre
+                    .parse()
+                    .map_err(|e: studio_core::domain::UnknownName| {
+                        CoreError::invalid(format!("{e} (romance, thriller, comedy)"))
+                    })?;
             let r = engine
                 .new_series(studio_core::NewSeries {
                     title,
@@ -603,10 +605,10 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             if json {
                 print_json(&r)?;
             } else {
-                let chars = engine.store().characters(&r.series_id).await?;
+                let chars = engine.characters(&r.series_id).await?;
                 render::script_result(&r, &chars);
             }
-            if r.verdict == studio_pipeline::Verdict::NeedsReview {
+            if r.verdict == studio_core::reports::Verdict::NeedsReview {
                 return Err(CoreError::invalid(format!(
                     "episode {episode} needs review: {}",
                     r.cause.unwrap_or_default()
@@ -630,17 +632,16 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             if json {
                 print_json(&script)?;
             } else {
-                let s = engine.store().find_series(&series).await?;
-                let chars = engine.store().characters(&s.id).await?;
+                let chars = engine.characters(&series).await?;
                 render::script(&script, &chars);
             }
         }
         Command::Storyboard { series, episode } => {
-            let (script, plan) = engine.storyboard(&series, episode).await?;
+            let view = engine.storyboard_view(&series, episode).await?;
             if json {
-                print_json(&serde_json::json!({ "shots": script.storyboard, "plan": plan }))?;
+                print_json(&view)?;
             } else {
-                render::storyboard(&script, &plan);
+                render::storyboard(&view);
             }
         }
         Command::Visuals { series, episode } => {
@@ -804,17 +805,15 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Series(SeriesCmd::Pause { series }) => {
-            let s = engine.store().find_series(&series).await?;
-            engine.store().set_series_paused(&s.id, true).await?;
+            let p = engine.set_series_paused(&series, true).await?;
             println!(
                 "{} is paused: no new jobs start (running ones finish)",
-                s.id
+                p.series_id
             );
         }
         Command::Series(SeriesCmd::Resume { series }) => {
-            let s = engine.store().find_series(&series).await?;
-            engine.store().set_series_paused(&s.id, false).await?;
-            println!("{} is running again", s.id);
+            let p = engine.set_series_paused(&series, false).await?;
+            println!("{} is running again", p.series_id);
         }
         Command::Produce {
             series,
@@ -971,11 +970,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Jobs(JobsCmd::List { series }) => {
-            let sid = match series {
-                Some(s) => Some(engine.store().find_series(&s).await?.id),
-                None => None,
-            };
-            let jobs = engine.store().jobs(sid.as_deref(), None).await?;
+            let jobs = engine.jobs(series.as_deref()).await?;
             if json {
                 print_json(&jobs)?;
             } else {
@@ -983,32 +978,31 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             }
         }
         Command::Jobs(JobsCmd::Retry { id }) => {
-            if !engine
-                .store()
-                .retry_job(id, studio_core::production::now_ms())
-                .await?
-            {
-                return Err(CoreError::invalid(format!(
-                    "job {id} is not parked, cancelled or waiting (see `aidas jobs list`)"
-                )));
+            let job = engine.retry_job(id).await?;
+            if json {
+                print_json(&job)?;
+            } else {
+                println!("job {id} is queued again");
             }
-            println!("job {id} is queued again");
         }
         Command::Jobs(JobsCmd::Cancel { series, episode }) => {
-            let s = engine.store().find_series(&series).await?;
-            let (now, asked) = engine.store().cancel_episode_jobs(&s.id, episode).await?;
-            println!(
-                "{} episode {episode}: {now} job(s) cancelled, {asked} running job(s) asked to stop",
-                s.id
-            );
+            let r = engine.cancel_episode(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{} episode {episode}: {} job(s) cancelled, {} running job(s) asked to stop",
+                    r.series_id, r.cancelled, r.asked_to_stop
+                );
+            }
         }
         Command::Jobs(JobsCmd::Log { id }) => {
-            let logs = engine.store().job_logs(id).await?;
+            let logs = engine.job_log(id).await?;
             if json {
                 print_json(&logs)?;
             } else {
-                for (at, level, msg) in logs {
-                    println!("{at} {level:5} {msg}");
+                for l in logs {
+                    println!("{} {:5} {}", l.at, l.level, l.message);
                 }
             }
         }
@@ -1154,33 +1148,11 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             episode,
             channel,
         } => {
-            let s = engine.store().find_series(&series).await?;
-            let st = engine.episode_status(&s.id, episode).await?;
-            if !matches!(
-                st,
-                studio_domain::EpisodeStatus::Approved
-                    | studio_domain::EpisodeStatus::Scheduled
-                    | studio_domain::EpisodeStatus::Published
-            ) {
-                return Err(CoreError::invalid(format!(
-                    "{} episode {episode} is {st}: approve it in review first (`aidas review approve {} {episode}`)",
-                    s.title, s.id
-                )));
-            }
             show_progress(&engine, json);
-            let export = engine.export_episode(&s.id, episode).await?;
-            let ch = match channel {
-                Some(c) => Some(c),
-                None => engine.publish_channel(&s.id).await?,
-            };
-            let yt = match ch {
-                Some(c) => Some(
-                    engine
-                        .publish_youtube(&s.id, episode, &c, Default::default())
-                        .await?,
-                ),
-                None => None,
-            };
+            let r = engine
+                .publish_episode(&series, episode, channel.as_deref(), Default::default())
+                .await?;
+            let (export, yt) = (r.export, r.youtube);
             if json {
                 print_json(&serde_json::json!({ "export": export, "youtube": yt }))?;
             } else {
@@ -1206,7 +1178,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
                     }
                     None => println!(
                         "no YouTube channel for this series (`aidas channel use {} CHANNEL`)",
-                        s.id
+                        export.series_id
                     ),
                 }
             }
@@ -1237,8 +1209,8 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         }
         Command::Memory(MemoryCmd::Record { series, file }) => {
             let text = studio_core::textfile::read_text(&file)?;
-            let outcome: studio_domain::EpisodeOutcome =
-                serde_json::from_str(&text).map_err(|e| {
+            let outcome: studio_core::domain::EpisodeOutcome = serde_json::from_str(&text)
+                .map_err(|e| {
                     CoreError::bad_file(
                         &file,
                         format!("line {}, column {}: {e}", e.line(), e.column()),

@@ -1,11 +1,11 @@
 //! Human-readable output for the terminal.
 
 use studio_core::doctor::{CheckStatus, DoctorReport};
+use studio_core::domain::EpisodeContext;
+use studio_core::domain::{Character, EpisodeScript};
+use studio_core::reports::SeriesSummary;
+use studio_core::reports::{CheckReport, ScriptResult, Severity, Verdict};
 use studio_core::{DemoReport, ImportReport, NewSeriesReport, SeriesDetail};
-use studio_domain::EpisodeContext;
-use studio_domain::{Character, EpisodeScript};
-use studio_pipeline::{CheckReport, ScriptResult, Severity, Verdict};
-use studio_store::SeriesSummary;
 
 pub fn demo(r: &DemoReport) {
     println!("AIDAS Studio demo (offline) — {}", r.title);
@@ -441,7 +441,7 @@ pub fn script(s: &EpisodeScript, chars: &[Character]) {
     println!("cliffhanger: {}", s.cliffhanger);
 }
 
-pub fn voicing(r: &studio_pipeline::voicing::VoicingReport) {
+pub fn voicing(r: &studio_core::reports::VoicingReport) {
     println!(
         "episode {} of {}: {} lines — {} voiced now, {} already voiced, {} failed; {:.1} s of dialogue, cost ${:.4}",
         r.episode,
@@ -497,18 +497,21 @@ pub fn cast(v: &studio_core::CastView) {
     }
 }
 
-pub fn storyboard(script: &EpisodeScript, plan: &studio_pipeline::visuals::RoutePlan) {
+pub fn storyboard(view: &studio_core::api::storyboard::StoryboardView) {
+    let plan = &view.plan;
     println!(
         "storyboard of EP.{} 「{}」: {} shots, estimate ${:.3} (budget ${:.2}, hard cap ${:.2})",
-        script.episode_number,
-        script.title,
+        view.episode,
+        view.title,
         plan.decisions.len(),
         plan.estimated_usd,
         plan.budget_usd,
         plan.hard_cap_usd
     );
     for d in &plan.decisions {
-        let shot = &script.storyboard[d.index];
+        let Some(shot) = view.shots.get(d.index) else {
+            continue;
+        };
         println!(
             "  #{:<3} scene {:<2} [{}] {:>5.1}s ${:.3}  {}",
             d.index, d.scene, d.priority, d.duration_sec, d.estimate_usd, d.reason
@@ -517,7 +520,7 @@ pub fn storyboard(script: &EpisodeScript, plan: &studio_pipeline::visuals::Route
     }
 }
 
-pub fn visuals(r: &studio_pipeline::visuals::VisualsReport) {
+pub fn visuals(r: &studio_core::reports::VisualsReport) {
     println!(
         "visuals of episode {} of {}: {} shots — {} made now, {} already made, {} offline stills, {} failed; {:.1} s of clips, cost ${:.3}",
         r.episode,
@@ -638,7 +641,7 @@ pub fn job_outcome(o: &studio_core::JobOutcome) {
     );
 }
 
-pub fn jobs(jobs: &[studio_store::JobRow]) {
+pub fn jobs(jobs: &[studio_core::reports::JobRow]) {
     if jobs.is_empty() {
         println!("no jobs (queue an episode with `aidas produce SERIES N`)");
         return;

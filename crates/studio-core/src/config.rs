@@ -147,7 +147,8 @@ impl Default for VoicesConfig {
 
 /// The episode render: picture size and encoder speed, transitions, how short clips fill their slot, intro and
 /// outro lengths, the music bed and the sound targets, subtitle burn-in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(default)]
 pub struct RenderConfig {
     /// "1080p" (default) or "720p".

@@ -48,7 +48,8 @@ pub struct Engine {
 }
 
 /// Where an import went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ImportReport {
     Series {
@@ -246,7 +247,15 @@ impl Engine {
     pub fn config(&self) -> &Config {
         &self.config
     }
+    /// The story memory and queue database. Shells never reach it: every operation they need is an Engine
+    /// method (or a command in [`crate::api`]). Tests and benchmarks that seed or inspect the database get it with
+    /// the `test-support` feature.
+    #[cfg(feature = "test-support")]
     pub fn store(&self) -> &Store {
+        &self.store
+    }
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
     pub fn events(&self) -> &EventBus {
@@ -411,6 +420,34 @@ impl Engine {
                 .map(|p| p.to_string())
                 .collect(),
         })
+    }
+
+    /// The database's schema version (its last applied migration).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn schema_version(&self) -> Result<i64, CoreError> {
+        Ok(self.store().schema_version().await?)
+    }
+
+    /// A series' characters (by series id or title), in plan order.
+    ///
+    /// # Errors
+    /// `unknown_series`; store errors.
+    pub async fn characters(
+        &self,
+        series: &str,
+    ) -> Result<Vec<studio_domain::Character>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        Ok(self.store().characters(&s.id).await?)
+    }
+
+    /// A file under the data directory as the media server's URL path (`/media/series/…`), for players in the
+    /// UI; empty for a file outside the data directory (the media server never serves those).
+    pub fn media_path(&self, file: &Path) -> String {
+        file.strip_prefix(self.data_dir())
+            .map(|p| format!("/media/{}", p.to_string_lossy()))
+            .unwrap_or_default()
     }
 
     pub async fn list_series(&self) -> Result<Vec<SeriesSummary>, CoreError> {

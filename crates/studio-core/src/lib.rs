@@ -5,6 +5,8 @@
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
 pub mod alerts;
+#[macro_use]
+pub mod api;
 pub mod background;
 pub mod config;
 pub mod doctor;
@@ -16,6 +18,7 @@ pub mod import;
 mod package;
 pub mod production;
 mod publish;
+pub mod queue;
 pub mod render;
 pub mod review;
 pub mod scheduler;
@@ -24,6 +27,18 @@ pub mod textfile;
 mod voices;
 mod writing;
 pub mod youtube;
+
+/// The shared vocabulary the commands take and return (series, characters, scripts, shots, jobs, money), so shells
+/// need no other crate of ours.
+pub use studio_domain as domain;
+
+/// Reports of the pipeline's stages and rows of the store that commands return.
+pub mod reports {
+    pub use studio_pipeline::visuals::{RouteDecision, RoutePlan, VisualsReport};
+    pub use studio_pipeline::voicing::VoicingReport;
+    pub use studio_pipeline::{CheckReport, Finding, ScriptResult, Severity, Verdict};
+    pub use studio_store::{ChannelRow, JobRow, SeriesSummary};
+}
 
 pub use background::BackgroundOptions;
 pub use engine::{
@@ -34,7 +49,7 @@ pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use package::PackageReport;
 pub use production::{JobOutcome, ProduceReport, ProductionConfig};
-pub use publish::ExportReport;
+pub use publish::{ExportReport, PublishReport};
 pub use render::{EpisodeRender, RenderOptions};
 pub use secrets::{Secret, SecretStatus, SecretStore};
 pub use voices::{CastRow, CastView, RenderMedia};

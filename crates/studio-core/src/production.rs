@@ -21,7 +21,8 @@ use crate::events::{AlertLevel, EngineEvent};
 use crate::{CoreError, Engine};
 
 /// Production settings (`[production]` in config.toml).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(default)]
 pub struct ProductionConfig {
     /// Jobs run side by side in the daemon.
@@ -648,12 +649,7 @@ impl Engine {
             }
             Stage::Publish => {
                 // The folder copy always; YouTube when the series publishes to a channel.
-                let export = self.export_episode(s, n).await?;
-                let youtube = match self.publish_channel(s).await? {
-                    Some(ch) => Some(self.publish_youtube(s, n, &ch, cancel).await?),
-                    None => None,
-                };
-                Ok(serde_json::json!({ "export": export, "youtube": youtube }))
+                Ok(json(&self.publish_approved(s, n, None, cancel).await?))
             }
             Stage::Finalize => Ok(serde_json::json!({
                 "status": self.episode_status(s, n).await?.to_string()

@@ -2,11 +2,18 @@
 //! are copied into `export/<series>/epNNN/` under the data directory (each file written as `.part` and renamed), ready
 //! to upload by hand or to hand to another tool.
 
-use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
+use serde::Serialize;
+use studio_domain::EpisodeStatus;
+
+use crate::youtube::UploadReport;
 use crate::{CoreError, Engine};
 
-#[derive(Debug, Clone, Serialize)]
+/// What the folder publisher copied.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ExportReport {
     pub series_id: String,
     pub episode: u32,
@@ -15,7 +22,67 @@ pub struct ExportReport {
     pub files: Vec<String>,
 }
 
+/// What publishing an episode did: the folder copy always, YouTube when a channel was used.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PublishReport {
+    pub export: ExportReport,
+    pub youtube: Option<UploadReport>,
+}
+
 impl Engine {
+    /// Publishes an approved episode now: the folder copy, then YouTube on `channel` or the series' channel
+    /// (`publish_channel_set`, `[youtube] default_channel`) when it has one. What was done before is not done again
+    /// (the upload resumes or is recognised as done).
+    ///
+    /// # Errors
+    /// `invalid_input` when the episode is not approved (review decides first) or has no render or package yet;
+    /// YouTube errors as [`Engine::publish_youtube`].
+    pub async fn publish_episode(
+        &self,
+        series: &str,
+        n: u32,
+        channel: Option<&str>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<PublishReport, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let st = self.episode_status(&s.id, n).await?;
+        if !matches!(
+            st,
+            EpisodeStatus::Approved | EpisodeStatus::Scheduled | EpisodeStatus::Published
+        ) {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is {st}: it is published after it is approved in review",
+                s.title
+            )));
+        }
+        self.publish_approved(&s.id, n, channel, cancel).await
+    }
+
+    /// The publish stage's work, after the gate: the folder copy, then YouTube when a channel is given or set.
+    pub(crate) async fn publish_approved(
+        &self,
+        series_id: &str,
+        n: u32,
+        channel: Option<&str>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<PublishReport, CoreError> {
+        let export = self.export_episode(series_id, n).await?;
+        let channel = match channel {
+            Some(c) => Some(c.to_string()),
+            None => self.publish_channel(series_id).await?,
+        };
+        let youtube = match channel {
+            Some(ch) => Some(self.publish_youtube(series_id, n, &ch, cancel).await?),
+            None => None,
+        };
+        Ok(PublishReport { export, youtube })
+    }
+
+    /// Copies an episode's files to `export/<series>/epNNN/`.
+    ///
+    /// # Errors
+    /// `invalid_input` when the render or the metadata is missing; `io` when a file cannot be copied.
     pub async fn export_episode(&self, series: &str, n: u32) -> Result<ExportReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let src = self.data_dir().join(format!("series/{}/ep{n:03}", s.id));

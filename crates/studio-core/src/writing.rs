@@ -1,6 +1,10 @@
 //! Writing: which writer the engine uses, planning new series and writing episode scripts through the desk.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use studio_domain::plan::{
+    DEFAULT_EPISODE_MINUTES, DEFAULT_EPISODES, MAX_EPISODE_MINUTES, MAX_EPISODES,
+    MAX_PREMISE_CHARS, MAX_TITLE_CHARS,
+};
 use studio_domain::{Genre, SeriesPlan};
 use studio_pipeline::writer::{PlanRequest, Writer};
 use studio_pipeline::{CheckReport, Pricing, ScriptDesk, ScriptResult};
@@ -8,20 +12,85 @@ use studio_providers::{AnthropicWriter, OpenAiWriter, TemplateWriter};
 
 use crate::{CoreError, Engine};
 
-/// What `aidas series new` (and the planner wizard) asks for.
-#[derive(Debug, Clone, Default)]
+/// A new series as every shell asks for it (the `series_new` command, `aidas series new`, the planner form). Only
+/// `title` is required; the rest have one default each, the same everywhere.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(default)]
 pub struct NewSeries {
+    /// 1–[`MAX_TITLE_CHARS`] characters.
     pub title: String,
+    /// Romance when not given.
+    #[ts(optional)]
     pub genre: Option<Genre>,
+    /// 1–[`MAX_EPISODES`]; [`DEFAULT_EPISODES`] when not given.
     pub episodes: u32,
+    /// Minutes per episode, 1–[`MAX_EPISODE_MINUTES`]; [`DEFAULT_EPISODE_MINUTES`] when not given.
     pub episode_duration_min: u32,
+    /// At most [`MAX_PREMISE_CHARS`] characters.
     pub premise: String,
     pub main_theme: String,
     pub target_audience: String,
     /// "offline" | "openai" | "anthropic"; `None` uses `writer.default` from the config.
+    #[ts(optional)]
     pub writer: Option<String>,
+    /// The series id; derived from the title when not given.
+    #[ts(optional)]
     pub id: Option<String>,
+    /// The offline writer's seed; derived from the title when not given.
+    #[ts(optional, type = "number")]
     pub seed: Option<u64>,
+}
+
+impl Default for NewSeries {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            genre: None,
+            episodes: DEFAULT_EPISODES,
+            episode_duration_min: DEFAULT_EPISODE_MINUTES,
+            premise: String::new(),
+            main_theme: String::new(),
+            target_audience: String::new(),
+            writer: None,
+            id: None,
+            seed: None,
+        }
+    }
+}
+
+impl NewSeries {
+    /// Every field that is out of bounds, each said in words (empty: the request can be planned).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let title = self.title.trim().chars().count();
+        if title == 0 {
+            out.push("a series needs a title".to_string());
+        } else if title > MAX_TITLE_CHARS {
+            out.push(format!(
+                "the title has {title} characters; at most {MAX_TITLE_CHARS} fit"
+            ));
+        }
+        if !(1..=MAX_EPISODES).contains(&self.episodes) {
+            out.push(format!(
+                "{} episodes is outside 1–{MAX_EPISODES}",
+                self.episodes
+            ));
+        }
+        if !(1..=MAX_EPISODE_MINUTES).contains(&self.episode_duration_min) {
+            out.push(format!(
+                "an episode of {} minutes is outside 1–{MAX_EPISODE_MINUTES}",
+                self.episode_duration_min
+            ));
+        }
+        let premise = self.premise.chars().count();
+        if premise > MAX_PREMISE_CHARS {
+            out.push(format!(
+                "the premise has {premise} characters; at most {MAX_PREMISE_CHARS} fit"
+            ));
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -112,16 +181,14 @@ impl Engine {
     /// Plans a new series with a writer and stores it (as a draft) when its structure is sound; readiness problems
     /// are reported for the person to fix before production.
     pub async fn new_series(&self, req: NewSeries) -> Result<NewSeriesReport, CoreError> {
-        if req.title.trim().is_empty() {
-            return Err(CoreError::invalid("a series needs a title (--title)"));
+        let problems = req.problems();
+        if !problems.is_empty() {
+            return Err(CoreError::invalid(problems.join("; ")));
         }
-        if !(1..=studio_domain::plan::MAX_EPISODES).contains(&req.episodes) {
-            return Err(CoreError::invalid(format!(
-                "--episodes {} is outside 1–{}",
-                req.episodes,
-                studio_domain::plan::MAX_EPISODES
-            )));
-        }
+        let req = NewSeries {
+            title: req.title.trim().to_string(),
+            ..req
+        };
         let id = req.id.clone().unwrap_or_else(|| series_id_for(&req.title));
         if self.store().series_exists(&id).await? {
             return Err(studio_store::StoreError::DuplicateSeries(id).into());
@@ -135,11 +202,7 @@ impl Engine {
                 title: req.title.clone(),
                 genre,
                 episodes: req.episodes,
-                episode_duration_min: if req.episode_duration_min == 0 {
-                    10
-                } else {
-                    req.episode_duration_min
-                },
+                episode_duration_min: req.episode_duration_min,
                 premise: req.premise.clone(),
                 main_theme: req.main_theme.clone(),
                 target_audience: req.target_audience.clone(),

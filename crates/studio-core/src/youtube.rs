@@ -28,7 +28,8 @@ use crate::{CoreError, Engine, Secret};
 
 /// API units per call (YouTube's published costs; the current regime moves videos.insert to its own bucket, so
 /// both the units and the uploads per day are settings).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(default)]
 pub struct QuotaUnits {
     pub insert: i64,
@@ -53,7 +54,8 @@ impl Default for QuotaUnits {
 }
 
 /// `[youtube]` in config.toml.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(default)]
 pub struct YouTubeConfig {
     /// The Google Cloud OAuth client ("Desktop app") id; its secret is the `youtube` key in the keyring.
@@ -110,7 +112,8 @@ pub fn token_key(channel_id: &str) -> String {
 }
 
 /// What one publish did.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct UploadReport {
     pub series_id: String,
     pub episode: u32,

@@ -46,8 +46,19 @@ impl std::fmt::Display for PlanProblem {
 
 /// The smallest cast that can carry a series (seed §4.1.3, §7.0).
 pub const MIN_CHARACTERS: usize = 10;
-/// Upper bound that keeps a typo ("1600") from planning a thousand episodes.
-pub const MAX_EPISODES: u32 = 1000;
+/// Episodes in one series, at most: the same limit for the CLI, the API, the UI and imports. Ten a day for twenty
+/// days; a typo ("1600") is refused instead of planning a thousand outlines.
+pub const MAX_EPISODES: u32 = 200;
+/// Episodes a new series gets when none are asked for (the design documents' sample series has 16).
+pub const DEFAULT_EPISODES: u32 = 16;
+/// Minutes per episode when none are asked for: the design documents' 10-minute episodes (seed §4.2, "10분 분량").
+pub const DEFAULT_EPISODE_MINUTES: u32 = 10;
+/// Minutes per episode, at most.
+pub const MAX_EPISODE_MINUTES: u32 = 30;
+/// Characters in a series title, at most (a YouTube title also carries the episode number and title).
+pub const MAX_TITLE_CHARS: usize = 80;
+/// Characters in a premise, at most.
+pub const MAX_PREMISE_CHARS: usize = 2000;
 
 impl SeriesPlan {
     /// Problems that make the plan unusable: it must not be stored with any of these.

@@ -19,7 +19,8 @@ use crate::voicing::sha256_file;
 pub const STILL_WIDTH: u32 = 1920;
 pub const STILL_HEIGHT: u32 = 1080;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 #[serde(default)]
 pub struct VisualConfig {
     /// The fal model for high-priority shots (image-to-video models get a still keyframe first).

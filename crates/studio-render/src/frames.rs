@@ -21,7 +21,8 @@ fn d(path: &Path, err: impl std::fmt::Display) -> MediaError {
 }
 
 /// What a clip shorter than its slot does after its last frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Fit {
     /// Start again from the first frame (the autoworker's default for AI clips).
@@ -32,7 +33,8 @@ pub enum Fit {
 }
 
 /// How a picture whose shape differs from the frame's is fitted into it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Framing {
     /// Cover when the shape is within 10 % of the frame's (nothing important is cut), else a blurred background.

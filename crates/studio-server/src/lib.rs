@@ -1,10 +1,9 @@
-//! The studio over HTTP on 127.0.0.1: `POST /api/<command>` (JSON in, JSON out, errors as `{code, message}`),
+//! The studio over HTTP on 127.0.0.1: `POST /api/<command>` (the command table of `studio_core::api`: JSON in,
+//! JSON out, errors as `{code, message}`),
 //! `GET /api/events` (a WebSocket carrying the engine's events as JSON), `/media/…` (episode files, clips and
 //! auditions with Range support — the Linux webview cannot play video from `tauri://` URLs, so the desktop app uses
 //! this too), and the built web UI with an `index.html` fallback. Bound anywhere but loopback, a token is required
 //! (`Authorization: Bearer …`, or `?token=` where a browser cannot set headers: the WebSocket and `<video>`).
-
-pub mod api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,7 +61,7 @@ async fn call(
             )))
         })?
     };
-    api::dispatch(&st.engine, &command, args)
+    studio_core::api::dispatch(&st.engine, &command, args)
         .await
         .map(Json)
         .map_err(ApiError)

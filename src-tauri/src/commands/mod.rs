@@ -1,5 +1,5 @@
 //! Tauri commands. `call` is the one adapter: it routes a command name and JSON arguments to the same table the
-//! HTTP API uses (`studio_server::api`), so the desktop UI and the browser UI speak one API. `media_origin` tells
+//! HTTP API uses (`studio_core::api`), so the desktop UI and the browser UI speak one API. `media_origin` tells
 //! the UI where the in-app media server listens (the Linux webview cannot play video from `tauri://` URLs).
 
 use std::sync::Arc;
@@ -20,9 +20,7 @@ pub async fn call(
 ) -> CmdResult<serde_json::Value> {
     // The desktop smoke test looks for this line: the window loaded the UI and its first call arrived.
     tracing::info!(command = %command, "ui call");
-    studio_server::api::dispatch(engine.inner(), &command, args)
-        .await
-        .map_err(|e| e.payload())
+    studio_core::api::call(engine.inner(), &command, args).await
 }
 
 #[tauri::command]

@@ -2,6 +2,7 @@
 import type { LineAudio } from "./LineAudio";
 
 /**
- * What an audition made: the file to play (a `/media/…` URL path) and its measurements.
+ * What an audition made: the file to play (a `/media/…` URL path on the studio's media server) and its
+ * measurements.
  */
 export type Audition = { media: string, audio: LineAudio, };

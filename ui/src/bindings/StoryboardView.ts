@@ -7,4 +7,4 @@ import type { Shot } from "./Shot";
  * The storyboard for the priority review: the shots, the plan with the providers configured now, and the plan as
  * it would be with paid video and stills (so an offline studio still shows what a choice would cost).
  */
-export type StoryboardView = { shots: Array<Shot>, scenes: Array<SceneSummary>, plan: RoutePlan, if_paid: RoutePlan, };
+export type StoryboardView = { episode: number, title: string, shots: Array<Shot>, scenes: Array<SceneSummary>, plan: RoutePlan, if_paid: RoutePlan, };

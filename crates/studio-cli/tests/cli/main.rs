@@ -9,6 +9,7 @@ use serde_json::Value;
 mod background;
 mod crash;
 mod hardening;
+mod one_api;
 
 fn aidas(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aidas"));

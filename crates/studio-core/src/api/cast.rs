@@ -1,0 +1,67 @@
+//! Casting: the cast with its voices, locking it, auditioning a voice.
+
+use serde::{Deserialize, Serialize};
+use studio_domain::LineAudio;
+
+use super::SeriesArgs;
+use crate::{CastView, CoreError, Engine};
+
+/// Lock the cast (voices fixed for the series) or unlock it.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CastLockArgs {
+    pub series: String,
+    pub locked: bool,
+}
+
+/// Speak a sample with a character's voice.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CastAuditionArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    /// What to say; a standard greeting when not given.
+    #[serde(default)]
+    #[ts(optional)]
+    pub text: Option<String>,
+}
+
+/// What an audition made: the file to play (a `/media/…` URL path on the studio's media server) and its
+/// measurements.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Audition {
+    pub media: String,
+    pub audio: LineAudio,
+}
+
+impl Engine {
+    /// [`Engine::audition`] with the file as a media URL path.
+    ///
+    /// # Errors
+    /// As [`Engine::audition`].
+    pub async fn audition_media(
+        &self,
+        series: &str,
+        character: &str,
+        text: Option<&str>,
+    ) -> Result<Audition, CoreError> {
+        let (path, audio) = self.audition(series, character, text).await?;
+        Ok(Audition {
+            media: self.media_path(&path),
+            audio,
+        })
+    }
+}
+
+commands! {
+    /// The cast: characters, their voices and whether the cast is locked.
+    cast_view(SeriesArgs) -> CastView = |e, a| e.cast(&a.series).await;
+    /// Locks the cast (assigning voices to anyone without one) or unlocks it.
+    cast_lock(CastLockArgs) -> CastView = |e, a| e.set_cast_locked(&a.series, a.locked).await;
+    /// Speaks a sample with a character's voice (never billed for text with nothing to say).
+    cast_audition(CastAuditionArgs) -> Audition = |e, a| {
+        e.audition_media(&a.series, &a.character, a.text.as_deref()).await
+    };
+}

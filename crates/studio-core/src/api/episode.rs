@@ -1,0 +1,32 @@
+//! Episodes: the script, writing, checking and rewriting it, and the upload metadata.
+
+use serde::Deserialize;
+use studio_domain::EpisodeScript;
+use studio_pipeline::{CheckReport, ScriptResult};
+
+use super::EpisodeArgs;
+use crate::editing::{MetadataEdit, MetadataView};
+
+/// Change an episode's upload metadata (title, description, tags, …).
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MetadataSetArgs {
+    pub series: String,
+    pub episode: u32,
+    pub edit: MetadataEdit,
+}
+
+commands! {
+    /// The stored script of an episode, or nothing when it is not written yet.
+    episode_script(EpisodeArgs) -> Option<EpisodeScript> = |e, a| e.episode_script(&a.series, a.episode).await;
+    /// Writes, checks and (when it passes) records an episode's script.
+    write_episode(EpisodeArgs) -> ScriptResult = |e, a| e.write_episode(&a.series, a.episode, None).await;
+    /// Runs the script checks on the stored script again.
+    episode_check(EpisodeArgs) -> CheckReport = |e, a| e.check_episode(&a.series, a.episode).await;
+    /// Writes the episode again from its outline, replacing the stored script.
+    episode_rewrite(EpisodeArgs) -> ScriptResult = |e, a| e.rewrite_episode(&a.series, a.episode).await;
+    /// The episode's upload metadata as it will be published.
+    metadata_get(EpisodeArgs) -> MetadataView = |e, a| e.metadata_view(&a.series, a.episode).await;
+    /// Changes the episode's upload metadata.
+    metadata_set(MetadataSetArgs) -> MetadataView = |e, a| e.edit_metadata(&a.series, a.episode, a.edit).await;
+}

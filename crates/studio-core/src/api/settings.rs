@@ -1,0 +1,145 @@
+//! Settings: API keys (only whether each is set ever leaves the engine), the machine check, the config file's
+//! editable sections, imports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use studio_pipeline::visuals::VisualConfig;
+
+use super::NoArgs;
+use crate::config::{Config, RenderConfig};
+use crate::doctor::DoctorReport;
+use crate::youtube::YouTubeConfig;
+use crate::{CoreError, Engine, ImportReport, ProductionConfig, SecretStatus};
+
+/// Store an API key in the OS keyring.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SecretSetArgs {
+    /// "openai", "anthropic", "elevenlabs", "fal", …
+    pub provider: String,
+    pub value: String,
+}
+
+/// Change settings in config.toml.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SettingsSetArgs {
+    /// Dotted keys (`visuals.budget_per_episode_usd`) and their new values.
+    #[ts(type = "Record<string, unknown>")]
+    pub changes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Import a file handed in through the UI: the seeds' settings.json or a series plan.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SettingsImportArgs {
+    pub file_name: String,
+    pub content: String,
+}
+
+/// The sections of config.toml the settings screen edits, as saved; `restart_needed` when they differ from what
+/// the running engine uses (it reads the file when it starts).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SettingsView {
+    pub restart_needed: bool,
+    pub data_dir: String,
+    pub visuals: VisualConfig,
+    pub production: ProductionConfig,
+    pub youtube: YouTubeConfig,
+    pub render: RenderConfig,
+    pub endpoints: BTreeMap<String, String>,
+}
+
+/// What a settings change did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SettingsChange {
+    /// The keys written.
+    pub changed: Vec<String>,
+    pub restart_needed: bool,
+}
+
+impl Engine {
+    /// The saved settings the settings screen edits.
+    ///
+    /// # Errors
+    /// `invalid_config` when config.toml cannot be read or parsed.
+    pub fn settings_view(&self) -> Result<SettingsView, CoreError> {
+        let saved = Config::load_or_create(self.data_dir())?;
+        let running = self.config();
+        Ok(SettingsView {
+            restart_needed: running.visuals != saved.visuals
+                || running.production != saved.production
+                || running.youtube != saved.youtube,
+            data_dir: self.data_dir().display().to_string(),
+            visuals: saved.visuals,
+            production: saved.production,
+            youtube: saved.youtube,
+            render: saved.render,
+            endpoints: saved.endpoints,
+        })
+    }
+
+    /// Writes changes to config.toml (validated as a whole first); they apply when the studio starts again.
+    ///
+    /// # Errors
+    /// As [`Engine::edit_settings`].
+    pub fn change_settings(
+        &self,
+        changes: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<SettingsChange, CoreError> {
+        Ok(SettingsChange {
+            changed: self.edit_settings(changes)?,
+            restart_needed: true,
+        })
+    }
+
+    /// Imports a JSON file handed in as text: it is kept under `imports/` (named after the file, reduced to safe
+    /// characters) and imported like `aidas series import`.
+    ///
+    /// # Errors
+    /// `invalid_input` for a name that is not a `.json` file; `io` when it cannot be saved; as
+    /// [`Engine::import_file`].
+    pub async fn import_upload(
+        &self,
+        file_name: &str,
+        content: &str,
+    ) -> Result<ImportReport, CoreError> {
+        let name: String = file_name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            .collect();
+        if !name.ends_with(".json") || name.starts_with('.') {
+            return Err(CoreError::invalid(
+                "import a .json file (the seeds' settings.json or a series plan)",
+            ));
+        }
+        let dir = self.data_dir().join("imports");
+        std::fs::create_dir_all(&dir).map_err(|err| CoreError::io("creating imports/", err))?;
+        let path = dir.join(&name);
+        std::fs::write(&path, content).map_err(|err| CoreError::io("saving the import", err))?;
+        self.import_file(&path).await
+    }
+
+    /// Stores a key and answers with that provider's status (never the value).
+    async fn secret_set(&self, provider: &str, value: String) -> Result<SecretStatus, CoreError> {
+        self.set_secret(provider, crate::Secret::new(value)).await
+    }
+}
+
+commands! {
+    /// Which API keys are set (never their values) and where they come from.
+    secrets_status(NoArgs) -> Vec<SecretStatus> = |e, _| e.secret_status().await;
+    /// Stores an API key in the OS keyring.
+    secret_set(SecretSetArgs) -> SecretStatus = |e, a| e.secret_set(&a.provider, a.value).await;
+    /// What this machine can and cannot do for the studio, and what to do about it.
+    system_doctor(NoArgs) -> DoctorReport = |e, _| Ok::<_, CoreError>(e.doctor().await);
+    /// The saved settings the settings screen edits.
+    settings_get(NoArgs) -> SettingsView = |e, _| e.settings_view();
+    /// Writes changes to config.toml; they apply when the studio starts again.
+    settings_set(SettingsSetArgs) -> SettingsChange = |e, a| e.change_settings(&a.changes);
+    /// Imports the seeds' settings.json or a series plan handed in as text.
+    settings_import(SettingsImportArgs) -> ImportReport = |e, a| e.import_upload(&a.file_name, &a.content).await;
+}
