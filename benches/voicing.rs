@@ -1,4 +1,4 @@
-//! Benchmark: voicing 100 offline lines through the real voicing desk (espeak-ng → in-process decode and resample to
+//! Benchmark: voicing 100 offline lines through the real voicing stage (espeak-ng → in-process decode and resample to
 //! 48 kHz → checksum → store), against a baseline measured in the same run: the same 100 texts through espeak-ng
 //! alone, one after another, with nothing else. Run: `cargo bench --bench voicing`.
 
@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use studio_domain::{EpisodeScript, Genre};
 use studio_pipeline::voice::{SpeechRequest, VoiceProvider, emotion_controls};
-use studio_pipeline::voicing::VoiceDesk;
+use studio_pipeline::voicing::VoiceStage;
 use studio_pipeline::writer::PlanRequest;
-use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
+use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
 use studio_providers::{EspeakVoices, TemplateWriter};
 use studio_store::Store;
 
@@ -24,7 +24,7 @@ fn main() {
         let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
         let pricing = Pricing::bundled();
         let w = TemplateWriter;
-        let desk = ScriptDesk {
+        let stage = ScriptStage {
             writer: &w,
             store: &store,
             pricing: &pricing,
@@ -41,9 +41,9 @@ fn main() {
             series_id: "bench".into(),
             seed: 9,
         };
-        let plan = desk.plan_series(req).await.unwrap().plan;
+        let plan = stage.plan_series(req).await.unwrap().plan;
         store.save_plan(&plan).await.unwrap();
-        let r = desk.write_episode("bench", 1).await.unwrap();
+        let r = stage.write_episode("bench", 1).await.unwrap();
         // Exactly 100 lines.
         let mut script: EpisodeScript = r.script.unwrap();
         let mut left = 100usize;
@@ -80,7 +80,7 @@ fn main() {
         }
         let baseline = t.elapsed();
 
-        let vd = VoiceDesk {
+        let vd = VoiceStage {
             providers: vec![Arc::new(EspeakVoices::default()) as Arc<dyn VoiceProvider>],
             store: &store,
             audio: Arc::new(studio_core::RenderMedia),
@@ -103,7 +103,7 @@ fn main() {
             report.total_duration_sec
         );
         println!(
-            "  voicing desk (4 parallel, 48 kHz, store)   {:>8.3} s   {:>6.1} lines/s",
+            "  voicing stage (4 parallel, 48 kHz, store)   {:>8.3} s   {:>6.1} lines/s",
             desk_time.as_secs_f64(),
             100.0 / desk_time.as_secs_f64()
         );
@@ -113,7 +113,7 @@ fn main() {
             100.0 / baseline.as_secs_f64()
         );
         println!(
-            "  ratio desk / baseline                      {:>8.2}",
+            "  ratio stage / baseline                      {:>8.2}",
             desk_time.as_secs_f64() / baseline.as_secs_f64()
         );
         println!(

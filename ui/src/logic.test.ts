@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { costBar, localToUtc, metadataProblems, routeLabel, stageProgress, tagsLength, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
+import { SERIES_LIMITS } from "./bindings/client";
+import { translator } from "./i18n";
+import { costBar, emptyNewSeries, localToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -72,5 +74,40 @@ describe("metadata editor limits", () => {
     expect(localToUtc("")).toBeNull();
     expect(localToUtc("nonsense")).toBeNull();
     expect(localToUtc("2026-12-01T19:00")).toMatch(/^2026-12-01T\d{2}:00:00Z$/);
+  });
+});
+
+describe("one set of limits and defaults, from the engine", () => {
+  it("a new form starts with the engine's defaults and is sent under the command's field names", () => {
+    const f = emptyNewSeries();
+    expect(f.episodes).toBe(SERIES_LIMITS.default_episodes);
+    expect(f.duration_min).toBe(SERIES_LIMITS.default_episode_minutes);
+    const n = toNewSeries({ ...f, title: "  밤의 목격자 ", duration_min: 3, audience: "30대" });
+    expect(n).toMatchObject({ title: "밤의 목격자", episode_duration_min: 3, target_audience: "30대" });
+  });
+  it("the limits are checked at the engine's numbers and named in the message", () => {
+    const over = { ...ok, episodes: SERIES_LIMITS.max_episodes + 1 };
+    expect(validateNewSeries(over).episodes).toBe("err.episodes_range");
+    expect(validateNewSeries({ ...ok, episodes: SERIES_LIMITS.max_episodes })).toEqual({});
+    expect(translator("ko")("err.episodes_range")).toContain(String(SERIES_LIMITS.max_episodes));
+    expect(translator("en")("err.duration_range")).toContain(String(SERIES_LIMITS.max_episode_minutes));
+    // Korean titles are counted in characters, as the engine counts them.
+    expect(validateNewSeries({ ...ok, title: "가".repeat(SERIES_LIMITS.max_title_chars) })).toEqual({});
+  });
+});
+
+describe("what to do next after an error", () => {
+  it("branches on the code and always gives a message in both languages", () => {
+    expect(nextStep("unknown_series")).toBe("next.series");
+    expect(nextStep("missing_key")).toBe("next.key");
+    expect(nextStep("reconnect_channel")).toBe("next.channel");
+    expect(nextStep("transport")).toBe("next.transport");
+    expect(nextStep("invalid_input")).toBe("next.input");
+    for (const code of ["unknown_series", "missing_key", "youtube_quota", "internal", "transport", "duplicate_series"] as const) {
+      for (const lang of ["ko", "en"] as const) {
+        const key = nextStep(code);
+        expect(translator(lang)(key)).not.toBe(key);
+      }
+    }
   });
 });

@@ -5,6 +5,7 @@ import { SERIES_LIMITS } from "./bindings/client";
 import type { Genre } from "./bindings/Genre";
 import type { NewSeries } from "./bindings/NewSeries";
 import type { Route } from "./bindings/Route";
+import type { Code } from "./transport";
 
 export type { Genre };
 
@@ -133,4 +134,63 @@ export function localToUtc(value: string): string | null {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return null;
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The message key of what to do next, by the engine's error code (never by its text). */
+export function nextStep(code: Code): string {
+  switch (code) {
+    case "transport":
+    case "unauthorized":
+      return "next.transport";
+    case "unknown_series":
+      return "next.series";
+    case "missing_key":
+    case "auth":
+    case "empty_secret":
+    case "unknown_provider":
+    case "keyring_unavailable":
+    case "keyring_error":
+    case "secrets_read_only":
+      return "next.key";
+    case "reconnect_channel":
+    case "youtube_unauthorized":
+    case "oauth_denied":
+    case "oauth_refused":
+    case "oauth_state_mismatch":
+    case "oauth_timeout":
+      return "next.channel";
+    case "cast_locked":
+      return "next.cast";
+    case "awaiting_review":
+      return "next.review";
+    case "youtube_quota":
+    case "youtube_upload_limit":
+      return "next.quota";
+    case "rate_limited":
+    case "quota_exhausted":
+    case "transient":
+    case "provider_busy":
+    case "network":
+    case "youtube_rate_limited":
+    case "youtube_unavailable":
+      return "next.retry";
+    case "invalid_transition":
+    case "cancelled":
+    case "published_later":
+    case "duplicate_episode":
+    case "episode_gap":
+    case "episode_out_of_range":
+      return "next.state";
+    case "database":
+    case "migration":
+    case "corrupt_data":
+    case "io":
+    case "internal":
+    case "youtube_protocol":
+    case "youtube_session_gone":
+    case "youtube_refused":
+      return "next.machine";
+    default:
+      return "next.input";
+  }
 }

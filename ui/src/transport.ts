@@ -2,14 +2,18 @@
 // browser. Every failure arrives as the engine's `{code, message}` so screens branch on codes, never on text.
 
 import type { EngineEvent } from "./bindings/EngineEvent";
+import type { ErrorCode } from "./bindings/ErrorCode";
+
+/** The engine's codes, and `transport` when the UI could not reach the engine at all. */
+export type Code = ErrorCode | "transport";
 
 export interface ApiError {
-  code: string;
+  code: Code;
   message: string;
 }
 
 export class EngineError extends Error {
-  readonly code: string;
+  readonly code: Code;
   constructor(e: ApiError) {
     super(e.message);
     this.code = e.code;
@@ -29,7 +33,7 @@ export function toEngineError(raw: unknown): EngineError {
     const o = raw as Record<string, unknown>;
     const inner = (o.error && typeof o.error === "object" ? o.error : o) as Record<string, unknown>;
     if (typeof inner.code === "string" && typeof inner.message === "string") {
-      return new EngineError({ code: inner.code, message: inner.message });
+      return new EngineError({ code: inner.code as Code, message: inner.message });
     }
   }
   if (typeof raw === "string") return new EngineError({ code: "internal", message: raw });

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use studio_core::{CoreError, Engine, EngineOptions, Secret};
 
+mod hints;
 mod logfile;
 mod render;
 
@@ -329,7 +330,7 @@ fn init_logging(verbose: u8, daemon_log: Option<PathBuf>) {
         .with_target(false);
     // The daemon also keeps a structured log (JSON lines, daily files) at info level or finer.
     let file = daemon_log
-        .and_then(|dir| logfile::DailyLog::new(dir).ok())
+        .and_then(|dir| logfile::daily(&dir).ok())
         .map(|log| {
             tracing_subscriber::fmt::layer()
                 .json()
@@ -353,7 +354,8 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), CoreError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let daemon_log = matches!(cli.command, Command::Daemon { .. })
+    // The background service (the daemon, and `aidas serve` with its workers) keeps a structured log.
+    let daemon_log = matches!(cli.command, Command::Daemon { .. } | Command::Serve { .. })
         .then(|| {
             let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
             studio_core::resolve_data_dir(cli.data_dir.as_deref(), &env).ok()
@@ -381,6 +383,9 @@ fn main() -> ExitCode {
             } else {
                 // One line: several problems (a config with more than one bad key) are separated by "; ".
                 eprintln!("error: {}", p.message.replace('\n', "; "));
+                if let Some(next) = hints::next_step(p.code) {
+                    eprintln!("  next: {next}");
+                }
             }
             let user = e.is_user_error();
             ExitCode::from(if user { 2 } else { 1 })
@@ -388,7 +393,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
 /// Progress on stderr for long work: each finished stage as a line, and on a terminal also bars for render
 /// frames and upload bytes. Silent when the output is JSON.
 fn show_progress(engine: &studio_core::Engine, json: bool) {
@@ -414,18 +418,32 @@ fn show_progress(engine: &studio_core::Engine, json: bool) {
         });
         return;
     }
+    // On a terminal: a bar per render and upload (indicatif draws and clears them), finished stages as lines
+    // above the bars.
+    let bars = indicatif::MultiProgress::new();
+    let style = indicatif::ProgressStyle::with_template("  {prefix} {bar:30} {percent:>3}%  {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     let mut rx = engine.events().subscribe();
     tokio::spawn(async move {
         use studio_core::EngineEvent as E;
-        let bar = |done: u64, total: u64| {
-            let f = done as f64 / total.max(1) as f64;
-            let k = (f * 30.0).round() as usize;
-            format!(
-                "{}{} {:>3.0}%",
-                "█".repeat(k.min(30)),
-                "░".repeat(30 - k.min(30)),
-                f * 100.0
-            )
+        let mut open: std::collections::HashMap<
+            (String, u32, &'static str),
+            indicatif::ProgressBar,
+        > = Default::default();
+        let mut show = |key: (String, u32, &'static str), done: u64, total: u64, msg: String| {
+            let bar = open.entry(key.clone()).or_insert_with(|| {
+                let b = bars.add(indicatif::ProgressBar::new(total.max(1)));
+                b.set_style(style.clone());
+                b.set_prefix(format!("{} ep{} {}", key.0, key.1, key.2));
+                b
+            });
+            bar.set_length(total.max(1));
+            bar.set_position(done.min(total));
+            bar.set_message(msg);
+            if done >= total {
+                bar.finish_and_clear();
+                open.remove(&key);
+            }
         };
         loop {
             match rx.recv().await {
@@ -434,27 +452,35 @@ fn show_progress(engine: &studio_core::Engine, json: bool) {
                     episode,
                     frames_done,
                     frames_total,
-                }) => eprint!(
-                    "\r  {series_id} ep{episode} render  {}  {frames_done}/{frames_total} frames ",
-                    bar(frames_done, frames_total)
+                }) => show(
+                    (series_id, episode, "render"),
+                    frames_done,
+                    frames_total,
+                    format!("{frames_done}/{frames_total} frames"),
                 ),
                 Ok(E::UploadProgress {
                     series_id,
                     episode,
                     bytes_done,
                     bytes_total,
-                }) => eprint!(
-                    "\r  {series_id} ep{episode} upload  {}  {:.1}/{:.1} MB ",
-                    bar(bytes_done, bytes_total),
-                    bytes_done as f64 / 1e6,
-                    bytes_total as f64 / 1e6
+                }) => show(
+                    (series_id, episode, "upload"),
+                    bytes_done,
+                    bytes_total,
+                    format!(
+                        "{:.1}/{:.1} MB",
+                        bytes_done as f64 / 1e6,
+                        bytes_total as f64 / 1e6
+                    ),
                 ),
                 Ok(E::JobFinished {
                     series_id,
                     episode,
                     stage,
                     status,
-                }) => eprintln!("\r\x1b[2K  {series_id} ep{episode} {stage}: {status}"),
+                }) => {
+                    let _ = bars.println(format!("  {series_id} ep{episode} {stage}: {status}"));
+                }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
@@ -479,6 +505,7 @@ fn print_alerts(engine: &studio_core::Engine) {
     });
 }
 
+/// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
 fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();

@@ -43,7 +43,7 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
                 rule: "error_rate".into(),
                 level: AlertLevel::Warning,
                 message: format!(
-                    "{:.0} % of today's production jobs failed ({} of {}) — see `aidas status`",
+                    "{:.0} % of today's production jobs failed ({} of {}); the production status lists what needs attention",
                     rate * 100.0,
                     i.failed_today,
                     i.finished_today

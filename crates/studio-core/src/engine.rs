@@ -687,7 +687,7 @@ impl Engine {
         while let Some(o) = self.work_one(&owner).await? {
             if o.status != "succeeded" && o.stage != "review_gate" {
                 return Err(CoreError::invalid(format!(
-                    "the demo stopped at {} of episode 1: {} (see `aidas jobs list {DEMO_SERIES_ID}`)",
+                    "the demo stopped at {} of episode 1: {} (the job list of {DEMO_SERIES_ID} shows each stage)",
                     o.stage, o.message
                 )));
             }
@@ -703,7 +703,7 @@ impl Engine {
                     })
                 }
                 _ => Err(CoreError::invalid(format!(
-                    "episode 1's {stage} stage has not finished (see `aidas jobs list {DEMO_SERIES_ID}`)"
+                    "episode 1's {stage} stage has not finished (the job list of {DEMO_SERIES_ID} shows why)"
                 ))),
             }
         };

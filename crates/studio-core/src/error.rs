@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use studio_domain::ErrorCode;
 use studio_store::StoreError;
 
 use crate::secrets::SecretError;
@@ -15,7 +16,7 @@ pub enum CoreError {
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
-    Desk(#[from] studio_pipeline::DeskError),
+    Stage(#[from] studio_pipeline::StageError),
     #[error("{file}: {message}")]
     Config { file: String, message: String },
     /// A file the user handed us is unreadable or malformed.
@@ -40,7 +41,7 @@ pub enum CoreError {
     /// A remote service failed; `transient` says whether trying again later may work.
     #[error("{message}")]
     Remote {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         transient: bool,
     },
@@ -48,15 +49,17 @@ pub enum CoreError {
     #[error("{message}")]
     WaitUntil {
         until_ms: i64,
-        kind: &'static str,
+        kind: ErrorCode,
         message: String,
     },
 }
 
-/// What crosses IPC, HTTP and `--json` error output.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// What crosses IPC, HTTP and `--json` error output: a code to branch on and a message that names the thing and
+/// what to do next (in words, never a command of one shell).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
 pub struct ErrorPayload {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -83,31 +86,31 @@ impl CoreError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Store(e) => e.code(),
             Self::Secret(e) => e.code(),
-            Self::Desk(e) => e.code(),
-            Self::Config { .. } => "invalid_config",
-            Self::BadFile { .. } => "bad_file",
-            Self::Invalid(_) => "invalid_input",
-            Self::Io { .. } => "io",
-            Self::Internal(_) => "internal",
-            Self::Cancelled(_) => "cancelled",
-            Self::AwaitingReview(_) => "awaiting_review",
-            Self::Remote { code, .. } => code,
-            Self::WaitUntil { kind, .. } => kind,
+            Self::Stage(e) => e.code(),
+            Self::Config { .. } => ErrorCode::InvalidConfig,
+            Self::BadFile { .. } => ErrorCode::BadFile,
+            Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::Io { .. } => ErrorCode::Io,
+            Self::Internal(_) => ErrorCode::Internal,
+            Self::Cancelled(_) => ErrorCode::Cancelled,
+            Self::AwaitingReview(_) => ErrorCode::AwaitingReview,
+            Self::Remote { code, .. } => *code,
+            Self::WaitUntil { kind, .. } => *kind,
         }
     }
 
     /// True when the person can fix it (bad input, missing key, quota), false for the machine's own failures. Shells
     /// use it for exit codes (2 vs 1) and for "what to do next" wording.
     pub fn is_user_error(&self) -> bool {
-        use studio_pipeline::{DeskError, RetryClass};
+        use studio_pipeline::{RetryClass, StageError};
         match self {
-            Self::Store(e) | Self::Desk(DeskError::Store(e)) => e.is_user_error(),
-            Self::Desk(DeskError::Invalid(_)) => true,
-            Self::Desk(DeskError::Writer(w)) => w.retry_class() == RetryClass::Never,
+            Self::Store(e) | Self::Stage(StageError::Store(e)) => e.is_user_error(),
+            Self::Stage(StageError::Invalid(_)) => true,
+            Self::Stage(StageError::Writer(w)) => w.retry_class() == RetryClass::Never,
             Self::Secret(_)
             | Self::Config { .. }
             | Self::BadFile { .. }
@@ -123,7 +126,7 @@ impl CoreError {
     pub fn payload(&self) -> ErrorPayload {
         let message = match self {
             // Database and migration failures: say what failed and where the details are, not the SQL.
-            Self::Desk(studio_pipeline::DeskError::Store(StoreError::Database(e)))
+            Self::Stage(studio_pipeline::StageError::Store(StoreError::Database(e)))
             | Self::Store(StoreError::Database(e)) => {
                 tracing::error!(error = %e, "database error");
                 "the story database could not complete the operation (details in the log)"
@@ -132,7 +135,7 @@ impl CoreError {
             other => other.to_string(),
         };
         ErrorPayload {
-            code: self.code().to_string(),
+            code: self.code(),
             message,
         }
     }

@@ -109,7 +109,7 @@ fn strip_secrets(v: &mut Value, at: &str, warnings: &mut Vec<String>) {
             if is_secret {
                 map.remove(&k);
                 warnings.push(format!(
-                    "{here} looks like a secret and was not imported; store it with `aidas secrets set PROVIDER`"
+                    "{here} looks like a secret and was not imported; store it with the API keys (kept in the system keyring)"
                 ));
             } else if let Some(child) = map.get_mut(&k) {
                 strip_secrets(child, &here, warnings);

@@ -309,8 +309,7 @@ impl Engine {
             }
             None => {
                 notes.push(format!(
-                    "no thumbnail yet: episode {n} has no visuals (run `aidas visuals {} {n}`)",
-                    s.id
+                    "no thumbnail yet: episode {n} has no visuals (make them first)"
                 ));
                 None
             }

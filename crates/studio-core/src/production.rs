@@ -19,6 +19,7 @@ use studio_store::{JobFailure, JobRow};
 
 use crate::events::{AlertLevel, EngineEvent};
 use crate::{CoreError, Engine};
+use studio_domain::ErrorCode;
 
 /// Production settings (`[production]` in config.toml).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -135,7 +136,7 @@ pub struct ProduceReport {
 
 /// How a failure is handled, from the error's kind.
 pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) -> JobFailure {
-    use studio_pipeline::{DeskError, RetryClass};
+    use studio_pipeline::{RetryClass, StageError};
     let backoff = |attempts: i64| {
         let base = cfg.backoff_base_sec.max(0.0) * 2f64.powi((attempts - 1).clamp(0, 30) as i32);
         let jitter = 0.8 + 0.4 * ((now as u64 ^ 0x9e37_79b9) % 1000) as f64 / 1000.0;
@@ -146,14 +147,14 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
         CoreError::Cancelled(m) => JobFailure::Cancelled { message: m.clone() },
         CoreError::WaitUntil { until_ms, kind, .. } => JobFailure::Retry {
             at_ms: *until_ms,
-            kind: (*kind).into(),
+            kind: kind.to_string(),
             message,
         },
         CoreError::AwaitingReview(m) => JobFailure::Attention {
             kind: "awaiting_review".into(),
             message: m.clone(),
         },
-        CoreError::Desk(DeskError::Writer(w)) => match w.retry_class() {
+        CoreError::Stage(StageError::Writer(w)) => match w.retry_class() {
             RetryClass::After => {
                 let wait = match w {
                     studio_pipeline::WriterError::RateLimited { retry_after, .. } => {
@@ -179,12 +180,12 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
                 message: format!("{message} (after {attempts} attempts)"),
             },
             RetryClass::Never => JobFailure::Attention {
-                kind: w.code().into(),
+                kind: w.code().to_string(),
                 message,
             },
         },
         e if e.is_user_error() => JobFailure::Attention {
-            kind: e.code().into(),
+            kind: e.code().to_string(),
             message,
         },
         _ if attempts < cfg.max_attempts => JobFailure::Retry {
@@ -218,7 +219,7 @@ impl Engine {
             return Ok(());
         };
         Err(CoreError::Remote {
-            code: "provider_busy",
+            code: ErrorCode::ProviderBusy,
             message: format!(
                 "{} paid job(s) at {} are done or running but could not be fetched yet (first: {}); they are kept \
                  and asked again later, never sent twice",
@@ -643,7 +644,7 @@ impl Engine {
                         "{s} episode {n} was rejected in review; regenerate what was wrong and render again"
                     ))),
                     _ => Err(CoreError::AwaitingReview(format!(
-                        "waiting for review: watch {s} episode {n}, then `aidas review approve {s} {n}`"
+                        "waiting for review: watch {s} episode {n}, then approve it (or reject it, saying why)"
                     ))),
                 }
             }
@@ -818,13 +819,13 @@ mod erased {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use studio_pipeline::{DeskError, WriterError};
+    use studio_pipeline::{StageError, WriterError};
 
     #[test]
     fn failures_are_classified_by_kind() {
         let cfg = ProductionConfig::default();
         let now = 1_000_000;
-        let rate = CoreError::Desk(DeskError::Writer(WriterError::RateLimited {
+        let rate = CoreError::Stage(StageError::Writer(WriterError::RateLimited {
             provider: "openai".into(),
             retry_after: Some(Duration::from_secs(42)),
         }));
@@ -832,7 +833,7 @@ mod tests {
             classify(&rate, 1, &cfg, now),
             JobFailure::Retry { at_ms, ref kind, .. } if at_ms == now + 42_000 && kind == "rate_limited"
         ));
-        let quota = CoreError::Desk(DeskError::Writer(WriterError::QuotaExhausted {
+        let quota = CoreError::Stage(StageError::Writer(WriterError::QuotaExhausted {
             provider: "openai".into(),
             message: "insufficient_quota".into(),
         }));

@@ -135,11 +135,10 @@ impl Engine {
             .collect();
         if !unvoiced.is_empty() {
             return Err(CoreError::invalid(format!(
-                "{} episode {n} has {} line(s) without a voice (first: {}): run `aidas episode voice {} {n}` first",
+                "{} episode {n} has {} line(s) without a voice (first: {}): voice the episode first",
                 s.title,
                 unvoiced.len(),
                 unvoiced[0],
-                s.id
             )));
         }
 
@@ -161,14 +160,13 @@ impl Engine {
             .collect();
         if !missing.is_empty() {
             return Err(CoreError::invalid(format!(
-                "{} episode {n} has no visuals for shot(s) {}: run `aidas visuals {} {n}` first",
+                "{} episode {n} has no visuals for shot(s) {}: make the visuals first",
                 s.title,
                 missing
                     .iter()
                     .map(|i| (i + 1).to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                s.id
             )));
         }
         let ep_dir_rel = format!("series/{}/ep{n:03}", s.id);
@@ -528,7 +526,7 @@ impl Engine {
         };
         let mood = Mood::for_genre(&format!("{} {}", s.genre, s.genre_label));
         let auto_music = cfg.music == "auto";
-        let music_seed = studio_pipeline::desk::seed_for(&s.id, 0, 0);
+        let music_seed = studio_pipeline::stage::seed_for(&s.id, 0, 0);
         let mix_settings = MixSettings {
             sample_rate: 48_000,
             music_volume: cfg.music_volume,

@@ -219,7 +219,7 @@ impl Engine {
     ) -> Result<EpisodeStatus, CoreError> {
         if reason.trim().is_empty() {
             return Err(CoreError::invalid(
-                "say why the episode is rejected (--reason): it is kept with the decision",
+                "say why the episode is rejected: the reason is kept with the decision",
             ));
         }
         let s = self.store().find_series(series).await?;

@@ -56,13 +56,14 @@ pub enum SecretError {
 }
 
 impl SecretError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> studio_domain::ErrorCode {
+        use studio_domain::ErrorCode;
         match self {
-            Self::UnknownProvider(_) => "unknown_provider",
-            Self::ReadOnly { .. } => "secrets_read_only",
-            Self::Unavailable(_) => "keyring_unavailable",
-            Self::Keyring(_) => "keyring_error",
-            Self::Empty => "empty_secret",
+            Self::UnknownProvider(_) => ErrorCode::UnknownProvider,
+            Self::ReadOnly { .. } => ErrorCode::SecretsReadOnly,
+            Self::Unavailable(_) => ErrorCode::KeyringUnavailable,
+            Self::Keyring(_) => ErrorCode::KeyringError,
+            Self::Empty => ErrorCode::EmptySecret,
         }
     }
 }

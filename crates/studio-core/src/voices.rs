@@ -8,7 +8,7 @@ use serde::Serialize;
 use studio_domain::{CastEntry, LineAudio};
 use studio_pipeline::Pricing;
 use studio_pipeline::voice::VoiceProvider;
-use studio_pipeline::voicing::{AudioMeasure, AudioTools, VoiceDesk, VoicingReport};
+use studio_pipeline::voicing::{AudioMeasure, AudioNormalizer, VoiceStage, VoicingReport};
 use studio_providers::{AzureVoices, ElevenLabsVoices, EspeakVoices, GoogleVoices};
 
 use crate::{CoreError, Engine};
@@ -16,7 +16,7 @@ use crate::{CoreError, Engine};
 /// In-process media through the render crate (FFmpeg via ffmpeg-next): audio normalisation and Ken Burns.
 pub struct RenderMedia;
 
-impl studio_pipeline::visuals::ClipTools for RenderMedia {
+impl studio_pipeline::visuals::ClipRenderer for RenderMedia {
     fn ken_burns(
         &self,
         image: &Path,
@@ -52,7 +52,7 @@ impl studio_pipeline::visuals::ClipTools for RenderMedia {
     }
 }
 
-impl AudioTools for RenderMedia {
+impl AudioNormalizer for RenderMedia {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
         studio_render::audio::normalize_to_wav48k(src, dst)
             .map(|i| AudioMeasure {
@@ -126,8 +126,8 @@ impl Engine {
         Ok(out)
     }
 
-    async fn voice_desk<'a>(&'a self, pricing: &'a Pricing) -> Result<VoiceDesk<'a>, CoreError> {
-        Ok(VoiceDesk {
+    async fn voice_stage<'a>(&'a self, pricing: &'a Pricing) -> Result<VoiceStage<'a>, CoreError> {
+        Ok(VoiceStage {
             providers: self.voice_providers().await?,
             store: self.store(),
             audio: Arc::new(RenderMedia),
@@ -165,7 +165,7 @@ impl Engine {
     pub async fn cast(&self, series: &str) -> Result<CastView, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
-        let (_, notes) = self.voice_desk(&pricing).await?.ensure_cast(&s.id).await?;
+        let (_, notes) = self.voice_stage(&pricing).await?.ensure_cast(&s.id).await?;
         self.cast_view(&s.id, notes).await
     }
 
@@ -179,7 +179,7 @@ impl Engine {
     pub async fn recast(&self, series: &str) -> Result<CastView, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
-        let (_, notes) = self.voice_desk(&pricing).await?.recast(&s.id).await?;
+        let (_, notes) = self.voice_stage(&pricing).await?.recast(&s.id).await?;
         self.store().set_cast_locked(&s.id, true).await?;
         self.cast_view(&s.id, notes).await
     }
@@ -195,17 +195,17 @@ impl Engine {
         let pricing = Pricing::bundled();
         let default_text = "안녕하세요. 오늘부터 이 목소리로 이야기를 들려드릴게요.";
         let a = self
-            .voice_desk(&pricing)
+            .voice_stage(&pricing)
             .await?
             .audition(&s.id, character, text.unwrap_or(default_text))
             .await?;
         Ok((self.data_dir().join(&a.path), a))
     }
 
-    async fn visual_desk<'a>(
+    async fn visuals_stage<'a>(
         &'a self,
         pricing: &'a Pricing,
-    ) -> Result<studio_pipeline::visuals::VisualDesk<'a>, CoreError> {
+    ) -> Result<studio_pipeline::visuals::VisualsStage<'a>, CoreError> {
         let cfg = &self.config().visuals;
         // fal (FLUX stills, Kling video) when its key is set; offline stills otherwise.
         let remote: Option<Arc<dyn studio_pipeline::remote::RemoteProvider>> =
@@ -217,7 +217,7 @@ impl Engine {
                 ))),
                 None => None,
             };
-        Ok(studio_pipeline::visuals::VisualDesk {
+        Ok(studio_pipeline::visuals::VisualsStage {
             remote,
             deadline: std::time::Duration::from_secs_f64(cfg.job_deadline_min.max(0.01) * 60.0),
             stills: {
@@ -256,7 +256,7 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
         Ok(self
-            .visual_desk(&pricing)
+            .visuals_stage(&pricing)
             .await?
             .storyboard(&s.id, n)
             .await?)
@@ -307,7 +307,7 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
         Ok(self
-            .visual_desk(&pricing)
+            .visuals_stage(&pricing)
             .await?
             .make_visuals(&s.id, n)
             .await?)
@@ -342,7 +342,7 @@ impl Engine {
         let avatars = hg.avatars().await.unwrap_or_default();
         let remaining = hg.remaining_quota().await.ok();
         let pricing = Pricing::bundled();
-        let desk = studio_pipeline::avatars::AvatarDesk {
+        let stage = studio_pipeline::avatars::AvatarStage {
             provider: Arc::new(hg),
             avatars,
             remaining_quota: remaining,
@@ -352,7 +352,7 @@ impl Engine {
             cfg,
             caps: self.spend_caps(),
         };
-        Ok(desk.make_avatars(&s.id, n).await?)
+        Ok(stage.make_avatars(&s.id, n).await?)
     }
 
     /// Voices every line of an accepted episode script that is not voiced yet.
@@ -360,7 +360,7 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
         let r = self
-            .voice_desk(&pricing)
+            .voice_stage(&pricing)
             .await?
             .voice_episode(&s.id, n)
             .await?;

@@ -1,4 +1,4 @@
-//! Writing: which writer the engine uses, planning new series and writing episode scripts through the desk.
+//! Writing: which writer the engine uses, planning new series and writing episode scripts through the stage.
 
 use serde::{Deserialize, Serialize};
 use studio_domain::plan::{
@@ -7,7 +7,7 @@ use studio_domain::plan::{
 };
 use studio_domain::{Genre, SeriesPlan};
 use studio_pipeline::writer::{PlanRequest, Writer};
-use studio_pipeline::{CheckReport, Pricing, ScriptDesk, ScriptResult};
+use studio_pipeline::{CheckReport, Pricing, ScriptResult, ScriptStage};
 use studio_providers::{AnthropicWriter, OpenAiWriter, TemplateWriter};
 
 use crate::{CoreError, Engine};
@@ -124,7 +124,7 @@ pub fn series_id_for(title: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let hash = studio_pipeline::desk::seed_for(title, 0, 0);
+    let hash = studio_pipeline::stage::seed_for(title, 0, 0);
     if ascii.len() >= 3 {
         format!(
             "{}-{:04x}",
@@ -169,8 +169,8 @@ impl Engine {
         })
     }
 
-    fn desk<'a>(&'a self, writer: &'a dyn Writer, pricing: &'a Pricing) -> ScriptDesk<'a> {
-        ScriptDesk {
+    fn script_stage<'a>(&'a self, writer: &'a dyn Writer, pricing: &'a Pricing) -> ScriptStage<'a> {
+        ScriptStage {
             writer,
             store: self.store(),
             pricing,
@@ -195,9 +195,9 @@ impl Engine {
         }
         let writer = self.writer(req.writer.as_deref()).await?;
         let pricing = Pricing::bundled();
-        let desk = self.desk(writer.as_ref(), &pricing);
+        let stage = self.script_stage(writer.as_ref(), &pricing);
         let genre = req.genre.unwrap_or(Genre::Romance);
-        let result = desk
+        let result = stage
             .plan_series(PlanRequest {
                 title: req.title.clone(),
                 genre,
@@ -208,7 +208,7 @@ impl Engine {
                 target_audience: req.target_audience.clone(),
                 series_id: id.clone(),
                 seed: req.seed.unwrap_or_else(|| {
-                    studio_pipeline::desk::seed_for(&req.title, req.episodes, 0)
+                    studio_pipeline::stage::seed_for(&req.title, req.episodes, 0)
                 }),
             })
             .await?;
@@ -240,7 +240,7 @@ impl Engine {
         let writer = self.writer(writer).await?;
         let pricing = Pricing::bundled();
         let r = self
-            .desk(writer.as_ref(), &pricing)
+            .script_stage(writer.as_ref(), &pricing)
             .write_episode(&s.id, n)
             .await?;
         if r.verdict == studio_pipeline::Verdict::Accepted {
@@ -266,7 +266,10 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let w = TemplateWriter;
         let pricing = Pricing::bundled();
-        Ok(self.desk(&w, &pricing).check_stored(&s.id, n).await?)
+        Ok(self
+            .script_stage(&w, &pricing)
+            .check_stored(&s.id, n)
+            .await?)
     }
 
     /// Writes a written episode again before it goes into production: undoes it in story memory (and every
@@ -300,8 +303,8 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
             CoreError::invalid(format!(
-                "{} episode {n} has no script yet: run `aidas episode script {} {n}` first",
-                s.title, s.id
+                "{} episode {n} has no script yet: write it first",
+                s.title
             ))
         })?;
         Ok((s, script))

@@ -7,6 +7,7 @@
 pub mod character;
 pub mod context;
 pub mod episode;
+pub mod error_code;
 pub mod job;
 pub mod money;
 pub mod plan;
@@ -27,6 +28,7 @@ pub use episode::{
     ClipPriority, DialogueLine, Episode, EpisodeOutcome, EpisodeStatus, Scene, SecretReveal, Shot,
     ThreadResolution,
 };
+pub use error_code::ErrorCode;
 pub use job::{CostEntry, Job, JobStatus, Stage};
 pub use plan::{PlanProblem, SeriesPlan};
 pub use script::{EpisodeScript, PlotProgression};

@@ -12,8 +12,8 @@ use studio_domain::{Character, EpisodeScript, Importance};
 use studio_store::Store;
 
 use crate::Pricing;
-use crate::desk::DeskError;
 use crate::remote::{JobEnd, RemoteProvider, RemoteRunner};
+use crate::stage::StageError;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -75,7 +75,7 @@ pub struct AvatarReport {
     pub estimated_usd: f64,
 }
 
-pub struct AvatarDesk<'a> {
+pub struct AvatarStage<'a> {
     pub provider: Arc<dyn RemoteProvider>,
     /// The account's avatars: (avatar id, gender).
     pub avatars: Vec<(String, String)>,
@@ -89,7 +89,7 @@ pub struct AvatarDesk<'a> {
     pub caps: Vec<studio_store::SpendCap>,
 }
 
-impl AvatarDesk<'_> {
+impl AvatarStage<'_> {
     /// Each character's avatar id: configured, else a distinct account avatar of the right gender.
     pub fn assign(&self, characters: &[Character]) -> HashMap<String, String> {
         let mut out = HashMap::new();
@@ -114,13 +114,13 @@ impl AvatarDesk<'_> {
         out
     }
 
-    pub async fn make_avatars(&self, series_id: &str, n: u32) -> Result<AvatarReport, DeskError> {
+    pub async fn make_avatars(&self, series_id: &str, n: u32) -> Result<AvatarReport, StageError> {
         let script: EpisodeScript = match self.store.script(series_id, n).await? {
             Some(v) if !v.is_null() => serde_json::from_value(v).map_err(|e| {
-                DeskError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
+                StageError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
             })?,
             _ => {
-                return Err(DeskError::Invalid(format!(
+                return Err(StageError::Invalid(format!(
                     "episode {n} of {series_id} has no script"
                 )));
             }

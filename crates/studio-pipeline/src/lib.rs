@@ -1,12 +1,11 @@
 //! The AIDAS Studio pipeline: capability traits the providers implement (today: [`Writer`]), the prompts, the
 //! writers' JSON schemas, parsing of untrusted replies, script validation, continuity and quality checks, and the
-//! script desk that runs writer → checks → regeneration → story memory.
+//! script stage that runs writer → checks → regeneration → story memory.
 //!
 //! It depends on the domain and the store; it never names a vendor, and nothing here depends on a shell.
 
 pub mod avatars;
 pub mod checks;
-pub mod desk;
 pub mod dialogue;
 pub mod genre;
 pub mod metadata;
@@ -15,6 +14,7 @@ pub mod pricing;
 pub mod prompts;
 pub mod remote;
 pub mod schema;
+pub mod stage;
 pub mod subtitles;
 pub mod timeline;
 pub mod visuals;
@@ -23,8 +23,8 @@ pub mod voicing;
 pub mod writer;
 
 pub use checks::{CheckConfig, CheckReport, Finding, FindingKind, Severity};
-pub use desk::{DeskError, PlanResult, ScriptDesk, ScriptResult, Verdict};
 pub use pricing::Pricing;
+pub use stage::{PlanResult, ScriptResult, ScriptStage, StageError, Verdict};
 pub use writer::{
     PlanCall, PlanRequest, Prompt, Reply, RetryClass, ScriptCall, Usage, Writer, WriterError,
 };

@@ -13,7 +13,7 @@ use serde_json::Value;
 use studio_domain::CostEntry;
 use studio_store::{RemoteJobUpdate, Store};
 
-use crate::desk::DeskError;
+use crate::stage::StageError;
 use crate::voicing::sha256_file;
 
 /// Where a submitted job lives at the provider.
@@ -130,7 +130,7 @@ impl RemoteRunner<'_> {
         state: &str,
         why: &str,
         release: Option<i64>,
-    ) -> Result<(), DeskError> {
+    ) -> Result<(), StageError> {
         self.store
             .update_remote_job(
                 id,
@@ -149,8 +149,8 @@ impl RemoteRunner<'_> {
 
     /// The job is accepted (and may bill) but the provider cannot be asked right now: keep its state so a re-run
     /// resumes it, and say so.
-    fn unreachable(&self, what: &str, purpose: &str, e: &RemoteError) -> DeskError {
-        DeskError::Invalid(format!(
+    fn unreachable(&self, what: &str, purpose: &str, e: &RemoteError) -> StageError {
+        StageError::Invalid(format!(
             "{what} {purpose} at {}: {e} (the job is kept; run again to resume it)",
             self.provider.name()
         ))
@@ -197,7 +197,7 @@ impl RemoteRunner<'_> {
         input: &Value,
         estimate_usd: f64,
         out: &Path,
-    ) -> Result<JobEnd, DeskError> {
+    ) -> Result<JobEnd, StageError> {
         let store = self.store;
         let rel = |p: &Path| p.to_string_lossy().into_owned();
         let mut job = store.remote_job(series_id, n, purpose).await?;
@@ -286,7 +286,7 @@ impl RemoteRunner<'_> {
             job = store.remote_job(series_id, n, purpose).await?;
         }
         let Some(mut j) = job else {
-            return Err(DeskError::Invalid(format!(
+            return Err(StageError::Invalid(format!(
                 "the job for {purpose} vanished from the store"
             )));
         };
@@ -333,7 +333,7 @@ impl RemoteRunner<'_> {
             _ => {}
         }
         let Some(ticket) = ticket_of(&j) else {
-            return Err(DeskError::Invalid(format!(
+            return Err(StageError::Invalid(format!(
                 "job {} has no request id",
                 j.id
             )));
@@ -409,7 +409,7 @@ impl RemoteRunner<'_> {
                 Err(RemoteError::Expired) if tries == 0 => {
                     tries += 1;
                     url = self.result_url(&ticket, &j.model).await.map_err(|e| {
-                        DeskError::Invalid(format!(
+                        StageError::Invalid(format!(
                             "refreshing the download link of {purpose}: {e} (the job is paid and kept; run again to retry)"
                         ))
                     })?;
@@ -424,13 +424,13 @@ impl RemoteRunner<'_> {
                         .await?;
                 }
                 Err(e) => {
-                    return Err(DeskError::Invalid(format!(
+                    return Err(StageError::Invalid(format!(
                         "downloading the result of {purpose}: {e} (the job is paid and kept; run again to retry the download)"
                     )));
                 }
             }
         }
-        let sha = sha256_file(out).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let sha = sha256_file(out).map_err(|e| StageError::Invalid(e.to_string()))?;
         store
             .update_remote_job(
                 j.id,

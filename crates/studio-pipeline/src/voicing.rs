@@ -13,7 +13,7 @@ use studio_store::Store;
 use tokio::sync::Semaphore;
 
 use crate::Pricing;
-use crate::desk::DeskError;
+use crate::stage::StageError;
 use crate::voice::{Alignment, SpeechRequest, VoiceProvider, cast_series, emotion_controls};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -23,8 +23,8 @@ pub struct AudioMeasure {
     pub rms_dbfs: f64,
 }
 
-/// Media work the desk needs, implemented by the engine over the render crate (in-process FFmpeg).
-pub trait AudioTools: Send + Sync {
+/// Media work the stage needs, implemented by the engine over the render crate (in-process FFmpeg).
+pub trait AudioNormalizer: Send + Sync {
     /// Decodes `src` (whatever a provider returned) and writes `dst` as 48 kHz mono 16-bit WAV.
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String>;
 }
@@ -50,10 +50,10 @@ pub struct VoicingReport {
     pub cost_usd: f64,
 }
 
-pub struct VoiceDesk<'a> {
+pub struct VoiceStage<'a> {
     pub providers: Vec<Arc<dyn VoiceProvider>>,
     pub store: &'a Store,
-    pub audio: Arc<dyn AudioTools>,
+    pub audio: Arc<dyn AudioNormalizer>,
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
 }
@@ -148,7 +148,7 @@ struct Pending<'s> {
     atmosphere: &'s str,
 }
 
-impl VoiceDesk<'_> {
+impl VoiceStage<'_> {
     fn provider(&self, p: TtsProvider) -> Option<&Arc<dyn VoiceProvider>> {
         self.providers.iter().find(|x| x.provider() == p)
     }
@@ -170,7 +170,7 @@ impl VoiceDesk<'_> {
     pub async fn ensure_cast(
         &self,
         series_id: &str,
-    ) -> Result<(Vec<CastEntry>, Vec<String>), DeskError> {
+    ) -> Result<(Vec<CastEntry>, Vec<String>), StageError> {
         let (cast, _) = self.store.cast(series_id).await?;
         let characters = self.store.characters(series_id).await?;
         if !cast.is_empty()
@@ -191,7 +191,7 @@ impl VoiceDesk<'_> {
     pub async fn recast(
         &self,
         series_id: &str,
-    ) -> Result<(Vec<CastEntry>, Vec<String>), DeskError> {
+    ) -> Result<(Vec<CastEntry>, Vec<String>), StageError> {
         let characters = self.store.characters(series_id).await?;
         let (pool, notes) = self.voice_pool().await;
         let cast = cast_series(&characters, &pool);
@@ -216,17 +216,21 @@ impl VoiceDesk<'_> {
     }
 
     /// Voices every line of an accepted script that is not already voiced intact.
-    pub async fn voice_episode(&self, series_id: &str, n: u32) -> Result<VoicingReport, DeskError> {
+    pub async fn voice_episode(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<VoicingReport, StageError> {
         let script: EpisodeScript = match self.store.script(series_id, n).await? {
             Some(v)
                 if !v.is_null() && self.store.recorded_episodes(series_id).await?.contains(&n) =>
             {
                 serde_json::from_value(v).map_err(|e| {
-                    DeskError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
+                    StageError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
                 })?
             }
             _ => {
-                return Err(DeskError::Invalid(format!(
+                return Err(StageError::Invalid(format!(
                     "episode {n} of {series_id} has no accepted script; write it first"
                 )));
             }
@@ -569,7 +573,7 @@ impl VoiceDesk<'_> {
         series_id: &str,
         character: &str,
         text: &str,
-    ) -> Result<LineAudio, DeskError> {
+    ) -> Result<LineAudio, StageError> {
         let (cast, _) = self.ensure_cast(series_id).await?;
         let characters = self.store.characters(series_id).await?;
         let c = characters
@@ -582,11 +586,11 @@ impl VoiceDesk<'_> {
         let entry = cast
             .iter()
             .find(|e| e.character_id == c.id)
-            .ok_or_else(|| DeskError::Invalid(format!("{} has no voice yet", c.name)))?;
+            .ok_or_else(|| StageError::Invalid(format!("{} has no voice yet", c.name)))?;
         let line_id = format!("audition-{}", c.id);
         let said = studio_domain::speech::split_directions(text);
         if !said.is_speakable() {
-            return Err(DeskError::Invalid(if said.directions.is_empty() {
+            return Err(StageError::Invalid(if said.directions.is_empty() {
                 format!(
                     "{NOTHING_TO_SPEAK}: write a few words for {} to say",
                     c.name
@@ -614,7 +618,7 @@ impl VoiceDesk<'_> {
             .await
             .map(|(a, _)| a)
             .map_err(|(_, why)| {
-                DeskError::Invalid(format!("no voice could speak the audition: {why}"))
+                StageError::Invalid(format!("no voice could speak the audition: {why}"))
             })
     }
 

@@ -91,9 +91,7 @@ pub enum WriterError {
         "{provider} quota or spend limit reached: {message} — add credit or raise the limit, then retry"
     )]
     QuotaExhausted { provider: String, message: String },
-    #[error(
-        "{provider} rejected the API key: {message} — set a valid key with `aidas secrets set {provider}`"
-    )]
+    #[error("{provider} rejected the API key: {message} — store a valid {provider} key")]
     Auth { provider: String, message: String },
     #[error("{provider} refused to write this: {message}")]
     Refused { provider: String, message: String },
@@ -103,7 +101,7 @@ pub enum WriterError {
     Transient { provider: String, message: String },
     #[error("{provider} rejected the request: {message}")]
     BadRequest { provider: String, message: String },
-    #[error("no API key configured for {0} — `aidas secrets set {0}` or set AIDAS_{upper}_API_KEY", upper = .0.to_uppercase())]
+    #[error("no API key is stored for {0}: add it with the API keys")]
     MissingKey(String),
 }
 
@@ -120,16 +118,17 @@ impl WriterError {
             Self::MissingKey(_) => RetryClass::Never,
         }
     }
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> studio_domain::ErrorCode {
+        use studio_domain::ErrorCode;
         match self {
-            Self::RateLimited { .. } => "rate_limited",
-            Self::QuotaExhausted { .. } => "quota_exhausted",
-            Self::Auth { .. } => "auth",
-            Self::Refused { .. } => "refused",
-            Self::Truncated { .. } => "truncated",
-            Self::Transient { .. } => "transient",
-            Self::BadRequest { .. } => "bad_request",
-            Self::MissingKey(_) => "missing_key",
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::QuotaExhausted { .. } => ErrorCode::QuotaExhausted,
+            Self::Auth { .. } => ErrorCode::Auth,
+            Self::Refused { .. } => ErrorCode::Refused,
+            Self::Truncated { .. } => ErrorCode::Truncated,
+            Self::Transient { .. } => ErrorCode::Transient,
+            Self::BadRequest { .. } => ErrorCode::BadRequest,
+            Self::MissingKey(_) => ErrorCode::MissingKey,
         }
     }
 }

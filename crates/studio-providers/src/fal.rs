@@ -70,7 +70,7 @@ impl FalQueue {
             .api_key
             .clone()
             .map(|k| format!("Key {k}"))
-            .ok_or_else(|| RemoteError::Auth("no fal key — `aidas secrets set fal`".into()))
+            .ok_or_else(|| RemoteError::Auth("no fal key is stored".into()))
     }
     /// Requests to fal's own hosts carry the key; media downloads from a CDN do not.
     fn is_fal(&self, url: &str) -> bool {

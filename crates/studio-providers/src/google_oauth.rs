@@ -24,9 +24,7 @@ pub const YOUTUBE_SCOPES: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
-    #[error(
-        "Google no longer accepts this channel's sign-in ({0}): reconnect the channel (`aidas channel connect`)"
-    )]
+    #[error("Google no longer accepts this channel's sign-in ({0}): connect the channel again")]
     Reconnect(String),
     #[error("the sign-in was refused in the browser: {0}")]
     Denied(String),

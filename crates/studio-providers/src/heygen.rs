@@ -44,7 +44,7 @@ impl HeyGen {
         self.cfg
             .api_key
             .clone()
-            .ok_or_else(|| RemoteError::Auth("no HeyGen key — `aidas secrets set heygen`".into()))
+            .ok_or_else(|| RemoteError::Auth("no HeyGen key is stored".into()))
     }
 
     /// Avatars the account can use: (avatar_id, gender).

@@ -48,7 +48,7 @@ impl StillGen for HfStills {
             .cfg
             .api_key
             .clone()
-            .ok_or_else(|| self.err("no Hugging Face token — `aidas secrets set hf`"))?;
+            .ok_or_else(|| self.err("no Hugging Face token is stored"))?;
         let url = format!("{}/{}", self.cfg.base_url, self.cfg.model);
         // HF caps sizes per model; FLUX takes multiples of 16 up to about 2 megapixels.
         let body = json!({

@@ -116,7 +116,10 @@ async fn check_token(State(st): State<AppState>, req: Request, next: Next) -> Re
         if header.as_deref() != Some(want.as_str()) && query.as_deref() != Some(want.as_str()) {
             return (
                 StatusCode::UNAUTHORIZED,
-                Json(serde_json::json!({"code": "unauthorized", "message": "this studio needs its access token"})),
+                Json(studio_core::ErrorPayload {
+                    code: studio_core::domain::ErrorCode::Unauthorized,
+                    message: "this studio needs its access token".into(),
+                }),
             )
                 .into_response();
         }

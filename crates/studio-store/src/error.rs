@@ -14,9 +14,7 @@ pub enum StoreError {
     DuplicateSeries(String),
     #[error("a series titled \"{0}\" already exists")]
     TitleTaken(String),
-    #[error(
-        "the cast of series \"{0}\" is locked; unlock it (`aidas cast {0} --unlock`) to re-cast"
-    )]
+    #[error("the cast of series \"{0}\" is locked; unlock it to re-cast")]
     CastLocked(String),
     #[error("series \"{series}\" already has a character named \"{name}\"")]
     NameCollision { series: String, name: String },
@@ -75,27 +73,28 @@ fn join(p: &[PlanProblem]) -> String {
 
 impl StoreError {
     /// A stable code for shells (CLI exit messages, IPC `{code, message}`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> studio_domain::ErrorCode {
+        use studio_domain::ErrorCode;
         match self {
-            Self::UnknownSeries(_) => "unknown_series",
-            Self::UnknownCharacter { .. } => "unknown_character",
-            Self::UnknownThread { .. } => "unknown_thread",
-            Self::DuplicateSeries(_) => "duplicate_series",
-            Self::TitleTaken(_) => "title_taken",
-            Self::NameCollision { .. } => "name_collision",
-            Self::CastLocked(_) => "cast_locked",
-            Self::DuplicateCharacter { .. } => "duplicate_character",
-            Self::DuplicateEpisode { .. } => "duplicate_episode",
-            Self::EpisodeOutOfRange { .. } => "episode_out_of_range",
-            Self::EpisodeGap { .. } => "episode_gap",
-            Self::PublishedLater { .. } => "published_later",
-            Self::InvalidPlan(_) => "invalid_plan",
-            Self::InvalidOutcome(_) => "invalid_outcome",
-            Self::Transition(_) => "invalid_transition",
-            Self::Corrupt { .. } => "corrupt_data",
-            Self::Database(_) => "database",
-            Self::Migration(_) => "migration",
-            Self::Io { .. } => "io",
+            Self::UnknownSeries(_) => ErrorCode::UnknownSeries,
+            Self::UnknownCharacter { .. } => ErrorCode::UnknownCharacter,
+            Self::UnknownThread { .. } => ErrorCode::UnknownThread,
+            Self::DuplicateSeries(_) => ErrorCode::DuplicateSeries,
+            Self::TitleTaken(_) => ErrorCode::TitleTaken,
+            Self::NameCollision { .. } => ErrorCode::NameCollision,
+            Self::CastLocked(_) => ErrorCode::CastLocked,
+            Self::DuplicateCharacter { .. } => ErrorCode::DuplicateCharacter,
+            Self::DuplicateEpisode { .. } => ErrorCode::DuplicateEpisode,
+            Self::EpisodeOutOfRange { .. } => ErrorCode::EpisodeOutOfRange,
+            Self::EpisodeGap { .. } => ErrorCode::EpisodeGap,
+            Self::PublishedLater { .. } => ErrorCode::PublishedLater,
+            Self::InvalidPlan(_) => ErrorCode::InvalidPlan,
+            Self::InvalidOutcome(_) => ErrorCode::InvalidOutcome,
+            Self::Transition(_) => ErrorCode::InvalidTransition,
+            Self::Corrupt { .. } => ErrorCode::CorruptData,
+            Self::Database(_) => ErrorCode::Database,
+            Self::Migration(_) => ErrorCode::Migration,
+            Self::Io { .. } => ErrorCode::Io,
         }
     }
 

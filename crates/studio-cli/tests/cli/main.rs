@@ -196,14 +196,24 @@ fn demo_json_prints_episode_4_context_and_a_rerun_duplicates_nothing() {
 }
 
 #[test]
-fn errors_are_one_line_on_stderr_with_a_nonzero_exit() {
+fn errors_are_one_line_on_stderr_with_the_next_step_and_a_nonzero_exit() {
     let d = demo_dir();
     let o = aidas(d.path(), &["memory", "context", "nope", "1"], None, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
     let e = stderr(&o);
-    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
-    assert!(e.starts_with("error: unknown series \"nope\""), "{e}");
+    // The error in one line, then what to run next (the CLI's, by code: the engine's message names no command).
+    let lines: Vec<&str> = e.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{e}");
+    assert!(
+        lines[0].starts_with("error: unknown series \"nope\""),
+        "{e}"
+    );
+    assert!(!lines[0].contains("aidas "), "{e}");
+    assert_eq!(
+        lines[1],
+        "  next: `aidas series list` shows the series in this studio"
+    );
 
     let o = aidas(
         d.path(),

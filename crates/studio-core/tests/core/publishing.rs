@@ -379,7 +379,7 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
     else {
         panic!("expected a wait, got {err:?}");
     };
-    assert_eq!((*until_ms, *kind), (reset, "youtube_upload_limit"));
+    assert_eq!((*until_ms, kind.as_str()), (reset, "youtube_upload_limit"));
     assert!(message.contains("daily upload limit"), "{message}");
     assert!(err.is_user_error());
     // Not a refusal for a person: the queue retries it at the reset.
@@ -464,7 +464,7 @@ async fn quota_exceeded_parks_until_the_reset_then_the_upload_goes_on() {
     let CoreError::WaitUntil { until_ms, kind, .. } = &err else {
         panic!("expected a wait, got {err:?}");
     };
-    assert_eq!((*until_ms, *kind), (reset, "youtube_quota"));
+    assert_eq!((*until_ms, kind.as_str()), (reset, "youtube_quota"));
     // The queue turns it into a retry at the reset, not a failure.
     let cfg = studio_core::ProductionConfig::default();
     match studio_core::production::classify(&err, 1, &cfg, 0) {

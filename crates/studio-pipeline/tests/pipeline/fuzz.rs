@@ -111,7 +111,7 @@ proptest! {
         let text = v.to_string();
         let _ = parse::parse_script(&text);
         let _ = parse::parse_plan(&text);
-        let _ = studio_pipeline::desk::parse_llm_issues(&text);
+        let _ = studio_pipeline::stage::parse_llm_issues(&text);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use studio_domain::Importance;
 use studio_pipeline::Pricing;
-use studio_pipeline::avatars::{AvatarConfig, AvatarDesk, AvatarStrategy};
-use studio_pipeline::voicing::VoiceDesk;
+use studio_pipeline::avatars::{AvatarConfig, AvatarStage, AvatarStrategy};
+use studio_pipeline::voicing::VoiceStage;
 use studio_providers::{EspeakVoices, HeyGen, RetryPolicy};
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -148,7 +148,7 @@ async fn world() -> World {
         .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
         .await
         .unwrap();
-    let vd = VoiceDesk {
+    let vd = VoiceStage {
         providers: vec![Arc::new(EspeakVoices::default())],
         store: &store,
         audio: Arc::new(crate::voices::Ffmpeg),
@@ -193,8 +193,8 @@ fn heygen(w: &World) -> HeyGen {
     })
 }
 
-fn desk<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> AvatarDesk<'a> {
-    AvatarDesk {
+fn stage<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> AvatarStage<'a> {
+    AvatarStage {
         provider: Arc::new(heygen(w)),
         avatars: vec![
             ("av-m1".into(), "male".into()),
@@ -214,7 +214,7 @@ fn desk<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> Avata
 async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
     let w = world().await;
     let pricing = Pricing::bundled();
-    let d = desk(&w, &pricing, Some(5000.0));
+    let d = stage(&w, &pricing, Some(5000.0));
     let r = d.make_avatars("rom", 1).await.unwrap();
     assert_eq!(r.strategies["CHAR001"], AvatarStrategy::Full);
     assert_eq!(r.strategies["CHAR003"], AvatarStrategy::Partial);
@@ -270,7 +270,7 @@ async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
 async fn a_plan_mostly_used_keeps_major_supporting_characters_voice_only() {
     let w = world().await;
     let pricing = Pricing::bundled();
-    let r = desk(&w, &pricing, Some(1000.0))
+    let r = stage(&w, &pricing, Some(1000.0))
         .make_avatars("rom", 1)
         .await
         .unwrap();
@@ -285,7 +285,7 @@ async fn a_failed_render_is_reported_and_not_billed() {
     // The first generated video (id v-1: after the first upload asset-0) fails.
     w.state.lock().unwrap().fail_video = Some("v-1".into());
     let pricing = Pricing::bundled();
-    let r = desk(&w, &pricing, Some(5000.0))
+    let r = stage(&w, &pricing, Some(5000.0))
         .make_avatars("rom", 1)
         .await
         .unwrap();
@@ -307,7 +307,7 @@ async fn a_restart_mid_render_polls_again_without_generating_again() {
     w.finish.store(false, Ordering::SeqCst);
     let pricing = Pricing::bundled();
     {
-        let d = desk(&w, &pricing, Some(5000.0));
+        let d = stage(&w, &pricing, Some(5000.0));
         assert!(
             tokio::time::timeout(Duration::from_millis(800), d.make_avatars("rom", 1))
                 .await
@@ -327,7 +327,7 @@ async fn a_restart_mid_render_polls_again_without_generating_again() {
         "the video id was stored before polling"
     );
     w.finish.store(true, Ordering::SeqCst);
-    let r = desk(&w, &pricing, Some(5000.0))
+    let r = stage(&w, &pricing, Some(5000.0))
         .make_avatars("rom", 1)
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! The OpenAI-compatible and Anthropic writers through the desk, against wiremock servers: happy path, broken
+//! The OpenAI-compatible and Anthropic writers through the stage, against wiremock servers: happy path, broken
 //! JSON then a valid retry, a schema-valid script with an unknown speaker (caught and regenerated), refusal,
 //! truncation, both kinds of 429, 5xx then success. Request bodies are asserted as well as outcomes.
 
@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use studio_domain::{EpisodeScript, EpisodeStatus, Genre};
 use studio_pipeline::writer::{PlanCall, ScriptCall, Writer};
-use studio_pipeline::{CheckConfig, Pricing, ScriptDesk, Verdict, prompts};
+use studio_pipeline::{CheckConfig, Pricing, ScriptStage, Verdict, prompts};
 use studio_providers::{AnthropicWriter, OpenAiWriter, RetryPolicy, TemplateWriter};
 use studio_store::Store;
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -30,13 +30,13 @@ async fn setup() -> (tempfile::TempDir, Store, EpisodeScript) {
     let s = Store::open(&d.path().join("t.db")).await.unwrap();
     let pricing = Pricing::bundled();
     let w = TemplateWriter;
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &s,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    let plan = desk
+    let plan = stage
         .plan_series(request(Genre::Romance, "rom", 16))
         .await
         .unwrap()
@@ -129,13 +129,13 @@ async fn mount_openai_script(server: &MockServer, first: ResponseTemplate, then:
 
 async fn run(store: &Store, w: &dyn Writer) -> studio_pipeline::ScriptResult {
     let pricing = Pricing::bundled();
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: w,
         store,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    desk.write_episode("rom", 1).await.unwrap()
+    stage.write_episode("rom", 1).await.unwrap()
 }
 
 #[tokio::test]
@@ -350,14 +350,14 @@ async fn openai_rate_limit_is_retried_after_the_reset_but_quota_is_not() {
     mount_openai_script(&server3, long.clone(), long).await;
     let pricing = Pricing::bundled();
     let w = openai(&server3);
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &store3,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    match desk.write_episode("rom", 1).await {
-        Err(studio_pipeline::DeskError::Writer(studio_pipeline::WriterError::RateLimited {
+    match stage.write_episode("rom", 1).await {
+        Err(studio_pipeline::StageError::Writer(studio_pipeline::WriterError::RateLimited {
             retry_after,
             ..
         })) => {
@@ -412,13 +412,13 @@ async fn openai_plan_request_and_a_local_server_without_key() {
     let w =
         OpenAiWriter::new(&format!("{}/v1", server.uri()), None, "qwen2.5:7b").with_policy(fast());
     let pricing = Pricing::bundled();
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &store,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    let r = desk
+    let r = stage
         .plan_series(request(Genre::Thriller, "thr", 12))
         .await
         .unwrap();
@@ -433,15 +433,15 @@ async fn openai_plan_request_and_a_local_server_without_key() {
     );
     // Against api.openai.com itself a missing key is refused before any request.
     let real = OpenAiWriter::new("https://api.openai.com/v1", None, "gpt-4o");
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &real,
         store: &store,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
     assert!(matches!(
-        desk.plan_series(request(Genre::Comedy, "c", 8)).await,
-        Err(studio_pipeline::DeskError::Writer(
+        stage.plan_series(request(Genre::Comedy, "c", 8)).await,
+        Err(studio_pipeline::StageError::Writer(
             studio_pipeline::WriterError::MissingKey(_)
         ))
     ));

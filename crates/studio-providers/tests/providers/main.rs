@@ -1,4 +1,4 @@
-//! Provider tests: the offline writer through the desk, and the HTTP writers against local mock servers.
+//! Provider tests: the offline writer through the stage, and the HTTP writers against local mock servers.
 
 mod avatars;
 mod llm;

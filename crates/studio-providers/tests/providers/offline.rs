@@ -1,7 +1,7 @@
-//! The offline template writer through the real desk and store.
+//! The offline template writer through the real stage and store.
 
 use studio_domain::{Genre, Importance};
-use studio_pipeline::{CheckConfig, PlanRequest, Pricing, ScriptDesk, Verdict, checks};
+use studio_pipeline::{CheckConfig, PlanRequest, Pricing, ScriptStage, Verdict, checks};
 use studio_providers::TemplateWriter;
 use studio_store::Store;
 
@@ -30,19 +30,19 @@ pub async fn store_with_episode(
     let store = Store::open(&dir.join("t.db")).await.unwrap();
     let pricing = Pricing::bundled();
     let w = TemplateWriter;
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &store,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    let plan = desk
+    let plan = stage
         .plan_series(request(Genre::Romance, "rom", 16))
         .await
         .unwrap()
         .plan;
     store.save_plan(&plan).await.unwrap();
-    let script = desk.write_episode("rom", 1).await.unwrap().script.unwrap();
+    let script = stage.write_episode("rom", 1).await.unwrap().script.unwrap();
     (store, plan, script)
 }
 
@@ -57,7 +57,7 @@ async fn plans_for_every_genre_validate_and_are_deterministic() {
     let (_d, s) = store().await;
     let pricing = Pricing::bundled();
     let w = TemplateWriter;
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &s,
         pricing: &pricing,
@@ -68,7 +68,7 @@ async fn plans_for_every_genre_validate_and_are_deterministic() {
         (Genre::Thriller, "thr"),
         (Genre::Comedy, "com"),
     ] {
-        let r = desk.plan_series(request(genre, id, 16)).await.unwrap();
+        let r = stage.plan_series(request(genre, id, 16)).await.unwrap();
         assert!(r.problems.is_empty(), "{genre}: {:?}", r.problems);
         assert!(r.offline);
         let p = &r.plan;
@@ -93,11 +93,11 @@ async fn plans_for_every_genre_validate_and_are_deterministic() {
         assert_eq!(names.len(), p.characters.len(), "names are unique");
         assert!(checks::validate_plan(p).is_empty());
         // Same seed, same plan.
-        let again = desk.plan_series(request(genre, id, 16)).await.unwrap();
+        let again = stage.plan_series(request(genre, id, 16)).await.unwrap();
         assert_eq!(again.plan, r.plan);
         s.save_plan(&r.plan).await.unwrap();
     }
-    let other_seed = desk
+    let other_seed = stage
         .plan_series(PlanRequest {
             seed: 7,
             ..request(Genre::Romance, "rom2", 16)
@@ -106,7 +106,8 @@ async fn plans_for_every_genre_validate_and_are_deterministic() {
         .unwrap();
     assert_ne!(
         other_seed.plan.characters[0].name,
-        desk.plan_series(request(Genre::Romance, "rom", 16))
+        stage
+            .plan_series(request(Genre::Romance, "rom", 16))
             .await
             .unwrap()
             .plan
@@ -120,13 +121,13 @@ async fn episodes_1_to_3_follow_the_memory() {
     let (_d, s) = store().await;
     let pricing = Pricing::bundled();
     let w = TemplateWriter;
-    let desk = ScriptDesk {
+    let stage = ScriptStage {
         writer: &w,
         store: &s,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
-    let plan = desk
+    let plan = stage
         .plan_series(request(Genre::Romance, "rom", 16))
         .await
         .unwrap()
@@ -134,7 +135,7 @@ async fn episodes_1_to_3_follow_the_memory() {
     s.save_plan(&plan).await.unwrap();
     for n in 1..=3u32 {
         let before = s.context_for("rom", n).await.unwrap();
-        let r = desk.write_episode("rom", n).await.unwrap();
+        let r = stage.write_episode("rom", n).await.unwrap();
         let report = r.report.as_ref().unwrap();
         assert_eq!(
             r.verdict,

@@ -1,4 +1,4 @@
-//! The visuals desk against a mock fal queue: IN_QUEUE → IN_PROGRESS → COMPLETED, 422 at submit, a failed result
+//! The visuals stage against a mock fal queue: IN_QUEUE → IN_PROGRESS → COMPLETED, 422 at submit, a failed result
 //! (504), an expired download link, a restart between submit and completion (exactly one submit), a job stuck past
 //! its deadline, and a budget that runs out mid-episode.
 
@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studio_domain::{ClipPriority, EpisodeScript};
-use studio_pipeline::visuals::{ClipMeasure, ClipTools, Route, VisualConfig, VisualDesk};
-use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
+use studio_pipeline::visuals::{ClipMeasure, ClipRenderer, Route, VisualConfig, VisualsStage};
+use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
 use studio_providers::{FalQueue, OfflineStills, RetryPolicy, TemplateWriter};
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -20,7 +20,7 @@ const KLING: &str = "fal-ai/kling-video/v2.1/standard/image-to-video";
 const FLUX: &str = "fal-ai/flux/schnell";
 
 struct Ffmpeg;
-impl ClipTools for Ffmpeg {
+impl ClipRenderer for Ffmpeg {
     fn ken_burns(
         &self,
         image: &Path,
@@ -249,12 +249,12 @@ async fn world() -> World {
     }
 }
 
-fn desk<'a>(
+fn stage<'a>(
     w: &'a World,
     pricing: &'a Pricing,
     cfg: VisualConfig,
     deadline: Duration,
-) -> VisualDesk<'a> {
+) -> VisualsStage<'a> {
     let fal = FalQueue::new(
         &w.server.uri(),
         Some("fal-test".into()),
@@ -266,7 +266,7 @@ fn desk<'a>(
         max_wait: Duration::from_secs(1),
         timeout: Duration::from_secs(10),
     });
-    VisualDesk {
+    VisualsStage {
         remote: Some(Arc::new(fal)),
         deadline,
         stills: vec![Arc::new(OfflineStills)],
@@ -293,7 +293,7 @@ fn submits(w: &World, model: &str) -> usize {
 async fn a_video_shot_goes_through_the_whole_queue_lifecycle() {
     let w = world().await;
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),
@@ -367,7 +367,7 @@ async fn a_422_at_submit_falls_back_to_a_still_and_costs_nothing() {
         .reject_submit
         .insert(KLING.into(), 422);
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),
@@ -407,7 +407,7 @@ async fn a_failed_result_is_not_billed_and_an_expired_link_is_refreshed() {
     let w = world().await;
     w.state.lock().unwrap().result_status = 504;
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),
@@ -428,7 +428,7 @@ async fn a_failed_result_is_not_billed_and_an_expired_link_is_refreshed() {
 
     let w2 = world().await;
     w2.state.lock().unwrap().expire_first_download = true;
-    let d2 = desk(
+    let d2 = stage(
         &w2,
         &pricing,
         VisualConfig::default(),
@@ -456,7 +456,7 @@ async fn a_finished_job_whose_result_is_rate_limited_is_fetched_later_not_paid_t
     // COMPLETED → result 429 (Retry-After 2) → a gateway's 502 → 200.
     w.state.lock().unwrap().result_faults = vec![(429, Some(2)), (502, None)];
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),
@@ -496,7 +496,7 @@ async fn a_restart_between_submit_and_completion_polls_again_without_resubmittin
     w.finish.store(false, Ordering::SeqCst);
     let pricing = Pricing::bundled();
     {
-        let d = desk(
+        let d = stage(
             &w,
             &pricing,
             VisualConfig {
@@ -521,9 +521,9 @@ async fn a_restart_between_submit_and_completion_polls_again_without_resubmittin
     );
     assert!(job.request_id.is_some());
     assert_eq!(submits(&w, KLING), 2);
-    // Restart: a new desk on the same store resumes.
+    // Restart: a new stage on the same store resumes.
     w.finish.store(true, Ordering::SeqCst);
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig {
@@ -556,7 +556,7 @@ async fn a_job_past_its_deadline_is_stuck_visible_and_never_resubmitted() {
     let w = world().await;
     w.finish.store(false, Ordering::SeqCst);
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),
@@ -605,7 +605,7 @@ async fn a_budget_that_runs_out_mid_episode_keeps_the_ledger_under_the_cap() {
         budget_per_episode_usd: 0.30,
         ..Default::default()
     };
-    let d = desk(&w, &pricing, cfg.clone(), Duration::from_secs(60));
+    let d = stage(&w, &pricing, cfg.clone(), Duration::from_secs(60));
     let (_, plan) = d.storyboard("rom", 1).await.unwrap();
     assert!(matches!(plan.decisions[0].route, Route::Video { .. }));
     assert!(!matches!(plan.decisions[2].route, Route::Video { .. }));
@@ -633,7 +633,7 @@ async fn a_daily_cap_below_the_estimate_holds_with_three_workers_racing() {
         parallel: 3,
         ..Default::default()
     };
-    let mut d = desk(&w, &pricing, cfg, Duration::from_secs(60));
+    let mut d = stage(&w, &pricing, cfg, Duration::from_secs(60));
     d.caps = vec![studio_store::SpendCap {
         name: "daily cap".into(),
         provider: None,
@@ -685,7 +685,7 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
     let store = Store::open(&dir.path().join("t.db")).await.unwrap();
     let pricing = Pricing::bundled();
     let w = TemplateWriter;
-    let sd = ScriptDesk {
+    let sd = ScriptStage {
         writer: &w,
         store: &store,
         pricing: &pricing,
@@ -709,7 +709,7 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
         .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
         .await
         .unwrap();
-    let d = VisualDesk {
+    let d = VisualsStage {
         remote: None,
         deadline: Duration::from_secs(1),
         stills: vec![Arc::new(OfflineStills)],
@@ -796,7 +796,7 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
 async fn prompts_carry_the_cast_appearance_to_fal() {
     let w = world().await;
     let pricing = Pricing::bundled();
-    let d = desk(
+    let d = stage(
         &w,
         &pricing,
         VisualConfig::default(),

@@ -11,8 +11,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use studio_domain::{CastEntry, Character, EpisodeScript, SeriesPlan, TtsProvider, VoiceInfo};
 use studio_pipeline::voice::{VoiceProvider, cast_series};
-use studio_pipeline::voicing::{AudioMeasure, AudioTools, VoiceDesk};
-use studio_pipeline::{CheckConfig, Pricing, ScriptDesk};
+use studio_pipeline::voicing::{AudioMeasure, AudioNormalizer, VoiceStage};
+use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
 use studio_providers::{
     AzureVoices, ElevenLabsVoices, EspeakVoices, GoogleVoices, RetryPolicy, TemplateWriter,
 };
@@ -22,7 +22,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The engine's audio tools, re-implemented here over the render crate so the providers' tests need no engine.
 pub struct Ffmpeg;
-impl AudioTools for Ffmpeg {
+impl AudioNormalizer for Ffmpeg {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
         studio_render::audio::normalize_to_wav48k(src, dst)
             .map(|i| AudioMeasure {
@@ -287,13 +287,13 @@ async fn store_with_episode(dir: &Path) -> (Store, EpisodeScript) {
     (store, script)
 }
 
-fn vdesk<'a>(
+fn voice_stage<'a>(
     store: &'a Store,
     dir: &Path,
     pricing: &'a Pricing,
     providers: Vec<Arc<dyn VoiceProvider>>,
-) -> VoiceDesk<'a> {
-    VoiceDesk {
+) -> VoiceStage<'a> {
+    VoiceStage {
         providers,
         store,
         audio: Arc::new(Ffmpeg),
@@ -307,13 +307,13 @@ async fn espeak_lines_are_audible_and_the_store_records_the_measured_duration() 
     let dir = tempfile::tempdir().unwrap();
     let (store, script) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let desk = vdesk(
+    let stage = voice_stage(
         &store,
         dir.path(),
         &pricing,
         vec![Arc::new(EspeakVoices::default())],
     );
-    let r = desk.voice_episode("rom", 1).await.unwrap();
+    let r = stage.voice_episode("rom", 1).await.unwrap();
     assert_eq!(r.voiced_now, script.line_count());
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     let lines = store.line_audio("rom", 1).await.unwrap();
@@ -347,7 +347,7 @@ async fn espeak_lines_are_audible_and_the_store_records_the_measured_duration() 
     // Partial recovery: delete one file and damage another; only those two are redone.
     std::fs::remove_file(dir.path().join(&lines[0].path)).unwrap();
     std::fs::write(dir.path().join(&lines[1].path), b"broken").unwrap();
-    let again = desk.voice_episode("rom", 1).await.unwrap();
+    let again = stage.voice_episode("rom", 1).await.unwrap();
     assert_eq!(
         (again.voiced_now, again.already_done),
         (2, script.line_count() - 2)
@@ -376,13 +376,13 @@ async fn elevenlabs_with_timestamps_chains_requests_and_times_lines() {
     let dir = tempfile::tempdir().unwrap();
     let (store, script) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let desk = vdesk(
+    let stage = voice_stage(
         &store,
         dir.path(),
         &pricing,
         vec![Arc::new(el), Arc::new(EspeakVoices::default())],
     );
-    let r = desk.voice_episode("rom", 1).await.unwrap();
+    let r = stage.voice_episode("rom", 1).await.unwrap();
     assert!(r.failed.is_empty());
     let lines = store.line_audio("rom", 1).await.unwrap();
     let el_lines: Vec<_> = lines
@@ -685,8 +685,8 @@ async fn an_outage_moves_characters_to_their_persisted_fallbacks_and_they_keep_t
             Arc::new(EspeakVoices::default()),
         ]
     };
-    let desk = vdesk(&store, dir.path(), &pricing, providers(&el, &g));
-    let r1 = desk.voice_episode("rom", 1).await.unwrap();
+    let stage = voice_stage(&store, dir.path(), &pricing, providers(&el, &g));
+    let r1 = stage.voice_episode("rom", 1).await.unwrap();
     assert!(r1.failed.is_empty(), "{:?}", r1.failed);
     assert!(
         !r1.fallbacks_used.is_empty(),
@@ -711,14 +711,14 @@ async fn an_outage_moves_characters_to_their_persisted_fallbacks_and_they_keep_t
     }
     // Episode 2 with ElevenLabs still down: the same characters get the same fallback voices.
     let w = TemplateWriter;
-    let sd = ScriptDesk {
+    let sd = ScriptStage {
         writer: &w,
         store: &store,
         pricing: &pricing,
         cfg: CheckConfig::default(),
     };
     sd.write_episode("rom", 2).await.unwrap();
-    let r2 = desk.voice_episode("rom", 2).await.unwrap();
+    let r2 = stage.voice_episode("rom", 2).await.unwrap();
     assert!(r2.failed.is_empty());
     let lines2 = store.line_audio("rom", 2).await.unwrap();
     let voice_of =
@@ -782,7 +782,7 @@ async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_fr
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let desk = vdesk(
+    let stage = voice_stage(
         &store,
         dir.path(),
         &pricing,
@@ -797,7 +797,7 @@ async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_fr
             Arc::new(EspeakVoices::default()),
         ],
     );
-    let r = desk.voice_episode("rom", 1).await.unwrap();
+    let r = stage.voice_episode("rom", 1).await.unwrap();
     assert!(
         r.notes.iter().any(|n| n.contains("50 characters left")),
         "{:?}",
@@ -846,13 +846,13 @@ async fn wordless_lines_are_never_sent_and_directions_are_not_spoken() {
         .await
         .unwrap();
     let pricing = Pricing::bundled();
-    let desk = vdesk(
+    let stage = voice_stage(
         &store,
         dir.path(),
         &pricing,
         vec![Arc::new(el), Arc::new(EspeakVoices::default())],
     );
-    let r = desk.voice_episode("rom", 1).await.unwrap();
+    let r = stage.voice_episode("rom", 1).await.unwrap();
     // Beats in an older script: not failures (production goes on), never voiced.
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     assert_eq!(r.silent, [silent.clone(), dots.clone()]);

@@ -589,15 +589,18 @@ async fn every_bad_input_yields_its_typed_error() {
         Err(StoreError::Transition(_))
     ));
     assert_eq!(s.recorded_episodes("first-love").await.unwrap(), vec![1, 2]);
-    for e in [
-        StoreError::UnknownSeries("x".into()),
-        StoreError::PublishedLater {
-            series: "s".into(),
-            episode: 1,
-            published: vec![2],
-        },
+    for (e, code) in [
+        (StoreError::UnknownSeries("x".into()), "unknown_series"),
+        (
+            StoreError::PublishedLater {
+                series: "s".into(),
+                episode: 1,
+                published: vec![2],
+            },
+            "published_later",
+        ),
     ] {
         assert!(e.is_user_error());
-        assert!(!e.code().is_empty());
+        assert_eq!(e.code(), code);
     }
 }

@@ -1,4 +1,4 @@
-//! The script desk: plans series and writes episodes with a writer, checks every reply, regenerates with the
+//! The script stage: plans series and writes episodes with a writer, checks every reply, regenerates with the
 //! problems fed back (at most `max_attempts`), and either accepts the script into story memory or parks the
 //! episode as "needs attention" with the report. Every writer call is entered in the cost ledger.
 
@@ -18,7 +18,7 @@ use crate::writer::{
 };
 
 #[derive(Debug, thiserror::Error)]
-pub enum DeskError {
+pub enum StageError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A writer failure the caller should retry later (rate limit past the client's patience, outage).
@@ -28,12 +28,13 @@ pub enum DeskError {
     Invalid(String),
 }
 
-impl DeskError {
-    pub fn code(&self) -> &'static str {
+impl StageError {
+    pub fn code(&self) -> studio_domain::ErrorCode {
+        use studio_domain::ErrorCode;
         match self {
             Self::Store(e) => e.code(),
             Self::Writer(e) => e.code(),
-            Self::Invalid(_) => "invalid_input",
+            Self::Invalid(_) => ErrorCode::InvalidInput,
         }
     }
 }
@@ -84,21 +85,21 @@ pub struct PlanResult {
     pub cost_usd: f64,
 }
 
-pub struct ScriptDesk<'a> {
+pub struct ScriptStage<'a> {
     pub writer: &'a dyn Writer,
     pub store: &'a Store,
     pub pricing: &'a Pricing,
     pub cfg: CheckConfig,
 }
 
-impl ScriptDesk<'_> {
+impl ScriptStage<'_> {
     async fn ledger(
         &self,
         usage: &Option<Usage>,
         op: &str,
         series: &str,
         episode: Option<u32>,
-    ) -> Result<f64, DeskError> {
+    ) -> Result<f64, StageError> {
         let Some(u) = usage else {
             return Ok(0.0);
         };
@@ -127,7 +128,7 @@ impl ScriptDesk<'_> {
 
     /// Plans a series (not stored: the caller saves it once a person or the validator is content). Unparseable
     /// or invalid plans are regenerated with the problems fed back.
-    pub async fn plan_series(&self, req: PlanRequest) -> Result<PlanResult, DeskError> {
+    pub async fn plan_series(&self, req: PlanRequest) -> Result<PlanResult, StageError> {
         let prompt = prompts::plan_prompt(&req);
         let mut feedback: Vec<String> = Vec::new();
         let mut cost = 0.0;
@@ -180,7 +181,7 @@ impl ScriptDesk<'_> {
                 attempts: self.cfg.max_attempts,
                 cost_usd: cost,
             }),
-            None => Err(DeskError::Invalid(format!(
+            None => Err(StageError::Invalid(format!(
                 "the writer ({}) produced no usable series plan in {} attempts: {}",
                 self.writer.id(),
                 self.cfg.max_attempts,
@@ -190,15 +191,15 @@ impl ScriptDesk<'_> {
     }
 
     /// Writes episode `n`: context from story memory → writer → checks → (regenerate)* → accept or park.
-    pub async fn write_episode(&self, series_id: &str, n: u32) -> Result<ScriptResult, DeskError> {
+    pub async fn write_episode(&self, series_id: &str, n: u32) -> Result<ScriptResult, StageError> {
         let recorded = self.store.recorded_episodes(series_id).await?;
         if recorded.contains(&n) {
-            return Err(DeskError::Invalid(format!(
-                "episode {n} of {series_id} already has an accepted script; roll it back (`aidas memory rollback {series_id} {n}`) to rewrite it"
+            return Err(StageError::Invalid(format!(
+                "episode {n} of {series_id} already has an accepted script; roll story memory back to before it to rewrite it"
             )));
         }
         if n > 1 && !recorded.contains(&(n - 1)) {
-            return Err(DeskError::Invalid(format!(
+            return Err(StageError::Invalid(format!(
                 "episode {} of {series_id} must be scripted before episode {n}",
                 n - 1
             )));
@@ -311,10 +312,10 @@ impl ScriptDesk<'_> {
                     cost_usd: cost,
                 });
                 let outcome = outcome_for(&script, &ctx);
-                let script_json =
-                    serde_json::to_value(&script).map_err(|e| DeskError::Invalid(e.to_string()))?;
-                let report_json =
-                    serde_json::to_value(&report).map_err(|e| DeskError::Invalid(e.to_string()))?;
+                let script_json = serde_json::to_value(&script)
+                    .map_err(|e| StageError::Invalid(e.to_string()))?;
+                let report_json = serde_json::to_value(&report)
+                    .map_err(|e| StageError::Invalid(e.to_string()))?;
                 self.store
                     .record_outcome_with_script(
                         series_id,
@@ -391,7 +392,7 @@ impl ScriptDesk<'_> {
         series_id: &str,
         n: u32,
         total_cost: &mut f64,
-    ) -> Result<Vec<Finding>, DeskError> {
+    ) -> Result<Vec<Finding>, StageError> {
         let prompt = prompts::continuity_prompt(ctx, script);
         let reply = match self.writer.check_continuity(&prompt).await {
             Ok(Some(r)) => r,
@@ -418,14 +419,14 @@ impl ScriptDesk<'_> {
     }
 
     /// Re-checks the stored script of an episode against story memory as it stands (for `aidas episode check`).
-    pub async fn check_stored(&self, series_id: &str, n: u32) -> Result<CheckReport, DeskError> {
+    pub async fn check_stored(&self, series_id: &str, n: u32) -> Result<CheckReport, StageError> {
         let Some(v) = self.store.script(series_id, n).await? else {
-            return Err(DeskError::Invalid(format!(
+            return Err(StageError::Invalid(format!(
                 "episode {n} of {series_id} has no script yet"
             )));
         };
         let script: EpisodeScript = serde_json::from_value(v).map_err(|e| {
-            DeskError::Invalid(format!(
+            StageError::Invalid(format!(
                 "the stored script of episode {n} is unreadable: {e}"
             ))
         })?;

@@ -1,5 +1,5 @@
 //! Visuals: the storyboard with durations from the measured audio, the priority router with a credit budget (the
-//! autoworker's clip_priority + budget_credits_per_video done properly), and the visuals desk that turns every shot
+//! autoworker's clip_priority + budget_credits_per_video done properly), and the visuals stage that turns every shot
 //! into a clip — never a missing shot: video → still → offline still, stills animated with Ken Burns.
 
 use std::collections::HashMap;
@@ -8,241 +8,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use studio_domain::{ClipPriority, CostEntry, EpisodeScript, LineAudio, Shot};
+use studio_domain::{ClipPriority, CostEntry, EpisodeScript};
 use studio_store::Store;
 use tokio::sync::Semaphore;
 
 use crate::Pricing;
-use crate::desk::DeskError;
+use crate::stage::StageError;
 use crate::voicing::sha256_file;
 
-pub const STILL_WIDTH: u32 = 1920;
-pub const STILL_HEIGHT: u32 = 1080;
+mod routing;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
-#[ts(export)]
-#[serde(default)]
-pub struct VisualConfig {
-    /// The fal model for high-priority shots (image-to-video models get a still keyframe first).
-    pub video_model: String,
-    pub still_model: String,
-    /// What one episode may spend on visuals (seed: 250 credits ≈ $2.50).
-    pub budget_per_episode_usd: f64,
-    /// Never exceeded, whatever the budget says.
-    pub hard_cap_usd: f64,
-    /// A shot's length when neither audio nor the writer gives one.
-    pub default_shot_sec: f64,
-    /// Shots worked on at once (the autoworker's 3 workers): paid jobs wait at the provider, so this
-    /// is mostly network concurrency; Ken Burns encoding is further limited to the machine's cores.
-    pub parallel: usize,
-    /// How often to ask fal about a job, and how long a job may take before it is marked stuck.
-    pub poll_interval_sec: f64,
-    pub job_deadline_min: f64,
-}
-
-impl Default for VisualConfig {
-    fn default() -> Self {
-        Self {
-            video_model: "fal-ai/kling-video/v2.1/standard/image-to-video".into(),
-            still_model: "fal-ai/flux/schnell".into(),
-            budget_per_episode_usd: 2.50,
-            hard_cap_usd: 5.00,
-            default_shot_sec: 5.0,
-            parallel: 3,
-            poll_interval_sec: 4.0,
-            job_deadline_min: 30.0,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
-#[ts(export)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Route {
-    /// AI video; `seconds` is 5 or 10 (Kling), longer shots hold or loop in the render.
-    Video { model: String, seconds: u32 },
-    /// A generated still (FLUX) animated with Ken Burns.
-    Still { model: String },
-    /// An offline procedural still animated with Ken Burns.
-    OfflineStill,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
-#[ts(export)]
-pub struct RouteDecision {
-    pub index: usize,
-    pub scene: u32,
-    pub priority: ClipPriority,
-    pub duration_sec: f64,
-    pub route: Route,
-    pub estimate_usd: f64,
-    /// Why, in a sentence, for the priority-review screen.
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
-#[ts(export)]
-pub struct RoutePlan {
-    pub decisions: Vec<RouteDecision>,
-    pub estimated_usd: f64,
-    pub budget_usd: f64,
-    pub hard_cap_usd: f64,
-    pub spent_before_usd: f64,
-}
-
-/// What the router may use.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Available {
-    pub video: bool,
-    pub paid_stills: bool,
-}
-
-fn seconds_for(duration: f64) -> u32 {
-    if duration > 5.5 { 10 } else { 5 }
-}
-
-/// Routes every shot: high priority → video while the episode's budget (and the hard cap) allow, otherwise a still;
-/// low priority → a still. Decisions are taken in shot order, so the hook gets the money first.
-pub fn plan_routes(
-    shots: &[Shot],
-    durations: &[f64],
-    cfg: &VisualConfig,
-    pricing: &Pricing,
-    available: Available,
-    spent_before: f64,
-) -> RoutePlan {
-    let limit = cfg.budget_per_episode_usd.min(cfg.hard_cap_usd);
-    let limit_name = if cfg.hard_cap_usd < cfg.budget_per_episode_usd {
-        "hard cap"
-    } else {
-        "episode budget"
-    };
-    let mut running = spent_before;
-    let i2v = cfg.video_model.contains("image-to-video");
-    let still_price = pricing.image_cost(&cfg.still_model, STILL_WIDTH, STILL_HEIGHT);
-    let mut decisions = Vec::with_capacity(shots.len());
-    for (i, shot) in shots.iter().enumerate() {
-        let duration = durations.get(i).copied().unwrap_or(cfg.default_shot_sec);
-        let still = |running: f64, why: String| -> (Route, f64, String) {
-            match still_price {
-                Some(p) if available.paid_stills && running + p <= limit => (
-                    Route::Still {
-                        model: cfg.still_model.clone(),
-                    },
-                    p,
-                    format!("{why} → {} still (${p:.3}) + Ken Burns", cfg.still_model),
-                ),
-                Some(p) if available.paid_stills => (
-                    Route::OfflineStill,
-                    0.0,
-                    format!(
-                        "{why}; a paid still (${p:.3}) would pass the {limit_name} (${limit:.2}) → offline still + Ken Burns"
-                    ),
-                ),
-                _ => (
-                    Route::OfflineStill,
-                    0.0,
-                    format!("{why} → offline still + Ken Burns (no image provider configured)"),
-                ),
-            }
-        };
-        let (route, estimate, reason) = match shot.clip_priority {
-            ClipPriority::High if !available.video => still(
-                running,
-                "high priority, but no video provider is configured".into(),
-            ),
-            ClipPriority::High => {
-                let seconds = seconds_for(duration);
-                match pricing.video_cost(&cfg.video_model, seconds) {
-                    None => still(
-                        running,
-                        format!(
-                            "high priority, but {} has no price in pricing.toml",
-                            cfg.video_model
-                        ),
-                    ),
-                    Some(v) => {
-                        let keyframe = if i2v { still_price.unwrap_or(0.0) } else { 0.0 };
-                        let est = v + keyframe;
-                        if running + est <= limit + 1e-9 {
-                            (
-                                Route::Video {
-                                    model: cfg.video_model.clone(),
-                                    seconds,
-                                },
-                                est,
-                                format!(
-                                    "high priority → {} {seconds} s (${v:.3}{}), ${:.2} of ${limit:.2} {limit_name} used after it",
-                                    cfg.video_model,
-                                    if i2v {
-                                        format!(" + keyframe ${keyframe:.3}")
-                                    } else {
-                                        String::new()
-                                    },
-                                    running + est
-                                ),
-                            )
-                        } else {
-                            still(
-                                running,
-                                format!(
-                                    "high priority, but ${est:.3} more would pass the {limit_name} (${limit:.2}, ${running:.2} committed)"
-                                ),
-                            )
-                        }
-                    }
-                }
-            }
-            ClipPriority::Low => still(running, "low priority".into()),
-        };
-        running += estimate;
-        decisions.push(RouteDecision {
-            index: i,
-            scene: shot.scene,
-            priority: shot.clip_priority,
-            duration_sec: duration,
-            route,
-            estimate_usd: estimate,
-            reason,
-        });
-    }
-    RoutePlan {
-        estimated_usd: studio_domain::money::total_usd(decisions.iter().map(|d| d.estimate_usd)),
-        decisions,
-        budget_usd: cfg.budget_per_episode_usd,
-        hard_cap_usd: cfg.hard_cap_usd,
-        spent_before_usd: spent_before,
-    }
-}
-
-/// Shot lengths from the measured audio: each scene's voiced time (lines plus a short pause between them) is shared
-/// by its shots in proportion to the writer's estimates; without audio, the writer's estimate, then the default.
-pub fn shot_durations(script: &EpisodeScript, audio: &[LineAudio], default: f64) -> Vec<f64> {
-    // The scene's span on the episode timeline, when every one of its lines is voiced.
-    let tl = crate::timeline::place(script, audio, 0.0);
-    let scene_secs: HashMap<u32, f64> = tl
-        .scenes
-        .iter()
-        .filter(|sc| {
-            let mut lines = tl.lines.iter().filter(|l| l.scene == sc.number).peekable();
-            lines.peek().is_some() && lines.all(|l| l.measured)
-        })
-        .map(|sc| (sc.number, sc.end - sc.start))
-        .collect();
-    let mut weights: HashMap<u32, f64> = HashMap::new();
-    for sh in &script.storyboard {
-        *weights.entry(sh.scene).or_default() += sh.duration_sec.max(0.1);
-    }
-    script
-        .storyboard
-        .iter()
-        .map(|sh| match scene_secs.get(&sh.scene) {
-            Some(total) => total * sh.duration_sec.max(0.1) / weights[&sh.scene],
-            None if sh.duration_sec.is_finite() && sh.duration_sec > 0.0 => sh.duration_sec,
-            None => default,
-        })
-        .collect()
-}
+pub use routing::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StillRequest {
@@ -279,7 +55,7 @@ pub struct ClipMeasure {
 }
 
 /// Ken Burns, implemented by the engine over the render crate (in-process FFmpeg).
-pub trait ClipTools: Send + Sync {
+pub trait ClipRenderer: Send + Sync {
     fn ken_burns(
         &self,
         image: &Path,
@@ -321,13 +97,13 @@ pub struct VisualsReport {
     pub cost_usd: f64,
 }
 
-pub struct VisualDesk<'a> {
+pub struct VisualsStage<'a> {
     /// fal (FLUX stills and Kling video) when configured: paid, write-ahead jobs.
     pub remote: Option<Arc<dyn crate::remote::RemoteProvider>>,
     /// Deadline per paid job (video: 30 minutes is reasonable).
     pub deadline: std::time::Duration,
     pub stills: Vec<Arc<dyn StillGen>>,
-    pub clips: Arc<dyn ClipTools>,
+    pub clips: Arc<dyn ClipRenderer>,
     pub store: &'a Store,
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
@@ -336,7 +112,7 @@ pub struct VisualDesk<'a> {
     pub caps: Vec<studio_store::SpendCap>,
 }
 
-impl VisualDesk<'_> {
+impl VisualsStage<'_> {
     fn available(&self) -> Available {
         Available {
             video: self.remote.is_some(),
@@ -401,16 +177,16 @@ impl VisualDesk<'_> {
         }
     }
 
-    async fn script(&self, series_id: &str, n: u32) -> Result<EpisodeScript, DeskError> {
+    async fn script(&self, series_id: &str, n: u32) -> Result<EpisodeScript, StageError> {
         match self.store.script(series_id, n).await? {
             Some(v)
                 if !v.is_null() && self.store.recorded_episodes(series_id).await?.contains(&n) =>
             {
                 serde_json::from_value(v).map_err(|e| {
-                    DeskError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
+                    StageError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
                 })
             }
-            _ => Err(DeskError::Invalid(format!(
+            _ => Err(StageError::Invalid(format!(
                 "episode {n} of {series_id} has no accepted script; write it first"
             ))),
         }
@@ -421,7 +197,7 @@ impl VisualDesk<'_> {
         &self,
         series_id: &str,
         n: u32,
-    ) -> Result<(EpisodeScript, RoutePlan), DeskError> {
+    ) -> Result<(EpisodeScript, RoutePlan), StageError> {
         let script = self.script(series_id, n).await?;
         let audio = self.store.line_audio(series_id, n).await?;
         let durations = shot_durations(&script, &audio, self.cfg.default_shot_sec);
@@ -442,11 +218,11 @@ impl VisualDesk<'_> {
     pub async fn ensure_references(
         &self,
         series_id: &str,
-    ) -> Result<Vec<(String, String, String)>, DeskError> {
+    ) -> Result<Vec<(String, String, String)>, StageError> {
         let characters = self.store.characters(series_id).await?;
         let dir = self.data_dir.join(format!("series/{series_id}/refs"));
         std::fs::create_dir_all(&dir)
-            .map_err(|e| DeskError::Invalid(format!("creating {}: {e}", dir.display())))?;
+            .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
         let known: HashMap<String, (String, String)> = self
             .store
             .setting(&format!("refs/{series_id}"))
@@ -477,24 +253,24 @@ impl VisualDesk<'_> {
                 time: "낮".into(),
                 emotion: "평온".into(),
                 people: 1,
-                seed: crate::desk::seed_for(series_id, 0, i as u32),
+                seed: crate::stage::seed_for(series_id, 0, i as u32),
                 width: 1024,
                 height: 1024,
             };
             let generator = match self
                 .paid_still(series_id, 0, &format!("ref:{}", c.id), &req, &path)
                 .await
-                .map_err(DeskError::Invalid)?
+                .map_err(StageError::Invalid)?
             {
                 Some(_) => self.cfg.still_model.clone(),
                 None => {
                     let g =
                         self.stills.iter().find(|g| g.is_offline()).ok_or_else(|| {
-                            DeskError::Invalid("no offline still generator".into())
+                            StageError::Invalid("no offline still generator".into())
                         })?;
                     g.still(&req, &path)
                         .await
-                        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+                        .map_err(|e| StageError::Invalid(e.to_string()))?;
                     g.id()
                 }
             };
@@ -515,7 +291,7 @@ impl VisualDesk<'_> {
     }
 
     /// Makes a clip for every shot that has none yet (or whose clip is damaged).
-    pub async fn make_visuals(&self, series_id: &str, n: u32) -> Result<VisualsReport, DeskError> {
+    pub async fn make_visuals(&self, series_id: &str, n: u32) -> Result<VisualsReport, StageError> {
         let (script, plan) = self.storyboard(series_id, n).await?;
         let existing: HashMap<usize, ShotMedia> = self
             .shot_media(series_id, n)
@@ -544,7 +320,7 @@ impl VisualDesk<'_> {
             .data_dir
             .join(format!("series/{series_id}/ep{n:03}/visuals"));
         std::fs::create_dir_all(&dir)
-            .map_err(|e| DeskError::Invalid(format!("creating {}: {e}", dir.display())))?;
+            .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
         let sem = Arc::new(Semaphore::new(self.cfg.parallel.max(1)));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let cpu = Arc::new(Semaphore::new(cores.min(self.cfg.parallel.max(1))));
@@ -607,7 +383,7 @@ impl VisualDesk<'_> {
                 time: scene.map(|s| s.time.clone()).unwrap_or_default(),
                 emotion: shot.emotion.clone(),
                 people: scene.map(|s| s.characters.len()).unwrap_or(0),
-                seed: crate::desk::seed_for(
+                seed: crate::stage::seed_for(
                     series_id,
                     n,
                     d.index as u32 + 1_000_003 * takes.get(&d.index).copied().unwrap_or(0),
@@ -661,14 +437,14 @@ impl VisualDesk<'_> {
     }
 
     /// The stored media of an episode's shots.
-    pub async fn shot_media(&self, series_id: &str, n: u32) -> Result<Vec<ShotMedia>, DeskError> {
+    pub async fn shot_media(&self, series_id: &str, n: u32) -> Result<Vec<ShotMedia>, StageError> {
         self.store
             .shot_media_json(series_id, n)
             .await?
             .into_iter()
             .map(|v| {
                 serde_json::from_value(v).map_err(|e| {
-                    DeskError::Invalid(format!("stored shot media is unreadable: {e}"))
+                    StageError::Invalid(format!("stored shot media is unreadable: {e}"))
                 })
             })
             .collect()
@@ -860,6 +636,7 @@ fn data_uri(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use studio_domain::{LineAudio, Shot};
 
     fn shot(scene: u32, p: ClipPriority, d: f64) -> Shot {
         Shot {

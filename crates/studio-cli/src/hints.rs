@@ -1,0 +1,97 @@
+//! What to run next, by error code. The engine's messages say what went wrong in words every shell can show; the
+//! terminal adds the command that fixes it here, so no GUI ever shows a command line.
+
+use studio_core::domain::ErrorCode;
+
+/// The command (or commands) that help with an error of this kind, when there is one.
+pub fn next_step(code: ErrorCode) -> Option<&'static str> {
+    use ErrorCode::*;
+    Some(match code {
+        UnknownSeries => "`aidas series list` shows the series in this studio",
+        UnknownCharacter => "`aidas series show SERIES` lists its characters",
+        MissingKey | Auth => {
+            "store the key with `aidas secrets set PROVIDER` (or set AIDAS_<PROVIDER>_API_KEY); `aidas secrets status` \
+             shows which are set"
+        }
+        KeyringUnavailable | KeyringError => {
+            "`aidas doctor` says what the keyring needs; AIDAS_SECRETS_BACKEND=env reads keys from the environment"
+        }
+        UnknownProvider => "`aidas secrets status` lists the providers",
+        CastLocked => "`aidas cast SERIES --unlock` unlocks the cast",
+        ReconnectChannel | OauthDenied | OauthTimeout | OauthStateMismatch | OauthRefused => {
+            "`aidas channel connect` signs the channel in again"
+        }
+        AwaitingReview => {
+            "`aidas review list` shows what waits for you; `aidas review approve SERIES N` approves"
+        }
+        InvalidTransition => "`aidas status` shows each episode's state",
+        DuplicateEpisode | PublishedLater => {
+            "`aidas memory rollback SERIES N` takes story memory back to before N"
+        }
+        YoutubeQuota | YoutubeUploadLimit => {
+            "the upload waits for the quota reset and continues by itself; `aidas status` shows when"
+        }
+        RateLimited | QuotaExhausted | ProviderBusy | Transient | Network => {
+            "`aidas jobs list` shows the job; the queue tries again by itself"
+        }
+        InvalidConfig => "fix the file and run again; `aidas doctor` checks the rest of the setup",
+        Database | Migration | CorruptData | Io | Internal => {
+            "`aidas doctor` checks this machine; `aidas -v …` logs more detail"
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine's crates name no CLI command in what they say: a GUI would show it. (`config.toml`'s header
+    /// comment is the one place: a person reading that file edits it by hand, often next to a terminal.)
+    #[test]
+    fn engine_messages_name_no_command_line() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut found = Vec::new();
+        for krate in [
+            "studio-core",
+            "studio-pipeline",
+            "studio-store",
+            "studio-providers",
+            "studio-domain",
+        ] {
+            let mut dirs = vec![root.join(krate).join("src")];
+            while let Some(d) = dirs.pop() {
+                for e in std::fs::read_dir(&d).unwrap().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        dirs.push(p);
+                        continue;
+                    }
+                    if p.extension().is_none_or(|x| x != "rs") {
+                        continue;
+                    }
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    let mut in_tests = false;
+                    for (i, line) in text.lines().enumerate() {
+                        let l = line.trim_start();
+                        if l.starts_with("#[cfg(test)]") {
+                            in_tests = true; // unit tests below quote commands in test data
+                        }
+                        if in_tests
+                            || l.starts_with("//")
+                            || l.contains("# AIDAS Studio configuration")
+                        {
+                            continue;
+                        }
+                        if l.contains("`aidas ") || l.contains("(--") {
+                            found.push(format!("{}:{}: {}", p.display(), i + 1, l));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "CLI wording in engine messages:\n{}",
+            found.join("\n")
+        );
+    }
+}

@@ -1,0 +1,10 @@
+// The studio's screens, one file each; shared parts in common.tsx.
+
+export { ErrorBox, type Ctx } from "./common";
+export { Planner } from "./Planner";
+export { Casting } from "./Casting";
+export { Script } from "./Script";
+export { Priority } from "./Priority";
+export { Production } from "./Production";
+export { Review } from "./Review";
+export { Settings } from "./Settings";
