@@ -25,10 +25,15 @@ done
 
 echo "== architecture: the shells (CLI, server, desktop) depend on studio-core only among our crates (and on studio-server to serve)"
 for c in studio-cli studio-server aidas-desktop; do
-  extra=$(cargo tree -p "$c" -e normal --depth 1 --prefix none 2>/dev/null \
-    | grep -E '^(studio-|aidas-)' | grep -vE "^($c|studio-core|studio-server) " || true)
+  tree=$(cargo tree -p "$c" -e normal --depth 1 --prefix none)
+  extra=$(printf '%s\n' "$tree" | grep -E '^(studio-|aidas-)' | grep -vE "^($c|studio-core|studio-server) " || true)
   if [ -n "$extra" ]; then
     echo "error: $c depends directly on $extra; shells reach our crates through studio-core" >&2; exit 1
+  fi
+  # Engine::store() is open only to tests (feature test-support); the shells' own builds below (the CLI before the
+  # browser walk, the desktop app in its smoke test) compile without it, so a shell that reaches the store fails.
+  if cargo tree -p "$c" -e features,normal --prefix none | grep -q 'studio-core feature "test-support"'; then
+    echo "error: $c turns on studio-core's test-support feature" >&2; exit 1
   fi
 done
 

@@ -140,8 +140,9 @@ export function localToUtc(value: string): string | null {
 export function nextStep(code: Code): string {
   switch (code) {
     case "transport":
-    case "unauthorized":
       return "next.transport";
+    case "unauthorized":
+      return "next.token";
     case "unknown_series":
       return "next.series";
     case "missing_key":
@@ -166,14 +167,16 @@ export function nextStep(code: Code): string {
     case "youtube_quota":
     case "youtube_upload_limit":
       return "next.quota";
-    case "rate_limited":
     case "quota_exhausted":
+      return "next.credit";
+    case "rate_limited":
     case "transient":
     case "provider_busy":
     case "network":
     case "youtube_rate_limited":
     case "youtube_unavailable":
       return "next.retry";
+    case "retries_exhausted":
     case "invalid_transition":
     case "cancelled":
     case "published_later":

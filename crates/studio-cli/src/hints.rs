@@ -29,11 +29,17 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
             "`aidas memory rollback SERIES N` takes story memory back to before N"
         }
         YoutubeQuota | YoutubeUploadLimit => {
-            "the upload waits for the quota reset and continues by itself; `aidas status` shows when"
+            "YouTube's daily quota resets at midnight Pacific; a queued upload continues by itself then (`aidas status` \
+             shows when)"
         }
-        RateLimited | QuotaExhausted | ProviderBusy | Transient | Network => {
-            "`aidas jobs list` shows the job; the queue tries again by itself"
+        QuotaExhausted => {
+            "the provider's quota or credit is used up: top it up (or wait for its reset), then `aidas jobs retry ID` \
+             (`aidas jobs list` shows the ID)"
         }
+        RateLimited | ProviderBusy | Transient | Network => {
+            "try again in a while; a queued job is retried by itself (`aidas jobs list` shows when)"
+        }
+        Unauthorized => "give the studio's access token (`--token` or AIDAS_SERVE_TOKEN)",
         InvalidConfig => "fix the file and run again; `aidas doctor` checks the rest of the setup",
         Database | Migration | CorruptData | Io | Internal => {
             "`aidas doctor` checks this machine; `aidas -v …` logs more detail"
@@ -81,7 +87,15 @@ mod tests {
                         {
                             continue;
                         }
-                        if l.contains("`aidas ") || l.contains("(--") {
+                        // A command (`aidas …`) or a flag (` --x`, `(--x`) in a string; `.arg("--x")` runs a tool.
+                        let flag = [" --", "(--"].iter().any(|p| {
+                            l.match_indices(p).any(|(i, _)| {
+                                l[i + p.len()..].starts_with(|c: char| c.is_ascii_lowercase())
+                            })
+                        });
+                        if l.contains("`aidas ")
+                            || (flag && l.contains('"') && !l.contains(".arg("))
+                        {
                             found.push(format!("{}:{}: {}", p.display(), i + 1, l));
                         }
                     }

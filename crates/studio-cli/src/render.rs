@@ -737,7 +737,12 @@ pub fn status(st: &studio_core::production::StatusReport) {
     for a in &st.attention {
         println!(
             "Needs attention: job {} ({} ep{} {}) [{}] {}",
-            a.job_id, a.series_id, a.episode, a.stage, a.kind, a.message
+            a.job_id,
+            a.series_id,
+            a.episode,
+            a.stage,
+            a.kind.map_or("unknown", |k| k.as_str()),
+            a.message
         );
     }
 }

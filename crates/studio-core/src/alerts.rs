@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
+use crate::clock::now_ms;
 use crate::events::{AlertLevel, EngineEvent};
-use crate::production::now_ms;
 use crate::{CoreError, Engine};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,7 +103,7 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
 impl Engine {
     /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
     pub async fn check_alerts(&self) -> Result<Vec<RaisedAlert>, CoreError> {
-        let today_ms = crate::scheduler::local_day_start_ms(now_ms(), &self.config().time_zone());
+        let today_ms = crate::clock::local_day_start_ms(now_ms(), &self.config().time_zone());
         let jobs = self.store().jobs(None, None).await?;
         let ended: Vec<_> = jobs
             .iter()

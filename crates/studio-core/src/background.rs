@@ -30,6 +30,15 @@ pub struct BackgroundOptions {
     pub plan: bool,
 }
 
+/// The plan and alert ticker ends with the service, even when the service's future is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Engine {
     /// Runs background production until `stop` is set (or, with `until_idle`, until there is nothing left to do):
     /// first one pass of the daily plan (when `auto_plan` or `opts.plan`) and of the alert rules, so a service
@@ -58,11 +67,14 @@ impl Engine {
         }
         self.alert_pass().await;
         let done = Arc::new(AtomicBool::new(false));
-        let ticker = {
+        let ticker = AbortOnDrop({
             let (engine, stop, done) = (self.clone(), stop.clone(), done.clone());
             tokio::spawn(async move {
                 let mut alerts = tokio::time::interval(ALERT_EVERY);
                 let mut plans = tokio::time::interval(PLAN_EVERY);
+                // After a machine sleeps, one pass — not a burst of the ticks it missed.
+                alerts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                plans.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 // Both passes just ran; the intervals' first ticks are immediate.
                 alerts.tick().await;
                 plans.tick().await;
@@ -79,10 +91,11 @@ impl Engine {
                     }
                 }
             })
-        };
+        });
         let outcomes = self.run_workers(workers, stop, opts.until_idle).await;
         done.store(true, Ordering::Relaxed);
-        let _ = ticker.await;
+        let mut ticker = ticker;
+        let _ = (&mut ticker.0).await;
         outcomes
     }
 
@@ -99,8 +112,9 @@ impl Engine {
     async fn alert_pass(&self) {
         match self.check_alerts().await {
             Ok(raised) => {
+                // A warning in the service's log (and on the daemon's stderr), besides the event and the webhook.
                 for a in raised {
-                    tracing::info!(rule = %a.rule, message = %a.message, "alert raised");
+                    tracing::warn!(rule = %a.rule, "alert: {}", a.message);
                 }
             }
             Err(err) => tracing::warn!(%err, "alert check"),

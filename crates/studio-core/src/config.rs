@@ -409,10 +409,10 @@ impl Config {
             &["always", "flagged", "never"],
             &mut p,
         );
-        if let Err(e) = crate::scheduler::parse_work_window(&prod.work_window) {
+        if let Err(e) = crate::clock::parse_work_window(&prod.work_window) {
             p.push(format!("production.work_window: {e}"));
         }
-        if let Err(e) = crate::scheduler::time_zone(&prod.time_zone) {
+        if let Err(e) = crate::clock::time_zone(&prod.time_zone) {
             p.push(format!("production.time_zone: {e}"));
         }
         if prod.workers == 0 || prod.workers > 16 {
@@ -516,7 +516,7 @@ impl Config {
             &mut p,
         );
         for t in &y.publish_times {
-            if crate::scheduler::parse_clock(t).is_none_or(|m| m >= 24 * 60) {
+            if crate::clock::parse_clock(t).is_none_or(|m| m >= 24 * 60) {
                 p.push(format!(
                     "youtube.publish_times: \"{t}\" is not a time of day as HH:MM (e.g. \"19:00\")"
                 ));
@@ -545,8 +545,8 @@ impl Config {
     /// The creator's time zone (`[production] time_zone`); Asia/Seoul if it is unreadable (never stored: the
     /// config is validated when loaded and when saved).
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
-        crate::scheduler::time_zone(&self.production.time_zone)
-            .or_else(|_| crate::scheduler::time_zone(crate::scheduler::DEFAULT_TIME_ZONE))
+        crate::clock::time_zone(&self.production.time_zone)
+            .or_else(|_| crate::clock::time_zone(crate::clock::DEFAULT_TIME_ZONE))
             .unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
@@ -622,7 +622,7 @@ fn migrate(table: &mut toml::Table) {
         prod.remove("utc_offset_min");
         prod.insert(
             "time_zone".into(),
-            toml::Value::String(crate::scheduler::DEFAULT_TIME_ZONE.into()),
+            toml::Value::String(crate::clock::DEFAULT_TIME_ZONE.into()),
         );
     }
 }

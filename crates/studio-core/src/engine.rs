@@ -188,7 +188,7 @@ pub fn resolve_data_dir(
         .map(|d| d.data_dir().to_path_buf())
         .ok_or_else(|| {
             CoreError::invalid(
-                "no home directory to keep data in; pass --data-dir or set AIDAS_DATA_DIR",
+                "no home directory to keep the studio's data in: choose a data folder (AIDAS_DATA_DIR)",
             )
         })
 }
@@ -614,7 +614,7 @@ impl Engine {
             let existing = self.store.series(&id).await?;
             if existing.title != plan.series.title {
                 return Err(CoreError::invalid(format!(
-                    "the data directory already has a different series with id \"{id}\" (\"{}\"); use another --data-dir",
+                    "the data directory already has a different series with id \"{id}\" (\"{}\"); run the demo in another data folder",
                     existing.title
                 )));
             }

@@ -5,9 +5,9 @@
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
 pub mod alerts;
-#[macro_use]
 pub mod api;
 pub mod background;
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod editing;

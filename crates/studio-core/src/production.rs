@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use studio_domain::{EpisodeStatus, Stage};
 use studio_store::{JobFailure, JobRow};
 
+use crate::clock::now_ms;
 use crate::events::{AlertLevel, EngineEvent};
 use crate::{CoreError, Engine};
 use studio_domain::ErrorCode;
@@ -80,20 +81,9 @@ impl Default for ProductionConfig {
             provider_rate_per_min: Default::default(),
             alert_webhook_url: None,
             work_window: String::new(),
-            time_zone: crate::scheduler::DEFAULT_TIME_ZONE.into(),
+            time_zone: crate::clock::DEFAULT_TIME_ZONE.into(),
         }
     }
-}
-
-/// Midnight UTC today as the ledger writes times ("2026-11-22T00:00:00").
-pub fn today_start_utc() -> String {
-    crate::scheduler::utc_day_start(now_ms())
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// This process's worker identity: host, pid and a per-worker number. A re-started process on the same host can
@@ -147,11 +137,11 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
         CoreError::Cancelled(m) => JobFailure::Cancelled { message: m.clone() },
         CoreError::WaitUntil { until_ms, kind, .. } => JobFailure::Retry {
             at_ms: *until_ms,
-            kind: kind.to_string(),
+            kind: *kind,
             message,
         },
         CoreError::AwaitingReview(m) => JobFailure::Attention {
-            kind: "awaiting_review".into(),
+            kind: ErrorCode::AwaitingReview,
             message: m.clone(),
         },
         CoreError::Stage(StageError::Writer(w)) => match w.retry_class() {
@@ -164,37 +154,37 @@ pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) 
                 };
                 JobFailure::Retry {
                     at_ms: now + wait.max(1000),
-                    kind: "rate_limited".into(),
+                    kind: ErrorCode::RateLimited,
                     message,
                 }
             }
             RetryClass::Backoff | RetryClass::Regenerate if attempts < cfg.max_attempts => {
                 JobFailure::Retry {
                     at_ms: backoff(attempts),
-                    kind: "transient".into(),
+                    kind: ErrorCode::Transient,
                     message,
                 }
             }
             RetryClass::Backoff | RetryClass::Regenerate => JobFailure::Attention {
-                kind: "retries_exhausted".into(),
+                kind: ErrorCode::RetriesExhausted,
                 message: format!("{message} (after {attempts} attempts)"),
             },
             RetryClass::Never => JobFailure::Attention {
-                kind: w.code().to_string(),
+                kind: w.code(),
                 message,
             },
         },
         e if e.is_user_error() => JobFailure::Attention {
-            kind: e.code().to_string(),
+            kind: e.code(),
             message,
         },
         _ if attempts < cfg.max_attempts => JobFailure::Retry {
             at_ms: backoff(attempts),
-            kind: "transient".into(),
+            kind: ErrorCode::Transient,
             message,
         },
         _ => JobFailure::Attention {
-            kind: "retries_exhausted".into(),
+            kind: ErrorCode::RetriesExhausted,
             message: format!("{message} (after {attempts} attempts)"),
         },
     }
@@ -204,7 +194,7 @@ impl Engine {
     /// Where today began for daily caps, the daily plan and "spent today": midnight in the creator's time zone
     /// (`[production] time_zone`), as a UTC time like the ledger's.
     pub fn day_start(&self) -> String {
-        crate::scheduler::local_day_start(now_ms(), &self.config().time_zone())
+        crate::clock::local_day_start(now_ms(), &self.config().time_zone())
     }
 
     /// When a stage's paid jobs are accepted but the provider could not answer for them (a rate limit beyond the
@@ -400,8 +390,13 @@ impl Engine {
                 if !self.store().fail_job(job.id, owner, now, &failure).await? {
                     ("lost".to_string(), e.to_string())
                 } else {
-                    if matches!(&failure, JobFailure::Attention { kind, .. } if kind == "awaiting_review")
-                    {
+                    if matches!(
+                        &failure,
+                        JobFailure::Attention {
+                            kind: ErrorCode::AwaitingReview,
+                            ..
+                        }
+                    ) {
                         self.events().publish(EngineEvent::Alert {
                             level: AlertLevel::Info,
                             message: format!("{} episode {n} is ready for review", job.series_id),
@@ -484,7 +479,7 @@ impl Engine {
                         engine.requeue_orphans().await?;
                     }
                     let window = &engine.config().production;
-                    if !crate::scheduler::in_work_window(
+                    if !crate::clock::in_work_window(
                         now_ms(),
                         &window.work_window,
                         &engine.config().time_zone(),
@@ -678,7 +673,8 @@ pub struct AttentionItem {
     pub series_id: String,
     pub episode: u32,
     pub stage: String,
-    pub kind: String,
+    /// Why it waits (`None` for a kind this version does not know).
+    pub kind: Option<ErrorCode>,
     pub message: String,
 }
 
@@ -760,7 +756,7 @@ impl Engine {
                 series_id: j.series_id.clone(),
                 episode: j.episode_number as u32,
                 stage: j.stage.clone(),
-                kind: j.error_kind.clone().unwrap_or_default(),
+                kind: j.error_kind.as_deref().and_then(ErrorCode::parse),
                 message: j.last_error.clone().unwrap_or_default(),
             })
             .collect();
@@ -778,7 +774,7 @@ impl Engine {
             uploads_used: q.uploads,
             uploads_limit: y.uploads_per_day,
             exhausted: q.exhausted != 0,
-            resets_at: crate::scheduler::rfc3339_utc(q.day_reset_ms),
+            resets_at: crate::clock::rfc3339_utc(q.day_reset_ms),
             uploads: self.store().uploads().await?,
         };
         Ok(StatusReport {

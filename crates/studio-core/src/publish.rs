@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
-use studio_domain::EpisodeStatus;
+use studio_domain::{EpisodeStatus, Stage};
 
 use crate::youtube::UploadReport;
 use crate::{CoreError, Engine};
@@ -53,6 +53,17 @@ impl Engine {
         ) {
             return Err(CoreError::invalid(format!(
                 "{} episode {n} is {st}: it is published after it is approved in review",
+                s.title
+            )));
+        }
+        // The queue's publish job and a publish by hand must not upload the same episode side by side.
+        let queued = self.store().jobs(Some(&s.id), Some(n)).await?;
+        if queued
+            .iter()
+            .any(|j| j.stage == Stage::Publish.to_string() && j.status == "running")
+        {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is being published by the production queue right now; it finishes by itself",
                 s.title
             )));
         }

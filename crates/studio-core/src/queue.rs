@@ -7,7 +7,7 @@
 use serde::Serialize;
 use studio_store::JobRow;
 
-use crate::production::now_ms;
+use crate::clock::now_ms;
 use crate::{CoreError, Engine};
 
 /// What cancelling an episode's jobs did.

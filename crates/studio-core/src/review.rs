@@ -7,8 +7,8 @@ use serde::Serialize;
 use studio_domain::{EpisodeStatus, Stage};
 use studio_store::ReviewDecision;
 
-use crate::production::now_ms;
-use crate::scheduler::{parse_rfc3339_utc, publish_slots, rfc3339_utc};
+use crate::clock::now_ms;
+use crate::clock::{parse_rfc3339_utc, publish_slots, rfc3339_utc};
 use crate::{CoreError, Engine};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

@@ -12,11 +12,12 @@ use studio_providers::{AnthropicWriter, OpenAiWriter, TemplateWriter};
 
 use crate::{CoreError, Engine};
 
-/// A new series as every shell asks for it (the `series_new` command, `aidas series new`, the planner form). Only
-/// `title` is required; the rest have one default each, the same everywhere.
+/// A new series as every shell asks for it (the `series_new` command, `aidas series new`, the planner form). In
+/// JSON only `title` is required — the rest have one default each, the same everywhere — and an unknown field is
+/// refused (a misspelt one would otherwise be a silent default). The TypeScript type asks for the whole form.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NewSeries {
     /// 1–[`MAX_TITLE_CHARS`] characters.
     pub title: String,

@@ -4,9 +4,23 @@
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure an error is. Serialized in snake_case (`unknown_series`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     // Input a person can fix.
     InvalidInput,
@@ -29,6 +43,8 @@ pub enum ErrorCode {
     InvalidOutcome,
     InvalidTransition,
     Cancelled,
+    /// A job failed as often as `[production] max_attempts` allows and waits for a person.
+    RetriesExhausted,
     AwaitingReview,
     // Keys and the keyring.
     MissingKey,
@@ -71,123 +87,19 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 54] = [
-        ErrorCode::InvalidInput,
-        ErrorCode::InvalidConfig,
-        ErrorCode::BadFile,
-        ErrorCode::UnknownSeries,
-        ErrorCode::UnknownCharacter,
-        ErrorCode::UnknownThread,
-        ErrorCode::UnknownProvider,
-        ErrorCode::DuplicateSeries,
-        ErrorCode::DuplicateCharacter,
-        ErrorCode::DuplicateEpisode,
-        ErrorCode::TitleTaken,
-        ErrorCode::NameCollision,
-        ErrorCode::CastLocked,
-        ErrorCode::EpisodeOutOfRange,
-        ErrorCode::EpisodeGap,
-        ErrorCode::PublishedLater,
-        ErrorCode::InvalidPlan,
-        ErrorCode::InvalidOutcome,
-        ErrorCode::InvalidTransition,
-        ErrorCode::Cancelled,
-        ErrorCode::AwaitingReview,
-        ErrorCode::MissingKey,
-        ErrorCode::EmptySecret,
-        ErrorCode::SecretsReadOnly,
-        ErrorCode::KeyringUnavailable,
-        ErrorCode::KeyringError,
-        ErrorCode::RateLimited,
-        ErrorCode::QuotaExhausted,
-        ErrorCode::Auth,
-        ErrorCode::Refused,
-        ErrorCode::Truncated,
-        ErrorCode::Transient,
-        ErrorCode::BadRequest,
-        ErrorCode::ProviderBusy,
-        ErrorCode::Network,
-        ErrorCode::ReconnectChannel,
-        ErrorCode::YoutubeQuota,
-        ErrorCode::YoutubeUploadLimit,
-        ErrorCode::YoutubeRateLimited,
-        ErrorCode::YoutubeUnavailable,
-        ErrorCode::YoutubeSessionGone,
-        ErrorCode::YoutubeUnauthorized,
-        ErrorCode::YoutubeRefused,
-        ErrorCode::YoutubeProtocol,
-        ErrorCode::OauthDenied,
-        ErrorCode::OauthStateMismatch,
-        ErrorCode::OauthTimeout,
-        ErrorCode::OauthRefused,
-        ErrorCode::Unauthorized,
-        ErrorCode::CorruptData,
-        ErrorCode::Database,
-        ErrorCode::Migration,
-        ErrorCode::Io,
-        ErrorCode::Internal,
-    ];
-
     /// The code as it is serialized (`unknown_series`).
     pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidInput => "invalid_input",
-            InvalidConfig => "invalid_config",
-            BadFile => "bad_file",
-            UnknownSeries => "unknown_series",
-            UnknownCharacter => "unknown_character",
-            UnknownThread => "unknown_thread",
-            UnknownProvider => "unknown_provider",
-            DuplicateSeries => "duplicate_series",
-            DuplicateCharacter => "duplicate_character",
-            DuplicateEpisode => "duplicate_episode",
-            TitleTaken => "title_taken",
-            NameCollision => "name_collision",
-            CastLocked => "cast_locked",
-            EpisodeOutOfRange => "episode_out_of_range",
-            EpisodeGap => "episode_gap",
-            PublishedLater => "published_later",
-            InvalidPlan => "invalid_plan",
-            InvalidOutcome => "invalid_outcome",
-            InvalidTransition => "invalid_transition",
-            Cancelled => "cancelled",
-            AwaitingReview => "awaiting_review",
-            MissingKey => "missing_key",
-            EmptySecret => "empty_secret",
-            SecretsReadOnly => "secrets_read_only",
-            KeyringUnavailable => "keyring_unavailable",
-            KeyringError => "keyring_error",
-            RateLimited => "rate_limited",
-            QuotaExhausted => "quota_exhausted",
-            Auth => "auth",
-            Refused => "refused",
-            Truncated => "truncated",
-            Transient => "transient",
-            BadRequest => "bad_request",
-            ProviderBusy => "provider_busy",
-            Network => "network",
-            ReconnectChannel => "reconnect_channel",
-            YoutubeQuota => "youtube_quota",
-            YoutubeUploadLimit => "youtube_upload_limit",
-            YoutubeRateLimited => "youtube_rate_limited",
-            YoutubeUnavailable => "youtube_unavailable",
-            YoutubeSessionGone => "youtube_session_gone",
-            YoutubeUnauthorized => "youtube_unauthorized",
-            YoutubeRefused => "youtube_refused",
-            YoutubeProtocol => "youtube_protocol",
-            OauthDenied => "oauth_denied",
-            OauthStateMismatch => "oauth_state_mismatch",
-            OauthTimeout => "oauth_timeout",
-            OauthRefused => "oauth_refused",
-            Unauthorized => "unauthorized",
-            CorruptData => "corrupt_data",
-            Database => "database",
-            Migration => "migration",
-            Io => "io",
-            Internal => "internal",
-        }
+        self.into()
+    }
+
+    /// The code for its serialized name, if there is one.
+    pub fn parse(name: &str) -> Option<ErrorCode> {
+        name.parse().ok()
+    }
+
+    /// Every code, in declaration order.
+    pub fn all() -> impl Iterator<Item = ErrorCode> {
+        <ErrorCode as strum::IntoEnumIterator>::iter()
     }
 }
 
@@ -217,11 +129,12 @@ mod tests {
     #[test]
     fn the_string_is_the_serialized_code() {
         let mut seen = std::collections::BTreeSet::new();
-        for c in ErrorCode::ALL {
+        for c in ErrorCode::all() {
             assert!(seen.insert(c.as_str()), "{c} twice");
             assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
             let back: ErrorCode = serde_json::from_value(serde_json::json!(c.as_str())).unwrap();
             assert_eq!(back, c);
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
         }
     }
 }

@@ -44,11 +44,14 @@ pub enum JobFailure {
     /// Run again at this time (rate limit reset, backoff).
     Retry {
         at_ms: i64,
-        kind: String,
+        kind: studio_domain::ErrorCode,
         message: String,
     },
     /// Only a person can fix it (quota, auth, bad input): parked with the cause.
-    Attention { kind: String, message: String },
+    Attention {
+        kind: studio_domain::ErrorCode,
+        message: String,
+    },
     /// Stopped on request; nothing half-done was kept.
     Cancelled { message: String },
 }

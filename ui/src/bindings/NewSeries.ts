@@ -2,8 +2,9 @@
 import type { Genre } from "./Genre";
 
 /**
- * A new series as every shell asks for it (the `series_new` command, `aidas series new`, the planner form). Only
- * `title` is required; the rest have one default each, the same everywhere.
+ * A new series as every shell asks for it (the `series_new` command, `aidas series new`, the planner form). In
+ * JSON only `title` is required — the rest have one default each, the same everywhere — and an unknown field is
+ * refused (a misspelt one would otherwise be a silent default). The TypeScript type asks for the whole form.
  */
 export type NewSeries = { 
 /**

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { StatusReport } from "../bindings/StatusReport";
-import { stageProgress } from "../logic";
+import { nextStep, stageProgress } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 5. Production ----------------------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
               <ul data-testid="attention">
                 {status.attention.map((a) => (
                   <li key={a.job_id}>
-                    {a.series_id} ep{a.episode} {a.stage} [{a.kind}] {a.message}
+                    {a.series_id} ep{a.episode} {a.stage}: {a.message} — {t(nextStep(a.kind ?? "internal"))}
                   </li>
                 ))}
               </ul>

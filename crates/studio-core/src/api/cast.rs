@@ -9,6 +9,7 @@ use crate::{CastView, CoreError, Engine};
 /// Lock the cast (voices fixed for the series) or unlock it.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct CastLockArgs {
     pub series: String,
     pub locked: bool,
@@ -17,6 +18,7 @@ pub struct CastLockArgs {
 /// Speak a sample with a character's voice.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct CastAuditionArgs {
     pub series: String,
     /// The character's id or name.

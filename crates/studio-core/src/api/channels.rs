@@ -9,6 +9,7 @@ use crate::{AlertLevel, CoreError, Engine, EngineEvent};
 /// Publish a series to a connected channel.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct PublishChannelArgs {
     pub series: String,
     /// The channel id (`UC…`).
@@ -66,6 +67,7 @@ impl Engine {
 /// Publish an approved episode now.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct PublishArgs {
     pub series: String,
     pub episode: u32,

@@ -10,6 +10,7 @@ use crate::editing::{MetadataEdit, MetadataView};
 /// Change an episode's upload metadata (title, description, tags, …).
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct MetadataSetArgs {
     pub series: String,
     pub episode: u32,

@@ -26,24 +26,24 @@ macro_rules! commands {
         $name:ident($args:ty) -> $reply:ty = |$e:pat_param, $a:pat_param| $body:expr;
     )*) => {
         /// This area's commands.
-        pub(super) const COMMANDS: &[super::CommandInfo] = &[$(super::CommandInfo {
+        pub(super) const COMMANDS: &[$crate::api::CommandInfo] = &[$($crate::api::CommandInfo {
             name: stringify!($name),
             doc: concat!($($doc, "\n",)* ""),
         }),*];
 
         /// Runs the command `name` when it is one of this area's.
         pub(super) async fn dispatch(
-            engine: &std::sync::Arc<crate::Engine>,
+            engine: &::std::sync::Arc<$crate::Engine>,
             name: &str,
-            args: serde_json::Value,
-        ) -> Option<Result<serde_json::Value, crate::CoreError>> {
+            args: ::serde_json::Value,
+        ) -> Option<Result<::serde_json::Value, $crate::CoreError>> {
             match name {
                 $(stringify!($name) => Some(
                     async {
-                        let $a: $args = super::parse_args(stringify!($name), args)?;
-                        let $e: &std::sync::Arc<crate::Engine> = engine;
+                        let $a: $args = $crate::api::parse_args(stringify!($name), args)?;
+                        let $e: &::std::sync::Arc<$crate::Engine> = engine;
                         let reply: $reply = $body?;
-                        super::to_reply(reply)
+                        $crate::api::to_reply(reply)
                     }
                     .await,
                 ),)*
@@ -52,7 +52,7 @@ macro_rules! commands {
         }
 
         /// This area's entries in the TypeScript client.
-        pub(super) fn typescript(cfg: &ts_rs::Config, client: &mut super::TsClient) {
+        pub(super) fn typescript(cfg: &::ts_rs::Config, client: &mut $crate::api::TsClient) {
             $(client.command::<$args, $reply>(cfg, stringify!($name), concat!($($doc, "\n",)* ""));)*
         }
     };
@@ -79,11 +79,13 @@ pub struct CommandInfo {
 /// The arguments of a command that takes none (`{}`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
 /// A series, by id or title.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct SeriesArgs {
     pub series: String,
 }
@@ -91,57 +93,58 @@ pub struct SeriesArgs {
 /// One episode of a series (by id or title), numbered from 1.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct EpisodeArgs {
     pub series: String,
     pub episode: u32,
 }
 
-/// Every command, area by area.
-pub fn commands() -> Vec<CommandInfo> {
-    [
-        series::COMMANDS,
-        cast::COMMANDS,
-        episode::COMMANDS,
-        storyboard::COMMANDS,
-        production::COMMANDS,
-        review::COMMANDS,
-        channels::COMMANDS,
-        settings::COMMANDS,
-    ]
-    .concat()
+/// The areas, once: the list of commands, the dispatch and the TypeScript client all come from it.
+macro_rules! areas {
+    ($($area:ident),*) => {
+        /// Every command, area by area.
+        pub fn commands() -> Vec<CommandInfo> {
+            [$($area::COMMANDS),*].concat()
+        }
+
+        /// Runs one command by name with JSON arguments and returns its JSON reply.
+        ///
+        /// # Errors
+        /// `invalid_input` for an unknown command or arguments that do not fit its `Args`; otherwise what the
+        /// Engine method returns.
+        pub async fn dispatch(engine: &Arc<Engine>, name: &str, args: Value) -> Result<Value, CoreError> {
+            // `null` (an IPC call without arguments) is the same as `{}`.
+            let args = if args.is_null() {
+                Value::Object(Default::default())
+            } else {
+                args
+            };
+            $(
+                if $area::COMMANDS.iter().any(|c| c.name == name) {
+                    return match $area::dispatch(engine, name, args).await {
+                        Some(reply) => reply,
+                        None => Err(CoreError::Internal(format!("{name} is listed but not dispatched"))),
+                    };
+                }
+            )*
+            Err(CoreError::invalid(format!(
+                "unknown command \"{name}\" (known: {})",
+                commands().iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+            )))
+        }
+
+        /// The TypeScript client for every command in the table (what `ui/src/bindings/client.ts` holds).
+        pub fn typescript_client(cfg: &ts_rs::Config) -> String {
+            let mut c = TsClient::default();
+            $($area::typescript(cfg, &mut c);)*
+            c.finish()
+        }
+    };
 }
 
-/// Runs one command by name with JSON arguments and returns its JSON reply.
-///
-/// # Errors
-/// `invalid_input` for an unknown command or arguments that do not fit its `Args`; otherwise what the Engine
-/// method returns.
-pub async fn dispatch(engine: &Arc<Engine>, name: &str, args: Value) -> Result<Value, CoreError> {
-    // `null` (an IPC call without arguments) is the same as `{}`.
-    let args = if args.is_null() {
-        Value::Object(Default::default())
-    } else {
-        args
-    };
-    macro_rules! try_area {
-        ($($area:ident),*) => {$(
-            if let Some(r) = $area::dispatch(engine, name, args.clone()).await {
-                return r;
-            }
-        )*};
-    }
-    try_area!(
-        series, cast, episode, storyboard, production, review, channels, settings
-    );
-    Err(CoreError::invalid(format!(
-        "unknown command \"{name}\" (known: {})",
-        commands()
-            .iter()
-            .map(|c| c.name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
-}
+areas!(
+    series, cast, episode, storyboard, production, review, channels, settings
+);
 
 /// [`dispatch`] with the error as the payload every shell shows (`{code, message}`): what the desktop app's
 /// `call` returns and the HTTP API sends.
@@ -281,20 +284,6 @@ impl TsClient {
         out.push_str("  };\n}\n\nexport type Client = ReturnType<typeof client>;\n");
         out
     }
-}
-
-/// The TypeScript client for every command in the table (what `ui/src/bindings/client.ts` holds).
-pub fn typescript_client(cfg: &ts_rs::Config) -> String {
-    let mut c = TsClient::default();
-    series::typescript(cfg, &mut c);
-    cast::typescript(cfg, &mut c);
-    episode::typescript(cfg, &mut c);
-    storyboard::typescript(cfg, &mut c);
-    production::typescript(cfg, &mut c);
-    review::typescript(cfg, &mut c);
-    channels::typescript(cfg, &mut c);
-    settings::typescript(cfg, &mut c);
-    c.finish()
 }
 
 #[cfg(test)]

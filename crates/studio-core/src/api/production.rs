@@ -10,6 +10,7 @@ use crate::queue::{CancelReport, JobLogLine};
 /// The queue, or one series' part of it.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct JobsListArgs {
     /// A series id or title; every series when not given.
     #[serde(default)]
@@ -20,6 +21,7 @@ pub struct JobsListArgs {
 /// One job, by its number.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct JobArgs {
     pub id: i64,
 }

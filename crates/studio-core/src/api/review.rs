@@ -9,6 +9,7 @@ use crate::review::{ApproveReport, RegenerateReport, ReviewItem};
 /// Approve an episode for publishing.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewApproveArgs {
     pub series: String,
     pub episode: u32,
@@ -24,6 +25,7 @@ pub struct ReviewApproveArgs {
 /// Reject an episode, saying why.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewRejectArgs {
     pub series: String,
     pub episode: u32,
@@ -33,6 +35,7 @@ pub struct ReviewRejectArgs {
 /// Make scenes of an episode again.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewRegenerateArgs {
     pub series: String,
     pub episode: u32,

@@ -11,6 +11,7 @@ use crate::{NewSeries, NewSeriesReport, SeriesDetail};
 /// Pause a series or let it run again.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct SeriesPauseArgs {
     pub series: String,
     pub paused: bool,
@@ -19,6 +20,7 @@ pub struct SeriesPauseArgs {
 /// Change an episode's outline before it is written.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct OutlineSetArgs {
     pub series: String,
     pub episode: u32,

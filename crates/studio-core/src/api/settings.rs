@@ -15,6 +15,7 @@ use crate::{CoreError, Engine, ImportReport, ProductionConfig, SecretStatus};
 /// Store an API key in the OS keyring.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct SecretSetArgs {
     /// "openai", "anthropic", "elevenlabs", "fal", …
     pub provider: String,
@@ -24,6 +25,7 @@ pub struct SecretSetArgs {
 /// Change settings in config.toml.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsSetArgs {
     /// Dotted keys (`visuals.budget_per_episode_usd`) and their new values.
     #[ts(type = "Record<string, unknown>")]
@@ -33,6 +35,7 @@ pub struct SettingsSetArgs {
 /// Import a file handed in through the UI: the seeds' settings.json or a series plan.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsImportArgs {
     pub file_name: String,
     pub content: String,

@@ -32,6 +32,7 @@ pub struct StoryboardView {
 /// Set one shot's priority.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
+#[serde(deny_unknown_fields)]
 pub struct ShotPriorityArgs {
     pub series: String,
     pub episode: u32,

@@ -25,9 +25,9 @@ use studio_providers::google_oauth::{
 use studio_providers::youtube::{CHUNK_QUANTUM, UploadProgress, YouTube, YtError};
 use studio_store::{ChannelRow, UploadStep};
 
+use crate::clock::now_ms;
+use crate::clock::{next_quota_reset_ms, rfc3339_utc};
 use crate::events::{AlertLevel, EngineEvent};
-use crate::production::now_ms;
-use crate::scheduler::{next_quota_reset_ms, rfc3339_utc};
 use crate::{CoreError, Engine, Secret};
 
 /// API units per call (YouTube's published costs; the current regime moves videos.insert to its own bucket, so

@@ -116,8 +116,7 @@ impl Engine {
         let Some(current) = self.approved_publish_at(series, n).await? else {
             return Ok(None);
         };
-        if crate::scheduler::parse_rfc3339_utc(&current)
-            .is_some_and(|t| t >= not_before_ms + 3_600_000)
+        if crate::clock::parse_rfc3339_utc(&current).is_some_and(|t| t >= not_before_ms + 3_600_000)
         {
             return Ok(None);
         }

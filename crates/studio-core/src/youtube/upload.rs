@@ -89,7 +89,7 @@ impl Engine {
         let mut moved_note = None;
         if publish_at
             .as_deref()
-            .and_then(crate::scheduler::parse_rfc3339_utc)
+            .and_then(crate::clock::parse_rfc3339_utc)
             .is_some_and(|t| t < now_ms() + 3_600_000)
             && let Some(moved) = self.reschedule_after(&sid, n, now_ms()).await?
         {

@@ -55,7 +55,10 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     );
     let status = e.status().await.unwrap();
     assert_eq!(status.attention.len(), 1);
-    assert_eq!(status.attention[0].kind, "awaiting_review");
+    assert_eq!(
+        status.attention[0].kind,
+        Some(studio_core::domain::ErrorCode::AwaitingReview)
+    );
     assert_eq!(
         e.episode_status("dag", 1).await.unwrap().to_string(),
         "in_review"

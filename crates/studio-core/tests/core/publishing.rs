@@ -76,7 +76,7 @@ fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> Secret {
 }
 
 fn far() -> i64 {
-    studio_core::production::now_ms() + 3_600_000
+    studio_core::clock::now_ms() + 3_600_000
 }
 
 /// A series with episodes "rendered and packaged" (a file of known bytes and the package files), approved.
@@ -361,9 +361,9 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
     fixture(&e, &[1], "설명").await;
     // Approved for a time that is still ahead now (so nothing moves it before the upload) but before the next quota
     // day: once the channel's cap is hit, it cannot go up in time.
-    let now = studio_core::production::now_ms();
-    let reset = studio_core::scheduler::next_quota_reset_ms(now);
-    let soon = studio_core::scheduler::rfc3339_utc(now + 3_600_000 + (reset - now) / 2 + 60_000);
+    let now = studio_core::clock::now_ms();
+    let reset = studio_core::clock::next_quota_reset_ms(now);
+    let soon = studio_core::clock::rfc3339_utc(now + 3_600_000 + (reset - now) / 2 + 60_000);
     e.store().move_publish_time("up", 1, &soon).await.unwrap();
 
     mock.with(|s| s.upload_limit_next = true);
@@ -402,7 +402,7 @@ async fn the_channels_upload_limit_waits_for_the_next_day_and_moves_the_slot() {
         .find(|d| d.decision == "approve")
         .and_then(|d| d.publish_at)
         .unwrap();
-    let at = studio_core::scheduler::parse_rfc3339_utc(&moved).unwrap();
+    let at = studio_core::clock::parse_rfc3339_utc(&moved).unwrap();
     assert!(at >= reset + 3_600_000, "{moved}");
     assert!(message.contains(&moved), "{message}");
     assert_eq!(
@@ -456,7 +456,7 @@ async fn quota_exceeded_parks_until_the_reset_then_the_upload_goes_on() {
     fixture(&e, &[1], "설명").await;
 
     mock.with(|s| s.quota_exceeded_next = true);
-    let reset = studio_core::scheduler::next_quota_reset_ms(studio_core::production::now_ms());
+    let reset = studio_core::clock::next_quota_reset_ms(studio_core::clock::now_ms());
     let err = e
         .publish_youtube("up", 1, "UCtest", stop())
         .await
@@ -487,7 +487,7 @@ async fn quota_exceeded_parks_until_the_reset_then_the_upload_goes_on() {
     assert_eq!(mock.server.received_requests().await.unwrap().len(), calls);
 
     // After the reset (the clock moved past midnight Pacific) it goes through.
-    let later = (reset - studio_core::production::now_ms() + 60_000).to_string();
+    let later = (reset - studio_core::clock::now_ms() + 60_000).to_string();
     let e = open(
         dir.path(),
         &mock,

@@ -7,14 +7,6 @@ pub struct GoogleVoices {
     cfg: ClientConfig,
 }
 
-pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
 impl GoogleVoices {
     /// `base_url` ends before `/text:synthesize` (`https://texttospeech.googleapis.com/v1`).
     pub fn new(base_url: &str, api_key: Option<String>) -> Self {

@@ -7,7 +7,7 @@ mod google;
 
 pub use azure::AzureVoices;
 pub use elevenlabs::ElevenLabsVoices;
-pub use google::{GoogleVoices, xml_escape};
+pub use google::GoogleVoices;
 
 use crate::ratelimit::SendAs;
 use async_trait::async_trait;
@@ -108,4 +108,13 @@ fn generic(
             message: format!("HTTP {status}: {message}"),
         },
     }
+}
+
+/// Text for SSML (Google and Azure): the five XML special characters escaped.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }

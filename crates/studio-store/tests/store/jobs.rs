@@ -129,7 +129,7 @@ async fn failures_park_or_wait_and_people_can_retry_pause_and_cancel() {
     let j = s.claim_job("w", 1_000, 60_000).await.unwrap().unwrap();
     let wait = JobFailure::Retry {
         at_ms: 9_000,
-        kind: "rate_limited".into(),
+        kind: studio_domain::ErrorCode::RateLimited,
         message: "429".into(),
     };
     assert!(s.fail_job(j.id, "w", 1_001, &wait).await.unwrap());
@@ -139,7 +139,7 @@ async fn failures_park_or_wait_and_people_can_retry_pause_and_cancel() {
     );
     let j = s.claim_job("w", 9_000, 60_000).await.unwrap().unwrap();
     let park = JobFailure::Attention {
-        kind: "quota".into(),
+        kind: studio_domain::ErrorCode::QuotaExhausted,
         message: "the quota is used up".into(),
     };
     assert!(s.fail_job(j.id, "w", 9_001, &park).await.unwrap());

@@ -1,0 +1,220 @@
+//! One episode's work: script, checks, casting and voices, storyboard, visuals, avatars, render, package.
+
+use crate::*;
+
+/// Runs one of this area's commands (Episode, Storyboard, Visuals, Render, Package, Avatars, Cast).
+///
+/// # Errors
+/// What the engine returns for the command.
+pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), CoreError> {
+    match command {
+        Command::Episode(EpisodeCmd::Script {
+            series,
+            episode,
+            writer,
+        }) => {
+            let r = engine
+                .write_episode(&series, episode, writer.as_deref())
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let chars = engine.characters(&r.series_id).await?;
+                render::script_result(&r, &chars);
+            }
+            if r.verdict == studio_core::reports::Verdict::NeedsReview {
+                return Err(CoreError::invalid(format!(
+                    "episode {episode} needs review: {}",
+                    r.cause.unwrap_or_default()
+                )));
+            }
+        }
+        Command::Episode(EpisodeCmd::Check { series, episode }) => {
+            let r = engine.check_episode(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::check_report(&r);
+            }
+        }
+        Command::Episode(EpisodeCmd::Show { series, episode }) => {
+            let Some(script) = engine.episode_script(&series, episode).await? else {
+                return Err(CoreError::invalid(format!(
+                    "episode {episode} of {series} has no script yet"
+                )));
+            };
+            if json {
+                print_json(&script)?;
+            } else {
+                let chars = engine.characters(&series).await?;
+                render::script(&script, &chars);
+            }
+        }
+        Command::Storyboard { series, episode } => {
+            let view = engine.storyboard_view(&series, episode).await?;
+            if json {
+                print_json(&view)?;
+            } else {
+                render::storyboard(&view);
+            }
+        }
+        Command::Visuals { series, episode } => {
+            let r = engine.make_visuals(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::visuals(&r);
+            }
+            if !r.failed.is_empty() {
+                return Err(CoreError::invalid(format!(
+                    "{} shot(s) have no visual (see above)",
+                    r.failed.len()
+                )));
+            }
+        }
+        Command::Render {
+            series,
+            episode,
+            resolution,
+            preset,
+            force,
+        } => {
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let show = !json && std::io::stderr().is_terminal();
+            let progress: std::sync::Arc<dyn Fn(u64, u64) + Send + Sync> =
+                std::sync::Arc::new(move |done, total| {
+                    if show {
+                        eprint!(
+                            "\r  rendering: {done}/{total} frames ({:.0}%)   ",
+                            100.0 * done as f64 / total.max(1) as f64
+                        );
+                        if done == total {
+                            eprintln!();
+                        }
+                    }
+                });
+            let opts = studio_core::RenderOptions {
+                resolution,
+                preset,
+                force,
+            };
+            let r = engine
+                .render_episode(&series, episode, &opts, progress, cancel)
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::episode_render(&r, engine.data_dir());
+            }
+        }
+        Command::Package { series, episode } => {
+            let r = engine.package(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::package(&r);
+            }
+        }
+        Command::Avatars { series, episode } => {
+            let r = engine.make_avatars(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "avatars of episode {episode} of {}: {} lines with an avatar — {} made now, {} already, {} failed, {} need attention; estimate ${:.2}",
+                    r.series_id,
+                    r.lines_with_avatar,
+                    r.made_now,
+                    r.already_done,
+                    r.failed.len(),
+                    r.needs_attention.len(),
+                    r.estimated_usd
+                );
+                for (c, s) in &r.strategies {
+                    println!("  {c}: {s:?}");
+                }
+                for n in &r.notes {
+                    println!("  note: {n}");
+                }
+                for (l, why) in r.failed.iter().chain(&r.needs_attention) {
+                    println!("  {l}: {why}");
+                }
+            }
+        }
+        Command::Episode(EpisodeCmd::Voice { series, episode }) => {
+            let r = engine.voice_episode(&series, episode).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                render::voicing(&r);
+            }
+            if !r.failed.is_empty() {
+                return Err(CoreError::invalid(format!(
+                    "{} line(s) could not be voiced (see above)",
+                    r.failed.len()
+                )));
+            }
+        }
+        Command::Cast {
+            action:
+                Some(CastCmd::Audition {
+                    series,
+                    character,
+                    text,
+                }),
+            ..
+        } => {
+            let (path, a) = engine
+                .audition(&series, &character, text.as_deref())
+                .await?;
+            if json {
+                print_json(&serde_json::json!({ "file": path, "audio": a }))?;
+            } else {
+                println!(
+                    "{character}: {} {} ({:.2}s) → {}",
+                    a.provider,
+                    a.voice_id,
+                    a.duration_sec,
+                    path.display()
+                );
+            }
+        }
+        Command::Cast {
+            action: None,
+            series,
+            lock,
+            unlock,
+            recast,
+        } => {
+            let Some(series) = series else {
+                return Err(CoreError::invalid("name a series: `aidas cast SERIES`"));
+            };
+            let view = if lock {
+                engine.set_cast_locked(&series, true).await?
+            } else if unlock {
+                engine.set_cast_locked(&series, false).await?
+            } else if recast {
+                engine.recast(&series).await?
+            } else {
+                engine.cast(&series).await?
+            };
+            if json {
+                print_json(&view)?;
+            } else {
+                render::cast(&view);
+            }
+        }
+        _ => {
+            return Err(CoreError::Internal(
+                "a command reached the wrong area of the CLI".into(),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! The commands, one file per area; each parses nothing (clap did) and prints what the engine returns.
+
+pub mod episode;
+pub mod production;
+pub mod review;
+pub mod series;
+pub mod setup;
