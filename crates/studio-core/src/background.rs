@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::production::JobOutcome;
+use crate::queue::JobOutcome;
 use crate::{CoreError, Engine};
 
 /// How often the alert rules are evaluated while the service runs (an alert is repeated at most once an hour).

@@ -682,7 +682,7 @@ impl Engine {
         // stopped (the dead process's job is re-queued) instead of starting over.
         self.produce(DEMO_SERIES_ID, 1).await?;
         self.requeue_orphans().await?;
-        let owner = crate::production::worker_id(0);
+        let owner = crate::queue::worker_id(0);
         let mut stages_run_now = Vec::new();
         while let Some(o) = self.work_one(&owner).await? {
             if o.status != "succeeded" && o.stage != "review_gate" {

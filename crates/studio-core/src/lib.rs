@@ -1,6 +1,8 @@
 //! The AIDAS Studio engine: the facade every shell (the `aidas` CLI, the Tauri desktop app, the HTTP server)
-//! calls. It owns configuration, the data directory, secrets (OS keyring or environment), the event bus, and the
-//! composition of store, media and — as they land — providers, pipeline and queue.
+//! calls. It owns configuration, the data directory, secrets (OS keyring or environment), the event bus, the clock,
+//! and the composition of store, media, providers and the pipeline's stages; it runs the production queue and the
+//! background service ([`background`]). Shells reach it through the command table ([`api`]) or its methods, and
+//! through what it re-exports ([`domain`], [`reports`]) — never through the store.
 //!
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
@@ -48,8 +50,9 @@ pub use engine::{
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use package::PackageReport;
-pub use production::{JobOutcome, ProduceReport, ProductionConfig};
+pub use production::{ProduceReport, ProductionConfig};
 pub use publish::{ExportReport, PublishReport};
+pub use queue::JobOutcome;
 pub use render::{EpisodeRender, RenderOptions};
 pub use secrets::{Secret, SecretStatus, SecretStore};
 pub use voices::{CastRow, CastView, RenderMedia};

@@ -526,7 +526,7 @@ impl Engine {
         };
         let mood = Mood::for_genre(&format!("{} {}", s.genre, s.genre_label));
         let auto_music = cfg.music == "auto";
-        let music_seed = studio_pipeline::stage::seed_for(&s.id, 0, 0);
+        let music_seed = studio_pipeline::artifact::seed_for(&s.id, 0, 0);
         let mix_settings = MixSettings {
             sample_rate: 48_000,
             music_volume: cfg.music_volume,

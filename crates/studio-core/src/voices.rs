@@ -184,13 +184,17 @@ impl Engine {
         self.cast_view(&s.id, notes).await
     }
 
-    /// Speaks a sample with a character's voice; returns the file (absolute) and what was measured.
+    /// Speaks a sample with a character's voice; returns what was measured, with the file (`path`, relative to the
+    /// data directory).
+    ///
+    /// # Errors
+    /// `unknown_series`, `unknown_character`; `invalid_input` for text with nothing to speak; voice provider errors.
     pub async fn audition(
         &self,
         series: &str,
         character: &str,
         text: Option<&str>,
-    ) -> Result<(std::path::PathBuf, LineAudio), CoreError> {
+    ) -> Result<LineAudio, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
         let default_text = "안녕하세요. 오늘부터 이 목소리로 이야기를 들려드릴게요.";
@@ -199,7 +203,7 @@ impl Engine {
             .await?
             .audition(&s.id, character, text.unwrap_or(default_text))
             .await?;
-        Ok((self.data_dir().join(&a.path), a))
+        Ok(a)
     }
 
     async fn visuals_stage<'a>(
@@ -242,7 +246,7 @@ impl Engine {
     }
 
     /// The storyboard of an accepted episode: every shot with its measured duration, route, estimate and reason.
-    pub async fn storyboard(
+    pub(crate) async fn storyboard(
         &self,
         series: &str,
         n: u32,
@@ -264,7 +268,7 @@ impl Engine {
 
     /// The scene priority review: sets one shot's priority (high → AI video, low → still + Ken Burns) in the stored
     /// script and returns the storyboard re-estimated. Shots that already have media keep it until regenerated.
-    pub async fn set_shot_priority(
+    pub(crate) async fn set_shot_priority(
         &self,
         series: &str,
         n: u32,

@@ -125,7 +125,7 @@ pub fn series_id_for(title: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let hash = studio_pipeline::stage::seed_for(title, 0, 0);
+    let hash = studio_pipeline::artifact::seed_for(title, 0, 0);
     if ascii.len() >= 3 {
         format!(
             "{}-{:04x}",
@@ -209,7 +209,7 @@ impl Engine {
                 target_audience: req.target_audience.clone(),
                 series_id: id.clone(),
                 seed: req.seed.unwrap_or_else(|| {
-                    studio_pipeline::stage::seed_for(&req.title, req.episodes, 0)
+                    studio_pipeline::artifact::seed_for(&req.title, req.episodes, 0)
                 }),
             })
             .await?;

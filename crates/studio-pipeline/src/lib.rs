@@ -4,6 +4,7 @@
 //!
 //! It depends on the domain and the store; it never names a vendor, and nothing here depends on a shell.
 
+pub mod artifact;
 pub mod avatars;
 pub mod checks;
 pub mod dialogue;

@@ -13,8 +13,8 @@ use serde_json::Value;
 use studio_domain::CostEntry;
 use studio_store::{RemoteJobUpdate, Store};
 
+use crate::artifact::sha256_file;
 use crate::stage::StageError;
-use crate::voicing::sha256_file;
 
 /// Where a submitted job lives at the provider.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,6 +2,7 @@
 //! problems fed back (at most `max_attempts`), and either accepts the script into story memory or parks the
 //! episode as "needs attention" with the report. Every writer call is entered in the cost ledger.
 
+use crate::artifact::seed_for;
 use serde::Serialize;
 use studio_domain::{
     Character, CostEntry, EpisodeContext, EpisodeScript, EpisodeStatus, PlanProblem, SeriesPlan,
@@ -512,19 +513,4 @@ fn outcome_for(script: &EpisodeScript, ctx: &EpisodeContext) -> studio_domain::E
         })
         .collect();
     o
-}
-
-/// A stable seed per series, episode and attempt, so offline output is reproducible and retries differ.
-pub fn seed_for(series_id: &str, n: u32, attempt: u32) -> u64 {
-    // FNV-1a: stable across builds and platforms (unlike std's hasher).
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in series_id
-        .bytes()
-        .chain(n.to_le_bytes())
-        .chain(attempt.to_le_bytes())
-    {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
 }

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use studio_domain::{CastEntry, CostEntry, Cue, EpisodeScript, LineAudio, TtsProvider, VoiceInfo};
 use studio_store::Store;
 use tokio::sync::Semaphore;
@@ -58,10 +57,7 @@ pub struct VoiceStage<'a> {
     pub pricing: &'a Pricing,
 }
 
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
-}
+use crate::artifact::sha256_file;
 
 /// Subtitle cues from character alignment: characters grouped into words on whitespace; each cue starts at its
 /// first character and ends at its last. Times are clamped into the audio and kept monotonic.

@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
+import type { ChannelRow } from "../bindings/ChannelRow";
 import type { SecretStatus } from "../bindings/SecretStatus";
+import type { SettingsView } from "../bindings/SettingsView";
 import { useAction, ErrorBox, type Ctx } from "./common";
 
 // 7. Settings ------------------------------------------------------------------------------------------------------
@@ -7,22 +9,22 @@ import { useAction, ErrorBox, type Ctx } from "./common";
 export function Settings({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const [keys, setKeys] = useState<SecretStatus[]>([]);
-  const [settings, setSettings] = useState<Record<string, unknown> | null>(null);
-  const [channels, setChannels] = useState<{ id: string; name: string; state: string }[]>([]);
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [channels, setChannels] = useState<ChannelRow[]>([]);
   const [provider, setProvider] = useState("fal");
   const [imported, setImported] = useState<string | null>(null);
   const [value, setValue] = useState("");
   const act = useAction();
   const load = () => {
     ctx.api.secrets_status().then(setKeys).catch(() => setKeys([]));
-    ctx.api.settings_get().then((v) => setSettings(v as unknown as Record<string, unknown>)).catch(() => setSettings(null));
+    ctx.api.settings_get().then(setSettings).catch(() => setSettings(null));
     ctx.api.channels_list().then(setChannels).catch(() => setChannels([]));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api]);
-  const prod = (settings?.production ?? {}) as Record<string, unknown>;
-  const vis = (settings?.visuals ?? {}) as Record<string, unknown>;
-  const yt = (settings?.youtube ?? {}) as Record<string, unknown>;
+  const prod = settings?.production;
+  const vis = settings?.visuals;
+  const yt = settings?.youtube;
   return (
     <section>
       <h2>{t("settings.keys")}</h2>
@@ -60,11 +62,11 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <SettingsForm
         ctx={ctx}
         fields={[
-          ["visuals.budget_per_episode_usd", vis.budget_per_episode_usd, "number"],
-          ["visuals.hard_cap_usd", vis.hard_cap_usd, "number"],
-          ["production.daily_cap_usd", prod.daily_cap_usd, "number"],
-          ["visuals.video_model", vis.video_model, "text"],
-          ["visuals.still_model", vis.still_model, "text"],
+          ["visuals.budget_per_episode_usd", vis?.budget_per_episode_usd, "number"],
+          ["visuals.hard_cap_usd", vis?.hard_cap_usd, "number"],
+          ["production.daily_cap_usd", prod?.daily_cap_usd, "number"],
+          ["visuals.video_model", vis?.video_model, "text"],
+          ["visuals.still_model", vis?.still_model, "text"],
         ]}
         onSaved={load}
       />
@@ -72,14 +74,14 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <SettingsForm
         ctx={ctx}
         fields={[
-          ["production.episodes_per_day", prod.episodes_per_day, "number"],
-          ["production.review", prod.review, "text"],
-          ["production.work_window", prod.work_window, "text"],
-          ["production.time_zone", prod.time_zone, "text"],
-          ["youtube.publish_times", (yt.publish_times as string[] | undefined)?.join(", "), "list"],
-          ["youtube.publish_per_day", yt.publish_per_day, "number"],
-          ["youtube.daily_units", yt.daily_units, "number"],
-          ["youtube.uploads_per_day", yt.uploads_per_day, "number"],
+          ["production.episodes_per_day", prod?.episodes_per_day, "number"],
+          ["production.review", prod?.review, "text"],
+          ["production.work_window", prod?.work_window, "text"],
+          ["production.time_zone", prod?.time_zone, "text"],
+          ["youtube.publish_times", yt?.publish_times.join(", "), "list"],
+          ["youtube.publish_per_day", yt?.publish_per_day, "number"],
+          ["youtube.daily_units", yt?.daily_units, "number"],
+          ["youtube.uploads_per_day", yt?.uploads_per_day, "number"],
         ]}
         onSaved={load}
       />

@@ -170,9 +170,10 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 }),
             ..
         } => {
-            let (path, a) = engine
+            let a = engine
                 .audition(&series, &character, text.as_deref())
                 .await?;
+            let path = engine.data_dir().join(&a.path);
             if json {
                 print_json(&serde_json::json!({ "file": path, "audio": a }))?;
             } else {

@@ -296,14 +296,14 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         .await
         .unwrap();
     for a in store.line_audio("crash", 1).await.unwrap() {
-        let sha = studio_pipeline::voicing::sha256_file(&dir.join(&a.path)).unwrap();
+        let sha = studio_pipeline::artifact::sha256_file(&dir.join(&a.path)).unwrap();
         assert_eq!(sha, a.sha256, "{}", a.path);
     }
     let media = store.shot_media_json("crash", 1).await.unwrap();
     assert!(!media.is_empty());
     for m in media {
         let path = dir.join(m["clip_path"].as_str().unwrap());
-        let sha = studio_pipeline::voicing::sha256_file(&path).unwrap();
+        let sha = studio_pipeline::artifact::sha256_file(&path).unwrap();
         assert_eq!(
             sha,
             m["clip_sha256"].as_str().unwrap(),

@@ -49,11 +49,15 @@ impl Engine {
         character: &str,
         text: Option<&str>,
     ) -> Result<Audition, CoreError> {
-        let (path, audio) = self.audition(series, character, text).await?;
-        Ok(Audition {
-            media: self.media_path(&path),
-            audio,
-        })
+        let audio = self.audition(series, character, text).await?;
+        let media = self.media_path(&self.data_dir().join(&audio.path));
+        if media.is_empty() {
+            return Err(CoreError::Internal(format!(
+                "the audition was written outside the data folder ({})",
+                audio.path
+            )));
+        }
+        Ok(Audition { media, audio })
     }
 }
 

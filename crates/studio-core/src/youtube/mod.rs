@@ -170,21 +170,8 @@ fn oauth_error(e: OAuthError) -> CoreError {
 }
 
 fn sha256_file(path: &std::path::Path) -> Result<String, CoreError> {
-    use sha2::Digest;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| CoreError::io(format!("opening {}", path.display()), e))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let k = f
-            .read(&mut buf)
-            .map_err(|e| CoreError::io(format!("reading {}", path.display()), e))?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-    }
-    Ok(format!("{:x}", h.finalize()))
+    studio_pipeline::artifact::sha256_file(path)
+        .map_err(|e| CoreError::io(format!("reading {}", path.display()), e))
 }
 
 fn read_range(path: &std::path::Path, from: u64, len: usize) -> Result<Vec<u8>, CoreError> {

@@ -13,8 +13,8 @@ use studio_store::Store;
 use tokio::sync::Semaphore;
 
 use crate::Pricing;
+use crate::artifact::sha256_file;
 use crate::stage::StageError;
-use crate::voicing::sha256_file;
 
 mod routing;
 
@@ -253,7 +253,7 @@ impl VisualsStage<'_> {
                 time: "낮".into(),
                 emotion: "평온".into(),
                 people: 1,
-                seed: crate::stage::seed_for(series_id, 0, i as u32),
+                seed: crate::artifact::seed_for(series_id, 0, i as u32),
                 width: 1024,
                 height: 1024,
             };
@@ -383,7 +383,7 @@ impl VisualsStage<'_> {
                 time: scene.map(|s| s.time.clone()).unwrap_or_default(),
                 emotion: shot.emotion.clone(),
                 people: scene.map(|s| s.characters.len()).unwrap_or(0),
-                seed: crate::stage::seed_for(
+                seed: crate::artifact::seed_for(
                     series_id,
                     n,
                     d.index as u32 + 1_000_003 * takes.get(&d.index).copied().unwrap_or(0),

@@ -666,5 +666,10 @@ async fn anthropic_refusal_429_kinds_and_overload() {
     mount_anthropic(&server5, auth.clone(), auth).await;
     let r = run(&store5, &anthropic(&server5)).await;
     assert_eq!(r.verdict, Verdict::NeedsReview);
-    assert!(r.cause.unwrap().contains("aidas secrets set anthropic"));
+    let cause = r.cause.unwrap();
+    assert!(
+        cause.contains("anthropic rejected the API key")
+            && cause.contains("store a valid anthropic key"),
+        "{cause}"
+    );
 }

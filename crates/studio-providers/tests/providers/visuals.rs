@@ -726,7 +726,7 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
     // No two stills are the same picture.
     let hashes: std::collections::HashSet<String> = media
         .iter()
-        .map(|m| studio_pipeline::voicing::sha256_file(&dir.path().join(&m.still_path)).unwrap())
+        .map(|m| studio_pipeline::artifact::sha256_file(&dir.path().join(&m.still_path)).unwrap())
         .collect();
     assert_eq!(hashes.len(), media.len());
     // Night and dawn scenes are darker than day scenes.

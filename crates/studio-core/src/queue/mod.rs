@@ -2,7 +2,12 @@
 //!
 //! Listing an episode's jobs (by series id or title), retrying a parked job, cancelling an episode's jobs, reading
 //! a job's log and pausing a series — the same operations for the CLI, the HTTP API and the desktop app. The
-//! workers themselves are in [`crate::production`] and [`crate::background`].
+//! workers are in [`worker`] (claims, heartbeats, retries, orphans); the stages they run are in
+//! [`crate::production`], and [`crate::background`] runs them as a service.
+
+mod worker;
+
+pub use worker::{JobOutcome, classify, worker_id};
 
 use serde::Serialize;
 use studio_store::JobRow;
