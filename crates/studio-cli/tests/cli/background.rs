@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{aidas, ok_json};
+use super::{aidas, night_series, ok_json};
 
 /// A studio with one offline-planned series, a daily plan of one episode (`auto_plan`), $0.85 of today's $1.00
 /// cap already spent (so the spending rule fires), alerts posted to `webhook`, and a work window that starts two
@@ -16,26 +16,7 @@ use super::{aidas, ok_json};
 async fn studio(webhook: &str) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    ok_json(&aidas(
-        dir,
-        &[
-            "--json",
-            "series",
-            "new",
-            "--title",
-            "밤의 목격자",
-            "--genre",
-            "thriller",
-            "--episodes",
-            "3",
-            "--duration",
-            "1",
-            "--id",
-            "night",
-        ],
-        None,
-        &[],
-    ));
+    night_series(dir);
     let cfg = dir.join("config.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     // Now in Seoul (the default time zone, no daylight saving): the window is [h+2, h+3).

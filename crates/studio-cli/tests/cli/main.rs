@@ -67,6 +67,30 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// An offline-planned thriller "밤의 목격자" (id `night`, 3 one-minute episodes) in `dir`.
+fn night_series(dir: &Path) {
+    ok_json(&aidas(
+        dir,
+        &[
+            "--json",
+            "series",
+            "new",
+            "--title",
+            "밤의 목격자",
+            "--genre",
+            "thriller",
+            "--episodes",
+            "3",
+            "--duration",
+            "1",
+            "--id",
+            "night",
+        ],
+        None,
+        &[],
+    ));
+}
+
 /// A data directory where `aidas demo` has already run once (the full run takes about a minute: script, voices,
 /// Ken Burns clips). Made once per test binary and copied for each test that needs one.
 fn demo_dir() -> tempfile::TempDir {

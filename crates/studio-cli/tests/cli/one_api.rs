@@ -7,32 +7,13 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{aidas, ok_json};
+use super::{aidas, night_series, ok_json};
 
 #[tokio::test]
 async fn the_same_command_gives_the_same_reply_over_http_ipc_and_the_cli() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    ok_json(&aidas(
-        dir,
-        &[
-            "--json",
-            "series",
-            "new",
-            "--title",
-            "밤의 목격자",
-            "--genre",
-            "thriller",
-            "--episodes",
-            "3",
-            "--duration",
-            "1",
-            "--id",
-            "night",
-        ],
-        None,
-        &[],
-    ));
+    night_series(dir);
     ok_json(&aidas(dir, &["--json", "produce", "night", "1"], None, &[]));
     // The CLI first (a process of its own), then the engine the other two shells share.
     let cli_show = ok_json(&aidas(
