@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use studio_core::secrets::MemorySecretStore;
@@ -93,7 +92,7 @@ fn main() {
         e.produce("bench", 1).await.unwrap();
         let t0 = Instant::now();
         let outcomes = e
-            .run_workers(2, Arc::new(AtomicBool::new(false)), true)
+            .run_workers(2, studio_core::CancellationToken::new(), true)
             .await
             .unwrap();
         let makespan = t0.elapsed().as_secs_f64();

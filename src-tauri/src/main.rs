@@ -8,9 +8,9 @@
 mod commands;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use studio_core::{Engine, EngineEvent, EngineOptions};
+use studio_core::domain::Stage;
+use studio_core::{Engine, EngineEvent, EngineOptions, JobEnd};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{Emitter, Manager};
@@ -53,15 +53,11 @@ fn main() {
         .local_addr()
         .map(|a| format!("http://{a}"))
         .unwrap_or_default();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = studio_core::CancellationToken::new();
     {
         let (engine, stop) = (engine.clone(), stop.clone());
         rt.spawn(async move {
-            let shutdown = async move {
-                while !stop.load(Ordering::Relaxed) {
-                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                }
-            };
+            let shutdown = stop.cancelled_owned();
             let opts = studio_server::ServeOptions {
                 token: None,
                 ui_dir: None,
@@ -120,7 +116,7 @@ fn main() {
                             episode,
                             stage,
                             status,
-                        } if stage == "finalize" && status == "succeeded" => {
+                        } if *stage == Stage::Finalize && *status == JobEnd::Succeeded => {
                             Some(format!("{series_id} episode {episode} is finished"))
                         }
                         _ => None,
@@ -139,7 +135,7 @@ fn main() {
                 .menu(&menu)
                 .on_menu_event(move |app, e| match e.id().as_ref() {
                     "quit" => {
-                        stop.store(true, Ordering::Relaxed);
+                        stop.cancel();
                         app.exit(0);
                     }
                     "show" => {
@@ -164,8 +160,8 @@ fn main() {
             }
         })
         .run(tauri::generate_context!());
-    stop.store(true, Ordering::Relaxed);
-    // Jobs in hand finish (the workers see the stop flag) before the process ends.
+    stop.cancel();
+    // Jobs in hand finish (the workers see the stop token) before the process ends.
     let _ = rt.block_on(workers);
     if let Err(e) = result {
         eprintln!("AIDAS Studio stopped: {e}");

@@ -44,10 +44,10 @@ describe("cost bar", () => {
 describe("stage progress and routes", () => {
   it("counts done stages and the first that waits for a person", () => {
     const p = stageProgress([
-      ["script", "succeeded"],
-      ["render", "succeeded"],
-      ["review_gate", "needs_attention"],
-      ["publish", "queued"],
+      { stage: "script", status: "succeeded" },
+      { stage: "render", status: "succeeded" },
+      { stage: "review_gate", status: "needs_attention" },
+      { stage: "publish", status: "queued" },
     ]);
     expect(p).toEqual({ done: 2, total: 4, blocked: "review_gate" });
   });

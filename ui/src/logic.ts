@@ -5,6 +5,8 @@ import { SERIES_LIMITS } from "./bindings/client";
 import type { Genre } from "./bindings/Genre";
 import type { NewSeries } from "./bindings/NewSeries";
 import type { Route } from "./bindings/Route";
+import type { Stage } from "./bindings/Stage";
+import type { StageProgress } from "./bindings/StageProgress";
 import type { Code } from "./transport";
 
 export type { Genre };
@@ -85,10 +87,10 @@ export function costBar(estimate: number, budget: number, hardCap: number): Cost
 }
 
 /** Share of an episode's stages done, and whether one failed or waits for a person. */
-export function stageProgress(stages: [string, string][]): { done: number; total: number; blocked: string | null } {
+export function stageProgress(stages: StageProgress[]): { done: number; total: number; blocked: Stage | null } {
   let done = 0;
-  let blocked: string | null = null;
-  for (const [stage, status] of stages) {
+  let blocked: Stage | null = null;
+  for (const { stage, status } of stages) {
     if (status === "succeeded") done += 1;
     else if (status === "needs_attention" && blocked === null) blocked = stage;
   }
@@ -175,6 +177,8 @@ export function nextStep(code: Code): string {
     case "network":
     case "youtube_rate_limited":
     case "youtube_unavailable":
+    case "lease_expired":
+    case "worker_died":
       return "next.retry";
     case "retries_exhausted":
     case "invalid_transition":

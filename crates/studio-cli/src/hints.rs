@@ -36,7 +36,7 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
             "the provider's quota or credit is used up: top it up (or wait for its reset), then `aidas jobs retry ID` \
              (`aidas jobs list` shows the ID)"
         }
-        RateLimited | ProviderBusy | Transient | Network => {
+        RateLimited | ProviderBusy | Transient | Network | LeaseExpired | WorkerDied => {
             "try again in a while; a queued job is retried by itself (`aidas jobs list` shows when)"
         }
         Unauthorized => "give the studio's access token (`--token` or AIDAS_SERVE_TOKEN)",

@@ -491,9 +491,9 @@ fn show_progress(engine: &studio_core::Engine, json: bool) {
     });
 }
 
-/// A flag set by SIGTERM or Ctrl-C (a second signal exits at once).
-fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+/// A token cancelled by SIGTERM or Ctrl-C (a second signal exits at once).
+fn stop_on_signals() -> studio_core::CancellationToken {
+    let stop = studio_core::CancellationToken::new();
     let flag = stop.clone();
     tokio::spawn(async move {
         #[cfg(unix)]
@@ -512,10 +512,11 @@ fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
             if !got {
                 break;
             }
-            if flag.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            if flag.is_cancelled() {
                 eprintln!("stopping now");
                 std::process::exit(130);
             }
+            flag.cancel();
             eprintln!("finishing the jobs in hand, then exiting (signal again to stop at once)");
         }
     });

@@ -2,7 +2,7 @@
 
 use studio_core::doctor::{CheckStatus, DoctorReport};
 use studio_core::domain::EpisodeContext;
-use studio_core::domain::{Character, EpisodeScript};
+use studio_core::domain::{Character, EpisodeScript, JobStatus};
 use studio_core::reports::SeriesSummary;
 use studio_core::reports::{CheckReport, ScriptResult, Severity, Verdict};
 use studio_core::{DemoReport, ImportReport, NewSeriesReport, SeriesDetail};
@@ -126,7 +126,11 @@ pub fn demo(r: &DemoReport) {
     } else {
         println!(
             "  episode 1 production stages run now: {}",
-            p.stages_run_now.join(" → ")
+            p.stages_run_now
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(" → ")
         );
     }
     if p.waiting_for_review {
@@ -681,8 +685,8 @@ pub fn status(st: &studio_core::production::StatusReport) {
         let now: Vec<String> = e
             .stages
             .iter()
-            .filter(|(_, s)| s != "succeeded" && s != "queued")
-            .map(|(stage, s)| format!("{stage}: {s}"))
+            .filter(|p| !matches!(p.status, JobStatus::Succeeded | JobStatus::Queued))
+            .map(|p| format!("{}: {}", p.stage, p.status))
             .collect();
         println!(
             "  {} ep{}: {}/{} stages done, episode {}{}",
@@ -690,7 +694,8 @@ pub fn status(st: &studio_core::production::StatusReport) {
             e.episode,
             e.done,
             e.total,
-            e.status,
+            e.status
+                .map_or_else(|| "unknown".to_string(), |s| s.to_string()),
             if now.is_empty() {
                 String::new()
             } else {

@@ -7,6 +7,7 @@
 //! it. The same alert is not repeated within an hour.
 
 use serde::Serialize;
+use studio_domain::{ErrorCode, JobStatus};
 
 use crate::clock::now_ms;
 use crate::events::{AlertLevel, EngineEvent};
@@ -112,8 +113,10 @@ impl Engine {
         let failed = ended
             .iter()
             .filter(|j| {
-                matches!(j.status.as_str(), "retry_waiting" | "needs_attention")
-                    && j.error_kind.as_deref() != Some("awaiting_review")
+                matches!(
+                    j.status,
+                    JobStatus::RetryWaiting | JobStatus::NeedsAttention
+                ) && j.error_kind != Some(ErrorCode::AwaitingReview)
             })
             .count();
         let since = self.day_start();

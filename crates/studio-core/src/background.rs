@@ -7,10 +7,12 @@
 //! shell they left running.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::queue::JobOutcome;
+use crate::queue::worker::AbortOnDrop;
 use crate::{CoreError, Engine};
 
 /// How often the alert rules are evaluated while the service runs (an alert is repeated at most once an hour).
@@ -30,17 +32,8 @@ pub struct BackgroundOptions {
     pub plan: bool,
 }
 
-/// The plan and alert ticker ends with the service, even when the service's future is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl Engine {
-    /// Runs background production until `stop` is set (or, with `until_idle`, until there is nothing left to do):
+    /// Runs background production until `stop` is cancelled (or, with `until_idle`, until there is nothing left to do):
     /// first one pass of the daily plan (when `auto_plan` or `opts.plan`) and of the alert rules, so a service
     /// that has just started shows today's plan and warnings at once; then the workers, with the plan every
     /// [`PLAN_EVERY`] and the alerts every [`ALERT_EVERY`] beside them. Raised alerts go out as
@@ -54,7 +47,7 @@ impl Engine {
     pub async fn run_background(
         self: &Arc<Self>,
         opts: BackgroundOptions,
-        stop: Arc<AtomicBool>,
+        stop: CancellationToken,
     ) -> Result<Vec<JobOutcome>, CoreError> {
         let plan = opts.plan || self.config().production.auto_plan;
         let workers = opts
@@ -66,9 +59,10 @@ impl Engine {
             self.plan_pass().await;
         }
         self.alert_pass().await;
-        let done = Arc::new(AtomicBool::new(false));
+        // The plan and alert ticker ends with the workers (`done`), on stop, and when this future is dropped.
+        let done = stop.child_token();
         let ticker = AbortOnDrop({
-            let (engine, stop, done) = (self.clone(), stop.clone(), done.clone());
+            let (engine, done) = (self.clone(), done.clone());
             tokio::spawn(async move {
                 let mut alerts = tokio::time::interval(ALERT_EVERY);
                 let mut plans = tokio::time::interval(PLAN_EVERY);
@@ -78,22 +72,17 @@ impl Engine {
                 // Both passes just ran; the intervals' first ticks are immediate.
                 alerts.tick().await;
                 plans.tick().await;
-                let mut check = tokio::time::interval(Duration::from_millis(250));
                 loop {
                     tokio::select! {
+                        _ = done.cancelled() => return,
                         _ = alerts.tick() => engine.alert_pass().await,
                         _ = plans.tick(), if plan => engine.plan_pass().await,
-                        _ = check.tick() => {
-                            if stop.load(Ordering::Relaxed) || done.load(Ordering::Relaxed) {
-                                return;
-                            }
-                        }
                     }
                 }
             })
         });
         let outcomes = self.run_workers(workers, stop, opts.until_idle).await;
-        done.store(true, Ordering::Relaxed);
+        done.cancel();
         let mut ticker = ticker;
         let _ = (&mut ticker.0).await;
         outcomes

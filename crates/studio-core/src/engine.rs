@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
-use studio_domain::{EpisodeContext, EpisodeOutcome, SeriesPlan};
+use studio_domain::{EpisodeContext, EpisodeOutcome, JobStatus, SeriesPlan, Stage};
 use studio_store::{RollbackReport, SeriesSummary, Store};
 
 use crate::CoreError;
@@ -13,6 +13,7 @@ use crate::config::{Config, SecretsBackend};
 use crate::doctor::{self, Check, DoctorReport};
 use crate::events::{EngineEvent, EventBus};
 use crate::import::{self, Imported};
+use crate::queue::JobEnd;
 use crate::secrets::{
     EnvSecretStore, KeyringSecretStore, LayeredSecretStore, PROVIDERS, Secret, SecretStatus,
     SecretStore,
@@ -107,7 +108,7 @@ pub struct PlannedDemo {
     /// Episode 1's subtitles, upload metadata and thumbnail.
     pub package: crate::PackageReport,
     /// The production stages this run did (empty when everything was done before).
-    pub stages_run_now: Vec<String>,
+    pub stages_run_now: Vec<Stage>,
     /// Episode 1 waits at the review gate (`aidas review approve offline-demo 1` exports it).
     pub waiting_for_review: bool,
 }
@@ -685,7 +686,7 @@ impl Engine {
         let owner = crate::queue::worker_id(0);
         let mut stages_run_now = Vec::new();
         while let Some(o) = self.work_one(&owner).await? {
-            if o.status != "succeeded" && o.stage != "review_gate" {
+            if o.status != JobEnd::Succeeded && o.stage != Stage::ReviewGate {
                 return Err(CoreError::invalid(format!(
                     "the demo stopped at {} of episode 1: {} (the job list of {DEMO_SERIES_ID} shows each stage)",
                     o.stage, o.message
@@ -694,10 +695,10 @@ impl Engine {
             stages_run_now.push(o.stage);
         }
         let jobs = self.store.jobs(Some(DEMO_SERIES_ID), Some(1)).await?;
-        let result = |stage: &str| -> Result<serde_json::Value, CoreError> {
+        let result = |stage: Stage| -> Result<serde_json::Value, CoreError> {
             let j = jobs.iter().find(|j| j.stage == stage);
             match j.and_then(|j| j.result_json.as_deref()) {
-                Some(text) if j.is_some_and(|j| j.status == "succeeded") => {
+                Some(text) if j.is_some_and(|j| j.status == JobStatus::Succeeded) => {
                     serde_json::from_str(text).map_err(|e| {
                         CoreError::Internal(format!("the {stage} job's result is unreadable: {e}"))
                     })
@@ -727,39 +728,39 @@ impl Engine {
         let episode_1 = ScriptSummary::of(
             &script,
             &chars,
-            stages_run_now.iter().any(|s| s == "script"),
+            stages_run_now.contains(&Stage::Script),
             true,
             q,
         );
         // A stage that did not run now is verified instead (each is idempotent: checksums, inputs fingerprint),
         // so the report says what is true now — nothing redone — rather than repeating the first run's figures.
-        let ran = |s: &str| stages_run_now.iter().any(|x| x == s);
-        let voices = if ran("voices") {
-            parse(result("voices")?, "voices")?
+        let ran = |s: Stage| stages_run_now.contains(&s);
+        let voices = if ran(Stage::Voices) {
+            parse(result(Stage::Voices)?, "voices")?
         } else {
             self.voice_episode(DEMO_SERIES_ID, 1).await?
         };
-        let visuals = if ran("visuals") {
-            parse(result("visuals")?, "visuals")?
+        let visuals = if ran(Stage::Visuals) {
+            parse(result(Stage::Visuals)?, "visuals")?
         } else {
             self.make_visuals(DEMO_SERIES_ID, 1).await?
         };
-        let render = if ran("render") {
-            parse(result("render")?, "render")?
+        let render = if ran(Stage::Render) {
+            parse(result(Stage::Render)?, "render")?
         } else {
             self.render_episode(
                 DEMO_SERIES_ID,
                 1,
                 &crate::RenderOptions::default(),
                 std::sync::Arc::new(|_, _| {}),
-                std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                tokio_util::sync::CancellationToken::new(),
             )
             .await?
         };
-        let package = parse(result("package")?, "package")?;
+        let package = parse(result(Stage::Package)?, "package")?;
         let waiting_for_review = jobs
             .iter()
-            .any(|j| j.stage == "review_gate" && j.status == "needs_attention");
+            .any(|j| j.stage == Stage::ReviewGate && j.status == JobStatus::NeedsAttention);
         Ok(PlannedDemo {
             voices,
             visuals,

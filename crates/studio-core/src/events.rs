@@ -55,8 +55,8 @@ pub enum EngineEvent {
     JobFinished {
         series_id: String,
         episode: u32,
-        stage: String,
-        status: String,
+        stage: studio_domain::Stage,
+        status: crate::queue::JobEnd,
     },
     Alert {
         level: AlertLevel,

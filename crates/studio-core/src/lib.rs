@@ -52,8 +52,10 @@ pub use events::{AlertLevel, EngineEvent, EventBus};
 pub use package::PackageReport;
 pub use production::{ProduceReport, ProductionConfig};
 pub use publish::{ExportReport, PublishReport};
-pub use queue::JobOutcome;
+pub use queue::{JobEnd, JobOutcome};
 pub use render::{EpisodeRender, RenderOptions};
 pub use secrets::{Secret, SecretStatus, SecretStore};
+/// How a background service, a job or a render is asked to stop (cooperatively, at safe points).
+pub use tokio_util::sync::CancellationToken;
 pub use voices::{CastRow, CastView, RenderMedia};
 pub use writing::{NewSeries, NewSeriesReport, series_id_for};

@@ -10,10 +10,10 @@
 //! parked as "needs attention" with the cause, never silently dropped.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
 
 use serde::{Deserialize, Serialize};
-use studio_domain::{EpisodeStatus, Stage};
+use studio_domain::{EpisodeStatus, JobStatus, Stage};
 use studio_store::JobRow;
 
 use crate::clock::now_ms;
@@ -187,11 +187,9 @@ impl Engine {
     pub(crate) async fn run_stage(
         &self,
         job: &JobRow,
-        cancel: Arc<AtomicBool>,
+        cancel: CancellationToken,
     ) -> Result<serde_json::Value, CoreError> {
-        let stage: Stage = job.stage.parse().map_err(|_| {
-            CoreError::Internal(format!("job {} has an unknown stage {}", job.id, job.stage))
-        })?;
+        let stage = job.stage;
         let (s, n) = (job.series_id.as_str(), job.episode_number as u32);
         let json = |v: &dyn erased::Ser| v.value();
         match stage {
@@ -321,11 +319,21 @@ impl Engine {
 pub struct EpisodeProgress {
     pub series_id: String,
     pub episode: u32,
-    pub status: String,
+    /// Where the episode stands (`None` when its record could not be read).
+    pub status: Option<EpisodeStatus>,
+    /// Stage jobs that succeeded, of `total`.
     pub done: usize,
     pub total: usize,
-    /// (stage, job status) in DAG order.
-    pub stages: Vec<(String, String)>,
+    /// Each stage job and its status, in DAG order.
+    pub stages: Vec<StageProgress>,
+}
+
+/// One stage job of an episode and where it stands.
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StageProgress {
+    pub stage: Stage,
+    pub status: JobStatus,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -334,7 +342,7 @@ pub struct AttentionItem {
     pub job_id: i64,
     pub series_id: String,
     pub episode: u32,
-    pub stage: String,
+    pub stage: Stage,
     /// Why it waits (`None` for a kind this version does not know).
     pub kind: Option<ErrorCode>,
     pub message: String,
@@ -343,7 +351,8 @@ pub struct AttentionItem {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct StatusReport {
-    pub jobs_by_status: std::collections::BTreeMap<String, usize>,
+    /// How many jobs are in each status.
+    pub jobs_by_status: std::collections::BTreeMap<JobStatus, usize>,
     pub episodes: Vec<EpisodeProgress>,
     /// Ledger spending since midnight UTC, per provider, and the total.
     pub cost_today: Vec<(String, f64)>,
@@ -376,7 +385,7 @@ impl Engine {
         let jobs = self.store().jobs(None, None).await?;
         let mut by_status = std::collections::BTreeMap::new();
         for j in &jobs {
-            *by_status.entry(j.status.clone()).or_insert(0) += 1;
+            *by_status.entry(j.status).or_insert(0) += 1;
         }
         let mut episodes: Vec<EpisodeProgress> = Vec::new();
         for j in &jobs {
@@ -390,11 +399,7 @@ impl Engine {
                     episodes.push(EpisodeProgress {
                         series_id: j.series_id.clone(),
                         episode: n,
-                        status: self
-                            .episode_status(&j.series_id, n)
-                            .await
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
+                        status: self.episode_status(&j.series_id, n).await.ok(),
                         done: 0,
                         total: 0,
                         stages: Vec::new(),
@@ -404,21 +409,24 @@ impl Engine {
             };
             let e = &mut episodes[idx];
             e.total += 1;
-            if j.status == "succeeded" {
+            if j.status == JobStatus::Succeeded {
                 e.done += 1;
             }
-            e.stages.push((j.stage.clone(), j.status.clone()));
+            e.stages.push(StageProgress {
+                stage: j.stage,
+                status: j.status,
+            });
         }
         let cost_today = self.store().spend_since(&self.day_start()).await?;
         let attention = jobs
             .iter()
-            .filter(|j| j.status == "needs_attention")
+            .filter(|j| j.status == JobStatus::NeedsAttention)
             .map(|j| AttentionItem {
                 job_id: j.id,
                 series_id: j.series_id.clone(),
                 episode: j.episode_number as u32,
-                stage: j.stage.clone(),
-                kind: j.error_kind.as_deref().and_then(ErrorCode::parse),
+                stage: j.stage,
+                kind: j.error_kind,
                 message: j.last_error.clone().unwrap_or_default(),
             })
             .collect();

@@ -2,11 +2,10 @@
 //! are copied into `export/<series>/epNNN/` under the data directory (each file written as `.part` and renamed), ready
 //! to upload by hand or to hand to another tool.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
 
 use serde::Serialize;
-use studio_domain::{EpisodeStatus, Stage};
+use studio_domain::{EpisodeStatus, JobStatus, Stage};
 
 use crate::youtube::UploadReport;
 use crate::{CoreError, Engine};
@@ -43,7 +42,7 @@ impl Engine {
         series: &str,
         n: u32,
         channel: Option<&str>,
-        cancel: Arc<AtomicBool>,
+        cancel: CancellationToken,
     ) -> Result<PublishReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let st = self.episode_status(&s.id, n).await?;
@@ -60,7 +59,7 @@ impl Engine {
         let queued = self.store().jobs(Some(&s.id), Some(n)).await?;
         if queued
             .iter()
-            .any(|j| j.stage == Stage::Publish.to_string() && j.status == "running")
+            .any(|j| j.stage == Stage::Publish && j.status == JobStatus::Running)
         {
             return Err(CoreError::invalid(format!(
                 "{} episode {n} is being published by the production queue right now; it finishes by itself",
@@ -76,7 +75,7 @@ impl Engine {
         series_id: &str,
         n: u32,
         channel: Option<&str>,
-        cancel: Arc<AtomicBool>,
+        cancel: CancellationToken,
     ) -> Result<PublishReport, CoreError> {
         let export = self.export_episode(series_id, n).await?;
         let channel = match channel {

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -19,6 +19,7 @@ use studio_render::mix::{Mix, MixReport, MixSettings, PlacedVoice};
 use studio_render::music::{Mood, ambient_bed};
 use studio_render::render::{RenderReport, RenderSpec, Segment, SubtitleBurn};
 use studio_render::transition::{Transition, TransitionKind};
+use tokio_util::sync::CancellationToken;
 
 use crate::events::EngineEvent;
 use crate::{CoreError, Engine};
@@ -100,14 +101,17 @@ fn asset_visual(p: &Path) -> Visual {
 
 impl Engine {
     /// Renders episode `n` of `series`. `progress(done, total)` is called as frames are encoded (also published as
-    /// events); setting `cancel` stops it and leaves no partial file.
+    /// events); cancelling `cancel` stops it between frames and leaves no partial file.
+    ///
+    /// # Errors
+    /// `Cancelled` when stopped; `InvalidInput` for media the renderer cannot read; store and I/O errors.
     pub async fn render_episode(
         &self,
         series: &str,
         n: u32,
         opts: &RenderOptions,
         progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
-        cancel: Arc<AtomicBool>,
+        cancel: CancellationToken,
     ) -> Result<EpisodeRender, CoreError> {
         let (s, script) = self.series_and_script(series, n).await?;
         let mut cfg = self.config().render.clone();
@@ -556,6 +560,15 @@ impl Engine {
         });
         let frames_total = (total * f64::from(cfg.fps)).round();
         let out2 = out.clone();
+        // The blocking encoder checks a flag between frames; the job's token sets it.
+        let stop_flag = Arc::new(AtomicBool::new(false));
+        let _watch = crate::queue::worker::AbortOnDrop(tokio::spawn({
+            let (token, flag) = (cancel.clone(), stop_flag.clone());
+            async move {
+                token.cancelled().await;
+                flag.store(true, Ordering::Relaxed);
+            }
+        }));
         let job =
             tokio::task::spawn_blocking(move || -> Result<(RenderReport, MixReport), CoreError> {
                 let voices: Vec<(f64, Vec<f32>)> = placed
@@ -594,7 +607,7 @@ impl Engine {
                     &spec,
                     Some(&mut stream),
                     &out2,
-                    &cancel,
+                    &stop_flag,
                     &mut |done, total| {
                         progress(done, total);
                         if last.elapsed().as_millis() >= 500 || done == total {

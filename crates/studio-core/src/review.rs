@@ -4,7 +4,7 @@
 //! stored with its time and reason.
 
 use serde::Serialize;
-use studio_domain::{EpisodeStatus, Stage};
+use studio_domain::{EpisodeStatus, JobStatus, Stage};
 use studio_store::ReviewDecision;
 
 use crate::clock::now_ms;
@@ -197,7 +197,7 @@ impl Engine {
             .add_review_decision(&s.id, n, "approve", reason, &[], at.as_deref(), now_ms())
             .await?;
         for j in self.store().jobs(Some(&s.id), Some(n)).await? {
-            if j.stage == Stage::ReviewGate.to_string() && j.status == "needs_attention" {
+            if j.stage == Stage::ReviewGate && j.status == JobStatus::NeedsAttention {
                 self.store().retry_job(j.id, now_ms()).await?;
             }
         }

@@ -84,6 +84,10 @@ pub enum ErrorCode {
     Migration,
     Io,
     Internal,
+    /// A job's worker stopped renewing its lease (crashed or hung); the job was queued again.
+    LeaseExpired,
+    /// A job's worker process ended while the job ran; the job was queued again.
+    WorkerDied,
 }
 
 impl ErrorCode {

@@ -6,10 +6,22 @@ use crate::{TransitionError, string_enum};
 
 /// The stages of one episode, in DAG order (voices and visuals run side by side).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
 )]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     Script,
     MemoryUpdate,
@@ -26,6 +38,11 @@ pub enum Stage {
 string_enum!(Stage, "stage");
 
 impl Stage {
+    /// The name as serialized (`review_gate`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     pub const ALL: [Stage; 11] = [
         Stage::Script,
         Stage::MemoryUpdate,
@@ -59,9 +76,23 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Running,
@@ -75,6 +106,11 @@ pub enum JobStatus {
 string_enum!(JobStatus, "job status");
 
 impl JobStatus {
+    /// The name as serialized (`needs_attention`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     fn go(self, ok: bool, to: Self, action: &str) -> Result<Self, TransitionError> {
         if ok {
             Ok(to)

@@ -4,30 +4,70 @@
 //! ran out cannot overwrite what its successor did.
 
 use serde::Serialize;
-use sqlx::FromRow;
-use studio_domain::Stage;
+use sqlx::{FromRow, Row, sqlite::SqliteRow};
+use studio_domain::{ErrorCode, JobStatus, Stage};
 
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
+/// One stage job of one episode as stored. Times are Unix milliseconds (UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct JobRow {
     pub id: i64,
     pub series_id: String,
     pub episode_number: i64,
-    pub stage: String,
-    pub status: String,
+    pub stage: Stage,
+    pub status: JobStatus,
     pub priority: i64,
     pub attempts: i64,
     pub lease_owner: Option<String>,
     pub lease_until_ms: Option<i64>,
     pub run_after_ms: i64,
     pub last_error: Option<String>,
-    pub error_kind: Option<String>,
+    /// Why it stopped; `None` when it has not failed or for a kind this version does not know.
+    pub error_kind: Option<ErrorCode>,
     pub result_json: Option<String>,
     pub cancel_requested: i64,
     pub started_ms: Option<i64>,
     pub completed_ms: Option<i64>,
+}
+
+/// Reads a name column into its enum; a name this version does not know is a decode error naming the column.
+fn named<T: std::str::FromStr>(row: &SqliteRow, column: &str) -> Result<T, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|e: T::Err| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: Box::new(e),
+    })
+}
+
+impl<'r> FromRow<'r, SqliteRow> for JobRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(JobRow {
+            id: row.try_get("id")?,
+            series_id: row.try_get("series_id")?,
+            episode_number: row.try_get("episode_number")?,
+            stage: named(row, "stage")?,
+            status: named(row, "status")?,
+            priority: row.try_get("priority")?,
+            attempts: row.try_get("attempts")?,
+            lease_owner: row.try_get("lease_owner")?,
+            lease_until_ms: row.try_get("lease_until_ms")?,
+            run_after_ms: row.try_get("run_after_ms")?,
+            last_error: row.try_get("last_error")?,
+            error_kind: row
+                .try_get::<Option<String>, _>("error_kind")?
+                .as_deref()
+                .and_then(ErrorCode::parse),
+            result_json: row.try_get("result_json")?,
+            cancel_requested: row.try_get("cancel_requested")?,
+            started_ms: row.try_get("started_ms")?,
+            completed_ms: row.try_get("completed_ms")?,
+        })
+    }
 }
 
 /// The columns of a `JobRow`, as a literal so queries stay static strings.

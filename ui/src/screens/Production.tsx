@@ -56,9 +56,9 @@ export function Production({ ctx }: { ctx: Ctx }) {
                   <div className="fill" style={{ width: `${(100 * p.done) / Math.max(1, p.total)}%` }} />
                 </div>
                 <div className="stages small">
-                  {e.stages.map(([s, st]) => (
-                    <span key={s} className={`stage ${st}`}>
-                      {s}
+                  {e.stages.map(({ stage, status: st }) => (
+                    <span key={stage} className={`stage ${st}`}>
+                      {stage}
                     </span>
                   ))}
                 </div>

@@ -79,11 +79,11 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             preset,
             force,
         } => {
-            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let cancel = studio_core::CancellationToken::new();
             let flag = cancel.clone();
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                    flag.cancel();
                 }
             });
             let show = !json && std::io::stderr().is_terminal();

@@ -133,12 +133,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     .map(|u| u.display().to_string())
                     .unwrap_or_else(|| "not built: API only".into())
             );
-            let s2 = stop.clone();
-            let shutdown = async move {
-                while !s2.load(std::sync::atomic::Ordering::Relaxed) {
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-            };
+            let shutdown = stop.clone().cancelled_owned();
             studio_server::serve(
                 engine.clone(),
                 listener,

@@ -5,9 +5,9 @@
 //! workers are in [`worker`] (claims, heartbeats, retries, orphans); the stages they run are in
 //! [`crate::production`], and [`crate::background`] runs them as a service.
 
-mod worker;
+pub(crate) mod worker;
 
-pub use worker::{JobOutcome, classify, worker_id};
+pub use worker::{JobEnd, JobOutcome, classify, worker_id};
 
 use serde::Serialize;
 use studio_store::JobRow;

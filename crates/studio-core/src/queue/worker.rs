@@ -2,11 +2,12 @@
 //! failure (retry at a reset, back off, or park for a person), and take back jobs whose worker died.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use serde::Serialize;
-use studio_domain::ErrorCode;
+use studio_domain::{ErrorCode, JobStatus, Stage};
 use studio_store::JobFailure;
 
 use crate::clock::now_ms;
@@ -31,15 +32,63 @@ fn pid_alive(pid: u32) -> bool {
     }
 }
 
+/// How one claimed job ended: the job status it was left in, or `Lost` when its lease was taken back before it
+/// finished (another worker owns it now).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum JobEnd {
+    Succeeded,
+    RetryWaiting,
+    NeedsAttention,
+    Cancelled,
+    Lost,
+}
+
+impl JobEnd {
+    /// The name as serialized (`needs_attention`), for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobEnd::Succeeded => "succeeded",
+            JobEnd::RetryWaiting => "retry_waiting",
+            JobEnd::NeedsAttention => "needs_attention",
+            JobEnd::Cancelled => "cancelled",
+            JobEnd::Lost => "lost",
+        }
+    }
+}
+
+impl std::fmt::Display for JobEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Waits `d`, or less when the service is stopped meanwhile.
+async fn idle(stop: &CancellationToken, d: Duration) {
+    tokio::select! {
+        _ = stop.cancelled() => {}
+        _ = tokio::time::sleep(d) => {}
+    }
+}
+
+/// A task that is aborted when this handle is dropped (also on an early `?` return).
+pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// What happened to one claimed job.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct JobOutcome {
     pub job_id: i64,
     pub series_id: String,
     pub episode: u32,
-    pub stage: String,
-    /// succeeded | retry_waiting | needs_attention | cancelled | lost
-    pub status: String,
+    pub stage: Stage,
+    pub status: JobEnd,
     pub message: String,
     pub seconds: f64,
 }
@@ -129,7 +178,7 @@ impl Engine {
         let host = worker_id(0);
         let host = host.split(':').next().unwrap_or_default().to_string();
         for j in self.store().jobs(None, None).await? {
-            if j.status != "running" {
+            if j.status != JobStatus::Running {
                 continue;
             }
             let owner = j.lease_owner.clone().unwrap_or_default();
@@ -163,29 +212,27 @@ impl Engine {
                 None,
             )
             .await?;
-        // Heartbeat while the stage runs; a lost lease or a cancel request sets the flag the stage watches.
-        let cancel = Arc::new(AtomicBool::new(false));
-        let done = Arc::new(AtomicBool::new(false));
+        // Heartbeat while the stage runs; a lost lease or a cancel request cancels the job's token, which the
+        // stage watches at its safe points (between frames, between upload chunks).
+        let cancel = CancellationToken::new();
         let hb = {
             let store = self.store().clone();
-            let (cancel, done, owner, id) =
-                (cancel.clone(), done.clone(), owner.to_string(), job.id);
+            let (cancel, owner, id) = (cancel.clone(), owner.to_string(), job.id);
             let every = Duration::from_secs(cfg.heartbeat_sec.max(1));
-            tokio::spawn(async move {
+            AbortOnDrop(tokio::spawn(async move {
+                let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
-                    tokio::time::sleep(every).await;
-                    if done.load(Ordering::Relaxed) {
-                        break;
-                    }
+                    beat.tick().await;
                     match store.heartbeat_job(id, &owner, now_ms(), lease_ms).await {
                         Ok(true) => {}
                         Ok(false) | Err(_) => {
-                            cancel.store(true, Ordering::Relaxed);
+                            cancel.cancel();
                             break;
                         }
                     }
                 }
-            })
+            }))
         };
         // Fault injection for crash tests: hold the claimed job (heartbeating) before its work starts.
         if let Some(ms) = self
@@ -195,39 +242,37 @@ impl Engine {
             tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
         }
         let result = self.run_stage(&job, cancel.clone()).await;
-        done.store(true, Ordering::Relaxed);
-        hb.abort();
+        drop(hb);
         let n = job.episode_number as u32;
         let now = now_ms();
         let (status, message) = match result {
             Ok(v) => {
                 let text = v.to_string();
                 if self.store().complete_job(job.id, owner, now, &text).await? {
-                    ("succeeded".to_string(), summary(&v))
+                    (JobEnd::Succeeded, summary(&v))
                 } else {
                     (
-                        "lost".to_string(),
+                        JobEnd::Lost,
                         "the job was taken back before it finished".to_string(),
                     )
                 }
             }
             Err(e) => {
-                let failure = if cancel.load(Ordering::Relaxed)
-                    && self.store().job_cancel_requested(job.id).await?
-                {
-                    JobFailure::Cancelled {
-                        message: "cancelled by request".into(),
-                    }
-                } else {
-                    classify(&e, job.attempts, &cfg, now)
-                };
+                let failure =
+                    if cancel.is_cancelled() && self.store().job_cancel_requested(job.id).await? {
+                        JobFailure::Cancelled {
+                            message: "cancelled by request".into(),
+                        }
+                    } else {
+                        classify(&e, job.attempts, &cfg, now)
+                    };
                 let status = match &failure {
-                    JobFailure::Retry { .. } => "retry_waiting",
-                    JobFailure::Attention { .. } => "needs_attention",
-                    JobFailure::Cancelled { .. } => "cancelled",
+                    JobFailure::Retry { .. } => JobEnd::RetryWaiting,
+                    JobFailure::Attention { .. } => JobEnd::NeedsAttention,
+                    JobFailure::Cancelled { .. } => JobEnd::Cancelled,
                 };
                 if !self.store().fail_job(job.id, owner, now, &failure).await? {
-                    ("lost".to_string(), e.to_string())
+                    (JobEnd::Lost, e.to_string())
                 } else {
                     if matches!(
                         &failure,
@@ -240,7 +285,7 @@ impl Engine {
                             level: AlertLevel::Info,
                             message: format!("{} episode {n} is ready for review", job.series_id),
                         });
-                    } else if status == "needs_attention" {
+                    } else if status == JobEnd::NeedsAttention {
                         self.events().publish(EngineEvent::Alert {
                             level: AlertLevel::Warning,
                             message: format!(
@@ -249,19 +294,19 @@ impl Engine {
                             ),
                         });
                     }
-                    (status.to_string(), e.to_string())
+                    (status, e.to_string())
                 }
             }
         };
         self.store()
             .log_job(
                 job.id,
-                if status == "succeeded" {
+                if status == JobEnd::Succeeded {
                     "info"
                 } else {
                     "warn"
                 },
-                &format!("{status}: {message}"),
+                &format!("{}: {message}", status.as_str()),
                 None,
             )
             .await?;
@@ -270,7 +315,7 @@ impl Engine {
             series = %job.series_id,
             episode = n,
             stage = %job.stage,
-            status = %status,
+            status = status.as_str(),
             attempt = job.attempts,
             seconds = started.elapsed().as_secs_f64(),
             message = %message,
@@ -279,8 +324,8 @@ impl Engine {
         self.events().publish(EngineEvent::JobFinished {
             series_id: job.series_id.clone(),
             episode: n,
-            stage: job.stage.clone(),
-            status: status.clone(),
+            stage: job.stage,
+            status,
         });
         Ok(Some(JobOutcome {
             job_id: job.id,
@@ -298,7 +343,7 @@ impl Engine {
     pub async fn run_workers(
         self: &Arc<Self>,
         workers: usize,
-        stop: Arc<AtomicBool>,
+        stop: CancellationToken,
         until_idle: bool,
     ) -> Result<Vec<JobOutcome>, CoreError> {
         let requeued = self.requeue_orphans().await?;
@@ -312,7 +357,7 @@ impl Engine {
             handles.push(tokio::spawn(async move {
                 let mut outcomes = Vec::new();
                 let mut last_sweep = std::time::Instant::now();
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.is_cancelled() {
                     if last_sweep.elapsed() > Duration::from_secs(30) {
                         last_sweep = std::time::Instant::now();
                         engine.requeue_orphans().await?;
@@ -326,7 +371,7 @@ impl Engine {
                         if until_idle {
                             break;
                         }
-                        tokio::time::sleep(poll.max(Duration::from_secs(30))).await;
+                        idle(&stop, poll.max(Duration::from_secs(30))).await;
                         continue;
                     }
                     match engine.work_one(&owner).await? {
@@ -336,15 +381,15 @@ impl Engine {
                                 let jobs = engine.store().jobs(None, None).await?;
                                 let now = now_ms();
                                 let busy = jobs.iter().any(|j| {
-                                    j.status == "running"
-                                        || (j.status == "retry_waiting"
+                                    j.status == JobStatus::Running
+                                        || (j.status == JobStatus::RetryWaiting
                                             && j.run_after_ms <= now + 1000)
                                 });
                                 if !busy {
                                     break;
                                 }
                             }
-                            tokio::time::sleep(poll).await;
+                            idle(&stop, poll).await;
                         }
                     }
                 }

@@ -13,9 +13,8 @@ mod quota;
 mod upload;
 
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use serde::{Deserialize, Serialize};
 use studio_domain::{EpisodeStatus, ErrorCode};

@@ -54,7 +54,7 @@ impl Engine {
         series: &str,
         n: u32,
         channel: &str,
-        cancel: Arc<AtomicBool>,
+        cancel: CancellationToken,
     ) -> Result<UploadReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let ch = self.channel(channel).await?;
@@ -165,7 +165,7 @@ impl Engine {
         let mut failures = 0u32;
         let mut new_sessions = 0u32;
         while video.is_none() {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.is_cancelled() {
                 return Err(CoreError::Cancelled(
                     "upload stopped; it resumes where it was".into(),
                 ));
@@ -255,7 +255,7 @@ impl Engine {
                             bytes_done: next,
                             bytes_total: total,
                         });
-                        if cancel.load(Ordering::Relaxed) {
+                        if cancel.is_cancelled() {
                             return Err(CoreError::Cancelled(format!(
                                 "upload stopped at {next} of {total} bytes; it resumes there"
                             )));

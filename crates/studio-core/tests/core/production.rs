@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
+use studio_core::domain::{JobStatus, Stage};
 use studio_core::secrets::MemorySecretStore;
-use studio_core::{Engine, EngineOptions, NewSeries};
+use studio_core::{Engine, EngineOptions, JobEnd, NewSeries};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
@@ -31,7 +31,7 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     assert!(e.produce("dag", 9).await.is_err(), "no episode 9");
     assert_eq!(e.produce("dag", 1).await.unwrap().jobs_added, 11);
 
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = studio_core::CancellationToken::new();
     let first = e.run_workers(2, stop.clone(), true).await.unwrap();
     let stages: Vec<(&str, &str)> = first
         .iter()
@@ -105,9 +105,9 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     let redo = e.run_workers(2, stop.clone(), true).await.unwrap();
     let jobs_now = e.store().jobs(Some("dag"), Some(1)).await.unwrap();
     let result = |stage: &str| -> serde_json::Value {
-        let o = redo.iter().find(|o| o.stage == stage).unwrap();
-        assert_eq!(o.status, "succeeded", "{stage}: {}", o.message);
-        let j = jobs_now.iter().find(|j| j.stage == stage).unwrap();
+        let o = redo.iter().find(|o| o.stage.as_str() == stage).unwrap();
+        assert_eq!(o.status.as_str(), "succeeded", "{stage}: {}", o.message);
+        let j = jobs_now.iter().find(|j| j.stage.as_str() == stage).unwrap();
         serde_json::from_str(j.result_json.as_deref().unwrap()).unwrap()
     };
     let voices = result("voices");
@@ -140,7 +140,7 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     }
     assert!(
         redo.iter()
-            .any(|o| o.stage == "review_gate" && o.status == "needs_attention"),
+            .any(|o| o.stage == Stage::ReviewGate && o.status == JobEnd::NeedsAttention),
         "back in review"
     );
     assert_eq!(
@@ -191,9 +191,12 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     // Everything done; queuing again adds nothing, and every job ran exactly once except the gate (twice).
     assert_eq!(e.produce("dag", 1).await.unwrap().jobs_added, 0);
     let jobs = e.store().jobs(Some("dag"), Some(1)).await.unwrap();
-    assert!(jobs.iter().all(|j| j.status == "succeeded"), "{jobs:?}");
+    assert!(
+        jobs.iter().all(|j| j.status == JobStatus::Succeeded),
+        "{jobs:?}"
+    );
     for j in &jobs {
-        let expected = if j.stage == "review_gate" { 2 } else { 1 };
+        let expected = if j.stage == Stage::ReviewGate { 2 } else { 1 };
         assert_eq!(j.attempts, expected, "{}", j.stage);
     }
     assert!(e.status().await.unwrap().attention.is_empty());

@@ -145,7 +145,7 @@ async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>
     files
 }
 
-fn stop() -> Arc<std::sync::atomic::AtomicBool> {
+fn stop() -> studio_core::CancellationToken {
     Default::default()
 }
 

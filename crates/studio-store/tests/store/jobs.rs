@@ -30,7 +30,7 @@ async fn stages_become_claimable_in_dag_order() {
         if batch.is_empty() {
             break;
         }
-        let mut names: Vec<String> = batch.iter().map(|j| j.stage.clone()).collect();
+        let mut names: Vec<String> = batch.iter().map(|j| j.stage.to_string()).collect();
         names.sort();
         order.push(names);
         for j in batch {
@@ -148,7 +148,7 @@ async fn failures_park_or_wait_and_people_can_retry_pause_and_cancel() {
         "parked stays parked"
     );
     let row = s.job(j.id).await.unwrap().unwrap();
-    assert_eq!(row.status, "needs_attention");
+    assert_eq!(row.status, studio_domain::JobStatus::NeedsAttention);
     assert_eq!(row.last_error.as_deref(), Some("the quota is used up"));
     assert!(s.retry_job(j.id, 99_001).await.unwrap());
     // Paused: nothing starts.
