@@ -46,6 +46,8 @@ pub struct Engine {
     secret_override: std::sync::Mutex<Option<Box<dyn SecretStore>>>,
     /// Why the keyring is not in use, when the backend is `auto` and it could not be reached.
     keyring_problem: OnceLock<Option<String>>,
+    /// `[production] provider_rate_per_min`, shared by every client this engine builds.
+    rate_limits: studio_providers::ratelimit::RateLimits,
 }
 
 /// Where an import went.
@@ -224,10 +226,15 @@ impl Engine {
         let mut config = Config::load_or_create(&data_dir)?;
         config.apply_env(&env)?;
         let store = Store::open(&data_dir.join(DB_FILE)).await?;
-        for (provider, per_min) in &config.production.provider_rate_per_min {
-            studio_providers::ratelimit::set_rate(provider, *per_min, (per_min / 10.0).max(1.0));
-        }
+        let rate_limits = studio_providers::ratelimit::RateLimits::new(
+            config
+                .production
+                .provider_rate_per_min
+                .iter()
+                .map(|(p, r)| (p.as_str(), *r)),
+        );
         Ok(Engine {
+            rate_limits,
             data_dir,
             config,
             store,
@@ -237,6 +244,11 @@ impl Engine {
             secret_override: std::sync::Mutex::new(opts.secret_store),
             keyring_problem: OnceLock::new(),
         })
+    }
+
+    /// The request rates every provider client of this engine waits for.
+    pub(crate) fn rate_limits(&self) -> studio_providers::ratelimit::RateLimits {
+        self.rate_limits.clone()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -776,5 +788,43 @@ impl Engine {
             episodes: series.total_episodes,
             episode_1,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn open_with(dir: &Path, production: &str) -> Engine {
+        std::fs::write(
+            dir.join("config.toml"),
+            format!("version = 1\n[production]\n{production}\n"),
+        )
+        .unwrap();
+        Engine::open(EngineOptions {
+            data_dir: Some(dir.to_path_buf()),
+            env: Some(BTreeMap::new()),
+            secret_store: Some(Box::new(crate::secrets::MemorySecretStore::default())),
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Before, every `Engine::open` rewrote one process-global rate table, so a second engine (a test, the desktop
+    /// app beside a server) changed the first one's limits. Now each engine owns its limits.
+    #[tokio::test]
+    async fn each_engine_owns_its_provider_rates() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let first = open_with(
+            a.path(),
+            "provider_rate_per_min = { fal = 120, youtube = 30 }",
+        )
+        .await;
+        let second = open_with(b.path(), "provider_rate_per_min = { fal = 6 }").await;
+        assert_eq!(first.rate_limits().rate("fal"), Some(120.0));
+        assert_eq!(first.rate_limits().rate("youtube"), Some(30.0));
+        assert_eq!(second.rate_limits().rate("fal"), Some(6.0));
+        assert_eq!(second.rate_limits().rate("youtube"), None);
+        assert_eq!(first.rate_limits().rate("elevenlabs"), None);
     }
 }

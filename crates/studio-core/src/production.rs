@@ -34,7 +34,8 @@ pub struct ProductionConfig {
     pub poll_sec: f64,
     /// Attempts before a transient failure is parked for a person.
     pub max_attempts: i64,
-    /// First retry delay; doubles per attempt (with ±20 % jitter), at most `backoff_max_sec`.
+    /// First retry delay (seconds); doubles per attempt, plus a random jitter of up to the same again, at most
+    /// `backoff_max_sec` ([`studio_providers::backoff_delay`]).
     pub backoff_base_sec: f64,
     pub backoff_max_sec: f64,
     /// The review gate: "always" (a person approves every episode), "flagged" (only when checks flagged

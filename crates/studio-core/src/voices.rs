@@ -92,28 +92,31 @@ impl Engine {
             match p.as_str() {
                 "elevenlabs" => {
                     if let Some(k) = self.secret("elevenlabs").await? {
-                        out.push(Arc::new(ElevenLabsVoices::new(
-                            &endpoint("elevenlabs"),
-                            Some(k.expose().into()),
-                            &cfg.elevenlabs_model,
-                            cfg.elevenlabs_concurrency,
-                        )));
+                        out.push(Arc::new(
+                            ElevenLabsVoices::new(
+                                &endpoint("elevenlabs"),
+                                Some(k.expose().into()),
+                                &cfg.elevenlabs_model,
+                                cfg.elevenlabs_concurrency,
+                            )
+                            .with_limits(self.rate_limits()),
+                        ));
                     }
                 }
                 "google" => {
                     if let Some(k) = self.secret("google_tts").await? {
-                        out.push(Arc::new(GoogleVoices::new(
-                            &endpoint("google_tts"),
-                            Some(k.expose().into()),
-                        )));
+                        out.push(Arc::new(
+                            GoogleVoices::new(&endpoint("google_tts"), Some(k.expose().into()))
+                                .with_limits(self.rate_limits()),
+                        ));
                     }
                 }
                 "azure" => {
                     if let Some(k) = self.secret("azure_tts").await? {
-                        out.push(Arc::new(AzureVoices::new(
-                            &endpoint("azure_tts"),
-                            Some(k.expose().into()),
-                        )));
+                        out.push(Arc::new(
+                            AzureVoices::new(&endpoint("azure_tts"), Some(k.expose().into()))
+                                .with_limits(self.rate_limits()),
+                        ));
                     }
                 }
                 other => tracing::warn!(
@@ -214,11 +217,14 @@ impl Engine {
         // fal (FLUX stills, Kling video) when its key is set; offline stills otherwise.
         let remote: Option<Arc<dyn studio_pipeline::remote::RemoteProvider>> =
             match self.secret("fal").await? {
-                Some(k) => Some(Arc::new(studio_providers::FalQueue::new(
-                    self.config().endpoint("fal_queue").unwrap_or_default(),
-                    Some(k.expose().into()),
-                    std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
-                ))),
+                Some(k) => Some(Arc::new(
+                    studio_providers::FalQueue::new(
+                        self.config().endpoint("fal_queue").unwrap_or_default(),
+                        Some(k.expose().into()),
+                        std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
+                    )
+                    .with_limits(self.rate_limits()),
+                )),
                 None => None,
             };
         Ok(studio_pipeline::visuals::VisualsStage {
@@ -227,11 +233,14 @@ impl Engine {
             stills: {
                 let mut v: Vec<Arc<dyn studio_pipeline::visuals::StillGen>> = Vec::new();
                 if let Some(k) = self.secret("hf").await? {
-                    v.push(Arc::new(studio_providers::HfStills::new(
-                        self.config().endpoint("hf").unwrap_or_default(),
-                        Some(k.expose().into()),
-                        &self.config().hf_still_model,
-                    )));
+                    v.push(Arc::new(
+                        studio_providers::HfStills::new(
+                            self.config().endpoint("hf").unwrap_or_default(),
+                            Some(k.expose().into()),
+                            &self.config().hf_still_model,
+                        )
+                        .with_limits(self.rate_limits()),
+                    ));
                 }
                 v.push(Arc::new(studio_providers::OfflineStills));
                 v
@@ -342,7 +351,8 @@ impl Engine {
             self.config().endpoint("heygen_upload").unwrap_or_default(),
             Some(key.expose().into()),
             std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
-        );
+        )
+        .with_limits(self.rate_limits());
         let avatars = hg.avatars().await.unwrap_or_default();
         let remaining = hg.remaining_quota().await.ok();
         let pricing = Pricing::bundled();

@@ -148,7 +148,8 @@ impl Engine {
             "openai" => {
                 let key = self.secret("openai").await?.map(|s| s.expose().to_string());
                 let mut x = OpenAiWriter::new(&endpoint("openai"), key, &w.openai_model)
-                    .with_max_tokens(w.max_output_tokens);
+                    .with_max_tokens(w.max_output_tokens)
+                    .with_limits(self.rate_limits());
                 x.llm_continuity_check = w.llm_continuity_check;
                 Box::new(x)
             }
@@ -158,7 +159,8 @@ impl Engine {
                     .await?
                     .map(|s| s.expose().to_string());
                 let mut x = AnthropicWriter::new(&endpoint("anthropic"), key, &w.anthropic_model)
-                    .with_max_tokens(w.max_output_tokens);
+                    .with_max_tokens(w.max_output_tokens)
+                    .with_limits(self.rate_limits());
                 x.llm_continuity_check = w.llm_continuity_check;
                 Box::new(x)
             }

@@ -19,6 +19,12 @@ pub struct AnthropicWriter {
 }
 
 impl AnthropicWriter {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` ends before `/v1/messages` (e.g. `https://api.anthropic.com`).
     pub fn new(base_url: &str, api_key: Option<String>, model: &str) -> Self {
         Self {
@@ -65,7 +71,7 @@ impl AnthropicWriter {
                 .header("x-api-key", key)
                 .header("anthropic-version", API_VERSION)
                 .json(&body)
-                .send_as("anthropic")
+                .send_as(&self.cfg.limits, "anthropic")
                 .await;
             let resp = match resp {
                 Ok(r) => r,

@@ -54,6 +54,12 @@ fn tag_value(tag: &str) -> String {
 }
 
 impl FalQueue {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` is the queue host (`https://queue.fal.run`); `poll` the status interval (3–5 s for video).
     pub fn new(base_url: &str, api_key: Option<String>, poll: Duration) -> Self {
         Self {
@@ -109,7 +115,7 @@ impl RemoteProvider for FalQueue {
                 .header("Authorization", &key)
                 .header("X-Fal-Tags", tag_value(tag))
                 .json(input)
-                .send_as("fal")
+                .send_as(&self.cfg.limits, "fal")
                 .await;
             let resp = match sent {
                 Ok(r) => r,
@@ -198,7 +204,7 @@ impl RemoteProvider for FalQueue {
             .client
             .get(&t.status_url)
             .header("Authorization", &key)
-            .send_as("fal")
+            .send_as(&self.cfg.limits, "fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();
@@ -263,7 +269,7 @@ impl RemoteProvider for FalQueue {
             .client
             .get(&t.response_url)
             .header("Authorization", &key)
-            .send_as("fal")
+            .send_as(&self.cfg.limits, "fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();
@@ -296,7 +302,7 @@ impl RemoteProvider for FalQueue {
             req = req.header("Authorization", self.key()?);
         }
         let resp = req
-            .send_as("fal")
+            .send_as(&self.cfg.limits, "fal")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = resp.status().as_u16();

@@ -28,6 +28,12 @@ fn message(body: &str) -> String {
 }
 
 impl HeyGen {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` is the API host (`https://api.heygen.com`), `upload_base` the upload host (`https://upload.heygen.com`).
     pub fn new(base_url: &str, upload_base: &str, api_key: Option<String>, poll: Duration) -> Self {
         Self {
@@ -55,7 +61,7 @@ impl HeyGen {
             .client
             .get(format!("{}/v2/avatars", self.cfg.base_url))
             .header("X-Api-Key", key)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();
@@ -90,7 +96,7 @@ impl HeyGen {
             .client
             .get(format!("{}/v2/user/remaining_quota", self.cfg.base_url))
             .header("X-Api-Key", key)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let body = r.text().await.unwrap_or_default();
@@ -116,7 +122,7 @@ impl HeyGen {
             .header("X-Api-Key", key)
             .header("Content-Type", kind)
             .body(bytes)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::NotSent(format!("uploading the audio: {e}")))?;
         let code = r.status().as_u16();
@@ -173,7 +179,7 @@ impl RemoteProvider for HeyGen {
             .post(format!("{}/v2/video/generate", self.cfg.base_url))
             .header("X-Api-Key", &key)
             .json(&body)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await;
         let r = match r {
             Ok(r) => r,
@@ -229,7 +235,7 @@ impl RemoteProvider for HeyGen {
             .client
             .get(&t.status_url)
             .header("X-Api-Key", key)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();
@@ -281,7 +287,7 @@ impl RemoteProvider for HeyGen {
             .client
             .get(&t.status_url)
             .header("X-Api-Key", key)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();
@@ -314,7 +320,7 @@ impl RemoteProvider for HeyGen {
             .cfg
             .client
             .get(url)
-            .send_as("heygen")
+            .send_as(&self.cfg.limits, "heygen")
             .await
             .map_err(|e| RemoteError::Transient(e.to_string()))?;
         let code = r.status().as_u16();

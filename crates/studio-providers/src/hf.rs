@@ -17,6 +17,12 @@ pub struct HfStills {
 }
 
 impl HfStills {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` ends before the model (`https://router.huggingface.co/hf-inference/models`).
     pub fn new(base_url: &str, token: Option<String>, model: &str) -> Self {
         Self {
@@ -64,7 +70,7 @@ impl StillGen for HfStills {
                 .post(&url)
                 .bearer_auth(&token)
                 .json(&body)
-                .send_as("hf")
+                .send_as(&self.cfg.limits, "hf")
                 .await
                 .map_err(|e| self.err(e.to_string()))?;
             let code = r.status().as_u16();

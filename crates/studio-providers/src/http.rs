@@ -14,6 +14,8 @@ pub struct ClientConfig {
     pub(crate) model: String,
     pub(crate) max_tokens: u32,
     pub(crate) policy: RetryPolicy,
+    /// The request rates this client waits for (the Engine's; none by default).
+    pub(crate) limits: crate::ratelimit::RateLimits,
 }
 
 impl ClientConfig {
@@ -26,6 +28,7 @@ impl ClientConfig {
             model: model.to_string(),
             max_tokens: 16_000,
             policy,
+            limits: Default::default(),
         }
     }
     pub fn set_policy(&mut self, policy: RetryPolicy) {
@@ -75,21 +78,29 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Exponential backoff with jitter for attempt `k` (0-based).
+    /// The wait before in-call retry `k` (0-based): [`backoff_delay`] from `base_backoff`, at most `max_wait`.
     pub fn backoff(&self, k: u32) -> Duration {
-        let base = self.base_backoff.as_millis() as u64 * (1u64 << k.min(10));
-        // Jitter from the clock's sub-millisecond noise: enough to spread retries of parallel workers.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let jitter = if base == 0 {
-            0
-        } else {
-            nanos as u64 % (base / 2 + 1)
-        };
-        Duration::from_millis(base + jitter)
+        backoff_delay(self.base_backoff, self.max_wait, k)
     }
+}
+
+/// The one backoff of the studio — in-call retries of every HTTP client and the production queue's rescheduling of
+/// a transient failure: the delay before retry `k` (0-based) is `base · 2^k`, capped at `max`, plus a random jitter
+/// of up to the same again (so parallel workers spread out), and never more than `max`. Built on `backon`'s
+/// exponential backoff.
+pub fn backoff_delay(base: Duration, max: Duration, k: u32) -> Duration {
+    use backon::BackoffBuilder;
+    let max = max.max(base);
+    backon::ExponentialBuilder::new()
+        .with_min_delay(base)
+        .with_max_delay(max)
+        .with_factor(2.0)
+        .with_jitter()
+        .with_max_times(k as usize + 1)
+        .build()
+        .nth(k as usize)
+        .unwrap_or(max)
+        .min(max)
 }
 
 /// Parses OpenAI's Go-style durations ("1s", "6m0s", "20ms", "1h2m3.5s").
@@ -229,6 +240,24 @@ pub fn error_fields(body: &str) -> (String, String, String) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stops_at_the_cap() {
+        let (base, max) = (Duration::from_secs(2), Duration::from_secs(60));
+        for _ in 0..50 {
+            for (k, low) in [(0u32, 2u64), (1, 4), (3, 16)] {
+                let d = backoff_delay(base, max, k);
+                let low = Duration::from_secs(low);
+                assert!(d >= low && d <= (low * 2).min(max), "retry {k}: {d:?}");
+            }
+            // 2 · 2^6 = 128 s is past the cap: the cap, jitter included.
+            assert!(backoff_delay(base, max, 6) <= max);
+            assert!(backoff_delay(base, max, 6) >= Duration::from_secs(60));
+            // A cap below the base waits the base.
+            assert_eq!(backoff_delay(base, Duration::ZERO, 0), base);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -23,7 +23,7 @@ pub use espeak::EspeakVoices;
 pub use fal::FalQueue;
 pub use heygen::HeyGen;
 pub use hf::HfStills;
-pub use http::{ClientConfig, RetryPolicy};
+pub use http::{ClientConfig, RetryPolicy, backoff_delay};
 pub use offline::TemplateWriter;
 pub use offline::still::OfflineStills;
 pub use openai::OpenAiWriter;

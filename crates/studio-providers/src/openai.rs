@@ -18,6 +18,12 @@ pub struct OpenAiWriter {
 }
 
 impl OpenAiWriter {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` ends before `/chat/completions` (e.g. `https://api.openai.com/v1`, `http://localhost:11434/v1`).
     pub fn new(base_url: &str, api_key: Option<String>, model: &str) -> Self {
         Self {
@@ -65,7 +71,7 @@ impl OpenAiWriter {
             if let Some(k) = &self.cfg.api_key {
                 req = req.bearer_auth(k);
             }
-            let resp = match req.send_as("openai").await {
+            let resp = match req.send_as(&self.cfg.limits, "openai").await {
                 Ok(r) => r,
                 Err(e) => {
                     if attempt < self.cfg.policy.max_retries {

@@ -4,7 +4,7 @@
 //! safety live in the engine, which stores the session URI before the first byte; this module only speaks the
 //! protocol. Base URLs are configurable (`AIDAS_YOUTUBE_BASE_URL`, `AIDAS_YOUTUBE_UPLOAD_URL`).
 
-use crate::ratelimit::SendAs;
+use crate::ratelimit::{RateLimits, SendAs};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -82,6 +82,7 @@ pub struct YouTube {
     http: reqwest::Client,
     api: String,
     upload: String,
+    limits: RateLimits,
 }
 
 fn net(e: reqwest::Error) -> YtError {
@@ -151,7 +152,14 @@ impl YouTube {
             http,
             api: api_base.trim_end_matches('/').into(),
             upload: upload_base.trim_end_matches('/').into(),
+            limits: RateLimits::default(),
         }
+    }
+
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     async fn json_reply(resp: reqwest::Response) -> Result<Value, YtError> {
@@ -187,7 +195,7 @@ impl YouTube {
             .header("X-Upload-Content-Length", total.to_string())
             .header("X-Upload-Content-Type", content_type)
             .body(body)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         let status = resp.status();
@@ -248,7 +256,7 @@ impl YouTube {
             .bearer_auth(token)
             .header("Content-Length", "0")
             .header("Content-Range", format!("bytes */{total}"))
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         Self::progress_of(resp).await
@@ -273,7 +281,7 @@ impl YouTube {
             .header("Content-Type", content_type)
             .header("Content-Range", format!("bytes {first}-{last}/{total}"))
             .body(bytes)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         Self::progress_of(resp).await
@@ -296,7 +304,7 @@ impl YouTube {
             .bearer_auth(token)
             .header("Content-Type", mime)
             .body(image)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -336,7 +344,7 @@ impl YouTube {
                 format!("multipart/related; boundary={boundary}"),
             )
             .body(body)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -361,7 +369,7 @@ impl YouTube {
                 "snippet": { "title": title, "description": description, "defaultLanguage": "ko" },
                 "status": { "privacyStatus": privacy }
             }))
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;
@@ -390,7 +398,7 @@ impl YouTube {
                     "resourceId": { "kind": "youtube#video", "videoId": video_id }
                 }
             }))
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         Self::json_reply(resp).await
@@ -409,7 +417,7 @@ impl YouTube {
                 self.api
             ))
             .bearer_auth(token)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;
@@ -422,7 +430,7 @@ impl YouTube {
             .http
             .get(format!("{}/channels?part=snippet&mine=true", self.api))
             .bearer_auth(token)
-            .send_as("youtube")
+            .send_as(&self.limits, "youtube")
             .await
             .map_err(net)?;
         let v = Self::json_reply(resp).await?;

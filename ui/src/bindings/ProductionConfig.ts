@@ -21,7 +21,8 @@ poll_sec: number,
  */
 max_attempts: number, 
 /**
- * First retry delay; doubles per attempt (with ±20 % jitter), at most `backoff_max_sec`.
+ * First retry delay (seconds); doubles per attempt, plus a random jitter of up to the same again, at most
+ * `backoff_max_sec` ([`studio_providers::backoff_delay`]).
  */
 backoff_base_sec: number, backoff_max_sec: number, 
 /**

@@ -96,10 +96,22 @@ pub struct JobOutcome {
 /// How a failure is handled, from the error's kind.
 pub fn classify(e: &CoreError, attempts: i64, cfg: &ProductionConfig, now: i64) -> JobFailure {
     use studio_pipeline::{RetryClass, StageError};
+    // The studio's one backoff (the HTTP clients' in-call retries use it too).
     let backoff = |attempts: i64| {
-        let base = cfg.backoff_base_sec.max(0.0) * 2f64.powi((attempts - 1).clamp(0, 30) as i32);
-        let jitter = 0.8 + 0.4 * ((now as u64 ^ 0x9e37_79b9) % 1000) as f64 / 1000.0;
-        now + (base.min(cfg.backoff_max_sec) * jitter * 1000.0) as i64
+        let secs = |s: f64| {
+            Duration::from_secs_f64(if s.is_finite() {
+                s.clamp(0.0, 86_400.0)
+            } else {
+                0.0
+            })
+        };
+        let k = u32::try_from((attempts - 1).clamp(0, 30)).unwrap_or(0);
+        let d = studio_providers::backoff_delay(
+            secs(cfg.backoff_base_sec),
+            secs(cfg.backoff_max_sec),
+            k,
+        );
+        now + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
     };
     let message = e.to_string();
     match e {
@@ -438,9 +450,10 @@ mod tests {
             JobFailure::Retry { at_ms, .. } => (at_ms - now) as f64 / 1000.0,
             other => panic!("{other:?}"),
         };
+        // base 30 s: the first retry waits 30–60 s, the third 120–240 s.
         let (d1, d3) = (delay(1), delay(3));
-        assert!((24.0..=36.0).contains(&d1), "{d1}");
-        assert!((96.0..=144.0).contains(&d3), "{d3}");
+        assert!((30.0..=60.0).contains(&d1), "{d1}");
+        assert!((120.0..=240.0).contains(&d3), "{d3}");
         assert!(matches!(
             classify(&io, cfg.max_attempts, &cfg, now),
             JobFailure::Attention { ref kind, .. } if kind == "retries_exhausted"

@@ -9,6 +9,7 @@ impl Engine {
             c.endpoint("youtube").unwrap_or_default(),
             c.endpoint("youtube_upload").unwrap_or_default(),
         )
+        .with_limits(self.rate_limits())
     }
 
     pub(super) async fn oauth_client(&self) -> Result<GoogleOAuth, CoreError> {

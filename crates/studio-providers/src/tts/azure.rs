@@ -8,6 +8,12 @@ pub struct AzureVoices {
 }
 
 impl AzureVoices {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` is the region's TTS host (`https://koreacentral.tts.speech.microsoft.com`).
     pub fn new(base_url: &str, api_key: Option<String>) -> Self {
         Self {

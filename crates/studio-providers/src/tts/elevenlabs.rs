@@ -10,6 +10,12 @@ pub struct ElevenLabsVoices {
 }
 
 impl ElevenLabsVoices {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `model` is the model id (`eleven_multilingual_v2`); `concurrency` is the plan's (Free 2 … Pro 10).
     pub fn new(base_url: &str, api_key: Option<String>, model: &str, concurrency: usize) -> Self {
         Self {

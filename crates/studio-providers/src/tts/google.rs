@@ -8,6 +8,12 @@ pub struct GoogleVoices {
 }
 
 impl GoogleVoices {
+    /// The same client, waiting for `limits` (the Engine's request rates) before each call.
+    pub fn with_limits(mut self, limits: crate::ratelimit::RateLimits) -> Self {
+        self.cfg.limits = limits;
+        self
+    }
+
     /// `base_url` ends before `/text:synthesize` (`https://texttospeech.googleapis.com/v1`).
     pub fn new(base_url: &str, api_key: Option<String>) -> Self {
         Self {

@@ -37,7 +37,7 @@ where
 {
     let mut attempt = 0u32;
     loop {
-        let err = match build().send_as(&provider.to_string()).await {
+        let err = match build().send_as(&cfg.limits, &provider.to_string()).await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
