@@ -99,12 +99,72 @@ fn asset_visual(p: &Path) -> Visual {
     }
 }
 
+/// What an episode's render is made from, checked complete by [`Engine::render_inputs`].
+struct RenderInputs {
+    s: studio_domain::Series,
+    script: studio_domain::EpisodeScript,
+    n: u32,
+    /// The render settings with the call's overrides applied.
+    cfg: crate::config::RenderConfig,
+    data: PathBuf,
+    audio: Vec<studio_domain::LineAudio>,
+    /// Each shot's clip or still, by storyboard index.
+    media: HashMap<usize, ShotMedia>,
+    /// `series/<id>/ep<NNN>`, relative to the data directory, and the same absolute.
+    ep_dir_rel: String,
+    ep_dir: PathBuf,
+    /// Lines that have an avatar clip.
+    avatar_lines: HashSet<String>,
+}
+
+/// What goes to the encoder.
+struct EncodeJob {
+    spec: RenderSpec,
+    /// Each voiced line's offset (seconds) and audio file.
+    placed: Vec<(f64, PathBuf)>,
+    music_src: Option<PathBuf>,
+    auto_music: bool,
+    mood: Mood,
+    music_seed: u64,
+    mix_settings: MixSettings,
+    frames_total: f64,
+}
+
+/// The laid-out episode: the encoder's job and what the report says about it.
+struct RenderPlan {
+    job: EncodeJob,
+    intro: String,
+    outro: String,
+    music_label: String,
+    scene_cards: usize,
+    subtitle_events: usize,
+    notes: Vec<String>,
+    offline: bool,
+}
+
+/// The last render, when its inputs' fingerprint equals `inputs_sha256` and its file is intact.
+fn reusable_render(data: &Path, report_path: &Path, inputs_sha256: &str) -> Option<EpisodeRender> {
+    let text = std::fs::read_to_string(report_path).ok()?;
+    let mut prev = serde_json::from_str::<EpisodeRender>(&text)
+        .ok()
+        .filter(|p| p.inputs_sha256 == inputs_sha256)?;
+    let size = std::fs::metadata(data.join(&prev.file))
+        .map(|m| m.len())
+        .ok();
+    (size == Some(prev.video.bytes)).then(|| {
+        prev.reused = true;
+        prev
+    })
+}
+
 impl Engine {
     /// Renders episode `n` of `series`. `progress(done, total)` is called as frames are encoded (also published as
-    /// events); cancelling `cancel` stops it between frames and leaves no partial file.
+    /// events); cancelling `cancel` stops it between frames and leaves no partial file. The steps: check the inputs
+    /// are complete, fingerprint them (an unchanged episode keeps its file), lay out the segments, encode, record.
     ///
     /// # Errors
-    /// `Cancelled` when stopped; `InvalidInput` for media the renderer cannot read; store and I/O errors.
+    /// `InvalidInput` for a missing voice, shot or music file and for media the renderer cannot read;
+    /// `Cancelled` when stopped; store and I/O errors.
     pub async fn render_episode(
         &self,
         series: &str,
@@ -113,6 +173,68 @@ impl Engine {
         progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
         cancel: CancellationToken,
     ) -> Result<EpisodeRender, CoreError> {
+        let inp = self.render_inputs(series, n, opts).await?;
+        let inputs_sha256 = self.render_fingerprint(&inp).await;
+        let report_path = inp.ep_dir.join("render.json");
+        if !opts.force
+            && let Some(prev) = reusable_render(&inp.data, &report_path, &inputs_sha256)
+        {
+            return Ok(prev);
+        }
+        let plan = self.render_plan(&inp).await?;
+        let out = inp.ep_dir.join("episode.mp4");
+        let (video, mix) = self
+            .encode_episode(&inp, plan.job, out, progress, cancel)
+            .await?;
+        let RenderInputs {
+            s,
+            script,
+            ep_dir_rel,
+            avatar_lines,
+            ..
+        } = inp;
+        let file = format!("{ep_dir_rel}/episode.mp4");
+        let result = EpisodeRender {
+            series_id: s.id.clone(),
+            episode: n,
+            file: file.clone(),
+            video,
+            mix,
+            offline: plan.offline,
+            intro: plan.intro,
+            outro: plan.outro,
+            music: plan.music_label,
+            shots: script.storyboard.len(),
+            avatar_lines: avatar_lines.len(),
+            scene_cards: plan.scene_cards,
+            subtitle_events: plan.subtitle_events,
+            notes: plan.notes,
+            inputs_sha256,
+            reused: false,
+        };
+        let json = serde_json::to_string_pretty(&result)
+            .map_err(|e| CoreError::Internal(format!("render report: {e}")))?;
+        std::fs::write(&report_path, json)
+            .map_err(|e| CoreError::io(format!("writing {}", report_path.display()), e))?;
+        self.events().publish(EngineEvent::EpisodeRendered {
+            series_id: s.id,
+            episode: n,
+            file,
+        });
+        Ok(result)
+    }
+
+    /// The render's inputs, checked complete: every line voiced (a line with nothing to say is a silent beat),
+    /// every shot with a clip or still; the avatar clips that exist.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming what is missing and the stage that makes it; an invalid render config.
+    async fn render_inputs(
+        &self,
+        series: &str,
+        n: u32,
+        opts: &RenderOptions,
+    ) -> Result<RenderInputs, CoreError> {
         let (s, script) = self.series_and_script(series, n).await?;
         let mut cfg = self.config().render.clone();
         if let Some(r) = &opts.resolution {
@@ -186,75 +308,108 @@ impl Engine {
             .map(|l| l.id.clone())
             .collect();
 
-        // Same inputs as the last render and its file intact: keep it.
-        let asset_dirs = [data.join("assets"), self.assets_dir()];
-        let inputs_sha256 = {
-            let mut h = Sha256::new();
-            let mut put = |x: &str| {
-                h.update(x.as_bytes());
-                h.update([0u8]);
-            };
-            put(&serde_json::to_string(&script).unwrap_or_default());
-            put(&serde_json::to_string(&cfg).unwrap_or_default());
-            put(&serde_json::to_string(&self.config().subtitles).unwrap_or_default());
-            for a in &audio {
-                put(&format!("{} {} {}", a.line_id, a.sha256, a.duration_sec));
-            }
-            let mut idx: Vec<&usize> = media.keys().collect();
-            idx.sort();
-            for i in idx {
-                let m = &media[i];
-                put(&format!(
-                    "{i} {} {} {}",
-                    m.clip_sha256,
-                    m.clip_path,
-                    stamp(&data.join(&m.still_path))
-                ));
-            }
-            let mut av: Vec<&String> = avatar_lines.iter().collect();
-            av.sort();
-            for l in av {
-                put(&format!(
-                    "{l} {}",
-                    stamp(&ep_dir.join(format!("avatars/{l}.mp4")))
-                ));
-            }
-            for name in ["intro", "outro"] {
-                let p = find_asset(&asset_dirs, name);
-                put(&format!(
-                    "{name} {:?} {}",
-                    p,
-                    p.as_deref().map(stamp).unwrap_or_default()
-                ));
-            }
-            if !["auto", "none"].contains(&cfg.music.as_str()) {
-                put(&stamp(&data.join(&cfg.music)));
-            }
-            if let Ok(o) = self.store().outlines(&s.id).await {
-                put(
-                    &serde_json::to_string(&o.iter().find(|o| o.episode_number == n + 1))
-                        .unwrap_or_default(),
-                );
-            }
-            put(&s.title);
-            format!("{:x}", h.finalize())
-        };
-        let report_path = ep_dir.join("render.json");
-        if !opts.force {
-            let previous = std::fs::read_to_string(&report_path)
-                .ok()
-                .and_then(|t| serde_json::from_str::<EpisodeRender>(&t).ok());
-            if let Some(mut prev) = previous.filter(|p| p.inputs_sha256 == inputs_sha256) {
-                let size = std::fs::metadata(data.join(&prev.file))
-                    .map(|m| m.len())
-                    .ok();
-                if size == Some(prev.video.bytes) {
-                    prev.reused = true;
-                    return Ok(prev);
-                }
-            }
-        }
+        Ok(RenderInputs {
+            s,
+            script,
+            n,
+            cfg,
+            data,
+            audio,
+            media,
+            ep_dir_rel,
+            ep_dir,
+            avatar_lines,
+        })
+    }
 
+    /// A hash of everything the render reads (script, settings, voices, shots, avatars, intro/outro assets, music,
+    /// the next episode's hook, the title): equal fingerprints mean an equal render.
+    async fn render_fingerprint(&self, inp: &RenderInputs) -> String {
+        let RenderInputs {
+            s,
+            script,
+            n,
+            cfg,
+            data,
+            audio,
+            media,
+            ep_dir,
+            avatar_lines,
+            ..
+        } = inp;
+        let n = *n;
+        let asset_dirs = [data.join("assets"), self.assets_dir()];
+        let mut h = Sha256::new();
+        let mut put = |x: &str| {
+            h.update(x.as_bytes());
+            h.update([0u8]);
+        };
+        put(&serde_json::to_string(&script).unwrap_or_default());
+        put(&serde_json::to_string(&cfg).unwrap_or_default());
+        put(&serde_json::to_string(&self.config().subtitles).unwrap_or_default());
+        for a in audio {
+            put(&format!("{} {} {}", a.line_id, a.sha256, a.duration_sec));
+        }
+        let mut idx: Vec<&usize> = media.keys().collect();
+        idx.sort();
+        for i in idx {
+            let m = &media[i];
+            put(&format!(
+                "{i} {} {} {}",
+                m.clip_sha256,
+                m.clip_path,
+                stamp(&data.join(&m.still_path))
+            ));
+        }
+        let mut av: Vec<&String> = avatar_lines.iter().collect();
+        av.sort();
+        for l in av {
+            put(&format!(
+                "{l} {}",
+                stamp(&ep_dir.join(format!("avatars/{l}.mp4")))
+            ));
+        }
+        for name in ["intro", "outro"] {
+            let p = find_asset(&asset_dirs, name);
+            put(&format!(
+                "{name} {:?} {}",
+                p,
+                p.as_deref().map(stamp).unwrap_or_default()
+            ));
+        }
+        if !["auto", "none"].contains(&cfg.music.as_str()) {
+            put(&stamp(&data.join(&cfg.music)));
+        }
+        if let Ok(o) = self.store().outlines(&s.id).await {
+            put(
+                &serde_json::to_string(&o.iter().find(|o| o.episode_number == n + 1))
+                    .unwrap_or_default(),
+            );
+        }
+        put(&s.title);
+        format!("{:x}", h.finalize())
+    }
+
+    /// The segments (intro, every slot of every scene, outro), the burned subtitles and the sound, ready to encode.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a card that cannot be drawn or a music file that does not exist; I/O errors writing the
+    /// subtitle file.
+    async fn render_plan(&self, inp: &RenderInputs) -> Result<RenderPlan, CoreError> {
+        let RenderInputs {
+            s,
+            script,
+            n,
+            cfg,
+            data,
+            audio,
+            media,
+            ep_dir,
+            avatar_lines,
+            ..
+        } = inp;
+        let n = *n;
+        let asset_dirs = [data.join("assets"), self.assets_dir()];
         let tl = timeline::place(&script, &audio, cfg.intro_sec);
         let slots = timeline::video_slots(&script, &tl, &avatar_lines);
         let total = tl.total_sec + cfg.outro_sec;
@@ -550,15 +705,57 @@ impl Engine {
             },
             framing: cfg.framing,
         };
-        let out = ep_dir.join("episode.mp4");
+        Ok(RenderPlan {
+            job: EncodeJob {
+                spec,
+                placed,
+                music_src,
+                auto_music,
+                mood,
+                music_seed,
+                mix_settings,
+                frames_total: (total * f64::from(cfg.fps)).round(),
+            },
+            intro,
+            outro,
+            music_label,
+            scene_cards,
+            subtitle_events: events.len(),
+            notes,
+            offline: offline_parts,
+        })
+    }
+
+    /// Encodes the plan on a blocking thread: decodes the voices and music, mixes them to the loudness target and
+    /// renders the frames, publishing progress; the job's token stops it between frames.
+    ///
+    /// # Errors
+    /// `Cancelled` when stopped (no file is left); `InvalidInput` for media that cannot be decoded.
+    async fn encode_episode(
+        &self,
+        inp: &RenderInputs,
+        job: EncodeJob,
+        out: PathBuf,
+        progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
+        cancel: CancellationToken,
+    ) -> Result<(RenderReport, MixReport), CoreError> {
+        let EncodeJob {
+            spec,
+            placed,
+            music_src,
+            auto_music,
+            mood,
+            music_seed,
+            mix_settings,
+            frames_total,
+        } = job;
         let bus = self.events().clone();
-        let (sid, ep) = (s.id.clone(), n);
+        let (sid, ep) = (inp.s.id.clone(), inp.n);
         let started_bus = bus.clone();
         started_bus.publish(EngineEvent::RenderStarted {
             series_id: sid.clone(),
             episode: ep,
         });
-        let frames_total = (total * f64::from(cfg.fps)).round();
         let out2 = out.clone();
         // The blocking encoder checks a flag between frames; the job's token sets it.
         let stop_flag = Arc::new(AtomicBool::new(false));
@@ -629,37 +826,7 @@ impl Engine {
                 })?;
                 Ok((report, mix_report))
             });
-        let (video, mix) = job
-            .await
-            .map_err(|e| CoreError::Internal(format!("render task: {e}")))??;
-        let file = format!("{ep_dir_rel}/episode.mp4");
-        let result = EpisodeRender {
-            series_id: s.id.clone(),
-            episode: n,
-            file: file.clone(),
-            video,
-            mix,
-            offline: offline_parts,
-            intro,
-            outro,
-            music: music_label,
-            shots: script.storyboard.len(),
-            avatar_lines: avatar_lines.len(),
-            scene_cards,
-            subtitle_events: events.len(),
-            notes,
-            inputs_sha256,
-            reused: false,
-        };
-        let json = serde_json::to_string_pretty(&result)
-            .map_err(|e| CoreError::Internal(format!("render report: {e}")))?;
-        std::fs::write(&report_path, json)
-            .map_err(|e| CoreError::io(format!("writing {}", report_path.display()), e))?;
-        self.events().publish(EngineEvent::EpisodeRendered {
-            series_id: s.id,
-            episode: n,
-            file,
-        });
-        Ok(result)
+        job.await
+            .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
     }
 }
