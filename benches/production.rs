@@ -96,14 +96,14 @@ fn main() {
             .await
             .unwrap();
         let makespan = t0.elapsed().as_secs_f64();
-        assert!(outcomes.iter().all(|o| o.status == "succeeded"), "{outcomes:?}");
+        assert!(outcomes.iter().all(|o| o.status == studio_core::JobEnd::Succeeded), "{outcomes:?}");
         // Each stage's own duration, from the jobs' start and end.
         let jobs = e.store().jobs(Some("bench"), Some(1)).await.unwrap();
         let d: HashMap<String, f64> = jobs
             .iter()
             .map(|j| {
                 (
-                    j.stage.clone(),
+                    j.stage.to_string(),
                     (j.completed_ms.unwrap_or(0) - j.started_ms.unwrap_or(0)) as f64 / 1000.0,
                 )
             })

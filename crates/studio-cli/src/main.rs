@@ -1,5 +1,5 @@
 //! `aidas`: the headless shell over the AIDAS Studio engine. It parses (clap), calls the Engine (`commands/`, one
-//! file per area) and prints (`render.rs`). Every command takes `--json` for machine output; errors go to stderr
+//! file per area) and prints (`print.rs`). Every command takes `--json` for machine output; errors go to stderr
 //! as one line plus a `next:` line by error code (`hints.rs`), or one JSON object, with a non-zero exit code.
 
 use std::io::{IsTerminal, Read};
@@ -13,7 +13,7 @@ use studio_core::{CoreError, Engine, EngineOptions, Secret};
 mod commands;
 mod hints;
 mod logfile;
-mod render;
+mod print;
 
 #[derive(Parser)]
 #[command(

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::queue::JobOutcome;
-use crate::queue::worker::AbortOnDrop;
+use crate::task::AbortOnDrop;
 use crate::{CoreError, Engine};
 
 /// How often the alert rules are evaluated while the service runs (an alert is repeated at most once an hour).

@@ -75,28 +75,6 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "youtube.privacy",
 ];
 
-/// The checkable part of a YouTube `snippet` (as stored in `package/metadata.json`).
-pub(crate) fn metadata_from_snippet(sn: &serde_json::Value) -> VideoMetadata {
-    VideoMetadata {
-        title: sn["title"].as_str().unwrap_or("").into(),
-        description: sn["description"].as_str().unwrap_or("").into(),
-        tags: sn["tags"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        category_id: sn["categoryId"].as_str().unwrap_or("24").into(),
-        default_language: sn["defaultLanguage"].as_str().unwrap_or("ko").into(),
-        contains_synthetic_media: true,
-        self_declared_made_for_kids: false,
-        chapters: false,
-        adjustments: vec![],
-    }
-}
-
 /// Applies a person's edits to freshly built metadata (used by `package`). Edits that would break YouTube's limits
 /// are left out, with a note.
 pub(crate) fn apply_override(dir: &Path, mut meta: VideoMetadata) -> (VideoMetadata, Option<u32>) {
@@ -191,7 +169,7 @@ impl Engine {
         })?;
         let doc: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| CoreError::bad_file(&path, e.to_string()))?;
-        let meta = metadata_from_snippet(&doc["youtube"]["snippet"]);
+        let meta = VideoMetadata::from_snippet(&doc["youtube"]["snippet"]);
         let shots: Vec<ShotMedia> = self
             .store()
             .shot_media_json(&s.id, n)

@@ -11,6 +11,7 @@ pub mod api;
 pub mod background;
 pub mod clock;
 pub mod config;
+mod demo;
 pub mod doctor;
 pub mod editing;
 mod engine;
@@ -25,6 +26,7 @@ pub mod render;
 pub mod review;
 pub mod scheduler;
 pub mod secrets;
+mod task;
 pub mod textfile;
 mod voices;
 mod writing;
@@ -43,9 +45,10 @@ pub mod reports {
 }
 
 pub use background::BackgroundOptions;
+pub use demo::{DEMO_SERIES_ID, DemoReport, PlannedDemo, ScriptSummary};
 pub use engine::{
-    DB_FILE, DEMO_SERIES_ID, DemoReport, Engine, EngineOptions, ImportReport, PlannedDemo,
-    ScriptSummary, SeriesDetail, resolve_assets_dir, resolve_data_dir,
+    DB_FILE, Engine, EngineOptions, ImportReport, SeriesDetail, resolve_assets_dir,
+    resolve_data_dir,
 };
 pub use error::{CoreError, ErrorPayload};
 pub use events::{AlertLevel, EngineEvent, EventBus};

@@ -425,6 +425,30 @@ pub fn build(input: &MetadataInput, tpl: &MetadataTemplate, total_sec: f64) -> V
     }
 }
 
+impl VideoMetadata {
+    /// The checkable part of a YouTube `snippet` (as stored in `package/metadata.json`).
+    pub fn from_snippet(sn: &serde_json::Value) -> VideoMetadata {
+        VideoMetadata {
+            title: sn["title"].as_str().unwrap_or("").into(),
+            description: sn["description"].as_str().unwrap_or("").into(),
+            tags: sn["tags"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            category_id: sn["categoryId"].as_str().unwrap_or("24").into(),
+            default_language: sn["defaultLanguage"].as_str().unwrap_or("ko").into(),
+            contains_synthetic_media: true,
+            self_declared_made_for_kids: false,
+            chapters: false,
+            adjustments: vec![],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! AIDAS Studio providers: implementations of the pipeline's capability traits. Vendor clients are built from a base
 //! URL and a `reqwest::Client` (so tests point them at local mock servers) and map every vendor failure to the
-//! pipeline's retry classes; offline implementations are real generators that need no key.
+//! pipeline's retry classes; offline implementations are real generators that need no key. Retries inside a call
+//! use the studio's one backoff ([`backoff_delay`], on backon); every request first waits for its provider's rate
+//! in the [`ratelimit::RateLimits`] the caller (the Engine) hands the client.
 //!
 //! Depends on the domain and the pipeline's traits; never on the store, the engine or a shell.
 

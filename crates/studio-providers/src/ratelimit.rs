@@ -78,7 +78,9 @@ impl RateLimits {
         self.limiters.get(provider).map(|(r, _)| *r)
     }
 
-    /// Waits until the provider may be sent one more request.
+    /// Waits until the provider may be sent one more request. Waiters are not queued in order: each re-checks
+    /// after its wait, so under a steady stream one caller may wait a little longer than another (fine for the
+    /// studio's handful of workers; the rate itself always holds).
     pub async fn acquire(&self, provider: &str) {
         let Some((_, l)) = self.limiters.get(provider) else {
             return;
@@ -104,7 +106,7 @@ fn limiter(per_minute: f64, burst: f64) -> Option<Limiter> {
     if !(per_minute.is_finite() && per_minute > 0.0) {
         return None;
     }
-    let period = Duration::from_secs_f64(60.0 / per_minute);
+    let period = Duration::try_from_secs_f64(60.0 / per_minute).ok()?;
     let burst =
         NonZeroU32::new(burst.max(1.0).min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(period)?.allow_burst(burst);

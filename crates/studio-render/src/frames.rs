@@ -10,7 +10,7 @@ use ffmpeg_next as ff;
 use serde::{Deserialize, Serialize};
 
 use crate::MediaError;
-use crate::kenburns::Effect;
+use crate::motion::Effect;
 
 fn e(context: &str, err: impl std::fmt::Display) -> MediaError {
     MediaError::Encode(format!("{context}: {err}"))

@@ -10,6 +10,7 @@ pub mod frames;
 pub mod kenburns;
 pub mod loudness;
 pub mod mix;
+pub mod motion;
 pub(crate) mod mp4;
 pub mod music;
 pub mod probe;

@@ -11,7 +11,23 @@ use ff::{ChannelLayout, Rational};
 use ffmpeg_next as ff;
 
 use crate::MediaError;
-use crate::kenburns::EncodeOptions;
+
+/// Encoder settings for the H.264 stream.
+#[derive(Debug, Clone)]
+pub struct EncodeOptions {
+    /// libx264 preset (veryfast by default).
+    pub preset: String,
+    pub crf: u8,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        Self {
+            preset: "veryfast".into(),
+            crf: 23,
+        }
+    }
+}
 
 pub const AUDIO_RATE: u32 = 48_000;
 /// YouTube recommends 384 kbps for stereo.

@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use crate::MediaError;
 use crate::frames::{Chain, Fit, Frames, Framing, Visual, quote};
-use crate::kenburns::EncodeOptions;
 use crate::mix::MixStream;
+use crate::mp4::EncodeOptions;
 use crate::mp4::{AUDIO_RATE, Mp4Writer};
 use crate::transition::{Transition, TransitionKind, compose};
 
@@ -426,8 +426,9 @@ fn label(what: &str, e: MediaError) -> MediaError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kenburns::{Effect, pattern_clip};
+    use crate::kenburns::pattern_clip;
     use crate::mix::{Mix, MixSettings, PlacedVoice};
+    use crate::motion::Effect;
     use crate::probe::{luma_at, probe_media};
 
     fn assets() -> PathBuf {

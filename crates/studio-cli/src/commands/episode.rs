@@ -20,7 +20,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 print_json(&r)?;
             } else {
                 let chars = engine.characters(&r.series_id).await?;
-                render::script_result(&r, &chars);
+                print::script_result(&r, &chars);
             }
             if r.verdict == studio_core::reports::Verdict::NeedsReview {
                 return Err(CoreError::invalid(format!(
@@ -34,7 +34,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::check_report(&r);
+                print::check_report(&r);
             }
         }
         Command::Episode(EpisodeCmd::Show { series, episode }) => {
@@ -47,7 +47,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 print_json(&script)?;
             } else {
                 let chars = engine.characters(&series).await?;
-                render::script(&script, &chars);
+                print::script(&script, &chars);
             }
         }
         Command::Storyboard { series, episode } => {
@@ -55,7 +55,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&view)?;
             } else {
-                render::storyboard(&view);
+                print::storyboard(&view);
             }
         }
         Command::Visuals { series, episode } => {
@@ -63,7 +63,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::visuals(&r);
+                print::visuals(&r);
             }
             if !r.failed.is_empty() {
                 return Err(CoreError::invalid(format!(
@@ -110,7 +110,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::episode_render(&r, engine.data_dir());
+                print::episode_render(&r, engine.data_dir());
             }
         }
         Command::Package { series, episode } => {
@@ -118,7 +118,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::package(&r);
+                print::package(&r);
             }
         }
         Command::Avatars { series, episode } => {
@@ -152,7 +152,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::voicing(&r);
+                print::voicing(&r);
             }
             if !r.failed.is_empty() {
                 return Err(CoreError::invalid(format!(
@@ -208,7 +208,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&view)?;
             } else {
-                render::cast(&view);
+                print::cast(&view);
             }
         }
         _ => {

@@ -30,13 +30,13 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 outcomes = engine.run_workers(workers, stop, true).await?;
                 if !json {
                     for o in &outcomes {
-                        render::job_outcome(o);
+                        print::job_outcome(o);
                     }
                 }
                 if json {
                     print_json(&serde_json::json!({ "queued": reports, "outcomes": outcomes }))?;
                 } else {
-                    render::status(&engine.status().await?);
+                    print::status(&engine.status().await?);
                 }
                 return Ok(());
             }
@@ -79,7 +79,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 print_json(&outcomes)?;
             } else {
                 for o in &outcomes {
-                    render::job_outcome(o);
+                    print::job_outcome(o);
                 }
             }
         }
@@ -155,7 +155,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&st)?;
             } else {
-                render::status(&st);
+                print::status(&st);
             }
         }
         Command::Jobs(JobsCmd::List { series }) => {
@@ -163,7 +163,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&jobs)?;
             } else {
-                render::jobs(&jobs);
+                print::jobs(&jobs);
             }
         }
         Command::Jobs(JobsCmd::Retry { id }) => {

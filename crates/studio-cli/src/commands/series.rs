@@ -43,7 +43,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::new_series(&r);
+                print::new_series(&r);
             }
         }
         Command::Series(SeriesCmd::Import { file }) => {
@@ -51,7 +51,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&r)?;
             } else {
-                render::import(&r);
+                print::import(&r);
             }
         }
         Command::Series(SeriesCmd::Pause { series }) => {
@@ -70,7 +70,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&list)?;
             } else {
-                render::series_list(&list);
+                print::series_list(&list);
             }
         }
         Command::Series(SeriesCmd::Show { series }) => {
@@ -78,7 +78,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&d)?;
             } else {
-                render::series_detail(&d);
+                print::series_detail(&d);
             }
         }
         Command::Memory(MemoryCmd::Context { series, episode }) => {
@@ -86,7 +86,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&c)?;
             } else {
-                render::context(&c);
+                print::context(&c);
             }
         }
         Command::Memory(MemoryCmd::Record { series, file }) => {

@@ -33,7 +33,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&report)?;
             } else {
-                render::demo(&report);
+                print::demo(&report);
             }
         }
         Command::Doctor => {
@@ -41,7 +41,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&report)?;
             } else {
-                render::doctor(&report);
+                print::doctor(&report);
             }
             if report.worst == studio_core::doctor::CheckStatus::Fail {
                 return Err(CoreError::invalid("doctor found problems (see above)"));

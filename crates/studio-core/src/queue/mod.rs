@@ -5,7 +5,7 @@
 //! workers are in [`worker`] (claims, heartbeats, retries, orphans); the stages they run are in
 //! [`crate::production`], and [`crate::background`] runs them as a service.
 
-pub(crate) mod worker;
+mod worker;
 
 pub use worker::{JobEnd, JobOutcome, classify, worker_id};
 

@@ -13,6 +13,7 @@ use studio_store::JobFailure;
 use crate::clock::now_ms;
 use crate::events::{AlertLevel, EngineEvent};
 use crate::production::ProductionConfig;
+use crate::task::AbortOnDrop;
 use crate::{CoreError, Engine};
 
 /// This process's worker identity: host, pid and a per-worker number. A re-started process on the same host can
@@ -34,9 +35,10 @@ fn pid_alive(pid: u32) -> bool {
 
 /// How one claimed job ended: the job status it was left in, or `Lost` when its lease was taken back before it
 /// finished (another worker owns it now).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS, strum::IntoStaticStr)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobEnd {
     Succeeded,
     RetryWaiting,
@@ -48,13 +50,7 @@ pub enum JobEnd {
 impl JobEnd {
     /// The name as serialized (`needs_attention`), for logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobEnd::Succeeded => "succeeded",
-            JobEnd::RetryWaiting => "retry_waiting",
-            JobEnd::NeedsAttention => "needs_attention",
-            JobEnd::Cancelled => "cancelled",
-            JobEnd::Lost => "lost",
-        }
+        self.into()
     }
 }
 
@@ -69,15 +65,6 @@ async fn idle(stop: &CancellationToken, d: Duration) {
     tokio::select! {
         _ = stop.cancelled() => {}
         _ = tokio::time::sleep(d) => {}
-    }
-}
-
-/// A task that is aborted when this handle is dropped (also on an early `?` return).
-pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -350,7 +337,7 @@ impl Engine {
         }))
     }
 
-    /// Runs `workers` workers until `stop` is set — or, with `until_idle`, until no job is ready or running.
+    /// Runs `workers` workers until `stop` is cancelled — or, with `until_idle`, until no job is ready or running.
     /// On stop, workers finish the job in hand (stages checkpoint as they go) and return.
     pub async fn run_workers(
         self: &Arc<Self>,
@@ -423,6 +410,19 @@ impl Engine {
 mod tests {
     use super::*;
     use studio_pipeline::{StageError, WriterError};
+
+    #[test]
+    fn job_end_names_match_their_serialized_form() {
+        for e in [
+            JobEnd::Succeeded,
+            JobEnd::RetryWaiting,
+            JobEnd::NeedsAttention,
+            JobEnd::Cancelled,
+            JobEnd::Lost,
+        ] {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+        }
+    }
 
     #[test]
     fn failures_are_classified_by_kind() {

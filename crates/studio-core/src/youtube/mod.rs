@@ -10,6 +10,7 @@
 
 mod channels;
 mod quota;
+mod retry;
 mod upload;
 
 use std::io::{Read, Seek, SeekFrom};

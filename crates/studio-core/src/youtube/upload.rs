@@ -45,7 +45,7 @@ impl Engine {
             return Err(CoreError::bad_file(&path, "no youtube.snippet"));
         }
         // Check the metadata against YouTube's limits once more: a hand-edited file must not fail mid-upload.
-        let meta = crate::editing::metadata_from_snippet(&res["snippet"]);
+        let meta = studio_pipeline::metadata::VideoMetadata::from_snippet(&res["snippet"]);
         let problems = studio_pipeline::metadata::validate(&meta);
         if !problems.is_empty() {
             return Err(CoreError::bad_file(&path, problems.join("; ")));
@@ -187,10 +187,9 @@ impl Engine {
             notes,
         };
         // 1. The bytes; 2–4. what follows them, each recorded done so a restart skips it; 5. the status check.
+        let row_before = row.clone();
         let video_id = self.upload_bytes(&mut u, row, &cancel).await?;
-        let row = self.store().upload(&sid, n).await?.ok_or_else(|| {
-            CoreError::Internal(format!("the upload record of {sid} episode {n} vanished"))
-        })?;
+        let row = self.store().upload(&sid, n).await?.unwrap_or(row_before);
         if row.thumbnail_done == 0 {
             self.upload_thumbnail(&mut u, &video_id).await?;
         }
@@ -241,7 +240,7 @@ impl Engine {
         mut row: studio_store::UploadRow,
         cancel: &CancellationToken,
     ) -> Result<String, CoreError> {
-        let y = self.config().youtube.clone();
+        let y = &self.config().youtube;
         let chunk = (y.chunk_kib * 1024 / CHUNK_QUANTUM).max(1) * CHUNK_QUANTUM;
         let content_type = "video/mp4";
         let mut video: Option<String> = row.video_id.clone();
@@ -354,7 +353,7 @@ impl Engine {
                             )));
                         }
                         if next >= u.total {
-                            // Everything is in but no u.resource yet: ask the session.
+                            // Everything is in but no video resource yet: ask the session.
                             state = match u.yt.query_upload(&u.token, &uri, u.total).await {
                                 Ok(p) => (uri, p),
                                 Err(e) => {
@@ -421,7 +420,7 @@ impl Engine {
 
     /// Step 2: the custom thumbnail (it needs a verified channel: a refusal is noted, not fatal).
     async fn upload_thumbnail(&self, u: &mut Upload, video_id: &str) -> Result<(), CoreError> {
-        let y = self.config().youtube.clone();
+        let y = &self.config().youtube;
         let ep_dir = self
             .data_dir()
             .join(format!("series/{}/ep{:03}", u.sid, u.n));
@@ -461,7 +460,7 @@ impl Engine {
 
     /// Step 3: our Korean SRT as the video's captions (when `[youtube] captions`).
     async fn upload_captions(&self, u: &mut Upload, video_id: &str) -> Result<(), CoreError> {
-        let y = self.config().youtube.clone();
+        let y = &self.config().youtube;
         let ep_dir = self
             .data_dir()
             .join(format!("series/{}/ep{:03}", u.sid, u.n));
@@ -502,7 +501,7 @@ impl Engine {
         u: &mut Upload,
         video_id: &str,
     ) -> Result<(), CoreError> {
-        let y = self.config().youtube.clone();
+        let y = &self.config().youtube;
         if y.playlist {
             let playlist = match self.store().playlist(&u.sid, &u.channel).await? {
                 Some(p) => p,
@@ -556,7 +555,7 @@ impl Engine {
         u: &mut Upload,
         video_id: &str,
     ) -> Result<(Option<String>, bool), CoreError> {
-        let y = self.config().youtube.clone();
+        let y = &self.config().youtube;
         let n = u.n;
         self.spend_quota(y.units.list, false).await?;
         let status = self
@@ -605,88 +604,5 @@ impl Engine {
             });
         }
         Ok((got, forced_private))
-    }
-
-    /// One API call with the upload's error policy: 401 → refresh the token once; 5xx/429/network → a few retries
-    /// with jittered backoff; quotaExceeded → park until the reset.
-    pub(super) async fn retrying<T, F, Fut>(
-        &self,
-        sid: &str,
-        n: u32,
-        channel: &str,
-        token: &mut String,
-        call: F,
-    ) -> Result<T, CoreError>
-    where
-        F: Fn(String) -> Fut,
-        Fut: std::future::Future<Output = Result<T, YtError>>,
-    {
-        let mut failures = 0;
-        let mut refreshed = false;
-        loop {
-            match call(token.clone()).await {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    self.upload_trouble(sid, n, e, &mut failures, &mut refreshed, token, channel)
-                        .await?;
-                }
-            }
-        }
-    }
-
-    /// Decides what a failed upload call means: wait and try again here, start a new session, or stop.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn upload_trouble(
-        &self,
-        sid: &str,
-        n: u32,
-        e: YtError,
-        failures: &mut u32,
-        refreshed: &mut bool,
-        token: &mut String,
-        channel: &str,
-    ) -> Result<Trouble, CoreError> {
-        let y = &self.config().youtube;
-        match e {
-            YtError::QuotaExceeded(_) => Err(self.quota_exhausted(sid, n, &e).await),
-            YtError::UploadLimit(_) => Err(self.upload_limit_reached(sid, n, channel).await),
-            YtError::SessionGone(code) => {
-                self.store()
-                    .drop_upload_session(
-                        sid,
-                        n,
-                        &format!("upload session gone (HTTP {code})"),
-                        now_ms(),
-                    )
-                    .await?;
-                Ok(Trouble::NewSession)
-            }
-            YtError::Unauthorized if !*refreshed => {
-                *refreshed = true;
-                *token = self.access_token(channel, true).await?;
-                Ok(Trouble::Again)
-            }
-            e if e.is_transient() && *failures < y.chunk_retries => {
-                *failures += 1;
-                // Exponential backoff with random jitter, as YouTube's resumable-upload guide asks; the studio's one
-                // backoff, capped at 2^8 × the base.
-                let base = Duration::from_millis(y.retry_base_ms.max(1));
-                let wait = studio_providers::backoff_delay(base, base * 256, *failures - 1);
-                tracing::warn!(series = sid, episode = n, error = %e, wait_ms = wait.as_millis() as u64, "YouTube call failed; retrying");
-                let _ = self
-                    .store()
-                    .park_upload(sid, n, None, &e.to_string(), now_ms())
-                    .await;
-                tokio::time::sleep(wait).await;
-                Ok(Trouble::Again)
-            }
-            e => {
-                let _ = self
-                    .store()
-                    .park_upload(sid, n, None, &e.to_string(), now_ms())
-                    .await;
-                Err(yt_error(e))
-            }
-        }
     }
 }
