@@ -75,16 +75,31 @@ mod tests {
                         continue;
                     }
                     let text = std::fs::read_to_string(&p).unwrap();
-                    let mut in_tests = false;
+                    // Unit-test modules quote commands in test data: a `#[cfg(test)] mod` is skipped to its
+                    // closing brace; code after it (and other `#[cfg(test)]` items' neighbours) is still read.
+                    let mut test_depth: Option<i64> = None;
+                    let mut after_cfg_test = false;
                     for (i, line) in text.lines().enumerate() {
                         let l = line.trim_start();
-                        if l.starts_with("#[cfg(test)]") {
-                            in_tests = true; // unit tests below quote commands in test data
+                        let depth = l.matches('{').count() as i64 - l.matches('}').count() as i64;
+                        if let Some(d) = test_depth.as_mut() {
+                            *d += depth;
+                            if *d <= 0 {
+                                test_depth = None;
+                            }
+                            continue;
                         }
-                        if in_tests
-                            || l.starts_with("//")
-                            || l.contains("# AIDAS Studio configuration")
-                        {
+                        if l.starts_with("#[cfg(test)]") {
+                            after_cfg_test = true;
+                            continue;
+                        }
+                        if std::mem::take(&mut after_cfg_test) {
+                            if (l.starts_with("mod ") || l.starts_with("pub mod ")) && depth > 0 {
+                                test_depth = Some(depth);
+                            }
+                            continue;
+                        }
+                        if l.starts_with("//") || l.contains("# AIDAS Studio configuration") {
                             continue;
                         }
                         // A command (`aidas …`) or a flag (` --x`, `(--x`) in a string; `.arg("--x")` runs a tool.

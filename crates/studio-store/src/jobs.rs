@@ -114,7 +114,7 @@ impl Store {
         priority: i64,
         run_after_ms: i64,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for stage in Stage::ALL {
             added += sqlx::query(
@@ -157,8 +157,8 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<JobRow>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut tx = self.begin_write().await?;
+        let conn = &mut *tx;
         let claimed = sqlx::query_as::<_, JobRow>(concat!(
             "UPDATE jobs SET status = 'running', lease_owner = ?1, lease_until_ms = ?2 + ?3, \
                attempts = attempts + 1, started_ms = ?2, last_error = NULL, error_kind = NULL \
@@ -180,16 +180,10 @@ impl Store {
         .bind(lease_ms)
         .fetch_optional(&mut *conn)
         .await;
-        match claimed {
-            Ok(row) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(row)
-            }
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                Err(e.into())
-            }
-        }
+        // Dropping the transaction on an error rolls it back.
+        let row = claimed?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// Extends a running job's lease; false when the job is no longer this owner's (its lease ran out and it was
@@ -364,8 +358,8 @@ impl Store {
         stages: &[Stage],
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut tx = self.begin_write().await?;
+        let conn = &mut *tx;
         let result: Result<bool, StoreError> = async {
             for st in stages {
                 let running: i64 = sqlx::query_scalar(
@@ -398,13 +392,9 @@ impl Store {
             Ok(true)
         }
         .await;
-        match &result {
-            Ok(true) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-            }
-            _ => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
+        // Dropping the transaction without a commit rolls it back.
+        if matches!(result, Ok(true)) {
+            tx.commit().await?;
         }
         result
     }

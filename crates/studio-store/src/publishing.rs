@@ -320,8 +320,8 @@ impl Store {
         max_units: i64,
         max_uploads: i64,
     ) -> Result<Result<QuotaDay, QuotaHit>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut tx = self.begin_write().await?;
+        let conn = &mut *tx;
         let result: Result<Result<QuotaDay, QuotaHit>, StoreError> = async {
             sqlx::query("INSERT OR IGNORE INTO youtube_quota (day_reset_ms) VALUES (?)")
                 .bind(day_reset_ms)
@@ -366,13 +366,9 @@ impl Store {
             Ok(Ok(d))
         }
         .await;
-        match &result {
-            Ok(_) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-            }
-            Err(_) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
+        // Dropping the transaction without a commit rolls it back.
+        if result.is_ok() {
+            tx.commit().await?;
         }
         result
     }
@@ -560,7 +556,7 @@ impl Store {
         shots: &[usize],
         tag: &str,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut touched = 0;
         for id in line_ids {
             touched += sqlx::query(
@@ -625,7 +621,7 @@ impl Store {
         hook: &str,
         cliffhanger: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let status: Option<String> = sqlx::query_scalar(
             "SELECT status FROM episodes WHERE series_id = ? AND episode_number = ?",
         )

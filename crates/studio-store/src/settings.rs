@@ -147,8 +147,8 @@ impl Store {
         e: &studio_domain::CostEntry,
         caps: &[SpendCap],
     ) -> Result<Result<i64, CapHit>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut tx = self.begin_write().await?;
+        let conn = &mut *tx;
         let result: Result<Result<i64, CapHit>, StoreError> = async {
             // A provider's cap limits only that provider's spending.
             for cap in caps
@@ -176,13 +176,9 @@ impl Store {
             Ok(Ok(id))
         }
         .await;
-        match &result {
-            Ok(_) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-            }
-            Err(_) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
+        // Dropping the transaction without a commit rolls it back.
+        if result.is_ok() {
+            tx.commit().await?;
         }
         result
     }

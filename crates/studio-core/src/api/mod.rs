@@ -290,6 +290,45 @@ impl TsClient {
 mod tests {
     use super::*;
 
+    /// Every command's arguments refuse a field they do not know (a typo is an error naming the field, not an
+    /// argument silently ignored), over the same dispatch HTTP and the desktop app use.
+    #[tokio::test]
+    async fn an_unknown_argument_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Arc::new(
+            Engine::open(crate::EngineOptions {
+                data_dir: Some(dir.path().to_path_buf()),
+                env: Some(Default::default()),
+                secret_store: Some(Box::new(crate::secrets::MemorySecretStore::default())),
+            })
+            .await
+            .unwrap(),
+        );
+        for (name, args) in [
+            ("series_list", serde_json::json!({"verbose": true})),
+            (
+                "series_show",
+                serde_json::json!({"series": "x", "seires": "x"}),
+            ),
+            ("jobs_list", serde_json::json!({"serie": "x"})),
+        ] {
+            let e = call(&engine, name, args).await.unwrap_err();
+            assert_eq!(
+                e.code,
+                studio_domain::ErrorCode::InvalidInput,
+                "{name}: {e:?}"
+            );
+            let field = ["verbose", "seires", "serie"]
+                .into_iter()
+                .find(|f| e.message.contains(f));
+            assert!(
+                field.is_some(),
+                "{name}: the message names the field: {}",
+                e.message
+            );
+        }
+    }
+
     #[test]
     fn command_names_are_unique_and_documented() {
         let all = commands();
