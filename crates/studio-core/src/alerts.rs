@@ -152,14 +152,15 @@ impl Engine {
         });
         let mut raised = Vec::new();
         for a in fired {
+            // Claimed atomically, so the daemon and the desktop app on one database send each alert once.
             let key = format!("alert.last.{}", a.rule);
-            let last: Option<i64> = self.store().setting(&key).await?;
-            if last.is_some_and(|t| now_ms() - t < 3_600_000) {
+            if !self
+                .store()
+                .claim_once_per(&key, now_ms(), 3_600_000)
+                .await?
+            {
                 continue;
             }
-            self.store()
-                .set_setting(&key, &serde_json::json!(now_ms()))
-                .await?;
             self.events().publish(EngineEvent::Alert {
                 level: a.level,
                 message: a.message.clone(),

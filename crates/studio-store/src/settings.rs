@@ -21,6 +21,28 @@ impl Store {
         Ok(())
     }
 
+    /// Claims `key` for the period ending `every_ms` after `now_ms` (Unix ms): true for the one caller — in any
+    /// process on this database — that claims it first; false while the last claim is younger than `every_ms`.
+    /// One statement (an upsert with a condition), so two processes asking at once cannot both win.
+    pub async fn claim_once_per(
+        &self,
+        key: &str,
+        now_ms: i64,
+        every_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO settings (key, value_json) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET \
+             value_json = excluded.value_json, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE CAST(settings.value_json AS INTEGER) <= ?3",
+        )
+        .bind(key)
+        .bind(now_ms.to_string())
+        .bind(now_ms.saturating_sub(every_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         let v: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
             .bind(key)

@@ -604,3 +604,33 @@ async fn every_bad_input_yields_its_typed_error() {
         assert_eq!(e.code(), code);
     }
 }
+
+/// Two processes asking for the same alert at once: one wins; the next claim comes after the period.
+#[tokio::test]
+async fn a_claim_once_per_period_has_one_winner() {
+    let (_d, s) = fresh().await;
+    let (a, b) = tokio::join!(
+        s.claim_once_per("alert.last.disk", 10_000_000, 3_600_000),
+        s.claim_once_per("alert.last.disk", 10_000_000, 3_600_000)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|w| **w).count(), 1);
+    assert!(
+        !s.claim_once_per("alert.last.disk", 13_599_999, 3_600_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.claim_once_per("alert.last.disk", 13_600_000, 3_600_000)
+            .await
+            .unwrap()
+    );
+    // Other keys are their own.
+    assert!(
+        s.claim_once_per("alert.last.spend", 13_600_000, 3_600_000)
+            .await
+            .unwrap()
+    );
+    // The value stays readable as a setting (older data dirs wrote it as a number too).
+    let last: Option<i64> = s.setting("alert.last.disk").await.unwrap();
+    assert_eq!(last, Some(13_600_000));
+}
