@@ -18,12 +18,29 @@ pub struct AlertInputs {
     /// Jobs that ended today, and how many of those ended in a failure (waiting to retry or parked).
     pub finished_today: usize,
     pub failed_today: usize,
-    /// (cap name, spent, limit).
-    pub spend: Vec<(String, f64, f64)>,
+    /// Each spending cap with what is spent against it.
+    pub spend: Vec<CapSpend>,
     /// Used share of the data directory's disk.
     pub disk_used: Option<f64>,
-    /// YouTube today, when a channel is connected: (units used, unit limit, uploads used, upload limit).
-    pub youtube: Option<(i64, i64, i64, i64)>,
+    /// YouTube today, when a channel is connected.
+    pub youtube: Option<QuotaUse>,
+}
+
+/// A spending cap and today's spending against it (US dollars).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapSpend {
+    pub cap: String,
+    pub spent_usd: f64,
+    pub limit_usd: f64,
+}
+
+/// Today's YouTube quota use against the limits (API units and uploads).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuotaUse {
+    pub units: i64,
+    pub max_units: i64,
+    pub uploads: i64,
+    pub max_uploads: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +69,12 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
             });
         }
     }
-    for (name, spent, limit) in &i.spend {
+    for CapSpend {
+        cap: name,
+        spent_usd: spent,
+        limit_usd: limit,
+    } in &i.spend
+    {
         if *limit > 0.0 && spent / limit > 0.8 {
             out.push(RaisedAlert {
                 rule: format!("spend:{name}"),
@@ -68,7 +90,13 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
             });
         }
     }
-    if let Some((units, max_units, uploads, max_uploads)) = i.youtube {
+    if let Some(QuotaUse {
+        units,
+        max_units,
+        uploads,
+        max_uploads,
+    }) = i.youtube
+    {
         let left = |used: i64, max: i64| {
             if max > 0 {
                 (max - used).max(0) as f64 / max as f64
@@ -129,7 +157,11 @@ impl Engine {
                     .filter(|(p, _)| cap.provider.as_ref().is_none_or(|c| c == p))
                     .map(|(_, c)| *c),
             );
-            spend.push((cap.name, spent, cap.limit_usd));
+            spend.push(CapSpend {
+                cap: cap.name,
+                spent_usd: spent,
+                limit_usd: cap.limit_usd,
+            });
         }
         let dir = self.data_dir();
         let disk_used = match (fs4::available_space(dir), fs4::total_space(dir)) {
@@ -141,7 +173,12 @@ impl Engine {
         } else {
             let q = self.youtube_quota().await?;
             let y = &self.config().youtube;
-            Some((q.units, y.daily_units, q.uploads, y.uploads_per_day))
+            Some(QuotaUse {
+                units: q.units,
+                max_units: y.daily_units,
+                uploads: q.uploads,
+                max_uploads: y.uploads_per_day,
+            })
         };
         let fired = evaluate(&AlertInputs {
             finished_today: ended.len(),
@@ -193,14 +230,27 @@ impl Engine {
 mod tests {
     use super::*;
 
+    fn cap_spend(cap: &str, spent_usd: f64, limit_usd: f64) -> CapSpend {
+        CapSpend {
+            cap: cap.into(),
+            spent_usd,
+            limit_usd,
+        }
+    }
+
     #[test]
     fn the_rules_fire_on_their_thresholds() {
         let quiet = AlertInputs {
             finished_today: 40,
             failed_today: 4,
-            spend: vec![("daily cap".into(), 20.0, 25.0)],
+            spend: vec![cap_spend("daily cap", 20.0, 25.0)],
             disk_used: Some(0.5),
-            youtube: Some((8_000, 10_000, 5, 6)),
+            youtube: Some(QuotaUse {
+                units: 8_000,
+                max_units: 10_000,
+                uploads: 5,
+                max_uploads: 6,
+            }),
         };
         assert!(
             evaluate(&quiet).is_empty(),
@@ -210,11 +260,16 @@ mod tests {
             finished_today: 40,
             failed_today: 5,
             spend: vec![
-                ("daily cap".into(), 20.5, 25.0),
-                ("fal daily cap".into(), 10.0, 10.0),
+                cap_spend("daily cap", 20.5, 25.0),
+                cap_spend("fal daily cap", 10.0, 10.0),
             ],
             disk_used: Some(0.93),
-            youtube: Some((9_650, 10_000, 6, 6)),
+            youtube: Some(QuotaUse {
+                units: 9_650,
+                max_units: 10_000,
+                uploads: 6,
+                max_uploads: 6,
+            }),
         };
         let a = evaluate(&loud);
         let rules: Vec<&str> = a.iter().map(|x| x.rule.as_str()).collect();

@@ -40,7 +40,9 @@ pub use studio_domain as domain;
 pub mod reports {
     pub use studio_pipeline::visuals::{RouteDecision, RoutePlan, VisualsReport};
     pub use studio_pipeline::voicing::VoicingReport;
-    pub use studio_pipeline::{CheckReport, Finding, ScriptResult, Severity, Verdict};
+    pub use studio_pipeline::{
+        CheckReport, Finding, LineFailure, ScriptResult, Severity, ShotFailure, Verdict,
+    };
     pub use studio_store::{ChannelRow, JobRow, SeriesSummary};
 }
 

@@ -229,8 +229,8 @@ impl Engine {
                     return Err(CoreError::invalid(format!(
                         "{} line(s) could not be voiced (first: {} — {})",
                         r.failed.len(),
-                        r.failed[0].0,
-                        r.failed[0].1
+                        r.failed[0].line_id,
+                        r.failed[0].reason
                     )));
                 }
                 Ok(json(&r))
@@ -242,8 +242,8 @@ impl Engine {
                     return Err(CoreError::invalid(format!(
                         "{} shot(s) have no visual (first: shot {} — {})",
                         r.failed.len(),
-                        r.failed[0].0 + 1,
-                        r.failed[0].1
+                        r.failed[0].shot + 1,
+                        r.failed[0].reason
                     )));
                 }
                 Ok(json(&r))
@@ -253,7 +253,11 @@ impl Engine {
                 if !r.failed.is_empty() || !r.needs_attention.is_empty() {
                     self.provider_waits(s, n).await?;
                 }
-                if let Some((line, why)) = r.needs_attention.first() {
+                if let Some(studio_pipeline::LineFailure {
+                    line_id: line,
+                    reason: why,
+                }) = r.needs_attention.first()
+                {
                     return Err(CoreError::invalid(format!("avatar for {line}: {why}")));
                 }
                 Ok(json(&r))
@@ -356,7 +360,7 @@ pub struct StatusReport {
     pub jobs_by_status: std::collections::BTreeMap<JobStatus, usize>,
     pub episodes: Vec<EpisodeProgress>,
     /// Ledger spending since midnight UTC, per provider, and the total.
-    pub cost_today: Vec<(String, f64)>,
+    pub cost_today: Vec<ProviderSpend>,
     pub cost_today_usd: f64,
     /// The creator's time zone, where "today" begins (IANA name).
     pub time_zone: String,
@@ -364,6 +368,14 @@ pub struct StatusReport {
     pub paused_series: Vec<String>,
     /// YouTube today: quota used (units, uploads), the limits, and the uploads with their state.
     pub youtube: YouTubeStatus,
+}
+
+/// What one provider was paid (US dollars, from the ledger: actual where known, else the estimate).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProviderSpend {
+    pub provider: String,
+    pub usd: f64,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -453,8 +465,11 @@ impl Engine {
             jobs_by_status: by_status,
             episodes,
             cost_today_usd: studio_domain::money::total_usd(cost_today.iter().map(|(_, c)| *c)),
+            cost_today: cost_today
+                .into_iter()
+                .map(|(provider, usd)| ProviderSpend { provider, usd })
+                .collect(),
             time_zone: self.config().production.time_zone.clone(),
-            cost_today,
             attention,
             paused_series,
         })

@@ -24,8 +24,15 @@ pub struct SeriesSlot {
     pub started_today: u32,
 }
 
+/// One episode of one series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EpisodeRef {
+    pub series_id: String,
+    pub episode: u32,
+}
+
 /// Which episodes to start now: at most `per_day − started today` in all, fair across series.
-pub fn daily_plan(series: &[SeriesSlot], per_day: u32) -> Vec<(String, u32)> {
+pub fn daily_plan(series: &[SeriesSlot], per_day: u32) -> Vec<EpisodeRef> {
     let started: u32 = series.iter().map(|s| s.started_today).sum();
     let mut room = per_day.saturating_sub(started);
     let mut state: Vec<(String, u32, u32, u32)> = series
@@ -42,7 +49,10 @@ pub fn daily_plan(series: &[SeriesSlot], per_day: u32) -> Vec<(String, u32)> {
         // Fewest started today first; ties by id so the plan is stable.
         state.sort_by(|a, b| a.3.cmp(&b.3).then_with(|| a.0.cmp(&b.0)));
         let (id, n, total, today) = state.remove(0);
-        plan.push((id.clone(), n));
+        plan.push(EpisodeRef {
+            series_id: id.clone(),
+            episode: n,
+        });
         room -= 1;
         if n < total {
             state.push((id, n + 1, total, today + 1));
@@ -55,7 +65,8 @@ pub fn daily_plan(series: &[SeriesSlot], per_day: u32) -> Vec<(String, u32)> {
 pub struct DayPlan {
     pub per_day: u32,
     pub started_today: u32,
-    pub queued_now: Vec<(String, u32)>,
+    /// The episodes queued by this pass.
+    pub queued_now: Vec<EpisodeRef>,
 }
 
 impl Engine {
@@ -84,8 +95,10 @@ impl Engine {
         }
         let started: u32 = slots.iter().map(|s| s.started_today).sum();
         let plan = daily_plan(&slots, per_day);
-        for (sid, n) in &plan {
-            self.store().enqueue_episode(sid, *n, 5, now_ms()).await?;
+        for e in &plan {
+            self.store()
+                .enqueue_episode(&e.series_id, e.episode, 5, now_ms())
+                .await?;
         }
         Ok(DayPlan {
             per_day,
@@ -116,13 +129,13 @@ mod tests {
             10,
         );
         assert_eq!(plan.len(), 10);
-        let count = |id: &str| plan.iter().filter(|(s, _)| s == id).count();
+        let count = |id: &str| plan.iter().filter(|e| e.series_id == id).count();
         // c has only episodes 3 and 4 left; a and b share the rest evenly.
         assert_eq!((count("a"), count("b"), count("c")), (4, 4, 2));
         assert_eq!(
             plan.iter()
-                .filter(|(s, _)| s == "b")
-                .map(|(_, n)| *n)
+                .filter(|e| e.series_id == "b")
+                .map(|e| e.episode)
                 .collect::<Vec<_>>(),
             [5, 6, 7, 8]
         );
@@ -132,10 +145,11 @@ mod tests {
             vec![]
         );
         let later = daily_plan(&[slot("a", 5, 16, 6), slot("b", 9, 16, 1)], 10);
-        assert_eq!(
-            later,
-            vec![("b".to_string(), 9), ("b".into(), 10), ("b".into(), 11)]
-        );
+        let b = |episode| EpisodeRef {
+            series_id: "b".into(),
+            episode,
+        };
+        assert_eq!(later, vec![b(9), b(10), b(11)]);
         // Paused and finished series wait.
         let mut p = slot("p", 1, 16, 0);
         p.paused = true;

@@ -69,8 +69,9 @@ pub struct AvatarReport {
     pub lines_with_avatar: usize,
     pub made_now: usize,
     pub already_done: usize,
-    pub failed: Vec<(String, String)>,
-    pub needs_attention: Vec<(String, String)>,
+    pub failed: Vec<crate::LineFailure>,
+    /// Lines whose avatar waits for a person (a quota, a refused request).
+    pub needs_attention: Vec<crate::LineFailure>,
     pub notes: Vec<String>,
     pub estimated_usd: f64,
 }
@@ -187,10 +188,10 @@ impl AvatarStage<'_> {
                 continue;
             };
             let Some(a) = audio.get(&line.id) else {
-                report.failed.push((
-                    line.id.clone(),
-                    "the line is not voiced yet: voice the episode first".into(),
-                ));
+                report.failed.push(crate::LineFailure {
+                    line_id: line.id.clone(),
+                    reason: "the line is not voiced yet: voice the episode first".into(),
+                });
                 continue;
             };
             report.lines_with_avatar += 1;
@@ -221,9 +222,15 @@ impl AvatarStage<'_> {
                         report.estimated_usd += estimate;
                     }
                 }
-                JobEnd::Failed { reason } => report.failed.push((line.id.clone(), reason)),
+                JobEnd::Failed { reason } => report.failed.push(crate::LineFailure {
+                    line_id: line.id.clone(),
+                    reason,
+                }),
                 JobEnd::Stuck { reason } | JobEnd::Unknown { reason } => {
-                    report.needs_attention.push((line.id.clone(), reason))
+                    report.needs_attention.push(crate::LineFailure {
+                        line_id: line.id.clone(),
+                        reason,
+                    })
                 }
             }
         }

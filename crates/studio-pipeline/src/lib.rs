@@ -25,7 +25,9 @@ pub mod writer;
 
 pub use checks::{CheckConfig, CheckReport, Finding, FindingKind, Severity};
 pub use pricing::Pricing;
-pub use stage::{PlanResult, ScriptResult, ScriptStage, StageError, Verdict};
+pub use stage::{
+    LineFailure, PlanResult, ScriptResult, ScriptStage, ShotFailure, StageError, Verdict,
+};
 pub use writer::{
     PlanCall, PlanRequest, Prompt, Reply, RetryClass, ScriptCall, Usage, Writer, WriterError,
 };

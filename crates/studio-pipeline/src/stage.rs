@@ -514,3 +514,17 @@ fn outcome_for(script: &EpisodeScript, ctx: &EpisodeContext) -> studio_domain::E
         .collect();
     o
 }
+
+/// A line a stage could not finish, and why (in the stage's report).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct LineFailure {
+    pub line_id: String,
+    pub reason: String,
+}
+
+/// A shot (storyboard index, from 0) a stage could not finish, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct ShotFailure {
+    pub shot: usize,
+    pub reason: String,
+}

@@ -28,6 +28,15 @@ pub trait AudioNormalizer: Send + Sync {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String>;
 }
 
+/// A line spoken by a fallback voice: which line, whose, and the provider and voice that spoke it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct FallbackVoice {
+    pub line_id: String,
+    pub character_id: String,
+    pub provider: String,
+    pub voice_id: String,
+}
+
 #[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 pub struct VoicingReport {
     pub series_id: String,
@@ -36,10 +45,10 @@ pub struct VoicingReport {
     pub voiced_now: usize,
     pub already_done: usize,
     pub by_provider: BTreeMap<String, usize>,
-    /// Lines spoken by a fallback voice: (line id, character id, provider, voice id).
-    pub fallbacks_used: Vec<(String, String, String, String)>,
+    /// Lines spoken by a fallback voice (not the first of their character's chain).
+    pub fallbacks_used: Vec<FallbackVoice>,
     /// Lines no voice could speak, with the last error.
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<crate::LineFailure>,
     /// Lines with nothing to say (only dots, symbols or a stage direction — a beat in an older script): never sent
     /// to a voice; the timeline holds a short pause for them.
     #[serde(default)]
@@ -268,10 +277,10 @@ impl VoiceStage<'_> {
                     continue;
                 }
                 let Some(cid) = resolve(&line.character) else {
-                    report.failed.push((
-                        line.id.clone(),
-                        format!("\"{}\" is not a character of this series", line.character),
-                    ));
+                    report.failed.push(crate::LineFailure {
+                        line_id: line.id.clone(),
+                        reason: format!("\"{}\" is not a character of this series", line.character),
+                    });
                     continue;
                 };
                 // A line with nothing to say is never sent to a voice (nor billed): a silent beat. The checks refuse
@@ -408,15 +417,17 @@ impl VoiceStage<'_> {
                         .or_default() += 1;
                     if a.chain_index > 0 {
                         seen_fallback.insert(a.character_id.clone());
-                        report.fallbacks_used.push((
-                            a.line_id.clone(),
-                            a.character_id.clone(),
-                            a.provider.to_string(),
-                            a.voice_id.clone(),
-                        ));
+                        report.fallbacks_used.push(FallbackVoice {
+                            line_id: a.line_id.clone(),
+                            character_id: a.character_id.clone(),
+                            provider: a.provider.to_string(),
+                            voice_id: a.voice_id.clone(),
+                        });
                     }
                 }
-                Err((line, why)) => report.failed.push((line, why)),
+                Err((line_id, reason)) => {
+                    report.failed.push(crate::LineFailure { line_id, reason })
+                }
             }
         }
         for (p, why) in health.into_inner().unwrap_or_else(|e| e.into_inner()).down {

@@ -73,7 +73,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
           <h2>{t("production.cost")}</h2>
           <div className="chart" data-testid="cost-chart">
             {status.cost_today.length === 0 && <span className="small">$0.00</span>}
-            {status.cost_today.map(([p, c]) => (
+            {status.cost_today.map(({ provider: p, usd: c }) => (
               <div key={p} className="chart-row">
                 <span>{p}</span>
                 <div className="bar">

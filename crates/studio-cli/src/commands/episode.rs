@@ -142,8 +142,8 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 for n in &r.notes {
                     println!("  note: {n}");
                 }
-                for (l, why) in r.failed.iter().chain(&r.needs_attention) {
-                    println!("  {l}: {why}");
+                for f in r.failed.iter().chain(&r.needs_attention) {
+                    println!("  {}: {}", f.line_id, f.reason);
                 }
             }
         }

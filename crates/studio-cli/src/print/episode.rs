@@ -118,7 +118,11 @@ pub fn voicing(r: &studio_core::reports::VoicingReport) {
     for n in &r.notes {
         println!("  note: {n}");
     }
-    for (line, why) in &r.failed {
+    for studio_core::reports::LineFailure {
+        line_id: line,
+        reason: why,
+    } in &r.failed
+    {
         println!("  FAILED {line}: {why}");
     }
 }
@@ -195,7 +199,11 @@ pub fn visuals(r: &studio_core::reports::VisualsReport) {
     for n in &r.notes {
         println!("  note: {n}");
     }
-    for (i, why) in &r.failed {
+    for studio_core::reports::ShotFailure {
+        shot: i,
+        reason: why,
+    } in &r.failed
+    {
         println!("  FAILED shot {i}: {why}");
     }
 }

@@ -71,8 +71,8 @@ pub fn status(st: &studio_core::production::StatusReport) {
         "Spent today: ${:.2} (since midnight {})",
         st.cost_today_usd, st.time_zone
     );
-    for (p, c) in &st.cost_today {
-        println!("  {p}: ${c:.2}");
+    for s in &st.cost_today {
+        println!("  {}: ${:.2}", s.provider, s.usd);
     }
     if !st.paused_series.is_empty() {
         println!("Paused: {}", st.paused_series.join(", "));

@@ -91,7 +91,7 @@ pub struct VisualsReport {
     pub made_now: usize,
     pub already_done: usize,
     pub offline_stills: usize,
-    pub failed: Vec<(usize, String)>,
+    pub failed: Vec<crate::ShotFailure>,
     pub notes: Vec<String>,
     pub total_duration_sec: f64,
     pub cost_usd: f64,
@@ -424,7 +424,7 @@ impl VisualsStage<'_> {
                         .save_shot_media(series_id, n, m.index, &m, &m.clip_sha256)
                         .await?;
                 }
-                Err((i, why)) => report.failed.push((i, why)),
+                Err((shot, reason)) => report.failed.push(crate::ShotFailure { shot, reason }),
             }
         }
         report.total_duration_sec = self

@@ -290,7 +290,7 @@ async fn a_failed_render_is_reported_and_not_billed() {
         .await
         .unwrap();
     assert_eq!(r.failed.len(), 1, "{:?}", r.failed);
-    assert!(r.failed[0].1.contains("INVALID_AUDIO_FORMAT"));
+    assert!(r.failed[0].reason.contains("INVALID_AUDIO_FORMAT"));
     let ledger = w.store.usage(Some("rom")).await.unwrap();
     assert_eq!(
         ledger
