@@ -131,6 +131,9 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
 
 impl Engine {
     /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store; a webhook that cannot be reached is logged, not an error.
     pub async fn check_alerts(&self) -> Result<Vec<RaisedAlert>, CoreError> {
         let today_ms = crate::clock::local_day_start_ms(now_ms(), &self.config().time_zone());
         let jobs = self.store().jobs(None, None).await?;

@@ -320,6 +320,10 @@ impl Default for Config {
 
 impl Config {
     /// Reads `config.toml` from the data dir, writing the defaults there first if it does not exist.
+    ///
+    /// # Errors
+    /// `InvalidConfig` naming the file, line and key for a file that does not parse or validate; `Io` when the data
+    /// directory cannot be written.
     pub fn load_or_create(data_dir: &Path) -> Result<Config, CoreError> {
         let path = data_dir.join(CONFIG_FILE);
         let cfg = match std::fs::read(&path) {
@@ -551,6 +555,9 @@ impl Config {
     }
 
     /// Applies `AIDAS_*` environment overrides (base URLs, secrets backend, keyring service).
+    ///
+    /// # Errors
+    /// `InvalidConfig` for an `AIDAS_*` override whose value does not parse or validate.
     pub fn apply_env(&mut self, vars: &BTreeMap<String, String>) -> Result<(), CoreError> {
         for (name, var, _) in ENDPOINTS {
             if let Some(v) = vars.get(*var).filter(|v| !v.is_empty()) {

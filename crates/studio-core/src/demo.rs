@@ -117,6 +117,10 @@ impl ScriptSummary {
 impl Engine {
     /// The main job, as far as the studio goes today: the sample series in story memory with three recorded
     /// episodes, and the continuity context for episode 4. Re-running adds nothing.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the bundled sample does not parse (a broken build) or a stage stops episode 1 (with the
+    /// stage and its cause); `Database` (and `CorruptData`) from the store.
     pub async fn demo(&self) -> Result<DemoReport, CoreError> {
         let plan: SeriesPlan = serde_json::from_str(SAMPLE_SERIES_JSON).map_err(|e| {
             CoreError::Internal(format!("the embedded sample series is malformed: {e}"))

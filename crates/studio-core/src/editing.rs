@@ -111,6 +111,11 @@ pub(crate) fn apply_override(dir: &Path, mut meta: VideoMetadata) -> (VideoMetad
 
 impl Engine {
     /// Edits an outline before its episode is written (then the plan is validated again by `show_series`).
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` for an empty or over-long field or an
+    /// episode that is no longer planned (only planned outlines change); `Database` (and `CorruptData`) from the
+    /// store.
     pub async fn edit_outline(
         &self,
         series: &str,
@@ -157,6 +162,9 @@ impl Engine {
         self.data_dir().join(format!("series/{series_id}/ep{n:03}"))
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode is not packaged yet;
+    /// `BadFile` when its metadata file does not parse.
     pub async fn metadata_view(&self, series: &str, n: u32) -> Result<MetadataView, CoreError> {
         let s = self.store().find_series(series).await?;
         let dir = self.episode_dir(&s.id, n);
@@ -203,6 +211,10 @@ impl Engine {
 
     /// Saves a person's metadata edits (refused, with the reasons, when YouTube would refuse them) and applies them
     /// to the package now; a later package run keeps them.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` for metadata YouTube would refuse or an
+    /// episode not packaged yet; `BadFile` for a metadata file that does not parse; `Io` writing the override.
     pub async fn edit_metadata(
         &self,
         series: &str,
@@ -307,6 +319,10 @@ impl Engine {
 
     /// Changes whitelisted settings in config.toml (dotted keys, JSON values). The whole file is validated before
     /// it is written; running processes pick the change up when they restart.
+    ///
+    /// # Errors
+    /// `InvalidConfig` for an unknown key or a value that does not validate (nothing is written); `Io` reading or
+    /// writing `config.toml`.
     pub fn edit_settings(
         &self,
         changes: &serde_json::Map<String, serde_json::Value>,

@@ -71,6 +71,9 @@ pub struct SeriesDetail {
 }
 
 /// `--data-dir`, then `AIDAS_DATA_DIR`, then the platform data dir (`~/.local/share/aidas-studio` on Linux).
+///
+/// # Errors
+/// `InvalidInput` when no folder is given and the platform has no home directory.
 pub fn resolve_data_dir(
     explicit: Option<&Path>,
     env: &BTreeMap<String, String>,
@@ -108,6 +111,9 @@ pub fn resolve_assets_dir(env: &BTreeMap<String, String>) -> PathBuf {
 }
 
 impl Engine {
+    /// # Errors
+    /// `Io` when the data directory cannot be created; `InvalidConfig` for a broken `config.toml` or override;
+    /// `Database`/`Migration` when the database cannot be opened or migrated.
     pub async fn open(opts: EngineOptions) -> Result<Engine, CoreError> {
         let env = opts.env.unwrap_or_else(|| std::env::vars().collect());
         let data_dir = resolve_data_dir(opts.data_dir.as_deref(), &env)?;
@@ -226,6 +232,9 @@ impl Engine {
             .map_err(CoreError::from)
     }
 
+    /// # Errors
+    /// `UnknownProvider`; `EmptySecret`; `SecretsReadOnly` when the keys come from the environment only;
+    /// `KeyringUnavailable`/`KeyringError` from the OS keyring.
     pub async fn set_secret(
         &self,
         provider: &str,
@@ -251,6 +260,8 @@ impl Engine {
         Ok(status)
     }
 
+    /// # Errors
+    /// `UnknownProvider`; `KeyringUnavailable`/`KeyringError` from the OS keyring.
     pub async fn delete_secret(&self, provider: &str) -> Result<bool, CoreError> {
         crate::secrets::check_provider(provider)?;
         let p = provider.to_string();
@@ -263,12 +274,18 @@ impl Engine {
     }
 
     /// Whether each provider has a key, and from where. Never the values.
+    ///
+    /// # Errors
+    /// `KeyringUnavailable`/`KeyringError` when the OS keyring cannot be read.
     pub async fn secret_status(&self) -> Result<Vec<SecretStatus>, CoreError> {
         self.with_secrets(|s| PROVIDERS.iter().map(|p| s.status(p)).collect())
             .await
     }
 
     /// The key for a provider, for the one call that sends it.
+    ///
+    /// # Errors
+    /// `UnknownProvider`; `KeyringUnavailable`/`KeyringError` from the OS keyring.
     pub async fn secret(&self, provider: &str) -> Result<Option<Secret>, CoreError> {
         crate::secrets::check_provider(provider)?;
         let p = provider.to_string();
@@ -276,6 +293,11 @@ impl Engine {
     }
 
     /// Imports a file: a series plan (stored in one transaction) or the seeds' settings.json.
+    ///
+    /// # Errors
+    /// `BadFile` for a file that is not UTF-8 text (with the advice to save it as UTF-8) or cannot be read;
+    /// `InvalidPlan`/`InvalidInput` for content that does not validate (with the path of the field);
+    /// `DuplicateSeries`; `Database` (and `CorruptData`) from the store.
     pub async fn import_file(&self, path: &Path) -> Result<ImportReport, CoreError> {
         match import::read_import(path)? {
             Imported::Series(plan) => self.import_plan(&plan).await,
@@ -310,6 +332,8 @@ impl Engine {
         }
     }
 
+    /// # Errors
+    /// `InvalidPlan` listing what is wrong; `DuplicateSeries`; `Database` (and `CorruptData`) from the store.
     pub async fn import_plan(&self, plan: &SeriesPlan) -> Result<ImportReport, CoreError> {
         self.store.save_plan(plan).await?;
         self.events.publish(EngineEvent::SeriesImported {
@@ -357,10 +381,14 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn list_series(&self) -> Result<Vec<SeriesSummary>, CoreError> {
         Ok(self.store.list_series().await?)
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `Database` (and `CorruptData`) from the store.
     pub async fn show_series(&self, id_or_title: &str) -> Result<SeriesDetail, CoreError> {
         let s = self.store.find_series(id_or_title).await?;
         let plan = self.store.plan(&s.id).await?;
@@ -377,6 +405,9 @@ impl Engine {
         })
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `EpisodeOutOfRange` for an episode outside the plan;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn memory_context(
         &self,
         id_or_title: &str,
@@ -386,6 +417,9 @@ impl Engine {
         Ok(self.store.context_for(&s.id, n).await?)
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidOutcome` (with what is wrong); `EpisodeGap` or
+    /// `DuplicateEpisode` when it is not the next episode; `Database` (and `CorruptData`) from the store.
     pub async fn record_outcome(
         &self,
         id_or_title: &str,
@@ -400,6 +434,9 @@ impl Engine {
         Ok(())
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `PublishedLater` when a later episode is already
+    /// published; `Database` (and `CorruptData`) from the store.
     pub async fn roll_back(&self, id_or_title: &str, n: u32) -> Result<RollbackReport, CoreError> {
         let s = self.store.find_series(id_or_title).await?;
         let r = self.store.roll_back(&s.id, n).await?;

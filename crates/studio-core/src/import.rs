@@ -38,11 +38,18 @@ pub struct SettingsImport {
 }
 
 /// Parses a file into a series plan or a settings import, with errors that name the file and the place.
+///
+/// # Errors
+/// `BadFile` for a file that cannot be read or is not UTF-8 text; `InvalidInput` for JSON or TOML that does not
+/// parse (with line and column).
 pub fn read_import(path: &Path) -> Result<Imported, CoreError> {
     let text = crate::textfile::read_text(path)?;
     parse_import(&text, path)
 }
 
+/// # Errors
+/// `InvalidInput` for content that is neither a series nor the design documents' settings, or does not validate
+/// (with the path of the field).
 pub fn parse_import(text: &str, path: &Path) -> Result<Imported, CoreError> {
     let value: Value = serde_json::from_str(crate::textfile::strip_bom(text)).map_err(|e| {
         CoreError::bad_file(

@@ -65,6 +65,10 @@ pub(crate) fn subtitle_events(
 
 impl Engine {
     /// Writes the subtitles and upload metadata of an accepted episode.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode has no script yet; `Io`
+    /// writing the package; `Database` (and `CorruptData`) from the store.
     pub async fn package(&self, series: &str, n: u32) -> Result<PackageReport, CoreError> {
         let (s, script) = self.series_and_script(series, n).await?;
         let audio = self.store().line_audio(&s.id, n).await?;

@@ -145,6 +145,9 @@ impl Engine {
         caps
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the series has no such episode;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn episode_status(&self, series: &str, n: u32) -> Result<EpisodeStatus, CoreError> {
         self.store()
             .episodes(series)
@@ -169,6 +172,10 @@ impl Engine {
     }
 
     /// Queues every stage of episode `n` (idempotent).
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` for an episode outside the series' plan;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn produce(&self, series: &str, n: u32) -> Result<ProduceReport, CoreError> {
         let s = self.store().find_series(series).await?;
         if n == 0 || n > s.total_episodes {
@@ -394,6 +401,9 @@ pub struct YouTubeStatus {
 
 impl Engine {
     /// The queue, every episode's stage progress, today's spending and what needs a person.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn status(&self) -> Result<StatusReport, CoreError> {
         let jobs = self.store().jobs(None, None).await?;
         let mut by_status = std::collections::BTreeMap::new();

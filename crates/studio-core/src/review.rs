@@ -59,6 +59,9 @@ const REDO: [Stage; 6] = [
 
 impl Engine {
     /// Episodes waiting for a decision (in review, rejected, or rendered and parked at the gate), oldest first.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn review_list(&self) -> Result<Vec<ReviewItem>, CoreError> {
         let mut out = Vec::new();
         for s in self.store().list_series().await? {
@@ -165,6 +168,11 @@ impl Engine {
     }
 
     /// A person approves an episode in review: the decision (and its publish slot) is stored, and the gate opens.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidTransition` when the episode is not in review;
+    /// `InvalidInput` for a publish time that does not parse or has passed; `Database` (and `CorruptData`) from the
+    /// store.
     pub async fn approve_episode(
         &self,
         series: &str,
@@ -211,6 +219,10 @@ impl Engine {
 
     /// A person rejects an episode in review, saying why. It stays out of publishing until scenes are regenerated
     /// (or it is approved after all).
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` for an empty reason; `InvalidTransition`
+    /// when the episode is not in review; `Database` (and `CorruptData`) from the store.
     pub async fn reject_episode(
         &self,
         series: &str,
@@ -236,6 +248,10 @@ impl Engine {
     /// Regenerates chosen scenes of an episode in review (or rejected): their lines' voices and their shots'
     /// visuals are made again (new seeds, new paid jobs where paid), the episode renders again and returns to
     /// review. Other scenes keep their media.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode is not in review, for
+    /// no scenes or for a scene the script does not have; `Database` (and `CorruptData`) from the store.
     pub async fn regenerate_scenes(
         &self,
         series: &str,

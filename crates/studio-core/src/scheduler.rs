@@ -71,6 +71,9 @@ pub struct DayPlan {
 
 impl Engine {
     /// Queues today's remaining episodes across the active series (idempotent within a day).
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn plan_today(&self) -> Result<DayPlan, CoreError> {
         let per_day = self.config().production.episodes_per_day;
         let today = self.day_start();

@@ -69,6 +69,9 @@ impl SecretError {
 }
 
 /// Providers' keys, plus one sign-in per connected YouTube channel (`youtube_channel:<channel id>`).
+///
+/// # Errors
+/// `UnknownProvider` naming the provider and the known ones.
 pub fn check_provider(p: &str) -> Result<(), SecretError> {
     let channel = p.strip_prefix("youtube_channel:").is_some_and(|id| {
         !id.is_empty()
@@ -126,6 +129,10 @@ pub struct KeyringSecretStore {
 
 impl KeyringSecretStore {
     /// Connects to the platform keyring. Fails when no keyring is reachable (no session bus, locked store).
+    ///
+    /// # Errors
+    /// `KeyringUnavailable` when no Secret Service answers (with what to start); `KeyringError` for its other
+    /// failures.
     pub fn connect(service: &str) -> Result<Self, SecretError> {
         let store: Arc<keyring_core::CredentialStore> =
             zbus_secret_service_keyring_store::Store::new()
@@ -262,6 +269,9 @@ impl LayeredSecretStore {
     }
 
     /// Where a provider's key comes from, if anywhere.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub fn status(&self, provider: &str) -> Result<SecretStatus, SecretError> {
         if self.env.get(provider)?.is_some() {
             return Ok(SecretStatus {

@@ -84,6 +84,9 @@ pub struct CastView {
 
 impl Engine {
     /// Voice providers in fallback order: every configured cloud provider whose key is set, then espeak-ng.
+    ///
+    /// # Errors
+    /// `KeyringUnavailable`/`KeyringError` when a key cannot be read.
     pub async fn voice_providers(&self) -> Result<Vec<Arc<dyn VoiceProvider>>, CoreError> {
         let cfg = &self.config().voices;
         let endpoint = |n: &str| self.config().endpoint(n).unwrap_or_default().to_string();
@@ -165,6 +168,9 @@ impl Engine {
     }
 
     /// The series' cast, casting it (and locking it) if nobody has a voice yet.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `Database` (and `CorruptData`) from the store.
     pub async fn cast(&self, series: &str) -> Result<CastView, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
@@ -172,6 +178,8 @@ impl Engine {
         self.cast_view(&s.id, notes).await
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `Database` (and `CorruptData`) from the store.
     pub async fn set_cast_locked(&self, series: &str, locked: bool) -> Result<CastView, CoreError> {
         let s = self.store().find_series(series).await?;
         self.store().set_cast_locked(&s.id, locked).await?;
@@ -179,6 +187,10 @@ impl Engine {
     }
 
     /// Casts again from the current voice pool (the cast must be unlocked), then locks it.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; the voice providers' errors by class (`Auth`,
+    /// `QuotaExhausted`, …); keyring errors reading their keys; `Database` (and `CorruptData`) from the store.
     pub async fn recast(&self, series: &str) -> Result<CastView, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();
@@ -312,6 +324,10 @@ impl Engine {
     }
 
     /// Makes a clip for every shot of an episode (stills + Ken Burns offline); only missing clips are made.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; the providers' errors by class (`QuotaExhausted`,
+    /// `Auth`, …) when a paid job cannot be sent; keyring errors; `Database` (and `CorruptData`) from the store.
     pub async fn make_visuals(
         &self,
         series: &str,
@@ -328,6 +344,10 @@ impl Engine {
 
     /// Lip-synced avatars for the episode's lines (HeyGen), by the per-importance strategy. Needs a HeyGen key;
     /// without one every character is voice-only and the report says so.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; the avatar provider's errors by class; keyring errors;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn make_avatars(
         &self,
         series: &str,
@@ -370,6 +390,11 @@ impl Engine {
     }
 
     /// Voices every line of an accepted episode script that is not voiced yet.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode has no script; keyring
+    /// errors reading the voices' keys; `Database` from the store. Lines no voice could speak are listed in the
+    /// report's `failed` (with an alert), not an error.
     pub async fn voice_episode(&self, series: &str, n: u32) -> Result<VoicingReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let pricing = Pricing::bundled();

@@ -139,6 +139,9 @@ pub fn series_id_for(title: &str) -> String {
 
 impl Engine {
     /// The writer to use: the named one, else the configured default. Keys come from the secret store.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unknown writer name; `KeyringUnavailable`/`KeyringError` reading its key.
     pub async fn writer(&self, name: Option<&str>) -> Result<Box<dyn Writer>, CoreError> {
         let name = name.unwrap_or(&self.config().writer.default).to_string();
         let w = &self.config().writer;
@@ -183,6 +186,11 @@ impl Engine {
 
     /// Plans a new series with a writer and stores it (as a draft) when its structure is sound; readiness problems
     /// are reported for the person to fix before production.
+    ///
+    /// # Errors
+    /// `InvalidInput` listing every problem of the request (title, premise, counts; limits from
+    /// `studio_domain::plan`); `TitleTaken`; the writer's errors by class; `Database` (and `CorruptData`) from the
+    /// store.
     pub async fn new_series(&self, req: NewSeries) -> Result<NewSeriesReport, CoreError> {
         let problems = req.problems();
         if !problems.is_empty() {
@@ -233,6 +241,11 @@ impl Engine {
     }
 
     /// Writes, checks and (when it passes) records episode `n`; parks it for review after the allowed attempts.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` for an unknown writer or an episode the
+    /// plan does not have; the writer's errors by class (`RateLimited`, `QuotaExhausted`, `Auth`, `Refused`, …);
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn write_episode(
         &self,
         series: &str,
@@ -265,6 +278,10 @@ impl Engine {
     }
 
     /// Checks the stored script of episode `n` again (continuity and quality), as `aidas episode check` prints.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode has no script;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn check_episode(&self, series: &str, n: u32) -> Result<CheckReport, CoreError> {
         let s = self.store().find_series(series).await?;
         let w = TemplateWriter;
@@ -277,6 +294,10 @@ impl Engine {
 
     /// Writes a written episode again before it goes into production: undoes it in story memory (and every
     /// later one), then writes it anew. Refused once the episode is past writing (regenerate scenes in review).
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode has no script; the
+    /// writer's errors by class; `Database` (and `CorruptData`) from the store.
     pub async fn rewrite_episode(
         &self,
         series: &str,
@@ -313,6 +334,8 @@ impl Engine {
         Ok((s, script))
     }
 
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store (`CorruptData` for a stored script that no longer parses).
     pub async fn episode_script(
         &self,
         series: &str,

@@ -171,6 +171,9 @@ fn summary(v: &serde_json::Value) -> String {
 impl Engine {
     /// Jobs held by workers that cannot come back — a dead process on this host, or an expired lease — return to
     /// the queue. Run at start and periodically.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn requeue_orphans(&self) -> Result<u64, CoreError> {
         let now = now_ms();
         let mut n = self.store().requeue_stale_jobs(now).await?;
@@ -196,6 +199,9 @@ impl Engine {
     }
 
     /// Claims one ready job and runs it to an outcome. None when nothing is ready.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store (a stage's own failure is the job's outcome, not an error).
     pub async fn work_one(&self, owner: &str) -> Result<Option<JobOutcome>, CoreError> {
         let cfg = self.config().production.clone();
         let lease_ms = (cfg.lease_sec.max(5) * 1000) as i64;
@@ -339,6 +345,9 @@ impl Engine {
 
     /// Runs `workers` workers until `stop` is cancelled — or, with `until_idle`, until no job is ready or running.
     /// On stop, workers finish the job in hand (stages checkpoint as they go) and return.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store from a worker; `Internal` when a worker task panicked.
     pub async fn run_workers(
         self: &Arc<Self>,
         workers: usize,

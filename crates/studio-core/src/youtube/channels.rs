@@ -37,6 +37,10 @@ impl Engine {
     }
 
     /// Starts connecting a channel: returns the URL to open in a browser; the loopback listener waits for it.
+    ///
+    /// # Errors
+    /// `InvalidInput` when no Google OAuth client is configured; the sign-in setup's errors by class
+    /// (`InvalidConfig`, `Network`).
     pub async fn begin_channel_connect(&self) -> Result<LoopbackFlow, CoreError> {
         self.oauth_client()
             .await?
@@ -46,6 +50,10 @@ impl Engine {
     }
 
     /// Finishes connecting: the code exchange, the channel's id and title, tokens into the keyring.
+    ///
+    /// # Errors
+    /// `OauthDenied`, `OauthStateMismatch`, `OauthTimeout` or `OauthRefused` for the sign-in; YouTube errors by
+    /// class reading the channel; keyring errors storing the tokens.
     pub async fn finish_channel_connect(
         &self,
         flow: LoopbackFlow,
@@ -76,6 +84,8 @@ impl Engine {
         self.channel(&id).await
     }
 
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn channels(&self) -> Result<Vec<ChannelRow>, CoreError> {
         Ok(self.store().channel_rows().await?)
     }
@@ -154,6 +164,9 @@ impl Engine {
 
     /// The channel a series publishes to: `aidas channel use`, else `[youtube] default_channel`, else none (the
     /// folder publisher only).
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn publish_channel(&self, series_id: &str) -> Result<Option<String>, CoreError> {
         if let Some(c) = self
             .store()
@@ -165,6 +178,9 @@ impl Engine {
         Ok(self.config().youtube.default_channel.clone())
     }
 
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; an error naming the channel when it is not connected;
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn set_publish_channel(&self, series: &str, channel: &str) -> Result<(), CoreError> {
         let s = self.store().find_series(series).await?;
         let c = self.channel(channel).await?;

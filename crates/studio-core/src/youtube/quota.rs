@@ -14,6 +14,9 @@ impl Engine {
     }
 
     /// Today's YouTube quota use (units, uploads, exhausted) and when it resets.
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
     pub async fn youtube_quota(&self) -> Result<studio_store::QuotaDay, CoreError> {
         Ok(self
             .store()

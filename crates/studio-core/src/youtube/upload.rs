@@ -69,6 +69,11 @@ impl Engine {
 
     /// Uploads an approved episode to its channel (resuming whatever an earlier run left), then the thumbnail,
     /// captions, playlist entry and the status check. Idempotent: a finished upload is reported, not repeated.
+    ///
+    /// # Errors
+    /// `UnknownSeries` when no series has that id or title; `ReconnectChannel`; `InvalidInput` for a missing or
+    /// empty video; `YoutubeQuota`/`YoutubeUploadLimit` (parked until the reset); `Cancelled` between chunks (it
+    /// resumes there); other YouTube errors by class.
     pub async fn publish_youtube(
         &self,
         series: &str,
