@@ -128,6 +128,8 @@ mod tests {
             include_str!("frames.rs"),
             include_str!("render.rs"),
             include_str!("kenburns.rs"),
+            include_str!("motion.rs"),
+            include_str!("mp4.rs"),
             include_str!("probe.rs"),
         ]
         .concat();
