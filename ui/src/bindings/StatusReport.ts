@@ -2,6 +2,7 @@
 import type { AttentionItem } from "./AttentionItem";
 import type { EpisodeProgress } from "./EpisodeProgress";
 import type { JobStatus } from "./JobStatus";
+import type { ProviderSpend } from "./ProviderSpend";
 import type { YouTubeStatus } from "./YouTubeStatus";
 
 export type StatusReport = { 
@@ -12,7 +13,7 @@ jobs_by_status: { [key in JobStatus]?: number }, episodes: Array<EpisodeProgress
 /**
  * Ledger spending since midnight UTC, per provider, and the total.
  */
-cost_today: Array<[string, number]>, cost_today_usd: number, 
+cost_today: Array<ProviderSpend>, cost_today_usd: number, 
 /**
  * The creator's time zone, where "today" begins (IANA name).
  */
