@@ -76,6 +76,27 @@ try {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   const snap = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  // The creator's language: no internal names (snake_case), no raw timestamps, no CLI commands; on Korean screens no
+  // English beyond product names. The engine's own words folded under "technical details" ([data-detail]) and text
+  // that is English by nature (model prompts, marked lang="en") are left out.
+  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul"]);
+  const problems = [];
+  const language = async (where, lang) => {
+    const text = await page.evaluate((lang) => {
+      const root = document.body.cloneNode(true);
+      root.querySelectorAll("[data-detail], script, style, option, code").forEach((n) => n.remove());
+      if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
+      return root.innerText;
+    }, lang);
+    const found = [];
+    for (const m of text.matchAll(/\b[a-z]+(?:_[a-z0-9]+)+\b/g)) found.push(`internal name "${m[0]}"`);
+    for (const m of text.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/g)) found.push(`raw time "${m[0]}"`);
+    if (/\baidas [a-z]/.test(text)) found.push("a CLI command");
+    if (lang === "ko") {
+      for (const m of text.matchAll(/[A-Za-z][A-Za-z.'-]+/g)) if (!PRODUCT.has(m[0])) found.push(`English "${m[0]}"`);
+    }
+    if (found.length) problems.push(`${where} (${lang}): ${[...new Set(found)].slice(0, 12).join(", ")}`);
+  };
 
   // 1. Series planner: validation first, then a real plan.
   await page.goto(`${url}#/planner`);
@@ -100,6 +121,7 @@ try {
   await page.getByTestId("outline-save").click();
   await page.getByText("테이프의 주인").waitFor();
   await snap("1-planner");
+  await language("planner", "ko");
 
   // 2. Characters and casting: the cast is made (and locked) on first view; unlock and lock again.
   await page.getByTestId("nav-casting").click();
@@ -118,6 +140,7 @@ try {
   await until("the audition loaded", async () => (await audio.evaluate((a) => a.readyState)) >= 1, 60_000);
   if (!((await audio.evaluate((a) => a.duration)) > 0.5)) fail("the audition has no sound");
   await snap("2-casting");
+  await language("casting", "ko");
 
   // 3. Episode script.
   await page.getByTestId("nav-script").click();
@@ -125,6 +148,7 @@ try {
   await page.getByTestId("script").waitFor({ timeout: 180_000 });
   await page.getByTestId("check-report").waitFor({ timeout: 60_000 });
   await snap("3-script");
+  await language("script", "ko");
 
   // 4. Scene priority review: flip two shots and watch the estimate move.
   await page.getByTestId("nav-priority").click();
@@ -140,6 +164,7 @@ try {
   if (before === after) fail(`the estimate did not change (${before})`);
   console.log(`estimate with paid providers: ${before} → ${after}`);
   await snap("4-priority");
+  await language("priority", "ko");
 
   // 5. Production: produce episode 1 and watch it reach review.
   await page.getByTestId("nav-production").click();
@@ -148,8 +173,11 @@ try {
   await prog.waitFor({ timeout: 30_000 });
   await until("some stage done", async () => /— [1-9]\d*\//.test(await prog.textContent()), 120_000, 500);
   await snap("5-production");
-  await until("episode 1 in review", async () => (await page.getByTestId("episode-status").first().textContent()) === "in_review", 600_000, 1000);
+  await language("production", "ko");
+  const episodeStatus = () => page.getByTestId("episode-status").first().getAttribute("data-status");
+  await until("episode 1 in review", async () => (await episodeStatus()) === "in_review", 600_000, 1000);
   await snap("5-production-in-review");
+  await language("production, in review", "ko");
 
   // 6. Review: the player loads the episode over HTTP (Range), then approve.
   await page.getByTestId("nav-review").click();
@@ -174,6 +202,7 @@ try {
   const local = `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T19:00`;
   await item.getByTestId("schedule").fill(local);
   await snap("6-review");
+  await language("review", "ko");
   await item.getByTestId("approve").click();
   await page.getByTestId("review-done").waitFor({ timeout: 30_000 });
   if (!(await page.getByTestId("review-done").textContent()).includes("공개 예정")) fail("the schedule slot was not kept");
@@ -183,21 +212,38 @@ try {
   if (!meta.youtube?.status?.containsSyntheticMedia) fail("exported metadata lacks containsSyntheticMedia");
   if (meta.youtube.snippet.title !== "브라우저 시험 EP.1 | 사라진 테이프") fail(`exported title: ${meta.youtube.snippet.title}`);
   await page.getByTestId("nav-production").click();
-  await until("episode 1 finished", async () => (await page.getByTestId("episode-status").first().textContent()) === "approved" || (await page.getByTestId("episode-status").first().textContent()) === "published", 60_000, 500);
+  await until("episode 1 finished", async () => ["approved", "published"].includes(await episodeStatus()), 60_000, 500);
 
   // 7. Settings: keys show only whether they are configured.
   await page.getByTestId("nav-settings").click();
   await page.getByTestId("keys").waitFor();
-  const budget = page.locator("label", { hasText: "visuals.budget_per_episode_usd" }).locator("input");
+  const budget = page.locator('[data-field="visuals.budget_per_episode_usd"] input');
+  // Nonsense is refused on the field before anything is saved: a budget above the hard cap, a work window in words.
+  await budget.fill("999");
+  await page.getByTestId("form-budgets").getByTestId("field-error").waitFor();
+  const windowField = page.locator('[data-field="production.work_window"] input');
+  await windowField.fill("밤 10시부터");
+  await page.getByTestId("form-plan").getByTestId("field-error").waitFor();
+  await windowField.fill("");
+  if (await page.getByTestId("form-budgets").locator('button[type="submit"]').isEnabled()) fail("a budget above the cap could be saved");
+  await page.locator('[data-field="production.review"] select').selectOption("flagged");
   await budget.fill("3.5");
   await budget.press("Enter");
   await until("config.toml saved", async () => readFileSync(join(data, "config.toml"), "utf8").includes("budget_per_episode_usd = 3.5"));
   await page.getByTestId("restart-needed").waitFor();
   if ((await budget.inputValue()) !== "3.5") fail("the saved value is not shown");
   await snap("7-settings");
+  await language("settings", "ko");
   // English UI too.
   await page.getByRole("button", { name: "English" }).click();
   await page.getByText("API keys").waitFor();
+  for (const screen of ["planner", "casting", "script", "priority", "production", "review", "settings"]) {
+    await page.getByTestId(`nav-${screen}`).click();
+    await page.waitForTimeout(1500);
+    await snap(`en-${screen}`);
+    await language(screen, "en");
+  }
+  if (problems.length) fail(`words the creator should not see:\n${problems.join("\n")}`);
   if (errors.length) fail(`page errors: ${errors.join("; ")}`);
   ok = true;
   console.log(`browser flow passed; screenshots in ${shots}`);

@@ -28,6 +28,8 @@ export function App({
   const [series, setSeries] = useState<string | null>(() => localStorage.getItem("aidas.series"));
   const [episode, setEpisode] = useState(1);
   const [events, setEvents] = useState<EngineEvent[]>([]);
+  const [timeZone, setTimeZone] = useState<string | undefined>(undefined);
+  const [titles, setTitles] = useState<Record<string, string>>({});
   const t = useMemo(() => translator(lang), [lang]);
   const client = useMemo(() => api(transport), [transport]);
 
@@ -37,10 +39,24 @@ export function App({
     return () => window.removeEventListener("hashchange", on);
   }, []);
   useEffect(() => subscribe((e) => setEvents((old) => [...old.slice(-199), e])), [subscribe]);
+  // The creator's time zone and the series' titles, for every screen (titles again when a series is added).
+  useEffect(() => {
+    client.settings_get().then((s) => setTimeZone(s.production.time_zone || undefined)).catch(() => undefined);
+  }, [client]);
+  const seriesEvents = events.filter((e) => e.type === "series_imported").length;
+  useEffect(() => {
+    client
+      .series_list()
+      .then((l) => setTitles(Object.fromEntries(l.map((s) => [s.id, s.title]))))
+      .catch(() => undefined);
+  }, [client, seriesEvents, series]);
 
   const ctx: Ctx = {
     api: client,
     t,
+    lang,
+    timeZone,
+    seriesTitle: (id) => titles[id] ?? id,
     series,
     setSeries: (id) => {
       localStorage.setItem("aidas.series", id);
@@ -75,7 +91,13 @@ export function App({
       {alerts.length > 0 && (
         <div className="alerts">
           {alerts.map((a, i) => (
-            <div key={i}>⚠ {a.message}</div>
+            <div key={i}>
+              ⚠ {t("production.alert")}
+              <details className="detail" data-detail>
+                <summary>{t("common.details")}</summary>
+                {a.message}
+              </details>
+            </div>
           ))}
         </div>
       )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERIES_LIMITS } from "./bindings/client";
 import { translator } from "./i18n";
-import { costBar, emptyNewSeries, localToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
+import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -109,5 +109,50 @@ describe("what to do next after an error", () => {
         expect(translator(lang)(key)).not.toBe(key);
       }
     }
+  });
+});
+
+describe("times in the creator's time zone", () => {
+  it("reads a wall-clock time in the creator's zone", () => {
+    // Seoul has no daylight saving: 19:00 KST is 10:00 UTC.
+    expect(zonedToUtc("2026-12-01T19:00", "Asia/Seoul")).toBe("2026-12-01T10:00:00Z");
+    // New York in winter (EST, −5) and in summer (EDT, −4).
+    expect(zonedToUtc("2026-12-01T19:00", "America/New_York")).toBe("2026-12-02T00:00:00Z");
+    expect(zonedToUtc("2026-07-01T19:00", "America/New_York")).toBe("2026-07-01T23:00:00Z");
+    expect(zonedToUtc("", "Asia/Seoul")).toBeNull();
+    expect(zonedToUtc("19:00", "Asia/Seoul")).toBeNull();
+  });
+  it("says how long is left once the rate is known", () => {
+    expect(secondsLeft([0, 0], [500, 10], 100)).toBeNull();
+    expect(secondsLeft([0, 0], [10_000, 100], 1000)).toBe(90);
+    expect(secondsLeft([0, 0], [10_000, 1000], 1000)).toBe(0);
+  });
+});
+
+describe("settings checked as typed", () => {
+  it("refuses nonsense on the field it belongs to", () => {
+    expect(settingProblems({ "visuals.budget_per_episode_usd": "8", "visuals.hard_cap_usd": "5" })).toEqual({
+      "visuals.budget_per_episode_usd": "settings.err_budget_over_cap",
+    });
+    expect(settingProblems({ "production.work_window": "밤 10시부터" })).toEqual({ "production.work_window": "settings.err_window" });
+    expect(settingProblems({ "production.time_zone": "Seoul/Nowhere" })).toEqual({ "production.time_zone": "settings.err_zone" });
+    expect(settingProblems({ "youtube.publish_times": "19:00, 7pm" })).toEqual({ "youtube.publish_times": "settings.err_times" });
+    expect(settingProblems({ "production.episodes_per_day": "2.5", "production.daily_cap_usd": "-1" })).toEqual({
+      "production.episodes_per_day": "settings.err_count",
+      "production.daily_cap_usd": "settings.err_money",
+    });
+  });
+  it("accepts sensible values and empty optional ones", () => {
+    expect(
+      settingProblems({
+        "visuals.budget_per_episode_usd": "2.5",
+        "visuals.hard_cap_usd": "5",
+        "production.work_window": "22:00-07:00",
+        "production.time_zone": "Asia/Seoul",
+        "youtube.publish_times": "19:00, 21:30",
+        "production.episodes_per_day": "10",
+      }),
+    ).toEqual({});
+    expect(settingProblems({ "production.work_window": "", "youtube.publish_times": "" })).toEqual({});
   });
 });

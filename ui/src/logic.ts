@@ -7,6 +7,7 @@ import type { NewSeries } from "./bindings/NewSeries";
 import type { Route } from "./bindings/Route";
 import type { Stage } from "./bindings/Stage";
 import type { StageProgress } from "./bindings/StageProgress";
+import type { Key } from "./i18n";
 import type { Code } from "./transport";
 
 export type { Genre };
@@ -21,7 +22,7 @@ export interface NewSeriesForm {
   writer: "offline" | "openai" | "anthropic";
 }
 
-export type FieldErrors = Partial<Record<keyof NewSeriesForm, string>>;
+export type FieldErrors = Partial<Record<keyof NewSeriesForm, Key>>;
 
 /** Field → message key (see i18n), empty when the form can be sent. */
 export function validateNewSeries(f: NewSeriesForm): FieldErrors {
@@ -130,6 +131,50 @@ export function metadataProblems(title: string, description: string, tags: strin
   return p;
 }
 
+/** The offset (ms) of `timeZone` from UTC at the instant `utcMs`, from the zone's own calendar (Intl). */
+function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(utcMs));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour") % 24, n("minute"), n("second"));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** A `datetime-local` value read as a wall-clock time in `timeZone` (the creator's, an IANA name), as RFC 3339 UTC;
+ * null when empty or invalid. Without a zone, the browser's own is used. */
+export function zonedToUtc(value: string, timeZone?: string): string | null {
+  if (!timeZone) return localToUtc(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  try {
+    // The offset at the guess, then at the corrected instant (right across a daylight-saving change).
+    let utc = wall - zoneOffsetMs(wall, timeZone);
+    utc = wall - zoneOffsetMs(utc, timeZone);
+    return new Date(utc).toISOString().replace(/\.\d{3}Z$/, "Z");
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds left for work that went from `first` to `last` (each [time ms, units done]) out of `total` units, or null
+ * while too little has been seen to say. */
+export function secondsLeft(first: [number, number], last: [number, number], total: number): number | null {
+  const [t0, d0] = first;
+  const [t1, d1] = last;
+  if (t1 - t0 < 1000 || d1 <= d0) return null;
+  const perMs = (d1 - d0) / (t1 - t0);
+  return Math.max(0, (total - d1) / perMs / 1000);
+}
+
 /** A `datetime-local` value (the person's local time) as RFC 3339 UTC, or null when empty or invalid. */
 export function localToUtc(value: string): string | null {
   if (!value) return null;
@@ -139,7 +184,7 @@ export function localToUtc(value: string): string | null {
 }
 
 /** The message key of what to do next, by the engine's error code (never by its text). */
-export function nextStep(code: Code): string {
+export function nextStep(code: Code): Key {
   switch (code) {
     case "transport":
       return "next.transport";
@@ -200,4 +245,58 @@ export function nextStep(code: Code): string {
     default:
       return "next.input";
   }
+}
+
+/** The settings the forms edit (config keys; labels and help come from the message catalogue). */
+export type SettingKey =
+  | "visuals.budget_per_episode_usd"
+  | "visuals.hard_cap_usd"
+  | "production.daily_cap_usd"
+  | "visuals.video_model"
+  | "visuals.still_model"
+  | "production.episodes_per_day"
+  | "production.review"
+  | "production.work_window"
+  | "production.time_zone"
+  | "youtube.publish_times"
+  | "youtube.publish_per_day"
+  | "youtube.daily_units"
+  | "youtube.uploads_per_day";
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** What is wrong with the settings as typed (message keys by field), before the engine sees them — the engine checks
+ * the whole file again when saving. Values are the fields' text. */
+export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial<Record<SettingKey, Key>> {
+  const p: Partial<Record<SettingKey, Key>> = {};
+  const num = (k: SettingKey) => (v[k] === undefined || v[k] === "" ? null : Number(v[k]));
+  for (const k of ["visuals.budget_per_episode_usd", "visuals.hard_cap_usd", "production.daily_cap_usd"] as const) {
+    const n = num(k);
+    if (n !== null && !(Number.isFinite(n) && n >= 0)) p[k] = "settings.err_money";
+  }
+  for (const k of ["production.episodes_per_day", "youtube.publish_per_day", "youtube.daily_units", "youtube.uploads_per_day"] as const) {
+    const n = num(k);
+    if (n !== null && !(Number.isInteger(n) && n >= 0)) p[k] = "settings.err_count";
+  }
+  const budget = num("visuals.budget_per_episode_usd");
+  const cap = num("visuals.hard_cap_usd");
+  if (budget !== null && cap !== null && budget > cap && !p["visuals.budget_per_episode_usd"]) p["visuals.budget_per_episode_usd"] = "settings.err_budget_over_cap";
+  const w = v["production.work_window"]?.trim();
+  if (w) {
+    const [a, b, ...rest] = w.split("-").map((s) => s.trim());
+    if (rest.length || !HHMM.test(a ?? "") || !HHMM.test(b ?? "")) p["production.work_window"] = "settings.err_window";
+  }
+  const z = v["production.time_zone"]?.trim();
+  if (z) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: z });
+    } catch {
+      p["production.time_zone"] = "settings.err_zone";
+    }
+  }
+  const times = v["youtube.publish_times"];
+  if (times !== undefined && times.trim() !== "") {
+    if (!times.split(",").every((s) => HHMM.test(s.trim()))) p["youtube.publish_times"] = "settings.err_times";
+  }
+  return p;
 }

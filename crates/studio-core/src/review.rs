@@ -18,7 +18,7 @@ pub struct ReviewItem {
     pub series_title: String,
     pub episode: u32,
     pub title: String,
-    pub status: String,
+    pub status: EpisodeStatus,
     /// Relative to the data directory, when rendered.
     pub video: Option<String>,
     /// Problems the script checks and metadata validation flagged.
@@ -31,7 +31,7 @@ pub struct ReviewItem {
 pub struct ApproveReport {
     pub series_id: String,
     pub episode: u32,
-    pub status: String,
+    pub status: EpisodeStatus,
     /// When the episode goes public (RFC 3339 UTC), if scheduled.
     pub publish_at: Option<String>,
 }
@@ -76,7 +76,7 @@ impl Engine {
                     series_title: s.title.clone(),
                     episode: e.number,
                     title: e.title.clone(),
-                    status: e.status.to_string(),
+                    status: e.status,
                     video: self.data_dir().join(&rel).is_file().then_some(rel),
                     flags,
                     decisions: self.store().review_decisions(&s.id, Some(e.number)).await?,
@@ -212,7 +212,7 @@ impl Engine {
         Ok(ApproveReport {
             series_id: s.id,
             episode: n,
-            status: st.to_string(),
+            status: st,
             publish_at: at,
         })
     }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { CastView } from "../bindings/CastView";
 import type { SeriesDetail } from "../bindings/SeriesDetail";
+import { providerLabel } from "../labels";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
 
 // 2. Characters and casting ----------------------------------------------------------------------------------------
@@ -73,9 +74,9 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                     {r.name} <span className="small">{t(`importance.${r.importance}`)}</span>
                   </td>
                   <td>
-                    {r.entry.primary.provider} · {r.entry.primary.voice_name}
+                    {providerLabel(t, r.entry.primary.provider)} · {r.entry.primary.voice_name}
                   </td>
-                  <td className="small">{r.entry.fallbacks.map((f) => `${f.provider} · ${f.voice_name}`).join(" → ")}</td>
+                  <td className="small">{r.entry.fallbacks.map((f) => `${providerLabel(t, f.provider)} · ${f.voice_name}`).join(" → ")}</td>
                   <td>
                     <button onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}>
                       {t("casting.audition")}

@@ -1,8 +1,10 @@
 import { useEffect, useState } from "react";
 import type { OutlineEdit } from "../bindings/OutlineEdit";
 import type { SeriesDetail } from "../bindings/SeriesDetail";
+import { phaseLabel } from "../labels";
 import { emptyNewSeries, toNewSeries, validateNewSeries, type FieldErrors, type NewSeriesForm } from "../logic";
 import { useAction, ErrorBox, useSeriesList, type Ctx } from "./common";
+import type { Key } from "../i18n";
 
 // 1. Series planner ------------------------------------------------------------------------------------------------
 
@@ -33,9 +35,9 @@ export function Planner({ ctx }: { ctx: Ctx }) {
   };
   const field = (k: keyof NewSeriesForm, input: React.ReactNode) => (
     <label className="field">
-      <span>{t(`planner.${k === "duration_min" ? "duration" : k}`)}</span>
+      <span>{t(`planner.${k === "duration_min" ? "duration" : k}` as Key)}</span>
       {input}
-      {errors[k] && <span className="field-error">{t(errors[k] as string)}</span>}
+      {errors[k] && <span className="field-error">{t(errors[k])}</span>}
     </label>
   );
   return (
@@ -86,7 +88,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
                 <td>
                   {s.recorded_episodes}/{s.total_episodes}
                 </td>
-                <td>{s.status}</td>
+                <td>{t(`series.${s.status}`)}</td>
               </tr>
             ))}
           </tbody>
@@ -115,7 +117,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
                 <li key={o.episode_number} data-testid={`outline-edit-${o.episode_number}`}>
                   {(["title", "main_event", "hook", "cliffhanger"] as const).map((k) => (
                     <label key={k} className="field">
-                      <span className="small">{t(`planner.${k}`)}</span>
+                      <span className="small">{t(`planner.${k}` as Key)}</span>
                       <input name={k} value={editing.edit[k]} onChange={(e) => setEditing({ ...editing, edit: { ...editing.edit, [k]: e.target.value } })} />
                     </label>
                   ))}
@@ -140,7 +142,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
                   <strong>
                     {o.episode_number}. {o.title}
                   </strong>{" "}
-                  <em>({o.arc_phase})</em> — {o.main_event}
+                  <em>({phaseLabel(t, o.arc_phase)})</em> — {o.main_event}
                   <div className="small">
                     {t("planner.hook")}: {o.hook} · {t("planner.cliffhanger")}: {o.cliffhanger}{" "}
                     {detail.episodes.find((e) => e.number === o.episode_number)?.status === "planned" && (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { StoryboardView } from "../bindings/StoryboardView";
+import { formatDuration, routeWhyLabel } from "../labels";
 import { costBar, routeLabel } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -21,7 +22,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
     return (
       <div className="costbar" data-testid={id}>
         <div className="small">
-          {label}: <strong data-testid={`${id}-label`}>{b.label}</strong> (cap ${plan.hard_cap_usd.toFixed(2)})
+          {label}: <strong data-testid={`${id}-label`}>{b.label}</strong> ({t("priority.cap")} ${plan.hard_cap_usd.toFixed(2)})
         </div>
         <div className="bar">
           <div className={`fill ${b.overBudget ? "over" : ""}`} style={{ width: `${b.estimateShare * 100}%` }} />
@@ -39,6 +40,11 @@ export function Priority({ ctx }: { ctx: Ctx }) {
         <>
           <h2>{t("priority.budget")}</h2>
           {bar(t("priority.now"), view.plan.estimated_usd, view.plan, "cost-now")}
+          {view.plan.decisions.every((d) => d.route.kind === "offline_still") && view.if_paid.estimated_usd > 0 && (
+            <p className="small hint" data-testid="offline-now">
+              {t("priority.offline_now")}
+            </p>
+          )}
           {bar(t("priority.if_paid"), view.if_paid.estimated_usd, view.if_paid, "cost-paid")}
           <div className="shots" data-testid="shots">
             {view.shots.map((s, i) => {
@@ -57,7 +63,9 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                     </span>
                   </div>
                   <div className="small">{s.visual}</div>
-                  <div className="tiny">{s.video_prompt}</div>
+                  <div className="tiny" lang="en">
+                    {s.video_prompt}
+                  </div>
                   <button
                     data-testid={`flip-${i}`}
                     disabled={act.busy}
@@ -69,9 +77,17 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                   >
                     {s.clip_priority === "high" ? t("priority.high") : t("priority.low")}
                   </button>
-                  <div className="small">
-                    {t("priority.route")}: {routeLabel(now.route)} ({t("priority.if_paid")}: {routeLabel(d.route)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
+                  <div className="small" data-testid={`route-${i}`}>
+                    {t("priority.length")} {formatDuration(t, now.duration_sec)} · {t("priority.route")}: {t(`route.${routeLabel(now.route)}`)} ({routeWhyLabel(t, now.why, now.still)})
                   </div>
+                  <div className="small">
+                    {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
+                  </div>
+                  {s.clip_priority === "high" && (now.why.kind === "video_over_limit" || d.why.kind === "video_over_limit") && (
+                    <div className="warn small" data-testid={`downgraded-${i}`}>
+                      ⚠ {t("priority.downgraded")}
+                    </div>
+                  )}
                 </div>
               );
             })}

@@ -1,10 +1,29 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { StatusReport } from "../bindings/StatusReport";
-import { nextStep, stageProgress } from "../logic";
+import { episodeLabel, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
+import { nextStep, secondsLeft, stageProgress } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 5. Production ----------------------------------------------------------------------------------------------------
+
+type Progress = Extract<EngineEvent, { type: "render_progress" } | { type: "upload_progress" }>;
+
+/** One live line per running render or upload: the latest event of each, with when the first one arrived. */
+function useLiveProgress(events: EngineEvent[]) {
+  const first = useRef(new Map<string, [number, number]>());
+  const live = new Map<string, { e: Progress; first: [number, number]; last: [number, number] }>();
+  for (const e of events) {
+    if (e.type !== "render_progress" && e.type !== "upload_progress") continue;
+    const key = `${e.type}-${e.series_id}-${e.episode}`;
+    const done = e.type === "render_progress" ? e.frames_done : e.bytes_done;
+    if (!first.current.has(key)) first.current.set(key, [Date.now(), done]);
+    live.set(key, { e, first: first.current.get(key) as [number, number], last: [Date.now(), done] });
+  }
+  return [...live.values()].filter(({ e }) =>
+    e.type === "render_progress" ? e.frames_done < e.frames_total : e.bytes_done < e.bytes_total,
+  );
+}
 
 export function Production({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
@@ -21,10 +40,11 @@ export function Production({ ctx }: { ctx: Ctx }) {
       clearInterval(id);
     };
   }, [ctx.api]);
-  const render = [...ctx.events].reverse().find((e) => e.type === "render_progress") as
-    | { frames_done: number; frames_total: number; series_id: string; episode: number }
-    | undefined;
+  const progress = useLiveProgress(ctx.events);
   const paused = !!ctx.series && !!status?.paused_series.includes(ctx.series);
+  const isPaused = (id: string) => !!status?.paused_series.includes(id);
+  // Stage events, newest first; progress has its own lines above.
+  const log = ctx.events.filter((e) => e.type === "job_finished" || e.type === "alert" || e.type === "episode_rendered").reverse();
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
@@ -34,57 +54,80 @@ export function Production({ ctx }: { ctx: Ctx }) {
       {ctx.series && (
         <button onClick={() => act.run(() => ctx.api.series_pause({ series: ctx.series as string, paused: !paused }))}>{paused ? t("production.resume") : t("production.pause")}</button>
       )}
+      {paused && <span className="badge paused" data-testid="paused-badge">{t("common.paused")}</span>}
       <ErrorBox error={act.error} t={t} />
       {status && (
         <>
           <h2>{t("production.queue")}</h2>
           <p data-testid="queue">
             {Object.entries(status.jobs_by_status)
-              .map(([k, v]) => `${k} ${v}`)
+              .map(([k, v]) => `${jobLabel(t, k as keyof typeof status.jobs_by_status)} ${v}`)
               .join(" · ") || t("common.none")}
           </p>
+          {progress.length > 0 && (
+            <div className="live" data-testid="live-progress">
+              {progress.map(({ e, first, last }) => {
+                const [done, total] = e.type === "render_progress" ? [e.frames_done, e.frames_total] : [e.bytes_done, e.bytes_total];
+                const left = secondsLeft(first, last, total);
+                return (
+                  <div key={`${e.type}-${e.series_id}-${e.episode}`} className="live-line" data-testid={e.type === "render_progress" ? "render-progress" : "upload-progress"}>
+                    <span>
+                      {ctx.seriesTitle(e.series_id)} {t("common.episode")} {e.episode} · {e.type === "render_progress" ? t("stage.render") : t("stage.publish")}
+                    </span>
+                    <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+                      <div className="fill" style={{ width: `${(100 * done) / Math.max(1, total)}%` }} />
+                    </div>
+                    <span className="small">
+                      {Math.round((100 * done) / Math.max(1, total))}%{left !== null && ` · ${t("time.left")} ${formatDuration(t, left)}`}
+                    </span>
+                  </div>
+                );
+              })}
+            </div>
+          )}
           <h2>{t("production.episodes")}</h2>
           {status.episodes.map((e) => {
             const p = stageProgress(e.stages);
             return (
               <div key={`${e.series_id}-${e.episode}`} className="episode-progress" data-testid={`progress-${e.series_id}-${e.episode}`}>
                 <div>
-                  {e.series_id} ep{e.episode}: <span data-testid="episode-status">{e.status}</span> — {p.done}/{p.total}
-                  {p.blocked && <span className="warn"> ({p.blocked})</span>}
+                  {ctx.seriesTitle(e.series_id)} {t("common.episode")} {e.episode}:{" "}
+                  <span data-testid="episode-status" data-status={e.status ?? ""}>
+                    {episodeLabel(t, e.status)}
+                  </span>{" "}
+                  — <span data-testid="stages-done">{p.done}/{p.total}</span>
+                  {p.blocked && <span className="warn"> ({stageLabel(t, p.blocked)})</span>}
+                  {isPaused(e.series_id) && <span className="badge paused"> {t("common.paused")}</span>}
                 </div>
                 <div className="bar">
                   <div className="fill" style={{ width: `${(100 * p.done) / Math.max(1, p.total)}%` }} />
                 </div>
                 <div className="stages small">
                   {e.stages.map(({ stage, status: st }) => (
-                    <span key={stage} className={`stage ${st}`}>
-                      {stage}
+                    <span key={stage} className={`stage ${st}`} title={jobLabel(t, st)}>
+                      {stageLabel(t, stage)}
                     </span>
                   ))}
                 </div>
               </div>
             );
           })}
-          {render && render.frames_done < render.frames_total && (
-            <p className="small" data-testid="render-progress">
-              render {render.series_id} ep{render.episode}: {Math.round((100 * render.frames_done) / render.frames_total)}%
-            </p>
-          )}
           <h2>{t("production.cost")}</h2>
           <div className="chart" data-testid="cost-chart">
             {status.cost_today.length === 0 && <span className="small">$0.00</span>}
-            {status.cost_today.map(({ provider: p, usd: c }) => (
-              <div key={p} className="chart-row">
-                <span>{p}</span>
+            {status.cost_today.map(({ provider, usd }) => (
+              <div key={provider} className="chart-row">
+                <span>{providerLabel(t, provider)}</span>
                 <div className="bar">
-                  <div className="fill" style={{ width: `${Math.min(100, (100 * c) / Math.max(status.cost_today_usd, 0.01))}%` }} />
+                  <div className="fill" style={{ width: `${Math.min(100, (100 * usd) / Math.max(status.cost_today_usd, 0.01))}%` }} />
                 </div>
-                <span>${c.toFixed(2)}</span>
+                <span>${usd.toFixed(2)}</span>
               </div>
             ))}
           </div>
           <p className="small">
-            {t("production.quota")}: {status.youtube.units_used}/{status.youtube.units_limit} units · {status.youtube.uploads_used}/{status.youtube.uploads_limit} uploads
+            {t("production.quota")}: {status.youtube.units_used}/{status.youtube.units_limit} {t("production.units")} · {status.youtube.uploads_used}/{status.youtube.uploads_limit}{" "}
+            {t("production.uploads")} · {t("production.quota_resets")} {formatTime(status.youtube.resets_at, ctx.lang, ctx.timeZone)}
           </p>
           {status.attention.length > 0 && (
             <>
@@ -92,7 +135,11 @@ export function Production({ ctx }: { ctx: Ctx }) {
               <ul data-testid="attention">
                 {status.attention.map((a) => (
                   <li key={a.job_id}>
-                    {a.series_id} ep{a.episode} {a.stage}: {a.message} — {t(nextStep(a.kind ?? "internal"))}
+                    {ctx.seriesTitle(a.series_id)} {t("common.episode")} {a.episode} · {stageLabel(t, a.stage)}: {t(nextStep(a.kind ?? "internal"))}
+                    <details className="detail" data-detail>
+                      <summary>{t("common.details")}</summary>
+                      {a.message}
+                    </details>
                   </li>
                 ))}
               </ul>
@@ -102,9 +149,9 @@ export function Production({ ctx }: { ctx: Ctx }) {
       )}
       <h2>{t("production.log")}</h2>
       <ol className="log" data-testid="log">
-        {ctx.events.slice(-30).map((e, i) => (
+        {log.slice(0, 50).map((e, i) => (
           <li key={i} className="tiny">
-            {eventLine(e)}
+            {eventLine(ctx, e)}
           </li>
         ))}
       </ol>
@@ -112,17 +159,24 @@ export function Production({ ctx }: { ctx: Ctx }) {
   );
 }
 
-function eventLine(e: EngineEvent): string {
+function eventLine(ctx: Ctx, e: EngineEvent): React.ReactNode {
+  const { t } = ctx;
   switch (e.type) {
     case "job_finished":
-      return `${e.series_id} ep${e.episode} ${e.stage}: ${e.status}`;
+      return `${ctx.seriesTitle(e.series_id)} ${t("common.episode")} ${e.episode} · ${stageLabel(t, e.stage)}: ${jobLabel(t, e.status)}`;
+    case "episode_rendered":
+      return `${ctx.seriesTitle(e.series_id)} ${t("common.episode")} ${e.episode} · ${t("episode.rendered")}`;
     case "alert":
-      return `⚠ ${e.message}`;
-    case "render_progress":
-      return `render ${e.frames_done}/${e.frames_total}`;
-    case "upload_progress":
-      return `upload ${e.bytes_done}/${e.bytes_total}`;
+      return (
+        <span className="warn">
+          ⚠ {t("production.alert")}
+          <details className="detail" data-detail>
+            <summary>{t("common.details")}</summary>
+            {e.message}
+          </details>
+        </span>
+      );
     default:
-      return e.type;
+      return null;
   }
 }

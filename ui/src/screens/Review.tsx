@@ -1,7 +1,9 @@
 import { useEffect, useState } from "react";
 import type { MetadataView } from "../bindings/MetadataView";
 import type { ReviewItem } from "../bindings/ReviewItem";
-import { localToUtc, metadataProblems, utf8Bytes } from "../logic";
+import type { StoryboardView } from "../bindings/StoryboardView";
+import { decisionLabel, episodeLabel, formatTime } from "../labels";
+import { metadataProblems, utf8Bytes, zonedToUtc } from "../logic";
 import { useAction, ErrorBox, type Ctx } from "./common";
 
 // 6. Review before upload ------------------------------------------------------------------------------------------
@@ -9,11 +11,6 @@ import { useAction, ErrorBox, type Ctx } from "./common";
 export function Review({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const [items, setItems] = useState<ReviewItem[] | null>(null);
-  const [reason, setReason] = useState("");
-  const [scenes, setScenes] = useState("");
-  const [when, setWhen] = useState("");
-  const [done, setDone] = useState<string | null>(null);
-  const act = useAction();
   const load = () => ctx.api.review_list().then(setItems).catch(() => setItems([]));
   useEffect(() => {
     load();
@@ -25,82 +22,145 @@ export function Review({ ctx }: { ctx: Ctx }) {
   return (
     <section>
       <h2>{t("review.waiting")}</h2>
-      <ErrorBox error={act.error} t={t} />
-      {done && <p className="ok" data-testid="review-done">{done}</p>}
       {items.length === 0 && <p>{t("review.nothing")}</p>}
       {items.map((it) => (
-        <div key={`${it.series_id}-${it.episode}`} className="review" data-testid={`review-${it.series_id}-${it.episode}`}>
-          <h3>
-            {it.series_title} — {it.episode}. {it.title} <span className="small">({it.status})</span>
-          </h3>
-          {it.video && <video data-testid="player" controls width={640} src={ctx.mediaUrl(`/media/${it.video}`)} />}
-          {it.flags.length > 0 && (
-            <div className="warn small">
-              {t("review.flags")}:
-              <ul>
-                {it.flags.map((f) => (
-                  <li key={f}>{f}</li>
-                ))}
-              </ul>
-            </div>
-          )}
-          <MetadataEditor ctx={ctx} series={it.series_id} episode={it.episode} />
-          <label className="field">
-            <span>{t("review.reason")}</span>
-            <input data-testid="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
-          </label>
-          <label className="field">
-            <span>{t("review.schedule")}</span>
-            <input data-testid="schedule" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
-          </label>
-          <button
-            data-testid="approve"
-            disabled={act.busy}
-            onClick={() =>
-              act.run(() => ctx.api.review_approve({ series: it.series_id, episode: it.episode, reason, publish_at: localToUtc(when) ?? undefined })).then((r) => {
-                if (r) setDone(`${it.series_id} ep${it.episode}: ${r.status}${r.publish_at ? ` · ${t("review.scheduled")} ${r.publish_at}` : ""}`);
-                load();
-              })
-            }
-          >
-            {t("review.approve")}
-          </button>
-          <button data-testid="reject" disabled={act.busy} onClick={() => act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then(load)}>
-            {t("review.reject")}
-          </button>
-          <label className="field">
-            <span>{t("review.scenes")}</span>
-            <input value={scenes} onChange={(e) => setScenes(e.target.value)} />
-          </label>
-          <button
-            disabled={act.busy}
-            onClick={() =>
-              act
-                .run(() =>
-                  ctx.api.review_regenerate({
-                    series: it.series_id,
-                    episode: it.episode,
-                    scenes: scenes
-                      .split(",")
-                      .map((s) => Number(s.trim()))
-                      .filter((n) => Number.isInteger(n) && n > 0),
-                    reason,
-                  }),
-                )
-                .then(load)
-            }
-          >
-            {t("review.regenerate")}
-          </button>
-          {it.decisions.length > 0 && (
-            <div className="small">
-              {t("review.decisions")}:{" "}
-              {it.decisions.map((d) => `${d.decision} ${d.reason} (${new Date(d.at_ms).toLocaleString()})`).join(" · ")}
-            </div>
-          )}
-        </div>
+        <ReviewCard key={`${it.series_id}-${it.episode}`} ctx={ctx} it={it} reload={load} />
       ))}
     </section>
+  );
+}
+
+/** One episode's review: its own reason, publish time, scenes to redo, result and errors — nothing shared with
+ * another card. */
+function ReviewCard({ ctx, it, reload }: { ctx: Ctx; it: ReviewItem; reload: () => void }) {
+  const { t } = ctx;
+  const [reason, setReason] = useState("");
+  const [when, setWhen] = useState("");
+  const [picked, setPicked] = useState<number[]>([]);
+  const [done, setDone] = useState<string | null>(null);
+  const [board, setBoard] = useState<StoryboardView | null>(null);
+  const act = useAction();
+  useEffect(() => {
+    ctx.api.storyboard({ series: it.series_id, episode: it.episode }).then(setBoard).catch(() => setBoard(null));
+  }, [ctx.api, it.series_id, it.episode]);
+  const still = (scene: number) => {
+    const i = board?.shots.findIndex((s) => s.scene === scene) ?? -1;
+    return i >= 0 ? `/media/series/${it.series_id}/ep${String(it.episode).padStart(3, "0")}/visuals/shot${String(i).padStart(3, "0")}.png` : null;
+  };
+  const toggle = (n: number) => setPicked((p) => (p.includes(n) ? p.filter((x) => x !== n) : [...p, n].sort((a, b) => a - b)));
+  const publishAt = zonedToUtc(when, ctx.timeZone);
+  return (
+    <div className="review" data-testid={`review-${it.series_id}-${it.episode}`}>
+      <h3>
+        {it.series_title} — {it.episode}. {it.title}{" "}
+        <span className="small" data-status={it.status}>
+          ({episodeLabel(t, it.status)})
+        </span>
+      </h3>
+      {it.video && <video data-testid="player" controls width={640} src={ctx.mediaUrl(`/media/${it.video}`)} />}
+      {it.flags.length > 0 && (
+        <div className="warn small">
+          {t("review.flags")}: {it.flags.length}
+          <details className="detail" data-detail>
+            <summary>{t("common.details")}</summary>
+            <ul>
+              {it.flags.map((f) => (
+                <li key={f}>{f}</li>
+              ))}
+            </ul>
+          </details>
+        </div>
+      )}
+      <MetadataEditor ctx={ctx} series={it.series_id} episode={it.episode} />
+      <label className="field">
+        <span>{t("review.reason")}</span>
+        <input data-testid="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>{t("review.schedule")}</span>
+        <input data-testid="schedule" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
+      </label>
+      {when && publishAt && (
+        <div className="small" data-testid="schedule-echo">
+          {t("review.scheduled")} {formatTime(publishAt, ctx.lang, ctx.timeZone)}
+        </div>
+      )}
+      <ErrorBox error={act.error} t={t} />
+      {done && (
+        <p className="ok" data-testid="review-done">
+          {done}
+        </p>
+      )}
+      <button
+        data-testid="approve"
+        disabled={act.busy || (!!when && !publishAt)}
+        onClick={() =>
+          act.run(() => ctx.api.review_approve({ series: it.series_id, episode: it.episode, reason, publish_at: publishAt ?? undefined })).then((r) => {
+            if (r) {
+              setDone(
+                `${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r.status)}${
+                  r.publish_at ? ` · ${t("review.scheduled")} ${formatTime(r.publish_at, ctx.lang, ctx.timeZone)}` : ""
+                }`,
+              );
+              reload();
+            }
+          })
+        }
+      >
+        {t("review.approve")}
+      </button>
+      <button
+        data-testid="reject"
+        disabled={act.busy}
+        onClick={() =>
+          act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then((r) => {
+            if (r) {
+              setDone(`${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r)}`);
+              reload();
+            }
+          })
+        }
+      >
+        {t("review.reject")}
+      </button>
+      {board && board.scenes.length > 0 && (
+        <fieldset className="scene-pick" data-testid="scene-pick">
+          <legend>{t("review.scenes")}</legend>
+          {board.scenes.map((sc) => {
+            const img = still(sc.number);
+            return (
+              <label key={sc.number} className="scene-option">
+                <input type="checkbox" data-testid={`scene-${sc.number}`} checked={picked.includes(sc.number)} onChange={() => toggle(sc.number)} />
+                {img && <img alt="" src={ctx.mediaUrl(img)} onError={(e) => ((e.target as HTMLImageElement).style.display = "none")} />}
+                <span>
+                  {t("priority.scene")} {sc.number} · {sc.location}
+                </span>
+              </label>
+            );
+          })}
+        </fieldset>
+      )}
+      <button
+        data-testid="regenerate"
+        disabled={act.busy || picked.length === 0}
+        onClick={() =>
+          act.run(() => ctx.api.review_regenerate({ series: it.series_id, episode: it.episode, scenes: picked, reason })).then((r) => {
+            if (r) {
+              setPicked([]);
+              reload();
+            }
+          })
+        }
+      >
+        {t("review.regenerate")}
+      </button>
+      {it.decisions.length > 0 && (
+        <div className="small" data-testid="decisions">
+          {t("review.decisions")}:{" "}
+          {it.decisions.map((d) => `${decisionLabel(t, d.decision)} ${d.reason} (${formatTime(d.at_ms, ctx.lang, ctx.timeZone)})`).join(" · ")}
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { CheckReport } from "../bindings/CheckReport";
 import type { EpisodeScript } from "../bindings/EpisodeScript";
+import { findingLabel, severityLabel } from "../labels";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 3. Episode script ------------------------------------------------------------------------------------------------
@@ -57,8 +58,12 @@ export function Script({ ctx }: { ctx: Ctx }) {
           ) : (
             <ul className="small">
               {report.findings.map((f, i) => (
-                <li key={i} className={f.severity === "error" ? "warn" : ""}>
-                  [{f.severity}] {f.kind} {f.path}: {f.message}
+                <li key={i} className={f.severity === "error" ? "warn" : ""} data-kind={f.kind}>
+                  [{severityLabel(t, f.severity)}] {findingLabel(t, f.kind)}
+                  <details className="detail" data-detail>
+                    <summary>{t("common.details")}</summary>
+                    {f.path}: {f.message}
+                  </details>
                 </li>
               ))}
             </ul>

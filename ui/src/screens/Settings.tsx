@@ -1,7 +1,11 @@
 import { useEffect, useState } from "react";
 import type { ChannelRow } from "../bindings/ChannelRow";
 import type { SecretStatus } from "../bindings/SecretStatus";
+import type { ImportReport } from "../bindings/ImportReport";
 import type { SettingsView } from "../bindings/SettingsView";
+import type { Key } from "../i18n";
+import { providerLabel } from "../labels";
+import { settingProblems, type SettingKey } from "../logic";
 import { useAction, ErrorBox, type Ctx } from "./common";
 
 // 7. Settings ------------------------------------------------------------------------------------------------------
@@ -12,7 +16,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [channels, setChannels] = useState<ChannelRow[]>([]);
   const [provider, setProvider] = useState("fal");
-  const [imported, setImported] = useState<string | null>(null);
+  const [imported, setImported] = useState<ImportReport | null>(null);
   const [value, setValue] = useState("");
   const act = useAction();
   const load = () => {
@@ -32,8 +36,8 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         <tbody>
           {keys.map((k) => (
             <tr key={k.provider}>
-              <td>{k.provider}</td>
-              <td>{k.configured ? `✓ ${t("settings.configured")} (${k.source})` : t("settings.missing")}</td>
+              <td>{providerLabel(t, k.provider)}</td>
+              <td>{k.configured ? `✓ ${t("settings.configured")}${k.source ? ` (${t(k.source === "env" ? "settings.source_env" : "settings.source_keyring")})` : ""}` : t("settings.missing")}</td>
             </tr>
           ))}
         </tbody>
@@ -49,7 +53,9 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       >
         <select value={provider} onChange={(e) => setProvider(e.target.value)}>
           {keys.map((k) => (
-            <option key={k.provider}>{k.provider}</option>
+            <option key={k.provider} value={k.provider}>
+              {providerLabel(t, k.provider)}
+            </option>
           ))}
         </select>
         <input type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
@@ -61,27 +67,29 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <h2>{t("settings.budgets")}</h2>
       <SettingsForm
         ctx={ctx}
+        testid="form-budgets"
         fields={[
-          ["visuals.budget_per_episode_usd", vis?.budget_per_episode_usd, "number"],
-          ["visuals.hard_cap_usd", vis?.hard_cap_usd, "number"],
-          ["production.daily_cap_usd", prod?.daily_cap_usd, "number"],
-          ["visuals.video_model", vis?.video_model, "text"],
-          ["visuals.still_model", vis?.still_model, "text"],
+          { key: "visuals.budget_per_episode_usd", value: vis?.budget_per_episode_usd, kind: "money" },
+          { key: "visuals.hard_cap_usd", value: vis?.hard_cap_usd, kind: "money" },
+          { key: "production.daily_cap_usd", value: prod?.daily_cap_usd, kind: "money" },
+          { key: "visuals.video_model", value: vis?.video_model, kind: "text" },
+          { key: "visuals.still_model", value: vis?.still_model, kind: "text" },
         ]}
         onSaved={load}
       />
       <h2>{t("settings.plan")}</h2>
       <SettingsForm
         ctx={ctx}
+        testid="form-plan"
         fields={[
-          ["production.episodes_per_day", prod?.episodes_per_day, "number"],
-          ["production.review", prod?.review, "text"],
-          ["production.work_window", prod?.work_window, "text"],
-          ["production.time_zone", prod?.time_zone, "text"],
-          ["youtube.publish_times", yt?.publish_times.join(", "), "list"],
-          ["youtube.publish_per_day", yt?.publish_per_day, "number"],
-          ["youtube.daily_units", yt?.daily_units, "number"],
-          ["youtube.uploads_per_day", yt?.uploads_per_day, "number"],
+          { key: "production.episodes_per_day", value: prod?.episodes_per_day, kind: "count" },
+          { key: "production.review", value: prod?.review, kind: "choice", choices: ["always", "flagged", "never"] },
+          { key: "production.work_window", value: prod?.work_window, kind: "window" },
+          { key: "production.time_zone", value: prod?.time_zone, kind: "zone" },
+          { key: "youtube.publish_times", value: yt?.publish_times.join(", "), kind: "times" },
+          { key: "youtube.publish_per_day", value: yt?.publish_per_day, kind: "count" },
+          { key: "youtube.daily_units", value: yt?.daily_units, kind: "count" },
+          { key: "youtube.uploads_per_day", value: yt?.uploads_per_day, kind: "count" },
         ]}
         onSaved={load}
       />
@@ -94,12 +102,39 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           const f = e.target.files?.[0];
           if (!f) return;
           const r = await act.run(async () => ctx.api.settings_import({ file_name: f.name, content: await f.text() }));
-          if (r) setImported(JSON.stringify(r).slice(0, 300));
+          if (r) setImported(r);
         }}
       />
-      {imported && <p className="ok small">✓ {imported}</p>}
+      {imported && (
+        <div className="small" data-testid="import-report">
+          {imported.kind === "series" ? (
+            <p className="ok">
+              ✓ {t("settings.imported_series")}: {imported.title} · {imported.characters} {t("casting.characters")} · {imported.episodes} {t("common.episode")}
+            </p>
+          ) : (
+            <p className="ok">
+              ✓ {t("settings.imported_settings")}: {imported.sections.length}
+            </p>
+          )}
+          {imported.kind === "settings" && imported.warnings.length > 0 && (
+            <div className="warn">
+              ⚠ {t("settings.import_warnings")}: {imported.warnings.length}
+              <details className="detail" data-detail>
+                <summary>{t("common.details")}</summary>
+                <ul>
+                  {imported.warnings.map((w) => (
+                    <li key={w}>{w}</li>
+                  ))}
+                </ul>
+              </details>
+            </div>
+          )}
+        </div>
+      )}
       {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.saved")}</p>}
-      <p className="small">data: {String(settings?.data_dir ?? "")} — config.toml</p>
+      <p className="small">
+        {t("settings.data_dir")}: <code>{String(settings?.data_dir ?? "")}</code>
+      </p>
       <h2>{t("settings.channels")}</h2>
       <button
         onClick={() =>
@@ -114,7 +149,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         {channels.length === 0 && <li className="small">{t("common.none")}</li>}
         {channels.map((c) => (
           <li key={c.id}>
-            {c.name} ({c.id}) — {c.state}
+            {c.name} — {c.state === "connected" ? t("settings.channel_connected") : c.state === "reconnect_needed" ? t("settings.channel_reconnect") : c.state}
           </li>
         ))}
       </ul>
@@ -122,33 +157,39 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   );
 }
 
-/** A few settings edited in place; saved to config.toml (validated as a whole by the engine). */
-function SettingsForm({
-  ctx,
-  fields,
-  onSaved,
-}: {
-  ctx: Ctx;
-  fields: [string, unknown, "number" | "text" | "list"][];
-  onSaved: () => void;
-}) {
+type FieldKind = "money" | "count" | "text" | "choice" | "window" | "zone" | "times";
+interface FieldSpec {
+  key: SettingKey;
+  value: unknown;
+  kind: FieldKind;
+  choices?: string[];
+}
+
+/** A few settings edited in place, each with its label and help; checked as typed, then saved to config.toml and
+ * validated as a whole by the engine (its complaint shown on the field it names). */
+function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: FieldSpec[]; onSaved: () => void; testid: string }) {
+  const { t } = ctx;
   const [values, setValues] = useState<Record<string, string>>({});
   const [note, setNote] = useState<string | null>(null);
   const act = useAction();
-  const current = (k: string, v: unknown) => values[k] ?? (v === undefined || v === null ? "" : String(v));
+  const current = (f: FieldSpec) => values[f.key] ?? (f.value === undefined || f.value === null ? "" : String(f.value));
+  const all = Object.fromEntries(fields.map((f) => [f.key, current(f)]));
+  const problems = settingProblems(all);
+  const engineField = act.error ? fields.find((f) => act.error?.message.startsWith(`${f.key}:`))?.key : undefined;
   return (
     <form
       className="grid-form"
+      data-testid={testid}
       onSubmit={(e) => {
         e.preventDefault();
         const changes: Record<string, unknown> = {};
-        for (const [k, , kind] of fields) {
-          if (!(k in values)) continue;
-          const raw = values[k];
-          changes[k] =
-            kind === "number"
+        for (const f of fields) {
+          if (!(f.key in values)) continue;
+          const raw = values[f.key];
+          changes[f.key] =
+            f.kind === "money" || f.kind === "count"
               ? Number(raw)
-              : kind === "list"
+              : f.kind === "times"
                 ? raw
                     .split(",")
                     .map((s) => s.trim())
@@ -157,29 +198,55 @@ function SettingsForm({
         }
         act.run(() => ctx.api.settings_set({ changes })).then((r) => {
           if (r) {
-            setNote(`${ctx.t("settings.saved")} (${r.changed.join(", ") || "—"})`);
+            setNote(r.changed.length ? t("settings.saved") : t("settings.unchanged"));
             setValues({});
             onSaved();
           }
         });
       }}
     >
-      {fields.map(([k, v, kind]) => (
-        <label key={k} className="field">
-          <span className="small">{k}</span>
-          <input
-            type={kind === "number" ? "number" : "text"}
-            step="any"
-            value={current(k, v)}
-            onChange={(e) => setValues({ ...values, [k]: e.target.value })}
-          />
-        </label>
-      ))}
-      <button type="submit" disabled={act.busy || Object.keys(values).length === 0}>
-        {ctx.t("settings.apply")}
+      {fields.map((f) => {
+        const problem = problems[f.key];
+        return (
+          <label key={f.key} className="field" data-field={f.key}>
+            <span>{t(`setting.${f.key}` as Key)}</span>
+            {f.kind === "choice" ? (
+              <select value={current(f)} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}>
+                {(f.choices ?? []).map((c) => (
+                  <option key={c} value={c}>
+                    {t(`setting.${f.key}.${c}` as Key)}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                type={f.kind === "money" || f.kind === "count" ? "number" : "text"}
+                step={f.kind === "money" ? "0.01" : f.kind === "count" ? "1" : undefined}
+                min={f.kind === "money" || f.kind === "count" ? 0 : undefined}
+                aria-invalid={!!problem}
+                value={current(f)}
+                onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+              />
+            )}
+            <span className="tiny help">{t(`setting.${f.key}.help` as Key)}</span>
+            {problem && (
+              <span className="field-error" data-testid="field-error">
+                {t(problem)}
+              </span>
+            )}
+            {engineField === f.key && (
+              <span className="field-error" data-testid="field-error">
+                {t("settings.refused")}
+              </span>
+            )}
+          </label>
+        );
+      })}
+      <button type="submit" disabled={act.busy || Object.keys(values).length === 0 || Object.keys(problems).length > 0}>
+        {t("settings.apply")}
       </button>
       {note && <span className="ok small">{note}</span>}
-      <ErrorBox error={act.error} t={ctx.t} />
+      <ErrorBox error={act.error} t={t} />
     </form>
   );
 }

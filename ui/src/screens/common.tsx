@@ -5,13 +5,19 @@ import type { Client as Api } from "../bindings/client";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { SeriesSummary } from "../bindings/SeriesSummary";
 import { nextStep } from "../logic";
+import type { Key, Lang } from "../i18n";
 import { EngineError } from "../transport";
 
-export type T = (k: string) => string;
+export type T = (k: Key) => string;
 
 export interface Ctx {
   api: Api;
   t: T;
+  lang: Lang;
+  /** The creator's time zone (IANA name, from the studio's settings); times on screen are shown in it. */
+  timeZone: string | undefined;
+  /** A series' title by its id (the id itself until the list has loaded). */
+  seriesTitle: (id: string) => string;
   series: string | null;
   setSeries: (id: string) => void;
   episode: number;
@@ -39,14 +45,17 @@ export function useAction() {
   return { busy, error, run };
 }
 
+/** An error as the creator reads it: what to do next in their language, the engine's own words (names of files,
+ * fields, providers) folded under "technical details". */
 export function ErrorBox({ error, t }: { error: EngineError | null; t: T }) {
   if (!error) return null;
   return (
     <div role="alert" className="error">
-      <strong>{t("common.error")}</strong>: {error.message}
-      <div className="hint">
-        {t("common.error_next")}: {t(nextStep(error.code))}
-      </div>
+      <strong>{t("common.error")}</strong>: {t(nextStep(error.code))}
+      <details className="detail" data-detail>
+        <summary>{t("common.details")}</summary>
+        {error.message}
+      </details>
     </div>
   );
 }

@@ -74,7 +74,10 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     e.reject_episode("dag", 1, "1장 그림이 어둡다")
         .await
         .unwrap();
-    assert_eq!(e.review_list().await.unwrap()[0].status, "rejected");
+    assert_eq!(
+        e.review_list().await.unwrap()[0].status,
+        studio_core::domain::EpisodeStatus::Rejected
+    );
     let script = e.episode_script("dag", 1).await.unwrap().unwrap();
     let scene1_lines = script.scenes[0].lines.len();
     let scene1_shots: Vec<usize> = script

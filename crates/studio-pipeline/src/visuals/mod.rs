@@ -693,6 +693,18 @@ mod tests {
             "{}",
             degraded.reason
         );
+        assert_eq!(
+            degraded.why,
+            RouteWhy::VideoOverLimit {
+                limit: SpendLimit::EpisodeBudget
+            }
+        );
+        assert!(
+            plan.decisions
+                .iter()
+                .take(3)
+                .all(|d| d.why == RouteWhy::Video && d.still.is_none())
+        );
         assert!(
             plan.decisions
                 .iter()
@@ -718,6 +730,10 @@ mod tests {
         );
         assert!(plan.estimated_usd <= 0.6 + 1e-9);
         assert!(plan.decisions.iter().any(|d| d.reason.contains("hard cap")));
+        assert!(plan.decisions.iter().any(|d| d.why
+            == RouteWhy::VideoOverLimit {
+                limit: SpendLimit::HardCap
+            }));
         // Money already spent this episode counts.
         let plan = plan_routes(
             &shots,
@@ -783,6 +799,17 @@ mod tests {
                 .all(|d| d.route == Route::OfflineStill && d.estimate_usd == 0.0)
         );
         assert!(offline.decisions[0].reason.contains("no video provider"));
+        assert!(
+            offline
+                .decisions
+                .iter()
+                .all(|d| d.still == Some(StillWhy::NoImageProvider))
+        );
+        assert!(offline.decisions.iter().all(|d| matches!(
+            (d.priority, d.why),
+            (ClipPriority::High, RouteWhy::NoVideoProvider)
+                | (ClipPriority::Low, RouteWhy::LowPriority)
+        )));
     }
 
     #[test]

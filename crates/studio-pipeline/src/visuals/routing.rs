@@ -68,8 +68,51 @@ pub struct RouteDecision {
     pub duration_sec: f64,
     pub route: Route,
     pub estimate_usd: f64,
-    /// Why, in a sentence, for the priority-review screen.
+    /// Why, in a sentence (English; logs and the CLI).
     pub reason: String,
+    /// Why this route, as a value a screen can say in the creator's language.
+    pub why: RouteWhy,
+    /// For a shot that is a still: why a paid or an offline one.
+    pub still: Option<StillWhy>,
+}
+
+/// Which limit a paid item would have passed: the episode's budget or the hard cap (whichever is lower).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendLimit {
+    EpisodeBudget,
+    HardCap,
+}
+
+/// Why a shot got its route.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RouteWhy {
+    /// High priority and the money allows it: AI video.
+    Video,
+    /// Low priority: a still.
+    LowPriority,
+    /// High priority, but no video provider is configured (no key).
+    NoVideoProvider,
+    /// High priority, but the video model has no price in `pricing.toml` (never sent unpriced).
+    NoVideoPrice,
+    /// High priority, but the video would pass the limit: downgraded to a still.
+    VideoOverLimit { limit: SpendLimit },
+}
+
+/// Why a still is paid or offline.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StillWhy {
+    /// A generated still fits in what is left.
+    Paid,
+    /// A paid still would pass the limit: an offline still.
+    OverLimit { limit: SpendLimit },
+    /// No image provider is configured (no key): an offline still.
+    NoImageProvider,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
@@ -104,10 +147,14 @@ pub fn plan_routes(
     spent_before: f64,
 ) -> RoutePlan {
     let limit = cfg.budget_per_episode_usd.min(cfg.hard_cap_usd);
-    let limit_name = if cfg.hard_cap_usd < cfg.budget_per_episode_usd {
-        "hard cap"
+    let which = if cfg.hard_cap_usd < cfg.budget_per_episode_usd {
+        SpendLimit::HardCap
     } else {
-        "episode budget"
+        SpendLimit::EpisodeBudget
+    };
+    let limit_name = match which {
+        SpendLimit::HardCap => "hard cap",
+        SpendLimit::EpisodeBudget => "episode budget",
     };
     let mut running = spent_before;
     let i2v = cfg.video_model.contains("image-to-video");
@@ -115,7 +162,7 @@ pub fn plan_routes(
     let mut decisions = Vec::with_capacity(shots.len());
     for (i, shot) in shots.iter().enumerate() {
         let duration = durations.get(i).copied().unwrap_or(cfg.default_shot_sec);
-        let still = |running: f64, why: String| -> (Route, f64, String) {
+        let still = |running: f64, why: String| -> (Route, f64, String, Option<StillWhy>) {
             match still_price {
                 Some(p) if available.paid_stills && running + p <= limit => (
                     Route::Still {
@@ -123,6 +170,7 @@ pub fn plan_routes(
                     },
                     p,
                     format!("{why} → {} still (${p:.3}) + Ken Burns", cfg.still_model),
+                    Some(StillWhy::Paid),
                 ),
                 Some(p) if available.paid_stills => (
                     Route::OfflineStill,
@@ -130,27 +178,35 @@ pub fn plan_routes(
                     format!(
                         "{why}; a paid still (${p:.3}) would pass the {limit_name} (${limit:.2}) → offline still + Ken Burns"
                     ),
+                    Some(StillWhy::OverLimit { limit: which }),
                 ),
                 _ => (
                     Route::OfflineStill,
                     0.0,
                     format!("{why} → offline still + Ken Burns (no image provider configured)"),
+                    Some(StillWhy::NoImageProvider),
                 ),
             }
         };
-        let (route, estimate, reason) = match shot.clip_priority {
-            ClipPriority::High if !available.video => still(
-                running,
-                "high priority, but no video provider is configured".into(),
+        let (why, (route, estimate, reason, still_why)) = match shot.clip_priority {
+            ClipPriority::High if !available.video => (
+                RouteWhy::NoVideoProvider,
+                still(
+                    running,
+                    "high priority, but no video provider is configured".into(),
+                ),
             ),
             ClipPriority::High => {
                 let seconds = seconds_for(duration);
                 match pricing.video_cost(&cfg.video_model, seconds) {
-                    None => still(
-                        running,
-                        format!(
-                            "high priority, but {} has no price in pricing.toml",
-                            cfg.video_model
+                    None => (
+                        RouteWhy::NoVideoPrice,
+                        still(
+                            running,
+                            format!(
+                                "high priority, but {} has no price in pricing.toml",
+                                cfg.video_model
+                            ),
                         ),
                     ),
                     Some(v) => {
@@ -158,34 +214,41 @@ pub fn plan_routes(
                         let est = v + keyframe;
                         if running + est <= limit + 1e-9 {
                             (
-                                Route::Video {
-                                    model: cfg.video_model.clone(),
-                                    seconds,
-                                },
-                                est,
-                                format!(
-                                    "high priority → {} {seconds} s (${v:.3}{}), ${:.2} of ${limit:.2} {limit_name} used after it",
-                                    cfg.video_model,
-                                    if i2v {
-                                        format!(" + keyframe ${keyframe:.3}")
-                                    } else {
-                                        String::new()
+                                RouteWhy::Video,
+                                (
+                                    Route::Video {
+                                        model: cfg.video_model.clone(),
+                                        seconds,
                                     },
-                                    running + est
+                                    est,
+                                    format!(
+                                        "high priority → {} {seconds} s (${v:.3}{}), ${:.2} of ${limit:.2} {limit_name} used after it",
+                                        cfg.video_model,
+                                        if i2v {
+                                            format!(" + keyframe ${keyframe:.3}")
+                                        } else {
+                                            String::new()
+                                        },
+                                        running + est
+                                    ),
+                                    None,
                                 ),
                             )
                         } else {
-                            still(
-                                running,
-                                format!(
-                                    "high priority, but ${est:.3} more would pass the {limit_name} (${limit:.2}, ${running:.2} committed)"
+                            (
+                                RouteWhy::VideoOverLimit { limit: which },
+                                still(
+                                    running,
+                                    format!(
+                                        "high priority, but ${est:.3} more would pass the {limit_name} (${limit:.2}, ${running:.2} committed)"
+                                    ),
                                 ),
                             )
                         }
                     }
                 }
             }
-            ClipPriority::Low => still(running, "low priority".into()),
+            ClipPriority::Low => (RouteWhy::LowPriority, still(running, "low priority".into())),
         };
         running += estimate;
         decisions.push(RouteDecision {
@@ -196,6 +259,8 @@ pub fn plan_routes(
             route,
             estimate_usd: estimate,
             reason,
+            why,
+            still: still_why,
         });
     }
     RoutePlan {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { translator } from "./i18n";
+import { episodeLabel, findingLabel, formatDuration, formatTime, jobLabel, providerLabel, routeWhyLabel, stageLabel } from "./labels";
+
+const ko = translator("ko");
+const en = translator("en");
+
+describe("the engine's names in the creator's words", () => {
+  it("says stages, statuses and findings in Korean and English, never as keys", () => {
+    expect(stageLabel(ko, "review_gate")).toBe("검토 대기");
+    expect(stageLabel(en, "memory_update")).toBe("Story memory update");
+    expect(jobLabel(ko, "needs_attention")).toBe("확인 필요");
+    expect(episodeLabel(ko, "in_review")).toBe("검토 중");
+    expect(episodeLabel(en, null)).toBe("State unreadable");
+    expect(findingLabel(ko, "nothing_to_speak")).toBe("말할 내용이 없는 대사");
+    expect(providerLabel(ko, "google_tts")).toBe("Google 음성");
+    expect(providerLabel(ko, "espeak")).toContain("오프라인");
+    expect(providerLabel(en, "some_new_vendor")).toBe("some_new_vendor");
+  });
+  it("gives the reason for a route", () => {
+    expect(routeWhyLabel(ko, { kind: "video_over_limit", limit: "hard_cap" }, { kind: "paid" })).toBe("영상을 쓰면 상한을 넘음 → AI 이미지");
+    expect(routeWhyLabel(en, { kind: "no_video_provider" }, { kind: "no_image_provider" })).toBe(
+      "no video provider key → no image provider key: offline image",
+    );
+    expect(routeWhyLabel(en, { kind: "video" }, null)).toBe("high priority, within budget");
+  });
+  it("shows times in the creator's zone and durations in words", () => {
+    const ko19 = formatTime("2026-12-01T10:00:00Z", "ko", "Asia/Seoul");
+    expect(ko19).toContain("12월 1일");
+    expect(ko19).toContain("7:00");
+    expect(ko19).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(formatTime("2026-12-01T10:00:00Z", "en", "America/New_York")).toContain("05:00");
+    expect(formatDuration(ko, 200)).toBe("3분 20초");
+    expect(formatDuration(en, 42)).toBe("42 s");
+  });
+});

@@ -1,0 +1,157 @@
+// The engine's names (stages, statuses, phases, routes, providers) as the creator reads them: each enum value maps
+// to a message key, so a new value in Rust fails the type check here instead of showing its raw name on screen.
+
+import type { ArcPhase } from "./bindings/ArcPhase";
+import type { EpisodeStatus } from "./bindings/EpisodeStatus";
+import type { FindingKind } from "./bindings/FindingKind";
+import type { Severity } from "./bindings/Severity";
+import type { JobEnd } from "./bindings/JobEnd";
+import type { RouteWhy } from "./bindings/RouteWhy";
+import type { StillWhy } from "./bindings/StillWhy";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { Stage } from "./bindings/Stage";
+import type { Key, Lang } from "./i18n";
+
+type T = (k: Key) => string;
+
+const STAGE: Record<Stage, Key> = {
+  script: "stage.script",
+  memory_update: "stage.memory_update",
+  storyboard: "stage.storyboard",
+  voices: "stage.voices",
+  visuals: "stage.visuals",
+  avatars: "stage.avatars",
+  render: "stage.render",
+  package: "stage.package",
+  review_gate: "stage.review_gate",
+  publish: "stage.publish",
+  finalize: "stage.finalize",
+};
+
+const JOB: Record<JobStatus | JobEnd, Key> = {
+  queued: "job.queued",
+  running: "job.running",
+  succeeded: "job.succeeded",
+  retry_waiting: "job.retry_waiting",
+  needs_attention: "job.needs_attention",
+  cancelled: "job.cancelled",
+  lost: "job.lost",
+};
+
+const EPISODE: Record<EpisodeStatus, Key> = {
+  planned: "episode.planned",
+  scripted: "episode.scripted",
+  in_production: "episode.in_production",
+  rendered: "episode.rendered",
+  in_review: "episode.in_review",
+  approved: "episode.approved",
+  rejected: "episode.rejected",
+  scheduled: "episode.scheduled",
+  published: "episode.published",
+  needs_attention: "episode.needs_attention",
+};
+
+const PHASE: Record<ArcPhase, Key> = {
+  exposition: "phase.exposition",
+  rising_action: "phase.rising_action",
+  climax: "phase.climax",
+  resolution: "phase.resolution",
+};
+
+const PROVIDERS = [
+  "elevenlabs",
+  "google",
+  "google_tts",
+  "azure",
+  "azure_tts",
+  "espeak",
+  "openai",
+  "anthropic",
+  "fal",
+  "hf",
+  "heygen",
+  "youtube",
+  "offline",
+] as const;
+
+export const stageLabel = (t: T, s: Stage) => t(STAGE[s]);
+export const jobLabel = (t: T, s: JobStatus | JobEnd) => t(JOB[s]);
+export const episodeLabel = (t: T, s: EpisodeStatus | null | undefined) => (s ? t(EPISODE[s]) : t("episode.unknown"));
+export const phaseLabel = (t: T, p: ArcPhase) => t(PHASE[p]);
+
+/** A provider by its product name; an id this version does not know is shown as it is (it is a product name). */
+export function providerLabel(t: T, id: string): string {
+  return (PROVIDERS as readonly string[]).includes(id) ? t(`provider.${id}` as Key) : id;
+}
+
+/** A review decision as a word (`approve` → 승인). */
+export function decisionLabel(t: T, d: string): string {
+  return d === "approve" || d === "reject" || d === "regenerate" ? t(`decision.${d}` as Key) : d;
+}
+
+/** A time (RFC 3339 or Unix ms) in the creator's time zone and language, e.g. "12월 1일 (화) 오후 7:00". */
+export function formatTime(at: string | number, lang: Lang, timeZone?: string): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", {
+    month: "short",
+    day: "numeric",
+    weekday: "short",
+    ...(lang === "ko" ? { hour: "numeric" } : { hour: "2-digit", hourCycle: "h23" }),
+    minute: "2-digit",
+    timeZone: timeZone || undefined,
+  }).format(d);
+}
+
+/** Seconds as a short duration for people ("3분 20초", "3 min 20 s"). */
+export function formatDuration(t: T, seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  const r = s % 60;
+  const sep = t("time.seconds") === "초" ? "" : " ";
+  return m > 0 ? `${m}${sep}${t("time.minutes")} ${r}${sep}${t("time.seconds")}` : `${r}${sep}${t("time.seconds")}`;
+}
+
+const FINDING: Record<FindingKind, Key> = {
+  wrong_episode: "finding.wrong_episode",
+  empty_field: "finding.empty_field",
+  duplicate_line_id: "finding.duplicate_line_id",
+  duplicate_scene: "finding.duplicate_scene",
+  dialogue_count: "finding.dialogue_count",
+  scene_without_shots: "finding.scene_without_shots",
+  shot_for_unknown_scene: "finding.shot_for_unknown_scene",
+  video_prompt: "finding.video_prompt",
+  shot_duration: "finding.shot_duration",
+  nothing_to_speak: "finding.nothing_to_speak",
+  unknown_speaker: "finding.unknown_speaker",
+  unknown_character: "finding.unknown_character",
+  absent_speaker: "finding.absent_speaker",
+  dead_speaker: "finding.dead_speaker",
+  dead_character_development: "finding.dead_character_development",
+  intimacy_jump: "finding.intimacy_jump",
+  thread_reopened: "finding.thread_reopened",
+  unknown_thread: "finding.unknown_thread",
+  secret_before_reveal: "finding.secret_before_reveal",
+  main_character_missing: "finding.main_character_missing",
+  speaker_not_in_scene: "finding.speaker_not_in_scene",
+  llm_continuity: "finding.llm_continuity",
+  unnatural_dialogue: "finding.unnatural_dialogue",
+  pacing: "finding.pacing",
+  coverage: "finding.coverage",
+  repetition: "finding.repetition",
+  self_third_person: "finding.self_third_person",
+  narration_in_dialogue: "finding.narration_in_dialogue",
+};
+
+export const findingLabel = (t: T, k: FindingKind) => t(FINDING[k]);
+export const severityLabel = (t: T, s: Severity) => t(s === "error" ? "severity.error" : "severity.warning");
+
+/** Why a shot got its route, and why its still is paid or offline, in the creator's words. */
+export function routeWhyLabel(t: T, why: RouteWhy, still: StillWhy | null): string {
+  const limit = (l: "episode_budget" | "hard_cap") => t(l === "hard_cap" ? "limit.hard_cap" : "limit.episode_budget");
+  const head =
+    why.kind === "video_over_limit" ? t("why.video_over_limit").replace("{limit}", limit(why.limit)) : t(`why.${why.kind}`);
+  if (!still) return head;
+  const tail = still.kind === "over_limit" ? t("still.over_limit").replace("{limit}", limit(still.limit)) : t(`still.${still.kind}`);
+  return `${head} → ${tail}`;
+}
