@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { client as api } from "./bindings/client";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import { translator, type Lang } from "./i18n";
+import { alertLabel } from "./labels";
 import { Casting, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
 import type { Transport } from "./transport";
 import "./style.css";
@@ -67,7 +68,7 @@ export function App({
     events,
     mediaUrl: (p) => (p.startsWith("http") ? p : `${origin}${p}`),
   };
-  const alerts = events.filter((e) => e.type === "alert").slice(-3) as { message: string }[];
+  const alerts = events.filter((e) => e.type === "alert").slice(-3) as Extract<EngineEvent, { type: "alert" }>[];
   return (
     <div className="app" lang={lang}>
       <header>
@@ -92,7 +93,7 @@ export function App({
         <div className="alerts">
           {alerts.map((a, i) => (
             <div key={i}>
-              ⚠ {t("production.alert")}
+              ⚠ {alertLabel(t, a.about, ctx.seriesTitle)}
               <details className="detail" data-detail>
                 <summary>{t("common.details")}</summary>
                 {a.message}

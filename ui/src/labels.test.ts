@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translator } from "./i18n";
-import { episodeLabel, findingLabel, formatDuration, formatTime, jobLabel, providerLabel, routeWhyLabel, stageLabel } from "./labels";
+import { alertLabel, episodeLabel, findingLabel, formatDuration, formatTime, jobLabel, providerLabel, routeWhyLabel, stageLabel } from "./labels";
 
 const ko = translator("ko");
 const en = translator("en");
@@ -32,5 +32,17 @@ describe("the engine's names in the creator's words", () => {
     expect(formatTime("2026-12-01T10:00:00Z", "en", "America/New_York")).toContain("05:00");
     expect(formatDuration(ko, 200)).toBe("3분 20초");
     expect(formatDuration(en, 42)).toBe("42 s");
+  });
+});
+
+describe("alerts", () => {
+  it("says what an alert is about with the series by title", () => {
+    const title = (id: string) => (id === "s-1" ? "서울의 봄" : id);
+    expect(alertLabel(ko, { kind: "ready_for_review", series_id: "s-1", episode: 2 }, title)).toBe("서울의 봄 회차 2이(가) 검토를 기다립니다");
+    expect(alertLabel(en, { kind: "needs_attention", series_id: "s-1", episode: 1, stage: "voices", code: "quota_exhausted" }, title)).toBe(
+      "서울의 봄 Episode 1: the Voices stage needs attention",
+    );
+    expect(alertLabel(ko, { kind: "spend", cap: "daily cap", spent_usd: 8.5, limit_usd: 10 }, title)).toContain("$8.50");
+    expect(alertLabel(en, { kind: "disk", used: 0.934 }, title)).toBe("The data disk is 93% full");
   });
 });

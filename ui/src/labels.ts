@@ -1,6 +1,7 @@
 // The engine's names (stages, statuses, phases, routes, providers) as the creator reads them: each enum value maps
 // to a message key, so a new value in Rust fails the type check here instead of showing its raw name on screen.
 
+import type { AlertAbout } from "./bindings/AlertAbout";
 import type { ArcPhase } from "./bindings/ArcPhase";
 import type { EpisodeStatus } from "./bindings/EpisodeStatus";
 import type { FindingKind } from "./bindings/FindingKind";
@@ -154,4 +155,40 @@ export function routeWhyLabel(t: T, why: RouteWhy, still: StillWhy | null): stri
   if (!still) return head;
   const tail = still.kind === "over_limit" ? t("still.over_limit").replace("{limit}", limit(still.limit)) : t(`still.${still.kind}`);
   return `${head} → ${tail}`;
+}
+
+/** An alert in the creator's words: what it is about, with the series by title. `{n}`-style slots are filled here. */
+export function alertLabel(t: T, about: AlertAbout, seriesTitle: (id: string) => string): string {
+  const fill = (k: Key, v: Record<string, string | number>) => t(k).replace(/\{(\w+)\}/g, (m, name: string) => (name in v ? String(v[name]) : m));
+  const ep = (series_id: string, episode: number) => `${seriesTitle(series_id)} ${t("common.episode")} ${episode}`;
+  switch (about.kind) {
+    case "ready_for_review":
+      return fill("alert.ready_for_review", { what: ep(about.series_id, about.episode) });
+    case "needs_attention":
+      return fill("alert.needs_attention", { what: ep(about.series_id, about.episode), stage: stageLabel(t, about.stage) });
+    case "lines_not_voiced":
+      return fill("alert.lines_not_voiced", { what: ep(about.series_id, about.episode), lines: about.lines });
+    case "script_needs_review":
+      return fill("alert.script_needs_review", { what: ep(about.series_id, about.episode) });
+    case "channel_connected":
+      return fill("alert.channel_connected", { name: about.name });
+    case "channel_not_connected":
+      return t("alert.channel_not_connected");
+    case "reconnect_channel":
+      return t("alert.reconnect_channel");
+    case "forced_private":
+      return fill("alert.forced_private", { what: ep(about.series_id, about.episode) });
+    case "error_rate":
+      return fill("alert.error_rate", { failed: about.failed, finished: about.finished });
+    case "spend":
+      return fill("alert.spend", {
+        spent: `$${about.spent_usd.toFixed(2)}`,
+        limit: `$${about.limit_usd.toFixed(2)}`,
+        pct: Math.round((100 * about.spent_usd) / Math.max(about.limit_usd, 0.01)),
+      });
+    case "youtube_quota":
+      return t("alert.youtube_quota");
+    case "disk":
+      return fill("alert.disk", { pct: Math.round(about.used * 100) });
+  }
 }

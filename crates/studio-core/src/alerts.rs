@@ -10,7 +10,7 @@ use serde::Serialize;
 use studio_domain::{ErrorCode, JobStatus};
 
 use crate::clock::now_ms;
-use crate::events::{AlertLevel, EngineEvent};
+use crate::events::{AlertAbout, AlertLevel, EngineEvent};
 use crate::{CoreError, Engine};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,6 +46,7 @@ pub struct QuotaUse {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RaisedAlert {
     pub rule: String,
+    pub about: AlertAbout,
     pub level: AlertLevel,
     pub message: String,
 }
@@ -59,6 +60,10 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
         if rate > 0.10 {
             out.push(RaisedAlert {
                 rule: "error_rate".into(),
+                about: AlertAbout::ErrorRate {
+                    failed: i.failed_today,
+                    finished: i.finished_today,
+                },
                 level: AlertLevel::Warning,
                 message: format!(
                     "{:.0} % of today's production jobs failed ({} of {}); the production status lists what needs attention",
@@ -78,6 +83,11 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
         if *limit > 0.0 && spent / limit > 0.8 {
             out.push(RaisedAlert {
                 rule: format!("spend:{name}"),
+                about: AlertAbout::Spend {
+                    cap: name.clone(),
+                    spent_usd: *spent,
+                    limit_usd: *limit,
+                },
                 level: if spent >= limit {
                     AlertLevel::Critical
                 } else {
@@ -108,6 +118,7 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
         if lu < 0.10 || lp < 0.10 {
             out.push(RaisedAlert {
                 rule: "youtube_quota".into(),
+                about: AlertAbout::YoutubeQuota,
                 level: AlertLevel::Warning,
                 message: format!(
                     "YouTube quota is nearly used for today: {units} of {max_units} units, {uploads} of {max_uploads} \
@@ -119,6 +130,7 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
     if let Some(used) = i.disk_used.filter(|u| *u > 0.9) {
         out.push(RaisedAlert {
             rule: "disk".into(),
+            about: AlertAbout::Disk { used },
             level: AlertLevel::Critical,
             message: format!(
                 "the data disk is {:.0} % full; renders need about 1 GiB each",
@@ -203,6 +215,7 @@ impl Engine {
             }
             self.events().publish(EngineEvent::Alert {
                 level: a.level,
+                about: a.about.clone(),
                 message: a.message.clone(),
             });
             if let Some(url) = self
@@ -287,6 +300,18 @@ mod tests {
             ]
         );
         assert_eq!(a[2].level, AlertLevel::Critical);
+        // What each is about, as values a screen words in the creator's language.
+        assert_eq!(
+            a[2].about,
+            AlertAbout::Spend {
+                cap: "fal daily cap".into(),
+                spent_usd: 10.0,
+                limit_usd: 10.0
+            }
+        );
+        assert!(matches!(a[0].about, AlertAbout::ErrorRate { .. }));
+        assert_eq!(a[3].about, AlertAbout::YoutubeQuota);
+        assert!(matches!(a[4].about, AlertAbout::Disk { used } if used > 0.9));
         let few = AlertInputs {
             finished_today: 3,
             failed_today: 3,

@@ -60,8 +60,55 @@ pub enum EngineEvent {
     },
     Alert {
         level: AlertLevel,
+        /// What it is about, as values a screen says in the creator's language.
+        about: AlertAbout,
+        /// The same in a sentence (English; logs, the webhook, technical details).
         message: String,
     },
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AlertAbout {
+    /// An episode waits for a person's review.
+    ReadyForReview { series_id: String, episode: u32 },
+    /// A stage stopped on something only a person can fix.
+    NeedsAttention {
+        series_id: String,
+        episode: u32,
+        stage: studio_domain::Stage,
+        code: studio_domain::ErrorCode,
+    },
+    /// Lines no voice could speak.
+    LinesNotVoiced {
+        series_id: String,
+        episode: u32,
+        lines: usize,
+    },
+    /// A script was written but did not pass its checks.
+    ScriptNeedsReview { series_id: String, episode: u32 },
+    /// A YouTube channel was connected.
+    ChannelConnected { name: String },
+    /// Connecting a channel failed.
+    ChannelNotConnected { code: studio_domain::ErrorCode },
+    /// A channel's sign-in expired or was revoked.
+    ReconnectChannel { channel_id: String },
+    /// YouTube made an upload private (an unaudited API project).
+    ForcedPrivate { series_id: String, episode: u32 },
+    /// Too many of today's jobs failed.
+    ErrorRate { failed: usize, finished: usize },
+    /// Spending passed 80 % of a cap (US dollars).
+    Spend {
+        cap: String,
+        spent_usd: f64,
+        limit_usd: f64,
+    },
+    /// Less than 10 % of today's YouTube quota is left.
+    YoutubeQuota,
+    /// The data disk is over 90 % full (`used` from 0 to 1).
+    Disk { used: f64 },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]

@@ -406,6 +406,11 @@ impl Engine {
         if !r.failed.is_empty() {
             self.events().publish(crate::EngineEvent::Alert {
                 level: crate::AlertLevel::Warning,
+                about: crate::events::AlertAbout::LinesNotVoiced {
+                    series_id: s.id.clone(),
+                    episode: n,
+                    lines: r.failed.len(),
+                },
                 message: format!(
                     "{} episode {n}: {} line(s) could not be voiced",
                     s.title,

@@ -267,6 +267,10 @@ impl Engine {
         } else {
             self.events().publish(crate::EngineEvent::Alert {
                 level: crate::AlertLevel::Warning,
+                about: crate::events::AlertAbout::ScriptNeedsReview {
+                    series_id: s.id.clone(),
+                    episode: n,
+                },
                 message: format!(
                     "{} episode {n} needs review: {}",
                     s.title,

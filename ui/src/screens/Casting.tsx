@@ -74,9 +74,16 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                     {r.name} <span className="small">{t(`importance.${r.importance}`)}</span>
                   </td>
                   <td>
-                    {providerLabel(t, r.entry.primary.provider)} · {r.entry.primary.voice_name}
+                    {providerLabel(t, r.entry.primary.provider)} · <code className="voice">{r.entry.primary.voice_name}</code>
                   </td>
-                  <td className="small">{r.entry.fallbacks.map((f) => `${providerLabel(t, f.provider)} · ${f.voice_name}`).join(" → ")}</td>
+                  <td className="small">
+                    {r.entry.fallbacks.map((f, i) => (
+                      <span key={i}>
+                        {i > 0 && " → "}
+                        {providerLabel(t, f.provider)} · <code className="voice">{f.voice_name}</code>
+                      </span>
+                    ))}
+                  </td>
                   <td>
                     <button onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}>
                       {t("casting.audition")}

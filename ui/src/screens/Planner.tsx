@@ -102,12 +102,15 @@ export function Planner({ ctx }: { ctx: Ctx }) {
             <p className="ok">✓ {t("planner.ready")}</p>
           ) : (
             <div className="warn">
-              {t("planner.problems")}:
-              <ul>
-                {detail.readiness.map((r) => (
-                  <li key={r}>{r}</li>
-                ))}
-              </ul>
+              {t("planner.problems")}: {detail.readiness.length}
+              <details className="detail" data-detail>
+                <summary>{t("common.details")}</summary>
+                <ul>
+                  {detail.readiness.map((r) => (
+                    <li key={r}>{r}</li>
+                  ))}
+                </ul>
+              </details>
             </div>
           )}
           <h4>{t("planner.outline")}</h4>

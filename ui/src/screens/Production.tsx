@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { StatusReport } from "../bindings/StatusReport";
-import { episodeLabel, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
+import { alertLabel, episodeLabel, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
 import { nextStep, secondsLeft, stageProgress } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -169,7 +169,7 @@ function eventLine(ctx: Ctx, e: EngineEvent): React.ReactNode {
     case "alert":
       return (
         <span className="warn">
-          ⚠ {t("production.alert")}
+          ⚠ {alertLabel(t, e.about, ctx.seriesTitle)}
           <details className="detail" data-detail>
             <summary>{t("common.details")}</summary>
             {e.message}

@@ -43,6 +43,7 @@ impl Engine {
             if let Err(err) = engine.finish_channel_connect(flow, SIGN_IN_WAIT).await {
                 engine.events().publish(EngineEvent::Alert {
                     level: AlertLevel::Warning,
+                    about: crate::events::AlertAbout::ChannelNotConnected { code: err.code() },
                     message: format!(
                         "the YouTube channel was not connected: {}",
                         err.payload().message

@@ -11,7 +11,7 @@ use studio_domain::{ErrorCode, JobStatus, Stage};
 use studio_store::JobFailure;
 
 use crate::clock::now_ms;
-use crate::events::{AlertLevel, EngineEvent};
+use crate::events::{AlertAbout, AlertLevel, EngineEvent};
 use crate::production::ProductionConfig;
 use crate::task::AbortOnDrop;
 use crate::{CoreError, Engine};
@@ -288,11 +288,21 @@ impl Engine {
                     ) {
                         self.events().publish(EngineEvent::Alert {
                             level: AlertLevel::Info,
+                            about: AlertAbout::ReadyForReview {
+                                series_id: job.series_id.clone(),
+                                episode: n,
+                            },
                             message: format!("{} episode {n} is ready for review", job.series_id),
                         });
                     } else if status == JobEnd::NeedsAttention {
                         self.events().publish(EngineEvent::Alert {
                             level: AlertLevel::Warning,
+                            about: AlertAbout::NeedsAttention {
+                                series_id: job.series_id.clone(),
+                                episode: n,
+                                stage: job.stage,
+                                code: e.code(),
+                            },
                             message: format!(
                                 "{} episode {n}: {} needs attention — {e}",
                                 job.series_id, job.stage

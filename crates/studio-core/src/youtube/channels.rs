@@ -79,6 +79,9 @@ impl Engine {
             .await?;
         self.events().publish(EngineEvent::Alert {
             level: AlertLevel::Info,
+            about: crate::events::AlertAbout::ChannelConnected {
+                name: title.clone(),
+            },
             message: format!("YouTube channel \"{title}\" connected"),
         });
         self.channel(&id).await
@@ -154,6 +157,9 @@ impl Engine {
                     .await?;
                 self.events().publish(EngineEvent::Alert {
                     level: AlertLevel::Warning,
+                    about: crate::events::AlertAbout::ReconnectChannel {
+                        channel_id: channel_id.to_string(),
+                    },
                     message: format!("YouTube channel {channel_id} must be reconnected: {e}"),
                 });
                 Err(oauth_error(e))

@@ -589,6 +589,10 @@ impl Engine {
             u.notes.push(m.clone());
             self.events().publish(EngineEvent::Alert {
                 level: AlertLevel::Warning,
+                about: crate::events::AlertAbout::ForcedPrivate {
+                    series_id: u.sid.clone(),
+                    episode: n,
+                },
                 message: m,
             });
         }
