@@ -84,7 +84,7 @@ try {
   const language = async (where, lang) => {
     const text = await page.evaluate((lang) => {
       const root = document.body.cloneNode(true);
-      root.querySelectorAll("[data-detail], script, style, option, code").forEach((n) => n.remove());
+      root.querySelectorAll("[data-detail], script, style, option, code, textarea, input, select").forEach((n) => n.remove());
       if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
       return root.innerText;
     }, lang);

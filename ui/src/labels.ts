@@ -73,6 +73,7 @@ const PROVIDERS = [
   "heygen",
   "youtube",
   "offline",
+  "webhook",
 ] as const;
 
 export const stageLabel = (t: T, s: Stage) => t(STAGE[s]);

@@ -11,6 +11,8 @@ import { useAction, ErrorBox, type Ctx } from "./common";
 export function Review({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const [items, setItems] = useState<ReviewItem[] | null>(null);
+  // What was decided here stays on screen after its card leaves the list.
+  const [done, setDone] = useState<string[]>([]);
   const load = () => ctx.api.review_list().then(setItems).catch(() => setItems([]));
   useEffect(() => {
     load();
@@ -22,9 +24,20 @@ export function Review({ ctx }: { ctx: Ctx }) {
   return (
     <section>
       <h2>{t("review.waiting")}</h2>
+      {done.map((d, i) => (
+        <p key={i} className="ok" data-testid="review-done">
+          {d}
+        </p>
+      ))}
       {items.length === 0 && <p>{t("review.nothing")}</p>}
       {items.map((it) => (
-        <ReviewCard key={`${it.series_id}-${it.episode}`} ctx={ctx} it={it} reload={load} />
+        <ReviewCard
+          key={`${it.series_id}-${it.episode}`}
+          ctx={ctx}
+          it={it}
+          reload={load}
+          onDone={(d) => setDone((old) => [d, ...old].slice(0, 5))}
+        />
       ))}
     </section>
   );
@@ -32,12 +45,11 @@ export function Review({ ctx }: { ctx: Ctx }) {
 
 /** One episode's review: its own reason, publish time, scenes to redo, result and errors — nothing shared with
  * another card. */
-function ReviewCard({ ctx, it, reload }: { ctx: Ctx; it: ReviewItem; reload: () => void }) {
+function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; reload: () => void; onDone: (what: string) => void }) {
   const { t } = ctx;
   const [reason, setReason] = useState("");
   const [when, setWhen] = useState("");
   const [picked, setPicked] = useState<number[]>([]);
-  const [done, setDone] = useState<string | null>(null);
   const [board, setBoard] = useState<StoryboardView | null>(null);
   const act = useAction();
   useEffect(() => {
@@ -86,18 +98,13 @@ function ReviewCard({ ctx, it, reload }: { ctx: Ctx; it: ReviewItem; reload: () 
         </div>
       )}
       <ErrorBox error={act.error} t={t} />
-      {done && (
-        <p className="ok" data-testid="review-done">
-          {done}
-        </p>
-      )}
       <button
         data-testid="approve"
         disabled={act.busy || (!!when && !publishAt)}
         onClick={() =>
           act.run(() => ctx.api.review_approve({ series: it.series_id, episode: it.episode, reason, publish_at: publishAt ?? undefined })).then((r) => {
             if (r) {
-              setDone(
+              onDone(
                 `${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r.status)}${
                   r.publish_at ? ` · ${t("review.scheduled")} ${formatTime(r.publish_at, ctx.lang, ctx.timeZone)}` : ""
                 }`,
@@ -115,7 +122,7 @@ function ReviewCard({ ctx, it, reload }: { ctx: Ctx; it: ReviewItem; reload: () 
         onClick={() =>
           act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then((r) => {
             if (r) {
-              setDone(`${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r)}`);
+              onDone(`${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r)}`);
               reload();
             }
           })
@@ -199,7 +206,7 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
       </label>
       <label className="field">
         <span>
-          {t("review.meta_description")} ({utf8Bytes(description)}/5000 bytes)
+          {t("review.meta_description")} ({utf8Bytes(description)}/5000 {t("review.bytes")})
         </span>
         <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />
       </label>
