@@ -177,6 +177,10 @@ try {
   const episodeStatus = () => page.getByTestId("episode-status").first().getAttribute("data-status");
   await until("episode 1 in review", async () => (await episodeStatus()) === "in_review", 600_000, 1000);
   await snap("5-production-in-review");
+  // The stage history survives a reload (it comes from the jobs, not from this page's events).
+  await page.reload();
+  await page.getByTestId("history-line").first().waitFor({ timeout: 30_000 });
+  if ((await page.getByTestId("history-line").count()) < 5) fail("the stage history is short after a reload");
   await language("production, in review", "ko");
 
   // 6. Review: the player loads the episode over HTTP (Range), then approve.

@@ -79,6 +79,21 @@ macro_rules! known_stages {
     };
 }
 
+/// The rows this version can read. A row it cannot (a stage or status from a newer version, a hand edit) is left out
+/// with a warning, so one odd row does not stop a listing, the status board or the orphan sweep.
+fn readable(rows: &[SqliteRow]) -> Vec<JobRow> {
+    rows.iter()
+        .filter_map(|r| match JobRow::from_row(r) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                let id: Option<i64> = r.try_get("id").ok();
+                tracing::warn!(job = ?id, error = %e, "a job row this version cannot read was left out");
+                None
+            }
+        })
+        .collect()
+}
+
 /// The columns of a `JobRow`, as a literal so queries stay static strings.
 macro_rules! job_columns {
     () => {
@@ -309,19 +324,21 @@ impl Store {
         .bind(episode.map(i64::from))
         .fetch_all(&self.pool)
         .await?;
-        // A row this version cannot read (a stage or status from a newer version, a hand edit) is left out with a
-        // warning, so one odd row does not stop the listing, the status board or the orphan sweep.
-        Ok(rows
-            .iter()
-            .filter_map(|r| match JobRow::from_row(r) {
-                Ok(j) => Some(j),
-                Err(e) => {
-                    let id: Option<i64> = r.try_get("id").ok();
-                    tracing::warn!(job = ?id, error = %e, "a job row this version cannot read was left out");
-                    None
-                }
-            })
-            .collect())
+        Ok(readable(&rows))
+    }
+
+    /// The `limit` jobs that finished last (succeeded, failed or cancelled), newest first: the studio's history of
+    /// stage events, which outlives a reload of the UI.
+    pub async fn recently_finished_jobs(&self, limit: u32) -> Result<Vec<JobRow>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE completed_ms IS NOT NULL ORDER BY completed_ms DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(readable(&rows))
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {

@@ -30,6 +30,7 @@ import type { ProduceReport } from "./ProduceReport";
 import type { PublishArgs } from "./PublishArgs";
 import type { PublishChannelArgs } from "./PublishChannelArgs";
 import type { PublishReport } from "./PublishReport";
+import type { RecentArgs } from "./RecentArgs";
 import type { RegenerateReport } from "./RegenerateReport";
 import type { ReviewApproveArgs } from "./ReviewApproveArgs";
 import type { ReviewItem } from "./ReviewItem";
@@ -73,6 +74,7 @@ export const COMMANDS = [
   "jobs_list",
   "job_retry",
   "jobs_cancel",
+  "jobs_recent",
   "job_log",
   "review_list",
   "review_approve",
@@ -147,6 +149,8 @@ export function client(t: Transport) {
     job_retry: (args: JobArgs): Promise<JobRow> => t.call<JobRow>("job_retry", args),
     /** Cancels an episode's jobs (running ones stop at their next checkpoint; finished work is kept). */
     jobs_cancel: (args: EpisodeArgs): Promise<CancelReport> => t.call<CancelReport>("jobs_cancel", args),
+    /** The jobs that finished last, newest first (the stage history a reloaded screen shows). */
+    jobs_recent: (args: RecentArgs): Promise<Array<JobRow>> => t.call<Array<JobRow>>("jobs_recent", args),
     /** A job's log, oldest line first. */
     job_log: (args: JobArgs): Promise<Array<JobLogLine>> => t.call<Array<JobLogLine>>("job_log", args),
     /** Episodes waiting for a person's decision, with their video and what the checks flagged. */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { EngineEvent } from "../bindings/EngineEvent";
+import type { JobRow } from "../bindings/JobRow";
 import type { StatusReport } from "../bindings/StatusReport";
 import { alertLabel, episodeLabel, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
 import { nextStep, secondsLeft, stageProgress } from "../logic";
@@ -29,10 +30,15 @@ export function Production({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
   const [status, setStatus] = useState<StatusReport | null>(null);
+  const [history, setHistory] = useState<JobRow[]>([]);
   const act = useAction();
   useEffect(() => {
     let live = true;
-    const tick = () => ctx.api.status().then((s) => live && setStatus(s)).catch(() => undefined);
+    const tick = () => {
+      ctx.api.status().then((s) => live && setStatus(s)).catch(() => undefined);
+      // The stage history comes from the jobs themselves, so it is there again after a reload.
+      ctx.api.jobs_recent({ limit: 50 }).then((h) => live && setHistory(h)).catch(() => undefined);
+    };
     tick();
     const id = setInterval(tick, 1500);
     return () => {
@@ -43,8 +49,8 @@ export function Production({ ctx }: { ctx: Ctx }) {
   const progress = useLiveProgress(ctx.events);
   const paused = !!ctx.series && !!status?.paused_series.includes(ctx.series);
   const isPaused = (id: string) => !!status?.paused_series.includes(id);
-  // Stage events, newest first; progress has its own lines above.
-  const log = ctx.events.filter((e) => e.type === "job_finished" || e.type === "alert" || e.type === "episode_rendered").reverse();
+  // Alerts of this session, newest first; the stage history below them; progress has its own lines above.
+  const alerts = ctx.events.filter((e) => e.type === "alert").reverse();
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
@@ -149,9 +155,15 @@ export function Production({ ctx }: { ctx: Ctx }) {
       )}
       <h2>{t("production.log")}</h2>
       <ol className="log" data-testid="log">
-        {log.slice(0, 50).map((e, i) => (
-          <li key={i} className="tiny">
+        {alerts.slice(0, 10).map((e, i) => (
+          <li key={`a${i}`} className="tiny">
             {eventLine(ctx, e)}
+          </li>
+        ))}
+        {history.map((j) => (
+          <li key={j.id} className="tiny" data-testid="history-line">
+            {j.completed_ms !== null && <span className="when">{formatTime(j.completed_ms, ctx.lang, ctx.timeZone)} · </span>}
+            {ctx.seriesTitle(j.series_id)} {t("common.episode")} {j.episode_number} · {stageLabel(t, j.stage)}: {jobLabel(t, j.status)}
           </li>
         ))}
       </ol>
@@ -160,23 +172,14 @@ export function Production({ ctx }: { ctx: Ctx }) {
 }
 
 function eventLine(ctx: Ctx, e: EngineEvent): React.ReactNode {
-  const { t } = ctx;
-  switch (e.type) {
-    case "job_finished":
-      return `${ctx.seriesTitle(e.series_id)} ${t("common.episode")} ${e.episode} · ${stageLabel(t, e.stage)}: ${jobLabel(t, e.status)}`;
-    case "episode_rendered":
-      return `${ctx.seriesTitle(e.series_id)} ${t("common.episode")} ${e.episode} · ${t("episode.rendered")}`;
-    case "alert":
-      return (
-        <span className="warn">
-          ⚠ {alertLabel(t, e.about, ctx.seriesTitle)}
-          <details className="detail" data-detail>
-            <summary>{t("common.details")}</summary>
-            {e.message}
-          </details>
-        </span>
-      );
-    default:
-      return null;
-  }
+  if (e.type !== "alert") return null;
+  return (
+    <span className="warn">
+      ⚠ {alertLabel(ctx.t, e.about, ctx.seriesTitle)}
+      <details className="detail" data-detail>
+        <summary>{ctx.t("common.details")}</summary>
+        {e.message}
+      </details>
+    </span>
+  );
 }

@@ -26,6 +26,14 @@ pub struct JobArgs {
     pub id: i64,
 }
 
+/// How many of the latest items.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct RecentArgs {
+    pub limit: u32,
+}
+
 commands! {
     /// Queues every stage of an episode (idempotent: stages already done are kept).
     produce(EpisodeArgs) -> ProduceReport = |e, a| e.produce(&a.series, a.episode).await;
@@ -37,6 +45,8 @@ commands! {
     job_retry(JobArgs) -> JobRow = |e, a| e.retry_job(a.id).await;
     /// Cancels an episode's jobs (running ones stop at their next checkpoint; finished work is kept).
     jobs_cancel(EpisodeArgs) -> CancelReport = |e, a| e.cancel_episode(&a.series, a.episode).await;
+    /// The jobs that finished last, newest first (the stage history a reloaded screen shows).
+    jobs_recent(RecentArgs) -> Vec<JobRow> = |e, a| e.recent_jobs(a.limit).await;
     /// A job's log, oldest line first.
     job_log(JobArgs) -> Vec<JobLogLine> = |e, a| e.job_log(a.id).await;
 }

@@ -58,6 +58,17 @@ impl Engine {
         Ok(self.store().jobs(sid.as_deref(), None).await?)
     }
 
+    /// The jobs that finished last, newest first (at most `limit`, capped at 500).
+    ///
+    /// # Errors
+    /// `Database` from the store.
+    pub async fn recent_jobs(&self, limit: u32) -> Result<Vec<JobRow>, CoreError> {
+        Ok(self
+            .store()
+            .recently_finished_jobs(limit.clamp(1, 500))
+            .await?)
+    }
+
     /// Queues a parked, cancelled or waiting job again, now.
     ///
     /// # Errors

@@ -268,3 +268,21 @@ async fn an_unreadable_job_row_is_skipped_not_fatal() {
     let claimed = s.claim_job("w", 1_000, 60_000).await.unwrap().unwrap();
     assert_eq!(claimed.stage, studio_domain::Stage::Script);
 }
+
+/// The stage history a reloaded screen shows: finished jobs, newest first, only finished ones.
+#[tokio::test]
+async fn recently_finished_jobs_are_newest_first() {
+    let (_d, s) = with_sample().await;
+    s.enqueue_episode(SID, 1, 5, 0).await.unwrap();
+    assert!(s.recently_finished_jobs(10).await.unwrap().is_empty());
+    let first = s.claim_job("w", 1_000, 60_000).await.unwrap().unwrap();
+    assert!(s.complete_job(first.id, "w", 1_100, "{}").await.unwrap());
+    let second = s.claim_job("w", 1_200, 60_000).await.unwrap().unwrap();
+    assert!(s.complete_job(second.id, "w", 1_300, "{}").await.unwrap());
+    // A running job is not history yet.
+    s.claim_job("w", 1_400, 60_000).await.unwrap().unwrap();
+    let recent = s.recently_finished_jobs(10).await.unwrap();
+    let ids: Vec<i64> = recent.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [second.id, first.id]);
+    assert_eq!(s.recently_finished_jobs(1).await.unwrap().len(), 1);
+}
