@@ -86,7 +86,9 @@ try {
       const root = document.body.cloneNode(true);
       root.querySelectorAll("[data-detail], script, style, option, code, textarea, input, select").forEach((n) => n.remove());
       if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
-      return root.innerText;
+      // A detached copy has no layout: separate every element's words from its neighbours' by hand.
+      root.querySelectorAll("*").forEach((n) => n.append(" "));
+      return root.textContent;
     }, lang);
     const found = [];
     for (const m of text.matchAll(/\b[a-z]+(?:_[a-z0-9]+)+\b/g)) found.push(`internal name "${m[0]}"`);
@@ -218,6 +220,18 @@ try {
   await page.getByTestId("nav-production").click();
   await until("episode 1 finished", async () => ["approved", "published"].includes(await episodeStatus()), 60_000, 500);
 
+  // 6b. The series' home: episode 1 exported with every stage done; episode 2's next step opens its script.
+  await page.getByTestId("nav-dashboard").click();
+  const row1 = page.getByTestId("dash-ep-1");
+  await row1.waitFor({ timeout: 30_000 });
+  await until("the dashboard shows episode 1 done", async () => ["approved", "published"].includes(await row1.locator("[data-status]").getAttribute("data-status")), 30_000, 500);
+  if (!(await row1.textContent()).includes(`export/${series.id}/ep001`)) fail("the dashboard does not show where episode 1 went");
+  if ((await page.getByTestId("dash-next-2").getAttribute("data-next")) !== "write_script") fail("episode 2's next step is not its script");
+  await snap("6b-dashboard");
+  await language("dashboard", "ko");
+  await page.getByTestId("dash-next-2").click();
+  await until("the script screen opened", async () => (await page.url()).endsWith("#/script"));
+
   // 7. Settings: keys show only whether they are configured.
   await page.getByTestId("nav-settings").click();
   await page.getByTestId("keys").waitFor();
@@ -241,7 +255,7 @@ try {
   // English UI too.
   await page.getByRole("button", { name: "English" }).click();
   await page.getByText("API keys").waitFor();
-  for (const screen of ["planner", "casting", "script", "priority", "production", "review", "settings"]) {
+  for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);
     await snap(`en-${screen}`);

@@ -3,11 +3,11 @@ import { client as api } from "./bindings/client";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import { translator, type Lang } from "./i18n";
 import { alertLabel } from "./labels";
-import { Casting, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
+import { Casting, Dashboard, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
 import type { Transport } from "./transport";
 import "./style.css";
 
-const SCREENS = ["planner", "casting", "script", "priority", "production", "review", "settings"] as const;
+const SCREENS = ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"] as const;
 type Screen = (typeof SCREENS)[number];
 
 function fromHash(): Screen {
@@ -103,6 +103,7 @@ export function App({
         </div>
       )}
       <main>
+        {screen === "dashboard" && <Dashboard ctx={ctx} go={(s) => (location.hash = `#/${s}`)} />}
         {screen === "planner" && <Planner ctx={ctx} />}
         {screen === "casting" && <Casting ctx={ctx} />}
         {screen === "script" && <Script ctx={ctx} />}

@@ -94,15 +94,21 @@ export function decisionLabel(t: T, d: string): string {
 /** A time (RFC 3339 or Unix ms) in the creator's time zone and language, e.g. "12월 1일 (화) 오후 7:00". */
 export function formatTime(at: string | number, lang: Lang, timeZone?: string): string {
   const d = new Date(at);
-  if (Number.isNaN(d.getTime())) return String(at);
-  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", {
+  if (Number.isNaN(d.getTime())) return "—";
+  const format = (zone: string | undefined) => new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", {
     month: "short",
     day: "numeric",
     weekday: "short",
     ...(lang === "ko" ? { hour: "numeric" } : { hour: "2-digit", hourCycle: "h23" }),
     minute: "2-digit",
-    timeZone: timeZone || undefined,
+    timeZone: zone,
   }).format(d);
+  try {
+    return format(timeZone || undefined);
+  } catch {
+    // A zone this browser does not know: the browser's own, rather than no screen at all.
+    return format(undefined);
+  }
 }
 
 /** Seconds as a short duration for people ("3분 20초", "3 min 20 s"). */
@@ -149,7 +155,9 @@ export const findingLabel = (t: T, k: FindingKind) => t(FINDING[k]);
 export const severityLabel = (t: T, s: Severity) => t(s === "error" ? "severity.error" : "severity.warning");
 
 /** Why a shot got its route, and why its still is paid or offline, in the creator's words. */
-export function routeWhyLabel(t: T, why: RouteWhy, still: StillWhy | null): string {
+export function routeWhyLabel(t: T, why: RouteWhy | null, still: StillWhy | null): string {
+  // Shot records from before routes carried their reason: the route alone is shown.
+  if (!why) return still ? routeWhyLabel(t, { kind: "low_priority" }, still).split(" → ")[1] : "—";
   const limit = (l: "episode_budget" | "hard_cap") => t(l === "hard_cap" ? "limit.hard_cap" : "limit.episode_budget");
   const head =
     why.kind === "video_over_limit" ? t("why.video_over_limit").replace("{limit}", limit(why.limit)) : t(`why.${why.kind}`);
@@ -192,4 +200,11 @@ export function alertLabel(t: T, about: AlertAbout, seriesTitle: (id: string) =>
     case "disk":
       return fill("alert.disk", { pct: Math.round(about.used * 100) });
   }
+}
+
+/** A calendar day (`YYYY-MM-DD`, as the ledger groups spending) for people: "12월 1일 (화)", "Tue 1 Dec". */
+export function formatDay(day: string, lang: Lang): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return "—";
+  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { month: "short", day: "numeric", weekday: "short", timeZone: "UTC" }).format(d);
 }

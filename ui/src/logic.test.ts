@@ -63,12 +63,12 @@ describe("metadata editor limits", () => {
     const at = "가".repeat(1666) + "ab";
     expect(utf8Bytes(at)).toBe(5000);
     expect(metadataProblems("제목", at, [])).toEqual([]);
-    expect(metadataProblems("제목", at + "c", [])).toEqual(["description has 5001 bytes (at most 5000)"]);
+    expect(metadataProblems("제목", at + "c", [])).toEqual([{ key: "meta.description_long", n: 5001, max: 5000 }]);
   });
   it("counts tags with commas and quotes, and titles in characters", () => {
     expect(tagsLength(["드라마", "AI 드라마"])).toBe(3 + 1 + 8);
-    expect(metadataProblems("가".repeat(101), "", [])[0]).toBe("title has 101 characters (at most 100)");
-    expect(metadataProblems("a<b", "", [])).toContain("< and > are not allowed");
+    expect(metadataProblems("가".repeat(101), "", [])[0]).toEqual({ key: "meta.title_long", n: 101, max: 100 });
+    expect(metadataProblems("a<b", "", [])).toContainEqual({ key: "meta.angle_brackets" });
   });
   it("turns a local schedule time into RFC 3339 UTC", () => {
     expect(localToUtc("")).toBeNull();
@@ -121,6 +121,13 @@ describe("times in the creator's time zone", () => {
     expect(zonedToUtc("2026-07-01T19:00", "America/New_York")).toBe("2026-07-01T23:00:00Z");
     expect(zonedToUtc("", "Asia/Seoul")).toBeNull();
     expect(zonedToUtc("19:00", "Asia/Seoul")).toBeNull();
+    expect(zonedToUtc("2026-02-30T10:00", "Asia/Seoul")).toBeNull();
+    // The skipped hour (New York, 8 March 2026, 02:00 → 03:00): the time after the jump, never earlier.
+    expect(zonedToUtc("2026-03-08T02:30", "America/New_York")).toBe("2026-03-08T07:30:00Z");
+    // The repeated hour (1 November 2026, 01:00–02:00 twice): the earlier one.
+    expect(zonedToUtc("2026-11-01T01:30", "America/New_York")).toBe("2026-11-01T05:30:00Z");
+    // Berlin, east of UTC, the same rules.
+    expect(zonedToUtc("2026-03-29T02:30", "Europe/Berlin")).toBe("2026-03-29T01:30:00Z");
   });
   it("says how long is left once the rate is known", () => {
     expect(secondsLeft([0, 0], [500, 10], 100)).toBeNull();
@@ -154,5 +161,9 @@ describe("settings checked as typed", () => {
       }),
     ).toEqual({});
     expect(settingProblems({ "production.work_window": "", "youtube.publish_times": "" })).toEqual({});
+    // The engine's clock rule: 9:00 and 24:00 are times.
+    expect(settingProblems({ "production.work_window": "22:00-24:00", "youtube.publish_times": "9:00, 21:30" })).toEqual({});
+    // An emptied amount is refused (it would be saved as 0).
+    expect(settingProblems({ "visuals.hard_cap_usd": "" })).toEqual({ "visuals.hard_cap_usd": "settings.err_money" });
   });
 });

@@ -118,17 +118,31 @@ export function tagsLength(tags: string[]): number {
   return body + Math.max(0, tags.length - 1);
 }
 
-export function metadataProblems(title: string, description: string, tags: string[]): string[] {
-  const p: string[] = [];
+/** A problem as a message key and the numbers it names (`{n}`, `{max}`). */
+export interface Problem {
+  key: Key;
+  n?: number;
+  max?: number;
+}
+
+export function metadataProblems(title: string, description: string, tags: string[]): Problem[] {
+  const p: Problem[] = [];
   const chars = [...title].length;
-  if (title.trim().length === 0) p.push("title is empty");
-  if (chars > LIMITS.title) p.push(`title has ${chars} characters (at most ${LIMITS.title})`);
-  if (/[<>]/.test(title) || /[<>]/.test(description)) p.push("< and > are not allowed");
+  if (title.trim().length === 0) p.push({ key: "meta.title_empty" });
+  if (chars > LIMITS.title) p.push({ key: "meta.title_long", n: chars, max: LIMITS.title });
+  if (/[<>]/.test(title) || /[<>]/.test(description)) p.push({ key: "meta.angle_brackets" });
   const bytes = utf8Bytes(description);
-  if (bytes > LIMITS.descriptionBytes) p.push(`description has ${bytes} bytes (at most ${LIMITS.descriptionBytes})`);
+  if (bytes > LIMITS.descriptionBytes) p.push({ key: "meta.description_long", n: bytes, max: LIMITS.descriptionBytes });
   const t = tagsLength(tags);
-  if (t > LIMITS.tags) p.push(`tags count ${t} characters (at most ${LIMITS.tags})`);
+  if (t > LIMITS.tags) p.push({ key: "meta.tags_long", n: t, max: LIMITS.tags });
   return p;
+}
+
+/** A problem's message with its numbers filled in. */
+export function problemText(t: (k: Key) => string, p: Problem): string {
+  return t(p.key)
+    .replace("{n}", String(p.n ?? ""))
+    .replace("{max}", String(p.max ?? ""));
 }
 
 /** The offset (ms) of `timeZone` from UTC at the instant `utcMs`, from the zone's own calendar (Intl). */
@@ -155,10 +169,16 @@ export function zonedToUtc(value: string, timeZone?: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
   if (!m) return null;
   const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  // A date that does not exist (30 February, 25:00) is refused, not rolled over.
+  const back = new Date(wall);
+  if (back.getUTCMonth() !== +m[2] - 1 || back.getUTCDate() !== +m[3] || back.getUTCHours() !== +m[4]) return null;
   try {
-    // The offset at the guess, then at the corrected instant (right across a daylight-saving change).
-    let utc = wall - zoneOffsetMs(wall, timeZone);
-    utc = wall - zoneOffsetMs(utc, timeZone);
+    // The offsets before and after the wall time: equal away from a daylight-saving change. In a repeated hour
+    // the earlier instant is taken; in a skipped hour (the clock jumps forward) the time after the jump.
+    const before = wall - zoneOffsetMs(wall - 86_400_000, timeZone);
+    const after = wall - zoneOffsetMs(wall + 86_400_000, timeZone);
+    const fits = (utc: number) => utc + zoneOffsetMs(utc, timeZone) === wall;
+    const utc = fits(before) ? before : fits(after) ? after : Math.max(before, after);
     return new Date(utc).toISOString().replace(/\.\d{3}Z$/, "Z");
   } catch {
     return null;
@@ -263,13 +283,15 @@ export type SettingKey =
   | "youtube.daily_units"
   | "youtube.uploads_per_day";
 
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A wall-clock time as the engine reads it (`clock::parse_clock`): H:MM or HH:MM, 0:00–24:00. */
+const HHMM = /^(([01]?\d|2[0-3]):[0-5]\d|24:00)$/;
 
 /** What is wrong with the settings as typed (message keys by field), before the engine sees them — the engine checks
  * the whole file again when saving. Values are the fields' text. */
 export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial<Record<SettingKey, Key>> {
   const p: Partial<Record<SettingKey, Key>> = {};
-  const num = (k: SettingKey) => (v[k] === undefined || v[k] === "" ? null : Number(v[k]));
+  // An emptied number is refused (it would be saved as 0), not skipped.
+  const num = (k: SettingKey) => (v[k] === undefined ? null : v[k]?.trim() === "" ? NaN : Number(v[k]));
   for (const k of ["visuals.budget_per_episode_usd", "visuals.hard_cap_usd", "production.daily_cap_usd"] as const) {
     const n = num(k);
     if (n !== null && !(Number.isFinite(n) && n >= 0)) p[k] = "settings.err_money";

@@ -11,6 +11,7 @@ pub mod api;
 pub mod background;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 mod demo;
 pub mod doctor;
 pub mod editing;

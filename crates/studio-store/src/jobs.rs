@@ -533,6 +533,51 @@ impl Store {
             .map(|(p, v)| (p, studio_domain::money::usd(v)))
             .collect())
     }
+
+    /// One series' ledger grouped by episode and provider: (episode, provider, US dollars; actual where known, else
+    /// the estimate). Spending not tied to an episode (the plan, casting) has episode 0.
+    pub async fn spend_by_episode(
+        &self,
+        series_id: &str,
+    ) -> Result<Vec<(u32, String, f64)>, StoreError> {
+        let rows: Vec<(i64, String, f64)> = sqlx::query_as(
+            "SELECT COALESCE(episode_number, 0), provider, SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage \
+             WHERE series_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(n, p, v)| {
+                (
+                    u32::try_from(n).unwrap_or(0),
+                    p,
+                    studio_domain::money::usd(v),
+                )
+            })
+            .collect())
+    }
+
+    /// One series' ledger by UTC day and provider since `since` (RFC 3339): (day `YYYY-MM-DD`, provider, US dollars).
+    pub async fn spend_by_day(
+        &self,
+        series_id: &str,
+        since: &str,
+    ) -> Result<Vec<(String, String, f64)>, StoreError> {
+        let rows: Vec<(String, String, f64)> = sqlx::query_as(
+            "SELECT substr(created_at, 1, 10), provider, SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage \
+             WHERE series_id = ? AND created_at >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind(series_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(d, p, v)| (d, p, studio_domain::money::usd(v)))
+            .collect())
+    }
 }
 
 #[cfg(test)]

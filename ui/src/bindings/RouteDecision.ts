@@ -10,9 +10,10 @@ export type RouteDecision = { index: number, scene: number, priority: ClipPriori
  */
 reason: string, 
 /**
- * Why this route, as a value a screen can say in the creator's language.
+ * Why this route, as a value a screen can say in the creator's language (`None` in shot records written before
+ * this field existed).
  */
-why: RouteWhy, 
+why: RouteWhy | null, 
 /**
  * For a shot that is a still: why a paid or an offline one.
  */

@@ -40,6 +40,7 @@ import type { ScriptResult } from "./ScriptResult";
 import type { SecretSetArgs } from "./SecretSetArgs";
 import type { SecretStatus } from "./SecretStatus";
 import type { SeriesArgs } from "./SeriesArgs";
+import type { SeriesDashboard } from "./SeriesDashboard";
 import type { SeriesDetail } from "./SeriesDetail";
 import type { SeriesPauseArgs } from "./SeriesPauseArgs";
 import type { SeriesSummary } from "./SeriesSummary";
@@ -54,6 +55,7 @@ import type { StoryboardView } from "./StoryboardView";
 /** Every command's name. */
 export const COMMANDS = [
   "series_list",
+  "series_dashboard",
   "series_show",
   "series_new",
   "series_pause",
@@ -109,7 +111,8 @@ export function client(t: Transport) {
   return {
     /** The series in the studio. */
     series_list: (): Promise<Array<SeriesSummary>> => t.call<Array<SeriesSummary>>("series_list"),
-    /** A series' plan, characters, outlines, episode states and what blocks production. */
+    /** A series' plan, characters, outlines, episode states and what blocks production. A series' home: every episode's state, progress, publish time, video or folder, cost and next step; the spending per day. */
+    series_dashboard: (args: SeriesArgs): Promise<SeriesDashboard> => t.call<SeriesDashboard>("series_dashboard", args),
     series_show: (args: SeriesArgs): Promise<SeriesDetail> => t.call<SeriesDetail>("series_show", args),
     /** Plans a new series with a writer (offline when no key is set) and stores it as a draft. */
     series_new: (args: NewSeries): Promise<NewSeriesReport> => t.call<NewSeriesReport>("series_new", args),

@@ -83,7 +83,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                   <div className="small">
                     {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
                   </div>
-                  {s.clip_priority === "high" && (now.why.kind === "video_over_limit" || d.why.kind === "video_over_limit") && (
+                  {s.clip_priority === "high" && (now.why?.kind === "video_over_limit" || d.why?.kind === "video_over_limit") && (
                     <div className="warn small" data-testid={`downgraded-${i}`}>
                       ⚠ {t("priority.downgraded")}
                     </div>

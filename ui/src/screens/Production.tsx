@@ -10,18 +10,32 @@ import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type C
 
 type Progress = Extract<EngineEvent, { type: "render_progress" } | { type: "upload_progress" }>;
 
-/** One live line per running render or upload: the latest event of each, with when the first one arrived. */
+/** One live line per running render or upload: its latest count, with the arrival time and count of its first and
+ * latest events (for the time left). A count that goes backwards (a rerun) starts the line over; a line ends when its
+ * job finishes, whatever the outcome. */
 function useLiveProgress(events: EngineEvent[]) {
-  const first = useRef(new Map<string, [number, number]>());
-  const live = new Map<string, { e: Progress; first: [number, number]; last: [number, number] }>();
-  for (const e of events) {
-    if (e.type !== "render_progress" && e.type !== "upload_progress") continue;
-    const key = `${e.type}-${e.series_id}-${e.episode}`;
-    const done = e.type === "render_progress" ? e.frames_done : e.bytes_done;
-    if (!first.current.has(key)) first.current.set(key, [Date.now(), done]);
-    live.set(key, { e, first: first.current.get(key) as [number, number], last: [Date.now(), done] });
-  }
-  return [...live.values()].filter(({ e }) =>
+  const seen = useRef(new Map<string, { e: Progress; first: [number, number]; last: [number, number] }>());
+  const [, redraw] = useState(0);
+  useEffect(() => {
+    const latest = events[events.length - 1];
+    if (!latest) return;
+    const map = seen.current;
+    if (latest.type === "job_finished" && (latest.stage === "render" || latest.stage === "publish")) {
+      const kind = latest.stage === "render" ? "render_progress" : "upload_progress";
+      map.delete(`${kind}-${latest.series_id}-${latest.episode}`);
+    } else if (latest.type === "render_progress" || latest.type === "upload_progress") {
+      const key = `${latest.type}-${latest.series_id}-${latest.episode}`;
+      const done = latest.type === "render_progress" ? latest.frames_done : latest.bytes_done;
+      const now = Date.now();
+      const old = map.get(key);
+      if (!old || done < old.last[1]) map.set(key, { e: latest, first: [now, done], last: [now, done] });
+      else if (done !== old.last[1]) map.set(key, { e: latest, first: old.first, last: [now, done] });
+    } else {
+      return;
+    }
+    redraw((x) => x + 1);
+  }, [events]);
+  return [...seen.current.values()].filter(({ e }) =>
     e.type === "render_progress" ? e.frames_done < e.frames_total : e.bytes_done < e.bytes_total,
   );
 }

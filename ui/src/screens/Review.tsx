@@ -3,7 +3,7 @@ import type { MetadataView } from "../bindings/MetadataView";
 import type { ReviewItem } from "../bindings/ReviewItem";
 import type { StoryboardView } from "../bindings/StoryboardView";
 import { decisionLabel, episodeLabel, formatTime } from "../labels";
-import { metadataProblems, utf8Bytes, zonedToUtc } from "../logic";
+import { metadataProblems, problemText, utf8Bytes, zonedToUtc } from "../logic";
 import { useAction, ErrorBox, type Ctx } from "./common";
 
 // 6. Review before upload ------------------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
       {problems.length > 0 && (
         <ul className="warn small" data-testid="meta-problems">
           {problems.map((p) => (
-            <li key={p}>{p}</li>
+            <li key={p.key}>{problemText(t, p)}</li>
           ))}
         </ul>
       )}
@@ -238,14 +238,14 @@ function MetadataEditor({ ctx, series, episode }: { ctx: Ctx; series: string; ep
       {saved && <span className="ok small">✓</span>}
       <ErrorBox error={act.error} t={t} />
       <div className="thumbs">
-        {view.thumbnail && <img className="thumbnail" alt="thumbnail" src={ctx.mediaUrl(`${view.thumbnail}?v=${Date.now()}`)} />}
+        {view.thumbnail && <img className="thumbnail" alt={t("review.thumbnail")} src={ctx.mediaUrl(`${view.thumbnail}?v=${Date.now()}`)} />}
         <div className="small">{t("review.pick_thumbnail")}</div>
         <div className="still-row">
           {view.stills.map((s, i) =>
             s ? (
               <img
                 key={i}
-                alt={`shot ${i}`}
+                alt={`${t("review.shot")} ${i + 1}`}
                 src={ctx.mediaUrl(s)}
                 onClick={() =>
                   act.run(() => ctx.api.metadata_set({ series, episode, edit: { title: null, description: null, tags: null, thumbnail_shot: i } })).then((v) => v && take(v))

@@ -173,9 +173,18 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
   const [note, setNote] = useState<string | null>(null);
   const act = useAction();
   const current = (f: FieldSpec) => values[f.key] ?? (f.value === undefined || f.value === null ? "" : String(f.value));
-  const all = Object.fromEntries(fields.map((f) => [f.key, current(f)]));
-  const problems = settingProblems(all);
-  const engineField = act.error ? fields.find((f) => act.error?.message.startsWith(`${f.key}:`))?.key : undefined;
+  const loaded = (f: FieldSpec) => (f.value === undefined || f.value === null ? "" : String(f.value));
+  // Only what the creator changed is checked and sent.
+  const edited = fields.filter((f) => f.key in values && values[f.key] !== loaded(f));
+  // Checked with every field's current value (a budget against the cap as it stands), reported on edited fields;
+  // stored values the creator did not touch are the engine's to judge.
+  const all = settingProblems(Object.fromEntries(fields.map((f) => [f.key, current(f)])));
+  const problems: typeof all = {};
+  for (const f of edited) if (all[f.key]) problems[f.key] = all[f.key];
+  if (edited.some((f) => f.key === "visuals.hard_cap_usd") && all["visuals.budget_per_episode_usd"] === "settings.err_budget_over_cap")
+    problems["visuals.hard_cap_usd"] = "settings.err_budget_over_cap";
+  // The engine names the key it refused (`config.toml: visuals.hard_cap_usd: …`): that field shows it.
+  const engineField = act.error ? fields.find((f) => act.error?.message.includes(`${f.key}:`))?.key : undefined;
   return (
     <form
       className="grid-form"
@@ -183,8 +192,7 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
       onSubmit={(e) => {
         e.preventDefault();
         const changes: Record<string, unknown> = {};
-        for (const f of fields) {
-          if (!(f.key in values)) continue;
+        for (const f of edited) {
           const raw = values[f.key];
           changes[f.key] =
             f.kind === "money" || f.kind === "count"
@@ -242,7 +250,7 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
           </label>
         );
       })}
-      <button type="submit" disabled={act.busy || Object.keys(values).length === 0 || Object.keys(problems).length > 0}>
+      <button type="submit" disabled={act.busy || edited.length === 0 || Object.keys(problems).length > 0}>
         {t("settings.apply")}
       </button>
       {note && <span className="ok small">{note}</span>}

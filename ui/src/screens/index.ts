@@ -1,6 +1,7 @@
 // The studio's screens, one file each; shared parts in common.tsx.
 
 export { ErrorBox, type Ctx } from "./common";
+export { Dashboard } from "./Dashboard";
 export { Planner } from "./Planner";
 export { Casting } from "./Casting";
 export { Script } from "./Script";

@@ -191,6 +191,19 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
     }
     let p = studio_render::probe::probe_media(&export.join("episode.mp4")).unwrap();
     assert_eq!((p.video.width, p.video.height), (1280, 720));
+    // The series' dashboard: episode 1 exported with every stage done, the others still to write.
+    let dash = e.series_dashboard("dag").await.unwrap();
+    let ep1 = &dash.episodes[0];
+    assert_eq!((ep1.number, ep1.stages_done, ep1.stages_total), (1, 11, 11));
+    assert_eq!(ep1.export_dir.as_deref(), Some("export/dag/ep001"));
+    assert!(ep1.attention.is_none());
+    assert_eq!(ep1.next, studio_core::dashboard::NextStep::Done);
+    assert!(
+        dash.episodes[1..]
+            .iter()
+            .all(|c| c.next == studio_core::dashboard::NextStep::WriteScript && c.stages_total == 0)
+    );
+    assert_eq!(dash.episodes.len(), 4);
     // Everything done; queuing again adds nothing, and every job ran exactly once except the gate (twice).
     assert_eq!(e.produce("dag", 1).await.unwrap().jobs_added, 0);
     let jobs = e.store().jobs(Some("dag"), Some(1)).await.unwrap();

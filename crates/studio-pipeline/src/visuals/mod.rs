@@ -695,15 +695,15 @@ mod tests {
         );
         assert_eq!(
             degraded.why,
-            RouteWhy::VideoOverLimit {
+            Some(RouteWhy::VideoOverLimit {
                 limit: SpendLimit::EpisodeBudget
-            }
+            })
         );
         assert!(
             plan.decisions
                 .iter()
                 .take(3)
-                .all(|d| d.why == RouteWhy::Video && d.still.is_none())
+                .all(|d| d.why == Some(RouteWhy::Video) && d.still.is_none())
         );
         assert!(
             plan.decisions
@@ -731,9 +731,9 @@ mod tests {
         assert!(plan.estimated_usd <= 0.6 + 1e-9);
         assert!(plan.decisions.iter().any(|d| d.reason.contains("hard cap")));
         assert!(plan.decisions.iter().any(|d| d.why
-            == RouteWhy::VideoOverLimit {
+            == Some(RouteWhy::VideoOverLimit {
                 limit: SpendLimit::HardCap
-            }));
+            })));
         // Money already spent this episode counts.
         let plan = plan_routes(
             &shots,
@@ -807,9 +807,21 @@ mod tests {
         );
         assert!(offline.decisions.iter().all(|d| matches!(
             (d.priority, d.why),
-            (ClipPriority::High, RouteWhy::NoVideoProvider)
-                | (ClipPriority::Low, RouteWhy::LowPriority)
+            (ClipPriority::High, Some(RouteWhy::NoVideoProvider))
+                | (ClipPriority::Low, Some(RouteWhy::LowPriority))
         )));
+    }
+
+    /// Shot records written before routes carried their typed reason still read (visuals re-run over them).
+    #[test]
+    fn a_route_decision_stored_before_the_typed_reason_still_reads() {
+        let old = serde_json::json!({
+            "index": 0, "scene": 1, "priority": "high", "duration_sec": 4.0,
+            "route": {"kind": "offline_still"}, "estimate_usd": 0.0,
+            "reason": "high priority, but no video provider is configured → offline still + Ken Burns"
+        });
+        let d: RouteDecision = serde_json::from_value(old).unwrap();
+        assert_eq!((d.why, d.still), (None, None));
     }
 
     #[test]

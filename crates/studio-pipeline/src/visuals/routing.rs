@@ -70,9 +70,12 @@ pub struct RouteDecision {
     pub estimate_usd: f64,
     /// Why, in a sentence (English; logs and the CLI).
     pub reason: String,
-    /// Why this route, as a value a screen can say in the creator's language.
-    pub why: RouteWhy,
+    /// Why this route, as a value a screen can say in the creator's language (`None` in shot records written before
+    /// this field existed).
+    #[serde(default)]
+    pub why: Option<RouteWhy>,
     /// For a shot that is a still: why a paid or an offline one.
+    #[serde(default)]
     pub still: Option<StillWhy>,
 }
 
@@ -259,7 +262,7 @@ pub fn plan_routes(
             route,
             estimate_usd: estimate,
             reason,
-            why,
+            why: Some(why),
             still: still_why,
         });
     }
