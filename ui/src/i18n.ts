@@ -92,7 +92,7 @@ const ko = {
   "finding.narration_in_dialogue": "대사 속 지문",
   "severity.error": "오류",
   "severity.warning": "주의",
-  "alert.ready_for_review": "{what}이(가) 검토를 기다립니다",
+  "alert.ready_for_review": "{what}: 검토를 기다립니다",
   "alert.needs_attention": "{what}: {stage} 단계에서 확인이 필요합니다",
   "alert.lines_not_voiced": "{what}: 대사 {lines}개에 목소리를 입히지 못했습니다",
   "alert.script_needs_review": "{what}: 대본이 검사를 통과하지 못해 검토가 필요합니다",
@@ -105,6 +105,7 @@ const ko = {
   "alert.youtube_quota": "오늘 YouTube 할당량이 거의 다 찼습니다. 이후 업로드는 초기화 뒤에 이어집니다",
   "alert.disk": "데이터 디스크가 {pct}% 찼습니다",
   "nav.dashboard": "한눈에 보기",
+  "episode.name": "{title} {n}화",
   "dash.pick": "시리즈를 고르거나 시리즈 기획에서 새로 만드세요.",
   "dash.state": "상태",
   "dash.progress": "진행",
@@ -135,7 +136,6 @@ const ko = {
   "common.series": "시리즈",
   "common.episode": "회차",
   "common.none": "없음",
-  "common.error_next": "다음에 할 일",
   "common.error": "문제가 생겼습니다",
   "next.transport": "스튜디오에 연결할 수 없습니다. 스튜디오가 실행 중인지 확인하세요.",
   "next.series": "시리즈를 먼저 선택하거나 기획하세요.",
@@ -248,7 +248,6 @@ const ko = {
   "production.units": "단위",
   "production.uploads": "업로드",
   "production.quota_resets": "초기화",
-  "production.alert": "알림",
   "review.waiting": "검토 대기",
   "review.nothing": "검토할 회차가 없습니다.",
   "review.approve": "승인",
@@ -337,6 +336,7 @@ export type Key = keyof typeof ko;
 
 const en: Record<Key, string> = {
   "nav.dashboard": "Overview",
+  "episode.name": "{title}, episode {n}",
   "dash.pick": "Pick a series, or plan a new one in Series planning.",
   "dash.state": "State",
   "dash.progress": "Progress",
@@ -466,7 +466,6 @@ const en: Record<Key, string> = {
   "common.series": "Series",
   "common.episode": "Episode",
   "common.none": "none",
-  "common.error_next": "What to do next",
   "common.error": "Something went wrong",
   "next.transport": "The studio cannot be reached. Check that it is running.",
   "next.series": "Pick or plan a series first.",
@@ -579,7 +578,6 @@ const en: Record<Key, string> = {
   "production.units": "units",
   "production.uploads": "uploads",
   "production.quota_resets": "resets",
-  "production.alert": "Alert",
   "review.waiting": "Waiting for review",
   "review.nothing": "Nothing waits for review.",
   "review.approve": "Approve",
@@ -671,7 +669,10 @@ function fillLimits(text: string): string {
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in limits ? String(limits[k]) : m));
 }
 
-export function translator(lang: Lang): (k: Key | string) => string {
+/** The catalogue of one language. Keys are typed, so a missing one fails the type check; a key that still slips
+ * through (a value cast from the engine) falls back to the other language, never to the key itself. */
+export function translator(lang: Lang): (k: Key) => string {
   const table: Record<string, string> = lang === "ko" ? ko : en;
-  return (k) => fillLimits(table[k] ?? k);
+  const other: Record<string, string> = lang === "ko" ? en : ko;
+  return (k) => fillLimits(table[k] ?? other[k] ?? "—");
 }

@@ -31,16 +31,16 @@ describe("the engine's names in the creator's words", () => {
     expect(ko19).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     expect(formatTime("2026-12-01T10:00:00Z", "en", "America/New_York")).toContain("05:00");
     expect(formatDuration(ko, 200)).toBe("3분 20초");
-    expect(formatDuration(en, 42)).toBe("42 s");
+    expect(formatDuration(en, 42, "en")).toBe("42 s");
   });
 });
 
 describe("alerts", () => {
   it("says what an alert is about with the series by title", () => {
     const title = (id: string) => (id === "s-1" ? "서울의 봄" : id);
-    expect(alertLabel(ko, { kind: "ready_for_review", series_id: "s-1", episode: 2 }, title)).toBe("서울의 봄 회차 2이(가) 검토를 기다립니다");
+    expect(alertLabel(ko, { kind: "ready_for_review", series_id: "s-1", episode: 2 }, title)).toBe("서울의 봄 2화: 검토를 기다립니다");
     expect(alertLabel(en, { kind: "needs_attention", series_id: "s-1", episode: 1, stage: "voices", code: "quota_exhausted" }, title)).toBe(
-      "서울의 봄 Episode 1: the Voices stage needs attention",
+      "서울의 봄, episode 1: the Voices stage needs attention",
     );
     expect(alertLabel(ko, { kind: "spend", cap: "daily cap", spent_usd: 8.5, limit_usd: 10 }, title)).toContain("$8.50");
     expect(alertLabel(en, { kind: "disk", used: 0.934 }, title)).toBe("The data disk is 93% full");

@@ -112,11 +112,11 @@ export function formatTime(at: string | number, lang: Lang, timeZone?: string): 
 }
 
 /** Seconds as a short duration for people ("3분 20초", "3 min 20 s"). */
-export function formatDuration(t: T, seconds: number): string {
+export function formatDuration(t: T, seconds: number, lang: Lang = "ko"): string {
   const s = Math.max(0, Math.round(seconds));
   const m = Math.floor(s / 60);
   const r = s % 60;
-  const sep = t("time.seconds") === "초" ? "" : " ";
+  const sep = lang === "ko" ? "" : " ";
   return m > 0 ? `${m}${sep}${t("time.minutes")} ${r}${sep}${t("time.seconds")}` : `${r}${sep}${t("time.seconds")}`;
 }
 
@@ -169,7 +169,7 @@ export function routeWhyLabel(t: T, why: RouteWhy | null, still: StillWhy | null
 /** An alert in the creator's words: what it is about, with the series by title. `{n}`-style slots are filled here. */
 export function alertLabel(t: T, about: AlertAbout, seriesTitle: (id: string) => string): string {
   const fill = (k: Key, v: Record<string, string | number>) => t(k).replace(/\{(\w+)\}/g, (m, name: string) => (name in v ? String(v[name]) : m));
-  const ep = (series_id: string, episode: number) => `${seriesTitle(series_id)} ${t("common.episode")} ${episode}`;
+  const ep = (series_id: string, episode: number) => episodeName(t, seriesTitle(series_id), episode);
   switch (about.kind) {
     case "ready_for_review":
       return fill("alert.ready_for_review", { what: ep(about.series_id, about.episode) });
@@ -207,4 +207,9 @@ export function formatDay(day: string, lang: Lang): string {
   const d = new Date(`${day}T12:00:00Z`);
   if (Number.isNaN(d.getTime())) return "—";
   return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { month: "short", day: "numeric", weekday: "short", timeZone: "UTC" }).format(d);
+}
+
+/** An episode as people name it: "서울의 봄 3화", "Seoul Spring, episode 3". */
+export function episodeName(t: T, seriesTitle: string, n: number): string {
+  return t("episode.name").replace("{title}", seriesTitle).replace("{n}", String(n));
 }

@@ -78,7 +78,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                     {s.clip_priority === "high" ? t("priority.high") : t("priority.low")}
                   </button>
                   <div className="small" data-testid={`route-${i}`}>
-                    {t("priority.length")} {formatDuration(t, now.duration_sec)} · {t("priority.route")}: {t(`route.${routeLabel(now.route)}`)} ({routeWhyLabel(t, now.why, now.still)})
+                    {t("priority.length")} {formatDuration(t, now.duration_sec, ctx.lang)} · {t("priority.route")}: {t(`route.${routeLabel(now.route)}`)} ({routeWhyLabel(t, now.why, now.still)})
                   </div>
                   <div className="small">
                     {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}

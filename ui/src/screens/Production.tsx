@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { JobRow } from "../bindings/JobRow";
 import type { StatusReport } from "../bindings/StatusReport";
-import { alertLabel, episodeLabel, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
+import { alertLabel, episodeLabel, episodeName, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
 import { nextStep, secondsLeft, stageProgress } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -92,13 +92,13 @@ export function Production({ ctx }: { ctx: Ctx }) {
                 return (
                   <div key={`${e.type}-${e.series_id}-${e.episode}`} className="live-line" data-testid={e.type === "render_progress" ? "render-progress" : "upload-progress"}>
                     <span>
-                      {ctx.seriesTitle(e.series_id)} {t("common.episode")} {e.episode} · {e.type === "render_progress" ? t("stage.render") : t("stage.publish")}
+                      {episodeName(t, ctx.seriesTitle(e.series_id), e.episode)} · {e.type === "render_progress" ? t("stage.render") : t("stage.publish")}
                     </span>
                     <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
                       <div className="fill" style={{ width: `${(100 * done) / Math.max(1, total)}%` }} />
                     </div>
                     <span className="small">
-                      {Math.round((100 * done) / Math.max(1, total))}%{left !== null && ` · ${t("time.left")} ${formatDuration(t, left)}`}
+                      {Math.round((100 * done) / Math.max(1, total))}%{left !== null && ` · ${t("time.left")} ${formatDuration(t, left, ctx.lang)}`}
                     </span>
                   </div>
                 );
@@ -111,7 +111,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
             return (
               <div key={`${e.series_id}-${e.episode}`} className="episode-progress" data-testid={`progress-${e.series_id}-${e.episode}`}>
                 <div>
-                  {ctx.seriesTitle(e.series_id)} {t("common.episode")} {e.episode}:{" "}
+                  {episodeName(t, ctx.seriesTitle(e.series_id), e.episode)}:{" "}
                   <span data-testid="episode-status" data-status={e.status ?? ""}>
                     {episodeLabel(t, e.status)}
                   </span>{" "}
@@ -155,7 +155,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
               <ul data-testid="attention">
                 {status.attention.map((a) => (
                   <li key={a.job_id}>
-                    {ctx.seriesTitle(a.series_id)} {t("common.episode")} {a.episode} · {stageLabel(t, a.stage)}: {t(nextStep(a.kind ?? "internal"))}
+                    {episodeName(t, ctx.seriesTitle(a.series_id), a.episode)} · {stageLabel(t, a.stage)}: {t(nextStep(a.kind ?? "internal"))}
                     <details className="detail" data-detail>
                       <summary>{t("common.details")}</summary>
                       {a.message}
@@ -177,7 +177,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
         {history.map((j) => (
           <li key={j.id} className="tiny" data-testid="history-line">
             {j.completed_ms !== null && <span className="when">{formatTime(j.completed_ms, ctx.lang, ctx.timeZone)} · </span>}
-            {ctx.seriesTitle(j.series_id)} {t("common.episode")} {j.episode_number} · {stageLabel(t, j.stage)}: {jobLabel(t, j.status)}
+            {episodeName(t, ctx.seriesTitle(j.series_id), j.episode_number)} · {stageLabel(t, j.stage)}: {jobLabel(t, j.status)}
           </li>
         ))}
       </ol>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { MetadataView } from "../bindings/MetadataView";
 import type { ReviewItem } from "../bindings/ReviewItem";
 import type { StoryboardView } from "../bindings/StoryboardView";
-import { decisionLabel, episodeLabel, formatTime } from "../labels";
+import { decisionLabel, episodeLabel, episodeName, formatTime } from "../labels";
 import { metadataProblems, problemText, utf8Bytes, zonedToUtc } from "../logic";
 import { useAction, ErrorBox, type Ctx } from "./common";
 
@@ -105,7 +105,7 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
           act.run(() => ctx.api.review_approve({ series: it.series_id, episode: it.episode, reason, publish_at: publishAt ?? undefined })).then((r) => {
             if (r) {
               onDone(
-                `${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r.status)}${
+                `${episodeName(t, it.series_title, it.episode)}: ${episodeLabel(t, r.status)}${
                   r.publish_at ? ` · ${t("review.scheduled")} ${formatTime(r.publish_at, ctx.lang, ctx.timeZone)}` : ""
                 }`,
               );
@@ -122,7 +122,7 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
         onClick={() =>
           act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then((r) => {
             if (r) {
-              onDone(`${it.series_title} ${t("common.episode")} ${it.episode}: ${episodeLabel(t, r)}`);
+              onDone(`${episodeName(t, it.series_title, it.episode)}: ${episodeLabel(t, r)}`);
               reload();
             }
           })
