@@ -3,7 +3,7 @@ import type { OutlineEdit } from "../bindings/OutlineEdit";
 import type { SeriesDetail } from "../bindings/SeriesDetail";
 import { phaseLabel } from "../labels";
 import { emptyNewSeries, toNewSeries, validateNewSeries, type FieldErrors, type NewSeriesForm } from "../logic";
-import { useAction, ErrorBox, useSeriesList, type Ctx } from "./common";
+import { useAction, DetailList, ErrorBox, useSeriesList, type Ctx } from "./common";
 import type { Key } from "../i18n";
 
 // 1. Series planner ------------------------------------------------------------------------------------------------
@@ -101,17 +101,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
           {detail.readiness.length === 0 ? (
             <p className="ok">✓ {t("planner.ready")}</p>
           ) : (
-            <div className="warn">
-              {t("planner.problems")}: {detail.readiness.length}
-              <details className="detail" data-detail>
-                <summary>{t("common.details")}</summary>
-                <ul>
-                  {detail.readiness.map((r) => (
-                    <li key={r}>{r}</li>
-                  ))}
-                </ul>
-              </details>
-            </div>
+            <DetailList t={t} label={t("planner.problems")} items={detail.readiness} />
           )}
           <h4>{t("planner.outline")}</h4>
           <ol className="outlines">

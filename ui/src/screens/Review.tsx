@@ -4,7 +4,7 @@ import type { ReviewItem } from "../bindings/ReviewItem";
 import type { StoryboardView } from "../bindings/StoryboardView";
 import { decisionLabel, episodeLabel, episodeName, formatTime } from "../labels";
 import { metadataProblems, problemText, utf8Bytes, zonedToUtc } from "../logic";
-import { useAction, ErrorBox, type Ctx } from "./common";
+import { useAction, DetailList, ErrorBox, type Ctx } from "./common";
 
 // 6. Review before upload ------------------------------------------------------------------------------------------
 
@@ -70,19 +70,7 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
         </span>
       </h3>
       {it.video && <video data-testid="player" controls width={640} src={ctx.mediaUrl(`/media/${it.video}`)} />}
-      {it.flags.length > 0 && (
-        <div className="warn small">
-          {t("review.flags")}: {it.flags.length}
-          <details className="detail" data-detail>
-            <summary>{t("common.details")}</summary>
-            <ul>
-              {it.flags.map((f) => (
-                <li key={f}>{f}</li>
-              ))}
-            </ul>
-          </details>
-        </div>
-      )}
+      <DetailList t={t} label={t("review.flags")} items={it.flags} className="warn small" />
       <MetadataEditor ctx={ctx} series={it.series_id} episode={it.episode} />
       <label className="field">
         <span>{t("review.reason")}</span>

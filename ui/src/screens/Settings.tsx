@@ -6,7 +6,7 @@ import type { SettingsView } from "../bindings/SettingsView";
 import type { Key } from "../i18n";
 import { providerLabel } from "../labels";
 import { settingProblems, type SettingKey } from "../logic";
-import { useAction, ErrorBox, type Ctx } from "./common";
+import { useAction, DetailList, ErrorBox, type Ctx } from "./common";
 
 // 7. Settings ------------------------------------------------------------------------------------------------------
 
@@ -116,19 +116,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
               ✓ {t("settings.imported_settings")}: {imported.sections.length}
             </p>
           )}
-          {imported.kind === "settings" && imported.warnings.length > 0 && (
-            <div className="warn">
-              ⚠ {t("settings.import_warnings")}: {imported.warnings.length}
-              <details className="detail" data-detail>
-                <summary>{t("common.details")}</summary>
-                <ul>
-                  {imported.warnings.map((w) => (
-                    <li key={w}>{w}</li>
-                  ))}
-                </ul>
-              </details>
-            </div>
-          )}
+          {imported.kind === "settings" && <DetailList t={t} label={`⚠ ${t("settings.import_warnings")}`} items={imported.warnings} />}
         </div>
       )}
       {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.saved")}</p>}

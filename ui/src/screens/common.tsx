@@ -94,3 +94,21 @@ export function EpisodePicker({ ctx }: { ctx: Ctx }) {
     </label>
   );
 }
+
+/** "What to check: 3" in the creator's words, with the engine's own sentences folded under technical details. */
+export function DetailList({ t, label, items, className = "warn" }: { t: T; label: string; items: string[]; className?: string }) {
+  if (items.length === 0) return null;
+  return (
+    <div className={className}>
+      {label}: {items.length}
+      <details className="detail" data-detail>
+        <summary>{t("common.details")}</summary>
+        <ul>
+          {items.map((x, i) => (
+            <li key={i}>{x}</li>
+          ))}
+        </ul>
+      </details>
+    </div>
+  );
+}
