@@ -111,8 +111,9 @@ export function client(t: Transport) {
   return {
     /** The series in the studio. */
     series_list: (): Promise<Array<SeriesSummary>> => t.call<Array<SeriesSummary>>("series_list"),
-    /** A series' plan, characters, outlines, episode states and what blocks production. A series' home: every episode's state, progress, publish time, video or folder, cost and next step; the spending per day. */
+    /** A series' home: every episode's state, progress, publish time, video or folder, cost and next step; the spending per day. */
     series_dashboard: (args: SeriesArgs): Promise<SeriesDashboard> => t.call<SeriesDashboard>("series_dashboard", args),
+    /** A series' plan, characters, outlines, episode states and what blocks production. */
     series_show: (args: SeriesArgs): Promise<SeriesDetail> => t.call<SeriesDetail>("series_show", args),
     /** Plans a new series with a writer (offline when no key is set) and stores it as a draft. */
     series_new: (args: NewSeries): Promise<NewSeriesReport> => t.call<NewSeriesReport>("series_new", args),

@@ -30,10 +30,10 @@ pub struct OutlineSetArgs {
 commands! {
     /// The series in the studio.
     series_list(NoArgs) -> Vec<SeriesSummary> = |e, _| e.list_series().await;
-    /// A series' plan, characters, outlines, episode states and what blocks production.
     /// A series' home: every episode's state, progress, publish time, video or folder, cost and next step; the
     /// spending per day.
     series_dashboard(SeriesArgs) -> crate::dashboard::SeriesDashboard = |e, a| e.series_dashboard(&a.series).await;
+    /// A series' plan, characters, outlines, episode states and what blocks production.
     series_show(SeriesArgs) -> SeriesDetail = |e, a| e.show_series(&a.series).await;
     /// Plans a new series with a writer (offline when no key is set) and stores it as a draft.
     series_new(NewSeries) -> NewSeriesReport = |e, a| e.new_series(a).await;
