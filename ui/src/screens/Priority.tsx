@@ -10,11 +10,20 @@ export function Priority({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
   const [view, setView] = useState<StoryboardView | null>(null);
+  // An episode without a script has no shots yet: say so and where to write it, rather than an error.
+  const [noScript, setNoScript] = useState(false);
   const act = useAction();
   useEffect(() => {
     if (!ctx.series) return;
     const s = ctx.series;
-    act.run(() => ctx.api.storyboard({ series: s, episode: ctx.episode })).then((v) => setView(v ?? null));
+    setView(null);
+    ctx.api
+      .episode_script({ series: s, episode: ctx.episode })
+      .then((script) => {
+        setNoScript(script === null);
+        if (script !== null) act.run(() => ctx.api.storyboard({ series: s, episode: ctx.episode })).then((v) => setView(v ?? null));
+      })
+      .catch(() => act.run(() => ctx.api.storyboard({ series: s, episode: ctx.episode })).then((v) => setView(v ?? null)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ctx.api, ctx.series, ctx.episode]);
   const bar = (label: string, est: number, plan: StoryboardView["plan"], id: string) => {
@@ -36,6 +45,11 @@ export function Priority({ ctx }: { ctx: Ctx }) {
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
       <ErrorBox error={act.error} t={t} />
+      {noScript && (
+        <p className="hint" data-testid="no-script">
+          {t("priority.no_script")} <a href="#/script">{t("nav.script")}</a>
+        </p>
+      )}
       {view && (
         <>
           <h2>{t("priority.budget")}</h2>
@@ -59,7 +73,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
                       onError={(e) => ((e.target as HTMLImageElement).style.display = "none")}
                     />
                     <span>
-                      #{i} · {t("priority.scene")} {s.scene}
+                      #{i + 1} · {t("priority.scene")} {s.scene}
                     </span>
                   </div>
                   <div className="small">{s.visual}</div>
