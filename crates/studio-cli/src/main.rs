@@ -148,6 +148,89 @@ enum Command {
     /// API keys in the OS keyring (values are read from stdin, never from arguments).
     #[command(subcommand)]
     Secrets(SecretsCmd),
+    /// Direct one shot, line or character: edit, redo a shot as a new take, replace it with your own image or
+    /// clip, pick a voice. Earlier takes are kept; only what depends on the edit is made again.
+    #[command(subcommand)]
+    Direct(DirectCmd),
+}
+
+#[derive(Subcommand)]
+enum DirectCmd {
+    /// Edit a shot's Korean description, English prompt or priority (shots numbered from 1).
+    Shot {
+        series: String,
+        episode: u32,
+        shot: u32,
+        #[arg(long)]
+        visual: Option<String>,
+        #[arg(long)]
+        prompt: Option<String>,
+        /// high (AI video) | low (a still with Ken Burns motion)
+        #[arg(long)]
+        priority: Option<String>,
+    },
+    /// Make one shot again as a new take (its cost is printed; the earlier take is kept).
+    Redo {
+        series: String,
+        episode: u32,
+        shot: u32,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Replace a shot with your own image (PNG, JPEG) or clip (MP4, MOV, WebM).
+    Replace {
+        series: String,
+        episode: u32,
+        shot: u32,
+        file: PathBuf,
+    },
+    /// Edit a script line: speaker, words, emotion (the script is checked again; a voiced line is voiced again).
+    Line {
+        series: String,
+        episode: u32,
+        /// The line's id (`aidas episode show` lists them).
+        line: String,
+        #[arg(long)]
+        speaker: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        text: Option<String>,
+        #[arg(long)]
+        emotion: Option<String>,
+    },
+    /// Edit a character's profile.
+    Character {
+        series: String,
+        character: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        occupation: Option<String>,
+        /// Traits separated by commas.
+        #[arg(long)]
+        personality: Option<String>,
+        /// An English description for image prompts.
+        #[arg(long)]
+        appearance: Option<String>,
+        /// male | female
+        #[arg(long)]
+        gender: Option<String>,
+        /// young | young_adult | adult | middle_age | senior
+        #[arg(long)]
+        age_group: Option<String>,
+        #[arg(long)]
+        tone: Option<String>,
+    },
+    /// The voices a character can be given, best fit first (* marks the current one).
+    Voices { series: String, character: String },
+    /// Give a character a voice (unlock the cast first: `aidas cast SERIES --unlock`).
+    Voice {
+        series: String,
+        character: String,
+        provider: String,
+        voice: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -549,6 +632,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         c @ (Command::Series(_) | Command::Memory(_)) => {
             commands::series::run(engine, c, json).await
         }
+        c @ Command::Direct(_) => commands::direct::run(engine, c, json).await,
         c @ (Command::Init | Command::Demo | Command::Doctor | Command::Secrets(_)) => {
             commands::setup::run(engine, c, json).await
         }

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod dashboard;
 mod demo;
+pub mod directing;
 pub mod doctor;
 pub mod editing;
 mod engine;

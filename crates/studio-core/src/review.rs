@@ -247,7 +247,7 @@ impl Engine {
 
     /// Regenerates chosen scenes of an episode in review (or rejected): their lines' voices and their shots'
     /// visuals are made again (new seeds, new paid jobs where paid), the episode renders again and returns to
-    /// review. Other scenes keep their media.
+    /// review. Other scenes keep their media; the earlier takes are moved aside and listed, not deleted.
     ///
     /// # Errors
     /// `UnknownSeries` when no series has that id or title; `InvalidInput` when the episode is not in review, for
@@ -299,6 +299,8 @@ impl Engine {
             *takes.entry(*i).or_insert(0) += 1;
         }
         self.store().set_setting(&key, &takes).await?;
+        // The current takes are moved aside (kept and listed), then forgotten so the stages make new ones.
+        self.keep_takes(&s.id, n, &lines, &shots).await?;
         let tag = format!("take{}", now_ms());
         self.store()
             .forget_items(&s.id, n, &lines, &shots, &tag)

@@ -132,7 +132,10 @@ impl Engine {
         Ok(out)
     }
 
-    async fn voice_stage<'a>(&'a self, pricing: &'a Pricing) -> Result<VoiceStage<'a>, CoreError> {
+    pub(crate) async fn voice_stage<'a>(
+        &'a self,
+        pricing: &'a Pricing,
+    ) -> Result<VoiceStage<'a>, CoreError> {
         Ok(VoiceStage {
             providers: self.voice_providers().await?,
             store: self.store(),
@@ -142,7 +145,11 @@ impl Engine {
         })
     }
 
-    async fn cast_view(&self, series_id: &str, notes: Vec<String>) -> Result<CastView, CoreError> {
+    pub(crate) async fn cast_view(
+        &self,
+        series_id: &str,
+        notes: Vec<String>,
+    ) -> Result<CastView, CoreError> {
         let (entries, locked) = self.store().cast(series_id).await?;
         let chars = self.store().characters(series_id).await?;
         let rows = entries

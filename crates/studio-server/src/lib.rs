@@ -140,7 +140,13 @@ pub fn router(engine: Arc<Engine>, opts: &ServeOptions) -> Router {
         .nest_service("/export", ServeDir::new(data.join("export")));
     let mut app = Router::new()
         .route("/api/events", get(events))
-        .route("/api/{command}", post(call))
+        // A shot replaced with the creator's clip arrives as base64 inside the command's JSON (4/3 of the file).
+        .route(
+            "/api/{command}",
+            post(call).layer(axum::extract::DefaultBodyLimit::max(
+                studio_core::directing::MAX_SHOT_FILE / 3 * 4 + 64 * 1024,
+            )),
+        )
         .nest("/media", media)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -101,6 +101,45 @@ impl Store {
         Ok(())
     }
 
+    /// Sets one character's voices (primary and fallbacks), leaving the rest of the cast. Refused while the cast is
+    /// locked.
+    ///
+    /// # Errors
+    /// `UnknownSeries`; `CastLocked`; `UnknownCharacter` when the series has no such character.
+    pub async fn set_cast_entry(&self, series_id: &str, e: &CastEntry) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let locked: Option<bool> =
+            sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
+                .bind(series_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match locked {
+            None => return Err(StoreError::UnknownSeries(series_id.into())),
+            Some(true) => return Err(StoreError::CastLocked(series_id.into())),
+            Some(false) => {}
+        }
+        sqlx::query(
+            "INSERT INTO cast_entries (series_id, character_id, primary_json, fallbacks_json) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (series_id, character_id) DO UPDATE SET primary_json = excluded.primary_json, \
+             fallbacks_json = excluded.fallbacks_json, cast_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(series_id)
+        .bind(&e.character_id)
+        .bind(serde_json::to_string(&e.primary).map_err(|x| corrupt("cast entry", x))?)
+        .bind(serde_json::to_string(&e.fallbacks).map_err(|x| corrupt("cast fallbacks", x))?)
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| match &err {
+            sqlx::Error::Database(d) if d.message().contains("FOREIGN KEY") => StoreError::UnknownCharacter {
+                series: series_id.into(),
+                reference: e.character_id.clone(),
+            },
+            _ => StoreError::Database(err),
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_cast_locked(&self, series_id: &str, locked: bool) -> Result<(), StoreError> {
         let r = sqlx::query("UPDATE series SET cast_locked = ? WHERE id = ?")
             .bind(locked)

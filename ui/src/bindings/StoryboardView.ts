@@ -2,9 +2,14 @@
 import type { RoutePlan } from "./RoutePlan";
 import type { SceneSummary } from "./SceneSummary";
 import type { Shot } from "./Shot";
+import type { ShotMediaView } from "./ShotMediaView";
 
 /**
  * The storyboard for the priority review: the shots, the plan with the providers configured now, and the plan as
  * it would be with paid video and stills (so an offline studio still shows what a choice would cost).
  */
-export type StoryboardView = { episode: number, title: string, shots: Array<Shot>, scenes: Array<SceneSummary>, plan: RoutePlan, if_paid: RoutePlan, };
+export type StoryboardView = { episode: number, title: string, shots: Array<Shot>, scenes: Array<SceneSummary>, plan: RoutePlan, if_paid: RoutePlan, 
+/**
+ * Each shot's picture as made so far, with its earlier takes (one entry per shot, in storyboard order).
+ */
+media: Array<ShotMediaView>, };

@@ -10,6 +10,9 @@ import type { CastLockArgs } from "./CastLockArgs";
 import type { CastView } from "./CastView";
 import type { ChannelConnect } from "./ChannelConnect";
 import type { ChannelRow } from "./ChannelRow";
+import type { Character } from "./Character";
+import type { CharacterArgs } from "./CharacterArgs";
+import type { CharacterEditArgs } from "./CharacterEditArgs";
 import type { CheckReport } from "./CheckReport";
 import type { DoctorReport } from "./DoctorReport";
 import type { EpisodeArgs } from "./EpisodeArgs";
@@ -20,6 +23,8 @@ import type { JobArgs } from "./JobArgs";
 import type { JobLogLine } from "./JobLogLine";
 import type { JobRow } from "./JobRow";
 import type { JobsListArgs } from "./JobsListArgs";
+import type { LineEditArgs } from "./LineEditArgs";
+import type { LineEditReport } from "./LineEditReport";
 import type { MetadataSetArgs } from "./MetadataSetArgs";
 import type { MetadataView } from "./MetadataView";
 import type { NewSeries } from "./NewSeries";
@@ -48,9 +53,15 @@ import type { SettingsChange } from "./SettingsChange";
 import type { SettingsImportArgs } from "./SettingsImportArgs";
 import type { SettingsSetArgs } from "./SettingsSetArgs";
 import type { SettingsView } from "./SettingsView";
+import type { ShotChangeView } from "./ShotChangeView";
+import type { ShotEditArgs } from "./ShotEditArgs";
 import type { ShotPriorityArgs } from "./ShotPriorityArgs";
+import type { ShotRedoArgs } from "./ShotRedoArgs";
+import type { ShotReplaceArgs } from "./ShotReplaceArgs";
 import type { StatusReport } from "./StatusReport";
 import type { StoryboardView } from "./StoryboardView";
+import type { VoiceChoice } from "./VoiceChoice";
+import type { VoiceSetArgs } from "./VoiceSetArgs";
 
 /** Every command's name. */
 export const COMMANDS = [
@@ -63,14 +74,21 @@ export const COMMANDS = [
   "cast_view",
   "cast_lock",
   "cast_audition",
+  "character_edit",
+  "voice_choices",
+  "cast_voice_set",
   "episode_script",
   "write_episode",
   "episode_check",
   "episode_rewrite",
   "metadata_get",
   "metadata_set",
+  "line_edit",
   "storyboard",
   "set_shot_priority",
+  "shot_edit",
+  "shot_redo",
+  "shot_replace",
   "produce",
   "status",
   "jobs_list",
@@ -127,6 +145,12 @@ export function client(t: Transport) {
     cast_lock: (args: CastLockArgs): Promise<CastView> => t.call<CastView>("cast_lock", args),
     /** Speaks a sample with a character's voice (never billed for text with nothing to say). */
     cast_audition: (args: CastAuditionArgs): Promise<Audition> => t.call<Audition>("cast_audition", args),
+    /** Edits a character's profile (name, role, occupation, personality, appearance, voice profile). */
+    character_edit: (args: CharacterEditArgs): Promise<Character> => t.call<Character>("character_edit", args),
+    /** The voices a character can be given, best fit first. */
+    voice_choices: (args: CharacterArgs): Promise<Array<VoiceChoice>> => t.call<Array<VoiceChoice>>("voice_choices", args),
+    /** Gives a character the picked voice (the cast must be unlocked). */
+    cast_voice_set: (args: VoiceSetArgs): Promise<CastView> => t.call<CastView>("cast_voice_set", args),
     /** The stored script of an episode, or nothing when it is not written yet. */
     episode_script: (args: EpisodeArgs): Promise<EpisodeScript | null> => t.call<EpisodeScript | null>("episode_script", args),
     /** Writes, checks and (when it passes) records an episode's script. */
@@ -139,10 +163,18 @@ export function client(t: Transport) {
     metadata_get: (args: EpisodeArgs): Promise<MetadataView> => t.call<MetadataView>("metadata_get", args),
     /** Changes the episode's upload metadata. */
     metadata_set: (args: MetadataSetArgs): Promise<MetadataView> => t.call<MetadataView>("metadata_set", args),
+    /** Edits one script line (speaker, words, emotion), checks the script again and voices the line again when it was voiced (the earlier take kept). */
+    line_edit: (args: LineEditArgs): Promise<LineEditReport> => t.call<LineEditReport>("line_edit", args),
     /** The storyboard with each shot's route, length, estimate and the reason for its route. */
     storyboard: (args: EpisodeArgs): Promise<StoryboardView> => t.call<StoryboardView>("storyboard", args),
     /** Sets one shot's priority and returns the storyboard estimated again. */
     set_shot_priority: (args: ShotPriorityArgs): Promise<StoryboardView> => t.call<StoryboardView>("set_shot_priority", args),
+    /** Edits a shot's Korean description, English prompt or priority; a shot already made whose picture changed is made again (its earlier take kept). */
+    shot_edit: (args: ShotEditArgs): Promise<ShotChangeView> => t.call<ShotChangeView>("shot_edit", args),
+    /** Makes one shot again as a new take (the earlier take kept); the reply says what it is expected to cost. */
+    shot_redo: (args: ShotRedoArgs): Promise<ShotChangeView> => t.call<ShotChangeView>("shot_redo", args),
+    /** Replaces a shot with the creator's own image (a still with Ken Burns motion) or clip. */
+    shot_replace: (args: ShotReplaceArgs): Promise<ShotChangeView> => t.call<ShotChangeView>("shot_replace", args),
     /** Queues every stage of an episode (idempotent: stages already done are kept). */
     produce: (args: EpisodeArgs): Promise<ProduceReport> => t.call<ProduceReport>("produce", args),
     /** The queue, each episode's stage progress, today's costs and what needs attention. */

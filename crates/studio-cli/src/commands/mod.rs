@@ -1,5 +1,6 @@
 //! The commands, one file per area; each parses nothing (clap did) and prints what the engine returns.
 
+pub mod direct;
 pub mod episode;
 pub mod production;
 pub mod review;

@@ -177,7 +177,12 @@ pub fn storyboard(view: &studio_core::api::storyboard::StoryboardView) {
         };
         println!(
             "  #{:<3} scene {:<2} [{}] {:>5.1}s ${:.3}  {}",
-            d.index, d.scene, d.priority, d.duration_sec, d.estimate_usd, d.reason
+            d.index + 1,
+            d.scene,
+            d.priority,
+            d.duration_sec,
+            d.estimate_usd,
+            d.reason
         );
         println!("        {}", shot.visual);
     }

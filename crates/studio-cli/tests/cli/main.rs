@@ -638,6 +638,67 @@ fn plan_a_series_then_write_check_and_show_episodes_offline() {
     assert!(stderr(&bad).contains("unknown genre \"horror\""));
     let human = aidas(d.path(), &["episode", "show", &id, "2"], None, &[]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("[장면 1]"));
+
+    // Directing through the same engine calls as the screens: a line (direction split off, checked again), a
+    // shot counted from 1 (0 refused as bad input), nothing voiced yet so nothing to make again.
+    let line = s2["script"]["scenes"][0]["lines"][0]["id"]
+        .as_str()
+        .unwrap();
+    let edited = ok_json(&aidas(
+        d.path(),
+        &[
+            "direct",
+            "line",
+            &id,
+            "2",
+            line,
+            "--text",
+            "(웃으며) 그래, 내일 보자.",
+            "--json",
+        ],
+        None,
+        &[],
+    ));
+    let first = &edited["script"]["scenes"][0]["lines"][0];
+    assert_eq!(first["text"], "그래, 내일 보자.");
+    assert_eq!(first["direction"], "웃으며");
+    assert_eq!(edited["stages_reopened"], serde_json::json!([]));
+    assert!(edited["check"]["passed"].is_boolean());
+    let shot = ok_json(&aidas(
+        d.path(),
+        &[
+            "direct",
+            "shot",
+            &id,
+            "2",
+            "1",
+            "--priority",
+            "high",
+            "--json",
+        ],
+        None,
+        &[],
+    ));
+    assert_eq!(shot["shot"], 0);
+    let zero = aidas(d.path(), &["direct", "redo", &id, "2", "0"], None, &[]);
+    assert_eq!(zero.status.code(), Some(2), "{}", stderr(&zero));
+    assert!(
+        stderr(&zero).contains("numbered from 1"),
+        "{}",
+        stderr(&zero)
+    );
+    let nothing = aidas(
+        d.path(),
+        &["direct", "line", &id, "2", line, "--text", "……"],
+        None,
+        &[],
+    );
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(
+        stderr(&nothing).contains("nothing to speak"),
+        "{}",
+        stderr(&nothing)
+    );
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Casting: the cast with its voices, locking it, auditioning a voice.
 
 use serde::{Deserialize, Serialize};
-use studio_domain::LineAudio;
+use studio_domain::{Character, LineAudio, TtsProvider};
 
 use super::SeriesArgs;
+use crate::directing::{CharacterEdit, VoiceChoice};
 use crate::{CastView, CoreError, Engine};
 
 /// Lock the cast (voices fixed for the series) or unlock it.
@@ -61,6 +62,39 @@ impl Engine {
     }
 }
 
+/// Edit a character's profile.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct CharacterEditArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    pub edit: CharacterEdit,
+}
+
+/// A character of a series.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct CharacterArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+}
+
+/// Give a character the voice the creator picked.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSetArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    pub provider: TtsProvider,
+    pub voice_id: String,
+}
+
 commands! {
     /// The cast: characters, their voices and whether the cast is locked.
     cast_view(SeriesArgs) -> CastView = |e, a| e.cast(&a.series).await;
@@ -69,5 +103,13 @@ commands! {
     /// Speaks a sample with a character's voice (never billed for text with nothing to say).
     cast_audition(CastAuditionArgs) -> Audition = |e, a| {
         e.audition_media(&a.series, &a.character, a.text.as_deref()).await
+    };
+    /// Edits a character's profile (name, role, occupation, personality, appearance, voice profile).
+    character_edit(CharacterEditArgs) -> Character = |e, a| e.edit_character(&a.series, &a.character, a.edit).await;
+    /// The voices a character can be given, best fit first.
+    voice_choices(CharacterArgs) -> Vec<VoiceChoice> = |e, a| e.voice_choices(&a.series, &a.character).await;
+    /// Gives a character the picked voice (the cast must be unlocked).
+    cast_voice_set(VoiceSetArgs) -> CastView = |e, a| {
+        e.set_voice(&a.series, &a.character, a.provider, &a.voice_id).await
     };
 }

@@ -5,6 +5,7 @@ use studio_domain::EpisodeScript;
 use studio_pipeline::{CheckReport, ScriptResult};
 
 use super::EpisodeArgs;
+use crate::directing::{LineEdit, LineEditReport};
 use crate::editing::{MetadataEdit, MetadataView};
 
 /// Change an episode's upload metadata (title, description, tags, …).
@@ -15,6 +16,18 @@ pub struct MetadataSetArgs {
     pub series: String,
     pub episode: u32,
     pub edit: MetadataEdit,
+}
+
+/// Edit one script line.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct LineEditArgs {
+    pub series: String,
+    pub episode: u32,
+    /// The line's id in the script (`L12`).
+    pub line: String,
+    pub edit: LineEdit,
 }
 
 commands! {
@@ -30,4 +43,7 @@ commands! {
     metadata_get(EpisodeArgs) -> MetadataView = |e, a| e.metadata_view(&a.series, a.episode).await;
     /// Changes the episode's upload metadata.
     metadata_set(MetadataSetArgs) -> MetadataView = |e, a| e.edit_metadata(&a.series, a.episode, a.edit).await;
+    /// Edits one script line (speaker, words, emotion), checks the script again and voices the line again when it
+    /// was voiced (the earlier take kept).
+    line_edit(LineEditArgs) -> LineEditReport = |e, a| e.edit_line(&a.series, a.episode, &a.line, a.edit).await;
 }

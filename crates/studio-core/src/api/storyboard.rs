@@ -5,6 +5,7 @@ use studio_domain::{ClipPriority, EpisodeScript, Shot};
 use studio_pipeline::visuals::{Available, RoutePlan, plan_routes};
 
 use super::EpisodeArgs;
+use crate::directing::{CREATOR, ShotChange, ShotEdit, Take};
 use crate::{CoreError, Engine};
 
 /// One scene as the priority review lists it.
@@ -27,6 +28,67 @@ pub struct StoryboardView {
     pub scenes: Vec<SceneSummary>,
     pub plan: RoutePlan,
     pub if_paid: RoutePlan,
+    /// Each shot's picture as made so far, with its earlier takes (one entry per shot, in storyboard order).
+    pub media: Vec<ShotMediaView>,
+}
+
+/// A shot's current picture and its earlier takes, as media URL paths (`/media/…`).
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ShotMediaView {
+    /// The still (for a video shot, its keyframe); `None` before the shot is made or for the creator's own clip.
+    pub still: Option<String>,
+    pub clip: Option<String>,
+    /// What made it: a generator id (`offline-procedural`, `fal-ai/flux/schnell`, a video model) or `creator`.
+    pub source: Option<String>,
+    /// The creator's own image or clip.
+    pub own: bool,
+    /// What it cost (USD).
+    pub cost_usd: f64,
+    /// Takes set aside when the shot was redone, edited or replaced, oldest first (files as media URL paths).
+    pub takes: Vec<Take>,
+}
+
+/// Edit a shot's description, prompt or priority.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ShotEditArgs {
+    pub series: String,
+    pub episode: u32,
+    /// The shot's index in the storyboard, from 0.
+    pub shot: usize,
+    pub edit: ShotEdit,
+}
+
+/// Make one shot again as a new take.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ShotRedoArgs {
+    pub series: String,
+    pub episode: u32,
+    /// The shot's index in the storyboard, from 0.
+    pub shot: usize,
+    /// Why, kept with the review decision when the episode was in review.
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+/// Replace a shot with the creator's own image or clip.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ShotReplaceArgs {
+    pub series: String,
+    pub episode: u32,
+    /// The shot's index in the storyboard, from 0.
+    pub shot: usize,
+    /// The file's name as the creator picked it; its extension says image or clip.
+    pub file_name: String,
+    /// The file's bytes, base64 (standard alphabet, padded).
+    pub content_base64: String,
 }
 
 /// Set one shot's priority.
@@ -48,7 +110,7 @@ impl Engine {
     /// `unknown_series`, `invalid_input` when the episode has no accepted script; store errors.
     pub async fn storyboard_view(&self, series: &str, n: u32) -> Result<StoryboardView, CoreError> {
         let (script, plan) = self.storyboard(series, n).await?;
-        Ok(self.view(&script, plan))
+        self.view(series, &script, plan).await
     }
 
     /// Sets one shot's priority (high → AI video, low → still with Ken Burns motion) and returns the storyboard
@@ -64,10 +126,78 @@ impl Engine {
         priority: ClipPriority,
     ) -> Result<StoryboardView, CoreError> {
         let (script, plan) = self.set_shot_priority(series, n, shot, priority).await?;
-        Ok(self.view(&script, plan))
+        self.view(series, &script, plan).await
     }
 
-    fn view(&self, script: &EpisodeScript, plan: RoutePlan) -> StoryboardView {
+    /// Each shot's media and kept takes as the storyboard shows them.
+    async fn shot_media_views(
+        &self,
+        series: &str,
+        n: u32,
+        shots: usize,
+    ) -> Result<Vec<ShotMediaView>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
+        let mut out = vec![ShotMediaView::default(); shots];
+        for v in self.store().shot_media_json(&s.id, n).await? {
+            let Ok(m) = serde_json::from_value::<studio_pipeline::visuals::ShotMedia>(v) else {
+                continue;
+            };
+            if let Some(o) = out.get_mut(m.index) {
+                o.still = (!m.still_path.is_empty()).then(|| url(&m.still_path));
+                o.clip = (!m.clip_path.is_empty()).then(|| url(&m.clip_path));
+                o.own = m.generator == CREATOR;
+                o.source = Some(m.generator);
+                o.cost_usd = m.cost_usd;
+            }
+        }
+        for (key, takes) in self.kept_takes(&s.id, n).await? {
+            let Some(i) = key
+                .strip_prefix("shot:")
+                .and_then(|i| i.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            if let Some(o) = out.get_mut(i) {
+                o.takes = takes
+                    .into_iter()
+                    .map(|mut t| {
+                        t.files = t.files.iter().map(|f| url(f)).collect();
+                        t
+                    })
+                    .collect();
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Engine::edit_shot`] with the storyboard after it.
+    ///
+    /// # Errors
+    /// As [`Engine::edit_shot`].
+    pub async fn edit_shot_view(&self, a: ShotEditArgs) -> Result<ShotChangeView, CoreError> {
+        let change = self.edit_shot(&a.series, a.episode, a.shot, a.edit).await?;
+        self.change_view(&a.series, a.episode, change).await
+    }
+
+    async fn change_view(
+        &self,
+        series: &str,
+        n: u32,
+        change: ShotChange,
+    ) -> Result<ShotChangeView, CoreError> {
+        Ok(ShotChangeView {
+            change,
+            storyboard: self.storyboard_view(series, n).await?,
+        })
+    }
+
+    async fn view(
+        &self,
+        series: &str,
+        script: &EpisodeScript,
+        plan: RoutePlan,
+    ) -> Result<StoryboardView, CoreError> {
         let durations: Vec<f64> = plan.decisions.iter().map(|d| d.duration_sec).collect();
         let if_paid = plan_routes(
             &script.storyboard,
@@ -80,7 +210,7 @@ impl Engine {
             },
             plan.spent_before_usd,
         );
-        StoryboardView {
+        Ok(StoryboardView {
             episode: script.episode_number,
             title: script.title.clone(),
             shots: script.storyboard.clone(),
@@ -93,10 +223,28 @@ impl Engine {
                     lines: s.lines.len(),
                 })
                 .collect(),
+            media: self
+                .shot_media_views(series, script.episode_number, script.storyboard.len())
+                .await?,
             plan,
             if_paid,
-        }
+        })
     }
+}
+
+/// What a shot edit, redo or replacement did, with the storyboard after it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ShotChangeView {
+    pub change: ShotChange,
+    pub storyboard: StoryboardView,
+}
+
+fn decode_base64(name: &str, b64: &str) -> Result<Vec<u8>, CoreError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| CoreError::invalid(format!("{name} did not arrive whole ({e}); try again")))
 }
 
 commands! {
@@ -105,5 +253,19 @@ commands! {
     /// Sets one shot's priority and returns the storyboard estimated again.
     set_shot_priority(ShotPriorityArgs) -> StoryboardView = |e, a| {
         e.set_shot_priority_view(&a.series, a.episode, a.shot, a.priority).await
+    };
+    /// Edits a shot's Korean description, English prompt or priority; a shot already made whose picture changed
+    /// is made again (its earlier take kept).
+    shot_edit(ShotEditArgs) -> ShotChangeView = |e, a| e.edit_shot_view(a).await;
+    /// Makes one shot again as a new take (the earlier take kept); the reply says what it is expected to cost.
+    shot_redo(ShotRedoArgs) -> ShotChangeView = |e, a| {
+        let c = e.redo_shot(&a.series, a.episode, a.shot, a.reason.as_deref().unwrap_or("")).await?;
+        e.change_view(&a.series, a.episode, c).await
+    };
+    /// Replaces a shot with the creator's own image (a still with Ken Burns motion) or clip.
+    shot_replace(ShotReplaceArgs) -> ShotChangeView = |e, a| {
+        let bytes = decode_base64(&a.file_name, &a.content_base64)?;
+        let c = e.replace_shot(&a.series, a.episode, a.shot, &a.file_name, &bytes).await?;
+        e.change_view(&a.series, a.episode, c).await
     };
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use studio_core::secrets::{KeyringSecretStore, MemorySecretStore, SecretStore};
 use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 
+mod directing;
 mod production;
 mod publishing;
 

@@ -103,6 +103,55 @@ impl Store {
         Ok(())
     }
 
+    /// Changes a character's profile (name, role, age, occupation, personality, background, voice profile,
+    /// appearance); its id, importance, goals, secrets and states stay. A name another character has is refused.
+    ///
+    /// # Errors
+    /// `UnknownSeries`; `UnknownCharacter` when the series has no character with `c.id`; `NameCollision`.
+    pub async fn update_character(&self, series_id: &str, c: &Character) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        series_in(&mut tx, series_id).await?;
+        let clash: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM characters WHERE series_id = ? AND name = ? AND id != ? LIMIT 1",
+        )
+        .bind(series_id)
+        .bind(&c.name)
+        .bind(&c.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if clash.is_some() {
+            return Err(StoreError::NameCollision {
+                series: series_id.into(),
+                name: c.name.clone(),
+            });
+        }
+        let changed = sqlx::query(
+            "UPDATE characters SET name = ?, role = ?, age = ?, occupation = ?, personality_json = ?, \
+             background = ?, voice_profile_json = ?, appearance_profile_json = ? WHERE series_id = ? AND id = ?",
+        )
+        .bind(&c.name)
+        .bind(&c.role)
+        .bind(c.age.map(|a| a as i64))
+        .bind(&c.occupation)
+        .bind(to_json(&c.personality))
+        .bind(&c.background)
+        .bind(to_json(&c.voice_profile))
+        .bind(to_json(&c.appearance_profile))
+        .bind(series_id)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::UnknownCharacter {
+                series: series_id.into(),
+                reference: c.id.clone(),
+            });
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Adds a character to an existing series (its state starts at episode 0).
     pub async fn add_character(&self, series_id: &str, c: &Character) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;

@@ -1,0 +1,1006 @@
+//! Directing one shot, line or character: the creator's edits go through here. Each edit keeps the earlier take
+//! (its files are moved aside and listed, never deleted) and invalidates only what depends on it — an edited line's
+//! voice, an edited or redone shot's picture, then the render and what follows it. An episode in review goes back to
+//! production for those items only; an approved or published episode is closed to edits.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use studio_domain::{
+    CastEntry, Character, ClipPriority, EpisodeStatus, JobStatus, Modulation, Series, Stage,
+    VoiceAssignment, VoiceInfo,
+};
+use studio_pipeline::visuals::{ClipRenderer, ShotMedia};
+
+use crate::clock::{now_ms, rfc3339_utc};
+use crate::{CoreError, Engine};
+
+/// The creator's own files are marked with this generator.
+pub const CREATOR: &str = "creator";
+
+/// An earlier take of a shot or a line, set aside when the item was redone, edited or replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Take {
+    /// 1 for the first take set aside, then 2, …
+    pub take: u32,
+    /// Its files, relative to the data directory (the still first for a shot).
+    pub files: Vec<String>,
+    /// What made it: a generator or voice id, or `creator` for the creator's own file.
+    pub source: String,
+    /// When it was set aside (RFC 3339 UTC).
+    pub set_aside_at: String,
+}
+
+/// What to change in a shot; fields left out stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ShotEdit {
+    /// What the viewer sees, in Korean.
+    #[serde(default)]
+    #[ts(optional)]
+    pub visual: Option<String>,
+    /// The English prompt for image and video models.
+    #[serde(default)]
+    #[ts(optional)]
+    pub video_prompt: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<ClipPriority>,
+}
+
+/// What to change in a script line; fields left out stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct LineEdit {
+    /// The speaker: a character's id or name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub character: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub text: Option<String>,
+    /// One of the emotions voices know (`neutral`, `happy`, `sad`, `angry`, `surprised`, `fear`) or a Korean word
+    /// for one (`기쁨`, `슬픔`, …).
+    #[serde(default)]
+    #[ts(optional)]
+    pub emotion: Option<String>,
+}
+
+/// What to change in a character's profile; fields left out stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct CharacterEdit {
+    #[serde(default)]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub role: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub occupation: Option<String>,
+    /// Traits, one word or phrase each.
+    #[serde(default)]
+    #[ts(optional)]
+    pub personality: Option<Vec<String>>,
+    /// An English description for image prompts; a change makes the character's reference still again.
+    #[serde(default)]
+    #[ts(optional)]
+    pub appearance: Option<String>,
+    /// `male` | `female`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub gender: Option<String>,
+    /// `young` | `young_adult` | `adult` | `middle_age` | `senior`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub age_group: Option<String>,
+    /// A tone casting matches voices on (`warm`, `calm`, `bright`, …).
+    #[serde(default)]
+    #[ts(optional)]
+    pub tone: Option<String>,
+}
+
+/// What a line edit did: the script as saved, its checks run again, and what must be made again.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct LineEditReport {
+    pub script: studio_domain::EpisodeScript,
+    pub check: studio_pipeline::CheckReport,
+    /// The stages that run again (empty when nothing was made yet).
+    pub stages_reopened: Vec<Stage>,
+    /// The episode's status after the edit.
+    pub status: EpisodeStatus,
+}
+
+/// A voice the creator can pick for a character, best match first.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct VoiceChoice {
+    pub voice: VoiceInfo,
+    /// How well it fits the character's voice profile, 0–1.
+    pub match_score: f64,
+    /// It is the character's voice now.
+    pub current: bool,
+}
+
+/// What a redone, edited or replaced shot led to.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ShotChange {
+    pub shot: usize,
+    /// What the new take is expected to cost (USD; 0 offline or for the creator's own file).
+    pub estimate_usd: f64,
+    pub stages_reopened: Vec<Stage>,
+    pub status: EpisodeStatus,
+    /// The takes set aside so far for this shot, oldest first.
+    pub takes: Vec<Take>,
+}
+
+/// What an edit makes again: these lines' voices and shots' pictures, through these stages; `note` is kept with
+/// the review decision when the episode was in review.
+struct Redo<'a> {
+    lines: &'a [String],
+    shots: &'a [usize],
+    stages: &'a [Stage],
+    note: String,
+}
+
+/// The stages an edited line makes again.
+const LINE_REDO: [Stage; 6] = [
+    Stage::Voices,
+    Stage::Visuals,
+    Stage::Avatars,
+    Stage::Render,
+    Stage::Package,
+    Stage::ReviewGate,
+];
+/// The stages a redone shot makes again.
+const SHOT_REDO: [Stage; 4] = [
+    Stage::Visuals,
+    Stage::Render,
+    Stage::Package,
+    Stage::ReviewGate,
+];
+/// The stages after a shot replaced by the creator's file (its media is in place already).
+const AFTER_SHOT: [Stage; 3] = [Stage::Render, Stage::Package, Stage::ReviewGate];
+
+/// Longest text a line, a shot's note or prompt may have (characters).
+const MAX_TEXT: usize = 600;
+/// The largest file a shot can be replaced with (bytes).
+pub const MAX_SHOT_FILE: usize = 200 * 1024 * 1024;
+
+fn takes_key(series_id: &str, n: u32) -> String {
+    format!("takes-kept/{series_id}/{n}")
+}
+
+fn text_field(what: &str, v: &str) -> Result<String, CoreError> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(CoreError::invalid(format!("{what} is empty")));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(CoreError::invalid(format!(
+            "{what} is {} characters long; at most {MAX_TEXT}",
+            t.chars().count()
+        )));
+    }
+    Ok(t.to_string())
+}
+
+impl Engine {
+    /// The takes set aside for an episode's shots (`shot:<index>`) and lines (`line:<id>`).
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
+    pub(crate) async fn kept_takes(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<BTreeMap<String, Vec<Take>>, CoreError> {
+        Ok(self
+            .store()
+            .setting(&takes_key(series_id, n))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Moves the current files of these lines and shots aside as earlier takes (nothing is deleted).
+    pub(crate) async fn keep_takes(
+        &self,
+        series_id: &str,
+        n: u32,
+        lines: &[String],
+        shots: &[usize],
+    ) -> Result<(), CoreError> {
+        let mut kept = self.kept_takes(series_id, n).await?;
+        let at = rfc3339_utc(now_ms());
+        let ep = self.data_dir().join(format!("series/{series_id}/ep{n:03}"));
+        if !lines.is_empty() {
+            for a in self.store().line_audio(series_id, n).await? {
+                if !lines.contains(&a.line_id) {
+                    continue;
+                }
+                let list = kept.entry(format!("line:{}", a.line_id)).or_default();
+                let k = list.len() as u32 + 1;
+                if let Some(f) = self.set_aside(&a.path, &ep.join("voices/takes"), k)? {
+                    list.push(Take {
+                        take: k,
+                        files: vec![f],
+                        source: format!("{}:{}", a.provider, a.voice_id),
+                        set_aside_at: at.clone(),
+                    });
+                }
+            }
+        }
+        if !shots.is_empty() {
+            for v in self.store().shot_media_json(series_id, n).await? {
+                let Ok(m) = serde_json::from_value::<ShotMedia>(v) else {
+                    continue;
+                };
+                if !shots.contains(&m.index) {
+                    continue;
+                }
+                let list = kept.entry(format!("shot:{}", m.index)).or_default();
+                let k = list.len() as u32 + 1;
+                let dir = ep.join("visuals/takes");
+                let files: Vec<String> = [&m.still_path, &m.clip_path]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .map(|p| self.set_aside(p, &dir, k))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !files.is_empty() {
+                    list.push(Take {
+                        take: k,
+                        files,
+                        source: m.generator.clone(),
+                        set_aside_at: at.clone(),
+                    });
+                }
+            }
+        }
+        self.store()
+            .set_setting(&takes_key(series_id, n), &kept)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves one data-dir-relative file into `dir` as take `k`; `None` when the file is gone.
+    fn set_aside(&self, rel: &str, dir: &Path, k: u32) -> Result<Option<String>, CoreError> {
+        let src = self.data_dir().join(rel);
+        if !src.is_file() {
+            return Ok(None);
+        }
+        std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir.display().to_string(), e))?;
+        let stem = src
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = src
+            .extension()
+            .map(|s| format!(".{}", s.to_string_lossy()))
+            .unwrap_or_default();
+        let dst: PathBuf = dir.join(format!("{stem}-take{k}{ext}"));
+        std::fs::rename(&src, &dst).map_err(|e| CoreError::io(src.display().to_string(), e))?;
+        Ok(Some(
+            dst.strip_prefix(self.data_dir())
+                .unwrap_or(&dst)
+                .to_string_lossy()
+                .into_owned(),
+        ))
+    }
+
+    /// Refuses edits to an episode that is approved or published, or whose stages are running now.
+    async fn open_for_edit(&self, s: &Series, n: u32) -> Result<EpisodeStatus, CoreError> {
+        let status = self.episode_status(&s.id, n).await?;
+        if matches!(
+            status,
+            EpisodeStatus::Approved | EpisodeStatus::Scheduled | EpisodeStatus::Published
+        ) {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} is {status}: it can no longer be changed",
+                s.title
+            )));
+        }
+        let running = self
+            .store()
+            .jobs(Some(&s.id), Some(n))
+            .await?
+            .iter()
+            .any(|j| j.status == JobStatus::Running);
+        if running {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has stages running; try again when they finish",
+                s.title
+            )));
+        }
+        Ok(status)
+    }
+
+    /// Sets the given lines' and shots' current takes aside, forgets them, reopens `stages` (when the episode was
+    /// in production) and sends an episode in review back to production. Returns the stages reopened and the status.
+    async fn make_again(
+        &self,
+        s: &Series,
+        n: u32,
+        status: EpisodeStatus,
+        redo: Redo<'_>,
+    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
+        self.keep_takes(&s.id, n, redo.lines, redo.shots).await?;
+        self.store()
+            .forget_items(
+                &s.id,
+                n,
+                redo.lines,
+                redo.shots,
+                &format!("take{}", now_ms()),
+            )
+            .await?;
+        self.reopen_after_edit(s, n, status, redo.stages, &redo.note)
+            .await
+    }
+
+    async fn reopen_after_edit(
+        &self,
+        s: &Series,
+        n: u32,
+        status: EpisodeStatus,
+        stages: &[Stage],
+        note: &str,
+    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
+        let queued = !self.store().jobs(Some(&s.id), Some(n)).await?.is_empty();
+        if !queued {
+            return Ok((Vec::new(), status));
+        }
+        if !self
+            .store()
+            .reopen_stages(&s.id, n, stages, now_ms())
+            .await?
+        {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has stages running; the edit is saved and will be made when you produce it again",
+                s.title
+            )));
+        }
+        let mut now = status;
+        if matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected) {
+            now = self
+                .store()
+                .transition_episode(&s.id, n, EpisodeStatus::regenerate)
+                .await?;
+            self.store()
+                .add_review_decision(&s.id, n, "regenerate", note, &[], None, now_ms())
+                .await?;
+        }
+        Ok((stages.to_vec(), now))
+    }
+
+    /// Edits a shot's Korean note, English prompt or priority. When the picture's description changed and the shot
+    /// was made already, its take is set aside and the shot is made again (with the render after it).
+    ///
+    /// # Errors
+    /// `unknown_series`; `invalid_input` for an episode without a script, a shot outside the storyboard, an empty or
+    /// over-long text, an approved episode or one whose stages are running; store errors.
+    pub async fn edit_shot(
+        &self,
+        series: &str,
+        n: u32,
+        shot: usize,
+        edit: ShotEdit,
+    ) -> Result<ShotChange, CoreError> {
+        let (s, mut script) = self.series_and_script(series, n).await?;
+        let status = self.open_for_edit(&s, n).await?;
+        let count = script.storyboard.len();
+        let Some(sh) = script.storyboard.get_mut(shot) else {
+            return Err(shot_range(&s, n, shot, count));
+        };
+        let mut picture_changed = false;
+        if let Some(v) = edit.visual {
+            let v = text_field("the shot's description", &v)?;
+            picture_changed |= v != sh.visual;
+            sh.visual = v;
+        }
+        if let Some(p) = edit.video_prompt {
+            let p = text_field("the shot's prompt", &p)?;
+            picture_changed |= p != sh.video_prompt;
+            sh.video_prompt = p;
+        }
+        if let Some(p) = edit.priority {
+            sh.clip_priority = p;
+        }
+        self.save_script_checked(&s.id, n, &script).await?;
+        let made = self.shot_made(&s.id, n, shot).await?;
+        let (stages, status) = if picture_changed && made {
+            self.make_again(
+                &s,
+                n,
+                status,
+                Redo {
+                    lines: &[],
+                    shots: &[shot],
+                    stages: &SHOT_REDO,
+                    note: format!("shot {} edited", shot + 1),
+                },
+            )
+            .await?
+        } else {
+            // A new priority alone applies when the shot is made again; nothing made is thrown away.
+            (Vec::new(), status)
+        };
+        self.shot_change(&s.id, n, shot, stages, status).await
+    }
+
+    /// Makes one shot again as a new take (a new seed; a new paid job where paid), setting the current take aside.
+    /// The estimate in the reply is what the storyboard says the new take costs.
+    ///
+    /// # Errors
+    /// As [`Engine::edit_shot`].
+    pub async fn redo_shot(
+        &self,
+        series: &str,
+        n: u32,
+        shot: usize,
+        reason: &str,
+    ) -> Result<ShotChange, CoreError> {
+        let (s, script) = self.series_and_script(series, n).await?;
+        if shot >= script.storyboard.len() {
+            return Err(shot_range(&s, n, shot, script.storyboard.len()));
+        }
+        let status = self.open_for_edit(&s, n).await?;
+        // A new take: a new seed for offline stills (paid jobs get a new purpose from forget_items).
+        let key = format!("takes/{}/{n}", s.id);
+        let mut takes: BTreeMap<usize, u32> = self.store().setting(&key).await?.unwrap_or_default();
+        *takes.entry(shot).or_insert(0) += 1;
+        self.store().set_setting(&key, &takes).await?;
+        let note = if reason.trim().is_empty() {
+            format!("shot {} redone", shot + 1)
+        } else {
+            format!("shot {} redone: {}", shot + 1, reason.trim())
+        };
+        let (stages, status) = self
+            .make_again(
+                &s,
+                n,
+                status,
+                Redo {
+                    lines: &[],
+                    shots: &[shot],
+                    stages: &SHOT_REDO,
+                    note,
+                },
+            )
+            .await?;
+        self.shot_change(&s.id, n, shot, stages, status).await
+    }
+
+    /// Replaces a shot with the creator's own image or video clip (`file_name` tells which by its extension:
+    /// png/jpg/jpeg are images, mp4/mov/webm/mkv clips). An image becomes a still with Ken Burns motion as long
+    /// as the shot; a clip is used as it is (the render fits its shape by the framing policy). The shot is marked as
+    /// the creator's, its earlier take is set aside, and the render runs again.
+    ///
+    /// # Errors
+    /// As [`Engine::edit_shot`]; `invalid_input` for an empty or too large file, an unknown extension, or a file
+    /// that does not decode as what its name says; `io` writing it.
+    pub async fn replace_shot(
+        &self,
+        series: &str,
+        n: u32,
+        shot: usize,
+        file_name: &str,
+        content: &[u8],
+    ) -> Result<ShotChange, CoreError> {
+        let (s, script) = self.series_and_script(series, n).await?;
+        if shot >= script.storyboard.len() {
+            return Err(shot_range(&s, n, shot, script.storyboard.len()));
+        }
+        if content.is_empty() {
+            return Err(CoreError::invalid(format!("{file_name} is empty")));
+        }
+        if content.len() > MAX_SHOT_FILE {
+            return Err(CoreError::invalid(format!(
+                "{file_name} is {} MB; a shot's file can be at most {} MB",
+                content.len() / (1024 * 1024),
+                MAX_SHOT_FILE / (1024 * 1024)
+            )));
+        }
+        let ext = Path::new(file_name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let is_image = matches!(ext.as_str(), "png" | "jpg" | "jpeg");
+        let is_clip = matches!(ext.as_str(), "mp4" | "mov" | "webm" | "mkv" | "m4v");
+        if !is_image && !is_clip {
+            return Err(CoreError::invalid(format!(
+                "{file_name}: a shot can be replaced with an image (PNG, JPEG) or a video clip (MP4, MOV, WebM)"
+            )));
+        }
+        let status = self.open_for_edit(&s, n).await?;
+        let (_, plan) = self.storyboard(&s.id, n).await?;
+        let decision = plan
+            .decisions
+            .get(shot)
+            .cloned()
+            .ok_or_else(|| shot_range(&s, n, shot, plan.decisions.len()))?;
+        // The new files are made (and checked) under names of their own before anything is set aside, so a file
+        // that does not decode changes nothing.
+        let dir = self
+            .data_dir()
+            .join(format!("series/{}/ep{n:03}/visuals", s.id));
+        std::fs::create_dir_all(&dir).map_err(|e| CoreError::io(dir.display().to_string(), e))?;
+        let stamp = now_ms();
+        let rel = |p: &Path| {
+            p.strip_prefix(self.data_dir())
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let media = if is_image {
+            let img = image::load_from_memory(content).map_err(|e| {
+                CoreError::invalid(format!("{file_name} is not an image we can read: {e}"))
+            })?;
+            let still = dir.join(format!("shot{shot:03}-own-{stamp}.png"));
+            img.save(&still)
+                .map_err(|e| CoreError::Internal(format!("saving {}: {e}", still.display())))?;
+            let clip = dir.join(format!("shot{shot:03}-own-{stamp}.mp4"));
+            let sh = &script.storyboard[shot];
+            let (s2, c2, dur, emo, vis) = (
+                still.clone(),
+                clip.clone(),
+                decision.duration_sec,
+                sh.emotion.clone(),
+                sh.visual.clone(),
+            );
+            let m = tokio::task::spawn_blocking(move || {
+                crate::voices::RenderMedia.ken_burns(&s2, &c2, dur, shot, &emo, &vis)
+            })
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| CoreError::Internal(format!("Ken Burns over {file_name}: {e}")))?;
+            (still, clip, m.duration_sec)
+        } else {
+            let clip = dir.join(format!("shot{shot:03}-own-{stamp}.{ext}"));
+            std::fs::write(&clip, content)
+                .map_err(|e| CoreError::io(clip.display().to_string(), e))?;
+            match crate::voices::RenderMedia.video_duration(&clip) {
+                Ok(d) if d > 0.0 => (PathBuf::new(), clip, d),
+                other => {
+                    let _ = std::fs::remove_file(&clip);
+                    let why = match other {
+                        Err(e) => e,
+                        Ok(_) => "it has no frames".into(),
+                    };
+                    return Err(CoreError::invalid(format!(
+                        "{file_name} is not a video clip we can read: {why}"
+                    )));
+                }
+            }
+        };
+        let (still, clip, duration) = media;
+        self.keep_takes(&s.id, n, &[], &[shot]).await?;
+        self.store()
+            .forget_items(&s.id, n, &[], &[shot], &format!("take{}", now_ms()))
+            .await?;
+        let sha = studio_pipeline::artifact::sha256_file(&clip)
+            .map_err(|e| CoreError::io(clip.display().to_string(), e))?;
+        let mut decision = decision;
+        decision.reason = format!(
+            "the creator's own {}",
+            if is_image { "image" } else { "clip" }
+        );
+        decision.estimate_usd = 0.0;
+        let m = ShotMedia {
+            index: shot,
+            decision,
+            generator: CREATOR.into(),
+            offline: true,
+            still_path: if still.as_os_str().is_empty() {
+                String::new()
+            } else {
+                rel(&still)
+            },
+            clip_path: rel(&clip),
+            clip_sha256: sha.clone(),
+            duration_sec: duration,
+            cost_usd: 0.0,
+        };
+        self.store()
+            .save_shot_media(&s.id, n, shot, &m, &sha)
+            .await?;
+        let (stages, status) = self
+            .reopen_after_edit(
+                &s,
+                n,
+                status,
+                &AFTER_SHOT,
+                &format!("shot {} replaced with {file_name}", shot + 1),
+            )
+            .await?;
+        self.shot_change(&s.id, n, shot, stages, status).await
+    }
+
+    async fn shot_made(&self, series_id: &str, n: u32, shot: usize) -> Result<bool, CoreError> {
+        Ok(self
+            .store()
+            .shot_media_json(series_id, n)
+            .await?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<ShotMedia>(v).ok())
+            .any(|m| m.index == shot))
+    }
+
+    async fn shot_change(
+        &self,
+        series_id: &str,
+        n: u32,
+        shot: usize,
+        stages_reopened: Vec<Stage>,
+        status: EpisodeStatus,
+    ) -> Result<ShotChange, CoreError> {
+        let (_, plan) = self.storyboard(series_id, n).await?;
+        let made = self.shot_made(series_id, n, shot).await?;
+        Ok(ShotChange {
+            shot,
+            estimate_usd: if made {
+                0.0
+            } else {
+                plan.decisions.get(shot).map_or(0.0, |d| d.estimate_usd)
+            },
+            stages_reopened,
+            status,
+            takes: self
+                .kept_takes(series_id, n)
+                .await?
+                .remove(&format!("shot:{shot}"))
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Saves an edited script with its checks run again (the report is stored with it).
+    async fn save_script_checked(
+        &self,
+        series_id: &str,
+        n: u32,
+        script: &studio_domain::EpisodeScript,
+    ) -> Result<studio_pipeline::CheckReport, CoreError> {
+        let v = serde_json::to_value(script)
+            .map_err(|e| CoreError::Internal(format!("script: {e}")))?;
+        let old = self.store().check_report(series_id, n).await?;
+        self.store()
+            .save_script(series_id, n, &v, old.as_ref())
+            .await?;
+        let report = self.check_episode(series_id, n).await?;
+        let rv = serde_json::to_value(&report)
+            .map_err(|e| CoreError::Internal(format!("check report: {e}")))?;
+        self.store()
+            .save_script(series_id, n, &v, Some(&rv))
+            .await?;
+        Ok(report)
+    }
+
+    /// Edits one script line (speaker, words, emotion), checks the script again and, when the line was voiced,
+    /// sets its voice aside so it is voiced again (the render follows). Directions written inside the text
+    /// (`(한숨) …`) are split off into the line's direction as when a script is accepted.
+    ///
+    /// # Errors
+    /// `unknown_series`; `unknown_character` for a speaker the series does not have; `invalid_input` for an
+    /// episode without a script, a line id it does not have, text with nothing to speak or over 600 characters, an
+    /// approved episode or one whose stages are running; store errors.
+    pub async fn edit_line(
+        &self,
+        series: &str,
+        n: u32,
+        line_id: &str,
+        edit: LineEdit,
+    ) -> Result<LineEditReport, CoreError> {
+        let (s, mut script) = self.series_and_script(series, n).await?;
+        let status = self.open_for_edit(&s, n).await?;
+        let speaker = match &edit.character {
+            Some(c) => Some(self.character_of(&s, c).await?.id),
+            None => None,
+        };
+        let Some(line) = script
+            .scenes
+            .iter_mut()
+            .flat_map(|c| c.lines.iter_mut())
+            .find(|l| l.id == line_id)
+        else {
+            return Err(CoreError::invalid(format!(
+                "{} episode {n} has no line {line_id}",
+                s.title
+            )));
+        };
+        let mut voice_changed = false;
+        if let Some(id) = speaker
+            && id != line.character
+        {
+            line.character = id;
+            voice_changed = true;
+        }
+        if let Some(t) = &edit.text {
+            let t = text_field("the line", t)?;
+            let spoken = studio_domain::speech::split_directions(&t);
+            if !spoken.is_speakable() {
+                return Err(CoreError::invalid(
+                    "the text has nothing to speak: write the words the character says (directions go in brackets)",
+                ));
+            }
+            let direction = spoken.directions.join(", ");
+            if spoken.text != line.text || direction != line.direction {
+                voice_changed |= spoken.text != line.text;
+                line.text = spoken.text;
+                line.direction = direction;
+            }
+        }
+        if let Some(e) = &edit.emotion {
+            let e = text_field("the emotion", e)?;
+            if e != line.emotion {
+                line.emotion = e;
+                voice_changed = true;
+            }
+        }
+        let check = self.save_script_checked(&s.id, n, &script).await?;
+        let voiced = self
+            .store()
+            .line_audio(&s.id, n)
+            .await?
+            .iter()
+            .any(|a| a.line_id == line_id);
+        let (stages, status) = if voice_changed && voiced {
+            self.make_again(
+                &s,
+                n,
+                status,
+                Redo {
+                    lines: &[line_id.to_string()],
+                    shots: &[],
+                    stages: &LINE_REDO,
+                    note: format!("line {line_id} edited"),
+                },
+            )
+            .await?
+        } else {
+            (Vec::new(), status)
+        };
+        Ok(LineEditReport {
+            script,
+            check,
+            stages_reopened: stages,
+            status,
+        })
+    }
+
+    /// Edits a character's profile. A new name replaces the old one in every stored script line that named the
+    /// character by it (lines then name the character by id). A new appearance makes the reference still again the
+    /// next time visuals run; a new voice profile changes only who casting picks after an unlock.
+    ///
+    /// # Errors
+    /// `unknown_series`, `unknown_character`; `invalid_input` for an empty name or over-long text, or a name another
+    /// character has; store errors.
+    pub async fn edit_character(
+        &self,
+        series: &str,
+        character: &str,
+        edit: CharacterEdit,
+    ) -> Result<Character, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let mut c = self.character_of(&s, character).await?;
+        let old_name = c.name.clone();
+        if let Some(v) = edit.name {
+            c.name = text_field("the name", &v)?;
+        }
+        if let Some(v) = edit.role {
+            c.role = v.trim().to_string();
+        }
+        if let Some(v) = edit.occupation {
+            c.occupation = v.trim().to_string();
+        }
+        if let Some(v) = edit.personality {
+            c.personality = v
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+        }
+        let mut look_changed = false;
+        if let Some(v) = edit.appearance {
+            let v = v.trim().to_string();
+            let v = (!v.is_empty()).then_some(v);
+            look_changed = v != c.appearance_profile.description;
+            c.appearance_profile.description = v;
+        }
+        if let Some(g) = edit.gender {
+            if !matches!(g.as_str(), "male" | "female") {
+                return Err(CoreError::invalid(format!(
+                    "gender `{g}`: use male or female"
+                )));
+            }
+            c.voice_profile.gender = g;
+        }
+        if let Some(a) = edit.age_group {
+            if !matches!(
+                a.as_str(),
+                "young" | "young_adult" | "adult" | "middle_age" | "senior"
+            ) {
+                return Err(CoreError::invalid(format!(
+                    "age group `{a}`: use young, young_adult, adult, middle_age or senior"
+                )));
+            }
+            c.voice_profile.age_group = a;
+        }
+        if let Some(t) = edit.tone {
+            c.voice_profile.tone = text_field("the tone", &t)?;
+        }
+        self.store().update_character(&s.id, &c).await?;
+        if c.name != old_name {
+            self.rename_in_scripts(&s.id, &old_name, &c.id).await?;
+        }
+        if look_changed {
+            let key = format!("refs/{}", s.id);
+            let mut refs: BTreeMap<String, (String, String)> =
+                self.store().setting(&key).await?.unwrap_or_default();
+            if refs.remove(&c.id).is_some() {
+                self.store().set_setting(&key, &refs).await?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Lines that named a character by its old name name it by id.
+    async fn rename_in_scripts(
+        &self,
+        series_id: &str,
+        old_name: &str,
+        id: &str,
+    ) -> Result<(), CoreError> {
+        for e in self.store().episodes(series_id).await? {
+            let Some(mut script) = self.episode_script(series_id, e.number).await? else {
+                continue;
+            };
+            let mut changed = false;
+            for l in script.scenes.iter_mut().flat_map(|c| c.lines.iter_mut()) {
+                if l.character == old_name {
+                    l.character = id.to_string();
+                    changed = true;
+                }
+            }
+            if changed {
+                let v = serde_json::to_value(&script)
+                    .map_err(|e| CoreError::Internal(format!("script: {e}")))?;
+                let report = self.store().check_report(series_id, e.number).await?;
+                self.store()
+                    .save_script(series_id, e.number, &v, report.as_ref())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The voices a character can be given, best fit first (every configured provider's voices; offline voices
+    /// always).
+    ///
+    /// # Errors
+    /// `unknown_series`, `unknown_character`; keyring errors reading the providers' keys; store errors.
+    pub async fn voice_choices(
+        &self,
+        series: &str,
+        character: &str,
+    ) -> Result<Vec<VoiceChoice>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let c = self.character_of(&s, character).await?;
+        let pricing = studio_pipeline::Pricing::bundled();
+        let (pool, _) = self.voice_stage(&pricing).await?.voice_pool().await;
+        let (cast, _) = self.store().cast(&s.id).await?;
+        let now = cast.iter().find(|e| e.character_id == c.id);
+        let mut out: Vec<VoiceChoice> = pool
+            .into_iter()
+            .map(|v| VoiceChoice {
+                match_score: studio_pipeline::voice::match_score(&c, &v),
+                current: now.is_some_and(|e| {
+                    e.primary.provider == v.provider && e.primary.voice_id == v.voice_id
+                }),
+                voice: v,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.current
+                .cmp(&a.current)
+                .then(b.match_score.total_cmp(&a.match_score))
+                .then(a.voice.name.cmp(&b.voice.name))
+        });
+        Ok(out)
+    }
+
+    /// Gives a character the voice the creator picked (the cast must be unlocked). The earlier voice stays as the
+    /// first fallback when it is another provider's; the character's modulation is kept. Lines voiced already keep
+    /// their audio until they are redone.
+    ///
+    /// # Errors
+    /// `unknown_series`, `unknown_character`; `cast_locked` while the cast is locked; `invalid_input` for a voice the
+    /// providers do not offer; keyring and store errors.
+    pub async fn set_voice(
+        &self,
+        series: &str,
+        character: &str,
+        provider: studio_domain::TtsProvider,
+        voice_id: &str,
+    ) -> Result<crate::CastView, CoreError> {
+        let choices = self.voice_choices(series, character).await?;
+        let s = self.store().find_series(series).await?;
+        let found = self.character_of(&s, character).await?;
+        let Some(pick) = choices
+            .iter()
+            .find(|c| c.voice.provider == provider && c.voice.voice_id == voice_id)
+        else {
+            return Err(CoreError::invalid(format!(
+                "no {provider} voice {voice_id} is available for {}",
+                found.name
+            )));
+        };
+        let (cast, _) = self.store().cast(&s.id).await?;
+        let old = cast.into_iter().find(|e| e.character_id == found.id);
+        let modulation = old
+            .as_ref()
+            .map_or(Modulation::NEUTRAL, |e| e.primary.modulation);
+        let primary = VoiceAssignment {
+            provider,
+            voice_id: voice_id.to_string(),
+            voice_name: pick.voice.name.clone(),
+            modulation,
+            match_score: pick.match_score,
+        };
+        let mut fallbacks: Vec<VoiceAssignment> = Vec::new();
+        if let Some(o) = old {
+            for a in std::iter::once(o.primary).chain(o.fallbacks) {
+                if a.provider != provider && !fallbacks.iter().any(|f| f.provider == a.provider) {
+                    fallbacks.push(a);
+                }
+            }
+        }
+        self.store()
+            .set_cast_entry(
+                &s.id,
+                &CastEntry {
+                    character_id: found.id.clone(),
+                    primary,
+                    fallbacks,
+                },
+            )
+            .await?;
+        self.cast_view(&s.id, Vec::new()).await
+    }
+}
+
+impl Engine {
+    /// A series' character by id or name.
+    async fn character_of(&self, s: &Series, reference: &str) -> Result<Character, CoreError> {
+        let r = reference.trim();
+        self.store()
+            .characters(&s.id)
+            .await?
+            .into_iter()
+            .find(|c| c.id == r || c.name == r)
+            .ok_or_else(|| {
+                studio_store::StoreError::UnknownCharacter {
+                    series: s.title.clone(),
+                    reference: r.to_string(),
+                }
+                .into()
+            })
+    }
+}
+
+fn shot_range(s: &Series, n: u32, shot: usize, count: usize) -> CoreError {
+    CoreError::invalid(format!(
+        "{} episode {n} has shots 1–{count}, not {}",
+        s.title,
+        shot + 1
+    ))
+}

@@ -1,0 +1,285 @@
+//! Directing one line, shot or character of a produced episode: each edit keeps the earlier take, makes again only
+//! what depends on it, and sends an episode in review back through those stages alone.
+
+use std::sync::Arc;
+
+use studio_core::directing::{CharacterEdit, LineEdit, ShotEdit};
+use studio_core::domain::{EpisodeStatus, Stage};
+use studio_core::{Engine, NewSeries};
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut buf = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut buf, image::ImageFormat::Png).unwrap();
+    buf.into_inner()
+}
+
+async fn produced(e: &Arc<Engine>) {
+    e.new_series(NewSeries {
+        title: "연출 시험".into(),
+        genre: Some(studio_domain::Genre::Romance),
+        episodes: 3,
+        episode_duration_min: 1,
+        premise: "같은 회사의 두 사람".into(),
+        main_theme: "용기".into(),
+        target_audience: "20-30대".into(),
+        writer: Some("offline".into()),
+        id: Some("dir".into()),
+        seed: Some(3),
+    })
+    .await
+    .unwrap();
+    e.produce("dir", 1).await.unwrap();
+    e.run_workers(2, studio_core::CancellationToken::new(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        e.episode_status("dir", 1).await.unwrap(),
+        EpisodeStatus::InReview
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Arc::new(super::fast_engine(dir.path()).await);
+    produced(&e).await;
+    let script = e.episode_script("dir", 1).await.unwrap().unwrap();
+    let line = script.scenes[0].lines[0].clone();
+    let voices_before = e.store().line_audio("dir", 1).await.unwrap();
+    let shots = script.storyboard.len();
+    assert!(shots >= 3, "{shots} shots");
+
+    // Bad edits say what is wrong and change nothing.
+    for (edit, code) in [
+        (
+            LineEdit {
+                text: Some("……".into()),
+                ..Default::default()
+            },
+            "invalid_input",
+        ),
+        (
+            LineEdit {
+                text: Some("(한숨)".into()),
+                ..Default::default()
+            },
+            "invalid_input",
+        ),
+        (
+            LineEdit {
+                character: Some("없는 사람".into()),
+                ..Default::default()
+            },
+            "unknown_character",
+        ),
+    ] {
+        assert_eq!(
+            e.edit_line("dir", 1, &line.id, edit)
+                .await
+                .unwrap_err()
+                .code(),
+            code
+        );
+    }
+    assert_eq!(
+        e.edit_line("dir", 1, "L9999", LineEdit::default())
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(e.episode_script("dir", 1).await.unwrap().unwrap(), script);
+    assert_eq!(
+        e.replace_shot("dir", 1, 1, "그림.gif", b"GIF89a")
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        e.replace_shot("dir", 1, 1, "깨진.png", b"not a png")
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        e.redo_shot("dir", 1, shots, "").await.unwrap_err().code(),
+        "invalid_input",
+        "shot out of range"
+    );
+    assert_eq!(
+        e.store().shot_media_json("dir", 1).await.unwrap().len(),
+        shots,
+        "a refused replacement sets nothing aside"
+    );
+
+    // A line: direction split off, checks run again, its voice set aside and made again.
+    let r = e
+        .edit_line(
+            "dir",
+            1,
+            &line.id,
+            LineEdit {
+                text: Some("(한숨) 그래, 오늘은 내가 먼저 말할게.".into()),
+                emotion: Some("슬픔".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let edited = r.script.scenes[0].lines[0].clone();
+    assert_eq!(edited.text, "그래, 오늘은 내가 먼저 말할게.");
+    assert_eq!(edited.direction, "한숨");
+    assert_eq!(edited.emotion, "슬픔");
+    assert!(r.stages_reopened.contains(&Stage::Voices));
+    assert_eq!(r.status, EpisodeStatus::InProduction, "back from review");
+    let old_voice = voices_before.iter().find(|a| a.line_id == line.id).unwrap();
+    assert!(!dir.path().join(&old_voice.path).exists(), "moved aside");
+
+    // A shot: redone as a new take; another replaced with the creator's image.
+    let redo = e.redo_shot("dir", 1, 0, "너무 어둡다").await.unwrap();
+    assert_eq!(redo.takes.len(), 1);
+    assert!(
+        redo.takes[0]
+            .files
+            .iter()
+            .all(|f| dir.path().join(f).is_file())
+    );
+    let own = e
+        .replace_shot("dir", 1, 1, "내 사진.png", &png(320, 480))
+        .await
+        .unwrap();
+    assert_eq!(own.takes.len(), 1, "the generated take is kept");
+    assert_eq!(own.estimate_usd, 0.0);
+    let view = e.storyboard_view("dir", 1).await.unwrap();
+    assert!(view.media[1].own && view.media[1].source.as_deref() == Some("creator"));
+    assert!(
+        view.media[0].still.is_none(),
+        "shot 1 waits for its new take"
+    );
+    assert_eq!(view.media[0].takes.len(), 1);
+
+    // A shot's prompt edited: its take (the new one not yet made) stays, the text is saved.
+    e.edit_shot(
+        "dir",
+        1,
+        2,
+        ShotEdit {
+            video_prompt: Some("A quiet office at dusk, two people by the window".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        e.episode_script("dir", 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .storyboard[2]
+            .video_prompt,
+        "A quiet office at dusk, two people by the window"
+    );
+
+    // Production makes exactly what the edits invalidated, then the episode is back in review.
+    let out = e
+        .run_workers(2, studio_core::CancellationToken::new(), true)
+        .await
+        .unwrap();
+    let jobs = e.store().jobs(Some("dir"), Some(1)).await.unwrap();
+    let result = |stage: Stage| -> serde_json::Value {
+        let j = jobs.iter().find(|j| j.stage == stage).unwrap();
+        serde_json::from_str(j.result_json.as_deref().unwrap_or("null")).unwrap()
+    };
+    assert_eq!(result(Stage::Voices)["voiced_now"], 1, "{out:?}");
+    let visuals = result(Stage::Visuals);
+    assert_eq!(visuals["made_now"], 2, "shots 1 and 3: {visuals}");
+    assert_eq!(
+        e.episode_status("dir", 1).await.unwrap(),
+        EpisodeStatus::InReview
+    );
+    let view = e.storyboard_view("dir", 1).await.unwrap();
+    assert!(
+        view.media[1].own,
+        "the creator's image stays through production"
+    );
+    assert!(view.media[0].still.is_some());
+
+    // Characters: renamed (a name someone has is refused); the voice picked after unlocking.
+    let cast = e.cast("dir").await.unwrap();
+    let (a, b) = (&cast.rows[0], &cast.rows[1]);
+    assert_eq!(
+        e.edit_character(
+            "dir",
+            &a.character_id,
+            CharacterEdit {
+                name: Some(b.name.clone()),
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        "name_collision"
+    );
+    let c = e
+        .edit_character(
+            "dir",
+            &a.character_id,
+            CharacterEdit {
+                name: Some("한서윤".into()),
+                appearance: Some("a woman in her late 20s with a short bob and a grey coat".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.name, "한서윤");
+    assert_eq!(
+        e.edit_character(
+            "dir",
+            "한서윤",
+            CharacterEdit {
+                gender: Some("robot".into()),
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        "invalid_input"
+    );
+    let choices = e.voice_choices("dir", "한서윤").await.unwrap();
+    assert!(choices[0].current, "the current voice first");
+    let other = choices.iter().find(|v| !v.current).unwrap();
+    assert_eq!(
+        e.set_voice("dir", "한서윤", other.voice.provider, &other.voice.voice_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "cast_locked"
+    );
+    e.set_cast_locked("dir", false).await.unwrap();
+    let cast = e
+        .set_voice("dir", "한서윤", other.voice.provider, &other.voice.voice_id)
+        .await
+        .unwrap();
+    let row = cast
+        .rows
+        .iter()
+        .find(|r| r.character_id == a.character_id)
+        .unwrap();
+    assert_eq!(row.entry.primary.voice_id, other.voice.voice_id);
+    assert_eq!(row.name, "한서윤");
+
+    // Approved: closed to edits.
+    e.approve_episode("dir", 1, "좋다", None).await.unwrap();
+    assert_eq!(
+        e.redo_shot("dir", 1, 0, "").await.unwrap_err().code(),
+        "invalid_input"
+    );
+}
