@@ -141,6 +141,28 @@ try {
   await audio.waitFor({ timeout: 60_000 });
   await until("the audition loaded", async () => (await audio.evaluate((a) => a.readyState)) >= 1, 60_000);
   if (!((await audio.evaluate((a) => a.duration)) > 0.5)) fail("the audition has no sound");
+  // Edit a character (a new name and look) and re-cast one voice from the picker after unlocking.
+  await page.locator('[data-testid^="edit-character-"]').first().click();
+  const charForm = page.locator('[data-testid^="character-form-"]');
+  await charForm.getByTestId("character-name").fill("한서윤");
+  await charForm.locator("textarea").fill("a woman in her late 20s with a short bob and a grey trench coat");
+  await charForm.getByTestId("save-character").click();
+  await page.locator(".card strong", { hasText: "한서윤" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("cast-lock").click();
+  await until("cast unlocked for re-casting", async () => (await page.getByTestId("cast-state").textContent()).includes("잠기지"));
+  const firstRow = page.locator("tbody tr").first();
+  await firstRow.locator('[data-testid^="pick-voice-"]').click();
+  const voiceSelect = firstRow.locator('[data-testid^="voice-select-"]');
+  await voiceSelect.waitFor({ timeout: 30_000 });
+  const voiceOptions = await voiceSelect.locator("option").evaluateAll((os) => os.map((o) => o.value));
+  if (voiceOptions.length < 2) fail(`only ${voiceOptions.length} voice(s) to pick from`);
+  const primaryBefore = await firstRow.locator("td").nth(1).textContent();
+  await voiceSelect.selectOption(voiceOptions[1]);
+  await until("the picked voice is the primary", async () => (await firstRow.locator("td").nth(1).textContent()) !== primaryBefore, 30_000);
+  await firstRow.getByRole("button", { name: "들어보기" }).click();
+  await until("the new voice's audition", async () => (await audio.evaluate((a) => a.duration)) > 0.5, 60_000);
+  await page.getByTestId("cast-lock").click();
+  await until("cast locked after re-casting", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
   await snap("2-casting");
   await language("casting", "ko");
 
@@ -149,6 +171,18 @@ try {
   await page.getByTestId("write-script").click();
   await page.getByTestId("script").waitFor({ timeout: 180_000 });
   await page.getByTestId("check-report").waitFor({ timeout: 60_000 });
+  // Edit a line: words with nothing to say are caught before sending; a direction is split off on saving.
+  await page.locator('[data-testid^="edit-line-"]').first().click();
+  const lineForm = page.locator('[data-testid^="line-form-"]');
+  const lineText = lineForm.locator('[data-testid^="line-text-"]');
+  await lineText.fill("……");
+  await lineForm.getByRole("alert").waitFor();
+  if (await lineForm.locator('[data-testid^="save-line-"]').isEnabled()) fail("a line with nothing to say could be saved");
+  await lineText.fill("(한숨) 그래, 오늘은 내가 먼저 말할게.");
+  await lineForm.locator('[data-testid^="save-line-"]').click();
+  const firstLine = page.locator('[data-testid^="line-L"]').first();
+  await until("the edited line", async () => (await firstLine.textContent()).includes("오늘은 내가 먼저 말할게"), 30_000);
+  if (!(await firstLine.textContent()).includes("(한숨)")) fail("the direction was not kept apart");
   await snap("3-script");
   await language("script", "ko");
 
@@ -165,6 +199,26 @@ try {
   const after = await label();
   if (before === after) fail(`the estimate did not change (${before})`);
   console.log(`estimate with paid providers: ${before} → ${after}`);
+  // Direct a shot: a new prompt; another shot replaced with the creator's own image (picked as a file).
+  await page.getByTestId("edit-shot-2").click();
+  await page.getByTestId("prompt-2").fill("A narrow basement corridor at 3 a.m., one flickering lamp, a ringing phone on the floor");
+  await page.getByTestId("save-shot-2").click();
+  await page.getByTestId("shot-done-2").waitFor({ timeout: 30_000 });
+  const png = await page.evaluate(() => {
+    const c = document.createElement("canvas");
+    c.width = 640;
+    c.height = 360;
+    const g = c.getContext("2d");
+    g.fillStyle = "#203050";
+    g.fillRect(0, 0, 640, 360);
+    g.fillStyle = "#e0b040";
+    g.beginPath();
+    g.arc(320, 180, 90, 0, 2 * Math.PI);
+    g.fill();
+    return c.toDataURL("image/png").split(",")[1];
+  });
+  await page.getByTestId("replace-0").setInputFiles({ name: "내 장면.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+  await page.getByTestId("own-0").waitFor({ timeout: 120_000 });
   await snap("4-priority");
   await language("priority", "ko");
 
@@ -184,6 +238,23 @@ try {
   await page.getByTestId("history-line").first().waitFor({ timeout: 30_000 });
   if ((await page.getByTestId("history-line").count()) < 5) fail("the stage history is short after a reload");
   await language("production, in review", "ko");
+
+  // Redo one shot after review: its cost is asked first, the earlier take is kept, the episode comes back to review;
+  // the creator's own image stays.
+  await page.getByTestId("nav-priority").click();
+  await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    d.accept();
+  });
+  await page.getByTestId("redo-1").click();
+  await page.getByTestId("shot-done-1").waitFor({ timeout: 30_000 });
+  if (!asked.includes("예상")) fail(`the redo did not say its cost first: "${asked}"`);
+  if (!(await page.getByTestId("takes-1").textContent()).includes("1")) fail("the earlier take is not listed");
+  await page.getByTestId("own-0").waitFor();
+  await page.getByTestId("nav-production").click();
+  await until("episode 1 back in review after the redo", async () => (await episodeStatus()) === "in_review", 600_000, 1000);
 
   // 6. Review: the player loads the episode over HTTP (Range), then approve.
   await page.getByTestId("nav-review").click();

@@ -213,3 +213,15 @@ export function formatDay(day: string, lang: Lang): string {
 export function episodeName(t: T, seriesTitle: string, n: number): string {
   return t("episode.name").replace("{title}", seriesTitle).replace("{n}", String(n));
 }
+
+/** The emotions voices know (the engine maps Korean words onto them too). */
+export const EMOTIONS = ["neutral", "happy", "sad", "angry", "surprised", "fear"] as const;
+
+/** An emotion as a word in the creator's language; a writer's own word (설렘) is shown as written. */
+export function emotionLabel(t: T, e: string): string {
+  return (EMOTIONS as readonly string[]).includes(e) ? t(`emotion.${e}` as Key) : e;
+}
+
+/** Voice profile choices casting matches on. */
+export const GENDERS = ["female", "male"] as const;
+export const AGE_GROUPS = ["young", "young_adult", "adult", "middle_age", "senior"] as const;

@@ -322,3 +322,30 @@ export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial
   }
   return p;
 }
+
+/** What a shot can be replaced with (the engine decides by the file's extension). */
+export const SHOT_FILE_TYPES = "image/png,image/jpeg,video/mp4,video/quicktime,video/webm,.png,.jpg,.jpeg,.mp4,.mov,.webm,.mkv,.m4v";
+
+/** A file's bytes as base64 (standard alphabet, padded), the way commands carry files. */
+export async function fileToBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) bin += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(bin);
+}
+
+/** Traits typed as one line ("차분함, 고집 센") as the list the engine keeps. */
+export function splitTraits(text: string): string[] {
+  return text
+    .split(/[,，、]/)
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+}
+
+/** True when a line has words a voice can say once directions in brackets are set aside (dots, dashes, emoji and
+ * chat jamo like ㅋㅋ are not words) — the engine's rule, checked before sending. */
+export function hasWordsToSay(text: string): boolean {
+  const spoken = text.replace(/\([^)]*\)|（[^）]*）|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕/g, " ");
+  return /[\p{L}\p{N}]/u.test(spoken.replace(/[\u3131-\u318E\u1100-\u11FF]/g, ""));
+}

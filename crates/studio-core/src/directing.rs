@@ -151,24 +151,12 @@ struct Redo<'a> {
     note: String,
 }
 
-/// The stages an edited line makes again.
-const LINE_REDO: [Stage; 6] = [
-    Stage::Voices,
-    Stage::Visuals,
-    Stage::Avatars,
-    Stage::Render,
-    Stage::Package,
-    Stage::ReviewGate,
-];
-/// The stages a redone shot makes again.
-const SHOT_REDO: [Stage; 4] = [
-    Stage::Visuals,
-    Stage::Render,
-    Stage::Package,
-    Stage::ReviewGate,
-];
-/// The stages after a shot replaced by the creator's file (its media is in place already).
-const AFTER_SHOT: [Stage; 3] = [Stage::Render, Stage::Package, Stage::ReviewGate];
+/// The stages an edited line's new voice starts from (the stages after it follow: [`Stage::redo_from`]).
+const LINE_REDO: [Stage; 1] = [Stage::Voices];
+/// The stage a redone shot starts from.
+const SHOT_REDO: [Stage; 1] = [Stage::Visuals];
+/// The stage after a shot replaced by the creator's file (its media is in place already).
+const AFTER_SHOT: [Stage; 1] = [Stage::Render];
 
 /// Longest text a line, a shot's note or prompt may have (characters).
 const MAX_TEXT: usize = 600;
@@ -360,6 +348,8 @@ impl Engine {
         if !queued {
             return Ok((Vec::new(), status));
         }
+        let stages = Stage::redo_from(stages);
+        let stages = stages.as_slice();
         if !self
             .store()
             .reopen_stages(&s.id, n, stages, now_ms())

@@ -47,16 +47,6 @@ pub struct RegenerateReport {
     pub stages_reopened: Vec<String>,
 }
 
-/// The stages a regenerated scene runs again.
-const REDO: [Stage; 6] = [
-    Stage::Voices,
-    Stage::Visuals,
-    Stage::Avatars,
-    Stage::Render,
-    Stage::Package,
-    Stage::ReviewGate,
-];
-
 impl Engine {
     /// Episodes waiting for a decision (in review, rejected, or rendered and parked at the gate), oldest first.
     ///
@@ -299,6 +289,8 @@ impl Engine {
             *takes.entry(*i).or_insert(0) += 1;
         }
         self.store().set_setting(&key, &takes).await?;
+        // The scenes' voices and pictures and every stage after them up to the review gate.
+        let redo = Stage::redo_from(&[Stage::Voices, Stage::Visuals]);
         // The current takes are moved aside (kept and listed), then forgotten so the stages make new ones.
         self.keep_takes(&s.id, n, &lines, &shots).await?;
         let tag = format!("take{}", now_ms());
@@ -307,7 +299,7 @@ impl Engine {
             .await?;
         if !self
             .store()
-            .reopen_stages(&s.id, n, &REDO, now_ms())
+            .reopen_stages(&s.id, n, &redo, now_ms())
             .await?
         {
             return Err(CoreError::invalid(format!(
@@ -330,7 +322,7 @@ impl Engine {
             scenes: sorted,
             lines: lines.len(),
             shots,
-            stages_reopened: REDO.iter().map(|s| s.to_string()).collect(),
+            stages_reopened: redo.iter().map(|s| s.to_string()).collect(),
         })
     }
 }

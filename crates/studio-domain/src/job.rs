@@ -57,6 +57,23 @@ impl Stage {
         Stage::Finalize,
     ];
 
+    /// The stages to run again when the output of `changed` changes: those stages and every stage that consumes
+    /// their output, directly or through another, up to the review gate (publishing is the reviewer's decision, not
+    /// a consequence of an edit). In DAG order. A stage left out would run on the old output or, worse, be claimed
+    /// before the stage it needs has made its new output.
+    pub fn redo_from(changed: &[Stage]) -> Vec<Stage> {
+        let mut out: Vec<Stage> = Vec::new();
+        for st in Stage::ALL {
+            if matches!(st, Stage::Publish | Stage::Finalize) {
+                continue;
+            }
+            if changed.contains(&st) || st.inputs().iter().any(|i| out.contains(i)) {
+                out.push(st);
+            }
+        }
+        out
+    }
+
     /// The stages whose output this one consumes.
     pub fn inputs(self) -> &'static [Stage] {
         use Stage::*;
@@ -199,6 +216,22 @@ pub struct CostEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redo_takes_every_stage_downstream_up_to_the_review_gate() {
+        use Stage::*;
+        // A redone shot: visuals, then avatars (which the render waits on), render, package, the gate.
+        assert_eq!(
+            Stage::redo_from(&[Visuals]),
+            [Visuals, Avatars, Render, Package, ReviewGate]
+        );
+        assert_eq!(
+            Stage::redo_from(&[Voices, Visuals]),
+            [Voices, Visuals, Avatars, Render, Package, ReviewGate]
+        );
+        assert_eq!(Stage::redo_from(&[Render]), [Render, Package, ReviewGate]);
+        assert_eq!(Stage::redo_from(&[]), Vec::<Stage>::new());
+    }
 
     #[test]
     fn job_lifecycle() {

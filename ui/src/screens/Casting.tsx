@@ -1,7 +1,11 @@
 import { useEffect, useState } from "react";
+import type { CastRow } from "../bindings/CastRow";
 import type { CastView } from "../bindings/CastView";
+import type { Character } from "../bindings/Character";
 import type { SeriesDetail } from "../bindings/SeriesDetail";
-import { providerLabel } from "../labels";
+import type { VoiceChoice } from "../bindings/VoiceChoice";
+import { AGE_GROUPS, GENDERS, providerLabel } from "../labels";
+import { splitTraits } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
 
 // 2. Characters and casting ----------------------------------------------------------------------------------------
@@ -13,13 +17,14 @@ export function Casting({ ctx }: { ctx: Ctx }) {
   const [cast, setCast] = useState<CastView | null>(null);
   const [audio, setAudio] = useState<string | null>(null);
   const act = useAction();
+  const [bump, setBump] = useState(0);
   useEffect(() => {
     if (!ctx.series) return;
     const s = ctx.series;
     ctx.api.series_show({ series: s }).then(setDetail).catch(() => setDetail(null));
     act.run(() => ctx.api.cast_view({ series: s })).then((c) => c && setCast(c));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ctx.api, ctx.series]);
+  }, [ctx.api, ctx.series, bump]);
   const names = new Map((detail?.plan.characters ?? []).map((c) => [c.id, c.name]));
   return (
     <section>
@@ -30,14 +35,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
           <h2>{t("casting.characters")}</h2>
           <div className="cards">
             {detail.plan.characters.map((c) => (
-              <div key={c.id} className="card">
-                <strong>{c.name}</strong> <span className="small">{t(`importance.${c.importance}`)}</span>
-                <div className="small">
-                  {c.role}
-                  {c.age ? ` · ${c.age}` : ""} {c.occupation && `· ${c.occupation}`}
-                </div>
-                <div className="small">{c.personality.join(", ")}</div>
-              </div>
+              <CharacterCard key={c.id} ctx={ctx} series={ctx.series as string} c={c} onSaved={() => setBump((b) => b + 1)} />
             ))}
           </div>
           <h2>{t("casting.relationships")}</h2>
@@ -85,9 +83,13 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                     ))}
                   </td>
                   <td>
-                    <button onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}>
+                    <button
+                      data-testid={`audition-${r.character_id}`}
+                      onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}
+                    >
                       {t("casting.audition")}
                     </button>
+                    {!cast.locked && <VoicePicker ctx={ctx} series={cast.series_id} row={r} onCast={setCast} />}
                   </td>
                 </tr>
               ))}
@@ -97,6 +99,174 @@ export function Casting({ ctx }: { ctx: Ctx }) {
         </>
       )}
     </section>
+  );
+}
+
+/** A character's card: read, or edited in place (name, role, occupation, traits, look, voice profile). */
+function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; c: Character; onSaved: () => void }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [editing, setEditing] = useState(false);
+  const [f, setF] = useState({ name: "", role: "", occupation: "", personality: "", appearance: "", gender: "", age_group: "", tone: "" });
+  const open = () => {
+    setF({
+      name: c.name,
+      role: c.role,
+      occupation: c.occupation,
+      personality: c.personality.join(", "),
+      appearance: c.appearance_profile.description ?? "",
+      gender: c.voice_profile.gender,
+      age_group: c.voice_profile.age_group,
+      tone: c.voice_profile.tone,
+    });
+    setEditing(true);
+  };
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const problem = editing && f.name.trim() === "" ? t("character.name_empty") : null;
+  if (!editing)
+    return (
+      <div className="card" data-testid={`character-${c.id}`}>
+        <strong>{c.name}</strong> <span className="small">{t(`importance.${c.importance}`)}</span>
+        <div className="small">
+          {c.role}
+          {c.age ? ` · ${c.age}` : ""} {c.occupation && `· ${c.occupation}`}
+        </div>
+        <div className="small">{c.personality.join(", ")}</div>
+        <button className="link small" data-testid={`edit-character-${c.id}`} onClick={open} aria-label={`${t("common.edit")}: ${c.name}`}>
+          {t("common.edit")}
+        </button>
+      </div>
+    );
+  return (
+    <div className="card editing" data-testid={`character-form-${c.id}`}>
+      <label className="field">
+        <span>{t("character.name")}</span>
+        <input data-testid="character-name" value={f.name} onChange={set("name")} />
+      </label>
+      <label className="field">
+        <span>{t("character.role")}</span>
+        <input value={f.role} onChange={set("role")} />
+      </label>
+      <label className="field">
+        <span>{t("character.occupation")}</span>
+        <input value={f.occupation} onChange={set("occupation")} />
+      </label>
+      <label className="field">
+        <span>{t("character.personality")}</span>
+        <input value={f.personality} onChange={set("personality")} aria-describedby={`traits-help-${c.id}`} />
+        <small className="help" id={`traits-help-${c.id}`}>
+          {t("character.personality_help")}
+        </small>
+      </label>
+      <label className="field">
+        <span>{t("character.appearance")}</span>
+        <textarea lang="en" rows={3} value={f.appearance} onChange={set("appearance")} aria-describedby={`look-help-${c.id}`} />
+        <small className="help" id={`look-help-${c.id}`}>
+          {t("character.appearance_help")}
+        </small>
+      </label>
+      <label className="field">
+        <span>{t("character.gender")}</span>
+        <select value={f.gender} onChange={set("gender")}>
+          {GENDERS.map((g) => (
+            <option key={g} value={g}>
+              {t(`gender.${g}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t("character.age_group")}</span>
+        <select value={f.age_group} onChange={set("age_group")}>
+          {AGE_GROUPS.map((a) => (
+            <option key={a} value={a}>
+              {t(`age.${a}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {problem && (
+        <div className="warn small" role="alert">
+          {problem}
+        </div>
+      )}
+      <button
+        data-testid="save-character"
+        disabled={act.busy || !!problem}
+        onClick={() =>
+          act
+            .run(() =>
+              ctx.api.character_edit({
+                series,
+                character: c.id,
+                edit: {
+                  name: f.name,
+                  role: f.role,
+                  occupation: f.occupation,
+                  personality: splitTraits(f.personality),
+                  appearance: f.appearance,
+                  gender: f.gender,
+                  age_group: f.age_group,
+                },
+              }),
+            )
+            .then((r) => {
+              if (!r) return;
+              setEditing(false);
+              onSaved();
+            })
+        }
+      >
+        {t("common.save")}
+      </button>{" "}
+      <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+      <ErrorBox error={act.error} t={t} />
+    </div>
+  );
+}
+
+/** Picks a character's voice from the providers' voices, best fit first (the cast must be unlocked). */
+function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; row: CastRow; onCast: (c: CastView) => void }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [choices, setChoices] = useState<VoiceChoice[] | null>(null);
+  if (choices === null)
+    return (
+      <button data-testid={`pick-voice-${row.character_id}`} disabled={act.busy} onClick={() => act.run(() => ctx.api.voice_choices({ series, character: row.character_id })).then((c) => c && setChoices(c))}>
+        {t("casting.pick_voice")}
+      </button>
+    );
+  const key = (c: VoiceChoice) => `${c.voice.provider}/${c.voice.voice_id}`;
+  const now = choices.find((c) => c.current);
+  return (
+    <span>
+      <label>
+        <span className="visually-hidden">{t("casting.pick_voice")}</span>
+        <select
+          data-testid={`voice-select-${row.character_id}`}
+          value={now ? key(now) : ""}
+          disabled={act.busy}
+          onChange={(e) => {
+            const pick = choices.find((c) => key(c) === e.target.value);
+            if (!pick) return;
+            act
+              .run(() => ctx.api.cast_voice_set({ series, character: row.character_id, provider: pick.voice.provider, voice_id: pick.voice.voice_id }))
+              .then((c) => {
+                if (!c) return;
+                onCast(c);
+                setChoices(choices.map((x) => ({ ...x, current: key(x) === key(pick) })));
+              });
+          }}
+        >
+          {choices.map((c) => (
+            <option key={key(c)} value={key(c)}>
+              {providerLabel(t, c.voice.provider)} · {c.voice.name} — {t("casting.fit")} {Math.round(c.match_score * 100)}%
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorBox error={act.error} t={t} />
+    </span>
   );
 }
 

@@ -1,7 +1,9 @@
 import { useEffect, useState } from "react";
+import type { ClipPriority } from "../bindings/ClipPriority";
+import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
-import { formatDuration, routeWhyLabel } from "../labels";
-import { costBar, routeLabel } from "../logic";
+import { formatDuration, routeWhyLabel, stageLabel } from "../labels";
+import { costBar, fileToBase64, routeLabel, SHOT_FILE_TYPES } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 4. Scene priority review -----------------------------------------------------------------------------------------
@@ -61,53 +63,204 @@ export function Priority({ ctx }: { ctx: Ctx }) {
           )}
           {bar(t("priority.if_paid"), view.if_paid.estimated_usd, view.if_paid, "cost-paid")}
           <div className="shots" data-testid="shots">
-            {view.shots.map((s, i) => {
-              const d = view.if_paid.decisions[i];
-              const now = view.plan.decisions[i];
-              return (
-                <div key={i} className={`shot ${s.clip_priority}`} data-testid={`shot-${i}`}>
-                  <div className="thumb">
-                    <img
-                      alt=""
-                      src={ctx.mediaUrl(`/media/series/${ctx.series}/ep${String(ctx.episode).padStart(3, "0")}/visuals/shot${String(i).padStart(3, "0")}.png`)}
-                      onError={(e) => ((e.target as HTMLImageElement).style.display = "none")}
-                    />
-                    <span>
-                      #{i + 1} · {t("priority.scene")} {s.scene}
-                    </span>
-                  </div>
-                  <div className="small">{s.visual}</div>
-                  <div className="tiny" lang="en">
-                    {s.video_prompt}
-                  </div>
-                  <button
-                    data-testid={`flip-${i}`}
-                    disabled={act.busy}
-                    onClick={() =>
-                      act
-                        .run(() => ctx.api.set_shot_priority({ series: ctx.series as string, episode: ctx.episode, shot: i, priority: s.clip_priority === "high" ? "low" : "high" }))
-                        .then((v) => v && setView(v))
-                    }
-                  >
-                    {s.clip_priority === "high" ? t("priority.high") : t("priority.low")}
-                  </button>
-                  <div className="small" data-testid={`route-${i}`}>
-                    {t("priority.length")} {formatDuration(t, now.duration_sec, ctx.lang)} · {t("priority.route")}: {t(`route.${routeLabel(now.route)}`)} ({routeWhyLabel(t, now.why, now.still)})
-                  </div>
-                  <div className="small">
-                    {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
-                  </div>
-                  {s.clip_priority === "high" && (now.why?.kind === "video_over_limit" || d.why?.kind === "video_over_limit") && (
-                    <div className="warn small" data-testid={`downgraded-${i}`}>
-                      ⚠ {t("priority.downgraded")}
-                    </div>
-                  )}
-                </div>
-              );
-            })}
+            {view.shots.map((_, i) => (
+              <ShotCard key={i} ctx={ctx} view={view} i={i} onView={setView} />
+            ))}
           </div>
         </>
       )}
     </section>
+  );
+}
+
+/** One shot as the creator directs it: its picture (or the creator's own), its earlier takes, the description and
+ * prompt to edit, its priority, "make again" with the cost asked first, and "use my own file" (pick or drop). */
+function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i: number; onView: (v: StoryboardView) => void }) {
+  const { t } = ctx;
+  const s = view.shots[i];
+  const now = view.plan.decisions[i];
+  const d = view.if_paid.decisions[i];
+  const m = view.media[i];
+  const series = ctx.series as string;
+  const act = useAction();
+  const [editing, setEditing] = useState(false);
+  const [visual, setVisual] = useState(s.visual);
+  const [prompt, setPrompt] = useState(s.video_prompt);
+  const [priority, setPriority] = useState<ClipPriority>(s.clip_priority);
+  const [done, setDone] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    setVisual(s.visual);
+    setPrompt(s.video_prompt);
+    setPriority(s.clip_priority);
+  }, [s.visual, s.video_prompt, s.clip_priority]);
+  const after = (r: ShotChangeView | undefined) => {
+    if (!r) return;
+    onView(r.storyboard);
+    setEditing(false);
+    const again = r.change.stages_reopened;
+    setDone(again.length > 0 ? `${t("shot.queued")}: ${again.map((st) => stageLabel(t, st)).join(" → ")}` : t("shot.saved"));
+  };
+  const replace = async (file: File | undefined) => {
+    if (!file) return;
+    const r = await act.run(async () =>
+      ctx.api.shot_replace({ series, episode: view.episode, shot: i, file_name: file.name, content_base64: await fileToBase64(file) }),
+    );
+    after(r);
+  };
+  const redo = () => {
+    const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
+    if (window.confirm(`${t("shot.redo_confirm")} ${t("priority.estimate")}: ${cost}`)) {
+      act.run(() => ctx.api.shot_redo({ series, episode: view.episode, shot: i })).then(after);
+    }
+  };
+  const problem = editing && (visual.trim() === "" ? t("shot.visual_empty") : prompt.trim() === "" ? t("shot.prompt_empty") : null);
+  return (
+    <div
+      className={`shot ${s.clip_priority} ${dragging ? "dragging" : ""}`}
+      data-testid={`shot-${i}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        replace(e.dataTransfer.files[0]);
+      }}
+    >
+      <div className="thumb">
+        {m.still ? (
+          <img alt={`${t("priority.shot")} ${i + 1}`} src={ctx.mediaUrl(m.still)} />
+        ) : m.clip ? (
+          <video aria-label={`${t("priority.shot")} ${i + 1}`} src={ctx.mediaUrl(m.clip)} muted preload="metadata" />
+        ) : (
+          <div className="empty small">{t("shot.not_made")}</div>
+        )}
+        <span>
+          #{i + 1} · {t("priority.scene")} {s.scene}
+          {m.own && (
+            <strong className="badge" data-testid={`own-${i}`}>
+              {" "}
+              {t("shot.own")}
+            </strong>
+          )}
+        </span>
+      </div>
+      {editing ? (
+        <div className="shot-edit">
+          <label className="field">
+            <span>{t("shot.visual")}</span>
+            <textarea data-testid={`visual-${i}`} value={visual} rows={2} onChange={(e) => setVisual(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>{t("shot.prompt")}</span>
+            <textarea data-testid={`prompt-${i}`} lang="en" value={prompt} rows={3} onChange={(e) => setPrompt(e.target.value)} />
+            <small className="help">{t("shot.prompt_help")}</small>
+          </label>
+          <label className="field">
+            <span>{t("shot.priority")}</span>
+            <select value={priority} onChange={(e) => setPriority(e.target.value as ClipPriority)}>
+              <option value="high">{t("priority.high")}</option>
+              <option value="low">{t("priority.low")}</option>
+            </select>
+          </label>
+          {problem && (
+            <div className="warn small" role="alert">
+              {problem}
+            </div>
+          )}
+          <button
+            data-testid={`save-shot-${i}`}
+            disabled={act.busy || !!problem}
+            onClick={() =>
+              act
+                .run(() =>
+                  ctx.api.shot_edit({ series, episode: view.episode, shot: i, edit: { visual, video_prompt: prompt, priority } }),
+                )
+                .then(after)
+            }
+          >
+            {t("common.save")}
+          </button>{" "}
+          <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+        </div>
+      ) : (
+        <>
+          <div className="small">{s.visual}</div>
+          <div className="tiny" lang="en">
+            {s.video_prompt}
+          </div>
+        </>
+      )}
+      <div className="row">
+        <button
+          data-testid={`flip-${i}`}
+          disabled={act.busy}
+          onClick={() =>
+            act
+              .run(() => ctx.api.set_shot_priority({ series, episode: view.episode, shot: i, priority: s.clip_priority === "high" ? "low" : "high" }))
+              .then((v) => v && onView(v))
+          }
+        >
+          {s.clip_priority === "high" ? t("priority.high") : t("priority.low")}
+        </button>
+        {!editing && (
+          <button data-testid={`edit-shot-${i}`} onClick={() => setEditing(true)}>
+            {t("common.edit")}
+          </button>
+        )}
+        <button data-testid={`redo-${i}`} disabled={act.busy} onClick={redo}>
+          {t("shot.redo")}
+        </button>
+        <label className="button">
+          {t("shot.replace")}
+          <input
+            data-testid={`replace-${i}`}
+            type="file"
+            accept={SHOT_FILE_TYPES}
+            className="visually-hidden"
+            onChange={(e) => replace(e.target.files?.[0])}
+          />
+        </label>
+      </div>
+      <div className="small" data-testid={`route-${i}`}>
+        {t("priority.length")} {formatDuration(t, now.duration_sec, ctx.lang)} · {t("priority.route")}:{" "}
+        {m.own ? t("shot.own") : `${t(`route.${routeLabel(now.route)}`)} (${routeWhyLabel(t, now.why, now.still)})`}
+      </div>
+      <div className="small">
+        {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
+      </div>
+      {s.clip_priority === "high" && (now.why?.kind === "video_over_limit" || d.why?.kind === "video_over_limit") && (
+        <div className="warn small" data-testid={`downgraded-${i}`}>
+          ⚠ {t("priority.downgraded")}
+        </div>
+      )}
+      {m.takes.length > 0 && (
+        <details className="takes small" data-testid={`takes-${i}`}>
+          <summary>
+            {t("shot.takes")}: {m.takes.length}
+          </summary>
+          <div className="still-row">
+            {m.takes.map((k) =>
+              k.files[0]?.endsWith(".png") ? (
+                <img key={k.take} alt={`${t("shot.take")} ${k.take}`} src={ctx.mediaUrl(k.files[0])} width={96} />
+              ) : (
+                <span key={k.take}>
+                  {t("shot.take")} {k.take}
+                </span>
+              ),
+            )}
+          </div>
+        </details>
+      )}
+      {done && (
+        <div className="ok small" role="status" data-testid={`shot-done-${i}`}>
+          {done}
+        </div>
+      )}
+      <ErrorBox error={act.error} t={t} />
+    </div>
   );
 }

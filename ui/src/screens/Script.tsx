@@ -1,7 +1,10 @@
 import { useEffect, useState } from "react";
 import type { CheckReport } from "../bindings/CheckReport";
+import type { DialogueLine } from "../bindings/DialogueLine";
 import type { EpisodeScript } from "../bindings/EpisodeScript";
-import { findingLabel, severityLabel } from "../labels";
+import type { LineEditReport } from "../bindings/LineEditReport";
+import { emotionLabel, EMOTIONS, findingLabel, severityLabel, stageLabel } from "../labels";
+import { hasWordsToSay } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 3. Episode script ------------------------------------------------------------------------------------------------
@@ -81,9 +84,16 @@ export function Script({ ctx }: { ctx: Ctx }) {
                 #{s.number} {s.location}
               </h4>
               {s.lines.map((l) => (
-                <p key={l.id}>
-                  <strong>{names.get(l.character) ?? l.character}</strong>: {l.text}
-                </p>
+                <LineRow
+                  key={l.id}
+                  ctx={ctx}
+                  line={l}
+                  names={names}
+                  onSaved={(r) => {
+                    setScript(r.script);
+                    setReport(r.check);
+                  }}
+                />
               ))}
             </div>
           ))}
@@ -93,3 +103,94 @@ export function Script({ ctx }: { ctx: Ctx }) {
   );
 }
 
+
+/** One line of the script: read, or edited in place (speaker, words, emotion); saving checks the script again and
+ * says what will be made again (a voiced line is voiced again). */
+function LineRow({ ctx, line, names, onSaved }: { ctx: Ctx; line: DialogueLine; names: Map<string, string>; onSaved: (r: LineEditReport) => void }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [editing, setEditing] = useState(false);
+  const [speaker, setSpeaker] = useState(line.character);
+  const [text, setText] = useState(line.text);
+  const [emotion, setEmotion] = useState(line.emotion);
+  const [done, setDone] = useState<string | null>(null);
+  const open = () => {
+    setSpeaker([...names.entries()].find(([id, name]) => id === line.character || name === line.character)?.[0] ?? line.character);
+    setText(line.direction ? `(${line.direction}) ${line.text}` : line.text);
+    setEmotion(line.emotion);
+    setEditing(true);
+    setDone(null);
+  };
+  const emotions = EMOTIONS.includes(emotion as (typeof EMOTIONS)[number]) ? EMOTIONS : [...EMOTIONS, emotion];
+  const problem = text.trim() === "" ? t("line.empty") : !hasWordsToSay(text) ? t("line.nothing_to_speak") : null;
+  if (!editing)
+    return (
+      <p className="line" data-testid={`line-${line.id}`}>
+        <strong>{names.get(line.character) ?? line.character}</strong>
+        {line.direction && <span className="small direction"> ({line.direction})</span>}: {line.text}{" "}
+        <button className="link small" data-testid={`edit-line-${line.id}`} onClick={open} aria-label={`${t("common.edit")}: ${names.get(line.character) ?? line.character}`}>
+          {t("common.edit")}
+        </button>
+        {done && (
+          <span className="ok small" role="status">
+            {" "}
+            {done}
+          </span>
+        )}
+      </p>
+    );
+  return (
+    <div className="line-edit" data-testid={`line-form-${line.id}`}>
+      <label className="field">
+        <span>{t("line.speaker")}</span>
+        <select value={speaker} onChange={(e) => setSpeaker(e.target.value)}>
+          {[...names.entries()].map(([id, name]) => (
+            <option key={id} value={id}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t("line.text")}</span>
+        <input data-testid={`line-text-${line.id}`} value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`line-help-${line.id}`} />
+        <small className="help" id={`line-help-${line.id}`}>
+          {t("line.text_help")}
+        </small>
+      </label>
+      <label className="field">
+        <span>{t("line.emotion")}</span>
+        <select value={emotion} onChange={(e) => setEmotion(e.target.value)}>
+          {emotions.map((e) => (
+            <option key={e} value={e}>
+              {emotionLabel(t, e)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {problem && (
+        <div className="warn small" role="alert">
+          {problem}
+        </div>
+      )}
+      <button
+        data-testid={`save-line-${line.id}`}
+        disabled={act.busy || !!problem}
+        onClick={() =>
+          act
+            .run(() => ctx.api.line_edit({ series: ctx.series as string, episode: ctx.episode, line: line.id, edit: { character: speaker, text, emotion } }))
+            .then((r) => {
+              if (!r) return;
+              setEditing(false);
+              setDone(r.stages_reopened.length > 0 ? `${t("shot.queued")}: ${r.stages_reopened.map((st) => stageLabel(t, st)).join(" → ")}` : t("line.saved"));
+              onSaved(r);
+            })
+        }
+      >
+        {t("common.save")}
+      </button>{" "}
+      <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+      <ErrorBox error={act.error} t={t} />
+    </div>
+  );
+}

@@ -276,6 +276,46 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
     assert_eq!(row.entry.primary.voice_id, other.voice.voice_id);
     assert_eq!(row.name, "한서윤");
 
+    // A shot redone alone in review: the render waits for its new take (the avatars stage between them is run
+    // again too), and the episode is back in review with the new picture in the video.
+    let render_before = e.store().jobs(Some("dir"), Some(1)).await.unwrap();
+    let r = e.redo_shot("dir", 1, 1, "").await.unwrap();
+    assert_eq!(
+        r.stages_reopened,
+        [
+            Stage::Visuals,
+            Stage::Avatars,
+            Stage::Render,
+            Stage::Package,
+            Stage::ReviewGate
+        ]
+    );
+    assert_eq!(r.takes.len(), 2, "the creator's image is kept as a take");
+    e.run_workers(2, studio_core::CancellationToken::new(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        e.episode_status("dir", 1).await.unwrap(),
+        EpisodeStatus::InReview
+    );
+    let jobs = e.store().jobs(Some("dir"), Some(1)).await.unwrap();
+    let render = jobs.iter().find(|j| j.stage == Stage::Render).unwrap();
+    assert_eq!(
+        render.status.as_str(),
+        "succeeded",
+        "{:?}",
+        render.last_error
+    );
+    assert!(
+        render.started_ms
+            > render_before
+                .iter()
+                .find(|j| j.stage == Stage::Render)
+                .unwrap()
+                .started_ms
+    );
+    assert!(!e.storyboard_view("dir", 1).await.unwrap().media[1].own);
+
     // Approved: closed to edits.
     e.approve_episode("dir", 1, "좋다", None).await.unwrap();
     assert_eq!(
