@@ -86,14 +86,21 @@ try {
       const root = document.body.cloneNode(true);
       root.querySelectorAll("[data-detail], script, style, option, code, textarea, input, select").forEach((n) => n.remove());
       if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
+      // Words people hear or see outside the text: accessible names, image descriptions, tooltips, placeholders.
+      const attrs = [...root.querySelectorAll("[aria-label], [alt], [title], [placeholder]")]
+        .flatMap((n) => ["aria-label", "alt", "title", "placeholder"].map((a) => n.getAttribute(a) ?? ""))
+        .join(" ");
       // A detached copy has no layout: separate every element's words from its neighbours' by hand.
       root.querySelectorAll("*").forEach((n) => n.append(" "));
-      return root.textContent;
+      return `${root.textContent} ${attrs}`;
     }, lang);
     const found = [];
     for (const m of text.matchAll(/\b[a-z]+(?:_[a-z0-9]+)+\b/g)) found.push(`internal name "${m[0]}"`);
     for (const m of text.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/g)) found.push(`raw time "${m[0]}"`);
     if (/\baidas [a-z]/.test(text)) found.push("a CLI command");
+    // A message key that never found its text (`shot.redo`, `casting.pick_voice`); file names are allowed.
+    const FILES = new Set(["json", "png", "jpg", "jpeg", "mp", "toml", "wav", "srt", "vtt", "ass", "mov", "webm", "jsonl"]);
+    for (const m of text.matchAll(/\b[a-z]+\.([a-z][a-z_]*[a-z])\b/g)) if (!FILES.has(m[1])) found.push(`message key "${m[0]}"`);
     if (lang === "ko") {
       for (const m of text.matchAll(/[A-Za-z][A-Za-z.'-]+/g)) if (!PRODUCT.has(m[0])) found.push(`English "${m[0]}"`);
     }

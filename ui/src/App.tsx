@@ -68,7 +68,10 @@ export function App({
     events,
     mediaUrl: (p) => (p.startsWith("http") ? p : `${origin}${p}`),
   };
-  const alerts = events.filter((e) => e.type === "alert").slice(-3) as Extract<EngineEvent, { type: "alert" }>[];
+  type Alert = Extract<EngineEvent, { type: "alert" }>;
+  const alertKey = (a: Alert) => `${JSON.stringify(a.about)}|${a.message}`;
+  // The last three different alerts (the same one raised again shows once).
+  const alerts = [...new Map((events.filter((e) => e.type === "alert") as Alert[]).map((a) => [alertKey(a), a])).values()].slice(-3);
   return (
     <div className="app" lang={lang}>
       <header>
@@ -76,7 +79,7 @@ export function App({
         <span className="small">{t("app.tagline")}</span>
         <nav>
           {SCREENS.map((s) => (
-            <a key={s} href={`#/${s}`} className={s === screen ? "active" : ""} data-testid={`nav-${s}`}>
+            <a key={s} href={`#/${s}`} className={s === screen ? "active" : ""} aria-current={s === screen ? "page" : undefined} data-testid={`nav-${s}`}>
               {t(`nav.${s}`)}
             </a>
           ))}
@@ -90,9 +93,9 @@ export function App({
         </button>
       </header>
       {alerts.length > 0 && (
-        <div className="alerts">
-          {alerts.map((a, i) => (
-            <div key={i}>
+        <div className="alerts" role="status" aria-live="polite">
+          {alerts.map((a) => (
+            <div key={alertKey(a)}>
               ⚠ {alertLabel(t, a.about, ctx.seriesTitle)}
               <details className="detail" data-detail>
                 <summary>{t("common.details")}</summary>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERIES_LIMITS } from "./bindings/client";
 import { translator } from "./i18n";
-import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm } from "./logic";
+import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64 } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -165,5 +165,24 @@ describe("settings checked as typed", () => {
     expect(settingProblems({ "production.work_window": "22:00-24:00", "youtube.publish_times": "9:00, 21:30" })).toEqual({});
     // An emptied amount is refused (it would be saved as 0).
     expect(settingProblems({ "visuals.hard_cap_usd": "" })).toEqual({ "visuals.hard_cap_usd": "settings.err_money" });
+  });
+});
+
+describe("directing inputs", () => {
+  it("knows a line with nothing to say, as the engine does", () => {
+    for (const nothing of ["……", "---", "!!!", "😊😊", "   ", "(한숨)", "[웃으며]", "ㅋㅋㅋ", "ㅠㅠ"]) expect(hasWordsToSay(nothing), nothing).toBe(false);
+    for (const words of ["(한숨) 그래, 알았어.", "OK", "3시에 봐", "*정말*"]) expect(hasWordsToSay(words), words).toBe(true);
+  });
+  it("splits traits on any comma people type", () => {
+    expect(splitTraits("차분함, 고집이 셈，정의로움、 ")).toEqual(["차분함", "고집이 셈", "정의로움"]);
+  });
+  it("reads a decision's scenes or none", () => {
+    expect(decisionScenes("[2,3]")).toEqual([2, 3]);
+    expect(decisionScenes("not json")).toEqual([]);
+    expect(decisionScenes('{"a":1}')).toEqual([]);
+  });
+  it("carries a file as padded standard base64", async () => {
+    const bytes = new Uint8Array([0, 255, 16, 32, 64]);
+    expect(await fileToBase64(new Blob([bytes]))).toBe("AP8QIEA=");
   });
 });

@@ -349,3 +349,13 @@ export function hasWordsToSay(text: string): boolean {
   const spoken = text.replace(/\([^)]*\)|（[^）]*）|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕/g, " ");
   return /[\p{L}\p{N}]/u.test(spoken.replace(/[\u3131-\u318E\u1100-\u11FF]/g, ""));
 }
+
+/** The scene numbers a review decision touched (stored as JSON); none when it cannot be read. */
+export function decisionScenes(json: string): number[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
+  } catch {
+    return [];
+  }
+}

@@ -142,13 +142,21 @@ pub struct ShotChange {
     pub takes: Vec<Take>,
 }
 
-/// What an edit makes again: these lines' voices and shots' pictures, through these stages; `note` is kept with
+/// What an edit makes again: these lines' voices and shots' pictures, through these stages; `why` (the creator's
+/// words, or empty) and the scenes touched are kept with
 /// the review decision when the episode was in review.
 struct Redo<'a> {
     lines: &'a [String],
     shots: &'a [usize],
     stages: &'a [Stage],
-    note: String,
+    why: Why,
+}
+
+/// What a review decision records about an edit: the creator's reason (empty when none was given) and the scenes it
+/// touched — values, not sentences, so the screens say them in the creator's language.
+struct Why {
+    reason: String,
+    scenes: Vec<u32>,
 }
 
 /// The stages an edited line's new voice starts from (the stages after it follow: [`Stage::redo_from`]).
@@ -332,7 +340,7 @@ impl Engine {
                 &format!("take{}", now_ms()),
             )
             .await?;
-        self.reopen_after_edit(s, n, status, redo.stages, &redo.note)
+        self.reopen_after_edit(s, n, status, redo.stages, redo.why)
             .await
     }
 
@@ -342,7 +350,7 @@ impl Engine {
         n: u32,
         status: EpisodeStatus,
         stages: &[Stage],
-        note: &str,
+        why: Why,
     ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
         let queued = !self.store().jobs(Some(&s.id), Some(n)).await?.is_empty();
         if !queued {
@@ -367,7 +375,15 @@ impl Engine {
                 .transition_episode(&s.id, n, EpisodeStatus::regenerate)
                 .await?;
             self.store()
-                .add_review_decision(&s.id, n, "regenerate", note, &[], None, now_ms())
+                .add_review_decision(
+                    &s.id,
+                    n,
+                    "regenerate",
+                    why.reason.trim(),
+                    &why.scenes,
+                    None,
+                    now_ms(),
+                )
                 .await?;
         }
         Ok((stages.to_vec(), now))
@@ -392,6 +408,7 @@ impl Engine {
         let Some(sh) = script.storyboard.get_mut(shot) else {
             return Err(shot_range(&s, n, shot, count));
         };
+        let scene = sh.scene;
         let mut picture_changed = false;
         if let Some(v) = edit.visual {
             let v = text_field("the shot's description", &v)?;
@@ -417,7 +434,10 @@ impl Engine {
                     lines: &[],
                     shots: &[shot],
                     stages: &SHOT_REDO,
-                    note: format!("shot {} edited", shot + 1),
+                    why: Why {
+                        reason: String::new(),
+                        scenes: vec![scene],
+                    },
                 },
             )
             .await?
@@ -450,10 +470,9 @@ impl Engine {
         let mut takes: BTreeMap<usize, u32> = self.store().setting(&key).await?.unwrap_or_default();
         *takes.entry(shot).or_insert(0) += 1;
         self.store().set_setting(&key, &takes).await?;
-        let note = if reason.trim().is_empty() {
-            format!("shot {} redone", shot + 1)
-        } else {
-            format!("shot {} redone: {}", shot + 1, reason.trim())
+        let why = Why {
+            reason: reason.trim().to_string(),
+            scenes: vec![script.storyboard[shot].scene],
         };
         let (stages, status) = self
             .make_again(
@@ -464,7 +483,7 @@ impl Engine {
                     lines: &[],
                     shots: &[shot],
                     stages: &SHOT_REDO,
-                    note,
+                    why,
                 },
             )
             .await?;
@@ -610,7 +629,10 @@ impl Engine {
                 n,
                 status,
                 &AFTER_SHOT,
-                &format!("shot {} replaced with {file_name}", shot + 1),
+                Why {
+                    reason: String::new(),
+                    scenes: vec![script.storyboard[shot].scene],
+                },
             )
             .await?;
         self.shot_change(&s.id, n, shot, stages, status).await
@@ -696,6 +718,11 @@ impl Engine {
             Some(c) => Some(self.character_of(&s, c).await?.id),
             None => None,
         };
+        let scene = script
+            .scenes
+            .iter()
+            .find(|c| c.lines.iter().any(|l| l.id == line_id))
+            .map_or(0, |c| c.number);
         let Some(line) = script
             .scenes
             .iter_mut()
@@ -752,7 +779,10 @@ impl Engine {
                     lines: &[line_id.to_string()],
                     shots: &[],
                     stages: &LINE_REDO,
-                    note: format!("line {line_id} edited"),
+                    why: Why {
+                        reason: String::new(),
+                        scenes: vec![scene],
+                    },
                 },
             )
             .await?

@@ -39,7 +39,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
             ))}
           </div>
           <h2>{t("casting.relationships")}</h2>
-          <RelationshipGraph detail={detail} />
+          <RelationshipGraph detail={detail} t={t} />
           <ul className="small">
             {detail.plan.relationships.map((r, i) => (
               <li key={i}>
@@ -270,29 +270,40 @@ function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; r
   );
 }
 
-/** Characters on a circle, relationships as lines (thicker = closer). */
-function RelationshipGraph({ detail }: { detail: SeriesDetail }) {
+/** Characters on a circle, relationships as labelled lines (thicker = closer); main characters drawn larger and in
+ * the accent colour, names on a light halo so lines never hide them. */
+function RelationshipGraph({ detail, t }: { detail: SeriesDetail; t: Ctx["t"] }) {
   const chars = detail.plan.characters;
-  const r = 130;
+  const w = 760;
+  const h = 560;
+  const r = 220;
   const pos = new Map(
     chars.map((c, i) => {
       const a = (2 * Math.PI * i) / Math.max(chars.length, 1) - Math.PI / 2;
-      return [c.id, { x: 170 + r * Math.cos(a), y: 160 + r * Math.sin(a), name: c.name }];
+      return [c.id, { x: w / 2 + r * Math.cos(a), y: h / 2 + r * Math.sin(a), c }];
     }),
   );
+  const main = (imp: string) => imp === "main" || imp === "major_supporting";
   return (
-    <svg width={340} height={320} role="img" aria-label="relationship graph" className="graph">
+    <svg viewBox={`0 0 ${w} ${h}`} width="100%" style={{ maxWidth: w }} role="img" aria-label={t("casting.relationships")} className="graph">
       {detail.plan.relationships.map((rel, i) => {
         const a = pos.get(rel.a);
         const b = pos.get(rel.b);
         if (!a || !b) return null;
-        return <line key={i} x1={a.x} y1={a.y} x2={b.x} y2={b.y} strokeWidth={0.5 + rel.intimacy / 3} stroke="#b06" opacity={0.6} />;
+        return (
+          <g key={i} className="edge">
+            <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} strokeWidth={0.8 + rel.intimacy / 2.5} stroke="#9c2159" opacity={0.55} />
+            <text x={(a.x + b.x) / 2} y={(a.y + b.y) / 2} className="edge-label" textAnchor="middle">
+              {rel.type}
+            </text>
+          </g>
+        );
       })}
-      {[...pos.values()].map((p) => (
-        <g key={p.name}>
-          <circle cx={p.x} cy={p.y} r={6} fill="#334" />
-          <text x={p.x + 8} y={p.y + 4} fontSize={11}>
-            {p.name}
+      {[...pos.values()].map(({ x, y, c }) => (
+        <g key={c.id} className={main(c.importance) ? "node main" : "node"}>
+          <circle cx={x} cy={y} r={main(c.importance) ? 11 : 7} />
+          <text x={x} y={y + (y < h / 2 ? -16 : 24)} textAnchor="middle" className="node-label">
+            {c.name}
           </text>
         </g>
       ))}

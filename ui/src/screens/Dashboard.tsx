@@ -5,7 +5,7 @@ import type { SeriesDashboard } from "../bindings/SeriesDashboard";
 import type { Key } from "../i18n";
 import { episodeLabel, formatDay, formatTime, providerLabel, stageLabel } from "../labels";
 import { nextStep as nextStepForCode } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
+import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx, Meter } from "./common";
 
 // 0. A series' home -----------------------------------------------------------------------------------------------
 
@@ -139,9 +139,7 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
               {[...days.entries()].map(([day, d]) => (
                 <div key={day} className="chart-row" title={d.providers.join(", ")}>
                   <span>{formatDay(day, ctx.lang)}</span>
-                  <div className="bar">
-                    <div className="fill" style={{ width: `${(100 * d.total) / most}%` }} />
-                  </div>
+                  <Meter label={formatDay(day, ctx.lang)} done={d.total} total={most} text={`$${d.total.toFixed(2)}`} />
                   <span>${d.total.toFixed(2)}</span>
                 </div>
               ))}

@@ -35,7 +35,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
         <div className="small">
           {label}: <strong data-testid={`${id}-label`}>{b.label}</strong> ({t("priority.cap")} ${plan.hard_cap_usd.toFixed(2)})
         </div>
-        <div className="bar">
+        <div className="bar" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={1} aria-valuenow={b.estimateShare} aria-valuetext={b.label}>
           <div className={`fill ${b.overBudget ? "over" : ""}`} style={{ width: `${b.estimateShare * 100}%` }} />
           <div className="budget" style={{ left: `${b.budgetShare * 100}%` }} />
         </div>

@@ -4,7 +4,7 @@ import type { JobRow } from "../bindings/JobRow";
 import type { StatusReport } from "../bindings/StatusReport";
 import { alertLabel, episodeLabel, episodeName, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
 import { nextStep, secondsLeft, stageProgress } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
+import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx, Meter } from "./common";
 
 // 5. Production ----------------------------------------------------------------------------------------------------
 
@@ -94,9 +94,12 @@ export function Production({ ctx }: { ctx: Ctx }) {
                     <span>
                       {episodeName(t, ctx.seriesTitle(e.series_id), e.episode)} · {e.type === "render_progress" ? t("stage.render") : t("stage.publish")}
                     </span>
-                    <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
-                      <div className="fill" style={{ width: `${(100 * done) / Math.max(1, total)}%` }} />
-                    </div>
+                    <Meter
+                      label={`${episodeName(t, ctx.seriesTitle(e.series_id), e.episode)} · ${e.type === "render_progress" ? t("stage.render") : t("stage.publish")}`}
+                      done={done}
+                      total={Math.max(1, total)}
+                      text={`${Math.round((100 * done) / Math.max(1, total))}%`}
+                    />
                     <span className="small">
                       {Math.round((100 * done) / Math.max(1, total))}%{left !== null && ` · ${t("time.left")} ${formatDuration(t, left, ctx.lang)}`}
                     </span>
@@ -119,9 +122,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
                   {p.blocked && <span className="warn"> ({stageLabel(t, p.blocked)})</span>}
                   {isPaused(e.series_id) && <span className="badge paused"> {t("common.paused")}</span>}
                 </div>
-                <div className="bar">
-                  <div className="fill" style={{ width: `${(100 * p.done) / Math.max(1, p.total)}%` }} />
-                </div>
+                <Meter label={`${episodeName(t, ctx.seriesTitle(e.series_id), e.episode)} · ${t("production.episodes")}`} done={p.done} total={Math.max(1, p.total)} text={`${p.done}/${p.total}`} />
                 <div className="stages small">
                   {e.stages.map(({ stage, status: st }) => (
                     <span key={stage} className={`stage ${st}`} title={jobLabel(t, st)}>
@@ -138,9 +139,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
             {status.cost_today.map(({ provider, usd }) => (
               <div key={provider} className="chart-row">
                 <span>{providerLabel(t, provider)}</span>
-                <div className="bar">
-                  <div className="fill" style={{ width: `${Math.min(100, (100 * usd) / Math.max(status.cost_today_usd, 0.01))}%` }} />
-                </div>
+                <Meter label={providerLabel(t, provider)} done={usd} total={Math.max(status.cost_today_usd, 0.01)} text={`$${usd.toFixed(2)}`} />
                 <span>${usd.toFixed(2)}</span>
               </div>
             ))}

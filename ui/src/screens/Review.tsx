@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { MetadataView } from "../bindings/MetadataView";
 import type { ReviewItem } from "../bindings/ReviewItem";
 import type { StoryboardView } from "../bindings/StoryboardView";
+import { decisionScenes } from "../logic";
 import { decisionLabel, episodeLabel, episodeName, formatTime } from "../labels";
 import { metadataProblems, problemText, utf8Bytes, zonedToUtc } from "../logic";
 import { useAction, DetailList, ErrorBox, type Ctx } from "./common";
@@ -152,7 +153,14 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
       {it.decisions.length > 0 && (
         <div className="small" data-testid="decisions">
           {t("review.decisions")}:{" "}
-          {it.decisions.map((d) => `${decisionLabel(t, d.decision)} ${d.reason} (${formatTime(d.at_ms, ctx.lang, ctx.timeZone)})`).join(" · ")}
+          {it.decisions
+            .map((d) => {
+              const sc = decisionScenes(d.scenes_json);
+              const scenes = sc.length > 0 ? ` — ${t("priority.scene")} ${sc.join(", ")}` : "";
+              const reason = d.reason ? ` «${d.reason}»` : "";
+              return `${decisionLabel(t, d.decision)}${scenes}${reason} (${formatTime(d.at_ms, ctx.lang, ctx.timeZone)})`;
+            })
+            .join(" · ")}
         </div>
       )}
     </div>

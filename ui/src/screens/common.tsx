@@ -112,3 +112,13 @@ export function DetailList({ t, label, items, className = "warn" }: { t: T; labe
     </div>
   );
 }
+
+/** A bar people and screen readers can read: its name, how far along (`done` of `total`), and the words for it. */
+export function Meter({ label, done, total, over = false, text }: { label: string; done: number; total: number; over?: boolean; text?: string }) {
+  const share = Math.min(1, Math.max(0, done / Math.max(total, Number.EPSILON)));
+  return (
+    <div className="bar" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} aria-valuetext={text}>
+      <div className={`fill ${over ? "over" : ""}`} style={{ width: `${share * 100}%` }} />
+    </div>
+  );
+}
