@@ -246,22 +246,34 @@ try {
   if ((await page.getByTestId("history-line").count()) < 5) fail("the stage history is short after a reload");
   await language("production, in review", "ko");
 
-  // Redo one shot after review: its cost is asked first, the earlier take is kept, the episode comes back to review;
-  // the creator's own image stays.
-  await page.getByTestId("nav-priority").click();
-  await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
+  // Review as a review tool: scene markers jump the player, the script follows playback; one shot is redone from
+  // the review card (its cost asked first), the earlier take is kept, the episode comes back to review, and the
+  // creator's own image stays.
+  await page.getByTestId("nav-review").click();
+  const card = page.getByTestId(`review-${series.id}-1`);
+  await card.getByTestId("scene-marks").waitFor({ timeout: 30_000 });
+  const cardPlayer = card.getByTestId("player");
+  await until("the player has the video", async () => (await cardPlayer.evaluate((v) => v.readyState)) >= 1, 60_000);
+  await card.getByTestId("mark-2").click();
+  await until("scene 2 is playing", async () => (await card.locator(".scene-mark.current").textContent()) === "2", 10_000);
+  if (!((await cardPlayer.evaluate((v) => v.currentTime)) > 1)) fail("the scene marker did not move the player");
+  await until("the script follows the player", async () => (await card.locator(".script-follow li.current").count()) === 1, 10_000);
+  await snap("6-review-player");
   let asked = "";
   page.once("dialog", (d) => {
     asked = d.message();
     d.accept();
   });
-  await page.getByTestId("redo-1").click();
-  await page.getByTestId("shot-done-1").waitFor({ timeout: 30_000 });
+  const redoButton = card.locator('[data-testid^="review-redo-"]').first();
+  const redoIndex = Number((await redoButton.getAttribute("data-testid")).split("-").pop());
+  await redoButton.click();
+  await page.getByTestId("review-done").filter({ hasText: "다시 만들도록" }).waitFor({ timeout: 30_000 });
   if (!asked.includes("예상")) fail(`the redo did not say its cost first: "${asked}"`);
-  if (!(await page.getByTestId("takes-1").textContent()).includes("1")) fail("the earlier take is not listed");
-  await page.getByTestId("own-0").waitFor();
   await page.getByTestId("nav-production").click();
   await until("episode 1 back in review after the redo", async () => (await episodeStatus()) === "in_review", 600_000, 1000);
+  await page.getByTestId("nav-priority").click();
+  await page.getByTestId(`takes-${redoIndex}`).waitFor({ timeout: 30_000 });
+  await page.getByTestId("own-0").waitFor();
 
   // 6. Review: the player loads the episode over HTTP (Range), then approve.
   await page.getByTestId("nav-review").click();

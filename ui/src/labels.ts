@@ -225,3 +225,12 @@ export function emotionLabel(t: T, e: string): string {
 /** Voice profile choices casting matches on. */
 export const GENDERS = ["female", "male"] as const;
 export const AGE_GROUPS = ["young", "young_adult", "adult", "middle_age", "senior"] as const;
+
+/** A position in a video as people read it on a player: 1:05, 12:30, 1:02:03. */
+export function clockTime(sec: number): string {
+  const s = Math.max(0, Math.floor(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}

@@ -229,6 +229,12 @@ export function nextStep(code: Code): Key {
       return "next.channel";
     case "cast_locked":
       return "next.cast";
+    case "work_in_progress":
+      return "next.wait";
+    case "episode_closed":
+      return "next.closed";
+    case "step_missing":
+      return "next.step";
     case "awaiting_review":
       return "next.review";
     case "youtube_quota":
@@ -322,6 +328,9 @@ export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial
   }
   return p;
 }
+
+/** The largest file a shot can be replaced with (the engine's limit, `MAX_SHOT_FILE`). */
+export const MAX_SHOT_FILE = 200 * 1024 * 1024;
 
 /** What a shot can be replaced with (the engine decides by the file's extension). */
 export const SHOT_FILE_TYPES = "image/png,image/jpeg,video/mp4,video/quicktime,video/webm,.png,.jpg,.jpeg,.mp4,.mov,.webm,.mkv,.m4v";

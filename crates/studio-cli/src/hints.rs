@@ -18,6 +18,8 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
         }
         UnknownProvider => "`aidas secrets status` lists the providers",
         CastLocked => "`aidas cast SERIES --unlock` unlocks the cast",
+        WorkInProgress => "`aidas status` shows what is running",
+        StepMissing => "`aidas episode script SERIES N` writes an episode's script",
         ReconnectChannel | OauthDenied | OauthTimeout | OauthStateMismatch | OauthRefused => {
             "`aidas channel connect` signs the channel in again"
         }

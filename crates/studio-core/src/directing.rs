@@ -16,6 +16,26 @@ use studio_pipeline::visuals::{ClipRenderer, ShotMedia};
 use crate::clock::{now_ms, rfc3339_utc};
 use crate::{CoreError, Engine};
 
+/// One edit's takes list update at a time (the list is one stored value).
+static TAKES_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Copies made for an edit, listed when it commits and removed when it is refused.
+#[derive(Default)]
+pub(crate) struct PendingTakes {
+    entries: Vec<(String, Take)>,
+    copies: Vec<PathBuf>,
+    /// Originals that must not outlive the edit (an edited line's avatar clip).
+    remove_after: Vec<PathBuf>,
+}
+
+impl PendingTakes {
+    fn discard(&mut self) {
+        for f in self.copies.drain(..) {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
 /// The creator's own files are marked with this generator.
 pub const CREATOR: &str = "creator";
 
@@ -145,18 +165,18 @@ pub struct ShotChange {
 /// What an edit makes again: these lines' voices and shots' pictures, through these stages; `why` (the creator's
 /// words, or empty) and the scenes touched are kept with
 /// the review decision when the episode was in review.
-struct Redo<'a> {
-    lines: &'a [String],
-    shots: &'a [usize],
-    stages: &'a [Stage],
-    why: Why,
+pub(crate) struct Redo<'a> {
+    pub(crate) lines: &'a [String],
+    pub(crate) shots: &'a [usize],
+    pub(crate) stages: &'a [Stage],
+    pub(crate) why: Why,
 }
 
 /// What a review decision records about an edit: the creator's reason (empty when none was given) and the scenes it
 /// touched — values, not sentences, so the screens say them in the creator's language.
-struct Why {
-    reason: String,
-    scenes: Vec<u32>,
+pub(crate) struct Why {
+    pub(crate) reason: String,
+    pub(crate) scenes: Vec<u32>,
 }
 
 /// The stages an edited line's new voice starts from (the stages after it follow: [`Stage::redo_from`]).
@@ -206,31 +226,52 @@ impl Engine {
             .unwrap_or_default())
     }
 
-    /// Moves the current files of these lines and shots aside as earlier takes (nothing is deleted).
-    pub(crate) async fn keep_takes(
+    /// Copies the current files of these lines and shots into the episode's `takes` folders, under names that are
+    /// never reused (readers of the originals are unaffected). The takes are listed once the edit is committed
+    /// ([`Engine::commit_edit`]); the copies are removed if it is refused.
+    pub(crate) async fn copy_takes(
         &self,
         series_id: &str,
         n: u32,
         lines: &[String],
         shots: &[usize],
-    ) -> Result<(), CoreError> {
-        let mut kept = self.kept_takes(series_id, n).await?;
+    ) -> Result<PendingTakes, CoreError> {
+        let kept = self.kept_takes(series_id, n).await?;
         let at = rfc3339_utc(now_ms());
         let ep = self.data_dir().join(format!("series/{series_id}/ep{n:03}"));
+        let mut out = PendingTakes::default();
+        let number = |key: &str, out: &PendingTakes| {
+            kept.get(key).map_or(0, Vec::len) as u32
+                + out.entries.iter().filter(|(k, _)| k == key).count() as u32
+                + 1
+        };
         if !lines.is_empty() {
             for a in self.store().line_audio(series_id, n).await? {
                 if !lines.contains(&a.line_id) {
                     continue;
                 }
-                let list = kept.entry(format!("line:{}", a.line_id)).or_default();
-                let k = list.len() as u32 + 1;
-                if let Some(f) = self.set_aside(&a.path, &ep.join("voices/takes"), k)? {
-                    list.push(Take {
-                        take: k,
-                        files: vec![f],
-                        source: format!("{}:{}", a.provider, a.voice_id),
-                        set_aside_at: at.clone(),
-                    });
+                let key = format!("line:{}", a.line_id);
+                let k = number(&key, &out);
+                let mut files = Vec::new();
+                if let Some(f) = self.copy_aside(&a.path, &ep.join("voices/takes"), k, &mut out)? {
+                    files.push(f);
+                }
+                // The line's lip-synced clip: the render would use it with the new voice; it goes with the take.
+                let avatar = format!("series/{series_id}/ep{n:03}/avatars/{}.mp4", a.line_id);
+                if let Some(f) = self.copy_aside(&avatar, &ep.join("avatars/takes"), k, &mut out)? {
+                    files.push(f);
+                    out.remove_after.push(self.data_dir().join(&avatar));
+                }
+                if !files.is_empty() {
+                    out.entries.push((
+                        key,
+                        Take {
+                            take: k,
+                            files,
+                            source: format!("{}:{}", a.provider, a.voice_id),
+                            set_aside_at: at.clone(),
+                        },
+                    ));
                 }
             }
         }
@@ -242,35 +283,42 @@ impl Engine {
                 if !shots.contains(&m.index) {
                     continue;
                 }
-                let list = kept.entry(format!("shot:{}", m.index)).or_default();
-                let k = list.len() as u32 + 1;
+                let key = format!("shot:{}", m.index);
+                let k = number(&key, &out);
                 let dir = ep.join("visuals/takes");
-                let files: Vec<String> = [&m.still_path, &m.clip_path]
-                    .into_iter()
-                    .filter(|p| !p.is_empty())
-                    .map(|p| self.set_aside(p, &dir, k))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let mut files = Vec::new();
+                for p in [&m.still_path, &m.clip_path] {
+                    if !p.is_empty()
+                        && let Some(f) = self.copy_aside(p, &dir, k, &mut out)?
+                    {
+                        files.push(f);
+                    }
+                }
                 if !files.is_empty() {
-                    list.push(Take {
-                        take: k,
-                        files,
-                        source: m.generator.clone(),
-                        set_aside_at: at.clone(),
-                    });
+                    out.entries.push((
+                        key,
+                        Take {
+                            take: k,
+                            files,
+                            source: m.generator.clone(),
+                            set_aside_at: at.clone(),
+                        },
+                    ));
                 }
             }
         }
-        self.store()
-            .set_setting(&takes_key(series_id, n), &kept)
-            .await?;
-        Ok(())
+        Ok(out)
     }
 
-    /// Moves one data-dir-relative file into `dir` as take `k`; `None` when the file is gone.
-    fn set_aside(&self, rel: &str, dir: &Path, k: u32) -> Result<Option<String>, CoreError> {
+    /// Copies one data-dir-relative file into `dir` as take `k` (a name that exists already is never overwritten:
+    /// the next free one is taken); `None` when the file is gone.
+    fn copy_aside(
+        &self,
+        rel: &str,
+        dir: &Path,
+        k: u32,
+        out: &mut PendingTakes,
+    ) -> Result<Option<String>, CoreError> {
         let src = self.data_dir().join(rel);
         if !src.is_file() {
             return Ok(None);
@@ -284,92 +332,124 @@ impl Engine {
             .extension()
             .map(|s| format!(".{}", s.to_string_lossy()))
             .unwrap_or_default();
-        let dst: PathBuf = dir.join(format!("{stem}-take{k}{ext}"));
-        std::fs::rename(&src, &dst).map_err(|e| CoreError::io(src.display().to_string(), e))?;
-        Ok(Some(
-            dst.strip_prefix(self.data_dir())
-                .unwrap_or(&dst)
-                .to_string_lossy()
-                .into_owned(),
-        ))
+        let mut reader =
+            std::fs::File::open(&src).map_err(|e| CoreError::io(src.display().to_string(), e))?;
+        for extra in 0..1000u32 {
+            let name = if extra == 0 {
+                format!("{stem}-take{k}{ext}")
+            } else {
+                format!("{stem}-take{k}-{extra}{ext}")
+            };
+            let dst: PathBuf = dir.join(name);
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&dst)
+            {
+                Ok(mut f) => {
+                    out.copies.push(dst.clone());
+                    std::io::copy(&mut reader, &mut f)
+                        .map_err(|e| CoreError::io(dst.display().to_string(), e))?;
+                    return Ok(Some(
+                        dst.strip_prefix(self.data_dir())
+                            .unwrap_or(&dst)
+                            .to_string_lossy()
+                            .into_owned(),
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(CoreError::io(dst.display().to_string(), e)),
+            }
+        }
+        Err(CoreError::Internal(format!(
+            "no free name for a take of {} in {}",
+            src.display(),
+            dir.display()
+        )))
     }
 
-    /// Refuses edits to an episode that is approved or published, or whose stages are running now.
+    /// Refuses edits to an episode that is approved or published, and (early, before any work) one whose stages
+    /// run now; the store checks the latter again atomically when the edit is committed.
     async fn open_for_edit(&self, s: &Series, n: u32) -> Result<EpisodeStatus, CoreError> {
         let status = self.episode_status(&s.id, n).await?;
         if matches!(
             status,
             EpisodeStatus::Approved | EpisodeStatus::Scheduled | EpisodeStatus::Published
         ) {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} is {status}: it can no longer be changed",
-                s.title
-            )));
+            return Err(CoreError::blocked(
+                studio_domain::ErrorCode::EpisodeClosed,
+                format!(
+                    "{} episode {n} is {status}: it can no longer be changed",
+                    s.title
+                ),
+            ));
         }
-        let running = self
+        if let Some(j) = self
             .store()
             .jobs(Some(&s.id), Some(n))
             .await?
             .iter()
-            .any(|j| j.status == JobStatus::Running);
-        if running {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} has stages running; try again when they finish",
-                s.title
-            )));
+            .find(|j| j.status == JobStatus::Running)
+        {
+            return Err(studio_store::StoreError::Busy(format!(
+                "{} episode {n}: the {} stage is running",
+                s.title, j.stage
+            ))
+            .into());
         }
         Ok(status)
     }
 
-    /// Sets the given lines' and shots' current takes aside, forgets them, reopens `stages` (when the episode was
-    /// in production) and sends an episode in review back to production. Returns the stages reopened and the status.
-    async fn make_again(
+    /// Commits an edit: in one store transaction (refused, with nothing changed, while a stage runs or a paid job
+    /// for one of the items is in flight) the items are forgotten, a replacement saved and every stage from `from`
+    /// to the review gate queued again when the episode was in production; then the takes are listed and an episode
+    /// in review goes back to production with the decision recorded. Returns the stages queued and the status.
+    pub(crate) async fn commit_edit(
         &self,
         s: &Series,
         n: u32,
         status: EpisodeStatus,
-        redo: Redo<'_>,
+        mut takes: PendingTakes,
+        edit: Redo<'_>,
+        replace: Option<(usize, String, String)>,
     ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
-        self.keep_takes(&s.id, n, redo.lines, redo.shots).await?;
-        self.store()
-            .forget_items(
-                &s.id,
-                n,
-                redo.lines,
-                redo.shots,
-                &format!("take{}", now_ms()),
-            )
-            .await?;
-        self.reopen_after_edit(s, n, status, redo.stages, redo.why)
-            .await
-    }
-
-    async fn reopen_after_edit(
-        &self,
-        s: &Series,
-        n: u32,
-        status: EpisodeStatus,
-        stages: &[Stage],
-        why: Why,
-    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
-        let queued = !self.store().jobs(Some(&s.id), Some(n)).await?.is_empty();
-        if !queued {
-            return Ok((Vec::new(), status));
+        let produced = !self.store().jobs(Some(&s.id), Some(n)).await?.is_empty();
+        let stages = if produced {
+            Stage::redo_from(edit.stages)
+        } else {
+            Vec::new()
+        };
+        let tag = format!("take{}", now_ms());
+        let items = studio_store::RedoItems {
+            series_id: &s.id,
+            episode: n,
+            lines: edit.lines,
+            shots: edit.shots,
+            replace,
+            stages: &stages,
+            tag: &tag,
+        };
+        if let Err(e) = self.store().redo_items(&items, now_ms()).await {
+            takes.discard();
+            return Err(e.into());
         }
-        let stages = Stage::redo_from(stages);
-        let stages = stages.as_slice();
-        if !self
-            .store()
-            .reopen_stages(&s.id, n, stages, now_ms())
-            .await?
+        for f in takes.remove_after.drain(..) {
+            let _ = std::fs::remove_file(f);
+        }
         {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} has stages running; the edit is saved and will be made when you produce it again",
-                s.title
-            )));
+            // One read-modify-write of the takes list at a time in this process.
+            let _guard = TAKES_LOCK.lock().await;
+            let mut kept = self.kept_takes(&s.id, n).await?;
+            for (key, take) in takes.entries.drain(..) {
+                kept.entry(key).or_default().push(take);
+            }
+            self.store()
+                .set_setting(&takes_key(&s.id, n), &kept)
+                .await?;
         }
         let mut now = status;
-        if matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected) {
+        if !stages.is_empty() && matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected)
+        {
             now = self
                 .store()
                 .transition_episode(&s.id, n, EpisodeStatus::regenerate)
@@ -379,14 +459,14 @@ impl Engine {
                     &s.id,
                     n,
                     "regenerate",
-                    why.reason.trim(),
-                    &why.scenes,
+                    edit.why.reason.trim(),
+                    &edit.why.scenes,
                     None,
                     now_ms(),
                 )
                 .await?;
         }
-        Ok((stages.to_vec(), now))
+        Ok((stages, now))
     }
 
     /// Edits a shot's Korean note, English prompt or priority. When the picture's description changed and the shot
@@ -423,24 +503,32 @@ impl Engine {
         if let Some(p) = edit.priority {
             sh.clip_priority = p;
         }
+        let old = self.episode_script(&s.id, n).await?;
         self.save_script_checked(&s.id, n, &script).await?;
-        let made = self.shot_made(&s.id, n, shot).await?;
-        let (stages, status) = if picture_changed && made {
-            self.make_again(
-                &s,
-                n,
-                status,
-                Redo {
-                    lines: &[],
-                    shots: &[shot],
-                    stages: &SHOT_REDO,
-                    why: Why {
-                        reason: String::new(),
-                        scenes: vec![scene],
-                    },
+        // The creator's own file stays whatever its words say; a generated picture follows its new description.
+        let current = self.shot_media_of(&s.id, n, shot).await?;
+        let redo = picture_changed && current.as_ref().is_some_and(|m| m.generator != CREATOR);
+        let (stages, status) = if redo {
+            let takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
+            let edit = Redo {
+                lines: &[],
+                shots: &[shot],
+                stages: &SHOT_REDO,
+                why: Why {
+                    reason: String::new(),
+                    scenes: vec![scene],
                 },
-            )
-            .await?
+            };
+            match self.commit_edit(&s, n, status, takes, edit, None).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Refused (work under way): the script goes back to what it was, nothing else changed.
+                    if let Some(old) = old {
+                        self.save_script_checked(&s.id, n, &old).await?;
+                    }
+                    return Err(e);
+                }
+            }
         } else {
             // A new priority alone applies when the shot is made again; nothing made is thrown away.
             (Vec::new(), status)
@@ -465,28 +553,23 @@ impl Engine {
             return Err(shot_range(&s, n, shot, script.storyboard.len()));
         }
         let status = self.open_for_edit(&s, n).await?;
-        // A new take: a new seed for offline stills (paid jobs get a new purpose from forget_items).
-        let key = format!("takes/{}/{n}", s.id);
-        let mut takes: BTreeMap<usize, u32> = self.store().setting(&key).await?.unwrap_or_default();
-        *takes.entry(shot).or_insert(0) += 1;
-        self.store().set_setting(&key, &takes).await?;
         let why = Why {
             reason: reason.trim().to_string(),
             scenes: vec![script.storyboard[shot].scene],
         };
-        let (stages, status) = self
-            .make_again(
-                &s,
-                n,
-                status,
-                Redo {
-                    lines: &[],
-                    shots: &[shot],
-                    stages: &SHOT_REDO,
-                    why,
-                },
-            )
-            .await?;
+        let takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
+        let edit = Redo {
+            lines: &[],
+            shots: &[shot],
+            stages: &SHOT_REDO,
+            why,
+        };
+        let (stages, status) = self.commit_edit(&s, n, status, takes, edit, None).await?;
+        // A new take: a new seed for offline stills (paid jobs got a new purpose when the old ones were retired).
+        let key = format!("takes/{}/{n}", s.id);
+        let mut seeds: BTreeMap<usize, u32> = self.store().setting(&key).await?.unwrap_or_default();
+        *seeds.entry(shot).or_insert(0) += 1;
+        self.store().set_setting(&key, &seeds).await?;
         self.shot_change(&s.id, n, shot, stages, status).await
     }
 
@@ -552,7 +635,18 @@ impl Engine {
                 .into_owned()
         };
         let media = if is_image {
-            let img = image::load_from_memory(content).map_err(|e| {
+            // A phone photo is stored sideways with an EXIF orientation: turn it upright as viewers do.
+            let img = (|| {
+                use image::ImageDecoder as _;
+                let mut decoder = image::ImageReader::new(std::io::Cursor::new(content))
+                    .with_guessed_format()?
+                    .into_decoder()?;
+                let orientation = decoder.orientation()?;
+                let mut img = image::DynamicImage::from_decoder(decoder)?;
+                img.apply_orientation(orientation);
+                Ok::<_, image::ImageError>(img)
+            })()
+            .map_err(|e| {
                 CoreError::invalid(format!("{file_name} is not an image we can read: {e}"))
             })?;
             let still = dir.join(format!("shot{shot:03}-own-{stamp}.png"));
@@ -593,10 +687,6 @@ impl Engine {
             }
         };
         let (still, clip, duration) = media;
-        self.keep_takes(&s.id, n, &[], &[shot]).await?;
-        self.store()
-            .forget_items(&s.id, n, &[], &[shot], &format!("take{}", now_ms()))
-            .await?;
         let sha = studio_pipeline::artifact::sha256_file(&clip)
             .map_err(|e| CoreError::io(clip.display().to_string(), e))?;
         let mut decision = decision;
@@ -620,32 +710,42 @@ impl Engine {
             duration_sec: duration,
             cost_usd: 0.0,
         };
-        self.store()
-            .save_shot_media(&s.id, n, shot, &m, &sha)
-            .await?;
+        let json = serde_json::to_string(&m)
+            .map_err(|e| CoreError::Internal(format!("shot media: {e}")))?;
+        let mut takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
+        // The new files are the edit's too: removed with the copies if it is refused.
+        takes.copies.push(clip.clone());
+        if !still.as_os_str().is_empty() {
+            takes.copies.push(still.clone());
+        }
+        let edit = Redo {
+            lines: &[],
+            shots: &[],
+            stages: &AFTER_SHOT,
+            why: Why {
+                reason: String::new(),
+                scenes: vec![script.storyboard[shot].scene],
+            },
+        };
         let (stages, status) = self
-            .reopen_after_edit(
-                &s,
-                n,
-                status,
-                &AFTER_SHOT,
-                Why {
-                    reason: String::new(),
-                    scenes: vec![script.storyboard[shot].scene],
-                },
-            )
+            .commit_edit(&s, n, status, takes, edit, Some((shot, json, sha)))
             .await?;
         self.shot_change(&s.id, n, shot, stages, status).await
     }
 
-    async fn shot_made(&self, series_id: &str, n: u32, shot: usize) -> Result<bool, CoreError> {
+    async fn shot_media_of(
+        &self,
+        series_id: &str,
+        n: u32,
+        shot: usize,
+    ) -> Result<Option<ShotMedia>, CoreError> {
         Ok(self
             .store()
             .shot_media_json(series_id, n)
             .await?
             .into_iter()
             .filter_map(|v| serde_json::from_value::<ShotMedia>(v).ok())
-            .any(|m| m.index == shot))
+            .find(|m| m.index == shot))
     }
 
     async fn shot_change(
@@ -657,7 +757,7 @@ impl Engine {
         status: EpisodeStatus,
     ) -> Result<ShotChange, CoreError> {
         let (_, plan) = self.storyboard(series_id, n).await?;
-        let made = self.shot_made(series_id, n, shot).await?;
+        let made = self.shot_media_of(series_id, n, shot).await?.is_some();
         Ok(ShotChange {
             shot,
             estimate_usd: if made {
@@ -718,6 +818,14 @@ impl Engine {
             Some(c) => Some(self.character_of(&s, c).await?.id),
             None => None,
         };
+        // The stored speaker may be a name (as the writer gave it): compare who it is, not how it is written.
+        let ids: std::collections::HashMap<String, String> = self
+            .store()
+            .characters(&s.id)
+            .await?
+            .into_iter()
+            .flat_map(|c| [(c.name.clone(), c.id.clone()), (c.id.clone(), c.id)])
+            .collect();
         let scene = script
             .scenes
             .iter()
@@ -736,7 +844,7 @@ impl Engine {
         };
         let mut voice_changed = false;
         if let Some(id) = speaker
-            && id != line.character
+            && Some(&id) != ids.get(&line.character)
         {
             line.character = id;
             voice_changed = true;
@@ -763,6 +871,7 @@ impl Engine {
                 voice_changed = true;
             }
         }
+        let old = self.episode_script(&s.id, n).await?;
         let check = self.save_script_checked(&s.id, n, &script).await?;
         let voiced = self
             .store()
@@ -771,21 +880,27 @@ impl Engine {
             .iter()
             .any(|a| a.line_id == line_id);
         let (stages, status) = if voice_changed && voiced {
-            self.make_again(
-                &s,
-                n,
-                status,
-                Redo {
-                    lines: &[line_id.to_string()],
-                    shots: &[],
-                    stages: &LINE_REDO,
-                    why: Why {
-                        reason: String::new(),
-                        scenes: vec![scene],
-                    },
+            let lines = [line_id.to_string()];
+            let takes = self.copy_takes(&s.id, n, &lines, &[]).await?;
+            let edit = Redo {
+                lines: &lines,
+                shots: &[],
+                stages: &LINE_REDO,
+                why: Why {
+                    reason: String::new(),
+                    scenes: vec![scene],
                 },
-            )
-            .await?
+            };
+            match self.commit_edit(&s, n, status, takes, edit, None).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Refused (work under way): the script goes back to what it was, nothing else changed.
+                    if let Some(old) = old {
+                        self.save_script_checked(&s.id, n, &old).await?;
+                    }
+                    return Err(e);
+                }
+            }
         } else {
             (Vec::new(), status)
         };
@@ -863,42 +978,70 @@ impl Engine {
             self.rename_in_scripts(&s.id, &old_name, &c.id).await?;
         }
         if look_changed {
+            // The reference still is made again from the new look: the old one is kept beside it as a take, and its
+            // paid job (if any) is retired so a new one is sent rather than the old picture fetched again.
             let key = format!("refs/{}", s.id);
             let mut refs: BTreeMap<String, (String, String)> =
                 self.store().setting(&key).await?.unwrap_or_default();
-            if refs.remove(&c.id).is_some() {
+            if let Some((path, _)) = refs.remove(&c.id) {
+                let dir = self.data_dir().join(format!("series/{}/refs/takes", s.id));
+                let mut pending = PendingTakes::default();
+                self.copy_aside(&path, &dir, 1, &mut pending)?;
                 self.store().set_setting(&key, &refs).await?;
             }
+            studio_store::retire_remote_purpose(
+                self.store(),
+                &s.id,
+                0,
+                &format!("ref:{}", c.id),
+                &format!("look{}", now_ms()),
+            )
+            .await?;
         }
         Ok(c)
     }
 
-    /// Lines that named a character by its old name name it by id.
+    /// Every reference to a character by its old name (a line's speaker, a scene's cast, a development's subject:
+    /// any field whose whole value is that name) names it by id instead, in the scripts of episodes still open to
+    /// edits; approved and published scripts stay as they were made.
     async fn rename_in_scripts(
         &self,
         series_id: &str,
         old_name: &str,
         id: &str,
     ) -> Result<(), CoreError> {
+        fn swap(v: &mut serde_json::Value, old: &str, id: &str) -> bool {
+            match v {
+                serde_json::Value::String(s) if s == old => {
+                    *s = id.to_string();
+                    true
+                }
+                serde_json::Value::Array(a) => {
+                    a.iter_mut().fold(false, |c, x| swap(x, old, id) | c)
+                }
+                serde_json::Value::Object(o) => {
+                    o.values_mut().fold(false, |c, x| swap(x, old, id) | c)
+                }
+                _ => false,
+            }
+        }
         for e in self.store().episodes(series_id).await? {
-            let Some(mut script) = self.episode_script(series_id, e.number).await? else {
+            if matches!(
+                e.status,
+                EpisodeStatus::Approved | EpisodeStatus::Scheduled | EpisodeStatus::Published
+            ) {
+                continue;
+            }
+            let Some(mut v) = self.store().script(series_id, e.number).await? else {
                 continue;
             };
-            let mut changed = false;
-            for l in script.scenes.iter_mut().flat_map(|c| c.lines.iter_mut()) {
-                if l.character == old_name {
-                    l.character = id.to_string();
-                    changed = true;
-                }
+            if v.is_null() || !swap(&mut v, old_name, id) {
+                continue;
             }
-            if changed {
-                let v = serde_json::to_value(&script)
-                    .map_err(|e| CoreError::Internal(format!("script: {e}")))?;
-                let report = self.store().check_report(series_id, e.number).await?;
-                self.store()
-                    .save_script(series_id, e.number, &v, report.as_ref())
-                    .await?;
-            }
+            let report = self.store().check_report(series_id, e.number).await?;
+            self.store()
+                .save_script(series_id, e.number, &v, report.as_ref())
+                .await?;
         }
         Ok(())
     }

@@ -24,6 +24,9 @@ pub enum CoreError {
     BadFile { file: String, message: String },
     #[error("{0}")]
     Invalid(String),
+    /// Refused for a reason of its own kind (`episode_closed`, `step_missing`): nothing was changed.
+    #[error("{message}")]
+    Blocked { code: ErrorCode, message: String },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -79,6 +82,13 @@ impl CoreError {
     pub fn invalid(message: impl Into<String>) -> Self {
         CoreError::Invalid(message.into())
     }
+    /// Refused with its own code (see [`CoreError::Blocked`]).
+    pub fn blocked(code: ErrorCode, message: impl Into<String>) -> Self {
+        CoreError::Blocked {
+            code,
+            message: message.into(),
+        }
+    }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         CoreError::Io {
             context: context.into(),
@@ -94,6 +104,7 @@ impl CoreError {
             Self::Config { .. } => ErrorCode::InvalidConfig,
             Self::BadFile { .. } => ErrorCode::BadFile,
             Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::Blocked { code, .. } => *code,
             Self::Io { .. } => ErrorCode::Io,
             Self::Internal(_) => ErrorCode::Internal,
             Self::Cancelled(_) => ErrorCode::Cancelled,
@@ -115,6 +126,7 @@ impl CoreError {
             | Self::Config { .. }
             | Self::BadFile { .. }
             | Self::Invalid(_)
+            | Self::Blocked { .. }
             | Self::Cancelled(_)
             | Self::AwaitingReview(_) => true,
             Self::Remote { transient, .. } => !transient,

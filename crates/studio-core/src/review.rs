@@ -47,6 +47,50 @@ pub struct RegenerateReport {
     pub stages_reopened: Vec<String>,
 }
 
+/// Where things are in an episode's video, for the review player: scenes (markers), shots (to redo one) and lines
+/// (the script following playback). Seconds from the start of the video (the intro included).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReviewTimeline {
+    pub total_sec: f64,
+    /// The subtitles (WebVTT) as a media URL path, when the episode was packaged.
+    pub subtitles: Option<String>,
+    pub scenes: Vec<SceneMark>,
+    pub shots: Vec<ShotMark>,
+    pub lines: Vec<LineMark>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SceneMark {
+    pub number: u32,
+    pub location: String,
+    pub start_sec: f64,
+    pub end_sec: f64,
+}
+
+/// A storyboard shot's span in the video (index from 0, as the storyboard counts).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ShotMark {
+    pub index: usize,
+    pub scene: u32,
+    pub start_sec: f64,
+    pub end_sec: f64,
+}
+
+/// A script line's span in the video, with its speaker's name and the words spoken.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct LineMark {
+    pub id: String,
+    pub scene: u32,
+    pub speaker: String,
+    pub text: String,
+    pub start_sec: f64,
+    pub end_sec: f64,
+}
+
 impl Engine {
     /// Episodes waiting for a decision (in review, rejected, or rendered and parked at the gate), oldest first.
     ///
@@ -281,41 +325,30 @@ impl Engine {
             .filter(|(_, sh)| scenes.contains(&sh.scene))
             .map(|(i, _)| i)
             .collect();
-        // New takes: new seeds for the offline stills, new job purposes for paid ones.
-        let key = format!("takes/{}/{n}", s.id);
-        let mut takes: std::collections::BTreeMap<usize, u32> =
-            self.store().setting(&key).await?.unwrap_or_default();
-        for i in &shots {
-            *takes.entry(*i).or_insert(0) += 1;
-        }
-        self.store().set_setting(&key, &takes).await?;
-        // The scenes' voices and pictures and every stage after them up to the review gate.
-        let redo = Stage::redo_from(&[Stage::Voices, Stage::Visuals]);
-        // The current takes are moved aside (kept and listed), then forgotten so the stages make new ones.
-        self.keep_takes(&s.id, n, &lines, &shots).await?;
-        let tag = format!("take{}", now_ms());
-        self.store()
-            .forget_items(&s.id, n, &lines, &shots, &tag)
-            .await?;
-        if !self
-            .store()
-            .reopen_stages(&s.id, n, &redo, now_ms())
-            .await?
-        {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} has stages running; try again when they finish",
-                s.title
-            )));
-        }
-        self.store()
-            .transition_episode(&s.id, n, EpisodeStatus::regenerate)
-            .await?;
         let mut sorted = scenes.to_vec();
         sorted.sort();
         sorted.dedup();
-        self.store()
-            .add_review_decision(&s.id, n, "regenerate", reason, &sorted, None, now_ms())
-            .await?;
+        // The current takes are copied aside and listed; in one transaction the items are forgotten and every stage
+        // from voices and visuals to the review gate is queued again (refused while work is under way).
+        let takes = self.copy_takes(&s.id, n, &lines, &shots).await?;
+        let edit = crate::directing::Redo {
+            lines: &lines,
+            shots: &shots,
+            stages: &[Stage::Voices, Stage::Visuals],
+            why: crate::directing::Why {
+                reason: reason.to_string(),
+                scenes: sorted.clone(),
+            },
+        };
+        let (redo, _) = self.commit_edit(&s, n, status, takes, edit, None).await?;
+        // New takes: new seeds for the offline stills (paid jobs got new purposes when the old ones were retired).
+        let key = format!("takes/{}/{n}", s.id);
+        let mut seeds: std::collections::BTreeMap<usize, u32> =
+            self.store().setting(&key).await?.unwrap_or_default();
+        for i in &shots {
+            *seeds.entry(*i).or_insert(0) += 1;
+        }
+        self.store().set_setting(&key, &seeds).await?;
         Ok(RegenerateReport {
             series_id: s.id,
             episode: n,
@@ -323,6 +356,70 @@ impl Engine {
             lines: lines.len(),
             shots,
             stages_reopened: redo.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    /// Where scenes, shots and lines fall in the episode's video (the same placement the render and the subtitles
+    /// use: the voiced lines at their measured lengths after the intro).
+    ///
+    /// # Errors
+    /// `unknown_series`; `invalid_input` when the episode has no script; store errors.
+    pub async fn review_timeline(&self, series: &str, n: u32) -> Result<ReviewTimeline, CoreError> {
+        use studio_pipeline::timeline::{SlotSource, place, video_slots};
+        let (s, script) = self.series_and_script(series, n).await?;
+        let audio = self.store().line_audio(&s.id, n).await?;
+        let tl = place(&script, &audio, self.config().render.intro_sec);
+        let names: std::collections::HashMap<String, String> = self
+            .store()
+            .characters(&s.id)
+            .await?
+            .into_iter()
+            .flat_map(|c| [(c.id.clone(), c.name.clone()), (c.name.clone(), c.name)])
+            .collect();
+        let vtt = self
+            .data_dir()
+            .join(format!("series/{}/ep{n:03}/package/subtitles.ko.vtt", s.id));
+        let shots = video_slots(&script, &tl, &std::collections::HashSet::new())
+            .into_iter()
+            .filter_map(|sl| match sl.source {
+                SlotSource::Shot { index, .. } => Some(ShotMark {
+                    index,
+                    scene: sl.scene,
+                    start_sec: sl.start,
+                    end_sec: sl.end,
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(ReviewTimeline {
+            total_sec: tl.total_sec,
+            subtitles: vtt.is_file().then(|| self.media_path(&vtt)),
+            scenes: tl
+                .scenes
+                .iter()
+                .map(|c| SceneMark {
+                    number: c.number,
+                    location: c.location.clone(),
+                    start_sec: c.start,
+                    end_sec: c.end,
+                })
+                .collect(),
+            shots,
+            lines: tl
+                .lines
+                .iter()
+                .map(|l| LineMark {
+                    id: l.line_id.clone(),
+                    scene: l.scene,
+                    speaker: names
+                        .get(&l.character)
+                        .cloned()
+                        .unwrap_or_else(|| l.character.clone()),
+                    text: l.text.clone(),
+                    start_sec: l.offset,
+                    end_sec: l.offset + l.duration,
+                })
+                .collect(),
         })
     }
 }

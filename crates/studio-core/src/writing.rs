@@ -330,10 +330,10 @@ impl Engine {
     ) -> Result<(studio_domain::Series, studio_domain::EpisodeScript), CoreError> {
         let s = self.store().find_series(series).await?;
         let script = self.episode_script(&s.id, n).await?.ok_or_else(|| {
-            CoreError::invalid(format!(
-                "{} episode {n} has no script yet: write it first",
-                s.title
-            ))
+            CoreError::blocked(
+                studio_domain::ErrorCode::StepMissing,
+                format!("{} episode {n} has no script yet: write it first", s.title),
+            )
         })?;
         Ok((s, script))
     }

@@ -36,6 +36,12 @@ pub enum ErrorCode {
     TitleTaken,
     NameCollision,
     CastLocked,
+    /// Work on the thing is under way (a stage running, a paid job in flight): try again when it finishes.
+    WorkInProgress,
+    /// The episode is approved or published: its script, shots and voices are final.
+    EpisodeClosed,
+    /// A step before this one is not done yet (no script to make shots from): do that step first.
+    StepMissing,
     EpisodeOutOfRange,
     EpisodeGap,
     PublishedLater,

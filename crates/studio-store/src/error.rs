@@ -16,6 +16,9 @@ pub enum StoreError {
     TitleTaken(String),
     #[error("the cast of series \"{0}\" is locked; unlock it to re-cast")]
     CastLocked(String),
+    /// Work on the thing is under way (a stage running, a paid job in flight); nothing was changed.
+    #[error("{0}; try again when it finishes")]
+    Busy(String),
     #[error("series \"{series}\" already has a character named \"{name}\"")]
     NameCollision { series: String, name: String },
     #[error("series \"{series}\" already has a character with id \"{id}\"")]
@@ -83,6 +86,7 @@ impl StoreError {
             Self::TitleTaken(_) => ErrorCode::TitleTaken,
             Self::NameCollision { .. } => ErrorCode::NameCollision,
             Self::CastLocked(_) => ErrorCode::CastLocked,
+            Self::Busy(_) => ErrorCode::WorkInProgress,
             Self::DuplicateCharacter { .. } => ErrorCode::DuplicateCharacter,
             Self::DuplicateEpisode { .. } => ErrorCode::DuplicateEpisode,
             Self::EpisodeOutOfRange { .. } => ErrorCode::EpisodeOutOfRange,

@@ -18,6 +18,9 @@ pub use db::{OpenOptions, Store};
 pub use error::StoreError;
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
-pub use publishing::{ChannelRow, QuotaDay, QuotaHit, ReviewDecision, UploadRow, UploadStep};
+pub use publishing::{
+    ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, UploadRow, UploadStep,
+    retire_remote_purpose,
+};
 pub use remote::{RemoteJob, RemoteJobUpdate};
 pub use settings::{CapHit, SpendCap};

@@ -557,36 +557,157 @@ impl Store {
         tag: &str,
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut touched = 0;
-        for id in line_ids {
-            touched += sqlx::query(
-                "DELETE FROM line_audio WHERE series_id = ? AND episode_number = ? AND line_id = ?",
-            )
-            .bind(series_id)
-            .bind(n as i64)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            touched += rename_remote(&mut tx, series_id, n, &format!("avatar:{id}"), tag).await?;
-        }
-        for i in shots {
-            touched += sqlx::query(
-                "DELETE FROM shot_media WHERE series_id = ? AND episode_number = ? AND shot_index = ?",
-            )
-            .bind(series_id)
-            .bind(n as i64)
-            .bind(*i as i64)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            for p in ["still", "keyframe", "shot"] {
-                touched += rename_remote(&mut tx, series_id, n, &format!("{p}:{i}"), tag).await?;
-            }
-        }
+        let touched = forget_in(&mut tx, series_id, n, line_ids, shots, tag).await?;
         tx.commit().await?;
         Ok(touched)
     }
+
+    /// An edit's whole change to the database in one transaction: refused (nothing changed) while any stage of the
+    /// episode runs or a paid job for one of the items is still in flight; otherwise the items are forgotten (as
+    /// [`Store::forget_items`]), a replacement shot's media is saved, and `stages` are queued again (those that
+    /// exist: an episode never produced has none).
+    ///
+    /// # Errors
+    /// `Busy` (with what is under way) when a stage runs or a paid job is in flight; `Database`.
+    pub async fn redo_items(&self, r: &RedoItems<'_>, now_ms: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let running: Option<String> = sqlx::query_scalar(
+            "SELECT stage FROM jobs WHERE series_id = ? AND episode_number = ? AND status = 'running' LIMIT 1",
+        )
+        .bind(r.series_id)
+        .bind(r.episode as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(stage) = running {
+            return Err(StoreError::Busy(format!("the {stage} stage is running")));
+        }
+        let mut purposes: Vec<String> = Vec::new();
+        for id in r.lines {
+            purposes.push(format!("avatar:{id}"));
+        }
+        for i in r.shots.iter().chain(r.replace.iter().map(|x| &x.0)) {
+            for p in ["still", "keyframe", "shot"] {
+                purposes.push(format!("{p}:{i}"));
+            }
+        }
+        for p in &purposes {
+            // Never pay twice: a paid job sent and not yet settled finishes (and is used) before its item is redone.
+            let open: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM remote_jobs WHERE series_id = ? AND episode_number = ? AND purpose = ? \
+                 AND state NOT IN ('downloaded', 'failed') LIMIT 1",
+            )
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .bind(p)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(state) = open {
+                return Err(StoreError::Busy(format!(
+                    "a paid job for {p} is {state}; it is used when it finishes"
+                )));
+            }
+        }
+        let mut shots: Vec<usize> = r.shots.to_vec();
+        shots.extend(r.replace.iter().map(|x| x.0));
+        forget_in(&mut tx, r.series_id, r.episode, r.lines, &shots, r.tag).await?;
+        if let Some((index, media_json, sha)) = &r.replace {
+            sqlx::query(
+                "INSERT INTO shot_media (series_id, episode_number, shot_index, media_json, clip_sha256) \
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .bind(*index as i64)
+            .bind(media_json)
+            .bind(sha)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for st in r.stages {
+            sqlx::query(
+                "UPDATE jobs SET status = 'queued', attempts = 0, run_after_ms = ?, cancel_requested = 0, \
+                   last_error = NULL, error_kind = NULL, result_json = NULL, lease_owner = NULL, \
+                   lease_until_ms = NULL, completed_ms = NULL \
+                 WHERE series_id = ? AND episode_number = ? AND stage = ?",
+            )
+            .bind(now_ms)
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .bind(st.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// What one edit changes in the database (see [`Store::redo_items`]).
+pub struct RedoItems<'a> {
+    pub series_id: &'a str,
+    pub episode: u32,
+    /// Lines whose voices (and avatar jobs) are forgotten.
+    pub lines: &'a [String],
+    /// Shots whose media (and paid jobs) are forgotten.
+    pub shots: &'a [usize],
+    /// A shot replaced at once: its index, its new media record (JSON) and the clip's SHA-256.
+    pub replace: Option<(usize, String, String)>,
+    /// Stages queued again.
+    pub stages: &'a [studio_domain::Stage],
+    /// Appended to the purpose of forgotten remote jobs.
+    pub tag: &'a str,
+}
+
+async fn forget_in(
+    tx: &mut sqlx::SqliteConnection,
+    series_id: &str,
+    n: u32,
+    line_ids: &[String],
+    shots: &[usize],
+    tag: &str,
+) -> Result<u64, StoreError> {
+    let mut touched = 0;
+    for id in line_ids {
+        touched += sqlx::query(
+            "DELETE FROM line_audio WHERE series_id = ? AND episode_number = ? AND line_id = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        touched += rename_remote(tx, series_id, n, &format!("avatar:{id}"), tag).await?;
+    }
+    for i in shots {
+        touched += sqlx::query(
+            "DELETE FROM shot_media WHERE series_id = ? AND episode_number = ? AND shot_index = ?",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .bind(*i as i64)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        for p in ["still", "keyframe", "shot"] {
+            touched += rename_remote(tx, series_id, n, &format!("{p}:{i}"), tag).await?;
+        }
+    }
+    Ok(touched)
+}
+
+/// Renames a retired remote job's purpose so a new one can be sent under it (in-flight jobs are refused before).
+pub async fn retire_remote_purpose(
+    store: &Store,
+    series_id: &str,
+    n: u32,
+    purpose: &str,
+    tag: &str,
+) -> Result<u64, StoreError> {
+    let mut tx = store.begin_write().await?;
+    let k = rename_remote(&mut tx, series_id, n, purpose, tag).await?;
+    tx.commit().await?;
+    Ok(k)
 }
 
 /// Renames a finished remote job's purpose (jobs still in flight are left to finish).

@@ -41,6 +41,7 @@ import type { ReviewApproveArgs } from "./ReviewApproveArgs";
 import type { ReviewItem } from "./ReviewItem";
 import type { ReviewRegenerateArgs } from "./ReviewRegenerateArgs";
 import type { ReviewRejectArgs } from "./ReviewRejectArgs";
+import type { ReviewTimeline } from "./ReviewTimeline";
 import type { ScriptResult } from "./ScriptResult";
 import type { SecretSetArgs } from "./SecretSetArgs";
 import type { SecretStatus } from "./SecretStatus";
@@ -100,6 +101,7 @@ export const COMMANDS = [
   "review_approve",
   "review_reject",
   "review_regenerate",
+  "review_timeline",
   "publish",
   "channels_list",
   "channel_connect",
@@ -197,6 +199,8 @@ export function client(t: Transport) {
     review_reject: (args: ReviewRejectArgs): Promise<EpisodeStatus> => t.call<EpisodeStatus>("review_reject", args),
     /** Makes the given scenes again (script lines, voices, visuals) and renders the episode again. */
     review_regenerate: (args: ReviewRegenerateArgs): Promise<RegenerateReport> => t.call<RegenerateReport>("review_regenerate", args),
+    /** Where scenes, shots and lines fall in the episode's video: markers, click-to-redo and the script beside the player. */
+    review_timeline: (args: EpisodeArgs): Promise<ReviewTimeline> => t.call<ReviewTimeline>("review_timeline", args),
     /** Publishes an approved episode now: the export folder, then YouTube when a channel is given or set. */
     publish: (args: PublishArgs): Promise<PublishReport> => t.call<PublishReport>("publish", args),
     /** The connected YouTube channels with their state and today's quota. */

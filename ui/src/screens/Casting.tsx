@@ -185,6 +185,10 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
           ))}
         </select>
       </label>
+      <label className="field">
+        <span>{t("character.tone")}</span>
+        <input value={f.tone} onChange={set("tone")} />
+      </label>
       {problem && (
         <div className="warn small" role="alert">
           {problem}
@@ -207,6 +211,7 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
                   appearance: f.appearance,
                   gender: f.gender,
                   age_group: f.age_group,
+                  tone: f.tone,
                 },
               }),
             )
@@ -265,6 +270,7 @@ function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; r
           ))}
         </select>
       </label>
+      <span className="help"> {t("casting.voice_change_note")}</span>
       <ErrorBox error={act.error} t={t} />
     </span>
   );

@@ -3,7 +3,7 @@ import type { ClipPriority } from "../bindings/ClipPriority";
 import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
 import { formatDuration, routeWhyLabel, stageLabel } from "../labels";
-import { costBar, fileToBase64, routeLabel, SHOT_FILE_TYPES } from "../logic";
+import { costBar, fileToBase64, MAX_SHOT_FILE, routeLabel, SHOT_FILE_TYPES } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 4. Scene priority review -----------------------------------------------------------------------------------------
@@ -101,8 +101,11 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
     const again = r.change.stages_reopened;
     setDone(again.length > 0 ? `${t("shot.queued")}: ${again.map((st) => stageLabel(t, st)).join(" → ")}` : t("shot.saved"));
   };
+  const [tooLarge, setTooLarge] = useState(false);
   const replace = async (file: File | undefined) => {
-    if (!file) return;
+    if (!file || act.busy) return;
+    setTooLarge(file.size > MAX_SHOT_FILE);
+    if (file.size > MAX_SHOT_FILE) return;
     const r = await act.run(async () =>
       ctx.api.shot_replace({ series, episode: view.episode, shot: i, file_name: file.name, content_base64: await fileToBase64(file) }),
     );
@@ -126,6 +129,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
       onDragLeave={() => setDragging(false)}
       onDrop={(e) => {
         e.preventDefault();
+        if (act.busy) return;
         setDragging(false);
         replace(e.dataTransfer.files[0]);
       }}
@@ -174,13 +178,16 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
           <button
             data-testid={`save-shot-${i}`}
             disabled={act.busy || !!problem}
-            onClick={() =>
+            onClick={() => {
+              const remake = (m.still !== null || m.clip !== null) && !m.own && (visual.trim() !== s.visual || prompt.trim() !== s.video_prompt);
+              const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
+              if (remake && !window.confirm(`${t("shot.redo_edit_confirm")} ${t("priority.estimate")}: ${cost}`)) return;
               act
                 .run(() =>
                   ctx.api.shot_edit({ series, episode: view.episode, shot: i, edit: { visual, video_prompt: prompt, priority } }),
                 )
-                .then(after)
-            }
+                .then(after);
+            }}
           >
             {t("common.save")}
           </button>{" "}
@@ -220,6 +227,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
             data-testid={`replace-${i}`}
             type="file"
             accept={SHOT_FILE_TYPES}
+            disabled={act.busy}
             className="visually-hidden"
             onChange={(e) => replace(e.target.files?.[0])}
           />
@@ -254,6 +262,11 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
             )}
           </div>
         </details>
+      )}
+      {tooLarge && (
+        <div className="warn small" role="alert">
+          {t("shot.too_large")}
+        </div>
       )}
       {done && (
         <div className="ok small" role="status" data-testid={`shot-done-${i}`}>

@@ -62,6 +62,17 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             shot,
             file,
         } => {
+            let size = std::fs::metadata(&file)
+                .map_err(|e| CoreError::io(file.display().to_string(), e))?
+                .len();
+            if size > studio_core::directing::MAX_SHOT_FILE as u64 {
+                return Err(CoreError::invalid(format!(
+                    "{} is {} MB; a shot's file can be at most {} MB",
+                    file.display(),
+                    size / (1024 * 1024),
+                    studio_core::directing::MAX_SHOT_FILE / (1024 * 1024)
+                )));
+            }
             let bytes =
                 std::fs::read(&file).map_err(|e| CoreError::io(file.display().to_string(), e))?;
             let name = file

@@ -663,7 +663,7 @@ fn plan_a_series_then_write_check_and_show_episodes_offline() {
     assert_eq!(first["text"], "그래, 내일 보자.");
     assert_eq!(first["direction"], "웃으며");
     assert_eq!(edited["stages_reopened"], serde_json::json!([]));
-    assert!(edited["check"]["passed"].is_boolean());
+    assert_eq!(edited["check"]["passed"], true, "{}", edited["check"]);
     let shot = ok_json(&aidas(
         d.path(),
         &[

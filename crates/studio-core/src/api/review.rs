@@ -3,8 +3,9 @@
 use serde::Deserialize;
 use studio_domain::EpisodeStatus;
 
+use super::EpisodeArgs;
 use super::NoArgs;
-use crate::review::{ApproveReport, RegenerateReport, ReviewItem};
+use crate::review::{ApproveReport, RegenerateReport, ReviewItem, ReviewTimeline};
 
 /// Approve an episode for publishing.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -58,4 +59,7 @@ commands! {
     review_regenerate(ReviewRegenerateArgs) -> RegenerateReport = |e, a| {
         e.regenerate_scenes(&a.series, a.episode, &a.scenes, &a.reason).await
     };
+    /// Where scenes, shots and lines fall in the episode's video: markers, click-to-redo and the script beside the
+    /// player.
+    review_timeline(EpisodeArgs) -> ReviewTimeline = |e, a| e.review_timeline(&a.series, a.episode).await;
 }

@@ -50,7 +50,7 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
     let line = script.scenes[0].lines[0].clone();
     let voices_before = e.store().line_audio("dir", 1).await.unwrap();
     let shots = script.storyboard.len();
-    assert!(shots >= 3, "{shots} shots");
+    assert!(shots >= 4, "{shots} shots");
 
     // Bad edits say what is wrong and change nothing.
     for (edit, code) in [
@@ -138,7 +138,84 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
     assert!(r.stages_reopened.contains(&Stage::Voices));
     assert_eq!(r.status, EpisodeStatus::InProduction, "back from review");
     let old_voice = voices_before.iter().find(|a| a.line_id == line.id).unwrap();
-    assert!(!dir.path().join(&old_voice.path).exists(), "moved aside");
+    let stem = std::path::Path::new(&old_voice.path)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let kept = dir
+        .path()
+        .join("series/dir/ep001/voices/takes")
+        .join(format!("{stem}-take1.wav"));
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        std::fs::read(dir.path().join(&old_voice.path)).unwrap(),
+        "the earlier voice kept as take 1"
+    );
+
+    // While a stage runs, an edit is refused whole: no take copied, nothing forgotten, the script as it was.
+    let media_before = e.store().shot_media_json("dir", 1).await.unwrap();
+    let script_before = e.episode_script("dir", 1).await.unwrap().unwrap();
+    let claimed = e
+        .store()
+        .claim_job("test-worker", i64::MAX / 4, 60_000)
+        .await
+        .unwrap()
+        .expect("a queued stage to claim");
+    assert_eq!(
+        e.redo_shot("dir", 1, 0, "").await.unwrap_err().code(),
+        "work_in_progress"
+    );
+    assert_eq!(
+        e.edit_line(
+            "dir",
+            1,
+            &line.id,
+            LineEdit {
+                text: Some("지금은 바꿀 수 없어.".into()),
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        "work_in_progress"
+    );
+    assert_eq!(
+        e.store().shot_media_json("dir", 1).await.unwrap(),
+        media_before
+    );
+    assert_eq!(
+        e.episode_script("dir", 1).await.unwrap().unwrap(),
+        script_before
+    );
+    assert!(
+        !dir.path().join("series/dir/ep001/visuals/takes").exists(),
+        "no copy left behind"
+    );
+    e.store().requeue_jobs_of("test-worker").await.unwrap();
+    assert_eq!(claimed.episode_number, 1);
+
+    // A paid job for a shot still unsettled (stuck at the provider): redoing it would pay twice, so it is refused.
+    let last = shots - 1;
+    let stuck = e
+        .store()
+        .begin_remote_job("dir", 1, &format!("shot:{last}"), "fal", "kling", 0.35)
+        .await
+        .unwrap();
+    e.store()
+        .update_remote_job(
+            stuck,
+            &studio_store::RemoteJobUpdate {
+                state: Some("stuck"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let err = e.redo_shot("dir", 1, last, "").await.unwrap_err();
+    assert_eq!(err.code(), "work_in_progress");
+    assert!(err.to_string().contains("stuck"), "{err}");
 
     // A shot: redone as a new take; another replaced with the creator's image.
     let redo = e.redo_shot("dir", 1, 0, "너무 어둡다").await.unwrap();
@@ -316,10 +393,32 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
     );
     assert!(!e.storyboard_view("dir", 1).await.unwrap().media[1].own);
 
-    // Approved: closed to edits.
+    // Approved: closed to edits of every kind.
     e.approve_episode("dir", 1, "좋다", None).await.unwrap();
     assert_eq!(
         e.redo_shot("dir", 1, 0, "").await.unwrap_err().code(),
-        "invalid_input"
+        "episode_closed"
+    );
+    assert_eq!(
+        e.replace_shot("dir", 1, 0, "a.png", &png(64, 64))
+            .await
+            .unwrap_err()
+            .code(),
+        "episode_closed"
+    );
+    assert_eq!(
+        e.edit_line(
+            "dir",
+            1,
+            &line.id,
+            LineEdit {
+                text: Some("늦었어.".into()),
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        "episode_closed"
     );
 }
