@@ -6,6 +6,7 @@
 // Run: node e2e/studio.e2e.mjs (after `cargo build -p studio-cli` and `npm run build`).
 
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,6 +15,13 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
+// Connecting a channel stores its tokens in the OS keyring: the walk runs inside a private D-Bus session with an
+// unlocked gnome-keyring (scripts/with-keyring.sh), as the Rust tests do.
+if (process.env.AIDAS_IN_KEYRING_SESSION !== "1") {
+  const child = spawn(join(root, "scripts/with-keyring.sh"), [process.execPath, fileURLToPath(import.meta.url)], { stdio: "inherit" });
+  child.on("exit", (code) => process.exit(code ?? 1));
+  await new Promise(() => {});
+}
 const bin = process.env.AIDAS_BIN ?? join(root, "target/debug/aidas");
 const shots = join(here, "screenshots");
 mkdirSync(shots, { recursive: true });
@@ -38,10 +46,43 @@ async function until(what, f, timeoutMs = 60_000, everyMs = 250) {
   fail(`timed out waiting for ${what} (last: ${last})`);
 }
 
+// A local stand-in for Google sign-in, YouTube's channel lookup and two writers' model lists ("test connection"),
+// following their real request shapes: never the network.
+const mock = createServer((req, res) => {
+  const u = new URL(req.url, "http://127.0.0.1");
+  const json = (code, body) => {
+    res.writeHead(code, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (u.pathname === "/auth") {
+    const back = new URL(u.searchParams.get("redirect_uri"));
+    back.searchParams.set("code", "mock-code");
+    back.searchParams.set("state", u.searchParams.get("state") ?? "");
+    res.writeHead(302, { location: back.toString() });
+    return res.end();
+  }
+  if (u.pathname === "/token" && req.method === "POST")
+    return json(200, { access_token: "mock-access", refresh_token: "mock-refresh", expires_in: 3600, token_type: "Bearer", scope: "https://www.googleapis.com/auth/youtube.upload" });
+  if (u.pathname === "/youtube/v3/channels") return json(200, { items: [{ id: "UCmockchannel", snippet: { title: "시험 채널" } }] });
+  if (u.pathname === "/anthropic/v1/models") return req.headers["x-api-key"] === "good-key" ? json(200, { data: [] }) : json(401, { error: "invalid x-api-key" });
+  if (u.pathname === "/openai/models") return json(401, { error: { message: "Incorrect API key provided" } });
+  json(404, {});
+});
+await new Promise((r) => mock.listen(0, "127.0.0.1", r));
+const mockUrl = `http://127.0.0.1:${mock.address().port}`;
+
 const env = { ...process.env };
 for (const k of Object.keys(env)) if (k.startsWith("AIDAS_")) delete env[k];
 Object.assign(env, {
-  AIDAS_SECRETS_BACKEND: "env",
+  AIDAS_GOOGLE_OAUTH_AUTH_URL: `${mockUrl}/auth`,
+  AIDAS_GOOGLE_OAUTH_TOKEN_URL: `${mockUrl}/token`,
+  AIDAS_YOUTUBE_BASE_URL: `${mockUrl}/youtube/v3`,
+  AIDAS_YOUTUBE_API_KEY: "mock-client-secret",
+  AIDAS_ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
+  AIDAS_ANTHROPIC_API_KEY: "good-key",
+  AIDAS_OPENAI_BASE_URL: `${mockUrl}/openai`,
+  AIDAS_OPENAI_API_KEY: "revoked-key",
+  AIDAS_SECRETS_BACKEND: "keyring",
   AIDAS_RENDER_PRESET: "ultrafast",
   AIDAS_RENDER_RESOLUTION: "720p",
 });
@@ -79,7 +120,7 @@ try {
   // The creator's language: no internal names (snake_case), no raw timestamps, no CLI commands; on Korean screens no
   // English beyond product names. The engine's own words folded under "technical details" ([data-detail]) and text
   // that is English by nature (model prompts, marked lang="en") are left out.
-  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul"]);
+  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul", "ID", "Cloud"]);
   const problems = [];
   const language = async (where, lang) => {
     const text = await page.evaluate((lang) => {
@@ -338,13 +379,33 @@ try {
   await budget.fill("3.5");
   await budget.press("Enter");
   await until("config.toml saved", async () => readFileSync(join(data, "config.toml"), "utf8").includes("budget_per_episode_usd = 3.5"));
-  await page.getByTestId("restart-needed").waitFor();
+  // In force at once, no restart: the running studio estimates against the new budget.
+  await page.getByTestId("form-budgets").getByTestId("form-note").filter({ hasText: "바로 적용" }).waitFor();
+  const board2 = await call("storyboard", { series: series.id, episode: 1 });
+  if (board2.plan.budget_usd !== 3.5) fail(`the running studio still budgets $${board2.plan.budget_usd}`);
+  if ((await page.getByTestId("restart-needed").count()) !== 0) fail("a restart is asked for a value that applies at once");
   if ((await budget.inputValue()) !== "3.5") fail("the saved value is not shown");
+  // Test connection: one cheap call per key against the stand-in; an accepted key and a refused one.
+  await page.getByTestId("test-anthropic").click();
+  await page.locator('[data-testid="test-result-anthropic"][data-kind="accepted"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId("test-openai").click();
+  await page.locator('[data-testid="test-result-openai"][data-kind="rejected"]').waitFor({ timeout: 30_000 });
+  // Connect a channel: the OAuth client id typed in the form, then Google sign-in (the stand-in) in a new window.
+  const clientId = page.locator('[data-field="youtube.client_id"] input');
+  await clientId.fill("1234-test.apps.googleusercontent.com");
+  await clientId.press("Enter");
+  await until("client id saved", async () => readFileSync(join(data, "config.toml"), "utf8").includes("1234-test.apps.googleusercontent.com"));
+  const popup = page.context().waitForEvent("page");
+  await page.getByTestId("connect-channel").click();
+  await (await popup).waitForLoadState();
+  await until("the channel connected", async () => (await call("channels_list")).some((c) => c.id === "UCmockchannel" && c.state === "connected"), 30_000);
+  await page.reload();
+  await page.getByTestId("channels").getByText("시험 채널").waitFor({ timeout: 10_000 });
   await snap("7-settings");
   await language("settings", "ko");
   // English UI too.
   await page.getByRole("button", { name: "English" }).click();
-  await page.getByText("API keys").waitFor();
+  await page.getByRole("heading", { name: "API keys" }).waitFor();
   for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);
@@ -358,6 +419,7 @@ try {
 } finally {
   await browser.close();
   server.kill("SIGTERM");
+  mock.close();
   await new Promise((r) => setTimeout(r, 500));
   if (ok) rmSync(data, { recursive: true, force: true });
   else console.error(`data left in ${data}\n--- aidas serve stderr ---\n${stderr.slice(-4000)}`);

@@ -287,7 +287,8 @@ export type SettingKey =
   | "youtube.publish_times"
   | "youtube.publish_per_day"
   | "youtube.daily_units"
-  | "youtube.uploads_per_day";
+  | "youtube.uploads_per_day"
+  | "youtube.client_id";
 
 /** A wall-clock time as the engine reads it (`clock::parse_clock`): H:MM or HH:MM, 0:00–24:00. */
 const HHMM = /^(([01]?\d|2[0-3]):[0-5]\d|24:00)$/;

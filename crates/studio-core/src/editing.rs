@@ -73,6 +73,7 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "youtube.daily_units",
     "youtube.uploads_per_day",
     "youtube.privacy",
+    "youtube.client_id",
 ];
 
 /// Applies a person's edits to freshly built metadata (used by `package`). Edits that would break YouTube's limits

@@ -32,7 +32,8 @@ pub struct EngineOptions {
 
 pub struct Engine {
     data_dir: PathBuf,
-    config: Config,
+    /// The settings in force; replaced whole when the settings screen saves (readers keep the copy they took).
+    config: std::sync::RwLock<Arc<Config>>,
     store: Store,
     events: EventBus,
     env: BTreeMap<String, String>,
@@ -136,7 +137,7 @@ impl Engine {
         Ok(Engine {
             rate_limits,
             data_dir,
-            config,
+            config: std::sync::RwLock::new(Arc::new(config)),
             store,
             events: EventBus::default(),
             env,
@@ -157,8 +158,39 @@ impl Engine {
     pub fn database_path(&self) -> &Path {
         self.store.path()
     }
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The settings in force now (a snapshot: a save on the settings screen replaces them for later readers).
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Reads config.toml again (with this engine's environment overrides) and puts it in force. Returns the keys
+    /// whose new values only apply when the studio starts again: the number of workers, whether the daily plan
+    /// runs, and provider request rates (the running workers, planner and rate limiters were built from them).
+    ///
+    /// # Errors
+    /// `invalid_config` when the file or an override does not read.
+    pub(crate) fn reload_config(&self) -> Result<Vec<String>, CoreError> {
+        let mut next = Config::load_or_create(self.data_dir())?;
+        next.apply_env(&self.env)?;
+        let before = self.config();
+        let mut at_start = Vec::new();
+        if next.production.workers != before.production.workers {
+            at_start.push("production.workers".to_string());
+        }
+        if next.production.auto_plan != before.production.auto_plan {
+            at_start.push("production.auto_plan".to_string());
+        }
+        if next.production.provider_rate_per_min != before.production.provider_rate_per_min {
+            at_start.push("production.provider_rate_per_min".to_string());
+        }
+        match self.config.write() {
+            Ok(mut c) => *c = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        }
+        Ok(at_start)
     }
     /// The story memory and queue database. Shells never reach it: every operation they need is an Engine
     /// method (or a command in [`crate::api`]). Tests and benchmarks that seed or inspect the database get it with
@@ -199,14 +231,14 @@ impl Engine {
             .take();
         let (inner, problem): (Option<Box<dyn SecretStore>>, Option<String>) = match injected {
             Some(s) => (Some(s), None),
-            None => match self.config.secrets.backend {
+            None => match self.config().secrets.backend {
                 SecretsBackend::Env => (None, Some("the secrets backend is set to env".into())),
                 SecretsBackend::Keyring => {
-                    let k = KeyringSecretStore::connect(&self.config.secrets.keyring_service)?;
+                    let k = KeyringSecretStore::connect(&self.config().secrets.keyring_service)?;
                     (Some(Box::new(k)), None)
                 }
                 SecretsBackend::Auto => {
-                    match KeyringSecretStore::connect(&self.config.secrets.keyring_service) {
+                    match KeyringSecretStore::connect(&self.config().secrets.keyring_service) {
                         Ok(k) => (Some(Box::new(k)), None),
                         Err(e) => {
                             tracing::info!(error = %e, "OS keyring unavailable; API keys come from AIDAS_*_API_KEY only");
@@ -522,7 +554,7 @@ impl Engine {
                 "keyring",
                 format!(
                     "{backend} reachable (service \"{}\")",
-                    self.config.secrets.keyring_service
+                    self.config().secrets.keyring_service
                 ),
             ),
             (Ok(_), Some(p)) | (Err(_), Some(p)) => Check::warn(

@@ -13,6 +13,7 @@ pub mod google_oauth;
 pub mod heygen;
 pub mod hf;
 mod http;
+pub mod keycheck;
 pub mod offline;
 pub mod openai;
 pub mod ratelimit;

@@ -5,7 +5,7 @@ import type { VisualConfig } from "./VisualConfig";
 import type { YouTubeConfig } from "./YouTubeConfig";
 
 /**
- * The sections of config.toml the settings screen edits, as saved; `restart_needed` when they differ from what
- * the running engine uses (it reads the file when it starts).
+ * The sections of config.toml the settings screen edits, as saved; `restart_needed` when a saved value that only
+ * applies at start (workers, the daily plan, provider rates) differs from what the running studio started with.
  */
 export type SettingsView = { restart_needed: boolean, data_dir: string, visuals: VisualConfig, production: ProductionConfig, youtube: YouTubeConfig, render: RenderConfig, endpoints: { [key in string]: string }, };

@@ -23,6 +23,7 @@ import type { JobArgs } from "./JobArgs";
 import type { JobLogLine } from "./JobLogLine";
 import type { JobRow } from "./JobRow";
 import type { JobsListArgs } from "./JobsListArgs";
+import type { KeyTestReport } from "./KeyTestReport";
 import type { LineEditArgs } from "./LineEditArgs";
 import type { LineEditReport } from "./LineEditReport";
 import type { MetadataSetArgs } from "./MetadataSetArgs";
@@ -45,6 +46,7 @@ import type { ReviewTimeline } from "./ReviewTimeline";
 import type { ScriptResult } from "./ScriptResult";
 import type { SecretSetArgs } from "./SecretSetArgs";
 import type { SecretStatus } from "./SecretStatus";
+import type { SecretTestArgs } from "./SecretTestArgs";
 import type { SeriesArgs } from "./SeriesArgs";
 import type { SeriesDashboard } from "./SeriesDashboard";
 import type { SeriesDetail } from "./SeriesDetail";
@@ -108,6 +110,7 @@ export const COMMANDS = [
   "publish_channel_set",
   "secrets_status",
   "secret_set",
+  "secret_test",
   "system_doctor",
   "settings_get",
   "settings_set",
@@ -213,6 +216,8 @@ export function client(t: Transport) {
     secrets_status: (): Promise<Array<SecretStatus>> => t.call<Array<SecretStatus>>("secrets_status"),
     /** Stores an API key in the OS keyring. */
     secret_set: (args: SecretSetArgs): Promise<SecretStatus> => t.call<SecretStatus>("secret_set", args),
+    /** Tests a provider's key with one cheap, unbilled request ("test connection"). */
+    secret_test: (args: SecretTestArgs): Promise<KeyTestReport> => t.call<KeyTestReport>("secret_test", args),
     /** What this machine can and cannot do for the studio, and what to do about it. */
     system_doctor: (): Promise<DoctorReport> => t.call<DoctorReport>("system_doctor"),
     /** The saved settings the settings screen edits. */

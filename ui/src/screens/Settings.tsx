@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { ChannelRow } from "../bindings/ChannelRow";
 import type { SecretStatus } from "../bindings/SecretStatus";
 import type { ImportReport } from "../bindings/ImportReport";
+import type { KeyTestReport } from "../bindings/KeyTestReport";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { Key } from "../i18n";
 import { providerLabel } from "../labels";
@@ -35,10 +36,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <table data-testid="keys">
         <tbody>
           {keys.map((k) => (
-            <tr key={k.provider}>
-              <td>{providerLabel(t, k.provider)}</td>
-              <td>{k.configured ? `✓ ${t("settings.configured")}${k.source ? ` (${t(k.source === "env" ? "settings.source_env" : "settings.source_keyring")})` : ""}` : t("settings.missing")}</td>
-            </tr>
+            <KeyRow key={k.provider} ctx={ctx} k={k} />
           ))}
         </tbody>
       </table>
@@ -93,6 +91,8 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         ]}
         onSaved={load}
       />
+      <h2>{t("settings.youtube")}</h2>
+      <SettingsForm ctx={ctx} testid="form-youtube" fields={[{ key: "youtube.client_id", value: yt?.client_id, kind: "text" }]} onSaved={load} />
       <h2>{t("settings.import")}</h2>
       <input
         type="file"
@@ -119,12 +119,13 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           {imported.kind === "settings" && <DetailList t={t} label={`⚠ ${t("settings.import_warnings")}`} items={imported.warnings} />}
         </div>
       )}
-      {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.saved")}</p>}
+      {settings?.restart_needed === true && <p className="warn" data-testid="restart-needed">{t("settings.at_start")}</p>}
       <p className="small">
         {t("settings.data_dir")}: <code>{String(settings?.data_dir ?? "")}</code>
       </p>
       <h2>{t("settings.channels")}</h2>
       <button
+        data-testid="connect-channel"
         onClick={() =>
           act.run(() => ctx.api.channel_connect()).then((r) => {
             if (r) window.open(r.url, "_blank", "noopener");
@@ -133,7 +134,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       >
         {t("settings.connect")}
       </button>
-      <ul>
+      <ul data-testid="channels">
         {channels.length === 0 && <li className="small">{t("common.none")}</li>}
         {channels.map((c) => (
           <li key={c.id}>
@@ -194,7 +195,7 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
         }
         act.run(() => ctx.api.settings_set({ changes })).then((r) => {
           if (r) {
-            setNote(r.changed.length ? t("settings.saved") : t("settings.unchanged"));
+            setNote(r.changed.length === 0 ? t("settings.unchanged") : r.at_start.length > 0 ? t("settings.at_start") : t("settings.applied"));
             setValues({});
             onSaved();
           }
@@ -241,8 +242,55 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
       <button type="submit" disabled={act.busy || edited.length === 0 || Object.keys(problems).length > 0}>
         {t("settings.apply")}
       </button>
-      {note && <span className="ok small">{note}</span>}
+      {note && (
+        <span className="ok small" role="status" data-testid="form-note">
+          {note}
+        </span>
+      )}
       <ErrorBox error={act.error} t={t} />
     </form>
+  );
+}
+
+/** One API key: whether it is set (never its value) and "test connection" with what the test found. */
+function KeyRow({ ctx, k }: { ctx: Ctx; k: SecretStatus }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [found, setFound] = useState<KeyTestReport | null>(null);
+  const said = (r: KeyTestReport): { key: Key; ok: boolean } => {
+    if (!r.result) return { key: "key.none", ok: false };
+    switch (r.result.kind) {
+      case "accepted":
+        return { key: "key.accepted", ok: true };
+      case "rejected":
+        return { key: "key.rejected", ok: false };
+      case "unreachable":
+        return { key: "key.unreachable", ok: false };
+      case "unclear":
+        return { key: "key.unclear", ok: false };
+      case "not_testable":
+        return { key: "key.not_testable", ok: false };
+    }
+  };
+  const testable = k.provider !== "youtube" && k.provider !== "webhook";
+  return (
+    <tr data-testid={`key-${k.provider}`}>
+      <td>{providerLabel(t, k.provider)}</td>
+      <td>{k.configured ? `✓ ${t("settings.configured")}${k.source ? ` (${t(k.source === "env" ? "settings.source_env" : "settings.source_keyring")})` : ""}` : t("settings.missing")}</td>
+      <td>
+        {k.configured && testable && (
+          <button data-testid={`test-${k.provider}`} disabled={act.busy} onClick={() => act.run(() => ctx.api.secret_test({ provider: k.provider })).then((r) => r && setFound(r))}>
+            {t("settings.test")}
+          </button>
+        )}
+        {found && (
+          <span className={`small ${said(found).ok ? "ok" : "warn"}`} role="status" data-testid={`test-result-${k.provider}`} data-kind={found.result?.kind ?? "none"}>
+            {said(found).key === "key.accepted" ? "✓ " : "✗ "}
+            {t(said(found).key)}
+          </span>
+        )}
+        <ErrorBox error={act.error} t={t} />
+      </td>
+    </tr>
   );
 }

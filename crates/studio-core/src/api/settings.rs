@@ -41,8 +41,8 @@ pub struct SettingsImportArgs {
     pub content: String,
 }
 
-/// The sections of config.toml the settings screen edits, as saved; `restart_needed` when they differ from what
-/// the running engine uses (it reads the file when it starts).
+/// The sections of config.toml the settings screen edits, as saved; `restart_needed` when a saved value that only
+/// applies at start (workers, the daily plan, provider rates) differs from what the running studio started with.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct SettingsView {
@@ -55,12 +55,30 @@ pub struct SettingsView {
     pub endpoints: BTreeMap<String, String>,
 }
 
-/// What a settings change did.
+/// Test one provider's key.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct SecretTestArgs {
+    pub provider: String,
+}
+
+/// What testing a key found (`result` is `None` when no key is set).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct KeyTestReport {
+    pub provider: String,
+    pub result: Option<studio_providers::keycheck::KeyCheck>,
+}
+
+/// What a settings change did: every change is in force at once, except the keys in `at_start`.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct SettingsChange {
     /// The keys written.
     pub changed: Vec<String>,
+    /// Keys whose new values apply when the studio starts again (`production.workers`, …).
+    pub at_start: Vec<String>,
     pub restart_needed: bool,
 }
 
@@ -73,9 +91,10 @@ impl Engine {
         let saved = Config::load_or_create(self.data_dir())?;
         let running = self.config();
         Ok(SettingsView {
-            restart_needed: running.visuals != saved.visuals
-                || running.production != saved.production
-                || running.youtube != saved.youtube,
+            restart_needed: running.production.workers != saved.production.workers
+                || running.production.auto_plan != saved.production.auto_plan
+                || running.production.provider_rate_per_min
+                    != saved.production.provider_rate_per_min,
             data_dir: self.data_dir().display().to_string(),
             visuals: saved.visuals,
             production: saved.production,
@@ -85,17 +104,22 @@ impl Engine {
         })
     }
 
-    /// Writes changes to config.toml (validated as a whole first); they apply when the studio starts again.
+    /// Writes changes to config.toml (validated as a whole first) and puts them in force in this running studio:
+    /// budgets, caps, work window, publish times, review policy and endpoints apply to the next job or call; the
+    /// few that shape the running service itself are listed in `at_start`.
     ///
     /// # Errors
-    /// As [`Engine::edit_settings`].
+    /// As [`Engine::edit_settings`]; `invalid_config` when the saved file does not read back.
     pub fn change_settings(
         &self,
         changes: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<SettingsChange, CoreError> {
+        let changed = self.edit_settings(changes)?;
+        let at_start = self.reload_config()?;
         Ok(SettingsChange {
-            changed: self.edit_settings(changes)?,
-            restart_needed: true,
+            changed,
+            restart_needed: !at_start.is_empty(),
+            at_start,
         })
     }
 
@@ -126,6 +150,38 @@ impl Engine {
         self.import_file(&path).await
     }
 
+    /// Tests a provider's stored key with one cheap, unbilled request to the configured endpoint (see
+    /// [`studio_providers::keycheck`]).
+    ///
+    /// # Errors
+    /// `unknown_provider` for a name the studio does not know; keyring errors reading the key.
+    pub async fn test_secret(&self, provider: &str) -> Result<KeyTestReport, CoreError> {
+        if !crate::secrets::PROVIDERS.contains(&provider) {
+            return Err(crate::secrets::SecretError::UnknownProvider(provider.to_string()).into());
+        }
+        let Some(key) = self.secret(provider).await? else {
+            return Ok(KeyTestReport {
+                provider: provider.to_string(),
+                result: None,
+            });
+        };
+        let endpoint = if provider == "fal" {
+            "fal_queue"
+        } else {
+            provider
+        };
+        let base = self
+            .config()
+            .endpoint(endpoint)
+            .unwrap_or_default()
+            .to_string();
+        let result = studio_providers::keycheck::check_key(provider, &base, key.expose()).await;
+        Ok(KeyTestReport {
+            provider: provider.to_string(),
+            result: Some(result),
+        })
+    }
+
     /// Stores a key and answers with that provider's status (never the value).
     async fn secret_set(&self, provider: &str, value: String) -> Result<SecretStatus, CoreError> {
         self.set_secret(provider, crate::Secret::new(value)).await
@@ -137,6 +193,8 @@ commands! {
     secrets_status(NoArgs) -> Vec<SecretStatus> = |e, _| e.secret_status().await;
     /// Stores an API key in the OS keyring.
     secret_set(SecretSetArgs) -> SecretStatus = |e, a| e.secret_set(&a.provider, a.value).await;
+    /// Tests a provider's key with one cheap, unbilled request ("test connection").
+    secret_test(SecretTestArgs) -> KeyTestReport = |e, a| e.test_secret(&a.provider).await;
     /// What this machine can and cannot do for the studio, and what to do about it.
     system_doctor(NoArgs) -> DoctorReport = |e, _| Ok::<_, CoreError>(e.doctor().await);
     /// The saved settings the settings screen edits.
