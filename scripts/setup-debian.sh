@@ -16,7 +16,7 @@ want=(
 gui=(
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   libssl-dev libxdo-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  xvfb xauth x11-utils imagemagick dbus-x11 chromium libnotify-bin
+  xvfb xauth x11-utils xdotool imagemagick dbus-x11 chromium libnotify-bin
   gstreamer1.0-libav gstreamer1.0-plugins-bad
 )
 if [ "${1:-}" = "--gui" ]; then want+=("${gui[@]}"); fi

@@ -125,7 +125,8 @@ try {
   const language = async (where, lang) => {
     const text = await page.evaluate((lang) => {
       const root = document.body.cloneNode(true);
-      root.querySelectorAll("[data-detail], script, style, option, code, textarea, input, select").forEach((n) => n.remove());
+      // A select's options are words people read too: they stay (the select itself is only their box).
+      root.querySelectorAll("[data-detail], script, style, code, textarea, input").forEach((n) => n.remove());
       if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
       // Words people hear or see outside the text: accessible names, image descriptions, tooltips, placeholders.
       const attrs = [...root.querySelectorAll("[aria-label], [alt], [title], [placeholder]")]

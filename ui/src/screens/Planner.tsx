@@ -62,9 +62,9 @@ export function Planner({ ctx }: { ctx: Ctx }) {
         {field(
           "writer",
           <select name="writer" value={form.writer} onChange={(e) => setForm({ ...form, writer: e.target.value as NewSeriesForm["writer"] })}>
-            <option value="offline">offline</option>
-            <option value="openai">openai</option>
-            <option value="anthropic">anthropic</option>
+            <option value="offline">{t("writer.offline")}</option>
+            <option value="openai">{t("writer.openai")}</option>
+            <option value="anthropic">{t("writer.anthropic")}</option>
           </select>,
         )}
         <button type="submit" disabled={act.busy}>
