@@ -2,8 +2,10 @@
 //! calls. It owns configuration, the data directory, secrets (OS keyring or environment), the event bus, the clock,
 //! and the composition of store, media, providers and the pipeline's stages; it runs the production queue and the
 //! background service ([`background`]), with per-provider request rates it owns and one backoff; it answers the
-//! screens' questions (a series' [`dashboard`], the status board, the stage history) with typed values the UI words
-//! in the creator's language. Shells reach it through the command table ([`api`]) or its methods, and through what
+//! screens' questions (a series' [`dashboard`], the status board, the stage history, the review player's timeline)
+//! with typed values the UI words in the creator's language, and takes the creator's edits of one shot, line or
+//! character ([`directing`]) keeping earlier takes and redoing only what depends on them; saved settings are put in
+//! force without a restart. Shells reach it through the command table ([`api`]) or its methods, and through what
 //! it re-exports ([`domain`], [`reports`]) — never through the store.
 //!
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].

@@ -2,7 +2,8 @@
 //! URL and a `reqwest::Client` (so tests point them at local mock servers) and map every vendor failure to the
 //! pipeline's retry classes; offline implementations are real generators that need no key. Retries inside a call
 //! use the studio's one backoff ([`backoff_delay`], on backon); every request first waits for its provider's rate
-//! in the [`ratelimit::RateLimits`] the caller (the Engine) hands the client.
+//! in the [`ratelimit::RateLimits`] the caller (the Engine) hands the client. [`keycheck`] tests a key with one
+//! unbilled request per provider.
 //!
 //! Depends on the domain and the pipeline's traits; never on the store, the engine or a shell.
 
