@@ -45,7 +45,8 @@ pub const CREATOR: &str = "creator";
 pub struct Take {
     /// 1 for the first take set aside, then 2, …
     pub take: u32,
-    /// Its files, relative to the data directory (the still first for a shot).
+    /// Its files (the still first for a shot): relative to the data directory as stored; as media URL paths
+    /// (`/media/…`) in the views the screens get.
     pub files: Vec<String>,
     /// What made it: a generator or voice id, or `creator` for the creator's own file.
     pub source: String,
@@ -66,6 +67,7 @@ pub struct ShotEdit {
     #[serde(default)]
     #[ts(optional)]
     pub video_prompt: Option<String>,
+    /// High (AI video where the budget allows) or low (a still with Ken Burns motion).
     #[serde(default)]
     #[ts(optional)]
     pub priority: Option<ClipPriority>,
@@ -80,6 +82,7 @@ pub struct LineEdit {
     #[serde(default)]
     #[ts(optional)]
     pub character: Option<String>,
+    /// The words, up to 600 characters; directions in brackets (`(한숨) …`) are split off into the line's direction.
     #[serde(default)]
     #[ts(optional)]
     pub text: Option<String>,
@@ -95,9 +98,11 @@ pub struct LineEdit {
 #[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CharacterEdit {
+    /// A new name (not another character's); references by the old name are renamed in open scripts.
     #[serde(default)]
     #[ts(optional)]
     pub name: Option<String>,
+    /// The part they play in the story (`주인공`, `라이벌`).
     #[serde(default)]
     #[ts(optional)]
     pub role: Option<String>,
@@ -153,6 +158,7 @@ pub struct VoiceChoice {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ShotChange {
+    /// The shot's index in the storyboard, from 0 (screens show it from 1).
     pub shot: usize,
     /// What the new take is expected to cost (USD; 0 offline or for the creator's own file).
     pub estimate_usd: f64,

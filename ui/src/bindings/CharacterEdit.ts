@@ -3,7 +3,15 @@
 /**
  * What to change in a character's profile; fields left out stay as they are.
  */
-export type CharacterEdit = { name?: string, role?: string, occupation?: string, 
+export type CharacterEdit = { 
+/**
+ * A new name (not another character's); references by the old name are renamed in open scripts.
+ */
+name?: string, 
+/**
+ * The part they play in the story (`주인공`, `라이벌`).
+ */
+role?: string, occupation?: string, 
 /**
  * Traits, one word or phrase each.
  */

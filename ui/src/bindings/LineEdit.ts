@@ -7,7 +7,11 @@ export type LineEdit = {
 /**
  * The speaker: a character's id or name.
  */
-character?: string, text?: string, 
+character?: string, 
+/**
+ * The words, up to 600 characters; directions in brackets (`(한숨) …`) are split off into the line's direction.
+ */
+text?: string, 
 /**
  * One of the emotions voices know (`neutral`, `happy`, `sad`, `angry`, `surprised`, `fear`) or a Korean word
  * for one (`기쁨`, `슬픔`, …).

@@ -6,7 +6,11 @@ import type { Take } from "./Take";
 /**
  * What a redone, edited or replaced shot led to.
  */
-export type ShotChange = { shot: number, 
+export type ShotChange = { 
+/**
+ * The shot's index in the storyboard, from 0 (screens show it from 1).
+ */
+shot: number, 
 /**
  * What the new take is expected to cost (USD; 0 offline or for the creator's own file).
  */

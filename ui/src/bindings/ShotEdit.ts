@@ -12,4 +12,8 @@ visual?: string,
 /**
  * The English prompt for image and video models.
  */
-video_prompt?: string, priority?: ClipPriority, };
+video_prompt?: string, 
+/**
+ * High (AI video where the budget allows) or low (a still with Ken Burns motion).
+ */
+priority?: ClipPriority, };

@@ -9,7 +9,8 @@ export type Take = {
  */
 take: number, 
 /**
- * Its files, relative to the data directory (the still first for a shot).
+ * Its files (the still first for a shot): relative to the data directory as stored; as media URL paths
+ * (`/media/…`) in the views the screens get.
  */
 files: Array<string>, 
 /**
