@@ -274,13 +274,19 @@ try {
   // 5. Production: produce episode 1 and watch it reach review.
   await page.getByTestId("nav-production").click();
   await page.getByTestId("produce").click();
+  // Episode 2 as well (its script is written by the queue): two episodes to review side by side.
+  await page.getByTestId("episode-picker").fill("2");
+  await page.getByTestId("produce").click();
+  await page.getByTestId(`progress-${series.id}-2`).waitFor({ timeout: 30_000 });
+  await page.getByTestId("episode-picker").fill("1");
   const prog = page.getByTestId(`progress-${series.id}-1`);
   await prog.waitFor({ timeout: 30_000 });
   await until("some stage done", async () => /— [1-9]\d*\//.test(await prog.textContent()), 120_000, 500);
   await snap("5-production");
   await language("production", "ko");
   const episodeStatus = () => page.getByTestId("episode-status").first().getAttribute("data-status");
-  await until("episode 1 in review", async () => (await episodeStatus()) === "in_review", 600_000, 1000);
+  await until("episodes 1 and 2 in review", async () => (await call("review_list")).filter((i) => i.status === "in_review").length === 2, 600_000, 1000);
+  await until("episode 1 in review", async () => (await episodeStatus()) === "in_review", 60_000, 1000);
   await snap("5-production-in-review");
   // The stage history survives a reload (it comes from the jobs, not from this page's events).
   await page.reload();
@@ -334,6 +340,15 @@ try {
   await until("metadata saved", async () =>
     readFileSync(join(data, `series/${series.id}/ep001/package/metadata.json`), "utf8").includes("사라진 테이프"));
   await item.locator(".still-row img").nth(1).click();
+  // Each card keeps its own reason: episode 2 is rejected with its reason while episode 1's field stays empty.
+  const item2 = page.getByTestId(`review-${series.id}-2`);
+  await item2.getByTestId("reason").fill("2화 두 번째 장면이 너무 어둡습니다");
+  if ((await item.getByTestId("reason").inputValue()) !== "") fail("episode 2's reason showed in episode 1's card");
+  await item2.getByTestId("reject").click();
+  await until("episode 2 rejected with its own reason", async () => {
+    const ep2 = (await call("review_list")).find((i) => i.episode === 2);
+    return ep2?.status === "rejected" && ep2.decisions.at(-1)?.reason === "2화 두 번째 장면이 너무 어둡습니다";
+  }, 30_000);
   await item.getByTestId("reason").fill("좋습니다");
   const tomorrow = new Date(Date.now() + 86_400_000);
   const pad = (n) => String(n).padStart(2, "0");
@@ -342,8 +357,7 @@ try {
   await snap("6-review");
   await language("review", "ko");
   await item.getByTestId("approve").click();
-  await page.getByTestId("review-done").waitFor({ timeout: 30_000 });
-  if (!(await page.getByTestId("review-done").textContent()).includes("공개 예정")) fail("the schedule slot was not kept");
+  await page.getByTestId("review-done").filter({ hasText: "공개 예정" }).waitFor({ timeout: 30_000 });
   const mp4 = join(data, `export/${series.id}/ep001/episode.mp4`);
   await until("the export folder has the episode", async () => existsSync(mp4), 180_000, 1000);
   const meta = JSON.parse(readFileSync(join(data, `export/${series.id}/ep001/metadata.json`), "utf8"));
@@ -352,16 +366,16 @@ try {
   await page.getByTestId("nav-production").click();
   await until("episode 1 finished", async () => ["approved", "published"].includes(await episodeStatus()), 60_000, 500);
 
-  // 6b. The series' home: episode 1 exported with every stage done; episode 2's next step opens its script.
+  // 6b. The series' home: episode 1 exported with every stage done; episode 3's next step opens its script.
   await page.getByTestId("nav-dashboard").click();
   const row1 = page.getByTestId("dash-ep-1");
   await row1.waitFor({ timeout: 30_000 });
   await until("the dashboard shows episode 1 done", async () => ["approved", "published"].includes(await row1.locator("[data-status]").getAttribute("data-status")), 30_000, 500);
   if (!(await row1.textContent()).includes(`export/${series.id}/ep001`)) fail("the dashboard does not show where episode 1 went");
-  if ((await page.getByTestId("dash-next-2").getAttribute("data-next")) !== "write_script") fail("episode 2's next step is not its script");
+  if ((await page.getByTestId("dash-next-3").getAttribute("data-next")) !== "write_script") fail("episode 3 next step is not its script");
   await snap("6b-dashboard");
   await language("dashboard", "ko");
-  await page.getByTestId("dash-next-2").click();
+  await page.getByTestId("dash-next-3").click();
   await until("the script screen opened", async () => (await page.url()).endsWith("#/script"));
 
   // 7. Settings: keys show only whether they are configured.

@@ -71,7 +71,10 @@ export function App({
   type Alert = Extract<EngineEvent, { type: "alert" }>;
   const alertKey = (a: Alert) => `${JSON.stringify(a.about)}|${a.message}`;
   // The last three different alerts (the same one raised again shows once).
-  const alerts = [...new Map((events.filter((e) => e.type === "alert") as Alert[]).map((a) => [alertKey(a), a])).values()].slice(-3);
+  const [dismissed, setDismissed] = useState<string[]>([]);
+  const alerts = [...new Map((events.filter((e) => e.type === "alert") as Alert[]).map((a) => [alertKey(a), a])).values()]
+    .filter((a) => !dismissed.includes(alertKey(a)))
+    .slice(-3);
   return (
     <div className="app" lang={lang}>
       <header>
@@ -101,6 +104,9 @@ export function App({
                 <summary>{t("common.details")}</summary>
                 {a.message}
               </details>
+              <button className="small" onClick={() => setDismissed((d) => [...d, alertKey(a)])}>
+                {t("common.dismiss")}
+              </button>
             </div>
           ))}
         </div>

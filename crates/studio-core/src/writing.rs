@@ -310,6 +310,12 @@ impl Engine {
         use studio_domain::EpisodeStatus as S;
         let s = self.store().find_series(series).await?;
         let st = self.episode_status(&s.id, n).await?;
+        if matches!(st, S::Approved | S::Scheduled | S::Published) {
+            return Err(CoreError::blocked(
+                studio_domain::ErrorCode::EpisodeClosed,
+                format!("{} episode {n} is {st}: its script is final", s.title),
+            ));
+        }
         if !matches!(st, S::Planned | S::Scripted | S::NeedsAttention) {
             return Err(CoreError::invalid(format!(
                 "{} episode {n} is {st}: it is past writing; regenerate scenes in review instead",

@@ -15,7 +15,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
   const list = useSeriesList(ctx);
   const [detail, setDetail] = useState<SeriesDetail | null>(null);
   const [cast, setCast] = useState<CastView | null>(null);
-  const [audio, setAudio] = useState<string | null>(null);
+  const [audio, setAudio] = useState<{ who: string; src: string } | null>(null);
   const act = useAction();
   const [bump, setBump] = useState(0);
   useEffect(() => {
@@ -85,7 +85,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                   <td>
                     <button
                       data-testid={`audition-${r.character_id}`}
-                      onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio(ctx.mediaUrl(a.media)))}
+                      onClick={() => act.run(() => ctx.api.cast_audition({ series: cast.series_id, character: r.character_id })).then((a) => a && setAudio({ who: r.name, src: ctx.mediaUrl(a.media) }))}
                     >
                       {t("casting.audition")}
                     </button>
@@ -95,7 +95,11 @@ export function Casting({ ctx }: { ctx: Ctx }) {
               ))}
             </tbody>
           </table>
-          {audio && <audio data-testid="audition" controls autoPlay src={audio} />}
+          {audio && (
+            <div className="audition">
+              <strong>{audio.who}</strong> <audio data-testid="audition" controls autoPlay src={audio.src} aria-label={`${t("casting.audition")}: ${audio.who}`} />
+            </div>
+          )}
         </>
       )}
     </section>

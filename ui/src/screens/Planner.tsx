@@ -104,7 +104,7 @@ export function Planner({ ctx }: { ctx: Ctx }) {
             <DetailList t={t} label={t("planner.problems")} items={detail.readiness} />
           )}
           <h4>{t("planner.outline")}</h4>
-          <ol className="outlines">
+          <ol className="outlines" style={{ listStyle: "none", paddingLeft: 0 }}>
             {detail.plan.outlines.map((o) =>
               editing?.n === o.episode_number ? (
                 <li key={o.episode_number} data-testid={`outline-edit-${o.episode_number}`}>

@@ -110,6 +110,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
       ctx.api.shot_replace({ series, episode: view.episode, shot: i, file_name: file.name, content_base64: await fileToBase64(file) }),
     );
     after(r);
+    if (r && r.change.stages_reopened.length === 0) setDone(t("shot.replaced"));
   };
   const redo = () => {
     const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
@@ -218,7 +219,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
             {t("common.edit")}
           </button>
         )}
-        <button data-testid={`redo-${i}`} disabled={act.busy} onClick={redo}>
+        <button data-testid={`redo-${i}`} disabled={act.busy || (m.still === null && m.clip === null)} title={m.still === null && m.clip === null ? t("shot.not_made") : undefined} onClick={redo}>
           {t("shot.redo")}
         </button>
         <label className="button">

@@ -125,7 +125,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
                 <Meter label={`${episodeName(t, ctx.seriesTitle(e.series_id), e.episode)} · ${t("production.episodes")}`} done={p.done} total={Math.max(1, p.total)} text={`${p.done}/${p.total}`} />
                 <div className="stages small">
                   {e.stages.map(({ stage, status: st }) => (
-                    <span key={stage} className={`stage ${st}`} title={jobLabel(t, st)}>
+                    <span key={stage} className={`stage ${stage === "review_gate" && st === "needs_attention" ? "waiting" : st}`} title={jobLabel(t, st)}>
                       {stageLabel(t, stage)}
                     </span>
                   ))}

@@ -311,7 +311,6 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
           onTimeUpdate={(e) => setNow((e.target as HTMLVideoElement).currentTime)}
           aria-label={episodeName(t, it.series_title, it.episode)}
         >
-          {tl?.subtitles && <track kind="subtitles" srcLang="ko" label={t("review.subtitles")} src={ctx.mediaUrl(tl.subtitles)} default />}
         </video>
         {tl && (
           <div className="scene-marks" role="group" aria-label={t("review.scenes_in_video")} data-testid="scene-marks">
@@ -328,6 +327,11 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
               </button>
             ))}
             <div className="playhead" style={{ left: `${(100 * now) / total}%` }} />
+          </div>
+        )}
+        {tl && board && scene && (
+          <div className="small">
+            {t("priority.scene")} {scene.number} · {scene.location}
           </div>
         )}
         {tl && board && (

@@ -22,17 +22,27 @@ export function Script({ ctx }: { ctx: Ctx }) {
       .series_show({ series: ctx.series })
       .then((d) => setNames(new Map(d.plan.characters.map((c) => [c.id, c.name]))))
       .catch(() => undefined);
-    ctx.api.episode_script({ series: ctx.series, episode: ctx.episode }).then(setScript).catch(() => setScript(null));
-    ctx.api.episode_check({ series: ctx.series, episode: ctx.episode }).then(setReport).catch(() => setReport(null));
+    const s = ctx.series;
+    ctx.api
+      .episode_script({ series: s, episode: ctx.episode })
+      .then((sc) => {
+        setScript(sc);
+        // Checks only for a script that exists (nothing to check otherwise).
+        if (sc) ctx.api.episode_check({ series: s, episode: ctx.episode }).then(setReport).catch(() => setReport(null));
+        else setReport(null);
+      })
+      .catch(() => setScript(null));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api, ctx.series, ctx.episode]);
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} /> <EpisodePicker ctx={ctx} />
+      {!script && (
       <button data-testid="write-script" disabled={!ctx.series || act.busy} onClick={() => act.run(() => ctx.api.write_episode({ series: ctx.series as string, episode: ctx.episode })).then(load)}>
         {act.busy ? t("script.writing") : t("script.write")}
       </button>
+      )}
       {script && (
         <button
           data-testid="rewrite-script"

@@ -124,16 +124,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         {t("settings.data_dir")}: <code>{String(settings?.data_dir ?? "")}</code>
       </p>
       <h2>{t("settings.channels")}</h2>
-      <button
-        data-testid="connect-channel"
-        onClick={() =>
-          act.run(() => ctx.api.channel_connect()).then((r) => {
-            if (r) window.open(r.url, "_blank", "noopener");
-          })
-        }
-      >
-        {t("settings.connect")}
-      </button>
+      <ConnectChannel ctx={ctx} clientId={yt?.client_id ?? ""} />
       <ul data-testid="channels">
         {channels.length === 0 && <li className="small">{t("common.none")}</li>}
         {channels.map((c) => (
@@ -292,5 +283,28 @@ function KeyRow({ ctx, k }: { ctx: Ctx; k: SecretStatus }) {
         <ErrorBox error={act.error} t={t} />
       </td>
     </tr>
+  );
+}
+
+/** "Connect a YouTube channel": Google sign-in in the browser; asks for the OAuth client id first. */
+function ConnectChannel({ ctx, clientId }: { ctx: Ctx; clientId: string }) {
+  const { t } = ctx;
+  const act = useAction();
+  return (
+    <div>
+      <button
+        data-testid="connect-channel"
+        disabled={act.busy || clientId === ""}
+        onClick={() =>
+          act.run(() => ctx.api.channel_connect()).then((r) => {
+            if (r) window.open(r.url, "_blank", "noopener");
+          })
+        }
+      >
+        {t("settings.connect")}
+      </button>
+      {clientId === "" && <span className="small help"> {t("settings.client_id_first")}</span>}
+      <ErrorBox error={act.error} t={t} />
+    </div>
   );
 }

@@ -210,6 +210,20 @@ impl Engine {
             },
             plan.spent_before_usd,
         );
+        let media = self
+            .shot_media_views(series, script.episode_number, script.storyboard.len())
+            .await?;
+        // A shot the creator replaced with their own file costs nothing, whatever its route would have been.
+        let (mut plan, mut if_paid) = (plan, if_paid);
+        for p in [&mut plan, &mut if_paid] {
+            for d in p.decisions.iter_mut() {
+                if media.get(d.index).is_some_and(|m| m.own) {
+                    p.estimated_usd -= d.estimate_usd;
+                    d.estimate_usd = 0.0;
+                }
+            }
+            p.estimated_usd = p.estimated_usd.max(0.0);
+        }
         Ok(StoryboardView {
             episode: script.episode_number,
             title: script.title.clone(),
@@ -223,9 +237,7 @@ impl Engine {
                     lines: s.lines.len(),
                 })
                 .collect(),
-            media: self
-                .shot_media_views(series, script.episode_number, script.storyboard.len())
-                .await?,
+            media,
             plan,
             if_paid,
         })

@@ -338,8 +338,9 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
                 w.chars
                     .get(c)
                     .and_then(|x| x.appearance_profile.description.clone())
-                    // The first clause ("a Korean woman in her mid 20s") keeps two-person prompts within 50 words.
-                    .map(|d| d.split(',').next().unwrap_or(&d).trim().to_string())
+                    // The first clause ("a Korean woman in her mid 20s") keeps two-person prompts within 50 words,
+                    // whatever a person wrote as the look.
+                    .map(|d| subject_of(&d))
                     .unwrap_or_else(|| "a Korean adult in casual clothes".into())
             })
             .collect();
@@ -571,5 +572,56 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
         plot_progressions,
         cliffhanger,
         written_by: format!("offline-template/1 (seed {})", call.seed),
+    }
+}
+
+/// Who a character is in a shot prompt, from their look as written: its first clause (before a comma, "with",
+/// "wearing" or "who"), at most eight words, so a two-person prompt stays within the 15–50 words the checks ask for
+/// however long the description a person gave.
+fn subject_of(look: &str) -> String {
+    let first = look.split([',', ';', '.']).next().unwrap_or(look);
+    let mut words: Vec<&str> = Vec::new();
+    for w in first.split_whitespace() {
+        if !words.is_empty()
+            && matches!(
+                w.to_lowercase().as_str(),
+                "with" | "wearing" | "who" | "and"
+            )
+        {
+            break;
+        }
+        words.push(w);
+        if words.len() == 8 {
+            break;
+        }
+    }
+    if words.is_empty() {
+        "a Korean adult in casual clothes".into()
+    } else {
+        words.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::subject_of;
+
+    #[test]
+    fn a_long_look_becomes_a_short_subject() {
+        assert_eq!(
+            subject_of("a woman in her late 20s with a short bob and a grey trench coat"),
+            "a woman in her late 20s"
+        );
+        assert_eq!(
+            subject_of("a Korean woman in her mid 20s, short bob"),
+            "a Korean woman in her mid 20s"
+        );
+        assert_eq!(
+            subject_of(
+                "an extremely tall broad shouldered former boxer turned detective in a long coat"
+            ),
+            "an extremely tall broad shouldered former boxer turned"
+        );
+        assert_eq!(subject_of("  "), "a Korean adult in casual clothes");
     }
 }
