@@ -475,6 +475,28 @@ impl Engine {
         Ok((stages, now))
     }
 
+    /// [`Engine::commit_edit`] for an edit whose new script is saved already: when the edit is refused (work under
+    /// way), the script goes back to `old` and nothing else has changed.
+    async fn commit_script_edit(
+        &self,
+        s: &Series,
+        n: u32,
+        status: EpisodeStatus,
+        takes: PendingTakes,
+        edit: Redo<'_>,
+        old: Option<studio_domain::EpisodeScript>,
+    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
+        match self.commit_edit(s, n, status, takes, edit, None).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                if let Some(old) = old {
+                    self.save_script_checked(&s.id, n, &old).await?;
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Edits a shot's Korean note, English prompt or priority. When the picture's description changed and the shot
     /// was made already, its take is set aside and the shot is made again (with the render after it).
     ///
@@ -525,16 +547,8 @@ impl Engine {
                     scenes: vec![scene],
                 },
             };
-            match self.commit_edit(&s, n, status, takes, edit, None).await {
-                Ok(r) => r,
-                Err(e) => {
-                    // Refused (work under way): the script goes back to what it was, nothing else changed.
-                    if let Some(old) = old {
-                        self.save_script_checked(&s.id, n, &old).await?;
-                    }
-                    return Err(e);
-                }
-            }
+            self.commit_script_edit(&s, n, status, takes, edit, old)
+                .await?
         } else {
             // A new priority alone applies when the shot is made again; nothing made is thrown away.
             (Vec::new(), status)
@@ -897,16 +911,8 @@ impl Engine {
                     scenes: vec![scene],
                 },
             };
-            match self.commit_edit(&s, n, status, takes, edit, None).await {
-                Ok(r) => r,
-                Err(e) => {
-                    // Refused (work under way): the script goes back to what it was, nothing else changed.
-                    if let Some(old) = old {
-                        self.save_script_checked(&s.id, n, &old).await?;
-                    }
-                    return Err(e);
-                }
-            }
+            self.commit_script_edit(&s, n, status, takes, edit, old)
+                .await?
         } else {
             (Vec::new(), status)
         };

@@ -67,35 +67,13 @@ impl Store {
         entries: &[CastEntry],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let locked: Option<bool> =
-            sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
-                .bind(series_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match locked {
-            None => return Err(StoreError::UnknownSeries(series_id.into())),
-            Some(true) => return Err(StoreError::CastLocked(series_id.into())),
-            Some(false) => {}
-        }
+        cast_unlocked(&mut tx, series_id).await?;
         sqlx::query("DELETE FROM cast_entries WHERE series_id = ?")
             .bind(series_id)
             .execute(&mut *tx)
             .await?;
         for e in entries {
-            sqlx::query("INSERT INTO cast_entries (series_id, character_id, primary_json, fallbacks_json) VALUES (?, ?, ?, ?)")
-                .bind(series_id)
-                .bind(&e.character_id)
-                .bind(serde_json::to_string(&e.primary).map_err(|x| corrupt("cast entry", x))?)
-                .bind(serde_json::to_string(&e.fallbacks).map_err(|x| corrupt("cast fallbacks", x))?)
-                .execute(&mut *tx)
-                .await
-                .map_err(|err| match &err {
-                    sqlx::Error::Database(d) if d.message().contains("FOREIGN KEY") => StoreError::UnknownCharacter {
-                        series: series_id.into(),
-                        reference: e.character_id.clone(),
-                    },
-                    _ => StoreError::Database(err),
-                })?;
+            put_cast_entry(&mut tx, series_id, e).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -108,34 +86,8 @@ impl Store {
     /// `UnknownSeries`; `CastLocked`; `UnknownCharacter` when the series has no such character.
     pub async fn set_cast_entry(&self, series_id: &str, e: &CastEntry) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let locked: Option<bool> =
-            sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
-                .bind(series_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match locked {
-            None => return Err(StoreError::UnknownSeries(series_id.into())),
-            Some(true) => return Err(StoreError::CastLocked(series_id.into())),
-            Some(false) => {}
-        }
-        sqlx::query(
-            "INSERT INTO cast_entries (series_id, character_id, primary_json, fallbacks_json) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (series_id, character_id) DO UPDATE SET primary_json = excluded.primary_json, \
-             fallbacks_json = excluded.fallbacks_json, cast_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        )
-        .bind(series_id)
-        .bind(&e.character_id)
-        .bind(serde_json::to_string(&e.primary).map_err(|x| corrupt("cast entry", x))?)
-        .bind(serde_json::to_string(&e.fallbacks).map_err(|x| corrupt("cast fallbacks", x))?)
-        .execute(&mut *tx)
-        .await
-        .map_err(|err| match &err {
-            sqlx::Error::Database(d) if d.message().contains("FOREIGN KEY") => StoreError::UnknownCharacter {
-                series: series_id.into(),
-                reference: e.character_id.clone(),
-            },
-            _ => StoreError::Database(err),
-        })?;
+        cast_unlocked(&mut tx, series_id).await?;
+        put_cast_entry(&mut tx, series_id, e).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -263,4 +215,47 @@ impl Store {
             .map(|r| serde_json::from_str(r).map_err(|e| corrupt("shot media", e)))
             .collect()
     }
+}
+
+/// Refuses (inside the caller's transaction) when the series is unknown or its cast is locked.
+async fn cast_unlocked(
+    conn: &mut sqlx::SqliteConnection,
+    series_id: &str,
+) -> Result<(), StoreError> {
+    let locked: Option<bool> = sqlx::query_scalar("SELECT cast_locked FROM series WHERE id = ?")
+        .bind(series_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match locked {
+        None => Err(StoreError::UnknownSeries(series_id.into())),
+        Some(true) => Err(StoreError::CastLocked(series_id.into())),
+        Some(false) => Ok(()),
+    }
+}
+
+/// Writes one character's voices (replacing what they had), naming an unknown character as such.
+async fn put_cast_entry(
+    conn: &mut sqlx::SqliteConnection,
+    series_id: &str,
+    e: &CastEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cast_entries (series_id, character_id, primary_json, fallbacks_json) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (series_id, character_id) DO UPDATE SET primary_json = excluded.primary_json, \
+         fallbacks_json = excluded.fallbacks_json, cast_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    )
+    .bind(series_id)
+    .bind(&e.character_id)
+    .bind(serde_json::to_string(&e.primary).map_err(|x| corrupt("cast entry", x))?)
+    .bind(serde_json::to_string(&e.fallbacks).map_err(|x| corrupt("cast fallbacks", x))?)
+    .execute(&mut *conn)
+    .await
+    .map_err(|err| match &err {
+        sqlx::Error::Database(d) if d.message().contains("FOREIGN KEY") => StoreError::UnknownCharacter {
+            series: series_id.into(),
+            reference: e.character_id.clone(),
+        },
+        _ => StoreError::Database(err),
+    })?;
+    Ok(())
 }

@@ -366,56 +366,6 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Runs finished stages of an episode again (a scene regenerated in review): each named stage goes back to the
-    /// queue with a fresh attempt count. Refused (false) while any of them is running.
-    pub async fn reopen_stages(
-        &self,
-        series_id: &str,
-        n: u32,
-        stages: &[Stage],
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let conn = &mut *tx;
-        let result: Result<bool, StoreError> = async {
-            for st in stages {
-                let running: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM jobs WHERE series_id = ? AND episode_number = ? AND stage = ? \
-                     AND status = 'running'",
-                )
-                .bind(series_id)
-                .bind(n as i64)
-                .bind(st.to_string())
-                .fetch_one(&mut *conn)
-                .await?;
-                if running > 0 {
-                    return Ok(false);
-                }
-            }
-            for st in stages {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'queued', attempts = 0, run_after_ms = ?, cancel_requested = 0, \
-                       last_error = NULL, error_kind = NULL, result_json = NULL, lease_owner = NULL, \
-                       lease_until_ms = NULL, completed_ms = NULL \
-                     WHERE series_id = ? AND episode_number = ? AND stage = ?",
-                )
-                .bind(now_ms)
-                .bind(series_id)
-                .bind(n as i64)
-                .bind(st.to_string())
-                .execute(&mut *conn)
-                .await?;
-            }
-            Ok(true)
-        }
-        .await;
-        // Dropping the transaction without a commit rolls it back.
-        if matches!(result, Ok(true)) {
-            tx.commit().await?;
-        }
-        result
-    }
-
     /// Cancels an episode's unfinished jobs: waiting ones at once, running ones are asked to stop (their worker
     /// sees it at the next heartbeat). Returns (cancelled now, asked to stop).
     pub async fn cancel_episode_jobs(
@@ -578,6 +528,30 @@ impl Store {
             .map(|(d, p, v)| (d, p, studio_domain::money::usd(v)))
             .collect())
     }
+}
+
+/// Queues one stage of an episode again from the start (attempts, errors, results and leases cleared), inside the
+/// caller's transaction.
+pub(crate) async fn requeue_stage(
+    conn: &mut sqlx::SqliteConnection,
+    series_id: &str,
+    n: u32,
+    stage: Stage,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_after_ms = ?, cancel_requested = 0, \
+           last_error = NULL, error_kind = NULL, result_json = NULL, lease_owner = NULL, \
+           lease_until_ms = NULL, completed_ms = NULL \
+         WHERE series_id = ? AND episode_number = ? AND stage = ?",
+    )
+    .bind(now_ms)
+    .bind(series_id)
+    .bind(n as i64)
+    .bind(stage.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -545,27 +545,11 @@ impl Store {
         .await?)
     }
 
-    /// Forgets chosen items of an episode so their stages make them again (a scene regenerated in review): the
-    /// voices of `line_ids`, the media of `shots`, and their finished remote jobs (renamed with `tag`, so the ledger
-    /// and history stay, and a new paid job can be submitted under the same purpose). Returns the rows touched.
-    pub async fn forget_items(
-        &self,
-        series_id: &str,
-        n: u32,
-        line_ids: &[String],
-        shots: &[usize],
-        tag: &str,
-    ) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let touched = forget_in(&mut tx, series_id, n, line_ids, shots, tag).await?;
-        tx.commit().await?;
-        Ok(touched)
-    }
-
     /// An edit's whole change to the database in one transaction: refused (nothing changed) while any stage of the
-    /// episode runs or a paid job for one of the items is still in flight; otherwise the items are forgotten (as
-    /// [`Store::forget_items`]), a replacement shot's media is saved, and `stages` are queued again (those that
-    /// exist: an episode never produced has none).
+    /// episode runs or a paid job for one of the items is still in flight; otherwise the items are forgotten (the
+    /// voices of `lines`, the media of `shots`, and their finished remote jobs renamed with `tag`, so the ledger and
+    /// history stay and a new paid job can go out under the same purpose), a replacement shot's media is saved, and
+    /// `stages` are queued again (those that exist: an episode never produced has none).
     ///
     /// # Errors
     /// `Busy` (with what is under way) when a stage runs or a paid job is in flight; `Database`.
@@ -624,18 +608,7 @@ impl Store {
             .await?;
         }
         for st in r.stages {
-            sqlx::query(
-                "UPDATE jobs SET status = 'queued', attempts = 0, run_after_ms = ?, cancel_requested = 0, \
-                   last_error = NULL, error_kind = NULL, result_json = NULL, lease_owner = NULL, \
-                   lease_until_ms = NULL, completed_ms = NULL \
-                 WHERE series_id = ? AND episode_number = ? AND stage = ?",
-            )
-            .bind(now_ms)
-            .bind(r.series_id)
-            .bind(r.episode as i64)
-            .bind(st.to_string())
-            .execute(&mut *tx)
-            .await?;
+            crate::jobs::requeue_stage(&mut tx, r.series_id, r.episode, *st, now_ms).await?;
         }
         tx.commit().await?;
         Ok(())

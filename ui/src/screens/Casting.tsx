@@ -6,7 +6,7 @@ import type { SeriesDetail } from "../bindings/SeriesDetail";
 import type { VoiceChoice } from "../bindings/VoiceChoice";
 import { AGE_GROUPS, GENDERS, providerLabel } from "../labels";
 import { splitTraits } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
+import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
 
 // 2. Characters and casting ----------------------------------------------------------------------------------------
 
@@ -193,15 +193,13 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
         <span>{t("character.tone")}</span>
         <input value={f.tone} onChange={set("tone")} />
       </label>
-      {problem && (
-        <div className="warn small" role="alert">
-          {problem}
-        </div>
-      )}
-      <button
-        data-testid="save-character"
-        disabled={act.busy || !!problem}
-        onClick={() =>
+      <EditActions
+        t={t}
+        problem={problem}
+        busy={act.busy}
+        testid="save-character"
+        onCancel={() => setEditing(false)}
+        onSave={() =>
           act
             .run(() =>
               ctx.api.character_edit({
@@ -225,10 +223,7 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
               onSaved();
             })
         }
-      >
-        {t("common.save")}
-      </button>{" "}
-      <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+      />
       <ErrorBox error={act.error} t={t} />
     </div>
   );

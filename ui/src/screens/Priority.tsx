@@ -4,7 +4,7 @@ import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
 import { formatDuration, routeWhyLabel, stageLabel } from "../labels";
 import { costBar, fileToBase64, MAX_SHOT_FILE, routeLabel, SHOT_FILE_TYPES } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
+import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 4. Scene priority review -----------------------------------------------------------------------------------------
 
@@ -171,28 +171,19 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
               <option value="low">{t("priority.low")}</option>
             </select>
           </label>
-          {problem && (
-            <div className="warn small" role="alert">
-              {problem}
-            </div>
-          )}
-          <button
-            data-testid={`save-shot-${i}`}
-            disabled={act.busy || !!problem}
-            onClick={() => {
+          <EditActions
+            t={t}
+            problem={problem || null}
+            busy={act.busy}
+            testid={`save-shot-${i}`}
+            onCancel={() => setEditing(false)}
+            onSave={() => {
               const remake = (m.still !== null || m.clip !== null) && !m.own && (visual.trim() !== s.visual || prompt.trim() !== s.video_prompt);
               const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
               if (remake && !window.confirm(`${t("shot.redo_edit_confirm")} ${t("priority.estimate")}: ${cost}`)) return;
-              act
-                .run(() =>
-                  ctx.api.shot_edit({ series, episode: view.episode, shot: i, edit: { visual, video_prompt: prompt, priority } }),
-                )
-                .then(after);
+              act.run(() => ctx.api.shot_edit({ series, episode: view.episode, shot: i, edit: { visual, video_prompt: prompt, priority } })).then(after);
             }}
-          >
-            {t("common.save")}
-          </button>{" "}
-          <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+          />
         </div>
       ) : (
         <>

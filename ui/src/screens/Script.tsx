@@ -5,7 +5,7 @@ import type { EpisodeScript } from "../bindings/EpisodeScript";
 import type { LineEditReport } from "../bindings/LineEditReport";
 import { emotionLabel, EMOTIONS, findingLabel, severityLabel, stageLabel } from "../labels";
 import { hasWordsToSay } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
+import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
 // 3. Episode script ------------------------------------------------------------------------------------------------
 
@@ -178,15 +178,13 @@ function LineRow({ ctx, line, names, onSaved }: { ctx: Ctx; line: DialogueLine; 
           ))}
         </select>
       </label>
-      {problem && (
-        <div className="warn small" role="alert">
-          {problem}
-        </div>
-      )}
-      <button
-        data-testid={`save-line-${line.id}`}
-        disabled={act.busy || !!problem}
-        onClick={() =>
+      <EditActions
+        t={t}
+        problem={problem}
+        busy={act.busy}
+        testid={`save-line-${line.id}`}
+        onCancel={() => setEditing(false)}
+        onSave={() =>
           act
             .run(() => ctx.api.line_edit({ series: ctx.series as string, episode: ctx.episode, line: line.id, edit: { character: speaker, text, emotion } }))
             .then((r) => {
@@ -196,10 +194,7 @@ function LineRow({ ctx, line, names, onSaved }: { ctx: Ctx; line: DialogueLine; 
               onSaved(r);
             })
         }
-      >
-        {t("common.save")}
-      </button>{" "}
-      <button onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+      />
       <ErrorBox error={act.error} t={t} />
     </div>
   );

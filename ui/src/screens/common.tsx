@@ -122,3 +122,20 @@ export function Meter({ label, done, total, over = false, text }: { label: strin
     </div>
   );
 }
+
+/** The end of an edit form: what is wrong with it (saving waits until it is fixed), Save and Cancel. */
+export function EditActions({ t, problem, busy, onSave, onCancel, testid }: { t: T; problem: string | null; busy: boolean; onSave: () => void; onCancel: () => void; testid: string }) {
+  return (
+    <>
+      {problem && (
+        <div className="warn small" role="alert">
+          {problem}
+        </div>
+      )}
+      <button data-testid={testid} disabled={busy || !!problem} onClick={onSave}>
+        {t("common.save")}
+      </button>{" "}
+      <button onClick={onCancel}>{t("common.cancel")}</button>
+    </>
+  );
+}
