@@ -418,9 +418,58 @@ try {
   await page.getByTestId("channels").getByText("시험 채널").waitFor({ timeout: 10_000 });
   await snap("7-settings");
   await language("settings", "ko");
-  // English UI too.
+  // English UI too: the directing flows again in English on episode 3, then every screen.
   await page.getByRole("button", { name: "English" }).click();
   await page.getByRole("heading", { name: "API keys" }).waitFor();
+  await page.getByTestId("test-anthropic").click();
+  await page.locator('[data-testid="test-result-anthropic"][data-kind="accepted"]').getByText("Connected").waitFor({ timeout: 30_000 });
+  // An error leads somewhere: re-casting a locked cast says to unlock it, with a button to the Casting screen.
+  await page.getByTestId("nav-casting").click();
+  await page.getByTestId("cast-state").waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid^="edit-character-"]').nth(1).click();
+  const charFormEn = page.locator('[data-testid^="character-form-"]');
+  await charFormEn.locator("input").nth(2).fill("night-shift editor");
+  await charFormEn.getByTestId("save-character").click();
+  await page.getByText("night-shift editor").waitFor({ timeout: 30_000 });
+  await page.getByTestId("cast-lock").click();
+  await until("cast unlocked (English)", async () => (await page.getByTestId("cast-state").textContent()).startsWith("Not locked"));
+  const rowEn = page.locator("tbody tr").nth(1);
+  await rowEn.locator('[data-testid^="pick-voice-"]').click();
+  const selEn = rowEn.locator('[data-testid^="voice-select-"]');
+  await selEn.waitFor({ timeout: 30_000 });
+  const optsEn = await selEn.locator("option").evaluateAll((os) => os.map((o) => o.value));
+  const primaryEn = await rowEn.locator("td").nth(1).textContent();
+  await selEn.selectOption(optsEn[optsEn.length - 1]);
+  await until("the picked voice (English)", async () => (await rowEn.locator("td").nth(1).textContent()) !== primaryEn, 30_000);
+  await page.getByTestId("cast-lock").click();
+  await until("cast locked (English)", async () => (await page.getByTestId("cast-state").textContent()).startsWith("Locked"));
+  await page.getByTestId("nav-script").click();
+  await page.getByTestId("episode-picker").fill("3");
+  await page.getByTestId("write-script").click();
+  await page.getByTestId("script").waitFor({ timeout: 180_000 });
+  await page.locator('[data-testid^="edit-line-"]').first().click();
+  const lineFormEn = page.locator('[data-testid^="line-form-"]');
+  await lineFormEn.locator('[data-testid^="line-text-"]').fill("(sighs) Fine. I will say it first.");
+  await lineFormEn.locator('[data-testid^="save-line-"]').click();
+  await until("the edited line (English)", async () => (await page.locator('[data-testid^="line-L"]').first().textContent()).includes("I will say it first"), 30_000);
+  await page.getByTestId("nav-priority").click();
+  await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
+  await page.getByTestId("edit-shot-1").click();
+  await page.getByTestId("prompt-1").fill("A rooftop at dawn, two colleagues facing the city, cold wind, quiet resolve");
+  await page.getByTestId("save-shot-1").click();
+  await page.getByTestId("shot-done-1").waitFor({ timeout: 30_000 });
+  await page.getByTestId("replace-0").setInputFiles({ name: "my shot.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+  await page.getByTestId("own-0").getByText("My file").waitFor({ timeout: 120_000 });
+  // Episode 1 is approved: an edit is refused in words, with the screen to look at.
+  await page.getByTestId("episode-picker").fill("1");
+  await page.getByTestId("shot-2").waitFor({ timeout: 60_000 });
+  await page.getByTestId("edit-shot-2").click();
+  await page.getByTestId("visual-2").fill("비 오는 골목, 두 사람이 멀어진다");
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("save-shot-2").click();
+  await page.getByTestId("shot-2").getByText("An approved or published episode can no longer be changed.").waitFor({ timeout: 30_000 });
+  await page.getByTestId("episode-picker").fill("3");
+  await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
   for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERIES_LIMITS } from "./bindings/client";
 import { translator } from "./i18n";
-import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64 } from "./logic";
+import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64, nextScreen } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -184,5 +184,16 @@ describe("directing inputs", () => {
   it("carries a file as padded standard base64", async () => {
     const bytes = new Uint8Array([0, 255, 16, 32, 64]);
     expect(await fileToBase64(new Blob([bytes]))).toBe("AP8QIEA=");
+  });
+});
+
+describe("errors that lead somewhere", () => {
+  it("sends each next step to the screen where it is done", () => {
+    expect(nextScreen(nextStep("missing_key"))?.screen).toBe("settings");
+    expect(nextScreen(nextStep("cast_locked"))?.screen).toBe("casting");
+    expect(nextScreen(nextStep("awaiting_review"))?.screen).toBe("review");
+    expect(nextScreen(nextStep("step_missing"))?.screen).toBe("script");
+    expect(nextScreen(nextStep("work_in_progress"))?.screen).toBe("production");
+    expect(nextScreen(nextStep("invalid_input"))).toBeNull();
   });
 });

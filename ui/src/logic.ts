@@ -203,6 +203,31 @@ export function localToUtc(value: string): string | null {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** Where the next step is done, by its message key: the screen a button under the error opens (none when the step is
+ * to wait or is on this very screen). */
+export function nextScreen(step: Key): { screen: string; label: Key } | null {
+  switch (step) {
+    case "next.key":
+    case "next.channel":
+      return { screen: "settings", label: "nav.settings" };
+    case "next.series":
+      return { screen: "planner", label: "nav.planner" };
+    case "next.cast":
+      return { screen: "casting", label: "nav.casting" };
+    case "next.review":
+      return { screen: "review", label: "nav.review" };
+    case "next.step":
+      return { screen: "script", label: "nav.script" };
+    case "next.wait":
+    case "next.state":
+    case "next.machine":
+    case "next.credit":
+      return { screen: "production", label: "nav.production" };
+    default:
+      return null;
+  }
+}
+
 /** The message key of what to do next, by the engine's error code (never by its text). */
 export function nextStep(code: Code): Key {
   switch (code) {

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import type { Client as Api } from "../bindings/client";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { SeriesSummary } from "../bindings/SeriesSummary";
-import { nextStep } from "../logic";
+import { nextScreen, nextStep } from "../logic";
 import type { Key, Lang } from "../i18n";
 import { EngineError } from "../transport";
 
@@ -49,9 +49,17 @@ export function useAction() {
  * fields, providers) folded under "technical details". */
 export function ErrorBox({ error, t }: { error: EngineError | null; t: T }) {
   if (!error) return null;
+  const step = nextStep(error.code);
+  const go = nextScreen(step);
+  const here = typeof window !== "undefined" ? window.location.hash.replace(/^#\//, "") : "";
   return (
     <div role="alert" className="error">
-      <strong>{t("common.error")}</strong>: {t(nextStep(error.code))}
+      <strong>{t("common.error")}</strong>: {t(step)}
+      {go && go.screen !== here && (
+        <a className="button small" href={`#/${go.screen}`} data-testid="error-go">
+          {t("common.open").replace("{screen}", t(go.label))}
+        </a>
+      )}
       <details className="detail" data-detail>
         <summary>{t("common.details")}</summary>
         {error.message}
