@@ -1001,14 +1001,14 @@ impl Engine {
                 self.copy_aside(&path, &dir, 1, &mut pending)?;
                 self.store().set_setting(&key, &refs).await?;
             }
-            studio_store::retire_remote_purpose(
-                self.store(),
-                &s.id,
-                0,
-                &format!("ref:{}", c.id),
-                &format!("look{}", now_ms()),
-            )
-            .await?;
+            self.store()
+                .retire_remote_purpose(
+                    &s.id,
+                    0,
+                    &format!("ref:{}", c.id),
+                    &format!("look{}", now_ms()),
+                )
+                .await?;
         }
         Ok(c)
     }

@@ -20,7 +20,6 @@ pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use publishing::{
     ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, UploadRow, UploadStep,
-    retire_remote_purpose,
 };
 pub use remote::{RemoteJob, RemoteJobUpdate};
 pub use settings::{CapHit, SpendCap};

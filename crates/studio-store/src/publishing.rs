@@ -669,18 +669,23 @@ async fn forget_in(
     Ok(touched)
 }
 
-/// Renames a retired remote job's purpose so a new one can be sent under it (in-flight jobs are refused before).
-pub async fn retire_remote_purpose(
-    store: &Store,
-    series_id: &str,
-    n: u32,
-    purpose: &str,
-    tag: &str,
-) -> Result<u64, StoreError> {
-    let mut tx = store.begin_write().await?;
-    let k = rename_remote(&mut tx, series_id, n, purpose, tag).await?;
-    tx.commit().await?;
-    Ok(k)
+impl Store {
+    /// Renames a retired remote job's purpose so a new one can be sent under it (jobs still in flight keep theirs).
+    ///
+    /// # Errors
+    /// `Database`.
+    pub async fn retire_remote_purpose(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+        tag: &str,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let k = rename_remote(&mut tx, series_id, n, purpose, tag).await?;
+        tx.commit().await?;
+        Ok(k)
+    }
 }
 
 /// Renames a finished remote job's purpose (jobs still in flight are left to finish).

@@ -393,6 +393,46 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
     );
     assert!(!e.storyboard_view("dir", 1).await.unwrap().media[1].own);
 
+    // The creator's own clip: a video file is probed and used as it is; one that does not decode is refused and
+    // leaves no file behind.
+    let clip_of_shot_0 = e.storyboard_view("dir", 1).await.unwrap().media[0]
+        .clip
+        .clone()
+        .unwrap();
+    let mp4 = std::fs::read(
+        dir.path()
+            .join(clip_of_shot_0.trim_start_matches("/media/")),
+    )
+    .unwrap();
+    let visuals_dir = dir.path().join("series/dir/ep001/visuals");
+    let files_before = std::fs::read_dir(&visuals_dir).unwrap().count();
+    assert_eq!(
+        e.replace_shot("dir", 1, 1, "깨진.mp4", b"not a video")
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        std::fs::read_dir(&visuals_dir).unwrap().count(),
+        files_before
+    );
+    let clip = e
+        .replace_shot("dir", 1, 1, "내 영상.mp4", &mp4)
+        .await
+        .unwrap();
+    assert_eq!(clip.estimate_usd, 0.0);
+    let m = &e.storyboard_view("dir", 1).await.unwrap().media[1];
+    assert!(m.own && m.still.is_none() && m.clip.as_deref().is_some_and(|c| c.ends_with(".mp4")));
+    // The render takes the clip (the episode was in review, so it renders again and comes back).
+    e.run_workers(2, studio_core::CancellationToken::new(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        e.episode_status("dir", 1).await.unwrap(),
+        EpisodeStatus::InReview
+    );
+
     // Approved: closed to edits of every kind.
     e.approve_episode("dir", 1, "좋다", None).await.unwrap();
     assert_eq!(
