@@ -1,13 +1,16 @@
 // Browser test: playwright-core drives Debian's Chromium against `aidas serve` on a temporary data directory with
-// offline providers. Create a series → cast and lock → write episode 1 → flip two shots' priority and see the
-// estimate change → produce episode 1 → watch its progress → approve it → it lands in the export folder.
+// offline providers and a local stand-in for Google and YouTube. In Korean: plan a series → edit a character, re-cast
+// and audition → write and edit a line → flip priorities, edit and replace shots → produce two episodes and watch
+// them → review (player, redo a shot, two reasons) → approve at a local time → the export folder → settings. In
+// English: the directing flows again, settings errors, connect a channel, plan a second series, produce and review
+// two episodes, approve one → it is uploaded to the stand-in channel and lands on the upload calendar.
 // Screenshots of every screen go to ui/e2e/screenshots/.
 //
 // Run: node e2e/studio.e2e.mjs (after `cargo build -p studio-cli` and `npm run build`).
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,14 +49,48 @@ async function until(what, f, timeoutMs = 60_000, everyMs = 250) {
   fail(`timed out waiting for ${what} (last: ${last})`);
 }
 
-// A local stand-in for Google sign-in, YouTube's channel lookup and two writers' model lists ("test connection"),
-// following their real request shapes: never the network.
-const mock = createServer((req, res) => {
+// A local stand-in for Google sign-in, YouTube (channel lookup and the resumable upload with its thumbnail, captions
+// and playlist) and two writers' model lists ("test connection"), following their real request shapes: never the
+// network. Each upload chunk is answered after a pause, so the upload's progress bar can be seen.
+const uploads = [];
+const mock = createServer(async (req, res) => {
   const u = new URL(req.url, "http://127.0.0.1");
-  const json = (code, body) => {
-    res.writeHead(code, { "content-type": "application/json" });
+  const json = (code, body, headers = {}) => {
+    res.writeHead(code, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(body));
   };
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const body = Buffer.concat(chunks);
+  if (u.pathname === "/upload/youtube/v3/videos" && req.method === "POST" && u.searchParams.get("uploadType") === "resumable") {
+    uploads.push({ total: Number(req.headers["x-upload-content-length"]), got: 0, resource: JSON.parse(body.toString("utf8")), id: null });
+    res.writeHead(200, { location: `${mockUrl}/upload/session/${uploads.length - 1}` });
+    return res.end();
+  }
+  if (u.pathname.startsWith("/upload/session/") && req.method === "PUT") {
+    const up = uploads[Number(u.pathname.split("/").pop())];
+    if (!up) return json(404, {});
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(req.headers["content-range"] ?? "");
+    if (range) {
+      if (Number(range[1]) !== up.got || body.length !== Number(range[2]) - Number(range[1]) + 1) return json(400, { error: { message: "bad range" } });
+      up.got = Number(range[2]) + 1;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    if (up.got >= up.total) {
+      up.id ??= `mockvid${uploads.indexOf(up) + 1}`;
+      return json(201, { kind: "youtube#video", id: up.id, snippet: up.resource.snippet, status: { uploadStatus: "uploaded" } });
+    }
+    res.writeHead(308, up.got > 0 ? { range: `bytes=0-${up.got - 1}` } : {});
+    return res.end();
+  }
+  if (u.pathname === "/upload/youtube/v3/thumbnails/set") return json(200, { kind: "youtube#thumbnailSetResponse", items: [{}] });
+  if (u.pathname === "/upload/youtube/v3/captions") return json(200, { kind: "youtube#caption", id: "cap1" });
+  if (u.pathname === "/youtube/v3/playlists" && req.method === "POST") return json(200, { kind: "youtube#playlist", id: "PLmock" });
+  if (u.pathname === "/youtube/v3/playlistItems" && req.method === "POST") return json(200, { kind: "youtube#playlistItem", id: "pli" });
+  if (u.pathname === "/youtube/v3/videos" && req.method === "GET") {
+    const up = uploads.find((x) => x.id === u.searchParams.get("id"));
+    return json(200, { items: up ? [{ id: up.id, status: { uploadStatus: "processed", privacyStatus: up.resource.status?.privacyStatus ?? "private" } }] : [] });
+  }
   if (u.pathname === "/auth") {
     const back = new URL(u.searchParams.get("redirect_uri"));
     back.searchParams.set("code", "mock-code");
@@ -77,6 +114,7 @@ Object.assign(env, {
   AIDAS_GOOGLE_OAUTH_AUTH_URL: `${mockUrl}/auth`,
   AIDAS_GOOGLE_OAUTH_TOKEN_URL: `${mockUrl}/token`,
   AIDAS_YOUTUBE_BASE_URL: `${mockUrl}/youtube/v3`,
+  AIDAS_YOUTUBE_UPLOAD_URL: `${mockUrl}/upload/youtube/v3`,
   AIDAS_YOUTUBE_API_KEY: "mock-client-secret",
   AIDAS_ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
   AIDAS_ANTHROPIC_API_KEY: "good-key",
@@ -86,6 +124,8 @@ Object.assign(env, {
   AIDAS_RENDER_PRESET: "ultrafast",
   AIDAS_RENDER_RESOLUTION: "720p",
 });
+// Small upload chunks (YouTube's 256 KiB quantum), so an upload takes several steps the progress bar shows.
+writeFileSync(join(data, "config.toml"), "version = 1\n[youtube]\nchunk_kib = 256\n");
 const server = spawn(bin, ["--data-dir", data, "serve", "--addr", "127.0.0.1:0", "--workers", "2", "--ui", join(root, "ui/dist")], {
   env,
   stdio: ["ignore", "pipe", "pipe"],
@@ -470,6 +510,84 @@ try {
   await page.getByTestId("shot-2").getByText("An approved or published episode can no longer be changed.").waitFor({ timeout: 30_000 });
   await page.getByTestId("episode-picker").fill("3");
   await page.getByTestId("shot-1").waitFor({ timeout: 60_000 });
+
+  // Settings in English: nonsense refused on the field, and the channel connected again through the sign-in.
+  await page.getByTestId("nav-settings").click();
+  await page.getByTestId("keys").waitFor();
+  await budget.fill("999");
+  await page.getByTestId("form-budgets").getByTestId("field-error").waitFor();
+  await windowField.fill("from 10 at night");
+  await page.getByTestId("form-plan").getByTestId("field-error").waitFor();
+  await snap("en-settings-errors");
+  await language("settings, errors", "en");
+  await budget.fill("3.5");
+  await windowField.fill("");
+  const popupEn = page.context().waitForEvent("page");
+  await page.getByTestId("connect-channel").click();
+  await (await popupEn).waitForLoadState();
+  await page.getByTestId("channels").getByText("connected").waitFor({ timeout: 30_000 });
+
+  // Plan a second series in English (a title is asked for first), publish it to the connected channel, produce two
+  // episodes and watch them, review them with different reasons, approve one at a local time: it is uploaded (the
+  // upload's bar seen) and the dashboard shows its video and its day on the upload calendar.
+  await page.getByTestId("nav-planner").click();
+  await page.getByRole("button", { name: "Plan it" }).click();
+  await page.getByText("Enter a title.").waitFor();
+  await page.locator('input[name="title"]').fill("Night Desk");
+  await page.locator('select[name="genre"]').selectOption("comedy");
+  await page.locator('input[name="episodes"]').fill("2");
+  await page.locator('input[name="duration"]').fill("1");
+  await page.locator('textarea[name="premise"]').fill("A night editor at a small radio station finds a tape nobody recorded");
+  await page.getByRole("button", { name: "Plan it" }).click();
+  await until("the English series planned", async () => (await call("series_list")).some((x) => x.title === "Night Desk"), 120_000, 500);
+  const seriesEn = (await call("series_list")).find((x) => x.title === "Night Desk");
+  await page.getByTestId("series-detail").getByText("Night Desk").first().waitFor({ timeout: 30_000 });
+  await snap("en-planner-new");
+  await page.getByTestId("nav-casting").click();
+  await page.getByTestId("cast-state").waitFor({ timeout: 60_000 });
+  await page.getByTestId("nav-dashboard").click();
+  await page.getByTestId("channel-select").selectOption("UCmockchannel");
+  await page.getByTestId("channel-note").waitFor({ timeout: 10_000 });
+  await page.getByTestId("nav-production").click();
+  await page.getByTestId("episode-picker").fill("1");
+  await page.getByTestId("produce").click();
+  await page.getByTestId("episode-picker").fill("2");
+  await page.getByTestId("produce").click();
+  const progEn = page.getByTestId(`progress-${seriesEn.id}-2`);
+  await progEn.waitFor({ timeout: 60_000 });
+  await until("some stage done (English)", async () => /— [1-9]\d*\//.test(await progEn.textContent()), 180_000, 500);
+  await snap("en-production");
+  await language("production, running", "en");
+  await until("both English episodes in review", async () => (await call("review_list")).filter((i) => i.series_id === seriesEn.id && i.status === "in_review").length === 2, 600_000, 1000);
+  await page.getByTestId("nav-review").click();
+  const en1 = page.getByTestId(`review-${seriesEn.id}-1`);
+  const en2 = page.getByTestId(`review-${seriesEn.id}-2`);
+  await en2.waitFor({ timeout: 30_000 });
+  await en2.getByTestId("reason").fill("Scene two is too dark to follow");
+  if ((await en1.getByTestId("reason").inputValue()) !== "") fail("episode 2's reason showed in episode 1's card (English)");
+  await en2.getByTestId("reject").click();
+  await until("English episode 2 rejected with its reason", async () => {
+    const ep2 = (await call("review_list")).find((i) => i.series_id === seriesEn.id && i.episode === 2);
+    return ep2?.status === "rejected" && ep2.decisions.at(-1)?.reason === "Scene two is too dark to follow";
+  }, 30_000);
+  await en1.getByTestId("reason").fill("Good to go");
+  await en1.getByTestId("schedule").fill(local);
+  await snap("en-review");
+  await language("review, deciding", "en");
+  await en1.getByTestId("approve").click();
+  await page.getByTestId("review-done").filter({ hasText: "Goes public" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("nav-production").click();
+  await page.getByTestId("upload-progress").waitFor({ timeout: 120_000 });
+  await snap("en-upload-progress");
+  await language("production, uploading", "en");
+  await until("the episode uploaded to the channel", async () => uploads.some((x) => x.id && x.resource.status?.publishAt), 300_000, 1000);
+  await page.getByTestId("nav-dashboard").click();
+  const rowEn1 = page.getByTestId("dash-ep-1");
+  await until("the dashboard links the video", async () => (await rowEn1.locator('a[href^="https://youtu.be/"]').count()) === 1, 60_000, 1000);
+  const tomorrowDay = `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}`;
+  await page.locator(`[data-day="${tomorrowDay}"] [data-testid="cal-ep-1"][data-kind="scheduled"]`).waitFor({ timeout: 10_000 });
+  await snap("en-dashboard-calendar");
+  await language("dashboard, calendar", "en");
   for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);

@@ -40,6 +40,11 @@ export function App({
     return () => window.removeEventListener("hashchange", on);
   }, []);
   useEffect(() => subscribe((e) => setEvents((old) => [...old.slice(-199), e])), [subscribe]);
+  // The page's language follows the creator's choice (screen readers pick their voice from it), and so does its title.
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = t("app.name");
+  }, [lang, t]);
   // The creator's time zone and the series' titles, for every screen (titles again when a series is added).
   useEffect(() => {
     client.settings_get().then((s) => setTimeZone(s.production.time_zone || undefined)).catch(() => undefined);
@@ -78,7 +83,7 @@ export function App({
   return (
     <div className="app" lang={lang}>
       <header>
-        <h1>AIDAS 스튜디오</h1>
+        <h1>{t("app.name")}</h1>
         <span className="small">{t("app.tagline")}</span>
         <nav>
           {SCREENS.map((s) => (
@@ -99,7 +104,7 @@ export function App({
         <div className="alerts" role="status" aria-live="polite">
           {alerts.map((a) => (
             <div key={alertKey(a)}>
-              ⚠ {alertLabel(t, a.about, ctx.seriesTitle)}
+              {a.level === "info" ? "ℹ" : "⚠"} {alertLabel(t, a.about, ctx.seriesTitle)}
               <details className="detail" data-detail>
                 <summary>{t("common.details")}</summary>
                 {a.message}

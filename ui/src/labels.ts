@@ -222,6 +222,15 @@ export function emotionLabel(t: T, e: string): string {
   return (EMOTIONS as readonly string[]).includes(e) ? t(`emotion.${e}` as Key) : e;
 }
 
+/** The tones voices are described with (the offline voices' and the providers' labels): a character's voice profile
+ * names one, and casting prefers voices that have it. */
+export const TONES = ["articulate", "assertive", "authoritative", "blunt", "bright", "calculating", "calm", "caring", "casual", "chatty", "cheerful", "confident", "crisp", "deep", "dry", "energetic", "formal", "gentle", "neutral", "playful", "serious", "shy", "soft", "sophisticated", "thoughtful", "warm", "youthful"] as const;
+
+/** A tone as a word in the creator's language; a tone the list does not know is shown as written. */
+export function toneLabel(t: T, tone: string): string {
+  return (TONES as readonly string[]).includes(tone.toLowerCase()) ? t(`tone.${tone.toLowerCase()}` as Key) : tone;
+}
+
 /** Voice profile choices casting matches on. */
 export const GENDERS = ["female", "male"] as const;
 export const AGE_GROUPS = ["young", "young_adult", "adult", "middle_age", "senior"] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERIES_LIMITS } from "./bindings/client";
 import { translator } from "./i18n";
-import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64, nextScreen } from "./logic";
+import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64, nextScreen, localDay, calendarEntries, calendarMonth, shownStatus } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -195,5 +195,59 @@ describe("errors that lead somewhere", () => {
     expect(nextScreen(nextStep("step_missing"))?.screen).toBe("script");
     expect(nextScreen(nextStep("work_in_progress"))?.screen).toBe("production");
     expect(nextScreen(nextStep("invalid_input"))).toBeNull();
+  });
+});
+
+describe("upload calendar", () => {
+  it("puts an instant on the creator's day, not the UTC one", () => {
+    // 23:30 UTC on 1 December is already 2 December in Seoul.
+    expect(localDay("2026-12-01T23:30:00Z", "Asia/Seoul")).toBe("2026-12-02");
+    expect(localDay("2026-12-01T23:30:00Z", "UTC")).toBe("2026-12-01");
+    expect(localDay("not a time", "Asia/Seoul")).toBeNull();
+    // An unknown zone falls back to the browser's rather than failing.
+    expect(localDay("2026-12-01T12:00:00Z", "Mars/Olympus")).toMatch(/^2026-12-0[12]$/);
+  });
+  it("shows approved episodes only, scheduled by their time, else on the approval day", () => {
+    const card = (number: number, status: string, publish_at: string | null, approved_at: string | null) => ({ number, title: `ep${number}`, status, publish_at, approved_at });
+    const now = Date.parse("2026-12-02T00:00:00Z");
+    const e = calendarEntries(
+      [
+        card(1, "published", null, "2026-12-01T10:00:00Z"),
+        card(2, "approved", "2026-12-03T10:00:00Z", "2026-12-01T11:00:00Z"),
+        card(3, "published", "2026-12-04T10:00:00Z", "2026-12-01T12:00:00Z"),
+        card(4, "approved", null, "2026-12-01T13:00:00Z"),
+        card(5, "in_review", null, null),
+        card(6, "rejected", null, null),
+        card(7, "published", "2026-12-01T19:00:00Z", "2026-11-30T12:00:00Z"),
+      ],
+      now,
+    );
+    expect(e.map((x) => [x.number, x.kind, x.at])).toEqual([
+      [1, "published", "2026-12-01T10:00:00Z"],
+      [2, "scheduled", "2026-12-03T10:00:00Z"],
+      [3, "scheduled", "2026-12-04T10:00:00Z"],
+      [4, "exported", "2026-12-01T13:00:00Z"],
+      [7, "published", "2026-12-01T19:00:00Z"],
+    ]);
+    // Uploaded but private until its time: shown as scheduled, then as published.
+    expect(shownStatus("published", "2026-12-04T10:00:00Z", now)).toBe("scheduled");
+    expect(shownStatus("published", "2026-12-01T19:00:00Z", now)).toBe("published");
+    expect(shownStatus("published", null, now)).toBe("published");
+    expect(shownStatus("approved", "2026-12-04T10:00:00Z", now)).toBe("approved");
+  });
+  it("lays a month out Monday first with the entries on their local days", () => {
+    // December 2026 starts on a Tuesday and has 31 days.
+    const weeks = calendarMonth(2026, 12, [{ at: "2026-12-01T23:30:00Z" }, { at: "2026-12-31T10:00:00Z" }], "Asia/Seoul");
+    expect(weeks.length).toBe(5);
+    expect(weeks.every((w) => w.length === 7)).toBe(true);
+    expect(weeks[0][0]).toBeNull();
+    expect(weeks[0][1]?.day).toBe("2026-12-01");
+    expect(weeks[0][1]?.entries.length).toBe(0);
+    expect(weeks[0][2]?.entries.length).toBe(1);
+    expect(weeks[4][3]?.day).toBe("2026-12-31");
+    expect(weeks[4][3]?.entries.length).toBe(1);
+    expect(weeks[4][4]).toBeNull();
+    // A month starting on Monday has no leading blanks (February 2027 starts on a Monday).
+    expect(calendarMonth(2027, 2, [])[0][0]?.day).toBe("2027-02-01");
   });
 });

@@ -394,3 +394,67 @@ export function decisionScenes(json: string): number[] {
     return [];
   }
 }
+
+/** The calendar day (`YYYY-MM-DD`) an instant falls on in `timeZone` (the browser's own without one); null when the
+ * instant does not parse. */
+export function localDay(at: string | number, timeZone?: string): string | null {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return null;
+  const day = (zone: string | undefined) => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone }).format(d);
+  try {
+    return day(timeZone || undefined);
+  } catch {
+    return day(undefined);
+  }
+}
+
+/** What the upload calendar shows of one episode. */
+export type CalendarEntry = { number: number; title: string; kind: "scheduled" | "published" | "exported"; at: string };
+
+/** The upload calendar's entries: an episode with a publish time on that time's day (scheduled until the time has
+ * come, published after), else an approved episode on the day it was approved (published, or sent to the export
+ * folder). Episodes not yet approved are not on it. */
+export function calendarEntries(
+  cards: { number: number; title: string; status: string; publish_at: string | null; approved_at: string | null }[],
+  nowMs: number = Date.now(),
+): CalendarEntry[] {
+  const out: CalendarEntry[] = [];
+  for (const c of cards) {
+    if (!["approved", "scheduled", "published"].includes(c.status)) continue;
+    const at = c.publish_at ?? c.approved_at;
+    if (!at) continue;
+    // An upload with a publish time is on YouTube but private until then: scheduled until the time has come.
+    const future = c.publish_at !== null && Date.parse(c.publish_at) > nowMs;
+    const kind = future ? "scheduled" : c.status === "published" || c.publish_at ? "published" : "exported";
+    out.push({ number: c.number, title: c.title, kind, at });
+  }
+  return out;
+}
+
+/** A month (`month` 1–12) as weeks from Monday to Sunday; a day outside the month is null. Each day carries the
+ * entries whose instant falls on it in `timeZone`. */
+export function calendarMonth<E extends { at: string }>(year: number, month: number, entries: E[], timeZone?: string): ({ day: string; entries: E[] } | null)[][] {
+  const first = new Date(Date.UTC(year, month - 1, 1));
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const lead = (first.getUTCDay() + 6) % 7; // Monday first
+  const byDay = new Map<string, E[]>();
+  for (const e of entries) {
+    const d = localDay(e.at, timeZone);
+    if (d) byDay.set(d, [...(byDay.get(d) ?? []), e]);
+  }
+  const cells: ({ day: string; entries: E[] } | null)[] = Array.from({ length: lead }, () => null);
+  for (let n = 1; n <= days; n++) {
+    const day = `${year}-${String(month).padStart(2, "0")}-${String(n).padStart(2, "0")}`;
+    cells.push({ day, entries: byDay.get(day) ?? [] });
+  }
+  while (cells.length % 7) cells.push(null);
+  const weeks = [];
+  for (let i = 0; i < cells.length; i += 7) weeks.push(cells.slice(i, i + 7));
+  return weeks;
+}
+
+/** The state an episode is shown in: an uploaded episode whose publish time is still ahead is "scheduled" (on YouTube,
+ * private until then), whatever the store calls it. */
+export function shownStatus<S extends string>(status: S, publishAt: string | null, nowMs: number = Date.now()): S | "scheduled" {
+  return status === "published" && publishAt !== null && Date.parse(publishAt) > nowMs ? "scheduled" : status;
+}

@@ -339,8 +339,15 @@ enum ChannelCmd {
     },
     /// Connected channels and whether they need reconnecting.
     List,
-    /// Publish a series to this channel.
-    Use { series: String, channel: String },
+    /// Publish a series to this channel (or, with --folder-only, to the export folder only).
+    Use {
+        series: String,
+        #[arg(required_unless_present = "folder_only")]
+        channel: Option<String>,
+        /// Publish to the export folder only, even when a default channel is set.
+        #[arg(long, conflicts_with = "channel")]
+        folder_only: bool,
+    },
 }
 
 #[derive(Subcommand)]

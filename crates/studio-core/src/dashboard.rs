@@ -1,9 +1,9 @@
 //! # A series' home
 //!
 //! Every episode of one series with where it stands (planned → scripted → producing → in review → approved →
-//! scheduled/published), its stage progress, when it goes public, where it went (the YouTube video or the export
-//! folder), what it cost, what stops it, and the next step — plus the series' spending per day and provider. One
-//! read of the store; the screens draw it.
+//! scheduled/published), its stage progress, when it goes public (the upload calendar), where it went (the YouTube
+//! video or the export folder), what it cost, what stops it, and the next step — plus the channel it publishes to
+//! and the series' spending per day and provider. One read of the store; the screens draw it.
 
 use serde::Serialize;
 use studio_domain::{EpisodeStatus, ErrorCode, JobStatus, Stage};
@@ -22,6 +22,8 @@ pub struct SeriesDashboard {
     pub series_id: String,
     pub title: String,
     pub paused: bool,
+    /// The connected channel (`UC…`) its episodes are uploaded to; `None`: the export folder only.
+    pub publish_channel: Option<String>,
     pub episodes: Vec<EpisodeCard>,
     /// Spending per UTC day (`YYYY-MM-DD`) and provider over the last [`SPEND_DAYS`] days, oldest first.
     pub spend_by_day: Vec<DaySpend>,
@@ -50,6 +52,8 @@ pub struct EpisodeCard {
     pub stages_total: usize,
     /// When it goes (or went) public, RFC 3339 UTC, when a time was chosen at approval.
     pub publish_at: Option<String>,
+    /// When it was last approved, RFC 3339 UTC (what the upload calendar shows for an episode without a time).
+    pub approved_at: Option<String>,
     /// The YouTube video, once uploaded.
     pub video_id: Option<String>,
     /// The export folder (relative to the data directory), once exported.
@@ -104,6 +108,7 @@ impl Engine {
         let jobs = self.store().jobs(Some(&s.id), None).await?;
         let spend = self.store().spend_by_episode(&s.id).await?;
         let uploads = self.store().uploads().await?;
+        let decisions = self.store().review_decisions(&s.id, None).await?;
         let since = rfc3339_utc(now_ms() - (SPEND_DAYS - 1) * 86_400_000);
         let by_day = self
             .store()
@@ -156,6 +161,10 @@ impl Engine {
                 EpisodeStatus::Approved | EpisodeStatus::Scheduled => NextStep::Publishing,
                 EpisodeStatus::Published => NextStep::Done,
             };
+            let approval = decisions
+                .iter()
+                .rev()
+                .find(|d| d.episode_number == i64::from(n) && d.decision == "approve");
             cards.push(EpisodeCard {
                 number: n,
                 title: o.title.clone(),
@@ -165,7 +174,8 @@ impl Engine {
                     .filter(|j| j.status == JobStatus::Succeeded)
                     .count(),
                 stages_total: mine.len(),
-                publish_at: self.approved_publish_at(&s.id, n).await?,
+                publish_at: approval.as_ref().and_then(|d| d.publish_at.clone()),
+                approved_at: approval.as_ref().map(|d| rfc3339_utc(d.at_ms)),
                 video_id: uploads
                     .iter()
                     .find(|u| u.series_id == s.id && u.episode_number == i64::from(n))
@@ -179,6 +189,7 @@ impl Engine {
         }
         Ok(SeriesDashboard {
             paused: self.store().series_paused(&s.id).await?,
+            publish_channel: self.publish_channel(&s.id).await?,
             total_usd: studio_domain::money::total_usd(spend.iter().map(|(_, _, v)| *v)),
             series_id: s.id,
             title: s.title,

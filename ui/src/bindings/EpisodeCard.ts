@@ -17,6 +17,10 @@ stages_done: number, stages_total: number,
  */
 publish_at: string | null, 
 /**
+ * When it was last approved, RFC 3339 UTC (what the upload calendar shows for an episode without a time).
+ */
+approved_at: string | null, 
+/**
  * The YouTube video, once uploaded.
  */
 video_id: string | null, 

@@ -5,7 +5,11 @@ import type { EpisodeCard } from "./EpisodeCard";
 /**
  * One series at a glance.
  */
-export type SeriesDashboard = { series_id: string, title: string, paused: boolean, episodes: Array<EpisodeCard>, 
+export type SeriesDashboard = { series_id: string, title: string, paused: boolean, 
+/**
+ * The connected channel (`UC…`) its episodes are uploaded to; `None`: the export folder only.
+ */
+publish_channel: string | null, episodes: Array<EpisodeCard>, 
 /**
  * Spending per UTC day (`YYYY-MM-DD`) and provider over the last [`SPEND_DAYS`] days, oldest first.
  */

@@ -210,7 +210,7 @@ export function client(t: Transport) {
     channels_list: (): Promise<Array<ChannelRow>> => t.call<Array<ChannelRow>>("channels_list"),
     /** Starts the Google sign-in that connects a channel; open the returned page. */
     channel_connect: (): Promise<ChannelConnect> => t.call<ChannelConnect>("channel_connect"),
-    /** Publishes a series to a connected channel; returns the channels. */
+    /** Publishes a series to a connected channel (or the export folder only); returns the channels. */
     publish_channel_set: (args: PublishChannelArgs): Promise<Array<ChannelRow>> => t.call<Array<ChannelRow>>("publish_channel_set", args),
     /** Which API keys are set (never their values) and where they come from. */
     secrets_status: (): Promise<Array<SecretStatus>> => t.call<Array<SecretStatus>>("secrets_status"),

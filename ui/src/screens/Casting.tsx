@@ -4,7 +4,9 @@ import type { CastView } from "../bindings/CastView";
 import type { Character } from "../bindings/Character";
 import type { SeriesDetail } from "../bindings/SeriesDetail";
 import type { VoiceChoice } from "../bindings/VoiceChoice";
-import { AGE_GROUPS, GENDERS, providerLabel } from "../labels";
+import type { VoiceInfo } from "../bindings/VoiceInfo";
+import type { Key } from "../i18n";
+import { AGE_GROUPS, GENDERS, TONES, providerLabel, toneLabel } from "../labels";
 import { splitTraits } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
 
@@ -191,7 +193,13 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
       </label>
       <label className="field">
         <span>{t("character.tone")}</span>
-        <input value={f.tone} onChange={set("tone")} />
+        <select value={f.tone} onChange={set("tone")}>
+          {[...(f.tone && !(TONES as readonly string[]).includes(f.tone) ? [f.tone] : []), ...TONES].map((x) => (
+            <option key={x} value={x}>
+              {toneLabel(t, x)}
+            </option>
+          ))}
+        </select>
       </label>
       <EditActions
         t={t}
@@ -264,7 +272,8 @@ function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; r
         >
           {choices.map((c) => (
             <option key={key(c)} value={key(c)}>
-              {providerLabel(t, c.voice.provider)} · {c.voice.name} — {t("casting.fit")} {Math.round(c.match_score * 100)}%
+              {providerLabel(t, c.voice.provider)} · {c.voice.name}
+              {voiceTraits(t, c.voice)} — {t("casting.fit")} {Math.round(c.match_score * 100)}%
             </option>
           ))}
         </select>
@@ -315,4 +324,14 @@ function RelationshipGraph({ detail, t }: { detail: SeriesDetail; t: Ctx["t"] })
       ))}
     </svg>
   );
+}
+
+/** What a voice sounds like, in the creator's words: " (여성, 성인, 따뜻한)"; empty when the provider says nothing. */
+function voiceTraits(t: (k: Key) => string, v: VoiceInfo): string {
+  const words = [
+    (GENDERS as readonly string[]).includes(v.gender) ? t(`gender.${v.gender}` as Key) : "",
+    (AGE_GROUPS as readonly string[]).includes(v.age_group) ? t(`age.${v.age_group}` as Key) : "",
+    ...v.tones.slice(0, 2).map((x) => toneLabel(t, x)),
+  ].filter(Boolean);
+  return words.length ? ` (${words.join(", ")})` : "";
 }

@@ -1,10 +1,11 @@
 import { useEffect, useState } from "react";
+import type { ChannelRow } from "../bindings/ChannelRow";
 import type { EpisodeCard } from "../bindings/EpisodeCard";
 import type { NextStep } from "../bindings/NextStep";
 import type { SeriesDashboard } from "../bindings/SeriesDashboard";
 import type { Key } from "../i18n";
 import { episodeLabel, formatDay, formatTime, providerLabel, stageLabel } from "../labels";
-import { nextStep as nextStepForCode } from "../logic";
+import { calendarEntries, calendarMonth, localDay, shownStatus, nextStep as nextStepForCode, type CalendarEntry } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, type Ctx, Meter } from "./common";
 
 // 0. A series' home -----------------------------------------------------------------------------------------------
@@ -19,11 +20,17 @@ const NEXT: Record<NextStep, Key> = {
   done: "dash.next.done",
 };
 
-export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "production" | "review") => void }) {
+export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "production" | "review" | "settings") => void }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
   const [dash, setDash] = useState<SeriesDashboard | null>(null);
+  const [channels, setChannels] = useState<ChannelRow[]>([]);
+  const [channelNote, setChannelNote] = useState("");
   const act = useAction();
+  useEffect(() => {
+    ctx.api.channels_list().then(setChannels).catch(() => setChannels([]));
+  }, [ctx.api]);
+  useEffect(() => setChannelNote(""), [ctx.series]);
   useEffect(() => {
     if (!ctx.series) return;
     const s = ctx.series;
@@ -40,6 +47,16 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
       clearInterval(id);
     };
   }, [ctx.api, ctx.series]);
+  const setChannel = (channel: string) =>
+    act
+      .run(() => ctx.api.publish_channel_set({ series: ctx.series as string, channel: channel || undefined }))
+      .then((rows) => {
+        if (!rows) return;
+        setChannels(rows);
+        setDash((d) => d && { ...d, publish_channel: channel || null });
+        const name = rows.find((c) => c.id === channel)?.name ?? "";
+        setChannelNote(channel ? t("dash.channel.saved").replace("{channel}", name) : t("dash.channel.saved_folder"));
+      });
   const act_on = (c: EpisodeCard) => {
     ctx.setEpisode(c.number);
     switch (c.next) {
@@ -72,6 +89,31 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
           <h2>
             {dash.title} {dash.paused && <span className="badge paused">{t("common.paused")}</span>}
           </h2>
+          <div className="row" data-testid="publish-channel">
+            {channels.length === 0 ? (
+              <>
+                <span className="small">{t("dash.channel.none")}</span>
+                <button onClick={() => go("settings")}>{t("dash.channel.connect")}</button>
+              </>
+            ) : (
+              <label>
+                {t("dash.channel")}{" "}
+                <select data-testid="channel-select" value={dash.publish_channel ?? ""} disabled={act.busy} onChange={(e) => setChannel(e.target.value)}>
+                  <option value="">{t("dash.channel.folder")}</option>
+                  {channels.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {channelNote && (
+              <span className="small" role="status" data-testid="channel-note">
+                {channelNote}
+              </span>
+            )}
+          </div>
           <table className="dashboard" data-testid="dashboard">
             <thead>
               <tr>
@@ -91,7 +133,7 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
                     {c.number}. {c.title}
                   </td>
                   <td data-status={c.status}>
-                    {episodeLabel(t, c.status)}
+                    {episodeLabel(t, shownStatus(c.status, c.publish_at))}
                     {c.attention && (
                       <div className="warn small">
                         {stageLabel(t, c.attention.stage)}: {t(nextStepForCode(c.attention.code ?? "internal"))}
@@ -129,6 +171,7 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
               ))}
             </tbody>
           </table>
+          <UploadCalendar ctx={ctx} entries={calendarEntries(dash.episodes)} />
           <h2>
             {t("dash.spend")} · {t("dash.total")} ${dash.total_usd.toFixed(2)}
           </h2>
@@ -148,5 +191,78 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
         </>
       )}
     </section>
+  );
+}
+
+/** The upload calendar: a month, Monday first, with the episodes that go (or went) out on each local day. */
+function UploadCalendar({ ctx, entries }: { ctx: Ctx; entries: CalendarEntry[] }) {
+  const { t, lang, timeZone } = ctx;
+  const today = localDay(Date.now(), timeZone) ?? "1970-01-01";
+  // The month shown: this month at first, or the month of the next episode to go out when that is later.
+  const upcoming = entries
+    .map((e) => localDay(e.at, timeZone) ?? "")
+    .filter((d) => d >= today)
+    .sort()[0];
+  const start = upcoming && upcoming.slice(0, 7) > today.slice(0, 7) ? upcoming : today;
+  const [shift, setShift] = useState(0);
+  const base = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1 + shift, 1));
+  const year = base.getUTCFullYear();
+  const month = base.getUTCMonth() + 1;
+  const weeks = calendarMonth(year, month, entries, timeZone);
+  const locale = lang === "ko" ? "ko-KR" : "en-GB";
+  const title = new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", timeZone: "UTC" }).format(base);
+  // 2024-01-01 was a Monday: the weekday names from it on.
+  const weekdays = Array.from({ length: 7 }, (_, i) =>
+    new Intl.DateTimeFormat(locale, { weekday: "short", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, 1 + i))),
+  );
+  const any = weeks.some((w) => w.some((d) => d && d.entries.length > 0));
+  return (
+    <>
+      <h2>{t("dash.calendar")}</h2>
+      <div className="row">
+        <button aria-label={t("dash.calendar.prev")} onClick={() => setShift(shift - 1)}>
+          ‹
+        </button>
+        <strong data-testid="calendar-month">{title}</strong>
+        <button aria-label={t("dash.calendar.next")} onClick={() => setShift(shift + 1)}>
+          ›
+        </button>
+        {!any && <span className="small">{t("dash.calendar.empty")}</span>}
+      </div>
+      <table className="calendar" data-testid="calendar">
+        <thead>
+          <tr>
+            {weekdays.map((w) => (
+              <th key={w} scope="col">
+                {w}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {weeks.map((week, i) => (
+            <tr key={i}>
+              {week.map((d, j) =>
+                d ? (
+                  <td key={d.day} className={d.day === today ? "today" : undefined} data-day={d.day}>
+                    <span className="day" aria-label={d.day === today ? t("dash.calendar.today") : undefined}>
+                      {Number(d.day.slice(8))}
+                    </span>
+                    {d.entries.map((e) => (
+                      <div key={e.number} className={`cal-entry ${e.kind}`} data-testid={`cal-ep-${e.number}`} data-kind={e.kind} title={t(`dash.calendar.${e.kind}`)}>
+                        {t("dash.calendar.entry").replace("{n}", String(e.number)).replace("{title}", e.title)}
+                        <span className="small"> · {t(`dash.calendar.${e.kind}`)}</span>
+                      </div>
+                    ))}
+                  </td>
+                ) : (
+                  <td key={`blank-${j}`} />
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

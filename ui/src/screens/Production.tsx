@@ -187,8 +187,8 @@ export function Production({ ctx }: { ctx: Ctx }) {
 function eventLine(ctx: Ctx, e: EngineEvent): React.ReactNode {
   if (e.type !== "alert") return null;
   return (
-    <span className="warn">
-      ⚠ {alertLabel(ctx.t, e.about, ctx.seriesTitle)}
+    <span className={e.level === "info" ? undefined : "warn"}>
+      {e.level === "info" ? "ℹ" : "⚠"} {alertLabel(ctx.t, e.about, ctx.seriesTitle)}
       <details className="detail" data-detail>
         <summary>{ctx.t("common.details")}</summary>
         {e.message}

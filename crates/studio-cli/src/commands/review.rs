@@ -141,9 +141,18 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 }
             }
         }
-        Command::Channel(ChannelCmd::Use { series, channel }) => {
-            engine.set_publish_channel(&series, &channel).await?;
-            println!("{series} publishes to {channel}");
+        Command::Channel(ChannelCmd::Use {
+            series,
+            channel,
+            folder_only: _,
+        }) => {
+            engine
+                .set_publish_channel(&series, channel.as_deref())
+                .await?;
+            match channel {
+                Some(c) => println!("{series} publishes to {c}"),
+                None => println!("{series} goes to the export folder only"),
+            }
         }
         Command::Publish {
             series,

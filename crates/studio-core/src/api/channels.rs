@@ -6,14 +6,16 @@ use studio_store::ChannelRow;
 use super::NoArgs;
 use crate::{AlertLevel, CoreError, Engine, EngineEvent};
 
-/// Publish a series to a connected channel.
+/// Publish a series to a connected channel, or to the export folder only.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct PublishChannelArgs {
     pub series: String,
-    /// The channel id (`UC…`).
-    pub channel: String,
+    /// The channel id (`UC…`) or name; absent (or null) for the export folder only.
+    #[serde(default)]
+    #[ts(optional)]
+    pub channel: Option<String>,
 }
 
 /// A started Google sign-in: the page to open. The studio finishes the sign-in when Google sends the browser back,
@@ -58,7 +60,7 @@ impl Engine {
     async fn publish_channel_set(
         &self,
         series: &str,
-        channel: &str,
+        channel: Option<&str>,
     ) -> Result<Vec<ChannelRow>, CoreError> {
         self.set_publish_channel(series, channel).await?;
         self.channels().await
@@ -87,8 +89,8 @@ commands! {
     channels_list(NoArgs) -> Vec<ChannelRow> = |e, _| e.channels().await;
     /// Starts the Google sign-in that connects a channel; open the returned page.
     channel_connect(NoArgs) -> ChannelConnect = |e, _| e.start_channel_connect().await;
-    /// Publishes a series to a connected channel; returns the channels.
+    /// Publishes a series to a connected channel (or the export folder only); returns the channels.
     publish_channel_set(PublishChannelArgs) -> Vec<ChannelRow> = |e, a| {
-        e.publish_channel_set(&a.series, &a.channel).await
+        e.publish_channel_set(&a.series, a.channel.as_deref()).await
     };
 }

@@ -169,7 +169,7 @@ impl Engine {
     }
 
     /// The channel a series publishes to: `aidas channel use`, else `[youtube] default_channel`, else none (the
-    /// folder publisher only).
+    /// folder publisher only). A series set to "export folder only" has none even when a default channel is set.
     ///
     /// # Errors
     /// `Database` (and `CorruptData`) from the store.
@@ -179,19 +179,30 @@ impl Engine {
             .setting::<String>(&format!("publish_channel/{series_id}"))
             .await?
         {
-            return Ok(Some(c));
+            // An empty choice is "export folder only", kept so the default channel does not apply again.
+            return Ok((!c.is_empty()).then_some(c));
         }
         Ok(self.config().youtube.default_channel.clone())
     }
 
+    /// Where a series publishes from now on: a connected channel (by id or name), or `None` for the export folder
+    /// only. Episodes already uploaded stay where they are.
+    ///
     /// # Errors
     /// `UnknownSeries` when no series has that id or title; an error naming the channel when it is not connected;
     /// `Database` (and `CorruptData`) from the store.
-    pub async fn set_publish_channel(&self, series: &str, channel: &str) -> Result<(), CoreError> {
+    pub async fn set_publish_channel(
+        &self,
+        series: &str,
+        channel: Option<&str>,
+    ) -> Result<(), CoreError> {
         let s = self.store().find_series(series).await?;
-        let c = self.channel(channel).await?;
+        let id = match channel {
+            Some(c) => self.channel(c).await?.id,
+            None => String::new(),
+        };
         self.store()
-            .set_setting(&format!("publish_channel/{}", s.id), &c.id)
+            .set_setting(&format!("publish_channel/{}", s.id), &id)
             .await?;
         Ok(())
     }

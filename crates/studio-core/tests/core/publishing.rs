@@ -719,3 +719,74 @@ async fn review_edits_to_metadata_are_checked_kept_and_settings_are_validated_be
         before
     );
 }
+
+#[tokio::test]
+async fn a_series_publishes_to_its_chosen_channel_or_to_the_folder_only() {
+    let mock = YouTubeMock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The config names a default channel (UCtest).
+    write_config(dir.path(), "");
+    let keys = Shared::default();
+    let e = open(dir.path(), &mock, &keys, &[]).await;
+    fixture(&e, &[1], "설명").await;
+    assert_eq!(
+        e.publish_channel("up").await.unwrap().as_deref(),
+        Some("UCtest")
+    );
+    assert_eq!(
+        e.series_dashboard("up")
+            .await
+            .unwrap()
+            .publish_channel
+            .as_deref(),
+        Some("UCtest")
+    );
+    // "Export folder only" holds even though a default channel is configured.
+    e.set_publish_channel("up", None).await.unwrap();
+    assert_eq!(e.publish_channel("up").await.unwrap(), None);
+    assert_eq!(
+        e.series_dashboard("up").await.unwrap().publish_channel,
+        None
+    );
+    // A channel picked by its name is stored by its id.
+    e.set_publish_channel("up", Some("테스트 채널"))
+        .await
+        .unwrap();
+    assert_eq!(
+        e.publish_channel("up").await.unwrap().as_deref(),
+        Some("UCtest")
+    );
+    // A channel that is not connected is refused and the choice stays.
+    let err = e
+        .set_publish_channel("up", Some("UCnobody"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("UCnobody"), "{err}");
+    assert_eq!(
+        e.publish_channel("up").await.unwrap().as_deref(),
+        Some("UCtest")
+    );
+    // Through the command surface the UI uses: null is the folder only.
+    let e = Arc::new(e);
+    let rows = studio_core::api::call(
+        &e,
+        "publish_channel_set",
+        serde_json::json!({ "series": "up", "channel": null }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows[0]["id"], "UCtest");
+    assert_eq!(e.publish_channel("up").await.unwrap(), None);
+    // The dashboard says when an approved episode was approved (what the upload calendar shows without a time).
+    let decided = e.store().review_decisions("up", Some(1)).await.unwrap();
+    let card = &e.series_dashboard("up").await.unwrap().episodes[0];
+    let at = card
+        .approved_at
+        .as_deref()
+        .expect("approved_at after approval");
+    assert_eq!(
+        at,
+        studio_core::clock::rfc3339_utc(decided.last().unwrap().at_ms)
+    );
+    assert!(at.ends_with('Z') && at.len() >= 20, "{at}");
+}
