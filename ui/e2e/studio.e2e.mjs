@@ -463,7 +463,7 @@ try {
   await page.getByRole("heading", { name: "API keys" }).waitFor();
   await page.getByTestId("test-anthropic").click();
   await page.locator('[data-testid="test-result-anthropic"][data-kind="accepted"]').getByText("Connected").waitFor({ timeout: 30_000 });
-  // An error leads somewhere: re-casting a locked cast says to unlock it, with a button to the Casting screen.
+  // Casting in English: edit another character, unlock, pick a voice, lock again.
   await page.getByTestId("nav-casting").click();
   await page.getByTestId("cast-state").waitFor({ timeout: 30_000 });
   await page.locator('[data-testid^="edit-character-"]').nth(1).click();

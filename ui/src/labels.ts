@@ -243,3 +243,9 @@ export function clockTime(sec: number): string {
   const ss = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
+
+/** The question asked before a shot is made again: `ask` ("make this shot again?") with what the new take costs. */
+export function redoQuestion(t: T, ask: "shot.redo_confirm" | "shot.redo_edit_confirm", usd: number): string {
+  const cost = usd > 0 ? `$${usd.toFixed(3)}` : t("shot.free");
+  return `${t(ask)} ${t("priority.estimate")}: ${cost}`;
+}

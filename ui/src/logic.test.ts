@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SERIES_LIMITS } from "./bindings/client";
 import { translator } from "./i18n";
-import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, decisionScenes, fileToBase64, nextScreen, localDay, calendarEntries, calendarMonth, shownStatus } from "./logic";
+import { costBar, emptyNewSeries, localToUtc, secondsLeft, settingProblems, zonedToUtc, metadataProblems, nextStep, routeLabel, stageProgress, tagsLength, toNewSeries, utf8Bytes, validateNewSeries, type NewSeriesForm, hasWordsToSay, splitTraits, fileToBase64, nextScreen, localDay, calendarEntries, calendarMonth, shownStatus } from "./logic";
 
 const ok: NewSeriesForm = {
   title: "서울의 봄",
@@ -176,11 +176,6 @@ describe("directing inputs", () => {
   it("splits traits on any comma people type", () => {
     expect(splitTraits("차분함, 고집이 셈，정의로움、 ")).toEqual(["차분함", "고집이 셈", "정의로움"]);
   });
-  it("reads a decision's scenes or none", () => {
-    expect(decisionScenes("[2,3]")).toEqual([2, 3]);
-    expect(decisionScenes("not json")).toEqual([]);
-    expect(decisionScenes('{"a":1}')).toEqual([]);
-  });
   it("carries a file as padded standard base64", async () => {
     const bytes = new Uint8Array([0, 255, 16, 32, 64]);
     expect(await fileToBase64(new Blob([bytes]))).toBe("AP8QIEA=");
@@ -208,17 +203,21 @@ describe("upload calendar", () => {
     expect(localDay("2026-12-01T12:00:00Z", "Mars/Olympus")).toMatch(/^2026-12-0[12]$/);
   });
   it("shows approved episodes only, scheduled by their time, else on the approval day", () => {
-    const card = (number: number, status: string, publish_at: string | null, approved_at: string | null) => ({ number, title: `ep${number}`, status, publish_at, approved_at });
+    const card = (number: number, status: string, publish_at: string | null, approved_at: string | null, export_dir: string | null = null) => ({ number, title: `ep${number}`, status, publish_at, approved_at, export_dir });
     const now = Date.parse("2026-12-02T00:00:00Z");
     const e = calendarEntries(
       [
         card(1, "published", null, "2026-12-01T10:00:00Z"),
         card(2, "approved", "2026-12-03T10:00:00Z", "2026-12-01T11:00:00Z"),
         card(3, "published", "2026-12-04T10:00:00Z", "2026-12-01T12:00:00Z"),
-        card(4, "approved", null, "2026-12-01T13:00:00Z"),
+        card(4, "approved", null, "2026-12-01T13:00:00Z", "export/s/ep004"),
         card(5, "in_review", null, null),
         card(6, "rejected", null, null),
         card(7, "published", "2026-12-01T19:00:00Z", "2026-11-30T12:00:00Z"),
+        // Approved, not exported yet: on its way, not "exported".
+        card(8, "approved", null, "2026-12-01T14:00:00Z"),
+        // Its time passed before it could go up (say the quota ran out): not "published".
+        card(9, "approved", "2026-12-01T20:00:00Z", "2026-11-30T12:00:00Z", "export/s/ep009"),
       ],
       now,
     );
@@ -228,6 +227,8 @@ describe("upload calendar", () => {
       [3, "scheduled", "2026-12-04T10:00:00Z"],
       [4, "exported", "2026-12-01T13:00:00Z"],
       [7, "published", "2026-12-01T19:00:00Z"],
+      [8, "waiting", "2026-12-01T14:00:00Z"],
+      [9, "exported", "2026-12-01T20:00:00Z"],
     ]);
     // Uploaded but private until its time: shown as scheduled, then as published.
     expect(shownStatus("published", "2026-12-04T10:00:00Z", now)).toBe("scheduled");

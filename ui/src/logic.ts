@@ -385,16 +385,6 @@ export function hasWordsToSay(text: string): boolean {
   return /[\p{L}\p{N}]/u.test(spoken.replace(/[\u3131-\u318E\u1100-\u11FF]/g, ""));
 }
 
-/** The scene numbers a review decision touched (stored as JSON); none when it cannot be read. */
-export function decisionScenes(json: string): number[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
-  } catch {
-    return [];
-  }
-}
-
 /** The calendar day (`YYYY-MM-DD`) an instant falls on in `timeZone` (the browser's own without one); null when the
  * instant does not parse. */
 export function localDay(at: string | number, timeZone?: string): string | null {
@@ -409,13 +399,14 @@ export function localDay(at: string | number, timeZone?: string): string | null 
 }
 
 /** What the upload calendar shows of one episode. */
-export type CalendarEntry = { number: number; title: string; kind: "scheduled" | "published" | "exported"; at: string };
+export type CalendarEntry = { number: number; title: string; kind: "scheduled" | "published" | "exported" | "waiting"; at: string };
 
-/** The upload calendar's entries: an episode with a publish time on that time's day (scheduled until the time has
- * come, published after), else an approved episode on the day it was approved (published, or sent to the export
- * folder). Episodes not yet approved are not on it. */
+/** The upload calendar's entries: an episode with a publish time on that time's day, else an approved episode on
+ * the day it was approved. Scheduled while its time is ahead; published once the store says so and its time (if any)
+ * has come; exported when it is in the export folder and goes nowhere else; waiting otherwise (approved and on its
+ * way, or its time passed before it could go up). Episodes not yet approved are not on it. */
 export function calendarEntries(
-  cards: { number: number; title: string; status: string; publish_at: string | null; approved_at: string | null }[],
+  cards: { number: number; title: string; status: string; publish_at: string | null; approved_at: string | null; export_dir: string | null }[],
   nowMs: number = Date.now(),
 ): CalendarEntry[] {
   const out: CalendarEntry[] = [];
@@ -425,7 +416,7 @@ export function calendarEntries(
     if (!at) continue;
     // An upload with a publish time is on YouTube but private until then: scheduled until the time has come.
     const future = c.publish_at !== null && Date.parse(c.publish_at) > nowMs;
-    const kind = future ? "scheduled" : c.status === "published" || c.publish_at ? "published" : "exported";
+    const kind = future ? "scheduled" : c.status === "published" ? "published" : c.export_dir ? "exported" : "waiting";
     out.push({ number: c.number, title: c.title, kind, at });
   }
   return out;

@@ -16,9 +16,6 @@ use studio_pipeline::visuals::{ClipRenderer, ShotMedia};
 use crate::clock::{now_ms, rfc3339_utc};
 use crate::{CoreError, Engine};
 
-/// One edit's takes list update at a time (the list is one stored value).
-static TAKES_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Copies made for an edit, listed when it commits and removed when it is refused.
 #[derive(Default)]
 pub(crate) struct PendingTakes {
@@ -176,6 +173,33 @@ pub(crate) struct Redo<'a> {
     pub(crate) shots: &'a [usize],
     pub(crate) stages: &'a [Stage],
     pub(crate) why: Why,
+    /// The edited script, with the script as the edit read it (JSON): saved in the same transaction, and only if
+    /// nothing else changed the script meanwhile.
+    pub(crate) script: Option<(&'a serde_json::Value, &'a studio_domain::EpisodeScript)>,
+    /// Shots whose offline seed moves on (a new take).
+    pub(crate) new_seeds: &'a [usize],
+}
+
+impl<'a> Redo<'a> {
+    /// An edit that makes these lines and shots again through `stages`, for these scenes.
+    pub(crate) fn of(
+        lines: &'a [String],
+        shots: &'a [usize],
+        stages: &'a [Stage],
+        scenes: Vec<u32>,
+    ) -> Self {
+        Self {
+            lines,
+            shots,
+            stages,
+            why: Why {
+                reason: String::new(),
+                scenes,
+            },
+            script: None,
+            new_seeds: &[],
+        }
+    }
 }
 
 /// What a review decision records about an edit: the creator's reason (empty when none was given) and the scenes it
@@ -406,24 +430,71 @@ impl Engine {
         Ok(status)
     }
 
-    /// Commits an edit: in one store transaction (refused, with nothing changed, while a stage runs or a paid job
-    /// for one of the items is in flight) the items are forgotten, a replacement saved and every stage from `from`
-    /// to the review gate queued again when the episode was in production; then the takes are listed and an episode
-    /// in review goes back to production with the decision recorded. Returns the stages queued and the status.
+    /// The stored script as JSON, as an edit reads it (compared again when the edit is saved).
+    async fn script_as_read(&self, s: &Series, n: u32) -> Result<serde_json::Value, CoreError> {
+        self.store().script(&s.id, n).await?.ok_or_else(|| {
+            CoreError::blocked(
+                studio_domain::ErrorCode::StepMissing,
+                format!("{} episode {n} has no script yet: write it first", s.title),
+            )
+        })
+    }
+
+    /// Commits an edit in one store transaction ([`studio_store::Store::redo_items`]): refused, with nothing
+    /// changed and the copies removed, when the episode is approved or published, while a stage runs or a paid job
+    /// for one of the items is in flight, or when the script changed since the edit read it; otherwise the edited
+    /// script is saved with its checks, the items are forgotten, a replacement saved, new seeds taken, the takes
+    /// listed, every stage from `edit.stages` to the review gate queued again when the episode was in production,
+    /// and an episode in review sent back to production with the decision recorded. Returns the stages queued, the
+    /// status after, and the edited script's checks.
     pub(crate) async fn commit_edit(
         &self,
         s: &Series,
         n: u32,
-        status: EpisodeStatus,
         mut takes: PendingTakes,
         edit: Redo<'_>,
         replace: Option<(usize, String, String)>,
-    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
+    ) -> Result<
+        (
+            Vec<Stage>,
+            EpisodeStatus,
+            Option<studio_pipeline::CheckReport>,
+        ),
+        CoreError,
+    > {
         let produced = !self.store().jobs(Some(&s.id), Some(n)).await?.is_empty();
-        let stages = if produced {
+        let stages = if produced && !edit.stages.is_empty() {
             Stage::redo_from(edit.stages)
         } else {
             Vec::new()
+        };
+        let fail = |mut takes: PendingTakes, e: CoreError| {
+            takes.discard();
+            Err(e)
+        };
+        let (script_json, report) = match edit.script {
+            Some((_, script)) => {
+                let report = match self.check_script(&s.id, n, script).await {
+                    Ok(r) => r,
+                    Err(e) => return fail(takes, e),
+                };
+                match (serde_json::to_value(script), serde_json::to_value(&report)) {
+                    (Ok(a), Ok(b)) => (Some(a), Some((b, report))),
+                    (Err(e), _) | (_, Err(e)) => {
+                        return fail(takes, CoreError::Internal(format!("script: {e}")));
+                    }
+                }
+            }
+            None => (None, None),
+        };
+        let kept: Vec<(String, serde_json::Value)> = match takes
+            .entries
+            .iter()
+            .map(|(k, t)| serde_json::to_value(t).map(|v| (k.clone(), v)))
+            .collect()
+        {
+            Ok(v) => v,
+            Err(e) => return fail(takes, CoreError::Internal(format!("take: {e}"))),
         };
         let tag = format!("take{}", now_ms());
         let items = studio_store::RedoItems {
@@ -434,67 +505,34 @@ impl Engine {
             replace,
             stages: &stages,
             tag: &tag,
+            script: match (&edit.script, &script_json, &report) {
+                (Some((was, _)), Some(now), Some((report, _))) => {
+                    Some(studio_store::ScriptEdit { was, now, report })
+                }
+                _ => None,
+            },
+            new_seeds: edit.new_seeds,
+            takes: &kept,
+            reason: &edit.why.reason,
+            scenes: &edit.why.scenes,
         };
-        if let Err(e) = self.store().redo_items(&items, now_ms()).await {
-            takes.discard();
-            return Err(e.into());
-        }
+        let status = match self.store().redo_items(&items, now_ms()).await {
+            Ok(st) => st,
+            Err(studio_store::StoreError::Closed(what)) => {
+                return fail(
+                    takes,
+                    CoreError::blocked(
+                        studio_domain::ErrorCode::EpisodeClosed,
+                        format!("{} {what}: it can no longer be changed", s.title),
+                    ),
+                );
+            }
+            Err(e) => return fail(takes, e.into()),
+        };
         for f in takes.remove_after.drain(..) {
             let _ = std::fs::remove_file(f);
         }
-        {
-            // One read-modify-write of the takes list at a time in this process.
-            let _guard = TAKES_LOCK.lock().await;
-            let mut kept = self.kept_takes(&s.id, n).await?;
-            for (key, take) in takes.entries.drain(..) {
-                kept.entry(key).or_default().push(take);
-            }
-            self.store()
-                .set_setting(&takes_key(&s.id, n), &kept)
-                .await?;
-        }
-        let mut now = status;
-        if !stages.is_empty() && matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected)
-        {
-            now = self
-                .store()
-                .transition_episode(&s.id, n, EpisodeStatus::regenerate)
-                .await?;
-            self.store()
-                .add_review_decision(
-                    &s.id,
-                    n,
-                    "regenerate",
-                    edit.why.reason.trim(),
-                    &edit.why.scenes,
-                    None,
-                    now_ms(),
-                )
-                .await?;
-        }
-        Ok((stages, now))
-    }
-
-    /// [`Engine::commit_edit`] for an edit whose new script is saved already: when the edit is refused (work under
-    /// way), the script goes back to `old` and nothing else has changed.
-    async fn commit_script_edit(
-        &self,
-        s: &Series,
-        n: u32,
-        status: EpisodeStatus,
-        takes: PendingTakes,
-        edit: Redo<'_>,
-        old: Option<studio_domain::EpisodeScript>,
-    ) -> Result<(Vec<Stage>, EpisodeStatus), CoreError> {
-        match self.commit_edit(s, n, status, takes, edit, None).await {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                if let Some(old) = old {
-                    self.save_script_checked(&s.id, n, &old).await?;
-                }
-                Err(e)
-            }
-        }
+        Ok((stages, status, report.map(|(_, r)| r)))
     }
 
     /// Edits a shot's Korean note, English prompt or priority. When the picture's description changed and the shot
@@ -511,7 +549,8 @@ impl Engine {
         edit: ShotEdit,
     ) -> Result<ShotChange, CoreError> {
         let (s, mut script) = self.series_and_script(series, n).await?;
-        let status = self.open_for_edit(&s, n).await?;
+        let was = self.script_as_read(&s, n).await?;
+        self.open_for_edit(&s, n).await?;
         let count = script.storyboard.len();
         let Some(sh) = script.storyboard.get_mut(shot) else {
             return Err(shot_range(&s, n, shot, count));
@@ -531,28 +570,24 @@ impl Engine {
         if let Some(p) = edit.priority {
             sh.clip_priority = p;
         }
-        let old = self.episode_script(&s.id, n).await?;
-        self.save_script_checked(&s.id, n, &script).await?;
         // The creator's own file stays whatever its words say; a generated picture follows its new description.
         let current = self.shot_media_of(&s.id, n, shot).await?;
         let redo = picture_changed && current.as_ref().is_some_and(|m| m.generator != CREATOR);
-        let (stages, status) = if redo {
-            let takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
-            let edit = Redo {
-                lines: &[],
-                shots: &[shot],
-                stages: &SHOT_REDO,
-                why: Why {
-                    reason: String::new(),
-                    scenes: vec![scene],
-                },
-            };
-            self.commit_script_edit(&s, n, status, takes, edit, old)
-                .await?
+        let shots = [shot];
+        let (takes, mut edit) = if redo {
+            (
+                self.copy_takes(&s.id, n, &[], &shots).await?,
+                Redo::of(&[], &shots, &SHOT_REDO, vec![scene]),
+            )
         } else {
-            // A new priority alone applies when the shot is made again; nothing made is thrown away.
-            (Vec::new(), status)
+            // A new priority (or words of a shot not made yet) applies when the shot is made; nothing made is lost.
+            (
+                PendingTakes::default(),
+                Redo::of(&[], &[], &[], vec![scene]),
+            )
         };
+        edit.script = Some((&was, &script));
+        let (stages, status, _) = self.commit_edit(&s, n, takes, edit, None).await?;
         self.shot_change(&s.id, n, shot, stages, status).await
     }
 
@@ -572,24 +607,14 @@ impl Engine {
         if shot >= script.storyboard.len() {
             return Err(shot_range(&s, n, shot, script.storyboard.len()));
         }
-        let status = self.open_for_edit(&s, n).await?;
-        let why = Why {
-            reason: reason.trim().to_string(),
-            scenes: vec![script.storyboard[shot].scene],
-        };
-        let takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
-        let edit = Redo {
-            lines: &[],
-            shots: &[shot],
-            stages: &SHOT_REDO,
-            why,
-        };
-        let (stages, status) = self.commit_edit(&s, n, status, takes, edit, None).await?;
+        self.open_for_edit(&s, n).await?;
+        let shots = [shot];
+        let takes = self.copy_takes(&s.id, n, &[], &shots).await?;
+        let mut edit = Redo::of(&[], &shots, &SHOT_REDO, vec![script.storyboard[shot].scene]);
+        edit.why.reason = reason.trim().to_string();
         // A new take: a new seed for offline stills (paid jobs got a new purpose when the old ones were retired).
-        let key = format!("takes/{}/{n}", s.id);
-        let mut seeds: BTreeMap<usize, u32> = self.store().setting(&key).await?.unwrap_or_default();
-        *seeds.entry(shot).or_insert(0) += 1;
-        self.store().set_setting(&key, &seeds).await?;
+        edit.new_seeds = &shots;
+        let (stages, status, _) = self.commit_edit(&s, n, takes, edit, None).await?;
         self.shot_change(&s.id, n, shot, stages, status).await
     }
 
@@ -634,7 +659,7 @@ impl Engine {
                 "{file_name}: a shot can be replaced with an image (PNG, JPEG) or a video clip (MP4, MOV, WebM)"
             )));
         }
-        let status = self.open_for_edit(&s, n).await?;
+        self.open_for_edit(&s, n).await?;
         let (_, plan) = self.storyboard(&s.id, n).await?;
         let decision = plan
             .decisions
@@ -738,17 +763,9 @@ impl Engine {
         if !still.as_os_str().is_empty() {
             takes.copies.push(still.clone());
         }
-        let edit = Redo {
-            lines: &[],
-            shots: &[],
-            stages: &AFTER_SHOT,
-            why: Why {
-                reason: String::new(),
-                scenes: vec![script.storyboard[shot].scene],
-            },
-        };
-        let (stages, status) = self
-            .commit_edit(&s, n, status, takes, edit, Some((shot, json, sha)))
+        let edit = Redo::of(&[], &[], &AFTER_SHOT, vec![script.storyboard[shot].scene]);
+        let (stages, status, _) = self
+            .commit_edit(&s, n, takes, edit, Some((shot, json, sha)))
             .await?;
         self.shot_change(&s.id, n, shot, stages, status).await
     }
@@ -795,28 +812,6 @@ impl Engine {
         })
     }
 
-    /// Saves an edited script with its checks run again (the report is stored with it).
-    async fn save_script_checked(
-        &self,
-        series_id: &str,
-        n: u32,
-        script: &studio_domain::EpisodeScript,
-    ) -> Result<studio_pipeline::CheckReport, CoreError> {
-        let v = serde_json::to_value(script)
-            .map_err(|e| CoreError::Internal(format!("script: {e}")))?;
-        let old = self.store().check_report(series_id, n).await?;
-        self.store()
-            .save_script(series_id, n, &v, old.as_ref())
-            .await?;
-        let report = self.check_episode(series_id, n).await?;
-        let rv = serde_json::to_value(&report)
-            .map_err(|e| CoreError::Internal(format!("check report: {e}")))?;
-        self.store()
-            .save_script(series_id, n, &v, Some(&rv))
-            .await?;
-        Ok(report)
-    }
-
     /// Edits one script line (speaker, words, emotion), checks the script again and, when the line was voiced,
     /// sets its voice aside so it is voiced again (the render follows). Directions written inside the text
     /// (`(한숨) …`) are split off into the line's direction as when a script is accepted.
@@ -833,7 +828,8 @@ impl Engine {
         edit: LineEdit,
     ) -> Result<LineEditReport, CoreError> {
         let (s, mut script) = self.series_and_script(series, n).await?;
-        let status = self.open_for_edit(&s, n).await?;
+        let was = self.script_as_read(&s, n).await?;
+        self.open_for_edit(&s, n).await?;
         let speaker = match &edit.character {
             Some(c) => Some(self.character_of(&s, c).await?.id),
             None => None,
@@ -891,31 +887,28 @@ impl Engine {
                 voice_changed = true;
             }
         }
-        let old = self.episode_script(&s.id, n).await?;
-        let check = self.save_script_checked(&s.id, n, &script).await?;
         let voiced = self
             .store()
             .line_audio(&s.id, n)
             .await?
             .iter()
             .any(|a| a.line_id == line_id);
-        let (stages, status) = if voice_changed && voiced {
-            let lines = [line_id.to_string()];
-            let takes = self.copy_takes(&s.id, n, &lines, &[]).await?;
-            let edit = Redo {
-                lines: &lines,
-                shots: &[],
-                stages: &LINE_REDO,
-                why: Why {
-                    reason: String::new(),
-                    scenes: vec![scene],
-                },
-            };
-            self.commit_script_edit(&s, n, status, takes, edit, old)
-                .await?
+        let lines = [line_id.to_string()];
+        let (takes, mut redo) = if voice_changed && voiced {
+            (
+                self.copy_takes(&s.id, n, &lines, &[]).await?,
+                Redo::of(&lines, &[], &LINE_REDO, vec![scene]),
+            )
         } else {
-            (Vec::new(), status)
+            (
+                PendingTakes::default(),
+                Redo::of(&[], &[], &[], vec![scene]),
+            )
         };
+        redo.script = Some((&was, &script));
+        let (stages, status, check) = self.commit_edit(&s, n, takes, redo, None).await?;
+        let check = check
+            .ok_or_else(|| CoreError::Internal("an edited script without its checks".into()))?;
         Ok(LineEditReport {
             script,
             check,
@@ -963,7 +956,8 @@ impl Engine {
             look_changed = v != c.appearance_profile.description;
             c.appearance_profile.description = v;
         }
-        if let Some(g) = edit.gender {
+        // A value the writer produced (and the form sends back unchanged) is kept as it is; a new one is checked.
+        if let Some(g) = edit.gender.filter(|g| *g != c.voice_profile.gender) {
             if !matches!(g.as_str(), "male" | "female") {
                 return Err(CoreError::invalid(format!(
                     "gender `{g}`: use male or female"
@@ -971,7 +965,7 @@ impl Engine {
             }
             c.voice_profile.gender = g;
         }
-        if let Some(a) = edit.age_group {
+        if let Some(a) = edit.age_group.filter(|a| *a != c.voice_profile.age_group) {
             if !matches!(
                 a.as_str(),
                 "young" | "young_adult" | "adult" | "middle_age" | "senior"
@@ -985,57 +979,76 @@ impl Engine {
         if let Some(t) = edit.tone {
             c.voice_profile.tone = text_field("the tone", &t)?;
         }
+        if look_changed {
+            // The reference still is made again from the new look: the old file is kept beside it (in
+            // `refs/takes`), and its paid job (if any) is retired so a new one is sent rather than the old picture
+            // fetched again — refused, with nothing changed, while pictures are being made or a paid reference is
+            // unsettled.
+            let key = format!("refs/{}", s.id);
+            let refs: BTreeMap<String, (String, String)> =
+                self.store().setting(&key).await?.unwrap_or_default();
+            let mut pending = PendingTakes::default();
+            if let Some((path, _)) = refs.get(&c.id) {
+                let dir = self.data_dir().join(format!("series/{}/refs/takes", s.id));
+                self.copy_aside(path, &dir, 1, &mut pending)?;
+            }
+            if let Err(e) = self
+                .store()
+                .retire_reference(
+                    &s.id,
+                    &key,
+                    &c.id,
+                    &format!("ref:{}", c.id),
+                    &format!("look{}", now_ms()),
+                )
+                .await
+            {
+                pending.discard();
+                return Err(e.into());
+            }
+        }
         self.store().update_character(&s.id, &c).await?;
         if c.name != old_name {
             self.rename_in_scripts(&s.id, &old_name, &c.id).await?;
         }
-        if look_changed {
-            // The reference still is made again from the new look: the old one is kept beside it as a take, and its
-            // paid job (if any) is retired so a new one is sent rather than the old picture fetched again.
-            let key = format!("refs/{}", s.id);
-            let mut refs: BTreeMap<String, (String, String)> =
-                self.store().setting(&key).await?.unwrap_or_default();
-            if let Some((path, _)) = refs.remove(&c.id) {
-                let dir = self.data_dir().join(format!("series/{}/refs/takes", s.id));
-                let mut pending = PendingTakes::default();
-                self.copy_aside(&path, &dir, 1, &mut pending)?;
-                self.store().set_setting(&key, &refs).await?;
-            }
-            self.store()
-                .retire_remote_purpose(
-                    &s.id,
-                    0,
-                    &format!("ref:{}", c.id),
-                    &format!("look{}", now_ms()),
-                )
-                .await?;
-        }
         Ok(c)
     }
 
-    /// Every reference to a character by its old name (a line's speaker, a scene's cast, a development's subject:
-    /// any field whose whole value is that name) names it by id instead, in the scripts of episodes still open to
-    /// edits; approved and published scripts stay as they were made.
+    /// Every reference to a character by its old name (a line's speaker, a scene's cast, a development's subject,
+    /// either side of a relationship change) names it by id instead, in the scripts of episodes still open to
+    /// edits; titles, summaries and the words of lines are the writer's text and stay as written. Approved and
+    /// published scripts stay as they were made.
     async fn rename_in_scripts(
         &self,
         series_id: &str,
         old_name: &str,
         id: &str,
     ) -> Result<(), CoreError> {
-        fn swap(v: &mut serde_json::Value, old: &str, id: &str) -> bool {
-            match v {
-                serde_json::Value::String(s) if s == old => {
-                    *s = id.to_string();
-                    true
-                }
-                serde_json::Value::Array(a) => {
-                    a.iter_mut().fold(false, |c, x| swap(x, old, id) | c)
-                }
-                serde_json::Value::Object(o) => {
-                    o.values_mut().fold(false, |c, x| swap(x, old, id) | c)
-                }
-                _ => false,
+        fn swap(field: &mut String, old: &str, id: &str) -> bool {
+            let hit = field == old;
+            if hit {
+                *field = id.to_string();
             }
+            hit
+        }
+        fn rename(script: &mut studio_domain::EpisodeScript, old: &str, id: &str) -> bool {
+            let mut changed = false;
+            for scene in &mut script.scenes {
+                for c in &mut scene.characters {
+                    changed |= swap(c, old, id);
+                }
+                for l in &mut scene.lines {
+                    changed |= swap(&mut l.character, old, id);
+                }
+            }
+            for d in &mut script.character_developments {
+                changed |= swap(&mut d.character, old, id);
+            }
+            for r in &mut script.relationship_changes {
+                changed |= swap(&mut r.a, old, id);
+                changed |= swap(&mut r.b, old, id);
+            }
+            changed
         }
         for e in self.store().episodes(series_id).await? {
             if matches!(
@@ -1044,12 +1057,24 @@ impl Engine {
             ) {
                 continue;
             }
-            let Some(mut v) = self.store().script(series_id, e.number).await? else {
+            let Some(v) = self.store().script(series_id, e.number).await? else {
                 continue;
             };
-            if v.is_null() || !swap(&mut v, old_name, id) {
+            if v.is_null() {
                 continue;
             }
+            let mut script: studio_domain::EpisodeScript =
+                serde_json::from_value(v).map_err(|err| {
+                    CoreError::Store(studio_store::StoreError::Corrupt {
+                        what: format!("the script of episode {}", e.number),
+                        detail: err.to_string(),
+                    })
+                })?;
+            if !rename(&mut script, old_name, id) {
+                continue;
+            }
+            let v = serde_json::to_value(&script)
+                .map_err(|err| CoreError::Internal(format!("script: {err}")))?;
             let report = self.store().check_report(series_id, e.number).await?;
             self.store()
                 .save_script(series_id, e.number, &v, report.as_ref())

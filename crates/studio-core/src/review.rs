@@ -331,24 +331,16 @@ impl Engine {
         // The current takes are copied aside and listed; in one transaction the items are forgotten and every stage
         // from voices and visuals to the review gate is queued again (refused while work is under way).
         let takes = self.copy_takes(&s.id, n, &lines, &shots).await?;
-        let edit = crate::directing::Redo {
-            lines: &lines,
-            shots: &shots,
-            stages: &[Stage::Voices, Stage::Visuals],
-            why: crate::directing::Why {
-                reason: reason.to_string(),
-                scenes: sorted.clone(),
-            },
-        };
-        let (redo, _) = self.commit_edit(&s, n, status, takes, edit, None).await?;
+        let mut edit = crate::directing::Redo::of(
+            &lines,
+            &shots,
+            &[Stage::Voices, Stage::Visuals],
+            sorted.clone(),
+        );
+        edit.why.reason = reason.to_string();
         // New takes: new seeds for the offline stills (paid jobs got new purposes when the old ones were retired).
-        let key = format!("takes/{}/{n}", s.id);
-        let mut seeds: std::collections::BTreeMap<usize, u32> =
-            self.store().setting(&key).await?.unwrap_or_default();
-        for i in &shots {
-            *seeds.entry(*i).or_insert(0) += 1;
-        }
-        self.store().set_setting(&key, &seeds).await?;
+        edit.new_seeds = &shots;
+        let (redo, _, _) = self.commit_edit(&s, n, takes, edit, None).await?;
         Ok(RegenerateReport {
             series_id: s.id,
             episode: n,

@@ -296,6 +296,24 @@ impl Engine {
             .await?)
     }
 
+    /// The checks of an edited script of episode `n` before it is saved (as [`Engine::check_episode`]).
+    ///
+    /// # Errors
+    /// `Database` (and `CorruptData`) from the store.
+    pub(crate) async fn check_script(
+        &self,
+        series_id: &str,
+        n: u32,
+        script: &studio_domain::EpisodeScript,
+    ) -> Result<CheckReport, CoreError> {
+        let w = TemplateWriter;
+        let pricing = Pricing::bundled();
+        Ok(self
+            .script_stage(&w, &pricing)
+            .check(series_id, n, script)
+            .await?)
+    }
+
     /// Writes a written episode again before it goes into production: undoes it in story memory (and every
     /// later one), then writes it anew. Refused once the episode is past writing (regenerate scenes in review).
     ///

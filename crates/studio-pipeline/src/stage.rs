@@ -431,10 +431,24 @@ impl ScriptStage<'_> {
                 "the stored script of episode {n} is unreadable: {e}"
             ))
         })?;
+        self.check(series_id, n, &script).await
+    }
+
+    /// The structure and continuity checks of `script` as episode `n` of the series (without the LLM's review),
+    /// whether or not it is stored: an edit is checked before it is saved.
+    ///
+    /// # Errors
+    /// Store errors reading the story so far and the characters.
+    pub async fn check(
+        &self,
+        series_id: &str,
+        n: u32,
+        script: &EpisodeScript,
+    ) -> Result<CheckReport, StageError> {
         let ctx = self.store.context_for(series_id, n).await?;
         let characters: Vec<Character> = self.store.characters(series_id).await?;
         Ok(checks::check_script(
-            &script,
+            script,
             &ctx,
             &characters,
             &self.cfg,

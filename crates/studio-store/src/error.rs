@@ -19,6 +19,9 @@ pub enum StoreError {
     /// Work on the thing is under way (a stage running, a paid job in flight); nothing was changed.
     #[error("{0}; try again when it finishes")]
     Busy(String),
+    /// The episode is approved or published: its script and media are final.
+    #[error("{0}: it can no longer be changed")]
+    Closed(String),
     #[error("series \"{series}\" already has a character named \"{name}\"")]
     NameCollision { series: String, name: String },
     #[error("series \"{series}\" already has a character with id \"{id}\"")]
@@ -87,6 +90,7 @@ impl StoreError {
             Self::NameCollision { .. } => ErrorCode::NameCollision,
             Self::CastLocked(_) => ErrorCode::CastLocked,
             Self::Busy(_) => ErrorCode::WorkInProgress,
+            Self::Closed(_) => ErrorCode::EpisodeClosed,
             Self::DuplicateCharacter { .. } => ErrorCode::DuplicateCharacter,
             Self::DuplicateEpisode { .. } => ErrorCode::DuplicateEpisode,
             Self::EpisodeOutOfRange { .. } => ErrorCode::EpisodeOutOfRange,

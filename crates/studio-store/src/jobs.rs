@@ -531,7 +531,8 @@ impl Store {
 }
 
 /// Queues one stage of an episode again from the start (attempts, errors, results and leases cleared), inside the
-/// caller's transaction.
+/// caller's transaction. A stage the creator cancelled stays cancelled: an edit never restarts production (and its
+/// spending) that was stopped on purpose; the edit's items are made when production is started again.
 pub(crate) async fn requeue_stage(
     conn: &mut sqlx::SqliteConnection,
     series_id: &str,
@@ -543,7 +544,7 @@ pub(crate) async fn requeue_stage(
         "UPDATE jobs SET status = 'queued', attempts = 0, run_after_ms = ?, cancel_requested = 0, \
            last_error = NULL, error_kind = NULL, result_json = NULL, lease_owner = NULL, \
            lease_until_ms = NULL, completed_ms = NULL \
-         WHERE series_id = ? AND episode_number = ? AND stage = ?",
+         WHERE series_id = ? AND episode_number = ? AND stage = ? AND status != 'cancelled'",
     )
     .bind(now_ms)
     .bind(series_id)

@@ -19,7 +19,7 @@ pub use error::StoreError;
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use publishing::{
-    ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, UploadRow, UploadStep,
+    ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, ScriptEdit, UploadRow, UploadStep,
 };
 pub use remote::{RemoteJob, RemoteJobUpdate};
 pub use settings::{CapHit, SpendCap};

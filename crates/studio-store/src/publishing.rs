@@ -1,9 +1,13 @@
 //! Publishing state: YouTube uploads (write-ahead session URIs), the local quota count per Pacific day, playlists
 //! per series, channel sign-in state, and review decisions.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use sqlx::FromRow;
+use studio_domain::EpisodeStatus;
 
+use crate::settings::{set_setting_in, setting_in};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, FromRow, ts_rs::TS)]
@@ -82,10 +86,19 @@ pub struct ReviewDecision {
     pub id: i64,
     pub series_id: String,
     pub episode_number: i64,
+    /// `approve`, `reject` or `regenerate`.
     pub decision: String,
     pub reason: String,
+    /// The scene numbers the decision names (scenes to make again), as stored.
+    #[serde(skip)]
+    #[ts(skip)]
     pub scenes_json: String,
+    /// The same scene numbers, read from `scenes_json` by [`Store::review_decisions`].
+    #[sqlx(skip)]
+    pub scenes: Vec<u32>,
+    /// When the approved episode goes public, RFC 3339 UTC.
     pub publish_at: Option<String>,
+    /// When the decision was made, Unix ms.
     pub at_ms: i64,
 }
 
@@ -505,7 +518,7 @@ impl Store {
         series_id: &str,
         n: Option<u32>,
     ) -> Result<Vec<ReviewDecision>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut rows: Vec<ReviewDecision> = sqlx::query_as(
             "SELECT id, series_id, episode_number, decision, reason, scenes_json, publish_at, at_ms FROM review_decisions \
              WHERE series_id = ? AND (? IS NULL OR episode_number = ?) ORDER BY id",
         )
@@ -513,7 +526,14 @@ impl Store {
         .bind(n.map(i64::from))
         .bind(n.map(i64::from))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        for r in &mut rows {
+            r.scenes = serde_json::from_str(&r.scenes_json).map_err(|e| StoreError::Corrupt {
+                what: format!("review decision {} (its scene numbers)", r.id),
+                detail: e.to_string(),
+            })?;
+        }
+        Ok(rows)
     }
 
     /// Moves the publish time of the episode's latest approval (the calendar's slot) to `publish_at`: the slot is
@@ -545,16 +565,46 @@ impl Store {
         .await?)
     }
 
-    /// An edit's whole change to the database in one transaction: refused (nothing changed) while any stage of the
-    /// episode runs or a paid job for one of the items is still in flight; otherwise the items are forgotten (the
-    /// voices of `lines`, the media of `shots`, and their finished remote jobs renamed with `tag`, so the ledger and
-    /// history stay and a new paid job can go out under the same purpose), a replacement shot's media is saved, and
-    /// `stages` are queued again (those that exist: an episode never produced has none).
+    /// An edit's whole change to the database in one transaction, all or nothing. Refused, with nothing changed,
+    /// when the episode is approved or published (`Closed`), while any stage of the episode runs, while a paid job
+    /// for one of the items is still in flight, or when the script changed since the edit read it (`Busy`).
+    /// Otherwise: the edited script is saved with its check report; the items are forgotten (the voices of `lines`,
+    /// the media of `shots`, and their finished remote jobs renamed with `tag`, so the ledger and history stay and a
+    /// new paid job can go out under the same purpose); a replacement shot's media is saved; the offline seeds of
+    /// `new_seeds` move on; the takes set aside are added to the episode's list; `stages` are queued again (those
+    /// that exist: an episode never produced has none); and an episode in review (or rejected) whose stages are
+    /// queued goes back to production with a `regenerate` decision (`reason`, `scenes`). Returns the episode's
+    /// status after the edit.
     ///
     /// # Errors
-    /// `Busy` (with what is under way) when a stage runs or a paid job is in flight; `Database`.
-    pub async fn redo_items(&self, r: &RedoItems<'_>, now_ms: i64) -> Result<(), StoreError> {
+    /// `Closed`; `Busy` (with what is under way); `Transition`; `Corrupt` for an unreadable stored script or list;
+    /// `Database`.
+    pub async fn redo_items(
+        &self,
+        r: &RedoItems<'_>,
+        now_ms: i64,
+    ) -> Result<EpisodeStatus, StoreError> {
         let mut tx = self.begin_write().await?;
+        let (status, script_json): (String, Option<String>) = sqlx::query_as(
+            "SELECT status, script_json FROM episodes WHERE series_id = ? AND episode_number = ?",
+        )
+        .bind(r.series_id)
+        .bind(r.episode as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::UnknownSeries(format!("{} (episode {})", r.series_id, r.episode))
+        })?;
+        let status = crate::memory::parse_name::<EpisodeStatus>(&status, "episode status")?;
+        if matches!(
+            status,
+            EpisodeStatus::Approved | EpisodeStatus::Scheduled | EpisodeStatus::Published
+        ) {
+            return Err(StoreError::Closed(format!(
+                "episode {} is {status}",
+                r.episode
+            )));
+        }
         let running: Option<String> = sqlx::query_scalar(
             "SELECT stage FROM jobs WHERE series_id = ? AND episode_number = ? AND status = 'running' LIMIT 1",
         )
@@ -564,6 +614,23 @@ impl Store {
         .await?;
         if let Some(stage) = running {
             return Err(StoreError::Busy(format!("the {stage} stage is running")));
+        }
+        if let Some(edit) = &r.script {
+            // Two edits saved at once must not lose one: the second finds the script changed and is refused.
+            let stored: Option<serde_json::Value> = script_json
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt {
+                    what: format!("the script of episode {}", r.episode),
+                    detail: e.to_string(),
+                })?;
+            if stored.as_ref() != Some(edit.was) {
+                return Err(StoreError::Busy(
+                    "the script was changed meanwhile (another edit was saved); open it again"
+                        .into(),
+                ));
+            }
         }
         let mut purposes: Vec<String> = Vec::new();
         for id in r.lines {
@@ -607,11 +674,68 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(edit) = &r.script {
+            sqlx::query(
+                "UPDATE episodes SET script_json = ?, check_report_json = ?, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE series_id = ? AND episode_number = ?",
+            )
+            .bind(edit.now.to_string())
+            .bind(edit.report.to_string())
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !r.new_seeds.is_empty() {
+            let key = format!("takes/{}/{}", r.series_id, r.episode);
+            let mut seeds: BTreeMap<usize, u32> =
+                setting_in(&mut tx, &key).await?.unwrap_or_default();
+            for i in r.new_seeds {
+                *seeds.entry(*i).or_insert(0) += 1;
+            }
+            set_setting_in(&mut tx, &key, &seeds).await?;
+        }
+        if !r.takes.is_empty() {
+            let key = format!("takes-kept/{}/{}", r.series_id, r.episode);
+            let mut kept: BTreeMap<String, Vec<serde_json::Value>> =
+                setting_in(&mut tx, &key).await?.unwrap_or_default();
+            for (item, take) in r.takes {
+                kept.entry(item.clone()).or_default().push(take.clone());
+            }
+            set_setting_in(&mut tx, &key, &kept).await?;
+        }
         for st in r.stages {
             crate::jobs::requeue_stage(&mut tx, r.series_id, r.episode, *st, now_ms).await?;
         }
+        let mut now = status;
+        if !r.stages.is_empty()
+            && matches!(status, EpisodeStatus::InReview | EpisodeStatus::Rejected)
+        {
+            now = status.regenerate()?;
+            sqlx::query(
+                "UPDATE episodes SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE series_id = ? AND episode_number = ?",
+            )
+            .bind(now.to_string())
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .execute(&mut *tx)
+            .await?;
+            let scenes = serde_json::to_string(r.scenes).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO review_decisions (series_id, episode_number, decision, reason, scenes_json, publish_at, at_ms) \
+                 VALUES (?, ?, 'regenerate', ?, ?, NULL, ?)",
+            )
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .bind(r.reason.trim())
+            .bind(scenes)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(now)
     }
 }
 
@@ -629,6 +753,24 @@ pub struct RedoItems<'a> {
     pub stages: &'a [studio_domain::Stage],
     /// Appended to the purpose of forgotten remote jobs.
     pub tag: &'a str,
+    /// The edited script, saved only when the stored one is still what the edit read.
+    pub script: Option<ScriptEdit<'a>>,
+    /// Shots whose offline seed moves on (a new take looks different).
+    pub new_seeds: &'a [usize],
+    /// Takes set aside by the edit, added to the episode's list: (item key such as `shot:3`, the take as JSON).
+    pub takes: &'a [(String, serde_json::Value)],
+    /// Recorded with an episode sent back from review: why, and which scenes.
+    pub reason: &'a str,
+    pub scenes: &'a [u32],
+}
+
+/// An edited script in [`RedoItems`].
+pub struct ScriptEdit<'a> {
+    /// The script as the edit read it (JSON).
+    pub was: &'a serde_json::Value,
+    /// The script to save, and its check report (JSON).
+    pub now: &'a serde_json::Value,
+    pub report: &'a serde_json::Value,
 }
 
 async fn forget_in(
@@ -670,21 +812,55 @@ async fn forget_in(
 }
 
 impl Store {
-    /// Renames a retired remote job's purpose so a new one can be sent under it (jobs still in flight keep theirs).
+    /// Retires a character's reference still after its look changed, in one transaction: refused (`Busy`, nothing
+    /// changed) while a visuals stage of the series runs (it reads and writes the references) or while a paid job
+    /// for the reference is not settled (never pay twice, never fetch the old look under the new one); otherwise
+    /// the reference is removed from the series' list (setting `refs_key`, a map from character id) and the finished
+    /// remote jobs for `purpose` are renamed with `tag`, so the next visuals run makes it anew from the new look.
     ///
     /// # Errors
-    /// `Database`.
-    pub async fn retire_remote_purpose(
+    /// `Busy`; `Corrupt` for an unreadable list; `Database`.
+    pub async fn retire_reference(
         &self,
         series_id: &str,
-        n: u32,
+        refs_key: &str,
+        character_id: &str,
         purpose: &str,
         tag: &str,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let k = rename_remote(&mut tx, series_id, n, purpose, tag).await?;
+        let running: Option<i64> = sqlx::query_scalar(
+            "SELECT episode_number FROM jobs WHERE series_id = ? AND stage = 'visuals' AND status = 'running' LIMIT 1",
+        )
+        .bind(series_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(n) = running {
+            return Err(StoreError::Busy(format!(
+                "episode {n}'s pictures are being made with the current look"
+            )));
+        }
+        let open: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM remote_jobs WHERE series_id = ? AND episode_number = 0 AND purpose = ? \
+             AND state NOT IN ('downloaded', 'failed') LIMIT 1",
+        )
+        .bind(series_id)
+        .bind(purpose)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(state) = open {
+            return Err(StoreError::Busy(format!(
+                "a paid reference picture for this character is {state}"
+            )));
+        }
+        let mut refs: BTreeMap<String, serde_json::Value> =
+            setting_in(&mut tx, refs_key).await?.unwrap_or_default();
+        if refs.remove(character_id).is_some() {
+            set_setting_in(&mut tx, refs_key, &refs).await?;
+        }
+        rename_remote(&mut tx, series_id, 0, purpose, tag).await?;
         tx.commit().await?;
-        Ok(k)
+        Ok(())
     }
 }
 

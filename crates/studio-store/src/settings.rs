@@ -4,21 +4,49 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{Store, StoreError};
 
-impl Store {
-    pub async fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+/// [`Store::set_setting`] inside a transaction.
+pub(crate) async fn set_setting_in<T: Serialize>(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+        what: format!("setting {key}"),
+        detail: e.to_string(),
+    })?;
+    sqlx::query(
+        "INSERT INTO settings (key, value_json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET \
+         value_json = excluded.value_json, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    )
+    .bind(key)
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// [`Store::setting`] inside a transaction.
+pub(crate) async fn setting_in<T: DeserializeOwned>(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    v.map(|s| {
+        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
             what: format!("setting {key}"),
             detail: e.to_string(),
-        })?;
-        sqlx::query(
-            "INSERT INTO settings (key, value_json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET \
-             value_json = excluded.value_json, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        )
-        .bind(key)
-        .bind(json)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        })
+    })
+    .transpose()
+}
+
+impl Store {
+    pub async fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        set_setting_in(&mut conn, key, value).await
     }
 
     /// Claims `key` for the period ending `every_ms` after `now_ms` (Unix ms): true for the one caller — in any
@@ -44,17 +72,8 @@ impl Store {
     }
 
     pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        let v: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        v.map(|s| {
-            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
-                what: format!("setting {key}"),
-                detail: e.to_string(),
-            })
-        })
-        .transpose()
+        let mut conn = self.pool.acquire().await?;
+        setting_in(&mut conn, key).await
     }
 
     /// Adds or updates a publishing channel.

@@ -22,6 +22,11 @@ own: boolean,
  */
 cost_usd: number, 
 /**
+ * What making it again would cost (USD) by its route now — also for the creator's own file, which a new take
+ * replaces with a generated one.
+ */
+redo_usd: number, 
+/**
  * Takes set aside when the shot was redone, edited or replaced, oldest first (files as media URL paths).
  */
 takes: Array<Take>, };

@@ -174,9 +174,9 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
       <label className="field">
         <span>{t("character.gender")}</span>
         <select value={f.gender} onChange={set("gender")}>
-          {GENDERS.map((g) => (
+          {withCurrent(GENDERS, f.gender).map((g) => (
             <option key={g} value={g}>
-              {t(`gender.${g}`)}
+              {(GENDERS as readonly string[]).includes(g) ? t(`gender.${g}` as Key) : g || "—"}
             </option>
           ))}
         </select>
@@ -184,9 +184,9 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
       <label className="field">
         <span>{t("character.age_group")}</span>
         <select value={f.age_group} onChange={set("age_group")}>
-          {AGE_GROUPS.map((a) => (
+          {withCurrent(AGE_GROUPS, f.age_group).map((a) => (
             <option key={a} value={a}>
-              {t(`age.${a}`)}
+              {(AGE_GROUPS as readonly string[]).includes(a) ? t(`age.${a}` as Key) : a || "—"}
             </option>
           ))}
         </select>
@@ -194,9 +194,9 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
       <label className="field">
         <span>{t("character.tone")}</span>
         <select value={f.tone} onChange={set("tone")}>
-          {[...(f.tone && !(TONES as readonly string[]).includes(f.tone) ? [f.tone] : []), ...TONES].map((x) => (
+          {withCurrent(TONES, f.tone).map((x) => (
             <option key={x} value={x}>
-              {toneLabel(t, x)}
+              {toneLabel(t, x) || "—"}
             </option>
           ))}
         </select>
@@ -334,4 +334,10 @@ function voiceTraits(t: (k: Key) => string, v: VoiceInfo): string {
     ...v.tones.slice(0, 2).map((x) => toneLabel(t, x)),
   ].filter(Boolean);
   return words.length ? ` (${words.join(", ")})` : "";
+}
+
+/** A select's choices with the current value first when it is not one of them (a value the writer produced, or
+ * none yet), so the select shows what is stored and saving unchanged keeps it. */
+function withCurrent(list: readonly string[], current: string): string[] {
+  return list.includes(current) ? [...list] : [current, ...list];
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { ClipPriority } from "../bindings/ClipPriority";
 import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
-import { formatDuration, routeWhyLabel, stageLabel } from "../labels";
+import { formatDuration, redoQuestion, routeWhyLabel, stageLabel } from "../labels";
 import { costBar, fileToBase64, MAX_SHOT_FILE, routeLabel, SHOT_FILE_TYPES } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -113,8 +113,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
     if (r && r.change.stages_reopened.length === 0) setDone(t("shot.replaced"));
   };
   const redo = () => {
-    const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
-    if (window.confirm(`${t("shot.redo_confirm")} ${t("priority.estimate")}: ${cost}`)) {
+    if (window.confirm(redoQuestion(t, "shot.redo_confirm", m.redo_usd))) {
       act.run(() => ctx.api.shot_redo({ series, episode: view.episode, shot: i })).then(after);
     }
   };
@@ -179,8 +178,7 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
             onCancel={() => setEditing(false)}
             onSave={() => {
               const remake = (m.still !== null || m.clip !== null) && !m.own && (visual.trim() !== s.visual || prompt.trim() !== s.video_prompt);
-              const cost = now.estimate_usd > 0 ? `$${now.estimate_usd.toFixed(3)}` : t("shot.free");
-              if (remake && !window.confirm(`${t("shot.redo_edit_confirm")} ${t("priority.estimate")}: ${cost}`)) return;
+              if (remake && !window.confirm(redoQuestion(t, "shot.redo_edit_confirm", m.redo_usd))) return;
               act.run(() => ctx.api.shot_edit({ series, episode: view.episode, shot: i, edit: { visual, video_prompt: prompt, priority } })).then(after);
             }}
           />

@@ -3,8 +3,7 @@ import type { MetadataView } from "../bindings/MetadataView";
 import type { ReviewItem } from "../bindings/ReviewItem";
 import type { ReviewTimeline } from "../bindings/ReviewTimeline";
 import type { StoryboardView } from "../bindings/StoryboardView";
-import { decisionScenes } from "../logic";
-import { clockTime, decisionLabel, episodeLabel, episodeName, formatTime } from "../labels";
+import { clockTime, decisionLabel, episodeLabel, episodeName, formatTime, redoQuestion } from "../labels";
 import { metadataProblems, problemText, utf8Bytes, zonedToUtc } from "../logic";
 import { useAction, DetailList, ErrorBox, type Ctx } from "./common";
 
@@ -166,8 +165,7 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
           {t("review.decisions")}:{" "}
           {it.decisions
             .map((d) => {
-              const sc = decisionScenes(d.scenes_json);
-              const scenes = sc.length > 0 ? ` — ${t("priority.scene")} ${sc.join(", ")}` : "";
+              const scenes = d.scenes.length > 0 ? ` — ${t("priority.scene")} ${d.scenes.join(", ")}` : "";
               const reason = d.reason ? ` «${d.reason}»` : "";
               return `${decisionLabel(t, d.decision)}${scenes}${reason} (${formatTime(d.at_ms, ctx.lang, ctx.timeZone)})`;
             })
@@ -291,9 +289,7 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
   }, [line]);
   const total = Math.max(tl?.total_sec ?? 0, 0.01);
   const redo = (index: number) => {
-    const est = board?.plan.decisions[index]?.estimate_usd ?? 0;
-    const cost = est > 0 ? `$${est.toFixed(3)}` : t("shot.free");
-    if (!window.confirm(`${t("shot.redo_confirm")} ${t("priority.estimate")}: ${cost}`)) return;
+    if (!window.confirm(redoQuestion(t, "shot.redo_confirm", board?.media[index]?.redo_usd ?? 0))) return;
     act.run(() => ctx.api.shot_redo({ series: it.series_id, episode: it.episode, shot: index })).then((r) => {
       if (!r) return;
       // The card leaves the list while the shot is made again: the note goes to the screen's list of what was done.

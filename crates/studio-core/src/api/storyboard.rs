@@ -45,6 +45,9 @@ pub struct ShotMediaView {
     pub own: bool,
     /// What it cost (USD).
     pub cost_usd: f64,
+    /// What making it again would cost (USD) by its route now — also for the creator's own file, which a new take
+    /// replaces with a generated one.
+    pub redo_usd: f64,
     /// Takes set aside when the shot was redone, edited or replaced, oldest first (files as media URL paths).
     pub takes: Vec<Take>,
 }
@@ -210,9 +213,14 @@ impl Engine {
             },
             plan.spent_before_usd,
         );
-        let media = self
+        let mut media = self
             .shot_media_views(series, script.episode_number, script.storyboard.len())
             .await?;
+        for d in &plan.decisions {
+            if let Some(m) = media.get_mut(d.index) {
+                m.redo_usd = d.estimate_usd;
+            }
+        }
         // A shot the creator replaced with their own file costs nothing, whatever its route would have been.
         let (mut plan, mut if_paid) = (plan, if_paid);
         for p in [&mut plan, &mut if_paid] {

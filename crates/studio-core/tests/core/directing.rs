@@ -461,4 +461,130 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
         .code(),
         "episode_closed"
     );
+    // The store refuses it too, inside the edit's own transaction (an approval between the early check and the
+    // commit cannot let an edit through).
+    let now = studio_core::clock::now_ms();
+    let items =
+        |episode, shots: &'static [usize], stages: &'static [Stage]| studio_store::RedoItems {
+            series_id: "dir",
+            episode,
+            lines: &[],
+            shots,
+            replace: None,
+            stages,
+            tag: "t",
+            script: None,
+            new_seeds: &[],
+            takes: &[],
+            reason: "",
+            scenes: &[],
+        };
+    assert!(matches!(
+        e.store()
+            .redo_items(&items(1, &[0], &[Stage::Visuals]), now)
+            .await,
+        Err(studio_store::StoreError::Closed(_))
+    ));
+
+    // Two edits made from the same reading of a script: the second finds it changed and is refused, not lost.
+    e.write_episode("dir", 2, None).await.unwrap();
+    let was = e.store().script("dir", 2).await.unwrap().unwrap();
+    let ep2 = e.episode_script("dir", 2).await.unwrap().unwrap();
+    let l2 = ep2.scenes[0].lines[0].id.clone();
+    e.edit_line(
+        "dir",
+        2,
+        &l2,
+        LineEdit {
+            text: Some("먼저 저장된 말".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut stale = items(2, &[], &[]);
+    let later = serde_json::json!({"stale": true});
+    stale.script = Some(studio_store::ScriptEdit {
+        was: &was,
+        now: &later,
+        report: &later,
+    });
+    assert!(matches!(
+        e.store().redo_items(&stale, now).await,
+        Err(studio_store::StoreError::Busy(_))
+    ));
+    let kept = e.episode_script("dir", 2).await.unwrap().unwrap();
+    assert_eq!(
+        kept.scenes[0].lines[0].text, "먼저 저장된 말",
+        "the first edit is kept"
+    );
+
+    // Production the creator cancelled stays cancelled: an edit does not start it (and its spending) again.
+    e.produce("dir", 2).await.unwrap();
+    e.store().cancel_episode_jobs("dir", 2).await.unwrap();
+    e.store()
+        .redo_items(&items(2, &[0], &[Stage::Visuals, Stage::Render]), now)
+        .await
+        .unwrap();
+    let jobs = e.store().jobs(Some("dir"), Some(2)).await.unwrap();
+    assert!(!jobs.is_empty());
+    assert!(
+        jobs.iter()
+            .all(|j| j.status == studio_domain::JobStatus::Cancelled),
+        "{:?}",
+        jobs.iter().map(|j| (j.stage, j.status)).collect::<Vec<_>>()
+    );
+
+    // A new name replaces the old one where it names the character, never in the writer's titles or words.
+    let who = ep2.scenes[0].lines[0].character.clone();
+    let c = e
+        .store()
+        .characters("dir")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == who || c.name == who)
+        .unwrap();
+    e.edit_character(
+        "dir",
+        &c.id,
+        CharacterEdit {
+            name: Some("새 이름".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let after = e.episode_script("dir", 2).await.unwrap().unwrap();
+    assert_eq!(after.title, ep2.title);
+    assert_eq!(after.summary, ep2.summary);
+    assert!(after.scenes[0].lines[0].character == c.id);
+
+    // A new look is refused while a paid reference for the character is unsettled (never paid twice).
+    e.store()
+        .begin_remote_job("dir", 0, &format!("ref:{}", c.id), "fal", "flux", 0.003)
+        .await
+        .unwrap();
+    let err = e
+        .edit_character(
+            "dir",
+            &c.id,
+            CharacterEdit {
+                appearance: Some("a tall man in a navy suit".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "work_in_progress", "{err}");
+    let unchanged = e.store().characters("dir").await.unwrap();
+    assert_eq!(
+        unchanged
+            .iter()
+            .find(|x| x.id == c.id)
+            .unwrap()
+            .appearance_profile,
+        c.appearance_profile,
+        "nothing changed"
+    );
 }

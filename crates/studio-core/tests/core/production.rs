@@ -167,6 +167,9 @@ async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
         ]
     );
     assert!(decisions.iter().all(|d| d.at_ms > 0));
+    // The scenes a decision names are read back as numbers (the regeneration named scene 1).
+    let scenes: Vec<&[u32]> = decisions.iter().map(|d| d.scenes.as_slice()).collect();
+    assert_eq!(scenes, [&[][..], &[1][..], &[][..]]);
     let second = e.run_workers(1, stop, true).await.unwrap();
     let stages: Vec<(&str, &str)> = second
         .iter()

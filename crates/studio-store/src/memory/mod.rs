@@ -59,7 +59,7 @@ fn from_json<T: DeserializeOwned>(s: &str, what: impl Into<String>) -> Result<T,
     })
 }
 
-fn parse_name<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, StoreError>
+pub(crate) fn parse_name<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
