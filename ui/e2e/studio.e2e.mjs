@@ -570,6 +570,9 @@ try {
     const ep2 = (await call("review_list")).find((i) => i.series_id === seriesEn.id && i.episode === 2);
     return ep2?.status === "rejected" && ep2.decisions.at(-1)?.reason === "Scene two is too dark to follow";
   }, 30_000);
+  // A rejected card says what can be done next (make scenes again, or approve after all) and offers no second reject.
+  await en2.getByTestId("rejected-note").waitFor({ timeout: 30_000 });
+  if (await en2.getByTestId("reject").isVisible()) fail("a rejected episode can be rejected again");
   await en1.getByTestId("reason").fill("Good to go");
   await en1.getByTestId("schedule").fill(local);
   await snap("en-review");
@@ -588,6 +591,14 @@ try {
   await page.locator(`[data-day="${tomorrowDay}"] [data-testid="cal-ep-1"][data-kind="scheduled"]`).waitFor({ timeout: 10_000 });
   await snap("en-dashboard-calendar");
   await language("dashboard, calendar", "en");
+  // The first series' episode 1 went to the export folder before any channel was connected: once the series
+  // publishes to the channel, the dashboard offers to upload it, and it goes up.
+  await page.getByTestId("series-picker").selectOption(series.id);
+  await page.getByTestId("channel-select").selectOption("UCmockchannel");
+  await page.getByTestId("dash-upload-1").click();
+  await until("the earlier episode uploaded", async () => uploads.filter((x) => x.id).length === 2, 300_000, 1000);
+  await page.getByTestId("nav-dashboard").click();
+  await until("its video linked", async () => (await page.getByTestId("dash-ep-1").locator('a[href^="https://youtu.be/"]').count()) === 1, 60_000, 1000);
   for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);

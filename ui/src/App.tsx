@@ -80,6 +80,15 @@ export function App({
   const alerts = [...new Map((events.filter((e) => e.type === "alert") as Alert[]).map((a) => [alertKey(a), a])).values()]
     .filter((a) => !dismissed.includes(alertKey(a)))
     .slice(-3);
+  // News (an episode ready for review, a channel connected) goes away by itself after a while; warnings stay until
+  // dismissed. The live log on the Production screen keeps both.
+  const news = alerts.filter((a) => a.level === "info").map(alertKey).join("\n");
+  useEffect(() => {
+    if (!news) return;
+    const keys = news.split("\n");
+    const id = setTimeout(() => setDismissed((d) => [...d, ...keys.filter((k) => !d.includes(k))]), 20_000);
+    return () => clearTimeout(id);
+  }, [news]);
   return (
     <div className="app" lang={lang}>
       <header>

@@ -218,6 +218,8 @@ describe("upload calendar", () => {
         card(8, "approved", null, "2026-12-01T14:00:00Z"),
         // Its time passed before it could go up (say the quota ran out): not "published".
         card(9, "approved", "2026-12-01T20:00:00Z", "2026-11-30T12:00:00Z", "export/s/ep009"),
+        // Approved for a later time but sent to the export folder (no channel): exported, not "scheduled".
+        card(10, "approved", "2026-12-05T10:00:00Z", "2026-11-30T12:00:00Z", "export/s/ep010"),
       ],
       now,
     );
@@ -229,6 +231,7 @@ describe("upload calendar", () => {
       [7, "published", "2026-12-01T19:00:00Z"],
       [8, "waiting", "2026-12-01T14:00:00Z"],
       [9, "exported", "2026-12-01T20:00:00Z"],
+      [10, "exported", "2026-12-05T10:00:00Z"],
     ]);
     // Uploaded but private until its time: shown as scheduled, then as published.
     expect(shownStatus("published", "2026-12-04T10:00:00Z", now)).toBe("scheduled");

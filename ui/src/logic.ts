@@ -402,9 +402,10 @@ export function localDay(at: string | number, timeZone?: string): string | null 
 export type CalendarEntry = { number: number; title: string; kind: "scheduled" | "published" | "exported" | "waiting"; at: string };
 
 /** The upload calendar's entries: an episode with a publish time on that time's day, else an approved episode on
- * the day it was approved. Scheduled while its time is ahead; published once the store says so and its time (if any)
- * has come; exported when it is in the export folder and goes nowhere else; waiting otherwise (approved and on its
- * way, or its time passed before it could go up). Episodes not yet approved are not on it. */
+ * the day it was approved. An uploaded episode is scheduled while its time is ahead, then published; an approved one
+ * in the export folder is exported (whatever time it was given: it went to the folder, not to a channel); otherwise
+ * it is scheduled while its time is ahead, else waiting (on its way, or its time passed before it could go up).
+ * Episodes not yet approved are not on it. */
 export function calendarEntries(
   cards: { number: number; title: string; status: string; publish_at: string | null; approved_at: string | null; export_dir: string | null }[],
   nowMs: number = Date.now(),
@@ -416,7 +417,7 @@ export function calendarEntries(
     if (!at) continue;
     // An upload with a publish time is on YouTube but private until then: scheduled until the time has come.
     const future = c.publish_at !== null && Date.parse(c.publish_at) > nowMs;
-    const kind = future ? "scheduled" : c.status === "published" ? "published" : c.export_dir ? "exported" : "waiting";
+    const kind = c.status === "published" ? (future ? "scheduled" : "published") : c.export_dir ? "exported" : future ? "scheduled" : "waiting";
     out.push({ number: c.number, title: c.title, kind, at });
   }
   return out;

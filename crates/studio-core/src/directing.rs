@@ -717,7 +717,13 @@ impl Engine {
             let clip = dir.join(format!("shot{shot:03}-own-{stamp}.{ext}"));
             std::fs::write(&clip, content)
                 .map_err(|e| CoreError::io(clip.display().to_string(), e))?;
-            match crate::voices::RenderMedia.video_duration(&clip) {
+            let probe = clip.clone();
+            let duration = tokio::task::spawn_blocking(move || {
+                crate::voices::RenderMedia.video_duration(&probe)
+            })
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+            match duration {
                 Ok(d) if d > 0.0 => (PathBuf::new(), clip, d),
                 other => {
                     let _ = std::fs::remove_file(&clip);
@@ -757,7 +763,17 @@ impl Engine {
         };
         let json = serde_json::to_string(&m)
             .map_err(|e| CoreError::Internal(format!("shot media: {e}")))?;
-        let mut takes = self.copy_takes(&s.id, n, &[], &[shot]).await?;
+        let mut takes = match self.copy_takes(&s.id, n, &[], &[shot]).await {
+            Ok(t) => t,
+            Err(e) => {
+                // Nothing was set aside: the new files go too, and nothing has changed.
+                let _ = std::fs::remove_file(&clip);
+                if !still.as_os_str().is_empty() {
+                    let _ = std::fs::remove_file(&still);
+                }
+                return Err(e);
+            }
+        };
         // The new files are the edit's too: removed with the copies if it is refused.
         takes.copies.push(clip.clone());
         if !still.as_os_str().is_empty() {

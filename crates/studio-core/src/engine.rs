@@ -186,6 +186,11 @@ impl Engine {
         if next.production.provider_rate_per_min != before.production.provider_rate_per_min {
             at_start.push("production.provider_rate_per_min".to_string());
         }
+        // What shapes the running service itself stays as it started, so the running config says what runs (and
+        // the settings screen keeps asking for a restart after later saves).
+        next.production.workers = before.production.workers;
+        next.production.auto_plan = before.production.auto_plan;
+        next.production.provider_rate_per_min = before.production.provider_rate_per_min.clone();
         match self.config.write() {
             Ok(mut c) => *c = Arc::new(next),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),

@@ -333,6 +333,9 @@ pub struct EpisodeProgress {
     pub episode: u32,
     /// Where the episode stands (`None` when its record could not be read).
     pub status: Option<EpisodeStatus>,
+    /// When it goes public (RFC 3339 UTC), when a time was chosen at approval: an uploaded episode whose time is
+    /// ahead is private until then.
+    pub publish_at: Option<String>,
     /// Stage jobs that succeeded, of `total`.
     pub done: usize,
     pub total: usize,
@@ -423,6 +426,11 @@ impl Engine {
                         series_id: j.series_id.clone(),
                         episode: n,
                         status: self.episode_status(&j.series_id, n).await.ok(),
+                        publish_at: self
+                            .approved_publish_at(&j.series_id, n)
+                            .await
+                            .ok()
+                            .flatten(),
                         done: 0,
                         total: 0,
                         stages: Vec::new(),

@@ -204,7 +204,8 @@ impl Engine {
     /// A person approves an episode in review: the decision (and its publish slot) is stored, and the gate opens.
     ///
     /// # Errors
-    /// `UnknownSeries` when no series has that id or title; `InvalidTransition` when the episode is not in review;
+    /// `UnknownSeries` when no series has that id or title; `InvalidTransition` when the episode is not in review (or
+    /// rejected: it can be approved after all);
     /// `InvalidInput` for a publish time that does not parse or has passed; `Database` (and `CorruptData`) from the
     /// store.
     pub async fn approve_episode(

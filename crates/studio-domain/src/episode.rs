@@ -57,9 +57,11 @@ impl EpisodeStatus {
     pub fn submit_for_review(self) -> Result<Self, TransitionError> {
         self.go(self == Self::Rendered, Self::InReview, "submit for review")
     }
+    /// Approved from review — or after a rejection, when the creator decides the episode is good after all (the
+    /// video is the one they watched; nothing was made again).
     pub fn approve(self) -> Result<Self, TransitionError> {
         self.go(
-            matches!(self, Self::InReview | Self::Rendered),
+            matches!(self, Self::InReview | Self::Rendered | Self::Rejected),
             Self::Approved,
             "approve",
         )
@@ -265,7 +267,9 @@ mod tests {
         let s = S::InReview.reject().unwrap();
         assert_eq!(s, S::Rejected);
         assert_eq!(s.start_production().unwrap(), S::InProduction);
-        assert!(S::Rejected.approve().is_err());
+        // Approved after all: the creator changed their mind about the same video.
+        assert_eq!(S::Rejected.approve().unwrap(), S::Approved);
+        assert!(S::Rejected.reject().is_err());
     }
 
     #[test]

@@ -28,20 +28,8 @@ const VARIANTS: &[(&str, &str, &str, &str, &[&str])] = &[
         &["energetic", "casual"],
     ),
     ("m8", "상철", "male", "middle_age", &["gentle", "caring"]),
-    (
-        "grandpa",
-        "영감 (grandpa)",
-        "male",
-        "senior",
-        &["deep", "formal"],
-    ),
-    (
-        "edward",
-        "에드 (edward)",
-        "male",
-        "adult",
-        &["crisp", "blunt"],
-    ),
+    ("grandpa", "영감", "male", "senior", &["deep", "formal"]),
+    ("edward", "에드", "male", "adult", &["crisp", "blunt"]),
     (
         "f1",
         "수진",
@@ -67,32 +55,20 @@ const VARIANTS: &[(&str, &str, &str, &str, &[&str])] = &[
     ("f5", "미경", "female", "middle_age", &["caring", "gentle"]),
     (
         "linda",
-        "린다 (linda)",
+        "린다",
         "female",
         "young_adult",
         &["warm", "playful"],
     ),
     (
         "anika",
-        "아니카 (anika)",
+        "아니카",
         "female",
         "young",
         &["youthful", "bright"],
     ),
-    (
-        "aunty",
-        "이모 (aunty)",
-        "female",
-        "middle_age",
-        &["chatty", "warm"],
-    ),
-    (
-        "grandma",
-        "할머니 (grandma)",
-        "female",
-        "senior",
-        &["caring", "deep"],
-    ),
+    ("aunty", "이모", "female", "middle_age", &["chatty", "warm"]),
+    ("grandma", "할머니", "female", "senior", &["caring", "deep"]),
 ];
 
 #[derive(Debug, Clone)]

@@ -653,8 +653,14 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(state) = open {
+                // Stuck or unknown jobs do not finish by themselves: a person looks at them first.
+                let next = if matches!(state.as_str(), "stuck" | "unknown") {
+                    "it needs a look on the Production screen before anything is sent again"
+                } else {
+                    "it is used when it finishes"
+                };
                 return Err(StoreError::Busy(format!(
-                    "a paid job for {p} is {state}; it is used when it finishes"
+                    "a paid job for {p} is {state}; {next}"
                 )));
             }
         }

@@ -8,6 +8,11 @@ export type EpisodeProgress = { series_id: string, episode: number,
  */
 status: EpisodeStatus | null, 
 /**
+ * When it goes public (RFC 3339 UTC), when a time was chosen at approval: an uploaded episode whose time is
+ * ahead is private until then.
+ */
+publish_at: string | null, 
+/**
  * Stage jobs that succeeded, of `total`.
  */
 done: number, total: number, 

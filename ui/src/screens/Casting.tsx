@@ -91,7 +91,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
                     >
                       {t("casting.audition")}
                     </button>
-                    {!cast.locked && <VoicePicker ctx={ctx} series={cast.series_id} row={r} onCast={setCast} />}
+                    {!cast.locked && <VoicePicker ctx={ctx} series={cast.series_id} row={r} rows={cast.rows} onCast={setCast} />}
                   </td>
                 </tr>
               ))}
@@ -170,6 +170,11 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
         <small className="help" id={`look-help-${c.id}`}>
           {t("character.appearance_help")}
         </small>
+        {/[\uac00-\ud7a3]/.test(f.appearance) && (
+          <small className="warn small" role="status" data-testid="look-korean">
+            {t("character.appearance_korean")}
+          </small>
+        )}
       </label>
       <label className="field">
         <span>{t("character.gender")}</span>
@@ -238,7 +243,12 @@ function CharacterCard({ ctx, series, c, onSaved }: { ctx: Ctx; series: string; 
 }
 
 /** Picks a character's voice from the providers' voices, best fit first (the cast must be unlocked). */
-function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; row: CastRow; onCast: (c: CastView) => void }) {
+function VoicePicker({ ctx, series, row, rows, onCast }: { ctx: Ctx; series: string; row: CastRow; rows: CastRow[]; onCast: (c: CastView) => void }) {
+  // Who else speaks with each voice (their modulation differs, but the creator may want voices apart).
+  const usedBy = (v: VoiceInfo) =>
+    rows
+      .filter((r) => r.character_id !== row.character_id && r.entry.primary.provider === v.provider && r.entry.primary.voice_id === v.voice_id)
+      .map((r) => r.name);
   const { t } = ctx;
   const act = useAction();
   const [choices, setChoices] = useState<VoiceChoice[] | null>(null);
@@ -274,6 +284,7 @@ function VoicePicker({ ctx, series, row, onCast }: { ctx: Ctx; series: string; r
             <option key={key(c)} value={key(c)}>
               {providerLabel(t, c.voice.provider)} · {c.voice.name}
               {voiceTraits(t, c.voice)} — {t("casting.fit")} {Math.round(c.match_score * 100)}%
+              {usedBy(c.voice).length > 0 ? ` · ${t("casting.used_by")} ${usedBy(c.voice).join(", ")}` : ""}
             </option>
           ))}
         </select>

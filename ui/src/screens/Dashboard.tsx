@@ -27,9 +27,10 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
   const [channels, setChannels] = useState<ChannelRow[]>([]);
   const [channelNote, setChannelNote] = useState("");
   const act = useAction();
+  const channelNews = ctx.events.filter((e) => e.type === "alert" && e.about.kind === "channel_connected").length;
   useEffect(() => {
     ctx.api.channels_list().then(setChannels).catch(() => setChannels([]));
-  }, [ctx.api]);
+  }, [ctx.api, channelNews]);
   useEffect(() => setChannelNote(""), [ctx.series]);
   useEffect(() => {
     if (!ctx.series) return;
@@ -157,7 +158,18 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
                   </td>
                   <td title={c.spend.map((p) => `${providerLabel(t, p.provider)} $${p.usd.toFixed(2)}`).join(", ")}>${c.cost_usd.toFixed(2)}</td>
                   <td>
-                    {c.next === "producing" || c.next === "publishing" || c.next === "done" ? (
+                    {c.status === "approved" && c.export_dir && !c.video_id && dash.publish_channel ? (
+                      // Approved when the series had no channel: it went to the export folder; it can go up now.
+                      <button
+                        data-testid={`dash-upload-${c.number}`}
+                        disabled={act.busy}
+                        onClick={() =>
+                          act.run(() => ctx.api.publish({ series: ctx.series as string, episode: c.number })).then((r) => r && go("production"))
+                        }
+                      >
+                        {t("dash.upload_now")}
+                      </button>
+                    ) : c.next === "producing" || c.next === "publishing" || c.next === "done" ? (
                       <span className="small" data-next={c.next}>
                         {t(NEXT[c.next])}
                       </span>
@@ -245,8 +257,9 @@ function UploadCalendar({ ctx, entries }: { ctx: Ctx; entries: CalendarEntry[] }
               {week.map((d, j) =>
                 d ? (
                   <td key={d.day} className={d.day === today ? "today" : undefined} data-day={d.day}>
-                    <span className="day" aria-label={d.day === today ? t("dash.calendar.today") : undefined}>
+                    <span className="day">
                       {Number(d.day.slice(8))}
+                      {d.day === today && <span className="visually-hidden"> {t("dash.calendar.today")}</span>}
                     </span>
                     {d.entries.map((e) => (
                       <div key={e.number} className={`cal-entry ${e.kind}`} data-testid={`cal-ep-${e.number}`} data-kind={e.kind} title={t(`dash.calendar.${e.kind}`)}>

@@ -28,6 +28,18 @@ export function Priority({ ctx }: { ctx: Ctx }) {
       .catch(() => act.run(() => ctx.api.storyboard({ series: s, episode: ctx.episode })).then((v) => setView(v ?? null)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ctx.api, ctx.series, ctx.episode]);
+  // A shot made again (or the render after it) finishing: the cards show the new take without leaving the screen.
+  const made = ctx.events.filter(
+    (e) => e.type === "job_finished" && e.series_id === ctx.series && e.episode === ctx.episode && (e.stage === "visuals" || e.stage === "render"),
+  ).length;
+  useEffect(() => {
+    if (made === 0 || !ctx.series) return;
+    ctx.api
+      .storyboard({ series: ctx.series, episode: ctx.episode })
+      .then(setView)
+      .catch(() => undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [made]);
   const bar = (label: string, est: number, plan: StoryboardView["plan"], id: string) => {
     const b = costBar(est, plan.budget_usd, plan.hard_cap_usd);
     return (

@@ -3,7 +3,7 @@ import type { EngineEvent } from "../bindings/EngineEvent";
 import type { JobRow } from "../bindings/JobRow";
 import type { StatusReport } from "../bindings/StatusReport";
 import { alertLabel, episodeLabel, episodeName, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
-import { nextStep, secondsLeft, stageProgress } from "../logic";
+import { nextStep, secondsLeft, shownStatus, stageProgress } from "../logic";
 import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx, Meter } from "./common";
 
 // 5. Production ----------------------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ export function Production({ ctx }: { ctx: Ctx }) {
                 <div>
                   {episodeName(t, ctx.seriesTitle(e.series_id), e.episode)}:{" "}
                   <span data-testid="episode-status" data-status={e.status ?? ""}>
-                    {episodeLabel(t, e.status)}
+                    {episodeLabel(t, e.status && shownStatus(e.status, e.publish_at))}
                   </span>{" "}
                   — <span data-testid="stages-done">{p.done}/{p.total}</span>
                   {p.blocked && <span className="warn"> ({stageLabel(t, p.blocked)})</span>}

@@ -81,6 +81,12 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
           }}
         />
       )}
+      {it.status === "rejected" && (
+        <p className="warn" data-testid="rejected-note">
+          {t("review.rejected_note")}
+          {it.decisions.at(-1)?.reason ? ` «${it.decisions.at(-1)?.reason}»` : ""}
+        </p>
+      )}
       <DetailList t={t} label={t("review.flags")} items={it.flags} className="warn small" />
       <MetadataEditor ctx={ctx} series={it.series_id} episode={it.episode} />
       <label className="field">
@@ -117,6 +123,7 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
       </button>
       <button
         data-testid="reject"
+        hidden={it.status === "rejected"}
         disabled={act.busy}
         onClick={() =>
           act.run(() => ctx.api.review_reject({ series: it.series_id, episode: it.episode, reason })).then((r) => {
@@ -152,6 +159,8 @@ function ReviewCard({ ctx, it, reload, onDone }: { ctx: Ctx; it: ReviewItem; rel
         onClick={() =>
           act.run(() => ctx.api.review_regenerate({ series: it.series_id, episode: it.episode, scenes: picked, reason })).then((r) => {
             if (r) {
+              // The card leaves the list while the scenes are made again: say so where the screen lists what was done.
+              onDone(`${episodeName(t, it.series_title, it.episode)} · ${t("priority.scene")} ${r.scenes.join(", ")}: ${t("review.regenerating")}`);
               setPicked([]);
               reload();
             }
@@ -340,6 +349,9 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
                   <figure key={s.index} className={now >= s.start_sec && now < s.end_sec ? "current" : ""}>
                     {m?.still ? (
                       <img alt={`${t("review.shot")} ${s.index + 1}`} src={ctx.mediaUrl(m.still)} onClick={() => seek(s.start_sec)} />
+                    ) : m?.clip ? (
+                      // A clip without a still (the creator's own): its first frame.
+                      <video aria-label={`${t("review.shot")} ${s.index + 1}`} src={ctx.mediaUrl(m.clip)} preload="metadata" muted onClick={() => seek(s.start_sec)} />
                     ) : (
                       <div className="empty small">{t("shot.not_made")}</div>
                     )}

@@ -131,7 +131,10 @@ function LineRow({ ctx, line, names, onSaved }: { ctx: Ctx; line: DialogueLine; 
     setEditing(true);
     setDone(null);
   };
-  const emotions = EMOTIONS.includes(emotion as (typeof EMOTIONS)[number]) ? EMOTIONS : [...EMOTIONS, emotion];
+  // A writer's own word (기쁨) is kept as written; a known emotion that reads the same is not listed twice.
+  const emotions: string[] = EMOTIONS.includes(emotion as (typeof EMOTIONS)[number])
+    ? [...EMOTIONS]
+    : [emotion, ...EMOTIONS.filter((x) => emotionLabel(t, x) !== emotion)];
   const problem = text.trim() === "" ? t("line.empty") : !hasWordsToSay(text) ? t("line.nothing_to_speak") : null;
   if (!editing)
     return (

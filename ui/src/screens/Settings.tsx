@@ -19,6 +19,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const [provider, setProvider] = useState("fal");
   const [imported, setImported] = useState<ImportReport | null>(null);
   const [value, setValue] = useState("");
+  const [keySaved, setKeySaved] = useState("");
   const act = useAction();
   const load = () => {
     ctx.api.secrets_status().then(setKeys).catch(() => setKeys([]));
@@ -27,6 +28,11 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(load, [ctx.api]);
+  // A channel connected (or not) in the browser's sign-in window: the list follows without a reload.
+  const channelNews = ctx.events.filter((e) => e.type === "alert" && (e.about.kind === "channel_connected" || e.about.kind === "channel_not_connected")).length;
+  useEffect(() => {
+    if (channelNews > 0) ctx.api.channels_list().then(setChannels).catch(() => undefined);
+  }, [ctx.api, channelNews]);
   const prod = settings?.production;
   const vis = settings?.visuals;
   const yt = settings?.youtube;
@@ -43,8 +49,12 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          act.run(() => ctx.api.secret_set({ provider, value })).then(() => {
+          act.run(() => ctx.api.secret_set({ provider, value })).then((r) => {
+            if (r === undefined) return;
             setValue("");
+            // A key from the environment wins over the keyring: say so, or the saved key seems to do nothing.
+            const fromEnv = keys.find((k) => k.provider === provider)?.source === "env";
+            setKeySaved(`${providerLabel(t, provider)}: ${t(fromEnv ? "settings.key_saved_env" : "settings.key_saved")}`);
             load();
           });
         }}
@@ -61,6 +71,11 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           {t("settings.save")}
         </button>
       </form>
+      {keySaved && (
+        <p className="small ok" role="status" data-testid="key-saved">
+          {keySaved}
+        </p>
+      )}
       <ErrorBox error={act.error} t={t} />
       <h2>{t("settings.budgets")}</h2>
       <SettingsForm

@@ -718,6 +718,48 @@ async fn review_edits_to_metadata_are_checked_kept_and_settings_are_validated_be
         std::fs::read_to_string(dir.path().join("config.toml")).unwrap(),
         before
     );
+
+    // Saved through the settings screen: in force at once, except what shapes the running service (the worker
+    // count, changed in config.toml by hand here), which asks for a restart — and keeps asking after later saves.
+    let workers = e.config().production.workers;
+    let toml = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    let toml = if toml.contains("[production]") {
+        toml.replace(
+            "[production]",
+            &format!("[production]\nworkers = {}", workers + 1),
+        )
+    } else {
+        format!("{toml}\n[production]\nworkers = {}\n", workers + 1)
+    };
+    std::fs::write(dir.path().join("config.toml"), toml).unwrap();
+    let mut budget = serde_json::Map::new();
+    budget.insert("visuals.budget_per_episode_usd".into(), 2.0.into());
+    let change = e.change_settings(&budget).unwrap();
+    assert_eq!(change.at_start, ["production.workers"]);
+    assert!(change.restart_needed);
+    assert_eq!(
+        e.config().visuals.budget_per_episode_usd,
+        2.0,
+        "in force at once"
+    );
+    assert_eq!(
+        e.config().production.workers,
+        workers,
+        "the running service keeps its workers"
+    );
+    budget.insert("visuals.budget_per_episode_usd".into(), 2.5.into());
+    let change = e.change_settings(&budget).unwrap();
+    assert!(
+        change.restart_needed,
+        "the new worker count still waits for a restart"
+    );
+    let view = e.settings_view().unwrap();
+    assert!(view.restart_needed);
+    assert_eq!(
+        view.production.workers,
+        workers + 1,
+        "the form shows what is saved"
+    );
 }
 
 #[tokio::test]
