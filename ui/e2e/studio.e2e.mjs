@@ -573,6 +573,16 @@ try {
   // A rejected card says what can be done next (make scenes again, or approve after all) and offers no second reject.
   await en2.getByTestId("rejected-note").waitFor({ timeout: 30_000 });
   if (await en2.getByTestId("reject").isVisible()) fail("a rejected episode can be rejected again");
+  // Regenerate one shot of the rejected episode from its card, its cost asked first (in English).
+  let askedEn = "";
+  page.once("dialog", (d) => {
+    askedEn = d.message();
+    d.accept();
+  });
+  await en2.getByTestId("scene-marks").waitFor({ timeout: 30_000 });
+  await en2.locator('[data-testid^="review-redo-"]').first().click();
+  await page.getByTestId("review-done").filter({ hasText: "Queued to be made again" }).waitFor({ timeout: 30_000 });
+  if (!askedEn.includes("Estimate")) fail(`the redo did not say its cost first (English): "${askedEn}"`);
   await en1.getByTestId("reason").fill("Good to go");
   await en1.getByTestId("schedule").fill(local);
   await snap("en-review");
