@@ -390,7 +390,12 @@ export function hasWordsToSay(text: string): boolean {
 export function localDay(at: string | number, timeZone?: string): string | null {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return null;
-  const day = (zone: string | undefined) => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone }).format(d);
+  // Assembled from parts: how a locale writes a date differs between engines (WebKit's "en-CA" is not ISO-like).
+  const day = (zone: string | undefined) => {
+    const parts = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone }).formatToParts(d);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+    return `${part("year").padStart(4, "0")}-${part("month")}-${part("day")}`;
+  };
   try {
     return day(timeZone || undefined);
   } catch {

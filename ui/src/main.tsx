@@ -1,4 +1,4 @@
-import { StrictMode } from "react";
+import { Component, StrictMode, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
@@ -9,6 +9,30 @@ import { detectTransport } from "./transport";
 
 const w = window as unknown as { __TAURI_INTERNALS__?: unknown; location: Location };
 const transport = detectTransport(w, { invoke, fetch: window.fetch.bind(window) });
+
+/** A screen that fails to draw shows what happened and a way on, never a blank window. (Before a language is
+ * known, in both.) */
+class ScreenError extends Component<{ children: ReactNode }, { error: Error | null }> {
+  state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <main role="alert" data-testid="screen-error">
+        <h2>화면을 그리지 못했습니다 · This screen could not be drawn</h2>
+        <p>
+          <button onClick={() => location.reload()}>다시 불러오기 · Reload</button>
+        </p>
+        <details className="detail" data-detail>
+          <summary>기술 정보 · Technical details</summary>
+          <pre>{String(this.state.error?.stack ?? this.state.error)}</pre>
+        </details>
+      </main>
+    );
+  }
+}
 
 async function start() {
   // In the desktop app, media comes from the app's own HTTP server (the webview cannot play `tauri://` video) and
@@ -34,7 +58,9 @@ async function start() {
   if (root) {
     createRoot(root).render(
       <StrictMode>
-        <App transport={transport} origin={origin} subscribe={subscribe} />
+        <ScreenError>
+          <App transport={transport} origin={origin} subscribe={subscribe} />
+        </ScreenError>
       </StrictMode>,
     );
   }

@@ -217,7 +217,8 @@ function UploadCalendar({ ctx, entries }: { ctx: Ctx; entries: CalendarEntry[] }
     .sort()[0];
   const start = upcoming && upcoming.slice(0, 7) > today.slice(0, 7) ? upcoming : today;
   const [shift, setShift] = useState(0);
-  const base = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1 + shift, 1));
+  const wanted = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1 + shift, 1));
+  const base = Number.isNaN(wanted.getTime()) ? new Date() : wanted;
   const year = base.getUTCFullYear();
   const month = base.getUTCMonth() + 1;
   const weeks = calendarMonth(year, month, entries, timeZone);
