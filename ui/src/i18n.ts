@@ -6,6 +6,8 @@ export type Lang = "ko" | "en";
 
 const ko = {
   "app.name": "AIDAS 스튜디오",
+  "screen.failed": "이 화면을 그리지 못했습니다. 다시 불러오면 대개 풀립니다. 만든 것은 그대로 있습니다.",
+  "screen.reload": "다시 불러오기",
   "stage.script": "대본",
   "stage.memory_update": "스토리 기억 갱신",
   "stage.storyboard": "스토리보드",
@@ -469,6 +471,8 @@ export type Key = keyof typeof ko;
 
 const en: Record<Key, string> = {
   "app.name": "AIDAS Studio",
+  "screen.failed": "This screen could not be drawn. Reloading usually clears it; nothing you made is lost.",
+  "screen.reload": "Reload",
   "nav.dashboard": "Overview",
   "episode.name": "{title}, episode {n}",
   "dash.pick": "Pick a series, or plan a new one in Series planning.",

@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { App } from "./App";
+import { translator, type Lang } from "./i18n";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import { subscribeEvents } from "./transport";
 import { detectTransport } from "./transport";
@@ -10,8 +11,7 @@ import { detectTransport } from "./transport";
 const w = window as unknown as { __TAURI_INTERNALS__?: unknown; location: Location };
 const transport = detectTransport(w, { invoke, fetch: window.fetch.bind(window) });
 
-/** A screen that fails to draw shows what happened and a way on, never a blank window. (Before a language is
- * known, in both.) */
+/** A screen that fails to draw shows what happened and a way on, in the creator's language, never a blank window. */
 class ScreenError extends Component<{ children: ReactNode }, { error: Error | null }> {
   state = { error: null as Error | null };
   static getDerivedStateFromError(error: Error) {
@@ -19,14 +19,15 @@ class ScreenError extends Component<{ children: ReactNode }, { error: Error | nu
   }
   render() {
     if (!this.state.error) return this.props.children;
+    const t = translator((localStorage.getItem("aidas.lang") as Lang) || "ko");
     return (
       <main role="alert" data-testid="screen-error">
-        <h2>화면을 그리지 못했습니다 · This screen could not be drawn</h2>
+        <h2>{t("screen.failed")}</h2>
         <p>
-          <button onClick={() => location.reload()}>다시 불러오기 · Reload</button>
+          <button onClick={() => location.reload()}>{t("screen.reload")}</button>
         </p>
         <details className="detail" data-detail>
-          <summary>기술 정보 · Technical details</summary>
+          <summary>{t("common.details")}</summary>
           <pre>{String(this.state.error?.stack ?? this.state.error)}</pre>
         </details>
       </main>
