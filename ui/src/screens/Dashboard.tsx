@@ -160,15 +160,7 @@ export function Dashboard({ ctx, go }: { ctx: Ctx; go: (screen: "script" | "prod
                   <td>
                     {c.status === "approved" && c.export_dir && !c.video_id && dash.publish_channel ? (
                       // Approved when the series had no channel: it went to the export folder; it can go up now.
-                      <button
-                        data-testid={`dash-upload-${c.number}`}
-                        disabled={act.busy}
-                        onClick={() =>
-                          act.run(() => ctx.api.publish({ series: ctx.series as string, episode: c.number })).then((r) => r && go("production"))
-                        }
-                      >
-                        {t("dash.upload_now")}
-                      </button>
+                      <UploadNow ctx={ctx} series={dash.series_id} episode={c.number} done={() => go("production")} />
                     ) : c.next === "producing" || c.next === "publishing" || c.next === "done" ? (
                       <span className="small" data-next={c.next}>
                         {t(NEXT[c.next])}
@@ -277,6 +269,24 @@ function UploadCalendar({ ctx, entries }: { ctx: Ctx; entries: CalendarEntry[] }
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+/** "Upload to the channel" for an episode that went to the export folder only; a failed upload says why and what to
+ * do next on its own row. */
+function UploadNow({ ctx, series, episode, done }: { ctx: Ctx; series: string; episode: number; done: () => void }) {
+  const act = useAction();
+  return (
+    <>
+      <button
+        data-testid={`dash-upload-${episode}`}
+        disabled={act.busy}
+        onClick={() => act.run(() => ctx.api.publish({ series, episode })).then((r) => r && done())}
+      >
+        {ctx.t("dash.upload_now")}
+      </button>
+      <ErrorBox error={act.error} t={ctx.t} />
     </>
   );
 }
