@@ -11,7 +11,7 @@ use studio_domain::{
     CastEntry, Character, ClipPriority, EpisodeStatus, JobStatus, Modulation, Series, Stage,
     VoiceAssignment, VoiceInfo,
 };
-use studio_pipeline::visuals::{ClipRenderer, ShotMedia};
+use studio_pipeline::visuals::{ClipProbe, ShotMedia};
 
 use crate::clock::{now_ms, rfc3339_utc};
 use crate::{CoreError, Engine};
@@ -619,8 +619,8 @@ impl Engine {
     }
 
     /// Replaces a shot with the creator's own image or video clip (`file_name` tells which by its extension:
-    /// png/jpg/jpeg are images, mp4/mov/webm/mkv clips). An image becomes a still with Ken Burns motion as long
-    /// as the shot; a clip is used as it is (the render fits its shape by the framing policy). The shot is marked as
+    /// png/jpg/jpeg are images, mp4/mov/webm/mkv clips). An image becomes the shot's still (the render moves it
+    /// with Ken Burns, as long as the shot); a clip is used as it is (the render fits its shape by the framing policy). The shot is marked as
     /// the creator's, its earlier take is set aside, and the render runs again.
     ///
     /// # Errors
@@ -697,22 +697,8 @@ impl Engine {
             let still = dir.join(format!("shot{shot:03}-own-{stamp}.png"));
             img.save(&still)
                 .map_err(|e| CoreError::Internal(format!("saving {}: {e}", still.display())))?;
-            let clip = dir.join(format!("shot{shot:03}-own-{stamp}.mp4"));
-            let sh = &script.storyboard[shot];
-            let (s2, c2, dur, emo, vis) = (
-                still.clone(),
-                clip.clone(),
-                decision.duration_sec,
-                sh.emotion.clone(),
-                sh.visual.clone(),
-            );
-            let m = tokio::task::spawn_blocking(move || {
-                crate::voices::RenderMedia.ken_burns(&s2, &c2, dur, shot, &emo, &vis)
-            })
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?
-            .map_err(|e| CoreError::Internal(format!("Ken Burns over {file_name}: {e}")))?;
-            (still, clip, m.duration_sec)
+            // The render moves the still (Ken Burns) in the episode's one encode, as long as its slot.
+            (still, PathBuf::new(), decision.duration_sec)
         } else {
             let clip = dir.join(format!("shot{shot:03}-own-{stamp}.{ext}"));
             std::fs::write(&clip, content)
@@ -738,8 +724,9 @@ impl Engine {
             }
         };
         let (still, clip, duration) = media;
-        let sha = studio_pipeline::artifact::sha256_file(&clip)
-            .map_err(|e| CoreError::io(clip.display().to_string(), e))?;
+        let source = if is_image { &still } else { &clip };
+        let sha = studio_pipeline::artifact::sha256_file(source)
+            .map_err(|e| CoreError::io(source.display().to_string(), e))?;
         let mut decision = decision;
         decision.reason = format!(
             "the creator's own {}",
@@ -756,7 +743,11 @@ impl Engine {
             } else {
                 rel(&still)
             },
-            clip_path: rel(&clip),
+            clip_path: if clip.as_os_str().is_empty() {
+                String::new()
+            } else {
+                rel(&clip)
+            },
             clip_sha256: sha.clone(),
             duration_sec: duration,
             cost_usd: 0.0,
@@ -766,19 +757,13 @@ impl Engine {
         let mut takes = match self.copy_takes(&s.id, n, &[], &[shot]).await {
             Ok(t) => t,
             Err(e) => {
-                // Nothing was set aside: the new files go too, and nothing has changed.
-                let _ = std::fs::remove_file(&clip);
-                if !still.as_os_str().is_empty() {
-                    let _ = std::fs::remove_file(&still);
-                }
+                // Nothing was set aside: the new file goes too, and nothing has changed.
+                let _ = std::fs::remove_file(source);
                 return Err(e);
             }
         };
-        // The new files are the edit's too: removed with the copies if it is refused.
-        takes.copies.push(clip.clone());
-        if !still.as_os_str().is_empty() {
-            takes.copies.push(still.clone());
-        }
+        // The new file is the edit's too: removed with the copies if it is refused.
+        takes.copies.push(source.clone());
         let edit = Redo::of(&[], &[], &AFTER_SHOT, vec![script.storyboard[shot].scene]);
         let (stages, status, _) = self
             .commit_edit(&s, n, takes, edit, Some((shot, json, sha)))

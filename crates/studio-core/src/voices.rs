@@ -13,38 +13,10 @@ use studio_providers::{AzureVoices, ElevenLabsVoices, EspeakVoices, GoogleVoices
 
 use crate::{CoreError, Engine};
 
-/// In-process media through the render crate (FFmpeg via ffmpeg-next): audio normalisation and Ken Burns.
+/// In-process media through the render crate (FFmpeg via ffmpeg-next): audio normalisation and clip lengths.
 pub struct RenderMedia;
 
-impl studio_pipeline::visuals::ClipRenderer for RenderMedia {
-    fn ken_burns(
-        &self,
-        image: &Path,
-        out: &Path,
-        duration: f64,
-        index: usize,
-        emotion: &str,
-        visual: &str,
-    ) -> Result<studio_pipeline::visuals::ClipMeasure, String> {
-        use studio_render::kenburns::{Effect, EncodeOptions, ken_burns};
-        // Clips are intermediate (the final render re-encodes): the fastest preset at high quality.
-        let opts = EncodeOptions {
-            preset: "ultrafast".into(),
-            crf: 18,
-        };
-        ken_burns(
-            image,
-            out,
-            duration,
-            Effect::pick(index, emotion, visual),
-            &opts,
-        )
-        .map(|c| studio_pipeline::visuals::ClipMeasure {
-            frames: c.frames,
-            duration_sec: c.duration_sec,
-        })
-        .map_err(|e| e.to_string())
-    }
+impl studio_pipeline::visuals::ClipProbe for RenderMedia {
     fn video_duration(&self, path: &Path) -> Result<f64, String> {
         studio_render::kenburns::probe_video(path)
             .map(|p| p.duration_sec)

@@ -626,6 +626,59 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
         assert_eq!(after, 0, "no subtitle at 7 s");
     }
 
+    /// A still drawn in the render moves as the effect chosen for it, over exactly its slot: a white disc on black
+    /// grows under a zoom in and shrinks under a zoom out (its bright pixels counted in the first and last frames of
+    /// the slot, as decoded from the final file).
+    #[test]
+    fn a_stills_motion_in_the_final_video_follows_its_effect() {
+        let dir = tempfile::tempdir().unwrap();
+        let still = dir.path().join("disc.png");
+        image::RgbImage::from_fn(640, 360, |x, y| {
+            let (dx, dy) = (x as f64 - 320.0, y as f64 - 180.0);
+            if dx * dx + dy * dy < 60.0 * 60.0 {
+                image::Rgb([255, 255, 255])
+            } else {
+                image::Rgb([0, 0, 0])
+            }
+        })
+        .save(&still)
+        .unwrap();
+        let seg = |effect, start: f64, end: f64| Segment {
+            visual: Visual::KenBurns {
+                image: still.clone(),
+                effect,
+            },
+            start_sec: start,
+            end_sec: end,
+            fit: Fit::Hold,
+            clip_offset_sec: 0.0,
+            transition_in: None,
+            label: "shot".into(),
+        };
+        let spec = RenderSpec {
+            width: 640,
+            height: 360,
+            fps: 30,
+            // 2 s of zoom in (frames 0–59), then 2 s of zoom out (60–119).
+            segments: vec![seg(Effect::ZoomIn, 0.0, 2.0), seg(Effect::ZoomOut, 2.0, 4.0)],
+            subtitles: None,
+            encode: fast(),
+            framing: Framing::Auto,
+        };
+        let out = dir.path().join("kb.mp4");
+        assert_eq!(render_video_only(&spec, &out).unwrap(), 120);
+        let disc = |frame: u64| {
+            let (_, _, y) = luma_at(&out, frame).unwrap();
+            y.iter().filter(|v| **v > 128).count() as f64
+        };
+        let (in_first, in_last) = (disc(0), disc(59));
+        let (out_first, out_last) = (disc(60), disc(119));
+        assert!(in_last > in_first * 1.1, "zoom in: the disc grows {in_first} → {in_last}");
+        assert!(out_last < out_first / 1.1, "zoom out: the disc shrinks {out_first} → {out_last}");
+        // Each slot starts where its effect starts: the zoom out opens on the close-up the zoom in ended on.
+        assert!((out_first - in_last).abs() / in_last < 0.1, "{in_last} vs {out_first}");
+    }
+
     #[test]
     fn portrait_and_square_inputs_are_fitted_by_policy_and_noted() {
         let dir = tempfile::tempdir().unwrap();

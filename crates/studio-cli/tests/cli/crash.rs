@@ -302,11 +302,14 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     let media = store.shot_media_json("crash", 1).await.unwrap();
     assert!(!media.is_empty());
     for m in media {
-        let path = dir.join(m["clip_path"].as_str().unwrap());
+        // Each shot's source as made: its clip, or (stills move in the render) its still.
+        let m: studio_pipeline::visuals::ShotMedia = serde_json::from_value(m).unwrap();
+        assert!(m.drawn_from_still() && m.clip_path.is_empty(), "offline shots stay stills");
+        let path = dir.join(m.source());
         let sha = studio_pipeline::artifact::sha256_file(&path).unwrap();
         assert_eq!(
             sha,
-            m["clip_sha256"].as_str().unwrap(),
+            m.clip_sha256,
             "{}",
             path.display()
         );

@@ -38,6 +38,7 @@ pub struct StoryboardView {
 pub struct ShotMediaView {
     /// The still (for a video shot, its keyframe); `None` before the shot is made or for the creator's own clip.
     pub still: Option<String>,
+    /// The clip that plays for the shot: an AI clip or the creator's own; `None` for a still (the render moves it).
     pub clip: Option<String>,
     /// What made it: a generator id (`offline-procedural`, `fal-ai/flux/schnell`, a video model) or `creator`.
     pub source: Option<String>,
@@ -148,7 +149,8 @@ impl Engine {
             };
             if let Some(o) = out.get_mut(m.index) {
                 o.still = (!m.still_path.is_empty()).then(|| url(&m.still_path));
-                o.clip = (!m.clip_path.is_empty()).then(|| url(&m.clip_path));
+                // A still moves in the render, not in a clip (an old Ken Burns clip is not shown either).
+                o.clip = (!m.clip_path.is_empty() && !m.drawn_from_still()).then(|| url(&m.clip_path));
                 o.own = m.generator == CREATOR;
                 o.source = Some(m.generator);
                 o.cost_usd = m.cost_usd;

@@ -119,18 +119,25 @@ impl Engine {
                 SlotSource::Shot { index, offset } => {
                     let m = &media[index];
                     let clip = data.join(&m.clip_path);
+                    let still = data.join(&m.still_path);
                     let shot = &script.storyboard[*index];
-                    let visual = if !m.clip_path.is_empty() && clip.is_file() {
+                    // A still moves here, in the one encode (Ken Burns as long as its slot); an AI clip or the
+                    // creator's clip plays. A Ken Burns clip encoded by an older version is passed over while its
+                    // still is there.
+                    let kb = Visual::KenBurns {
+                        image: still.clone(),
+                        effect: Effect::pick(*index, &shot.emotion, &shot.visual),
+                    };
+                    let visual = if m.drawn_from_still() && still.is_file() {
+                        kb
+                    } else if !m.clip_path.is_empty() && clip.is_file() {
                         Visual::Clip(clip)
                     } else {
                         notes.push(format!(
                             "shot {} has no clip: its still moves in the render",
                             index + 1
                         ));
-                        Visual::KenBurns {
-                            image: data.join(&m.still_path),
-                            effect: Effect::pick(*index, &shot.emotion, &shot.visual),
-                        }
+                        kb
                     };
                     (
                         visual,

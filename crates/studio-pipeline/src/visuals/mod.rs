@@ -1,6 +1,7 @@
 //! Visuals: the storyboard with durations from the measured audio, the priority router with a credit budget (the
-//! autoworker's clip_priority + budget_credits_per_video done properly), and the visuals stage that turns every shot
-//! into a clip — never a missing shot: video → still → offline still, stills animated with Ken Burns.
+//! autoworker's clip_priority + budget_credits_per_video done properly), and the visuals stage that gives every shot
+//! a picture — never a missing shot: video → still → offline still. Stills stay stills: the render moves them (Ken
+//! Burns) in the episode's one encode, so no intermediate clip is made for them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -48,24 +49,13 @@ pub trait StillGen: Send + Sync {
     async fn still(&self, req: &StillRequest, out: &Path) -> Result<f64, VisualError>;
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct ClipMeasure {
-    pub frames: u32,
-    pub duration_sec: f64,
-}
-
-/// Ken Burns, implemented by the engine over the render crate (in-process FFmpeg).
-pub trait ClipRenderer: Send + Sync {
-    fn ken_burns(
-        &self,
-        image: &Path,
-        out: &Path,
-        duration: f64,
-        index: usize,
-        emotion: &str,
-        visual: &str,
-    ) -> Result<ClipMeasure, String>;
-    /// The length of a video file (a generated clip).
+/// Reading a video file's length, implemented by the engine over the render crate (in-process FFmpeg). Stills are
+/// not encoded here: the render moves them in the episode's one encode.
+pub trait ClipProbe: Send + Sync {
+    /// The length of a video file (a generated clip), seconds.
+    ///
+    /// # Errors
+    /// The file does not open or decode as video.
     fn video_duration(&self, path: &Path) -> Result<f64, String>;
 }
 
@@ -76,11 +66,39 @@ pub struct ShotMedia {
     /// The still's generator ("offline-procedural", "fal-ai/flux/schnell", …) and whether it ran offline.
     pub generator: String,
     pub offline: bool,
+    /// The still (for a video shot, its keyframe), relative to the data directory; empty for the creator's clip.
     pub still_path: String,
+    /// The video clip: an AI clip or the creator's own. Empty for a still, which the render moves itself (Ken
+    /// Burns, exactly as long as its slot). Data made before that may hold an encoded Ken Burns clip here: it is
+    /// not used while its still is there ([`ShotMedia::drawn_from_still`]).
     pub clip_path: String,
+    /// The SHA-256 of the file the shot is drawn from ([`ShotMedia::source`]): the clip, or the still.
     pub clip_sha256: String,
+    /// Seconds of picture: the clip's length, or the slot a still fills.
     pub duration_sec: f64,
     pub cost_usd: f64,
+}
+
+impl ShotMedia {
+    /// Whether the render draws this shot from its still (Ken Burns) rather than playing a clip: every still, the
+    /// creator's image, and a video shot whose clip was not made (its keyframe moves instead). Only an AI clip
+    /// (made by the video model its route named) and the creator's own clip are played.
+    pub fn drawn_from_still(&self) -> bool {
+        if self.still_path.is_empty() {
+            return false;
+        }
+        !matches!(&self.decision.route, Route::Video { model, .. } if *model == self.generator)
+    }
+
+    /// The file the shot is drawn from, relative to the data directory: its still when drawn from it, else its
+    /// clip.
+    pub fn source(&self) -> &str {
+        if self.drawn_from_still() || self.clip_path.is_empty() {
+            &self.still_path
+        } else {
+            &self.clip_path
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -103,7 +121,7 @@ pub struct VisualsStage<'a> {
     /// Deadline per paid job (video: 30 minutes is reasonable).
     pub deadline: std::time::Duration,
     pub stills: Vec<Arc<dyn StillGen>>,
-    pub clips: Arc<dyn ClipRenderer>,
+    pub clips: Arc<dyn ClipProbe>,
     pub store: &'a Store,
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
@@ -322,8 +340,6 @@ impl VisualsStage<'_> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
         let sem = Arc::new(Semaphore::new(self.cfg.parallel.max(1)));
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let cpu = Arc::new(Semaphore::new(cores.min(self.cfg.parallel.max(1))));
         let scenes: HashMap<u32, &studio_domain::Scene> =
             script.scenes.iter().map(|s| (s.number, s)).collect();
         // Characters look the same in every shot: their reference exists, and their appearance goes into the prompt.
@@ -348,10 +364,17 @@ impl VisualsStage<'_> {
             .unwrap_or_default();
         let mut jobs = Vec::new();
         for d in &plan.decisions {
+            // Done when its source is there as made. (Media from before stills stayed stills carries the Ken
+            // Burns clip's checksum: such a shot counts as done while its clip and still are both there.)
             if let Some(m) = existing.get(&d.index)
-                && sha256_file(&self.data_dir.join(&m.clip_path))
+                && (sha256_file(&self.data_dir.join(m.source()))
                     .map(|s| s == m.clip_sha256)
                     .unwrap_or(false)
+                    || (m.drawn_from_still()
+                        && self.data_dir.join(&m.still_path).is_file()
+                        && sha256_file(&self.data_dir.join(&m.clip_path))
+                            .map(|s| s == m.clip_sha256)
+                            .unwrap_or(false)))
             {
                 report.already_done += 1;
                 continue;
@@ -392,11 +415,10 @@ impl VisualsStage<'_> {
                 height: STILL_HEIGHT,
             };
             let sem = sem.clone();
-            let cpu = cpu.clone();
             let dir = dir.clone();
             jobs.push(async move {
                 let _permit = sem.acquire_owned().await;
-                self.make_shot(series_id, n, d, &req, &dir, &cpu).await
+                self.make_shot(series_id, n, d, &req, &dir).await
             });
         }
         for r in futures::future::join_all(jobs).await {
@@ -457,7 +479,6 @@ impl VisualsStage<'_> {
         d: &RouteDecision,
         req: &StillRequest,
         dir: &Path,
-        cpu: &Semaphore,
     ) -> Result<ShotMedia, (usize, String)> {
         let still = dir.join(format!("shot{:03}.png", d.index));
         let clip = dir.join(format!("shot{:03}.mp4", d.index));
@@ -580,32 +601,18 @@ impl VisualsStage<'_> {
             }
         }
 
-        // 3. Ken Burns over the still (CPU-bound: no more encoders than cores).
-        let _cpu = cpu.acquire().await.map_err(|e| (d.index, e.to_string()))?;
-        let tools = self.clips.clone();
-        let (s2, c2, dur, idx, emo, vis) = (
-            still.clone(),
-            clip.clone(),
-            d.duration_sec,
-            d.index,
-            req.emotion.clone(),
-            req.visual.clone(),
-        );
-        let m =
-            tokio::task::spawn_blocking(move || tools.ken_burns(&s2, &c2, dur, idx, &emo, &vis))
-                .await
-                .map_err(|e| (d.index, e.to_string()))?
-                .map_err(|e| (d.index, format!("Ken Burns: {e}")))?;
-        let sha = sha256_file(&clip).map_err(|e| (d.index, e.to_string()))?;
+        // 3. The still itself: the render moves it (Ken Burns) in the one encode of the episode, exactly as long as
+        // its slot — no clip is encoded here.
+        let sha = sha256_file(&still).map_err(|e| (d.index, e.to_string()))?;
         Ok(ShotMedia {
             index: d.index,
             decision,
             generator,
             offline,
             still_path: rel(&still),
-            clip_path: rel(&clip),
+            clip_path: String::new(),
             clip_sha256: sha,
-            duration_sec: m.duration_sec,
+            duration_sec: d.duration_sec,
             cost_usd: cost,
         })
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studio_domain::{ClipPriority, EpisodeScript};
-use studio_pipeline::visuals::{ClipMeasure, ClipRenderer, Route, VisualConfig, VisualsStage};
+use studio_pipeline::visuals::{ClipProbe, Route, VisualConfig, VisualsStage};
 use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
 use studio_providers::{FalQueue, OfflineStills, RetryPolicy, TemplateWriter};
 use studio_store::Store;
@@ -20,33 +20,7 @@ const KLING: &str = "fal-ai/kling-video/v2.1/standard/image-to-video";
 const FLUX: &str = "fal-ai/flux/schnell";
 
 struct Ffmpeg;
-impl ClipRenderer for Ffmpeg {
-    fn ken_burns(
-        &self,
-        image: &Path,
-        out: &Path,
-        duration: f64,
-        index: usize,
-        emotion: &str,
-        visual: &str,
-    ) -> Result<ClipMeasure, String> {
-        use studio_render::kenburns::{Effect, EncodeOptions, ken_burns};
-        ken_burns(
-            image,
-            out,
-            duration,
-            Effect::pick(index, emotion, visual),
-            &EncodeOptions {
-                preset: "ultrafast".into(),
-                crf: 30,
-            },
-        )
-        .map(|c| ClipMeasure {
-            frames: c.frames,
-            duration_sec: c.duration_sec,
-        })
-        .map_err(|e| e.to_string())
-    }
+impl ClipProbe for Ffmpeg {
     fn video_duration(&self, path: &Path) -> Result<f64, String> {
         studio_render::kenburns::probe_video(path)
             .map(|p| p.duration_sec)
@@ -64,7 +38,17 @@ fn media() -> (Vec<u8>, Vec<u8>) {
     .save(&png)
     .unwrap();
     let mp4 = dir.path().join("v.mp4");
-    Ffmpeg.ken_burns(&png, &mp4, 1.0, 0, "", "").unwrap();
+    studio_render::kenburns::ken_burns(
+        &png,
+        &mp4,
+        1.0,
+        studio_render::kenburns::Effect::pick(0, "", ""),
+        &studio_render::kenburns::EncodeOptions {
+            preset: "ultrafast".into(),
+            crf: 30,
+        },
+    )
+    .unwrap();
     (std::fs::read(&png).unwrap(), std::fs::read(&mp4).unwrap())
 }
 
@@ -590,8 +574,10 @@ async fn a_job_past_its_deadline_is_stuck_visible_and_never_resubmitted() {
             .all(|k| !k.contains("cancel")),
         "no auto-cancel"
     );
-    // Delete the clip and run again: the stuck job is reported, not submitted again.
-    std::fs::remove_file(w.data.join(&media[0].clip_path)).unwrap();
+    // Delete the shot's picture (its keyframe, moving meanwhile) and run again: the stuck job is reported, not
+    // submitted again.
+    assert!(media[0].drawn_from_still() && media[0].clip_path.is_empty());
+    std::fs::remove_file(w.data.join(media[0].source())).unwrap();
     d.make_visuals("rom", 1).await.unwrap();
     assert_eq!(submits(&w, KLING), 2);
 }
@@ -766,7 +752,8 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
             .all(|m| m.offline && m.generator == "offline-procedural"),
         "labelled offline"
     );
-    // Every clip is exactly as long as its shot (within a frame).
+    // Stills stay stills (the render moves them), each filling exactly its shot's length.
+    assert!(media.iter().all(|m| m.clip_path.is_empty() && m.drawn_from_still()));
     for m in &media {
         assert!(
             (m.duration_sec - m.decision.duration_sec).abs() <= 1.0 / 30.0 + 1e-9,
