@@ -45,7 +45,7 @@ pub struct PlannedDemo {
     pub episode_1: ScriptSummary,
     /// Episode 1 voiced offline (espeak-ng), one file per line at 48 kHz.
     pub voices: studio_pipeline::voicing::VoicingReport,
-    /// Episode 1's shots: offline stills animated with Ken Burns, 1080p30, each as long as its voiced shot.
+    /// Episode 1's shots: offline stills (the render moves them with Ken Burns), each as long as its voiced shot.
     pub visuals: studio_pipeline::visuals::VisualsReport,
     /// Episode 1 rendered to MP4 (1080p30 H.264 High + AAC, subtitles burned in, −14 LUFS).
     pub render: crate::EpisodeRender,

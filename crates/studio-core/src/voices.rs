@@ -302,7 +302,8 @@ impl Engine {
         self.storyboard(&s.id, n).await
     }
 
-    /// Makes a clip for every shot of an episode (stills + Ken Burns offline); only missing clips are made.
+    /// Makes a picture for every shot of an episode (an AI clip or a still; offline, stills); only missing ones are
+    /// made.
     ///
     /// # Errors
     /// `UnknownSeries` when no series has that id or title; the providers' errors by class (`QuotaExhausted`,

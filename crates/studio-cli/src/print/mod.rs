@@ -83,7 +83,7 @@ pub fn demo(r: &DemoReport) {
     );
     let vis = &p.visuals;
     println!(
-        "  episode 1 visuals offline: {} shots ({} now, {} already) as stills + Ken Burns, {:.1} s of 1080p30 clips{}",
+        "  episode 1 visuals offline: {} shots ({} now, {} already) as stills the render moves (Ken Burns), {:.1} s of picture{}",
         vis.shots,
         vis.made_now,
         vis.already_done,
