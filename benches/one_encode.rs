@@ -1,0 +1,441 @@
+//! Benchmark: stills and AI clips → the final MP4 of a 10-minute 1080p30 episode timeline (40 shots: 30 stills, 10
+//! AI-video stand-ins at 1280×720 24 fps; intro and outro cards, a fade at every scene change, burned-in subtitles,
+//! dialogue over a ducked music bed, AAC), end to end, two ways, against a baseline measured in the same run:
+//!
+//! - **before** — what the visuals stage and the render did until stills stayed stills: every still encoded into a
+//!   1080p Ken Burns clip of its slot's length (ultrafast, CRF 18, as the visuals stage did), then the render
+//!   decoding those clips and encoding the frames again;
+//! - **after** — the render drawing each still's Ken Burns motion itself, in its one encode;
+//! - **bare** (baseline) — a bare encode of the same final frames with the same preset: the finished episode's
+//!   frames decoded and encoded once more, video only, hard cuts, no subtitles.
+//!
+//! Each measurement runs in a child process so its peak RSS (VmHWM) is its own; "before" is two children (its clips,
+//! then its render) whose times add and whose larger peak counts. Intermediate bytes are the files written between
+//! the inputs (stills, AI clips) and the final MP4.
+//!
+//! Run: `cargo bench --bench one_encode` (options after `--`: `--minutes M`, `--preset P`, `--shots N`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use studio_pipeline::subtitles::{self, PlacedLine, SubtitleStyle};
+use studio_render::card::{CardLine, title_card};
+use studio_render::frames::{Fit, Visual};
+use studio_render::kenburns::{Effect, EncodeOptions, ken_burns, pattern_clip};
+use studio_render::mix::{Mix, MixSettings, PlacedVoice};
+use studio_render::render::{RenderSpec, Segment, SubtitleBurn, render, render_video_only};
+use studio_render::transition::Transition;
+
+const INTRO: f64 = 3.0;
+const OUTRO: f64 = 4.0;
+const LINE_SEC: f64 = 3.7;
+const SHOTS_PER_SCENE: usize = 5;
+
+struct Args {
+    minutes: f64,
+    preset: String,
+    shots: usize,
+    child: Option<(String, PathBuf)>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        minutes: 10.0,
+        preset: "veryfast".into(),
+        shots: 40,
+        child: None,
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let next = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--minutes" => a.minutes = next.parse().expect("--minutes M"),
+            "--preset" => a.preset = next,
+            "--shots" => a.shots = next.parse().expect("--shots N"),
+            "--child" => {
+                a.child = Some((
+                    next,
+                    PathBuf::from(v.get(i + 2).cloned().unwrap_or_default()),
+                ));
+                i += 1;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+fn assets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+}
+
+/// A still with some texture (gradients and soft discs), different per shot.
+fn still(path: &Path, k: usize) {
+    let (w, h) = (1920u32, 1080u32);
+    let seed = k as f32 * 0.37;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let d = ((fx - 0.3 - seed.sin() * 0.2).powi(2) + (fy - 0.5).powi(2)).sqrt();
+        let disc = if d < 0.18 { 60.0 } else { 0.0 };
+        let r = 90.0 + 80.0 * fx + disc + 10.0 * ((x / 7 + y / 11) % 3) as f32;
+        let g = 70.0 + 60.0 * fy + 40.0 * (seed + fx * 6.0).sin();
+        let b = 110.0 + 50.0 * (1.0 - fx) + disc * 0.5;
+        image::Rgb([
+            r.min(255.0) as u8,
+            g.clamp(0.0, 255.0) as u8,
+            b.min(255.0) as u8,
+        ])
+    });
+    img.save(path).unwrap();
+}
+
+fn speech(secs: f64, k: usize) -> Vec<f32> {
+    let n = (secs * 48_000.0) as usize;
+    let f0 = 160.0 + 40.0 * (k % 5) as f64;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / 48_000.0;
+            let syll = (0.5 - 0.5 * (std::f64::consts::TAU * 4.5 * t).cos()).powi(2);
+            let v = (std::f64::consts::TAU * f0 * t).sin()
+                + 0.4 * (std::f64::consts::TAU * 2.0 * f0 * t).sin()
+                + 0.2 * (std::f64::consts::TAU * 3.0 * f0 * t).sin();
+            (0.12 * syll * v) as f32
+        })
+        .collect()
+}
+
+/// A shot of the timeline: its slot and whether it is an AI clip (every fourth) or a still.
+struct Shot {
+    start: f64,
+    end: f64,
+    ai: bool,
+}
+
+fn shots(a: &Args) -> Vec<Shot> {
+    let body = a.minutes * 60.0 - INTRO - OUTRO;
+    let len = body / a.shots as f64;
+    (0..a.shots)
+        .map(|k| Shot {
+            start: INTRO + k as f64 * len,
+            end: if k + 1 == a.shots {
+                INTRO + body
+            } else {
+                INTRO + (k + 1) as f64 * len
+            },
+            ai: k % 4 == 3,
+        })
+        .collect()
+}
+
+/// The inputs every way starts from: a still per still shot, an AI clip per video shot (made once, not measured).
+fn inputs(dir: &Path, a: &Args) {
+    let prep = EncodeOptions {
+        preset: "ultrafast".into(),
+        crf: 20,
+    };
+    for (k, s) in shots(a).iter().enumerate() {
+        if s.ai {
+            pattern_clip(&dir.join(format!("ai{k:03}.mp4")), 1280, 720, 24, 24 * 5, &prep).unwrap();
+        } else {
+            still(&dir.join(format!("still{k:03}.png")), k);
+        }
+    }
+}
+
+/// "before", step 1: every still encoded into a Ken Burns clip of its slot (as the visuals stage did). Returns the
+/// bytes written.
+fn ken_burns_clips(dir: &Path, a: &Args) -> u64 {
+    let opts = EncodeOptions {
+        preset: "ultrafast".into(),
+        crf: 18,
+    };
+    let mut bytes = 0;
+    for (k, s) in shots(a).iter().enumerate() {
+        if s.ai {
+            continue;
+        }
+        let clip = dir.join(format!("kb{k:03}.mp4"));
+        ken_burns(
+            &dir.join(format!("still{k:03}.png")),
+            &clip,
+            s.end - s.start,
+            Effect::pick(k, "", ""),
+            &opts,
+        )
+        .unwrap();
+        bytes += std::fs::metadata(&clip).unwrap().len();
+    }
+    bytes
+}
+
+/// The episode's timeline; stills as pre-made Ken Burns clips (`clips`) or drawn in the render.
+fn timeline(dir: &Path, a: &Args, clips: bool) -> (RenderSpec, Vec<f64>, f64) {
+    let total = a.minutes * 60.0;
+    let body = total - INTRO - OUTRO;
+    let font = assets().join("fonts/NanumGothic-Bold.ttf");
+    let card = |text: &str| {
+        title_card(
+            1920,
+            1080,
+            &font,
+            [40, 56, 120],
+            &[CardLine {
+                text: text.into(),
+                size: 110.0,
+                colour: [255, 255, 255],
+            }],
+        )
+        .unwrap()
+    };
+    let fade = Some(Transition::default());
+    let mut segments = vec![Segment {
+        visual: Visual::Card(card("벤치마크 EP.1")),
+        start_sec: 0.0,
+        end_sec: INTRO,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: None,
+        label: "intro".into(),
+    }];
+    for (k, s) in shots(a).iter().enumerate() {
+        let visual = if s.ai {
+            Visual::Clip(dir.join(format!("ai{k:03}.mp4")))
+        } else if clips {
+            Visual::Clip(dir.join(format!("kb{k:03}.mp4")))
+        } else {
+            Visual::KenBurns {
+                image: dir.join(format!("still{k:03}.png")),
+                effect: Effect::pick(k, "", ""),
+            }
+        };
+        segments.push(Segment {
+            visual,
+            start_sec: s.start,
+            end_sec: s.end,
+            fit: Fit::Loop,
+            clip_offset_sec: 0.0,
+            transition_in: if k % SHOTS_PER_SCENE == 0 { fade } else { None },
+            label: format!("shot {}", k + 1),
+        });
+    }
+    segments.push(Segment {
+        visual: Visual::Card(card("다음 이야기")),
+        start_sec: INTRO + body,
+        end_sec: total,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: fade,
+        label: "outro".into(),
+    });
+    let mut offsets = Vec::new();
+    let mut t = INTRO + 0.5;
+    while t + LINE_SEC < INTRO + body {
+        offsets.push(t);
+        t += LINE_SEC + 0.3;
+    }
+    let texts: Vec<String> = (0..offsets.len())
+        .map(|i| format!("벤치마크 대사 {i}번, 자막이 두 줄로 나뉠 만큼 조금 길게 씁니다"))
+        .collect();
+    let placed: Vec<PlacedLine<'_>> = offsets
+        .iter()
+        .zip(&texts)
+        .map(|(o, t)| PlacedLine {
+            offset: *o,
+            duration: LINE_SEC,
+            text: t,
+            cues: &[],
+            speaker: None,
+        })
+        .collect();
+    let style = SubtitleStyle::default();
+    let ass = dir.join("subs.ass");
+    let events = subtitles::events(&placed, &style);
+    std::fs::write(&ass, subtitles::to_ass(&events, &style, 1920, 1080)).unwrap();
+    (
+        RenderSpec {
+            width: 1920,
+            height: 1080,
+            fps: 30,
+            segments,
+            subtitles: Some(SubtitleBurn {
+                ass,
+                fonts_dir: Some(assets().join("fonts")),
+                spans: events.iter().map(|e| (e.start, e.end)).collect(),
+            }),
+            encode: EncodeOptions {
+                preset: a.preset.clone(),
+                crf: 20,
+            },
+            framing: studio_render::frames::Framing::Auto,
+        },
+        offsets,
+        total,
+    )
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The full render (video, subtitles, fades, mixed audio) of the timeline to `out`; returns its frames.
+fn full_render(spec: &RenderSpec, offsets: &[f64], total: f64, out: &Path) -> u64 {
+    let lines: Vec<Vec<f32>> = (0..offsets.len()).map(|k| speech(LINE_SEC, k)).collect();
+    let music = studio_render::music::ambient_bed(studio_render::music::Mood::Warm, 1, 48_000);
+    let voices: Vec<PlacedVoice<'_>> = offsets
+        .iter()
+        .zip(&lines)
+        .map(|(o, s)| PlacedVoice {
+            offset_sec: *o,
+            samples: s,
+        })
+        .collect();
+    let frames_total = (total * 30.0).round();
+    let mix = Mix::new(
+        &voices,
+        Some(&music),
+        frames_total / 30.0,
+        &MixSettings::default(),
+    );
+    let (mut stream, _) = mix.prepare();
+    render(spec, Some(&mut stream), out, &AtomicBool::new(false), &mut |_, _| {})
+        .unwrap()
+        .frames
+}
+
+fn child(a: &Args, which: &str, dir: &Path) {
+    let started = Instant::now();
+    let (frames, bytes) = match which {
+        "kb-clips" => (0, ken_burns_clips(dir, a)),
+        "before-render" => {
+            let (spec, offsets, total) = timeline(dir, a, true);
+            (full_render(&spec, &offsets, total, &dir.join("before.mp4")), 0)
+        }
+        "after" => {
+            let (spec, offsets, total) = timeline(dir, a, false);
+            (full_render(&spec, &offsets, total, &dir.join("after.mp4")), 0)
+        }
+        "bare" => {
+            // The finished episode's frames, decoded and encoded once more with the same preset.
+            let total = a.minutes * 60.0;
+            let spec = RenderSpec {
+                width: 1920,
+                height: 1080,
+                fps: 30,
+                segments: vec![Segment {
+                    visual: Visual::Clip(dir.join("after.mp4")),
+                    start_sec: 0.0,
+                    end_sec: total,
+                    fit: Fit::Hold,
+                    clip_offset_sec: 0.0,
+                    transition_in: None,
+                    label: "final frames".into(),
+                }],
+                subtitles: None,
+                encode: EncodeOptions {
+                    preset: a.preset.clone(),
+                    crf: 20,
+                },
+                framing: studio_render::frames::Framing::Auto,
+            };
+            (render_video_only(&spec, &dir.join("bare.mp4")).unwrap(), 0)
+        }
+        other => panic!("unknown measurement {other}"),
+    };
+    let secs = started.elapsed().as_secs_f64();
+    println!("{which} {frames} {secs:.3} {:.1} {bytes}", peak_rss_mb());
+}
+
+/// One measurement in a child process: (frames, seconds, peak RSS MB, bytes written).
+fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64, u64) {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args([
+            "--minutes",
+            &a.minutes.to_string(),
+            "--preset",
+            &a.preset,
+            "--shots",
+            &a.shots.to_string(),
+            "--child",
+            which,
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    let line = String::from_utf8_lossy(&out.stdout).to_string();
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        out.status.success() && f.len() == 5,
+        "child {which} failed: {line}"
+    );
+    (
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+        f[4].parse().unwrap(),
+    )
+}
+
+fn main() {
+    let a = args();
+    if let Some((which, dir)) = &a.child {
+        child(&a, which, dir);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    eprintln!(
+        "one-encode bench: {} min 1080p30, {} shots, preset {} — preparing stills and AI clips (not measured)…",
+        a.minutes, a.shots, a.preset
+    );
+    inputs(dir.path(), &a);
+    // The final frames come from "after"; the baseline re-encodes them. Baseline first and again last.
+    let (af, after, after_rss, _) = measure("after", dir.path(), &a);
+    let (bf, b1, bare_rss, _) = measure("bare", dir.path(), &a);
+    let (_, kb, kb_rss, kb_bytes) = measure("kb-clips", dir.path(), &a);
+    let (rf, render_s, render_rss, _) = measure("before-render", dir.path(), &a);
+    let (_, b2, _, _) = measure("bare", dir.path(), &a);
+    assert_eq!(af, bf, "the baseline encodes the same frames");
+    assert_eq!(af, rf, "both ways make the same frames");
+    let base = (b1 + b2) / 2.0;
+    let before = kb + render_s;
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "one-encode bench ({} min 1080p30, {} shots, {} stills, preset {}):",
+        a.minutes,
+        a.shots,
+        shots(&a).iter().filter(|s| !s.ai).count(),
+        a.preset
+    );
+    println!("  frames:                         {af}");
+    println!(
+        "  bare encode of the final frames: {b1:.1} s and {b2:.1} s, mean {base:.1} s, peak RSS {bare_rss:.0} MB"
+    );
+    println!(
+        "  before (Ken Burns clips + render): {kb:.1} s + {render_s:.1} s = {before:.1} s → {:.3}× bare, peak RSS {:.0} MB, intermediate {:.0} MB of 1080p clips",
+        before / base,
+        kb_rss.max(render_rss),
+        mb(kb_bytes)
+    );
+    println!(
+        "  after (stills drawn in the render): {after:.1} s → {:.3}× bare (target ≤ 1.2), peak RSS {after_rss:.0} MB (target ≤ 600), intermediate 0 MB",
+        after / base
+    );
+    println!("  after / before:                 {:.3}", after / before);
+}
