@@ -142,7 +142,15 @@ fn inputs(dir: &Path, a: &Args) {
     };
     for (k, s) in shots(a).iter().enumerate() {
         if s.ai {
-            pattern_clip(&dir.join(format!("ai{k:03}.mp4")), 1280, 720, 24, 24 * 5, &prep).unwrap();
+            pattern_clip(
+                &dir.join(format!("ai{k:03}.mp4")),
+                1280,
+                720,
+                24,
+                24 * 5,
+                &prep,
+            )
+            .unwrap();
         } else {
             still(&dir.join(format!("still{k:03}.png")), k);
         }
@@ -313,9 +321,15 @@ fn full_render(spec: &RenderSpec, offsets: &[f64], total: f64, out: &Path) -> u6
         &MixSettings::default(),
     );
     let (mut stream, _) = mix.prepare();
-    render(spec, Some(&mut stream), out, &AtomicBool::new(false), &mut |_, _| {})
-        .unwrap()
-        .frames
+    render(
+        spec,
+        Some(&mut stream),
+        out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap()
+    .frames
 }
 
 fn child(a: &Args, which: &str, dir: &Path) {
@@ -324,11 +338,17 @@ fn child(a: &Args, which: &str, dir: &Path) {
         "kb-clips" => (0, ken_burns_clips(dir, a)),
         "before-render" => {
             let (spec, offsets, total) = timeline(dir, a, true);
-            (full_render(&spec, &offsets, total, &dir.join("before.mp4")), 0)
+            (
+                full_render(&spec, &offsets, total, &dir.join("before.mp4")),
+                0,
+            )
         }
         "after" => {
             let (spec, offsets, total) = timeline(dir, a, false);
-            (full_render(&spec, &offsets, total, &dir.join("after.mp4")), 0)
+            (
+                full_render(&spec, &offsets, total, &dir.join("after.mp4")),
+                0,
+            )
         }
         "bare" => {
             // The finished episode's frames, decoded and encoded once more with the same preset.

@@ -660,7 +660,10 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
             height: 360,
             fps: 30,
             // 2 s of zoom in (frames 0–59), then 2 s of zoom out (60–119).
-            segments: vec![seg(Effect::ZoomIn, 0.0, 2.0), seg(Effect::ZoomOut, 2.0, 4.0)],
+            segments: vec![
+                seg(Effect::ZoomIn, 0.0, 2.0),
+                seg(Effect::ZoomOut, 2.0, 4.0),
+            ],
             subtitles: None,
             encode: fast(),
             framing: Framing::Auto,
@@ -673,10 +676,19 @@ Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,자막이 보이나요?\n";
         };
         let (in_first, in_last) = (disc(0), disc(59));
         let (out_first, out_last) = (disc(60), disc(119));
-        assert!(in_last > in_first * 1.1, "zoom in: the disc grows {in_first} → {in_last}");
-        assert!(out_last < out_first / 1.1, "zoom out: the disc shrinks {out_first} → {out_last}");
+        assert!(
+            in_last > in_first * 1.1,
+            "zoom in: the disc grows {in_first} → {in_last}"
+        );
+        assert!(
+            out_last < out_first / 1.1,
+            "zoom out: the disc shrinks {out_first} → {out_last}"
+        );
         // Each slot starts where its effect starts: the zoom out opens on the close-up the zoom in ended on.
-        assert!((out_first - in_last).abs() / in_last < 0.1, "{in_last} vs {out_first}");
+        assert!(
+            (out_first - in_last).abs() / in_last < 0.1,
+            "{in_last} vs {out_first}"
+        );
     }
 
     #[test]

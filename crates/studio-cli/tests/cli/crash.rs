@@ -304,15 +304,13 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     for m in media {
         // Each shot's source as made: its clip, or (stills move in the render) its still.
         let m: studio_pipeline::visuals::ShotMedia = serde_json::from_value(m).unwrap();
-        assert!(m.drawn_from_still() && m.clip_path.is_empty(), "offline shots stay stills");
+        assert!(
+            m.drawn_from_still() && m.clip_path.is_empty(),
+            "offline shots stay stills"
+        );
         let path = dir.join(m.source());
         let sha = studio_pipeline::artifact::sha256_file(&path).unwrap();
-        assert_eq!(
-            sha,
-            m.clip_sha256,
-            "{}",
-            path.display()
-        );
+        assert_eq!(sha, m.clip_sha256, "{}", path.display());
     }
     let mp4 = dir.join("export/crash/ep001/episode.mp4");
     let p = studio_render::probe::probe_media(&mp4).unwrap();

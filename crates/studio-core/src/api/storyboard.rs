@@ -150,7 +150,8 @@ impl Engine {
             if let Some(o) = out.get_mut(m.index) {
                 o.still = (!m.still_path.is_empty()).then(|| url(&m.still_path));
                 // A still moves in the render, not in a clip (an old Ken Burns clip is not shown either).
-                o.clip = (!m.clip_path.is_empty() && !m.drawn_from_still()).then(|| url(&m.clip_path));
+                o.clip =
+                    (!m.clip_path.is_empty() && !m.drawn_from_still()).then(|| url(&m.clip_path));
                 o.own = m.generator == CREATOR;
                 o.source = Some(m.generator);
                 o.cost_usd = m.cost_usd;

@@ -395,15 +395,27 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
 
     // The creator's own clip: a video file is probed and used as it is; one that does not decode is refused and
     // leaves no file behind.
-    let clip_of_shot_0 = e.storyboard_view("dir", 1).await.unwrap().media[0]
-        .clip
-        .clone()
-        .unwrap();
-    let mp4 = std::fs::read(
-        dir.path()
-            .join(clip_of_shot_0.trim_start_matches("/media/")),
+    // Stills stay stills (the render moves them): no shot has a clip of its own.
+    let view = e.storyboard_view("dir", 1).await.unwrap();
+    assert!(
+        view.media
+            .iter()
+            .all(|m| m.clip.is_none() && m.still.is_some())
+    );
+    let phone = dir.path().join("phone.mp4");
+    studio_render::kenburns::pattern_clip(
+        &phone,
+        640,
+        360,
+        30,
+        45,
+        &studio_render::kenburns::EncodeOptions {
+            preset: "ultrafast".into(),
+            crf: 28,
+        },
     )
     .unwrap();
+    let mp4 = std::fs::read(&phone).unwrap();
     let visuals_dir = dir.path().join("series/dir/ep001/visuals");
     let files_before = std::fs::read_dir(&visuals_dir).unwrap().count();
     assert_eq!(

@@ -753,7 +753,11 @@ async fn offline_stills_differ_follow_the_time_of_day_and_references_are_made_on
         "labelled offline"
     );
     // Stills stay stills (the render moves them), each filling exactly its shot's length.
-    assert!(media.iter().all(|m| m.clip_path.is_empty() && m.drawn_from_still()));
+    assert!(
+        media
+            .iter()
+            .all(|m| m.clip_path.is_empty() && m.drawn_from_still())
+    );
     for m in &media {
         assert!(
             (m.duration_sec - m.decision.duration_sec).abs() <= 1.0 / 30.0 + 1e-9,
