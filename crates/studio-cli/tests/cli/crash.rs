@@ -304,9 +304,14 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
     for m in media {
         // Each shot's source as made: its clip, or (stills move in the render) its still.
         let m: studio_pipeline::visuals::ShotMedia = serde_json::from_value(m).unwrap();
-        assert!(
-            m.drawn_from_still() && m.clip_path.is_empty(),
-            "offline shots stay stills"
+        // Stills stay stills (no intermediate clip); AI video shots keep their clip.
+        assert_eq!(
+            m.clip_path.is_empty(),
+            m.drawn_from_still(),
+            "shot {}: {} / {}",
+            m.index,
+            m.generator,
+            m.clip_path
         );
         let path = dir.join(m.source());
         let sha = studio_pipeline::artifact::sha256_file(&path).unwrap();
