@@ -375,6 +375,12 @@ fn child(a: &Args, which: &str, dir: &Path) {
             };
             (render_video_only(&spec, &dir.join("bare.mp4")).unwrap(), 0)
         }
+        "decode" => {
+            // Decoding the final frames alone (the share of "bare" that is not encoding).
+            let frames = (a.minutes * 60.0 * 30.0).round() as u64;
+            studio_render::probe::luma_at(&dir.join("after.mp4"), frames - 1).unwrap();
+            (frames, 0)
+        }
         other => panic!("unknown measurement {other}"),
     };
     let secs = started.elapsed().as_secs_f64();
@@ -426,10 +432,35 @@ fn main() {
     );
     inputs(dir.path(), &a);
     // The final frames come from "after"; the baseline re-encodes them. Baseline first and again last.
+    let sizes = |d: &Path| -> std::collections::BTreeMap<String, u64> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().map_or(0, |m| m.len()),
+                )
+            })
+            .collect()
+    };
+    // Bytes of the files a way wrote besides its final MP4 (measured from the folder, not assumed).
+    let written = |before: &std::collections::BTreeMap<String, u64>, final_name: &str| -> u64 {
+        sizes(dir.path())
+            .iter()
+            .filter(|(n, _)| n.as_str() != final_name && !before.contains_key(n.as_str()))
+            .map(|(_, b)| b)
+            .sum()
+    };
+    let start = sizes(dir.path());
     let (af, after, after_rss, _) = measure("after", dir.path(), &a);
+    let after_bytes = written(&start, "after.mp4");
     let (bf, b1, bare_rss, _) = measure("bare", dir.path(), &a);
-    let (_, kb, kb_rss, kb_bytes) = measure("kb-clips", dir.path(), &a);
+    let (_, dec, _, _) = measure("decode", dir.path(), &a);
+    let mid = sizes(dir.path());
+    let (_, kb, kb_rss, _) = measure("kb-clips", dir.path(), &a);
     let (rf, render_s, render_rss, _) = measure("before-render", dir.path(), &a);
+    let kb_bytes = written(&mid, "before.mp4");
     let (_, b2, _, _) = measure("bare", dir.path(), &a);
     assert_eq!(af, bf, "the baseline encodes the same frames");
     assert_eq!(af, rf, "both ways make the same frames");
@@ -448,14 +479,20 @@ fn main() {
         "  bare encode of the final frames: {b1:.1} s and {b2:.1} s, mean {base:.1} s, peak RSS {bare_rss:.0} MB"
     );
     println!(
+        "  of which decoding the final frames: {dec:.1} s (encode alone ≈ {:.1} s)",
+        base - dec
+    );
+    println!(
         "  before (Ken Burns clips + render): {kb:.1} s + {render_s:.1} s = {before:.1} s → {:.3}× bare, peak RSS {:.0} MB, intermediate {:.0} MB of 1080p clips",
         before / base,
         kb_rss.max(render_rss),
         mb(kb_bytes)
     );
     println!(
-        "  after (stills drawn in the render): {after:.1} s → {:.3}× bare (target ≤ 1.2), peak RSS {after_rss:.0} MB (target ≤ 600), intermediate 0 MB",
-        after / base
+        "  after (stills drawn in the render): {after:.1} s → {:.3}× bare (target ≤ 1.2), {:.3}× the encode alone, peak RSS {after_rss:.0} MB (target ≤ 600), intermediate {:.1} MB",
+        after / base,
+        after / (base - dec),
+        mb(after_bytes)
     );
     println!("  after / before:                 {:.3}", after / before);
 }
