@@ -288,6 +288,20 @@ fn timeline(dir: &Path, a: &Args, clips: bool) -> (RenderSpec, Vec<f64>, f64) {
     )
 }
 
+/// CPU seconds (user + system, every thread) this process has used: /proc/self/stat fields 14 and 15, in USER_HZ
+/// ticks (100 per second on Linux).
+fn cpu_sec() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -384,11 +398,15 @@ fn child(a: &Args, which: &str, dir: &Path) {
         other => panic!("unknown measurement {other}"),
     };
     let secs = started.elapsed().as_secs_f64();
-    println!("{which} {frames} {secs:.3} {:.1} {bytes}", peak_rss_mb());
+    println!(
+        "{which} {frames} {secs:.3} {:.1} {bytes} {:.1}",
+        peak_rss_mb(),
+        cpu_sec()
+    );
 }
 
-/// One measurement in a child process: (frames, seconds, peak RSS MB, bytes written).
-fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64, u64) {
+/// One measurement in a child process: (frames, seconds, peak RSS MB, bytes written, CPU seconds).
+fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64, u64, f64) {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
         .args([
@@ -408,7 +426,7 @@ fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64, u64) {
     let line = String::from_utf8_lossy(&out.stdout).to_string();
     let f: Vec<&str> = line.split_whitespace().collect();
     assert!(
-        out.status.success() && f.len() == 5,
+        out.status.success() && f.len() == 6,
         "child {which} failed: {line}"
     );
     (
@@ -416,6 +434,7 @@ fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64, u64) {
         f[2].parse().unwrap(),
         f[3].parse().unwrap(),
         f[4].parse().unwrap(),
+        f[5].parse().unwrap(),
     )
 }
 
@@ -453,15 +472,15 @@ fn main() {
             .sum()
     };
     let start = sizes(dir.path());
-    let (af, after, after_rss, _) = measure("after", dir.path(), &a);
+    let (af, after, after_rss, _, after_cpu) = measure("after", dir.path(), &a);
     let after_bytes = written(&start, "after.mp4");
-    let (bf, b1, bare_rss, _) = measure("bare", dir.path(), &a);
-    let (_, dec, _, _) = measure("decode", dir.path(), &a);
+    let (bf, b1, bare_rss, _, bare_cpu) = measure("bare", dir.path(), &a);
+    let (_, dec, _, _, _) = measure("decode", dir.path(), &a);
     let mid = sizes(dir.path());
-    let (_, kb, kb_rss, _) = measure("kb-clips", dir.path(), &a);
-    let (rf, render_s, render_rss, _) = measure("before-render", dir.path(), &a);
+    let (_, kb, kb_rss, _, kb_cpu) = measure("kb-clips", dir.path(), &a);
+    let (rf, render_s, render_rss, _, render_cpu) = measure("before-render", dir.path(), &a);
     let kb_bytes = written(&mid, "before.mp4");
-    let (_, b2, _, _) = measure("bare", dir.path(), &a);
+    let (_, b2, _, _, _) = measure("bare", dir.path(), &a);
     assert_eq!(af, bf, "the baseline encodes the same frames");
     assert_eq!(af, rf, "both ways make the same frames");
     let base = (b1 + b2) / 2.0;
@@ -495,4 +514,10 @@ fn main() {
         mb(after_bytes)
     );
     println!("  after / before:                 {:.3}", after / before);
+    println!(
+        "  CPU seconds (all threads): bare {bare_cpu:.0} ({:.2} cores busy), before {:.0}, after {after_cpu:.0} ({:.2} cores busy)",
+        bare_cpu / b1,
+        kb_cpu + render_cpu,
+        after_cpu / after
+    );
 }
