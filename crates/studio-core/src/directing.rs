@@ -292,6 +292,13 @@ impl Engine {
                     files.push(f);
                     out.remove_after.push(self.data_dir().join(&avatar));
                 }
+                // Or its cut of the character's scene take (the take itself stays: the scene's other lines use it;
+                // the line's new voice makes a new take).
+                let cut = format!("series/{series_id}/ep{n:03}/avatars/{}.cut.json", a.line_id);
+                if let Some(f) = self.copy_aside(&cut, &ep.join("avatars/takes"), k, &mut out)? {
+                    files.push(f);
+                    out.remove_after.push(self.data_dir().join(&cut));
+                }
                 if !files.is_empty() {
                     out.entries.push((
                         key,

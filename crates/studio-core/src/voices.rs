@@ -1,7 +1,7 @@
 //! Casting and voices: which voice providers the engine uses (keys from the secret store), the FFmpeg-backed audio
 //! tools, and the operations the shells call.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -21,6 +21,13 @@ impl studio_pipeline::visuals::ClipProbe for RenderMedia {
         studio_render::kenburns::probe_video(path)
             .map(|p| p.duration_sec)
             .map_err(|e| e.to_string())
+    }
+}
+
+impl studio_pipeline::avatars::AudioJoin for RenderMedia {
+    fn join(&self, parts: &[PathBuf], gap_sec: f64, dst: &Path) -> Result<Vec<(f64, f64)>, String> {
+        let parts: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+        studio_render::audio::join_wav48k(&parts, gap_sec, dst).map_err(|e| e.to_string())
     }
 }
 
@@ -358,6 +365,7 @@ impl Engine {
         let pricing = Pricing::bundled();
         let stage = studio_pipeline::avatars::AvatarStage {
             provider: Arc::new(hg),
+            audio: Arc::new(RenderMedia),
             avatars,
             remaining_quota: remaining,
             store: self.store(),

@@ -1,9 +1,16 @@
 //! Lip-synced avatars for the main cast (seed §4.3): full avatars for main characters, partial ones (about 70% of
 //! their lines) for major supporting characters while the plan's usage is under 70%, voice-only otherwise (the render
-//! shows their portrait still with emphasised subtitles). Every avatar is a write-ahead paid job.
+//! shows their portrait still with emphasised subtitles).
+//!
+//! Avatars are made as **takes**, one per character and scene, not one per line: HeyGen bills every video by the
+//! started 30 seconds (`assets/pricing.toml`), so a 3-second line made alone costs as much as 30 seconds of talking.
+//! A take's audio is the character's lines of the scene joined in script order with [`TAKE_GAP_SEC`] of rest
+//! between them; the offsets are known from the samples, so each line's [`AvatarCut`] points into the take where its
+//! words are, and the render shows that stretch in the line's slot. Every take is a write-ahead paid job; a take is
+//! made again only when the audio of one of its lines changes (its name carries a hash of the lines' audio).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +50,110 @@ impl Default for AvatarConfig {
     }
 }
 
+/// Silence between two lines in a take (seconds): the mouth comes to rest, and a line's cut never shows the
+/// start of the next one.
+pub const TAKE_GAP_SEC: f64 = 0.4;
+
+/// Joins line audio into one track, for a take.
+pub trait AudioJoin: Send + Sync {
+    /// Writes `parts` joined in order, with `gap_sec` of silence between them, to `dst` (48 kHz mono WAV).
+    /// Returns each part's (offset, duration) in seconds in the joined track.
+    ///
+    /// # Errors
+    /// A sentence naming the part that could not be read, or the output that could not be written.
+    fn join(&self, parts: &[PathBuf], gap_sec: f64, dst: &Path) -> Result<Vec<(f64, f64)>, String>;
+}
+
+/// Where a line's lip-synced picture is: a stretch of its character's take for the scene. Saved as
+/// `avatars/<line_id>.cut.json` in the episode folder once the take is downloaded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AvatarCut {
+    /// The take, relative to the episode folder (`avatars/scene01-CHAR001-<hash>.mp4`).
+    pub clip: String,
+    /// Where the line starts in the take, seconds.
+    pub offset_sec: f64,
+    /// The line's length, seconds.
+    pub duration_sec: f64,
+    /// SHA-256 of the line audio the take was made from: once the line is voiced again, the cut no longer fits.
+    pub audio_sha256: String,
+}
+
+impl AvatarCut {
+    /// `avatars/<line_id>.cut.json` under the episode folder `ep_dir`.
+    pub fn path(ep_dir: &Path, line_id: &str) -> PathBuf {
+        ep_dir.join(format!("avatars/{line_id}.cut.json"))
+    }
+
+    /// The line's cut, when there is one that can be read and whose take is on disk.
+    pub fn read(ep_dir: &Path, line_id: &str) -> Option<Self> {
+        let text = std::fs::read_to_string(Self::path(ep_dir, line_id)).ok()?;
+        let cut: Self = serde_json::from_str(&text).ok()?;
+        let clip = ep_dir.join(&cut.clip);
+        // The clip must stay inside the episode folder, and be there.
+        (!cut.clip.contains("..")
+            && cut.offset_sec.is_finite()
+            && cut.offset_sec >= 0.0
+            && std::fs::metadata(&clip).is_ok_and(|m| m.is_file() && m.len() > 0))
+        .then_some(cut)
+    }
+
+    /// Saves the cut (written aside and renamed, so a reader never sees half of it).
+    ///
+    /// # Errors
+    /// The file system's error.
+    pub fn write(&self, ep_dir: &Path, line_id: &str) -> std::io::Result<()> {
+        let path = Self::path(ep_dir, line_id);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("json.part");
+        std::fs::write(&tmp, serde_json::to_vec(self).unwrap_or_default())?;
+        std::fs::rename(&tmp, &path)
+    }
+}
+
+/// One avatar video to make: a character's wanted lines of one scene.
+struct Take<'a> {
+    scene: u32,
+    character: String,
+    avatar: String,
+    lines: Vec<&'a studio_domain::LineAudio>,
+}
+
+impl Take<'_> {
+    /// `scene01-CHAR001-<12 hex of SHA-256 over the lines and their audio>`: another set of lines, or a line
+    /// voiced again, is another take.
+    fn name(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for a in &self.lines {
+            h.update(a.line_id.as_bytes());
+            h.update([0u8]);
+            h.update(a.sha256.as_bytes());
+            h.update([0u8]);
+        }
+        let hash: String = h
+            .finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let character: String = self
+            .character
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(40)
+            .collect();
+        format!("scene{:02}-{character}-{hash}", self.scene)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AvatarStrategy {
@@ -67,8 +178,12 @@ pub struct AvatarReport {
     pub usage: Option<f64>,
     pub strategies: BTreeMap<String, AvatarStrategy>,
     pub lines_with_avatar: usize,
+    /// Lines whose take was made now / was there already.
     pub made_now: usize,
     pub already_done: usize,
+    /// Takes (avatar videos, one per character and scene) the episode has, and how many were made now.
+    pub takes: usize,
+    pub takes_made: usize,
     pub failed: Vec<crate::LineFailure>,
     /// Lines whose avatar waits for a person (a quota, a refused request).
     pub needs_attention: Vec<crate::LineFailure>,
@@ -78,6 +193,8 @@ pub struct AvatarReport {
 
 pub struct AvatarStage<'a> {
     pub provider: Arc<dyn RemoteProvider>,
+    /// Joins a take's line audio.
+    pub audio: Arc<dyn AudioJoin>,
     /// The account's avatars: (avatar id, gender).
     pub avatars: Vec<(String, String)>,
     /// HeyGen's remaining quota, when it could be read.
@@ -158,79 +275,142 @@ impl AvatarStage<'_> {
             deadline: Duration::from_secs_f64(self.cfg.job_deadline_min.max(0.0) * 60.0),
             caps: &self.caps,
         };
-        for line in script.scenes.iter().flat_map(|s| &s.lines) {
-            let Some(c) = by_id.get(line.character.as_str()) else {
-                continue;
-            };
-            // A silent beat (nothing to say) has no voice to lip-sync.
-            if !line.spoken().is_speakable() {
-                continue;
+        // The lines that get an avatar, as takes: one per character and scene, lines in script order.
+        let mut takes: Vec<Take<'_>> = Vec::new();
+        for scene in &script.scenes {
+            for line in &scene.lines {
+                let Some(c) = by_id.get(line.character.as_str()) else {
+                    continue;
+                };
+                // A silent beat (nothing to say) has no voice to lip-sync.
+                if !line.spoken().is_speakable() {
+                    continue;
+                }
+                let st = strategy(c.importance, usage.unwrap_or(0.0), &self.cfg);
+                report.strategies.insert(c.id.clone(), st);
+                let k = per_char_index.entry(c.id.clone()).or_default();
+                let i = *k;
+                *k += 1;
+                let wanted = match st {
+                    AvatarStrategy::Full => true,
+                    // A steady spread: the first 7 of every 10 lines (for the default 70%).
+                    AvatarStrategy::Partial => ((i % 10) as f64) < self.cfg.partial_share * 10.0,
+                    AvatarStrategy::VoiceOnly => false,
+                };
+                if !wanted {
+                    continue;
+                }
+                let Some(avatar) = assigned.get(&c.id) else {
+                    let note = format!("{} has no avatar (none configured or available)", c.name);
+                    if !report.notes.contains(&note) {
+                        report.notes.push(note);
+                    }
+                    continue;
+                };
+                let Some(a) = audio.get(&line.id) else {
+                    report.failed.push(crate::LineFailure {
+                        line_id: line.id.clone(),
+                        reason: "the line is not voiced yet: voice the episode first".into(),
+                    });
+                    continue;
+                };
+                report.lines_with_avatar += 1;
+                match takes
+                    .iter_mut()
+                    .find(|t| t.scene == scene.number && t.character == c.id)
+                {
+                    Some(t) => t.lines.push(a),
+                    None => takes.push(Take {
+                        scene: scene.number,
+                        character: c.id.clone(),
+                        avatar: avatar.clone(),
+                        lines: vec![a],
+                    }),
+                }
             }
-            let st = strategy(c.importance, usage.unwrap_or(0.0), &self.cfg);
-            report.strategies.insert(c.id.clone(), st);
-            let k = per_char_index.entry(c.id.clone()).or_default();
-            let i = *k;
-            *k += 1;
-            let wanted = match st {
-                AvatarStrategy::Full => true,
-                // A steady spread: the first 7 of every 10 lines (for the default 70%).
-                AvatarStrategy::Partial => ((i % 10) as f64) < self.cfg.partial_share * 10.0,
-                AvatarStrategy::VoiceOnly => false,
+        }
+        let ep_dir = self.data_dir.join(format!("series/{series_id}/ep{n:03}"));
+        for take in &takes {
+            let name = take.name();
+            let wav = ep_dir.join(format!("avatars/{name}.wav"));
+            let out = ep_dir.join(format!("avatars/{name}.mp4"));
+            let fail = |report: &mut AvatarReport, reason: &str, attention: bool| {
+                for a in &take.lines {
+                    let f = crate::LineFailure {
+                        line_id: a.line_id.clone(),
+                        reason: reason.to_string(),
+                    };
+                    if attention {
+                        report.needs_attention.push(f);
+                    } else {
+                        report.failed.push(f);
+                    }
+                }
             };
-            if !wanted {
-                continue;
-            }
-            let Some(avatar) = assigned.get(&c.id) else {
-                report.notes.push(format!(
-                    "{} has no avatar (none configured or available)",
-                    c.name
-                ));
-                continue;
+            // The take's audio: the character's lines of the scene joined with short rests (cheap and the same
+            // every time, so it is joined again rather than trusted from an earlier run).
+            let parts: Vec<PathBuf> = take
+                .lines
+                .iter()
+                .map(|a| self.data_dir.join(&a.path))
+                .collect();
+            let spans = match self.audio.join(&parts, TAKE_GAP_SEC, &wav) {
+                Ok(s) if s.len() == take.lines.len() => s,
+                Ok(_) => {
+                    fail(&mut report, "joining the lines' audio lost a line", false);
+                    continue;
+                }
+                Err(e) => {
+                    fail(
+                        &mut report,
+                        &format!("the lines' audio could not be joined: {e}"),
+                        false,
+                    );
+                    continue;
+                }
             };
-            let Some(a) = audio.get(&line.id) else {
-                report.failed.push(crate::LineFailure {
-                    line_id: line.id.clone(),
-                    reason: "the line is not voiced yet: voice the episode first".into(),
-                });
-                continue;
-            };
-            report.lines_with_avatar += 1;
-            let estimate = self
-                .pricing
-                .avatar_cost("heygen", a.duration_sec)
-                .unwrap_or(0.0);
-            let out = self.data_dir.join(format!(
-                "series/{series_id}/ep{n:03}/avatars/{}.mp4",
-                line.id
-            ));
-            let purpose = format!("avatar:{}", line.id);
+            let seconds = spans.last().map_or(0.0, |(o, d)| o + d);
+            let estimate = self.pricing.avatar_cost("heygen", seconds).unwrap_or(0.0);
+            let purpose = format!("avatar-take:{name}");
             let before = self
                 .store
                 .remote_job(series_id, n, &purpose)
                 .await?
                 .map(|j| j.state);
-            let input = serde_json::json!({ "audio_path": self.data_dir.join(&a.path).to_string_lossy(), "width": 1920, "height": 1080 });
+            let input = serde_json::json!({ "audio_path": wav.to_string_lossy(), "width": 1920, "height": 1080 });
             match runner
-                .run(series_id, n, &purpose, avatar, &input, estimate, &out)
+                .run(series_id, n, &purpose, &take.avatar, &input, estimate, &out)
                 .await?
             {
                 JobEnd::Done { .. } => {
+                    for (a, (offset, duration)) in take.lines.iter().zip(&spans) {
+                        let cut = AvatarCut {
+                            clip: format!("avatars/{name}.mp4"),
+                            offset_sec: *offset,
+                            duration_sec: *duration,
+                            audio_sha256: a.sha256.clone(),
+                        };
+                        if let Err(e) = cut.write(&ep_dir, &a.line_id) {
+                            report.failed.push(crate::LineFailure {
+                                line_id: a.line_id.clone(),
+                                reason: format!(
+                                    "the avatar take is made, but its cut could not be saved: {e}"
+                                ),
+                            });
+                        }
+                    }
                     if before.as_deref() == Some("downloaded") {
-                        report.already_done += 1;
+                        report.already_done += take.lines.len();
                     } else {
-                        report.made_now += 1;
+                        report.made_now += take.lines.len();
+                        report.takes_made += 1;
                         report.estimated_usd += estimate;
                     }
+                    report.takes += 1;
                 }
-                JobEnd::Failed { reason } => report.failed.push(crate::LineFailure {
-                    line_id: line.id.clone(),
-                    reason,
-                }),
+                JobEnd::Failed { reason } => fail(&mut report, &reason, false),
                 JobEnd::Stuck { reason } | JobEnd::Unknown { reason } => {
-                    report.needs_attention.push(crate::LineFailure {
-                        line_id: line.id.clone(),
-                        reason,
-                    })
+                    fail(&mut report, &reason, true)
                 }
             }
         }

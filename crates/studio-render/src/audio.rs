@@ -40,6 +40,37 @@ pub fn normalize_to_wav48k(input: &Path, output: &Path) -> Result<AudioInfo, Med
     Ok(measure(&pcm, DIALOGUE_RATE))
 }
 
+/// Joins audio files into one 48 kHz mono s16 WAV at `output`, in order, with `gap_sec` of silence between
+/// them (one avatar video speaks several lines of a character: the gaps let the mouth rest between lines). Returns
+/// each part's (offset, duration) in seconds in the joined track, measured in samples (exact to 1/48000 s).
+///
+/// # Errors
+/// `Decode` when a part cannot be read; `Io` when the output cannot be written.
+pub fn join_wav48k(
+    parts: &[&Path],
+    gap_sec: f64,
+    output: &Path,
+) -> Result<Vec<(f64, f64)>, MediaError> {
+    let rate = f64::from(DIALOGUE_RATE);
+    let gap = (gap_sec.max(0.0) * rate).round() as usize;
+    let mut pcm: Vec<i16> = Vec::new();
+    let mut spans = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            pcm.resize(pcm.len() + gap, 0);
+        }
+        let start = pcm.len();
+        pcm.extend(
+            decode_pcm(part, 1, DIALOGUE_RATE)?
+                .into_iter()
+                .map(|x| (f64::from(x) * 32768.0).round().clamp(-32768.0, 32767.0) as i16),
+        );
+        spans.push((start as f64 / rate, (pcm.len() - start) as f64 / rate));
+    }
+    write_wav(output, &pcm, DIALOGUE_RATE)?;
+    Ok(spans)
+}
+
 /// Decodes the best audio stream of `input` to interleaved f32 with `channels` channels (1 or 2) at `rate`.
 pub fn decode_pcm(input: &Path, channels: u16, rate: u32) -> Result<Vec<f32>, MediaError> {
     crate::init()?;

@@ -664,6 +664,28 @@ impl Store {
                 )));
             }
         }
+        if !r.lines.is_empty() {
+            // A line's avatar is part of its character's take for the scene: while a take is being made (or a
+            // made one is not settled), lines are not voiced again — the take would be paid for and not fit.
+            let open: Option<(String, String)> = sqlx::query_as(
+                "SELECT purpose, state FROM remote_jobs WHERE series_id = ? AND episode_number = ? \
+                 AND purpose LIKE 'avatar-take:%' AND state NOT IN ('downloaded', 'failed') LIMIT 1",
+            )
+            .bind(r.series_id)
+            .bind(r.episode as i64)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((purpose, state)) = open {
+                let next = if matches!(state.as_str(), "stuck" | "unknown") {
+                    "it needs a look on the Production screen before anything is sent again"
+                } else {
+                    "the lines can be made again when it finishes"
+                };
+                return Err(StoreError::Busy(format!(
+                    "a paid job for {purpose} is {state}; {next}"
+                )));
+            }
+        }
         let mut shots: Vec<usize> = r.shots.to_vec();
         shots.extend(r.replace.iter().map(|x| x.0));
         forget_in(&mut tx, r.series_id, r.episode, r.lines, &shots, r.tag).await?;

@@ -113,8 +113,8 @@ struct RenderInputs {
     /// `series/<id>/ep<NNN>`, relative to the data directory, and the same absolute.
     ep_dir_rel: String,
     ep_dir: PathBuf,
-    /// Lines that have an avatar clip.
-    avatar_lines: HashSet<String>,
+    /// Lines that have a lip-synced picture: the clip (absolute) and where the line starts in it (seconds).
+    avatar_lines: HashMap<String, (PathBuf, f64)>,
 }
 
 /// What goes to the encoder.
@@ -299,15 +299,27 @@ impl Engine {
         }
         let ep_dir_rel = format!("series/{}/ep{n:03}", s.id);
         let ep_dir = data.join(&ep_dir_rel);
-        let avatar_lines: HashSet<String> = script
+        // A line's stretch of its character's take for the scene, while the take was made from the line's
+        // current audio; else a clip of the line alone (made before takes).
+        let sha: HashMap<&str, &str> = audio
+            .iter()
+            .map(|a| (a.line_id.as_str(), a.sha256.as_str()))
+            .collect();
+        let avatar_lines: HashMap<String, (PathBuf, f64)> = script
             .scenes
             .iter()
             .flat_map(|sc| &sc.lines)
-            .filter(|l| {
-                std::fs::metadata(ep_dir.join(format!("avatars/{}.mp4", l.id)))
+            .filter_map(|l| {
+                if let Some(cut) = studio_pipeline::avatars::AvatarCut::read(&ep_dir, &l.id)
+                    .filter(|c| sha.get(l.id.as_str()) == Some(&c.audio_sha256.as_str()))
+                {
+                    return Some((l.id.clone(), (ep_dir.join(&cut.clip), cut.offset_sec)));
+                }
+                let own = ep_dir.join(format!("avatars/{}.mp4", l.id));
+                std::fs::metadata(&own)
                     .is_ok_and(|m| m.is_file() && m.len() > 0)
+                    .then(|| (l.id.clone(), (own, 0.0)))
             })
-            .map(|l| l.id.clone())
             .collect();
 
         Ok(RenderInputs {
@@ -335,7 +347,6 @@ impl Engine {
             data,
             audio,
             media,
-            ep_dir,
             avatar_lines,
             ..
         } = inp;
@@ -363,13 +374,10 @@ impl Engine {
                 stamp(&data.join(&m.still_path))
             ));
         }
-        let mut av: Vec<&String> = avatar_lines.iter().collect();
-        av.sort();
-        for l in av {
-            put(&format!(
-                "{l} {}",
-                stamp(&ep_dir.join(format!("avatars/{l}.mp4")))
-            ));
+        let mut av: Vec<(&String, &(PathBuf, f64))> = avatar_lines.iter().collect();
+        av.sort_by(|a, b| a.0.cmp(b.0));
+        for (l, (clip, offset)) in av {
+            put(&format!("{l} {} {offset}", stamp(clip)));
         }
         for name in ["intro", "outro"] {
             let p = find_asset(&asset_dirs, name);

@@ -25,7 +25,8 @@ impl Engine {
         let n = *n;
         let asset_dirs = [data.join("assets"), self.assets_dir()];
         let tl = timeline::place(script, audio, cfg.intro_sec);
-        let slots = timeline::video_slots(script, &tl, avatar_lines);
+        let with_avatar: HashSet<String> = avatar_lines.keys().cloned().collect();
+        let slots = timeline::video_slots(script, &tl, &with_avatar);
         let total = tl.total_sec + cfg.outro_sec;
         let (w, h) = cfg.size();
         let font = self.assets_dir().join("fonts/NanumGothic-Bold.ttf");
@@ -146,12 +147,18 @@ impl Engine {
                         format!("scene {} shot {}", slot.scene, index + 1),
                     )
                 }
-                SlotSource::Avatar { line_id } => (
-                    Visual::Clip(ep_dir.join(format!("avatars/{line_id}.mp4"))),
-                    Fit::Hold,
-                    0.0,
-                    format!("scene {} avatar {line_id}", slot.scene),
-                ),
+                SlotSource::Avatar { line_id } => {
+                    let (clip, offset) = avatar_lines
+                        .get(line_id)
+                        .cloned()
+                        .unwrap_or_else(|| (ep_dir.join(format!("avatars/{line_id}.mp4")), 0.0));
+                    (
+                        Visual::Clip(clip),
+                        Fit::Hold,
+                        offset,
+                        format!("scene {} avatar {line_id}", slot.scene),
+                    )
+                }
                 SlotSource::SceneCard { scene } => {
                     scene_cards += 1;
                     let (place, time) = sc

@@ -1,5 +1,7 @@
-//! HeyGen avatars against a mock: upload → generate with audio_asset_id → waiting → processing → completed (or
-//! failed) → download; the per-importance strategy; a restart mid-poll resumes without generating again.
+//! HeyGen avatars against a mock that bills every video by the started 30 seconds of its audio: upload → generate
+//! with audio_asset_id → waiting → processing → completed (or failed) → download; one take per character and
+//! scene, each line's cut at its words; the per-importance strategy; a restart mid-poll resumes without generating
+//! again.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -9,15 +11,20 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use studio_domain::Importance;
 use studio_pipeline::Pricing;
-use studio_pipeline::avatars::{AvatarConfig, AvatarStage, AvatarStrategy};
+use studio_pipeline::avatars::{AvatarConfig, AvatarCut, AvatarStage, AvatarStrategy};
 use studio_pipeline::voicing::VoiceStage;
 use studio_providers::{EspeakVoices, HeyGen, RetryPolicy};
+use studio_render::audio::decode_pcm;
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[derive(Default)]
 struct HgState {
     uploads: Vec<(String, usize)>,
+    /// Credits billed: one per started 30 s of each generated video's audio (HeyGen's billing unit).
+    credits: u64,
+    /// Seconds of audio per uploaded asset id.
+    asset_seconds: HashMap<String, f64>,
     generates: Vec<Value>,
     polls: HashMap<String, usize>,
     fail_video: Option<String>,
@@ -56,10 +63,19 @@ impl Respond for Hg {
                     req.body.len(),
                 ));
                 let id = format!("asset-{}", self.n.fetch_add(1, Ordering::SeqCst));
+                // 48 kHz mono 16-bit WAV with a 44-byte header.
+                let seconds = req.body.len().saturating_sub(44) as f64 / 96_000.0;
+                st.asset_seconds.insert(id.clone(), seconds);
                 ResponseTemplate::new(200).set_body_json(json!({"code": 100, "data": {"id": id, "file_type": "audio", "url": "https://x"}}))
             }
             ("POST", "/v2/video/generate") => {
                 let body: Value = serde_json::from_slice(&req.body).unwrap();
+                let asset = body["video_inputs"][0]["voice"]["audio_asset_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let seconds = st.asset_seconds[&asset];
+                st.credits += (seconds / 30.0).ceil().max(1.0) as u64;
                 st.generates.push(body);
                 let id = format!("v-{}", self.n.fetch_add(1, Ordering::SeqCst));
                 ResponseTemplate::new(200)
@@ -202,6 +218,7 @@ fn stage<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> Avat
             ("av-m2".into(), "male".into()),
         ],
         remaining_quota: remaining,
+        audio: Arc::new(crate::voices::Ffmpeg),
         store: &w.store,
         data_dir: w._dir.path().to_path_buf(),
         pricing,
@@ -225,10 +242,15 @@ async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
         "all main lines, 7 of 10 major lines, no supporting lines"
     );
     assert_eq!(r.made_now, 11);
+    assert_eq!(
+        (r.takes, r.takes_made),
+        (2, 2),
+        "one take per character and scene"
+    );
     assert!(r.failed.is_empty() && r.needs_attention.is_empty(), "{r:?}");
     {
         let st = w.state.lock().unwrap();
-        assert_eq!(st.generates.len(), 11);
+        assert_eq!(st.generates.len(), 2);
         assert!(
             st.uploads
                 .iter()
@@ -253,17 +275,55 @@ async fn avatars_follow_the_strategy_and_the_heygen_lifecycle() {
             "waiting → processing → completed"
         );
     }
+    // Every line's cut points into its character's take exactly where its own audio is.
+    let ep = w._dir.path().join("series/rom/ep001");
+    let audio = w.store.line_audio("rom", 1).await.unwrap();
+    let mut take_seconds: HashMap<String, f64> = HashMap::new();
+    let mut cuts = 0;
+    for a in &audio {
+        let Some(cut) = AvatarCut::read(&ep, &a.line_id) else {
+            continue;
+        };
+        cuts += 1;
+        assert_eq!(cut.audio_sha256, a.sha256);
+        let line = decode_pcm(&w._dir.path().join(&a.path), 1, 48_000).unwrap();
+        let take = decode_pcm(&ep.join(cut.clip.replace(".mp4", ".wav")), 1, 48_000).unwrap();
+        let at = (cut.offset_sec * 48_000.0).round() as usize;
+        assert_eq!(line.len(), (cut.duration_sec * 48_000.0).round() as usize);
+        assert_eq!(
+            &take[at..at + line.len()],
+            &line[..],
+            "{}: the take speaks the line at its offset",
+            a.line_id
+        );
+        let end = take_seconds.entry(cut.clip.clone()).or_default();
+        *end = end.max(cut.offset_sec + cut.duration_sec);
+    }
+    assert_eq!(cuts, 11);
+    // Billed: at most the sum over videos of ceil(character-seconds with the rests / 30 s) — one credit per take
+    // here; a video per line would have cost 11.
+    assert_eq!(take_seconds.len(), 2);
+    let bound: u64 = take_seconds
+        .values()
+        .map(|s| (s / 30.0).ceil() as u64)
+        .sum();
+    let credits = w.state.lock().unwrap().credits;
+    assert!(
+        credits <= bound && credits == 2,
+        "{credits} credits, bound {bound}"
+    );
     let ledger = w.store.usage(Some("rom")).await.unwrap();
     let avatars: Vec<_> = ledger.iter().filter(|l| l.provider == "heygen").collect();
-    assert_eq!(avatars.len(), 11);
+    assert_eq!(avatars.len(), 2);
+    let spent: f64 = avatars.iter().filter_map(|l| l.actual_usd).sum();
     assert!(
-        avatars.iter().all(|l| l.actual_usd == Some(0.99)),
-        "one started 30 s each"
+        (spent - credits as f64 * 0.99).abs() < 1e-9,
+        "the ledger holds what was billed: {spent}"
     );
     // Again: nothing new is generated.
     let again = d.make_avatars("rom", 1).await.unwrap();
     assert_eq!((again.made_now, again.already_done), (0, 11));
-    assert_eq!(w.state.lock().unwrap().generates.len(), 11);
+    assert_eq!(w.state.lock().unwrap().generates.len(), 2);
 }
 
 #[tokio::test]
@@ -289,7 +349,12 @@ async fn a_failed_render_is_reported_and_not_billed() {
         .make_avatars("rom", 1)
         .await
         .unwrap();
-    assert_eq!(r.failed.len(), 1, "{:?}", r.failed);
+    assert_eq!(
+        r.failed.len(),
+        4,
+        "the main character's take failed: its 4 lines: {:?}",
+        r.failed
+    );
     assert!(r.failed[0].reason.contains("INVALID_AUDIO_FORMAT"));
     let ledger = w.store.usage(Some("rom")).await.unwrap();
     assert_eq!(
@@ -316,12 +381,13 @@ async fn a_restart_mid_render_polls_again_without_generating_again() {
     }
     let generated = w.state.lock().unwrap().generates.len();
     assert!(generated >= 1);
-    let job = w
-        .store
-        .remote_job("rom", 1, "avatar:L001-001")
-        .await
-        .unwrap()
-        .unwrap();
+    let waiting = w.store.remote_jobs_waiting("rom", 1).await.unwrap();
+    let job = &waiting[0];
+    assert!(
+        job.purpose.starts_with("avatar-take:scene01-CHAR001-"),
+        "{}",
+        job.purpose
+    );
     assert_eq!(
         job.state, "submitted",
         "the video id was stored before polling"
@@ -333,11 +399,11 @@ async fn a_restart_mid_render_polls_again_without_generating_again() {
         .unwrap();
     assert_eq!(r.made_now + r.already_done, 11);
     let st = w.state.lock().unwrap();
-    assert_eq!(st.generates.len(), 11, "no line was generated twice");
+    assert_eq!(st.generates.len(), 2, "no take was generated twice");
     let ids: std::collections::HashSet<String> = st
         .generates
         .iter()
         .map(|g| g["callback_id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids.len(), 11);
+    assert_eq!(ids.len(), 2);
 }

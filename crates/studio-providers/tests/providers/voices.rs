@@ -22,6 +22,18 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The engine's audio tools, re-implemented here over the render crate so the providers' tests need no engine.
 pub struct Ffmpeg;
+impl studio_pipeline::avatars::AudioJoin for Ffmpeg {
+    fn join(
+        &self,
+        parts: &[std::path::PathBuf],
+        gap_sec: f64,
+        dst: &Path,
+    ) -> Result<Vec<(f64, f64)>, String> {
+        let parts: Vec<&Path> = parts.iter().map(|p| p.as_path()).collect();
+        studio_render::audio::join_wav48k(&parts, gap_sec, dst).map_err(|e| e.to_string())
+    }
+}
+
 impl AudioNormalizer for Ffmpeg {
     fn normalize(&self, src: &Path, dst: &Path) -> Result<AudioMeasure, String> {
         studio_render::audio::normalize_to_wav48k(src, dst)
