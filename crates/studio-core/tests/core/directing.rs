@@ -600,3 +600,147 @@ async fn edits_keep_earlier_takes_and_redo_only_what_depends_on_them() {
         "nothing changed"
     );
 }
+
+/// A character's avatar take for a scene (one video for several lines): each line's slot in the final video shows
+/// the take from where that line's words are in it. The take here is a stand-in video that shows a different
+/// colour while each line is spoken, so the colour in the line's slot tells which stretch of the take is on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_line_shows_its_stretch_of_the_characters_take() {
+    use studio_pipeline::avatars::{AvatarCut, TAKE_GAP_SEC};
+    use studio_render::card::title_card;
+    use studio_render::frames::{Fit, Framing, Visual};
+    use studio_render::kenburns::EncodeOptions;
+    use studio_render::render::{RenderSpec, Segment, render_video_only};
+
+    let dir = tempfile::tempdir().unwrap();
+    let e = Arc::new(super::fast_engine(dir.path()).await);
+    produced(&e).await;
+    let script = e.episode_script("dir", 1).await.unwrap().unwrap();
+    let audio = e.store().line_audio("dir", 1).await.unwrap();
+    // The scene's character with the most lines (at least 2) speaks the take.
+    let (scene, speaker) = script
+        .scenes
+        .iter()
+        .flat_map(|s| s.lines.iter().map(move |l| (s.number, l.character.clone())))
+        .max_by_key(|(sc, ch)| {
+            script
+                .scenes
+                .iter()
+                .filter(|s| s.number == *sc)
+                .flat_map(|s| &s.lines)
+                .filter(|l| &l.character == ch)
+                .count()
+        })
+        .unwrap();
+    let lines: Vec<&studio_domain::LineAudio> = script
+        .scenes
+        .iter()
+        .filter(|s| s.number == scene)
+        .flat_map(|s| &s.lines)
+        .filter(|l| l.character == speaker)
+        .filter_map(|l| audio.iter().find(|a| a.line_id == l.id))
+        .collect();
+    assert!(lines.len() >= 2, "{} lines", lines.len());
+    let ep = dir.path().join("series/dir/ep001");
+    let parts: Vec<std::path::PathBuf> = lines.iter().map(|a| dir.path().join(&a.path)).collect();
+    let parts: Vec<&std::path::Path> = parts.iter().map(|p| p.as_path()).collect();
+    std::fs::create_dir_all(ep.join("avatars")).unwrap();
+    let spans =
+        studio_render::audio::join_wav48k(&parts, TAKE_GAP_SEC, &ep.join("avatars/take.wav"))
+            .unwrap();
+    // The stand-in take: grey rests, a colour per line while it is spoken (cards, lighter at the top).
+    let colours: [[u8; 3]; 6] = [
+        [220, 40, 40],
+        [40, 200, 60],
+        [40, 60, 220],
+        [220, 200, 40],
+        [200, 40, 200],
+        [40, 200, 210],
+    ];
+    let font = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/fonts/NanumGothic-Bold.ttf");
+    let solid = |c: [u8; 3]| Visual::Card(title_card(640, 360, &font, c, &[]).unwrap());
+    let seg = |visual, start_sec, end_sec| Segment {
+        visual,
+        start_sec,
+        end_sec,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: None,
+        label: String::new(),
+    };
+    let mut segments = Vec::new();
+    let mut t = 0.0;
+    for (i, (offset, duration)) in spans.iter().enumerate() {
+        if *offset > t {
+            segments.push(seg(solid([90, 90, 90]), t, *offset));
+        }
+        segments.push(seg(solid(colours[i % 6]), *offset, offset + duration));
+        t = offset + duration;
+    }
+    render_video_only(
+        &RenderSpec {
+            width: 640,
+            height: 360,
+            fps: 30,
+            segments,
+            subtitles: None,
+            encode: EncodeOptions {
+                preset: "ultrafast".into(),
+                crf: 18,
+            },
+            framing: Framing::Auto,
+        },
+        &ep.join("avatars/take.mp4"),
+    )
+    .unwrap();
+    for (a, (offset, duration)) in lines.iter().zip(&spans) {
+        AvatarCut {
+            clip: "avatars/take.mp4".into(),
+            offset_sec: *offset,
+            duration_sec: *duration,
+            audio_sha256: a.sha256.clone(),
+        }
+        .write(&ep, &a.line_id)
+        .unwrap();
+    }
+    let r = e
+        .render_episode(
+            "dir",
+            1,
+            &studio_core::render::RenderOptions {
+                force: true,
+                ..Default::default()
+            },
+            Arc::new(|_, _| {}),
+            studio_core::CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.avatar_lines, lines.len());
+    let tl = studio_pipeline::timeline::place(&script, &audio, e.config().render.intro_sec);
+    let video = dir.path().join(&r.file);
+    for (i, a) in lines.iter().enumerate() {
+        let placed = tl.lines.iter().find(|l| l.line_id == a.line_id).unwrap();
+        let mid = ((placed.offset + placed.duration / 2.0) * 30.0).round() as u64;
+        let frame = studio_render::probe::rgb_at(&video, mid).unwrap();
+        let px = frame.get_pixel(frame.width() / 2, frame.height() / 4).0;
+        let want = colours[i % 6];
+        // A card darkens towards the bottom: the hue is compared (each channel over the brightest one).
+        let hue = |c: [u8; 3]| {
+            let top = f64::from(*c.iter().max().unwrap()).max(1.0);
+            c.map(|x| f64::from(x) / top)
+        };
+        let near = hue(px)
+            .iter()
+            .zip(hue(want))
+            .all(|(got, w)| (got - w).abs() < 0.2);
+        assert!(
+            near,
+            "line {} ({}) shows {px:?} at {:.2} s, its stretch of the take is {want:?}",
+            i + 1,
+            a.line_id,
+            mid as f64 / 30.0
+        );
+    }
+}
