@@ -86,6 +86,7 @@ fn main() {
             audio: Arc::new(studio_core::RenderMedia),
             data_dir: dir.path().to_path_buf(),
             pricing: &pricing,
+            caps: vec![],
         };
         let t = Instant::now();
         let report = vd.voice_episode("bench", 1).await.unwrap();

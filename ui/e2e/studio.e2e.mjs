@@ -288,6 +288,11 @@ try {
   const after = await label();
   if (before === after) fail(`the estimate did not change (${before})`);
   console.log(`estimate with paid providers: ${before} → ${after}`);
+  // The whole episode's estimate: offline here, so nothing to pay, and the voices line counts characters.
+  await page.getByTestId("episode-estimate").waitFor({ timeout: 30_000 });
+  await page.getByTestId("estimate-offline").waitFor();
+  const voices = await page.getByTestId("estimate-voices-espeak").textContent();
+  if (!/\$0\.00/.test(voices ?? "")) fail(`the offline voices cost something: ${voices}`);
   // Direct a shot: a new prompt; another shot replaced with the creator's own image (picked as a file).
   await page.getByTestId("edit-shot-2").click();
   await page.getByTestId("prompt-2").fill("A narrow basement corridor at 3 a.m., one flickering lamp, a ringing phone on the floor");

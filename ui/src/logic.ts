@@ -303,6 +303,7 @@ export type SettingKey =
   | "visuals.budget_per_episode_usd"
   | "visuals.hard_cap_usd"
   | "production.daily_cap_usd"
+  | "production.episode_cap_usd"
   | "visuals.video_model"
   | "visuals.still_model"
   | "production.episodes_per_day"
@@ -324,7 +325,12 @@ export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial
   const p: Partial<Record<SettingKey, Key>> = {};
   // An emptied number is refused (it would be saved as 0), not skipped.
   const num = (k: SettingKey) => (v[k] === undefined ? null : v[k]?.trim() === "" ? NaN : Number(v[k]));
-  for (const k of ["visuals.budget_per_episode_usd", "visuals.hard_cap_usd", "production.daily_cap_usd"] as const) {
+  for (const k of [
+    "visuals.budget_per_episode_usd",
+    "visuals.hard_cap_usd",
+    "production.daily_cap_usd",
+    "production.episode_cap_usd",
+  ] as const) {
     const n = num(k);
     if (n !== null && !(Number.isFinite(n) && n >= 0)) p[k] = "settings.err_money";
   }

@@ -54,6 +54,9 @@ enum Command {
     Episode(EpisodeCmd),
     /// The storyboard of an episode: each shot's duration (from the voices), route, estimate and why.
     Storyboard { series: String, episode: u32 },
+    /// What an episode will cost, all of it: voices, visuals, avatars and the upload's quota, per provider, with
+    /// what it spent already, against the episode cap and today's cap (and the estimate recorded before spending).
+    Estimate { series: String, episode: u32 },
     /// Make every shot's visual: video where the budget allows, else a still animated with Ken Burns.
     Visuals { series: String, episode: u32 },
     /// Lip-synced avatars (HeyGen) for main characters' lines, partial for major supporting ones.
@@ -623,6 +626,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
     match cli.command {
         c @ (Command::Episode(_)
         | Command::Storyboard { .. }
+        | Command::Estimate { .. }
         | Command::Visuals { .. }
         | Command::Render { .. }
         | Command::Package { .. }

@@ -165,7 +165,8 @@ impl Engine {
         let since = self.day_start();
         let by_provider = self.store().spend_since(&since).await?;
         let mut spend = Vec::new();
-        for cap in self.spend_caps() {
+        // The day's caps (the episode cap counts each episode, not the day).
+        for cap in self.spend_caps().into_iter().filter(|c| !c.per_episode) {
             let spent = studio_domain::money::total_usd(
                 by_provider
                     .iter()

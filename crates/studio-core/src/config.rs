@@ -453,6 +453,7 @@ impl Config {
             ));
         }
         money("production.daily_cap_usd", prod.daily_cap_usd, &mut p);
+        money("production.episode_cap_usd", prod.episode_cap_usd, &mut p);
         for (name, v) in &prod.provider_daily_cap_usd {
             money(
                 &format!("production.provider_daily_cap_usd.{name}"),

@@ -61,6 +61,7 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "visuals.video_model",
     "visuals.still_model",
     "production.daily_cap_usd",
+    "production.episode_cap_usd",
     "production.episodes_per_day",
     "production.review",
     "production.work_window",

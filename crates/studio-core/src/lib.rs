@@ -20,6 +20,7 @@ mod demo;
 pub mod directing;
 pub mod doctor;
 pub mod editing;
+pub mod estimate;
 mod engine;
 mod error;
 pub mod events;

@@ -47,6 +47,10 @@ pub struct ProductionConfig {
     pub auto_plan: bool,
     /// Spending per day (the creator's day, in `time_zone`) over all providers; no paid job is sent past it.
     pub daily_cap_usd: f64,
+    /// Spending per episode over every paid provider (writer, voices, stills and video, avatars), all time: no paid
+    /// job of an episode is sent past it; the stage uses its cheaper fallback instead (a still for a video shot,
+    /// the offline voice for a line, voice-only for an avatar line) and says why.
+    pub episode_cap_usd: f64,
     /// Spending per day per provider ("fal", "heygen", "elevenlabs", …).
     pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
     /// Requests per minute per provider ("fal", "heygen", "elevenlabs", "openai", "youtube", …), spaced out
@@ -76,6 +80,7 @@ impl Default for ProductionConfig {
             episodes_per_day: 10,
             auto_plan: false,
             daily_cap_usd: 25.0,
+            episode_cap_usd: 10.0,
             provider_daily_cap_usd: Default::default(),
             provider_rate_per_min: Default::default(),
             alert_webhook_url: None,
@@ -133,13 +138,21 @@ impl Engine {
             provider: None,
             since: since.clone(),
             limit_usd: p.daily_cap_usd,
+            ..Default::default()
         }];
+        caps.push(studio_store::SpendCap {
+            name: "episode cap".into(),
+            limit_usd: p.episode_cap_usd,
+            per_episode: true,
+            ..Default::default()
+        });
         for (provider, limit) in &p.provider_daily_cap_usd {
             caps.push(studio_store::SpendCap {
                 name: format!("{provider} daily cap"),
                 provider: Some(provider.clone()),
                 since: since.clone(),
                 limit_usd: *limit,
+                ..Default::default()
             });
         }
         caps
@@ -227,6 +240,8 @@ impl Engine {
             }
             Stage::Storyboard => {
                 let (_, plan) = self.storyboard(s, n).await?;
+                // The whole episode's estimate, recorded before voices, pictures and avatars are paid for.
+                self.record_estimate(s, n).await?;
                 Ok(json(&plan))
             }
             Stage::Voices => {

@@ -121,6 +121,7 @@ impl Engine {
             audio: Arc::new(RenderMedia),
             data_dir: self.data_dir().to_path_buf(),
             pricing,
+            caps: self.spend_caps(),
         })
     }
 

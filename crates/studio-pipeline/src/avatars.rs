@@ -112,6 +112,14 @@ impl AvatarCut {
     }
 }
 
+/// Where a take's lines go when it was not made.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Failed,
+    Attention,
+    VoiceOnly,
+}
+
 /// One avatar video to make: a character's wanted lines of one scene.
 struct Take<'a> {
     scene: u32,
@@ -170,6 +178,68 @@ pub fn strategy(importance: Importance, usage: f64, cfg: &AvatarConfig) -> Avata
     }
 }
 
+/// A line that gets an avatar by its character's strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvatarLine {
+    pub scene: u32,
+    /// The character's id.
+    pub character: String,
+    pub line_id: String,
+}
+
+/// Which lines of `script` get an avatar (in script order) and each speaking character's strategy, with the
+/// plan's `usage` (0–1) — what the stage makes and what the episode estimate counts. Silent beats and lines of
+/// characters not in the cast get none.
+pub fn avatar_lines(
+    script: &EpisodeScript,
+    characters: &[Character],
+    usage: f64,
+    cfg: &AvatarConfig,
+) -> (Vec<AvatarLine>, BTreeMap<String, AvatarStrategy>) {
+    let by_id: HashMap<&str, &Character> = characters
+        .iter()
+        .flat_map(|c| [(c.id.as_str(), c), (c.name.as_str(), c)])
+        .collect();
+    let mut strategies = BTreeMap::new();
+    let mut per_char_index: HashMap<&str, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for scene in &script.scenes {
+        for line in &scene.lines {
+            let Some(c) = by_id.get(line.character.as_str()) else {
+                continue;
+            };
+            // A silent beat (nothing to say) has no voice to lip-sync.
+            if !line.spoken().is_speakable() {
+                continue;
+            }
+            let st = strategy(c.importance, usage, cfg);
+            strategies.insert(c.id.clone(), st);
+            let k = per_char_index.entry(c.id.as_str()).or_default();
+            let i = *k;
+            *k += 1;
+            let wanted = match st {
+                AvatarStrategy::Full => true,
+                // A steady spread: the first 7 of every 10 lines (for the default 70%).
+                AvatarStrategy::Partial => ((i % 10) as f64) < cfg.partial_share * 10.0,
+                AvatarStrategy::VoiceOnly => false,
+            };
+            if wanted {
+                out.push(AvatarLine {
+                    scene: scene.number,
+                    character: c.id.clone(),
+                    line_id: line.id.clone(),
+                });
+            }
+        }
+    }
+    (out, strategies)
+}
+
+/// The length of a take (seconds) speaking lines of these lengths, with the rests between them.
+pub fn take_seconds(lines: &[f64]) -> f64 {
+    lines.iter().sum::<f64>() + TAKE_GAP_SEC * lines.len().saturating_sub(1) as f64
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct AvatarReport {
     pub series_id: String,
@@ -187,6 +257,9 @@ pub struct AvatarReport {
     pub failed: Vec<crate::LineFailure>,
     /// Lines whose avatar waits for a person (a quota, a refused request).
     pub needs_attention: Vec<crate::LineFailure>,
+    /// Lines left voice-only (portrait still and subtitles) because their take would pass a spending cap — the
+    /// episode's, the day's or HeyGen's — with the cap in the reason. Nothing was sent or billed for them.
+    pub voice_only: Vec<crate::LineFailure>,
     pub notes: Vec<String>,
     pub estimated_usd: f64,
 }
@@ -268,38 +341,22 @@ impl AvatarStage<'_> {
             .iter()
             .flat_map(|c| [(c.id.as_str(), c), (c.name.as_str(), c)])
             .collect();
-        let mut per_char_index: HashMap<String, usize> = HashMap::new();
         let runner = RemoteRunner {
             store: self.store,
             provider: self.provider.as_ref(),
             deadline: Duration::from_secs_f64(self.cfg.job_deadline_min.max(0.0) * 60.0),
             caps: &self.caps,
         };
+        let (wanted, strategies) =
+            avatar_lines(&script, &characters, usage.unwrap_or(0.0), &self.cfg);
+        report.strategies = strategies;
         // The lines that get an avatar, as takes: one per character and scene, lines in script order.
         let mut takes: Vec<Take<'_>> = Vec::new();
-        for scene in &script.scenes {
-            for line in &scene.lines {
-                let Some(c) = by_id.get(line.character.as_str()) else {
+        for w in &wanted {
+            {
+                let Some(c) = by_id.get(w.character.as_str()) else {
                     continue;
                 };
-                // A silent beat (nothing to say) has no voice to lip-sync.
-                if !line.spoken().is_speakable() {
-                    continue;
-                }
-                let st = strategy(c.importance, usage.unwrap_or(0.0), &self.cfg);
-                report.strategies.insert(c.id.clone(), st);
-                let k = per_char_index.entry(c.id.clone()).or_default();
-                let i = *k;
-                *k += 1;
-                let wanted = match st {
-                    AvatarStrategy::Full => true,
-                    // A steady spread: the first 7 of every 10 lines (for the default 70%).
-                    AvatarStrategy::Partial => ((i % 10) as f64) < self.cfg.partial_share * 10.0,
-                    AvatarStrategy::VoiceOnly => false,
-                };
-                if !wanted {
-                    continue;
-                }
                 let Some(avatar) = assigned.get(&c.id) else {
                     let note = format!("{} has no avatar (none configured or available)", c.name);
                     if !report.notes.contains(&note) {
@@ -307,9 +364,9 @@ impl AvatarStage<'_> {
                     }
                     continue;
                 };
-                let Some(a) = audio.get(&line.id) else {
+                let Some(a) = audio.get(&w.line_id) else {
                     report.failed.push(crate::LineFailure {
-                        line_id: line.id.clone(),
+                        line_id: w.line_id.clone(),
                         reason: "the line is not voiced yet: voice the episode first".into(),
                     });
                     continue;
@@ -317,11 +374,11 @@ impl AvatarStage<'_> {
                 report.lines_with_avatar += 1;
                 match takes
                     .iter_mut()
-                    .find(|t| t.scene == scene.number && t.character == c.id)
+                    .find(|t| t.scene == w.scene && t.character == c.id)
                 {
                     Some(t) => t.lines.push(a),
                     None => takes.push(Take {
-                        scene: scene.number,
+                        scene: w.scene,
                         character: c.id.clone(),
                         avatar: avatar.clone(),
                         lines: vec![a],
@@ -334,16 +391,16 @@ impl AvatarStage<'_> {
             let name = take.name();
             let wav = ep_dir.join(format!("avatars/{name}.wav"));
             let out = ep_dir.join(format!("avatars/{name}.mp4"));
-            let fail = |report: &mut AvatarReport, reason: &str, attention: bool| {
+            let fail = |report: &mut AvatarReport, reason: &str, to: Outcome| {
                 for a in &take.lines {
                     let f = crate::LineFailure {
                         line_id: a.line_id.clone(),
                         reason: reason.to_string(),
                     };
-                    if attention {
-                        report.needs_attention.push(f);
-                    } else {
-                        report.failed.push(f);
+                    match to {
+                        Outcome::Failed => report.failed.push(f),
+                        Outcome::Attention => report.needs_attention.push(f),
+                        Outcome::VoiceOnly => report.voice_only.push(f),
                     }
                 }
             };
@@ -357,14 +414,14 @@ impl AvatarStage<'_> {
             let spans = match self.audio.join(&parts, TAKE_GAP_SEC, &wav) {
                 Ok(s) if s.len() == take.lines.len() => s,
                 Ok(_) => {
-                    fail(&mut report, "joining the lines' audio lost a line", false);
+                    fail(&mut report, "joining the lines' audio lost a line", Outcome::Failed);
                     continue;
                 }
                 Err(e) => {
                     fail(
                         &mut report,
                         &format!("the lines' audio could not be joined: {e}"),
-                        false,
+                        Outcome::Failed,
                     );
                     continue;
                 }
@@ -408,9 +465,14 @@ impl AvatarStage<'_> {
                     }
                     report.takes += 1;
                 }
-                JobEnd::Failed { reason } => fail(&mut report, &reason, false),
+                JobEnd::Failed { reason } => fail(&mut report, &reason, Outcome::Failed),
+                JobEnd::OverCap { reason } => fail(
+                    &mut report,
+                    &format!("voice only: the avatar take was {reason}"),
+                    Outcome::VoiceOnly,
+                ),
                 JobEnd::Stuck { reason } | JobEnd::Unknown { reason } => {
-                    fail(&mut report, &reason, true)
+                    fail(&mut report, &reason, Outcome::Attention)
                 }
             }
         }

@@ -90,6 +90,9 @@ pub enum JobEnd {
     },
     /// It failed or was refused; nothing (more) will be billed. The caller falls back.
     Failed { reason: String },
+    /// Not sent: a spending cap (the day's, a provider's, the episode's) would be passed. Nothing was billed; the
+    /// caller uses its cheaper way and records the reason.
+    OverCap { reason: String },
     /// Past the deadline and still not finished; left for a person (no auto-cancel).
     Stuck { reason: String },
     /// We cannot know whether the provider accepted it; left for a person to reconcile.
@@ -216,7 +219,7 @@ impl RemoteRunner<'_> {
             let ledger = match store.reserve_usage(&entry, self.caps).await? {
                 Ok(id) => id,
                 Err(hit) => {
-                    return Ok(JobEnd::Failed {
+                    return Ok(JobEnd::OverCap {
                         reason: format!("not sent: {hit}"),
                     });
                 }

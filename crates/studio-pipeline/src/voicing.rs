@@ -64,6 +64,10 @@ pub struct VoiceStage<'a> {
     pub audio: Arc<dyn AudioNormalizer>,
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
+    /// Spending caps (the day's, each provider's, the episode's): a paid line's cost is reserved within them
+    /// before it is sent; a provider whose next line would pass one is skipped for the episode (the next voice in
+    /// the chain speaks, the offline one last) and the report's notes say which cap.
+    pub caps: Vec<studio_store::SpendCap>,
 }
 
 use crate::artifact::sha256_file;
@@ -394,21 +398,8 @@ impl VoiceStage<'_> {
         for r in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
             match r {
                 Ok((a, cost)) => {
+                    // Its cost is in the ledger already: reserved before sending, settled when spoken.
                     self.store.save_line_audio(series_id, n, &a).await?;
-                    if a.billed_characters > 0 {
-                        self.store
-                            .record_usage(&CostEntry {
-                                provider: a.provider.to_string(),
-                                operation: format!("voice line {} ({})", a.line_id, a.voice_id),
-                                series_id: Some(series_id.into()),
-                                episode_number: Some(n),
-                                units: a.billed_characters as f64,
-                                unit: "characters".into(),
-                                estimated_usd: cost,
-                                actual_usd: Some(cost),
-                            })
-                            .await?;
-                    }
                     report.cost_usd += cost;
                     report.voiced_now += 1;
                     *report
@@ -513,6 +504,44 @@ impl VoiceStage<'_> {
                 },
                 voice: a.clone(),
             };
+            // A paid line is reserved within the caps before it is sent (the offline voice costs nothing).
+            let reserved = if a.provider == TtsProvider::Espeak {
+                None
+            } else {
+                let entry = CostEntry {
+                    provider: a.provider.to_string(),
+                    operation: format!("voice line {} ({})", l.line_id, a.voice_id),
+                    series_id: Some(series_id.into()),
+                    episode_number: Some(n),
+                    units: l.text.chars().count() as f64,
+                    unit: "characters".into(),
+                    estimated_usd: self
+                        .pricing
+                        .tts_cost(a.provider, l.text.chars().count() as u64),
+                    actual_usd: None,
+                };
+                match self.store.reserve_usage(&entry, &self.caps).await {
+                    Ok(Ok(id)) => Some(id),
+                    Ok(Err(hit)) => {
+                        health
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .down
+                            .insert(a.provider, format!("not sent: {hit}"));
+                        last_error = format!("{}: not sent: {hit}", a.provider);
+                        continue;
+                    }
+                    Err(e) => return Err((l.line_id.to_string(), e.to_string())),
+                }
+            };
+            // What the line cost in the end (nothing when it failed: providers bill spoken audio).
+            let settle = |usd: f64| async move {
+                if let Some(id) = reserved
+                    && let Err(e) = self.store.reconcile_usage(id, usd).await
+                {
+                    tracing::warn!(ledger = id, error = %e, "the voice line's cost could not be settled");
+                }
+            };
             let speech = {
                 let _permit = match semaphores.get(&a.provider) {
                     Some(s) => Some(s.clone().acquire_owned().await),
@@ -525,6 +554,7 @@ impl VoiceStage<'_> {
                     .down
                     .contains_key(&a.provider)
                 {
+                    settle(0.0).await;
                     continue;
                 }
                 provider.synthesize(&req).await
@@ -532,6 +562,7 @@ impl VoiceStage<'_> {
             let speech = match speech {
                 Ok(s) => s,
                 Err(e) => {
+                    settle(0.0).await;
                     let mut h = health.lock().unwrap_or_else(|x| x.into_inner());
                     if e.provider_down() {
                         h.down.insert(a.provider, e.to_string());
@@ -554,8 +585,10 @@ impl VoiceStage<'_> {
                 .unwrap_or_else(|e| e.into_inner())
                 .strikes
                 .insert(a.provider, 0);
+            let billed = self.pricing.tts_cost(a.provider, speech.billed_characters);
             match self.store_line(series_id, n, l, idx, &a, speech).await {
                 Ok((audio, request_id, cost)) => {
+                    settle(cost).await;
                     if let Some(id) = request_id {
                         previous.push(id);
                         if previous.len() > 3 {
@@ -565,6 +598,8 @@ impl VoiceStage<'_> {
                     return Ok((audio, cost));
                 }
                 Err(e) => {
+                    // Spoken and billed, but unusable: the ledger keeps what it cost.
+                    settle(billed).await;
                     last_error = format!("{}: the audio could not be decoded ({e})", a.provider);
                     continue;
                 }

@@ -196,12 +196,21 @@ impl Store {
                 .iter()
                 .filter(|c| c.provider.as_ref().is_none_or(|p| *p == e.provider))
             {
+                let episode = match (cap.per_episode, &e.series_id, e.episode_number) {
+                    (false, _, _) => None,
+                    (true, Some(s), Some(n)) => Some((s.as_str(), i64::from(n))),
+                    // An entry outside any episode (planning a series) is not an episode's spending.
+                    (true, _, _) => continue,
+                };
                 let spent: f64 = sqlx::query_scalar(
                     "SELECT COALESCE(SUM(COALESCE(actual_usd, estimated_usd)), 0.0) FROM api_usage \
-                     WHERE created_at >= ?1 AND (?2 IS NULL OR provider = ?2)",
+                     WHERE created_at >= ?1 AND (?2 IS NULL OR provider = ?2) \
+                     AND (?3 IS NULL OR (series_id = ?3 AND episode_number = ?4))",
                 )
                 .bind(&cap.since)
                 .bind(&cap.provider)
+                .bind(episode.map(|x| x.0))
+                .bind(episode.map(|x| x.1))
                 .fetch_one(&mut *conn)
                 .await?;
                 if spent + e.estimated_usd > cap.limit_usd + 1e-9 {
@@ -263,14 +272,17 @@ impl Store {
     }
 }
 
-/// A spending limit over the ledger: everything since `since` (ISO-8601 UTC, e.g. today's midnight), for one
-/// provider or all.
-#[derive(Debug, Clone, PartialEq)]
+/// A spending limit over the ledger: everything since `since` (ISO-8601 UTC, e.g. today's midnight; empty for all
+/// time), for one provider or all, and — when `per_episode` — only what the reserved entry's own episode spent.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SpendCap {
     pub name: String,
     pub provider: Option<String>,
     pub since: String,
     pub limit_usd: f64,
+    /// Counts only the ledger lines of the episode the reservation is for (an entry with no episode is not
+    /// limited by it).
+    pub per_episode: bool,
 }
 
 /// Why a reservation was refused.

@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import type { ClipPriority } from "../bindings/ClipPriority";
 import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
-import { formatDuration, redoQuestion, routeWhyLabel, stageLabel } from "../labels";
+import type { EpisodeEstimate } from "../bindings/EpisodeEstimate";
+import { formatDuration, providerLabel, redoQuestion, routeWhyLabel, stageLabel } from "../labels";
 import { costBar, fileToBase64, MAX_SHOT_FILE, routeLabel, SHOT_FILE_TYPES } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -74,6 +75,7 @@ export function Priority({ ctx }: { ctx: Ctx }) {
             </p>
           )}
           {bar(t("priority.if_paid"), view.if_paid.estimated_usd, view.if_paid, "cost-paid")}
+          {view.estimate && <EpisodeCost ctx={ctx} e={view.estimate} />}
           <div className="shots" data-testid="shots">
             {view.shots.map((_, i) => (
               <ShotCard key={i} ctx={ctx} view={view} i={i} onView={setView} />
@@ -82,6 +84,55 @@ export function Priority({ ctx }: { ctx: Ctx }) {
         </>
       )}
     </section>
+  );
+}
+
+/** The whole episode's estimate: each kind of work by provider, what is spent, the total against the episode cap and
+ * what is left of today's cap. */
+function EpisodeCost({ ctx, e }: { ctx: Ctx; e: EpisodeEstimate }) {
+  const { t } = ctx;
+  const num = new Intl.NumberFormat(ctx.lang === "ko" ? "ko-KR" : "en-US", { maximumFractionDigits: 0 });
+  const usd = (x: number) => `$${x.toFixed(2)}`;
+  const spent = Object.values(e.spent_usd).reduce((a, b) => a + (b ?? 0), 0);
+  return (
+    <div className="estimate" data-testid="episode-estimate">
+      <h2>{t("estimate.title")}</h2>
+      <p className="small hint">{t("estimate.help")}</p>
+      {e.offline && (
+        <p className="small hint" data-testid="estimate-offline">
+          {t("estimate.offline")}
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>{t("estimate.work")}</th>
+            <th>{t("estimate.provider")}</th>
+            <th>{t("estimate.amount")}</th>
+            <th>{t("estimate.cost")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {e.lines.map((l) => (
+            <tr key={`${l.work}-${l.provider}`} data-testid={`estimate-${l.work}-${l.provider}`}>
+              <td>{t(`estimate.work.${l.work}`)}</td>
+              <td>{providerLabel(t, l.provider)}</td>
+              <td>
+                {num.format(l.units)} {t(`estimate.unit.${l.unit}`)}
+              </td>
+              <td>{l.work === "upload" ? `${t("estimate.quota_left")}: ${num.format(e.quota_left_units)}` : usd(l.usd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="small" data-testid="estimate-total">
+        {t("estimate.to_come")} <strong>{usd(e.to_come_usd)}</strong> · {t("estimate.spent")} {usd(spent)} · {t("estimate.total")}{" "}
+        <strong>{usd(e.total_usd)}</strong> / {t("estimate.episode_cap")} {usd(e.episode_cap_usd)} · {t("estimate.today_left")}{" "}
+        {usd(e.today_left_usd)}
+      </div>
+      {e.over_episode_cap && <div className="warn small">{t("estimate.over_cap")}</div>}
+      {e.over_today && <div className="warn small">{t("estimate.over_today")}</div>}
+    </div>
   );
 }
 

@@ -85,6 +85,7 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           { key: "visuals.budget_per_episode_usd", value: vis?.budget_per_episode_usd, kind: "money" },
           { key: "visuals.hard_cap_usd", value: vis?.hard_cap_usd, kind: "money" },
           { key: "production.daily_cap_usd", value: prod?.daily_cap_usd, kind: "money" },
+          { key: "production.episode_cap_usd", value: prod?.episode_cap_usd, kind: "money" },
           { key: "visuals.video_model", value: vis?.video_model, kind: "text" },
           { key: "visuals.still_model", value: vis?.still_model, kind: "text" },
         ]}

@@ -58,6 +58,15 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 print::storyboard(&view);
             }
         }
+        Command::Estimate { series, episode } => {
+            let now = engine.episode_estimate(&series, episode).await?;
+            let recorded = engine.recorded_estimate(&series, episode).await?;
+            if json {
+                print_json(&serde_json::json!({ "estimate": now, "recorded": recorded }))?;
+            } else {
+                print::estimate(&now, recorded.as_ref());
+            }
+        }
         Command::Visuals { series, episode } => {
             let r = engine.make_visuals(&series, episode).await?;
             if json {
@@ -127,13 +136,16 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 print_json(&r)?;
             } else {
                 println!(
-                    "avatars of episode {episode} of {}: {} lines with an avatar — {} made now, {} already, {} failed, {} need attention; estimate ${:.2}",
+                    "avatars of episode {episode} of {}: {} lines with an avatar in {} takes (one per character and scene; {} made now) — {} lines made now, {} already, {} failed, {} need attention, {} voice only by a cap; estimate ${:.2}",
                     r.series_id,
                     r.lines_with_avatar,
+                    r.takes,
+                    r.takes_made,
                     r.made_now,
                     r.already_done,
                     r.failed.len(),
                     r.needs_attention.len(),
+                    r.voice_only.len(),
                     r.estimated_usd
                 );
                 for (c, s) in &r.strategies {
@@ -142,7 +154,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 for n in &r.notes {
                     println!("  note: {n}");
                 }
-                for f in r.failed.iter().chain(&r.needs_attention) {
+                for f in r.failed.iter().chain(&r.needs_attention).chain(&r.voice_only) {
                     println!("  {}: {}", f.line_id, f.reason);
                 }
             }

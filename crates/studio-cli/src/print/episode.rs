@@ -188,6 +188,93 @@ pub fn storyboard(view: &studio_core::api::storyboard::StoryboardView) {
     }
 }
 
+pub fn estimate(
+    e: &studio_core::estimate::EpisodeEstimate,
+    recorded: Option<&studio_core::estimate::EpisodeEstimate>,
+) {
+    use studio_core::estimate::EstimateWork;
+    let spent: f64 = e.spent_usd.values().sum();
+    println!(
+        "estimate of episode {} of {}: ${:.2} to come + ${:.2} spent = ${:.2} of the ${:.2} episode cap; ${:.2} left of today's cap{}",
+        e.episode,
+        e.series_id,
+        e.to_come_usd,
+        spent,
+        e.total_usd,
+        e.episode_cap_usd,
+        e.today_left_usd,
+        if e.offline { " (offline: nothing is paid)" } else { "" }
+    );
+    for l in &e.lines {
+        let work = match l.work {
+            EstimateWork::Writer => "script",
+            EstimateWork::Voices => "voices",
+            EstimateWork::Visuals => "visuals",
+            EstimateWork::Avatars => "avatars",
+            EstimateWork::Upload => "upload",
+        };
+        let money = if l.work == EstimateWork::Upload {
+            format!("({} units left today)", e.quota_left_units)
+        } else {
+            format!("${:.3}", l.usd)
+        };
+        let unit = match l.unit {
+            studio_core::estimate::EstimateUnit::Characters => "characters",
+            studio_core::estimate::EstimateUnit::Shots => "shots",
+            studio_core::estimate::EstimateUnit::Takes => "takes",
+            studio_core::estimate::EstimateUnit::Tokens => "tokens",
+            studio_core::estimate::EstimateUnit::QuotaUnits => "quota units",
+        };
+        println!(
+            "  {work:<8} {:<12} {:>8.0} {unit:<12} {money}",
+            l.provider, l.units
+        );
+    }
+    if !e.spent_usd.is_empty() {
+        let parts: Vec<String> = e
+            .spent_usd
+            .iter()
+            .map(|(p, usd)| format!("{p} ${usd:.3}"))
+            .collect();
+        println!("  spent so far: {}", parts.join(", "));
+    }
+    if e.over_episode_cap {
+        println!(
+            "  warning: the episode would pass its cap: paid work past it falls back (stills, the offline voice, voice only)"
+        );
+    }
+    if e.over_today {
+        println!("  warning: more than is left of today's cap: some paid work would wait for tomorrow");
+    }
+    if let Some(r) = recorded {
+        let mut expected: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
+        for l in &r.lines {
+            *expected.entry(l.provider.as_str()).or_default() += l.usd;
+        }
+        for (p, usd) in &r.spent_usd {
+            *expected.entry(p.as_str()).or_default() += usd;
+        }
+        println!(
+            "  recorded before spending: ${:.2} in all; per provider, expected → spent now:",
+            r.total_usd
+        );
+        let mut providers: Vec<&str> = expected.keys().copied().collect();
+        for p in e.spent_usd.keys() {
+            if !providers.contains(&p.as_str()) {
+                providers.push(p);
+            }
+        }
+        for p in providers {
+            let want = expected.get(p).copied().unwrap_or(0.0);
+            let got = e.spent_usd.get(p).copied().unwrap_or(0.0);
+            if want == 0.0 && got == 0.0 {
+                continue;
+            }
+            println!("    {p:<12} ${want:.3} → ${got:.3}");
+        }
+    }
+}
+
 pub fn visuals(r: &studio_core::reports::VisualsReport) {
     println!(
         "visuals of episode {} of {}: {} shots — {} made now, {} already made, {} offline stills, {} failed; {:.1} s of clips, cost ${:.3}",

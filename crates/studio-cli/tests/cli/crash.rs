@@ -351,6 +351,43 @@ async fn a_daemon_killed_inside_every_stage_finishes_the_episode_without_paying_
         (row.state.as_str(), row.video_id.as_deref()),
         ("done", Some("vid0"))
     );
+    // The whole-episode estimate recorded before the paid work started (at the storyboard, from the script's text)
+    // is within ±10 % of what the reconciled ledger holds after the kills and restarts, per provider and in total.
+    let v: serde_json::Value =
+        serde_json::from_str(&run_ok(dir, fal, &["--json", "estimate", "crash", "1"])).unwrap();
+    let recorded = &v["recorded"];
+    assert!(recorded.is_object(), "the storyboard recorded an estimate: {v}");
+    let mut expected: std::collections::BTreeMap<String, f64> = Default::default();
+    for l in recorded["lines"].as_array().unwrap() {
+        *expected
+            .entry(l["provider"].as_str().unwrap().to_string())
+            .or_default() += l["usd"].as_f64().unwrap();
+    }
+    for (p, usd) in recorded["spent_usd"].as_object().unwrap() {
+        *expected.entry(p.clone()).or_default() += usd.as_f64().unwrap();
+    }
+    let spent = v["estimate"]["spent_usd"].as_object().unwrap();
+    eprintln!("estimate recorded: {expected:?}; ledger now: {spent:?}");
+    assert!(spent["fal"].as_f64().unwrap() > 0.0);
+    for (p, got) in spent {
+        let got = got.as_f64().unwrap();
+        let want = expected.get(p).copied().unwrap_or(0.0);
+        assert!(
+            (want - got).abs() <= 0.10 * got + 1e-9,
+            "{p}: estimated ${want:.3}, spent ${got:.3}"
+        );
+    }
+    let total: f64 = spent.values().map(|x| x.as_f64().unwrap()).sum();
+    let want = recorded["total_usd"].as_f64().unwrap();
+    assert!(
+        (want - total).abs() <= 0.10 * total + 1e-9,
+        "in total: estimated ${want:.3}, spent ${total:.3}"
+    );
+    assert_eq!(
+        recorded["upload_units"].as_i64(),
+        Some(1600 + 50 + 50 + 400),
+        "the upload's quota units: insert, thumbnail, playlist item, captions"
+    );
 }
 
 #[test]

@@ -30,6 +30,9 @@ pub struct StoryboardView {
     pub if_paid: RoutePlan,
     /// Each shot's picture as made so far, with its earlier takes (one entry per shot, in storyboard order).
     pub media: Vec<ShotMediaView>,
+    /// The whole episode's estimate (voices, visuals, avatars, upload quota, what is spent), when it could be
+    /// made.
+    pub estimate: Option<crate::estimate::EpisodeEstimate>,
 }
 
 /// A shot's current picture and its earlier takes, as media URL paths (`/media/…`).
@@ -251,6 +254,13 @@ impl Engine {
             media,
             plan,
             if_paid,
+            estimate: match self.episode_estimate(series, script.episode_number).await {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the whole-episode estimate could not be made");
+                    None
+                }
+            },
         })
     }
 }

@@ -151,7 +151,11 @@ impl VisualsStage<'_> {
         })
     }
 
-    /// A paid FLUX still through the write-ahead runner; `None` when it did not work out (the caller falls back).
+    /// A paid FLUX still through the write-ahead runner: its URL and cost, or why not (no paid still provider, a
+    /// cap, a failure) — the caller falls back and records the reason.
+    ///
+    /// # Errors
+    /// The store's error (the outer `Err`).
     async fn paid_still(
         &self,
         series_id: &str,
@@ -159,9 +163,9 @@ impl VisualsStage<'_> {
         purpose: &str,
         req: &StillRequest,
         out: &Path,
-    ) -> Result<Option<(String, f64)>, String> {
+    ) -> Result<Result<(String, f64), String>, String> {
         let Some(remote) = &self.remote else {
-            return Ok(None);
+            return Ok(Err("is not set up".into()));
         };
         let model = &self.cfg.still_model;
         let estimate = self
@@ -187,10 +191,18 @@ impl VisualsStage<'_> {
             .await
             .map_err(|e| e.to_string())?
         {
-            crate::remote::JobEnd::Done { url, .. } => Ok(Some((url, estimate))),
+            crate::remote::JobEnd::Done { url, .. } => Ok(Ok((url, estimate))),
             other => {
                 tracing::warn!(purpose, ?other, "paid still did not complete; falling back");
-                Ok(None)
+                Ok(Err(match other {
+                    crate::remote::JobEnd::OverCap { reason } => reason,
+                    crate::remote::JobEnd::Failed { reason } => format!("failed: {reason}"),
+                    crate::remote::JobEnd::Stuck { reason }
+                    | crate::remote::JobEnd::Unknown { reason } => {
+                        format!("needs attention: {reason}")
+                    }
+                    crate::remote::JobEnd::Done { .. } => String::new(),
+                }))
             }
         }
     }
@@ -280,8 +292,8 @@ impl VisualsStage<'_> {
                 .await
                 .map_err(StageError::Invalid)?
             {
-                Some(_) => self.cfg.still_model.clone(),
-                None => {
+                Ok(_) => self.cfg.still_model.clone(),
+                Err(_) => {
                     let g =
                         self.stills.iter().find(|g| g.is_offline()).ok_or_else(|| {
                             StageError::Invalid("no offline still generator".into())
@@ -502,16 +514,16 @@ impl VisualsStage<'_> {
         let mut made: Option<(String, bool)> = None;
         if paid_wanted {
             match self.paid_still(series_id, n, &purpose, req, &still).await {
-                Ok(Some((url, c))) => {
+                Ok(Ok((url, c))) => {
                     still_url = Some(url);
                     cost += c;
                     made = Some((self.cfg.still_model.clone(), false));
                 }
-                Ok(None) => {
+                Ok(Err(why)) => {
                     if self.remote.is_some() {
                         decision
                             .reason
-                            .push_str(" (the paid still failed: offline still instead)");
+                            .push_str(&format!(" (the paid still {why}: offline still instead)"));
                     }
                 }
                 Err(e) => return Err((d.index, e)),
@@ -593,6 +605,9 @@ impl VisualsStage<'_> {
                 }
                 crate::remote::JobEnd::Failed { reason } => decision.reason.push_str(&format!(
                     " (video failed: {reason}; still + Ken Burns instead)"
+                )),
+                crate::remote::JobEnd::OverCap { reason } => decision.reason.push_str(&format!(
+                    " (video {reason}; still + Ken Burns instead)"
                 )),
                 crate::remote::JobEnd::Stuck { reason }
                 | crate::remote::JobEnd::Unknown { reason } => decision.reason.push_str(&format!(

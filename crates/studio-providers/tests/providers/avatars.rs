@@ -170,6 +170,7 @@ async fn world() -> World {
         audio: Arc::new(crate::voices::Ffmpeg),
         data_dir: dir.path().to_path_buf(),
         pricing: &pricing,
+        caps: vec![],
     };
     let r = vd.voice_episode("rom", 1).await.unwrap();
     assert_eq!(r.voiced_now, 20);
@@ -406,4 +407,41 @@ async fn a_restart_mid_render_polls_again_without_generating_again() {
         .map(|g| g["callback_id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids.len(), 2);
+}
+
+/// The episode cap over every provider holds avatars too: the take that would pass it is not sent, its lines stay
+/// voice-only with the cap as the reason, and the ledger stays under the cap.
+#[tokio::test]
+async fn a_take_past_the_episode_cap_leaves_its_lines_voice_only() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let mut d = stage(&w, &pricing, Some(5000.0));
+    d.caps = vec![studio_store::SpendCap {
+        name: "episode cap".into(),
+        limit_usd: 1.5,
+        per_episode: true,
+        ..Default::default()
+    }];
+    let r = d.make_avatars("rom", 1).await.unwrap();
+    assert_eq!((r.takes, r.takes_made), (1, 1), "{r:?}");
+    assert_eq!(r.made_now, 4, "the main character's take fits");
+    assert_eq!(r.voice_only.len(), 7, "{r:?}");
+    assert!(r.failed.is_empty() && r.needs_attention.is_empty(), "{r:?}");
+    assert!(
+        r.voice_only
+            .iter()
+            .all(|f| f.reason.contains("episode cap") && f.reason.starts_with("voice only")),
+        "{:?}",
+        r.voice_only
+    );
+    assert_eq!(w.state.lock().unwrap().generates.len(), 1, "nothing sent past the cap");
+    let spent: f64 = w
+        .store
+        .usage(Some("rom"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.actual_usd.unwrap_or(l.estimated_usd))
+        .sum();
+    assert!(spent <= 1.5, "{spent}");
 }

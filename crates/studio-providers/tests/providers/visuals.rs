@@ -625,6 +625,7 @@ async fn a_daily_cap_below_the_estimate_holds_with_three_workers_racing() {
         provider: None,
         since: "2000-01-01T00:00:00".into(),
         limit_usd: 0.35,
+        ..Default::default()
     }];
     let (_, plan) = d.storyboard("rom", 1).await.unwrap();
     assert!(

@@ -311,6 +311,7 @@ fn voice_stage<'a>(
         audio: Arc::new(Ffmpeg),
         data_dir: dir.to_path_buf(),
         pricing,
+        caps: vec![],
     }
 }
 
@@ -827,6 +828,78 @@ async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_fr
         "no paid request is made that the plan cannot cover"
     );
     assert!(!r.by_provider.contains_key("elevenlabs"));
+}
+
+/// The episode cap binds voices too: each paid line is reserved before it is sent; when the next would pass the
+/// cap the provider is skipped for the episode and the chain goes on down to the offline voice — nothing fails,
+/// nothing is overspent, and the notes say which cap.
+#[tokio::test]
+async fn the_episode_cap_moves_lines_down_the_chain_before_it_is_passed() {
+    let el = MockServer::start().await;
+    mount_elevenlabs(&el, 1_000_000, None).await;
+    let g = MockServer::start().await;
+    mount_google(&g).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_episode(dir.path()).await;
+    let pricing = Pricing::bundled();
+    let mut stage = voice_stage(
+        &store,
+        dir.path(),
+        &pricing,
+        vec![
+            Arc::new(
+                ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
+                    .with_policy(fast()),
+            ),
+            Arc::new(
+                GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
+            ),
+            Arc::new(EspeakVoices::default()),
+        ],
+    );
+    stage.caps = vec![studio_store::SpendCap {
+        name: "episode cap".into(),
+        limit_usd: 0.05,
+        per_episode: true,
+        ..Default::default()
+    }];
+    let r = stage.voice_episode("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let ledger = store.usage(Some("rom")).await.unwrap();
+    let spent: f64 = ledger
+        .iter()
+        .map(|l| l.actual_usd.unwrap_or(l.estimated_usd))
+        .sum();
+    assert!(spent <= 0.05 + 1e-9, "{spent}");
+    assert!(
+        ledger.iter().all(|l| l.actual_usd.is_some()),
+        "every reservation is settled"
+    );
+    assert!(
+        r.by_provider.get("elevenlabs").copied().unwrap_or(0) > 0
+            && r.by_provider.get("espeak").copied().unwrap_or(0) > 0,
+        "{:?}",
+        r.by_provider
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("elevenlabs was skipped") && n.contains("episode cap")),
+        "{:?}",
+        r.notes
+    );
+    let el_calls = el
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|x| x.url.path().ends_with("with-timestamps"))
+        .count();
+    assert_eq!(
+        el_calls,
+        r.by_provider["elevenlabs"],
+        "no line was sent past the cap"
+    );
 }
 
 #[tokio::test]

@@ -180,12 +180,14 @@ async fn racing_reservations_never_pass_a_cap() {
             provider: None,
             since: "2000-01-01T00:00:00".into(),
             limit_usd: 1.0,
+            ..Default::default()
         },
         studio_store::SpendCap {
             name: "fal daily cap".into(),
             provider: Some("fal".into()),
             since: "2000-01-01T00:00:00".into(),
             limit_usd: 0.9,
+            ..Default::default()
         },
     ];
     let entry = |p: &str| studio_domain::CostEntry {
@@ -245,6 +247,49 @@ async fn racing_reservations_never_pass_a_cap() {
         .unwrap()
         .unwrap_err();
     assert!(hit.to_string().contains("daily cap"), "{hit}");
+}
+
+/// The episode cap counts only what the reserved entry's own episode spent (every provider together, all time).
+#[tokio::test]
+async fn the_episode_cap_counts_each_episode_alone() {
+    let (_d, s) = with_sample().await;
+    let caps = vec![studio_store::SpendCap {
+        name: "episode cap".into(),
+        limit_usd: 1.0,
+        per_episode: true,
+        ..Default::default()
+    }];
+    let entry = |p: &str, n: Option<u32>| studio_domain::CostEntry {
+        provider: p.into(),
+        operation: "take".into(),
+        series_id: n.map(|_| SID.to_string()),
+        episode_number: n,
+        units: 1.0,
+        unit: "job".into(),
+        estimated_usd: 0.4,
+        actual_usd: None,
+    };
+    let mut granted = Vec::new();
+    for (p, n) in [
+        ("heygen", Some(1)),
+        ("fal", Some(1)),
+        ("elevenlabs", Some(1)),
+        ("heygen", Some(2)),
+        ("openai", None),
+    ] {
+        granted.push(s.reserve_usage(&entry(p, n), &caps).await.unwrap().is_ok());
+    }
+    assert_eq!(
+        granted,
+        [true, true, false, true, true],
+        "episode 1 stops at $0.80 of $1.00 whatever the provider; episode 2 and work outside episodes go on"
+    );
+    let hit = s
+        .reserve_usage(&entry("fal", Some(1)), &caps)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!((hit.name.as_str(), hit.spent_usd), ("episode cap", 0.8));
 }
 
 /// A job row this version cannot read (a stage from a newer version, a hand edit) is left out of listings and never

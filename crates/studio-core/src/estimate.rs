@@ -1,0 +1,321 @@
+//! The whole-episode estimate before spending: what an accepted episode will still cost, per kind of work and
+//! provider — voices (each line's characters at its voice's price), visuals (the router's plan), avatars (one take
+//! per character and scene, in HeyGen's started 30 seconds), the upload's YouTube quota units — with what the
+//! episode has spent already (the writer's tokens among it), against the episode cap and what is left of today's
+//! cap. Prices come from `assets/pricing.toml`.
+//!
+//! The first estimate of an episode is recorded with it (the store's settings, `estimate/<series>/<n>`), so the
+//! reconciled ledger can be compared with what was expected before anything was spent.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use studio_domain::TtsProvider;
+use studio_pipeline::Pricing;
+use studio_pipeline::avatars::{AvatarCut, avatar_lines, take_seconds};
+use studio_pipeline::visuals::Route;
+
+use crate::{CoreError, Engine};
+
+/// Korean speech at a drama's pace, characters per second (for lines not voiced yet; a voiced line's measured
+/// length is used instead).
+pub const CHARS_PER_SEC: f64 = 6.5;
+
+/// A kind of work an episode pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateWork {
+    Writer,
+    Voices,
+    Visuals,
+    Avatars,
+    Upload,
+}
+
+/// What an estimate line counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateUnit {
+    Characters,
+    Shots,
+    /// Avatar takes (one video per character and scene).
+    Takes,
+    Tokens,
+    /// YouTube Data API quota units.
+    QuotaUnits,
+}
+
+/// One provider's share of one kind of work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EstimateLine {
+    pub work: EstimateWork,
+    /// The provider ("elevenlabs", "fal", "heygen", "openai", "youtube", "espeak", "offline").
+    pub provider: String,
+    /// How much of it, in `unit`.
+    pub units: f64,
+    pub unit: EstimateUnit,
+    /// USD still to spend (0 for offline work and for YouTube, which is paid in quota units).
+    pub usd: f64,
+}
+
+/// An episode's whole estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EpisodeEstimate {
+    pub series_id: String,
+    pub episode: u32,
+    /// What is still to come, per kind of work and provider.
+    pub lines: Vec<EstimateLine>,
+    /// USD still to spend (the sum of `lines`).
+    pub to_come_usd: f64,
+    /// USD the episode's ledger holds already, per provider (actual where settled, else the reservation).
+    pub spent_usd: BTreeMap<String, f64>,
+    /// Spent plus to come.
+    pub total_usd: f64,
+    /// `production.episode_cap_usd`.
+    pub episode_cap_usd: f64,
+    /// What is left of today's cap over all providers (`production.daily_cap_usd` minus today's spending).
+    pub today_left_usd: f64,
+    /// YouTube API units the upload will use, and what is left of today's quota.
+    pub upload_units: i64,
+    pub quota_left_units: i64,
+    /// Every line is offline work (no paid provider is set up for any of it).
+    pub offline: bool,
+    /// The total passes the episode cap (its paid work would fall back to cheaper ways part way).
+    pub over_episode_cap: bool,
+    /// What is to come passes what is left of today's cap (some of it would wait for tomorrow).
+    pub over_today: bool,
+}
+
+impl EpisodeEstimate {
+    fn add(&mut self, work: EstimateWork, provider: &str, units: f64, unit: EstimateUnit, usd: f64) {
+        if units <= 0.0 {
+            return;
+        }
+        match self
+            .lines
+            .iter_mut()
+            .find(|l| l.work == work && l.provider == provider)
+        {
+            Some(l) => {
+                l.units += units;
+                l.usd += usd;
+            }
+            None => self.lines.push(EstimateLine {
+                work,
+                provider: provider.into(),
+                units,
+                unit,
+                usd,
+            }),
+        }
+    }
+}
+
+fn key(series_id: &str, n: u32) -> String {
+    format!("estimate/{series_id}/{n}")
+}
+
+impl Engine {
+    /// The whole estimate of an episode with an accepted script, from what is made so far and the providers set up
+    /// now.
+    ///
+    /// # Errors
+    /// `unknown_series`; `invalid_input` when the episode has no accepted script; keyring and store errors.
+    pub async fn episode_estimate(&self, series: &str, n: u32) -> Result<EpisodeEstimate, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let (script, plan) = self.storyboard(&s.id, n).await?;
+        let pricing = Pricing::bundled();
+        let cfg = self.config();
+        let mut e = EpisodeEstimate {
+            series_id: s.id.clone(),
+            episode: n,
+            lines: Vec::new(),
+            to_come_usd: 0.0,
+            spent_usd: BTreeMap::new(),
+            total_usd: 0.0,
+            episode_cap_usd: cfg.production.episode_cap_usd,
+            today_left_usd: 0.0,
+            upload_units: 0,
+            quota_left_units: 0,
+            offline: true,
+            over_episode_cap: false,
+            over_today: false,
+        };
+        for l in self.store().usage(Some(&s.id)).await? {
+            if l.episode_number == Some(n) {
+                *e.spent_usd.entry(l.provider.clone()).or_default() +=
+                    l.actual_usd.unwrap_or(l.estimated_usd);
+            }
+        }
+
+        // Voices: each line not voiced yet, spoken by the first voice of its chain whose provider is set up.
+        let voiced: HashMap<String, studio_domain::LineAudio> = self
+            .store()
+            .line_audio(&s.id, n)
+            .await?
+            .into_iter()
+            .map(|a| (a.line_id.clone(), a))
+            .collect();
+        let available: Vec<TtsProvider> = self
+            .voice_providers()
+            .await?
+            .iter()
+            .map(|p| p.provider())
+            .collect();
+        let (cast, _) = self.store().cast(&s.id).await?;
+        let characters = self.store().characters(&s.id).await?;
+        let speaks = |who: &str| -> TtsProvider {
+            let id = characters
+                .iter()
+                .find(|c| c.id == who || c.name == who)
+                .map_or(who, |c| c.id.as_str());
+            cast.iter()
+                .find(|c| c.character_id == id)
+                .and_then(|c| c.chain().find(|v| available.contains(&v.provider)))
+                .map_or(TtsProvider::Espeak, |v| v.provider)
+        };
+        let mut seconds: HashMap<String, f64> = HashMap::new();
+        for line in script.scenes.iter().flat_map(|sc| &sc.lines) {
+            let said = line.spoken();
+            if !said.is_speakable() {
+                continue;
+            }
+            let chars = said.text.chars().count();
+            seconds.insert(
+                line.id.clone(),
+                voiced
+                    .get(&line.id)
+                    .map_or(chars as f64 / CHARS_PER_SEC, |a| a.duration_sec),
+            );
+            if voiced.contains_key(&line.id) {
+                continue;
+            }
+            let p = speaks(&line.character);
+            e.add(
+                EstimateWork::Voices,
+                &p.to_string(),
+                chars as f64,
+                EstimateUnit::Characters,
+                pricing.tts_cost(p, chars as u64),
+            );
+        }
+
+        // Visuals: the router's plan for the shots not made yet.
+        let made: Vec<usize> = self
+            .store()
+            .shot_media_json(&s.id, n)
+            .await?
+            .iter()
+            .filter_map(|v| v.get("index").and_then(|i| i.as_u64()))
+            .map(|i| i as usize)
+            .collect();
+        for d in plan.decisions.iter().filter(|d| !made.contains(&d.index)) {
+            let provider = match d.route {
+                Route::Video { .. } | Route::Still { .. } => "fal",
+                Route::OfflineStill => "offline",
+            };
+            e.add(EstimateWork::Visuals, provider, 1.0, EstimateUnit::Shots, d.estimate_usd);
+        }
+
+        // Avatars: one take per character and scene, billed by the started 30 s; lines whose take is made and
+        // still fits their voice are done.
+        if self.secret("heygen").await?.is_some() {
+            let (wanted, _) = avatar_lines(&script, &characters, 0.0, &cfg.avatars);
+            let ep_dir = self.data_dir().join(format!("series/{}/ep{n:03}", s.id));
+            let mut takes: Vec<((u32, &str), Vec<f64>)> = Vec::new();
+            for w in &wanted {
+                let done = AvatarCut::read(&ep_dir, &w.line_id).is_some_and(|c| {
+                    voiced
+                        .get(&w.line_id)
+                        .is_some_and(|a| a.sha256 == c.audio_sha256)
+                });
+                if done {
+                    continue;
+                }
+                let secs = seconds.get(&w.line_id).copied().unwrap_or(0.0);
+                let k = (w.scene, w.character.as_str());
+                match takes.iter_mut().find(|(t, _)| *t == k) {
+                    Some((_, v)) => v.push(secs),
+                    None => takes.push((k, vec![secs])),
+                }
+            }
+            for (_, lines) in &takes {
+                let secs = take_seconds(lines);
+                e.add(
+                    EstimateWork::Avatars,
+                    "heygen",
+                    1.0,
+                    EstimateUnit::Takes,
+                    pricing.avatar_cost("heygen", secs).unwrap_or(0.0),
+                );
+            }
+        }
+
+        // The upload: YouTube quota units, when the series publishes to a channel.
+        let q = &cfg.youtube.units;
+        if self.publish_channel(&s.id).await?.is_some() {
+            let mut units = q.insert + q.thumbnail + q.playlist_item;
+            if cfg.youtube.captions {
+                units += q.caption;
+            }
+            e.upload_units = units;
+            e.add(EstimateWork::Upload, "youtube", units as f64, EstimateUnit::QuotaUnits, 0.0);
+        }
+        let day = self.youtube_quota().await?;
+        e.quota_left_units = (cfg.youtube.daily_units - day.units).max(0);
+
+        e.to_come_usd = studio_domain::money::total_usd(e.lines.iter().map(|l| l.usd));
+        let spent = studio_domain::money::total_usd(e.spent_usd.values().copied());
+        e.total_usd = e.to_come_usd + spent;
+        let today = studio_domain::money::total_usd(
+            self.store()
+                .spend_since(&self.day_start())
+                .await?
+                .into_iter()
+                .map(|(_, c)| c),
+        );
+        e.today_left_usd = (cfg.production.daily_cap_usd - today).max(0.0);
+        e.offline = e.lines.iter().all(|l| l.usd == 0.0 && l.work != EstimateWork::Upload)
+            && spent == 0.0;
+        e.over_episode_cap = e.total_usd > e.episode_cap_usd + 1e-9;
+        e.over_today = e.to_come_usd > e.today_left_usd + 1e-9;
+        e.lines.sort_by(|a, b| (a.work, &a.provider).cmp(&(b.work, &b.provider)));
+        Ok(e)
+    }
+
+    /// The episode's estimate as first recorded (before its paid work started), when there is one.
+    ///
+    /// # Errors
+    /// `unknown_series`; store errors. A recorded estimate this version cannot read counts as none.
+    pub async fn recorded_estimate(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<Option<EpisodeEstimate>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        // A recorded estimate this version cannot read counts as none.
+        Ok(self
+            .store()
+            .setting::<serde_json::Value>(&key(&s.id, n))
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    /// Records the episode's estimate unless one is recorded already (the first one is what the ledger is
+    /// compared with). Returns the recorded one.
+    ///
+    /// # Errors
+    /// As [`Engine::episode_estimate`].
+    pub async fn record_estimate(&self, series: &str, n: u32) -> Result<EpisodeEstimate, CoreError> {
+        if let Some(e) = self.recorded_estimate(series, n).await? {
+            return Ok(e);
+        }
+        let e = self.episode_estimate(series, n).await?;
+        self.store().set_setting(&key(&e.series_id, n), &e).await?;
+        Ok(e)
+    }
+}
