@@ -43,6 +43,12 @@ auto_plan: boolean,
  */
 daily_cap_usd: number, 
 /**
+ * Spending per episode over every paid provider (writer, voices, stills and video, avatars), all time: no paid
+ * job of an episode is sent past it; the stage uses its cheaper fallback instead (a still for a video shot,
+ * the offline voice for a line, voice-only for an avatar line) and says why.
+ */
+episode_cap_usd: number, 
+/**
  * Spending per day per provider ("fal", "heygen", "elevenlabs", …).
  */
 provider_daily_cap_usd: { [key in string]: number }, 

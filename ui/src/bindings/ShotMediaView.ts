@@ -8,7 +8,11 @@ export type ShotMediaView = {
 /**
  * The still (for a video shot, its keyframe); `None` before the shot is made or for the creator's own clip.
  */
-still: string | null, clip: string | null, 
+still: string | null, 
+/**
+ * The clip that plays for the shot: an AI clip or the creator's own; `None` for a still (the render moves it).
+ */
+clip: string | null, 
 /**
  * What made it: a generator id (`offline-procedural`, `fal-ai/flux/schnell`, a video model) or `creator`.
  */
