@@ -1,8 +1,9 @@
 //! The whole-episode estimate before spending: what an accepted episode will still cost, per kind of work and
 //! provider — voices (each line's characters at its voice's price), visuals (the router's plan), avatars (one take
 //! per character and scene, in HeyGen's started 30 seconds), the upload's YouTube quota units — with what the
-//! episode has spent already (the writer's tokens among it), against the episode cap and what is left of today's
-//! cap. Prices come from `assets/pricing.toml`.
+//! episode has spent already (the writer's tokens among it: the estimate is made once the script is accepted),
+//! against the episode cap and what is left of today's cap. Prices come from `assets/pricing.toml`. A paid item in
+//! flight is in both "spent" (its reservation) and "to come" until it is made, so the total errs on the high side.
 //!
 //! The first estimate of an episode is recorded with it (the store's settings, `estimate/<series>/<n>`), so the
 //! reconciled ledger can be compared with what was expected before anything was spent.
@@ -17,16 +18,11 @@ use studio_pipeline::visuals::Route;
 
 use crate::{CoreError, Engine};
 
-/// Korean speech at a drama's pace, characters per second (for lines not voiced yet; a voiced line's measured
-/// length is used instead).
-pub const CHARS_PER_SEC: f64 = 6.5;
-
 /// A kind of work an episode pays for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum EstimateWork {
-    Writer,
     Voices,
     Visuals,
     Avatars,
@@ -42,7 +38,6 @@ pub enum EstimateUnit {
     Shots,
     /// Avatar takes (one video per character and scene).
     Takes,
-    Tokens,
     /// YouTube Data API quota units.
     QuotaUnits,
 }
@@ -91,7 +86,14 @@ pub struct EpisodeEstimate {
 }
 
 impl EpisodeEstimate {
-    fn add(&mut self, work: EstimateWork, provider: &str, units: f64, unit: EstimateUnit, usd: f64) {
+    fn add(
+        &mut self,
+        work: EstimateWork,
+        provider: &str,
+        units: f64,
+        unit: EstimateUnit,
+        usd: f64,
+    ) {
         if units <= 0.0 {
             return;
         }
@@ -125,7 +127,11 @@ impl Engine {
     ///
     /// # Errors
     /// `unknown_series`; `invalid_input` when the episode has no accepted script; keyring and store errors.
-    pub async fn episode_estimate(&self, series: &str, n: u32) -> Result<EpisodeEstimate, CoreError> {
+    pub async fn episode_estimate(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<EpisodeEstimate, CoreError> {
         let s = self.store().find_series(series).await?;
         let (script, plan) = self.storyboard(&s.id, n).await?;
         let pricing = Pricing::bundled();
@@ -185,11 +191,13 @@ impl Engine {
                 continue;
             }
             let chars = said.text.chars().count();
+            // A voiced line's measured length, else the timeline's estimate from its text.
             seconds.insert(
                 line.id.clone(),
-                voiced
-                    .get(&line.id)
-                    .map_or(chars as f64 / CHARS_PER_SEC, |a| a.duration_sec),
+                voiced.get(&line.id).map_or_else(
+                    || studio_pipeline::timeline::estimated_line_sec(&said.text),
+                    |a| a.duration_sec,
+                ),
             );
             if voiced.contains_key(&line.id) {
                 continue;
@@ -218,11 +226,19 @@ impl Engine {
                 Route::Video { .. } | Route::Still { .. } => "fal",
                 Route::OfflineStill => "offline",
             };
-            e.add(EstimateWork::Visuals, provider, 1.0, EstimateUnit::Shots, d.estimate_usd);
+            e.add(
+                EstimateWork::Visuals,
+                provider,
+                1.0,
+                EstimateUnit::Shots,
+                d.estimate_usd,
+            );
         }
 
         // Avatars: one take per character and scene, billed by the started 30 s; lines whose take is made and
-        // still fits their voice are done.
+        // still fits their voice are done. Reading HeyGen's account (its remaining quota, its avatars) would cost a
+        // network call on every look at the storyboard, so this counts as if the plan's usage allowed partial
+        // avatars and every character had one: an estimate on the high side.
         if self.secret("heygen").await?.is_some() {
             let (wanted, _) = avatar_lines(&script, &characters, 0.0, &cfg.avatars);
             let ep_dir = self.data_dir().join(format!("series/{}/ep{n:03}", s.id));
@@ -263,7 +279,13 @@ impl Engine {
                 units += q.caption;
             }
             e.upload_units = units;
-            e.add(EstimateWork::Upload, "youtube", units as f64, EstimateUnit::QuotaUnits, 0.0);
+            e.add(
+                EstimateWork::Upload,
+                "youtube",
+                units as f64,
+                EstimateUnit::QuotaUnits,
+                0.0,
+            );
         }
         let day = self.youtube_quota().await?;
         e.quota_left_units = (cfg.youtube.daily_units - day.units).max(0);
@@ -279,11 +301,15 @@ impl Engine {
                 .map(|(_, c)| c),
         );
         e.today_left_usd = (cfg.production.daily_cap_usd - today).max(0.0);
-        e.offline = e.lines.iter().all(|l| l.usd == 0.0 && l.work != EstimateWork::Upload)
+        e.offline = e
+            .lines
+            .iter()
+            .all(|l| l.usd == 0.0 && l.work != EstimateWork::Upload)
             && spent == 0.0;
         e.over_episode_cap = e.total_usd > e.episode_cap_usd + 1e-9;
         e.over_today = e.to_come_usd > e.today_left_usd + 1e-9;
-        e.lines.sort_by(|a, b| (a.work, &a.provider).cmp(&(b.work, &b.provider)));
+        e.lines
+            .sort_by(|a, b| (a.work, &a.provider).cmp(&(b.work, &b.provider)));
         Ok(e)
     }
 
@@ -310,7 +336,11 @@ impl Engine {
     ///
     /// # Errors
     /// As [`Engine::episode_estimate`].
-    pub async fn record_estimate(&self, series: &str, n: u32) -> Result<EpisodeEstimate, CoreError> {
+    pub async fn record_estimate(
+        &self,
+        series: &str,
+        n: u32,
+    ) -> Result<EpisodeEstimate, CoreError> {
         if let Some(e) = self.recorded_estimate(series, n).await? {
             return Ok(e);
         }

@@ -47,9 +47,11 @@ pub struct ProductionConfig {
     pub auto_plan: bool,
     /// Spending per day (the creator's day, in `time_zone`) over all providers; no paid job is sent past it.
     pub daily_cap_usd: f64,
-    /// Spending per episode over every paid provider (writer, voices, stills and video, avatars), all time: no paid
-    /// job of an episode is sent past it; the stage uses its cheaper fallback instead (a still for a video shot,
-    /// the offline voice for a line, voice-only for an avatar line) and says why.
+    /// Spending per episode over every paid provider, all time (USD; 0 lets nothing paid through): no paid job or
+    /// paid voice line of an episode is sent past it — the stage uses its cheaper way instead (a still for a video
+    /// shot, an offline still for a paid one, the next voice down to the offline one, voice-only for an avatar
+    /// line) and says why. The writer's tokens count towards it but are not reserved beforehand (a script costs
+    /// cents and its size is known only afterwards).
     pub episode_cap_usd: f64,
     /// Spending per day per provider ("fal", "heygen", "elevenlabs", …).
     pub provider_daily_cap_usd: std::collections::BTreeMap<String, f64>,
@@ -240,8 +242,11 @@ impl Engine {
             }
             Stage::Storyboard => {
                 let (_, plan) = self.storyboard(s, n).await?;
-                // The whole episode's estimate, recorded before voices, pictures and avatars are paid for.
-                self.record_estimate(s, n).await?;
+                // The whole episode's estimate, recorded before voices, pictures and avatars are paid for. It is
+                // a record for comparing afterwards: failing to make it does not stop production.
+                if let Err(e) = self.record_estimate(s, n).await {
+                    tracing::warn!(series = s, episode = n, error = %e, "the episode's estimate was not recorded");
+                }
                 Ok(json(&plan))
             }
             Stage::Voices => {

@@ -89,10 +89,15 @@ impl AvatarCut {
         let text = std::fs::read_to_string(Self::path(ep_dir, line_id)).ok()?;
         let cut: Self = serde_json::from_str(&text).ok()?;
         let clip = ep_dir.join(&cut.clip);
-        // The clip must stay inside the episode folder, and be there.
-        (!cut.clip.contains("..")
+        // The clip must stay inside the episode folder (plain relative parts only), and be there.
+        let inside = Path::new(&cut.clip)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        (inside
             && cut.offset_sec.is_finite()
             && cut.offset_sec >= 0.0
+            && cut.duration_sec.is_finite()
+            && cut.duration_sec > 0.0
             && std::fs::metadata(&clip).is_ok_and(|m| m.is_file() && m.len() > 0))
         .then_some(cut)
     }
@@ -107,7 +112,10 @@ impl AvatarCut {
             std::fs::create_dir_all(dir)?;
         }
         let tmp = path.with_extension("json.part");
-        std::fs::write(&tmp, serde_json::to_vec(self).unwrap_or_default())?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec(self).map_err(std::io::Error::other)?,
+        )?;
         std::fs::rename(&tmp, &path)
     }
 }
@@ -181,9 +189,11 @@ pub fn strategy(importance: Importance, usage: f64, cfg: &AvatarConfig) -> Avata
 /// A line that gets an avatar by its character's strategy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvatarLine {
+    /// The scene's number in the script.
     pub scene: u32,
     /// The character's id.
     pub character: String,
+    /// The line's id in the script.
     pub line_id: String,
 }
 
@@ -276,7 +286,8 @@ pub struct AvatarStage<'a> {
     pub data_dir: PathBuf,
     pub pricing: &'a Pricing,
     pub cfg: AvatarConfig,
-    /// Daily and per-provider spending caps.
+    /// Spending caps: the day's, each provider's and the episode's (a take that would pass one is not sent; its
+    /// lines stay voice-only).
     pub caps: Vec<studio_store::SpendCap>,
 }
 
@@ -387,7 +398,23 @@ impl AvatarStage<'_> {
             }
         }
         let ep_dir = self.data_dir.join(format!("series/{series_id}/ep{n:03}"));
-        for take in &takes {
+        // A take is made from all of its lines at once: one still unvoiced would change the take (and pay for it
+        // again) once it is voiced, so such a take waits.
+        let unvoiced: Vec<String> = report.failed.iter().map(|f| f.line_id.clone()).collect();
+        let waits = |t: &Take<'_>| {
+            wanted.iter().any(|w| {
+                w.scene == t.scene && w.character == t.character && unvoiced.contains(&w.line_id)
+            })
+        };
+        for take in takes.iter().filter(|t| waits(t)) {
+            for a in &take.lines {
+                report.failed.push(crate::LineFailure {
+                    line_id: a.line_id.clone(),
+                    reason: "its scene's avatar video waits for the character's other lines to be voiced".into(),
+                });
+            }
+        }
+        for take in takes.iter().filter(|t| !waits(t)) {
             let name = take.name();
             let wav = ep_dir.join(format!("avatars/{name}.wav"));
             let out = ep_dir.join(format!("avatars/{name}.mp4"));
@@ -414,7 +441,11 @@ impl AvatarStage<'_> {
             let spans = match self.audio.join(&parts, TAKE_GAP_SEC, &wav) {
                 Ok(s) if s.len() == take.lines.len() => s,
                 Ok(_) => {
-                    fail(&mut report, "joining the lines' audio lost a line", Outcome::Failed);
+                    fail(
+                        &mut report,
+                        "joining the lines' audio lost a line",
+                        Outcome::Failed,
+                    );
                     continue;
                 }
                 Err(e) => {

@@ -13,7 +13,9 @@ use tokio::sync::Semaphore;
 
 use crate::Pricing;
 use crate::stage::StageError;
-use crate::voice::{Alignment, SpeechRequest, VoiceProvider, cast_series, emotion_controls};
+use crate::voice::{
+    Alignment, SpeechRequest, VoiceError, VoiceProvider, cast_series, emotion_controls,
+};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct AudioMeasure {
@@ -562,7 +564,11 @@ impl VoiceStage<'_> {
             let speech = match speech {
                 Ok(s) => s,
                 Err(e) => {
-                    settle(0.0).await;
+                    // A refusal (busy, quota, key, bad request) bills nothing; after a failure mid-call the
+                    // provider may have spoken and billed the line, so the reservation stands at its estimate.
+                    if !matches!(e, VoiceError::Transient { .. }) {
+                        settle(0.0).await;
+                    }
                     let mut h = health.lock().unwrap_or_else(|x| x.into_inner());
                     if e.provider_down() {
                         h.down.insert(a.provider, e.to_string());

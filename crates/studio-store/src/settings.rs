@@ -198,8 +198,9 @@ impl Store {
             {
                 let episode = match (cap.per_episode, &e.series_id, e.episode_number) {
                     (false, _, _) => None,
-                    (true, Some(s), Some(n)) => Some((s.as_str(), i64::from(n))),
-                    // An entry outside any episode (planning a series) is not an episode's spending.
+                    (true, Some(s), Some(n)) if n > 0 => Some((s.as_str(), i64::from(n))),
+                    // Work outside any episode — planning a series, its characters' reference stills (recorded
+                    // as episode 0) — is not an episode's spending.
                     (true, _, _) => continue,
                 };
                 let spent: f64 = sqlx::query_scalar(
@@ -280,8 +281,8 @@ pub struct SpendCap {
     pub provider: Option<String>,
     pub since: String,
     pub limit_usd: f64,
-    /// Counts only the ledger lines of the episode the reservation is for (an entry with no episode is not
-    /// limited by it).
+    /// Counts only the ledger lines of the episode the reservation is for (an entry with no episode, or with
+    /// episode 0 — series-level work such as reference stills — is not limited by it).
     pub per_episode: bool,
 }
 

@@ -3,4 +3,4 @@
 /**
  * What an estimate line counts.
  */
-export type EstimateUnit = "characters" | "shots" | "takes" | "tokens" | "quota_units";
+export type EstimateUnit = "characters" | "shots" | "takes" | "quota_units";

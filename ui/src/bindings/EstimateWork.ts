@@ -3,4 +3,4 @@
 /**
  * A kind of work an episode pays for.
  */
-export type EstimateWork = "writer" | "voices" | "visuals" | "avatars" | "upload";
+export type EstimateWork = "voices" | "visuals" | "avatars" | "upload";

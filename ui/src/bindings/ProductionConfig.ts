@@ -43,9 +43,11 @@ auto_plan: boolean,
  */
 daily_cap_usd: number, 
 /**
- * Spending per episode over every paid provider (writer, voices, stills and video, avatars), all time: no paid
- * job of an episode is sent past it; the stage uses its cheaper fallback instead (a still for a video shot,
- * the offline voice for a line, voice-only for an avatar line) and says why.
+ * Spending per episode over every paid provider, all time (USD; 0 lets nothing paid through): no paid job or
+ * paid voice line of an episode is sent past it — the stage uses its cheaper way instead (a still for a video
+ * shot, an offline still for a paid one, the next voice down to the offline one, voice-only for an avatar
+ * line) and says why. The writer's tokens count towards it but are not reserved beforehand (a script costs
+ * cents and its size is known only afterwards).
  */
 episode_cap_usd: number, 
 /**

@@ -154,7 +154,12 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 for n in &r.notes {
                     println!("  note: {n}");
                 }
-                for f in r.failed.iter().chain(&r.needs_attention).chain(&r.voice_only) {
+                for f in r
+                    .failed
+                    .iter()
+                    .chain(&r.needs_attention)
+                    .chain(&r.voice_only)
+                {
                     println!("  {}: {}", f.line_id, f.reason);
                 }
             }

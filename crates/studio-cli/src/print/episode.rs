@@ -203,11 +203,14 @@ pub fn estimate(
         e.total_usd,
         e.episode_cap_usd,
         e.today_left_usd,
-        if e.offline { " (offline: nothing is paid)" } else { "" }
+        if e.offline {
+            " (offline: nothing is paid)"
+        } else {
+            ""
+        }
     );
     for l in &e.lines {
         let work = match l.work {
-            EstimateWork::Writer => "script",
             EstimateWork::Voices => "voices",
             EstimateWork::Visuals => "visuals",
             EstimateWork::Avatars => "avatars",
@@ -222,7 +225,6 @@ pub fn estimate(
             studio_core::estimate::EstimateUnit::Characters => "characters",
             studio_core::estimate::EstimateUnit::Shots => "shots",
             studio_core::estimate::EstimateUnit::Takes => "takes",
-            studio_core::estimate::EstimateUnit::Tokens => "tokens",
             studio_core::estimate::EstimateUnit::QuotaUnits => "quota units",
         };
         println!(
@@ -244,7 +246,9 @@ pub fn estimate(
         );
     }
     if e.over_today {
-        println!("  warning: more than is left of today's cap: some paid work would wait for tomorrow");
+        println!(
+            "  warning: more than is left of today's cap: some paid work would wait for tomorrow"
+        );
     }
     if let Some(r) = recorded {
         let mut expected: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();

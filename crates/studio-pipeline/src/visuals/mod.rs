@@ -606,9 +606,9 @@ impl VisualsStage<'_> {
                 crate::remote::JobEnd::Failed { reason } => decision.reason.push_str(&format!(
                     " (video failed: {reason}; still + Ken Burns instead)"
                 )),
-                crate::remote::JobEnd::OverCap { reason } => decision.reason.push_str(&format!(
-                    " (video {reason}; still + Ken Burns instead)"
-                )),
+                crate::remote::JobEnd::OverCap { reason } => decision
+                    .reason
+                    .push_str(&format!(" (video {reason}; still + Ken Burns instead)")),
                 crate::remote::JobEnd::Stuck { reason }
                 | crate::remote::JobEnd::Unknown { reason } => decision.reason.push_str(&format!(
                     " (video needs attention: {reason}; still + Ken Burns meanwhile)"

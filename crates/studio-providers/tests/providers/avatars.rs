@@ -434,7 +434,11 @@ async fn a_take_past_the_episode_cap_leaves_its_lines_voice_only() {
         "{:?}",
         r.voice_only
     );
-    assert_eq!(w.state.lock().unwrap().generates.len(), 1, "nothing sent past the cap");
+    assert_eq!(
+        w.state.lock().unwrap().generates.len(),
+        1,
+        "nothing sent past the cap"
+    );
     let spent: f64 = w
         .store
         .usage(Some("rom"))
@@ -444,4 +448,32 @@ async fn a_take_past_the_episode_cap_leaves_its_lines_voice_only() {
         .map(|l| l.actual_usd.unwrap_or(l.estimated_usd))
         .sum();
     assert!(spent <= 1.5, "{spent}");
+}
+
+/// A take is made from all of its lines at once: while one of them is not voiced yet, the take waits (made now, it
+/// would be paid for again once that line is voiced); the other character's take of the scene goes ahead.
+#[tokio::test]
+async fn a_take_with_an_unvoiced_line_waits_and_nothing_is_paid_for_it() {
+    let w = world().await;
+    let mut script: studio_domain::EpisodeScript =
+        serde_json::from_value(w.store.script("rom", 1).await.unwrap().unwrap()).unwrap();
+    let mut extra = script.scenes[0].lines[0].clone();
+    extra.id = "L001-900".into();
+    extra.text = "아직 목소리가 없는 대사야.".into();
+    script.scenes[0].lines.push(extra);
+    w.store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let pricing = Pricing::bundled();
+    let r = stage(&w, &pricing, Some(5000.0))
+        .make_avatars("rom", 1)
+        .await
+        .unwrap();
+    assert_eq!((r.takes, r.takes_made), (1, 1), "{r:?}");
+    assert_eq!(r.made_now, 7, "the major supporting character's take is made");
+    let waiting: Vec<&str> = r.failed.iter().map(|f| f.line_id.as_str()).collect();
+    assert_eq!(waiting.len(), 5, "the unvoiced line and the 4 it shares a take with: {waiting:?}");
+    assert!(waiting.contains(&"L001-900"));
+    assert_eq!(w.state.lock().unwrap().generates.len(), 1);
 }

@@ -896,8 +896,7 @@ async fn the_episode_cap_moves_lines_down_the_chain_before_it_is_passed() {
         .filter(|x| x.url.path().ends_with("with-timestamps"))
         .count();
     assert_eq!(
-        el_calls,
-        r.by_provider["elevenlabs"],
+        el_calls, r.by_provider["elevenlabs"],
         "no line was sent past the cap"
     );
 }

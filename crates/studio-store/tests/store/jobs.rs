@@ -276,13 +276,18 @@ async fn the_episode_cap_counts_each_episode_alone() {
         ("elevenlabs", Some(1)),
         ("heygen", Some(2)),
         ("openai", None),
+        // A character's reference still is series-level work, recorded as episode 0.
+        ("fal", Some(0)),
+        ("fal", Some(0)),
+        ("fal", Some(0)),
     ] {
         granted.push(s.reserve_usage(&entry(p, n), &caps).await.unwrap().is_ok());
     }
     assert_eq!(
         granted,
-        [true, true, false, true, true],
-        "episode 1 stops at $0.80 of $1.00 whatever the provider; episode 2 and work outside episodes go on"
+        [true, true, false, true, true, true, true, true],
+        "episode 1 stops at $0.80 of $1.00 whatever the provider; episode 2, the series' reference stills and work \
+         outside episodes go on"
     );
     let hit = s
         .reserve_usage(&entry("fal", Some(1)), &caps)
