@@ -471,9 +471,16 @@ async fn a_take_with_an_unvoiced_line_waits_and_nothing_is_paid_for_it() {
         .await
         .unwrap();
     assert_eq!((r.takes, r.takes_made), (1, 1), "{r:?}");
-    assert_eq!(r.made_now, 7, "the major supporting character's take is made");
+    assert_eq!(
+        r.made_now, 7,
+        "the major supporting character's take is made"
+    );
     let waiting: Vec<&str> = r.failed.iter().map(|f| f.line_id.as_str()).collect();
-    assert_eq!(waiting.len(), 5, "the unvoiced line and the 4 it shares a take with: {waiting:?}");
+    assert_eq!(
+        waiting.len(),
+        5,
+        "the unvoiced line and the 4 it shares a take with: {waiting:?}"
+    );
     assert!(waiting.contains(&"L001-900"));
     assert_eq!(w.state.lock().unwrap().generates.len(), 1);
 }
