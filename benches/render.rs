@@ -7,8 +7,7 @@
 //!
 //! Run: `cargo bench --bench render` (options after `--`: `--minutes M`, `--preset P`, `--shots N`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -20,88 +19,8 @@ use studio_render::mix::{Mix, MixSettings, PlacedVoice};
 use studio_render::render::{RenderSpec, Segment, SubtitleBurn, render, render_video_only};
 use studio_render::transition::Transition;
 
-const INTRO: f64 = 3.0;
-const OUTRO: f64 = 4.0;
-const LINE_SEC: f64 = 3.7;
-const SHOTS_PER_SCENE: usize = 5;
-
-struct Args {
-    minutes: f64,
-    preset: String,
-    shots: usize,
-    child: Option<(String, PathBuf)>,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        minutes: 10.0,
-        preset: "veryfast".into(),
-        shots: 40,
-        child: None,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let next = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--minutes" => a.minutes = next.parse().expect("--minutes M"),
-            "--preset" => a.preset = next,
-            "--shots" => a.shots = next.parse().expect("--shots N"),
-            "--child" => {
-                a.child = Some((
-                    next,
-                    PathBuf::from(v.get(i + 2).cloned().unwrap_or_default()),
-                ));
-                i += 1;
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    a
-}
-
-fn assets() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
-}
-
-/// A still with some texture (gradients and soft discs), different per shot.
-fn still(path: &Path, k: usize) {
-    let (w, h) = (1920u32, 1080u32);
-    let seed = k as f32 * 0.37;
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
-        let d = ((fx - 0.3 - seed.sin() * 0.2).powi(2) + (fy - 0.5).powi(2)).sqrt();
-        let disc = if d < 0.18 { 60.0 } else { 0.0 };
-        let r = 90.0 + 80.0 * fx + disc + 10.0 * ((x / 7 + y / 11) % 3) as f32;
-        let g = 70.0 + 60.0 * fy + 40.0 * (seed + fx * 6.0).sin();
-        let b = 110.0 + 50.0 * (1.0 - fx) + disc * 0.5;
-        image::Rgb([
-            r.min(255.0) as u8,
-            g.clamp(0.0, 255.0) as u8,
-            b.min(255.0) as u8,
-        ])
-    });
-    img.save(path).unwrap();
-}
-
-fn speech(secs: f64, k: usize) -> Vec<f32> {
-    let n = (secs * 48_000.0) as usize;
-    let f0 = 160.0 + 40.0 * (k % 5) as f64;
-    (0..n)
-        .map(|i| {
-            let t = i as f64 / 48_000.0;
-            let syll = (0.5 - 0.5 * (std::f64::consts::TAU * 4.5 * t).cos()).powi(2);
-            let v = (std::f64::consts::TAU * f0 * t).sin()
-                + 0.4 * (std::f64::consts::TAU * 2.0 * f0 * t).sin()
-                + 0.2 * (std::f64::consts::TAU * 3.0 * f0 * t).sin();
-            (0.12 * syll * v) as f32
-        })
-        .collect()
-}
+mod common;
+use common::*;
 
 /// Builds the timeline in `dir` (clips made once, by the parent) and returns the spec plus the lines' offsets.
 fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
@@ -224,19 +143,6 @@ fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
     )
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn child(a: &Args, which: &str, dir: &Path) {
     let (mut spec, offsets, total) = timeline(dir, a, false);
     // Diagnosis: AIDAS_BENCH_DROP=subs,audio,fades renders without those parts.
@@ -292,29 +198,9 @@ fn child(a: &Args, which: &str, dir: &Path) {
     println!("{which} {frames} {secs:.3} {:.1}", peak_rss_mb());
 }
 
+/// One measurement in a child process: (frames, seconds, peak RSS MB).
 fn measure(which: &str, dir: &Path, a: &Args) -> (u64, f64, f64) {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .args([
-            "--minutes",
-            &a.minutes.to_string(),
-            "--preset",
-            &a.preset,
-            "--shots",
-            &a.shots.to_string(),
-            "--child",
-            which,
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    let line = String::from_utf8_lossy(&out.stdout).to_string();
-    let f: Vec<&str> = line.split_whitespace().collect();
-    assert!(
-        out.status.success() && f.len() == 4,
-        "child {which} failed: {line}"
-    );
+    let f = measure_in_child(which, dir, a, 4);
     (
         f[1].parse().unwrap(),
         f[2].parse().unwrap(),
