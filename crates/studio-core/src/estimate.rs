@@ -85,7 +85,36 @@ pub struct EpisodeEstimate {
     pub over_today: bool,
 }
 
+/// One provider's expected cost (the recorded estimate: spent then plus to come) next to what the episode's ledger
+/// holds now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProviderCheck {
+    pub provider: String,
+    pub expected_usd: f64,
+    pub spent_usd: f64,
+}
+
+/// An episode's estimate now, the one recorded before its paid work started, and the two compared per provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EstimateReport {
+    pub estimate: EpisodeEstimate,
+    pub recorded: Option<EpisodeEstimate>,
+    /// Every provider either side that expected or spent anything, by name (empty without a recorded estimate).
+    pub against_ledger: Vec<ProviderCheck>,
+}
+
 impl EpisodeEstimate {
+    /// USD per provider: what was spent when the estimate was made plus what was to come.
+    pub fn by_provider(&self) -> BTreeMap<String, f64> {
+        let mut out: BTreeMap<String, f64> = self.spent_usd.clone();
+        for l in &self.lines {
+            *out.entry(l.provider.clone()).or_default() += l.usd;
+        }
+        out
+    }
+
     fn add(
         &mut self,
         work: EstimateWork,
@@ -311,6 +340,39 @@ impl Engine {
         e.lines
             .sort_by(|a, b| (a.work, &a.provider).cmp(&(b.work, &b.provider)));
         Ok(e)
+    }
+
+    /// The estimate now, the recorded one, and the recorded one against the ledger per provider.
+    ///
+    /// # Errors
+    /// As [`Engine::episode_estimate`].
+    pub async fn estimate_report(&self, series: &str, n: u32) -> Result<EstimateReport, CoreError> {
+        let estimate = self.episode_estimate(series, n).await?;
+        let recorded = self.recorded_estimate(series, n).await?;
+        let against_ledger = match &recorded {
+            None => Vec::new(),
+            Some(r) => {
+                let expected = r.by_provider();
+                let mut names: Vec<&String> =
+                    expected.keys().chain(estimate.spent_usd.keys()).collect();
+                names.sort();
+                names.dedup();
+                names
+                    .into_iter()
+                    .map(|p| ProviderCheck {
+                        provider: p.clone(),
+                        expected_usd: expected.get(p).copied().unwrap_or(0.0),
+                        spent_usd: estimate.spent_usd.get(p).copied().unwrap_or(0.0),
+                    })
+                    .filter(|c| c.expected_usd != 0.0 || c.spent_usd != 0.0)
+                    .collect()
+            }
+        };
+        Ok(EstimateReport {
+            estimate,
+            recorded,
+            against_ledger,
+        })
     }
 
     /// The episode's estimate as first recorded (before its paid work started), when there is one.

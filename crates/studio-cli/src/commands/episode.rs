@@ -59,12 +59,11 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             }
         }
         Command::Estimate { series, episode } => {
-            let now = engine.episode_estimate(&series, episode).await?;
-            let recorded = engine.recorded_estimate(&series, episode).await?;
+            let r = engine.estimate_report(&series, episode).await?;
             if json {
-                print_json(&serde_json::json!({ "estimate": now, "recorded": recorded }))?;
+                print_json(&r)?;
             } else {
-                print::estimate(&now, recorded.as_ref());
+                print::estimate(&r);
             }
         }
         Command::Visuals { series, episode } => {

@@ -188,11 +188,9 @@ pub fn storyboard(view: &studio_core::api::storyboard::StoryboardView) {
     }
 }
 
-pub fn estimate(
-    e: &studio_core::estimate::EpisodeEstimate,
-    recorded: Option<&studio_core::estimate::EpisodeEstimate>,
-) {
+pub fn estimate(report: &studio_core::estimate::EstimateReport) {
     use studio_core::estimate::EstimateWork;
+    let e = &report.estimate;
     let spent: f64 = e.spent_usd.values().sum();
     println!(
         "estimate of episode {} of {}: ${:.2} to come + ${:.2} spent = ${:.2} of the ${:.2} episode cap; ${:.2} left of today's cap{}",
@@ -250,31 +248,16 @@ pub fn estimate(
             "  warning: more than is left of today's cap: some paid work would wait for tomorrow"
         );
     }
-    if let Some(r) = recorded {
-        let mut expected: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
-        for l in &r.lines {
-            *expected.entry(l.provider.as_str()).or_default() += l.usd;
-        }
-        for (p, usd) in &r.spent_usd {
-            *expected.entry(p.as_str()).or_default() += usd;
-        }
+    if let Some(r) = &report.recorded {
         println!(
             "  recorded before spending: ${:.2} in all; per provider, expected → spent now:",
             r.total_usd
         );
-        let mut providers: Vec<&str> = expected.keys().copied().collect();
-        for p in e.spent_usd.keys() {
-            if !providers.contains(&p.as_str()) {
-                providers.push(p);
-            }
-        }
-        for p in providers {
-            let want = expected.get(p).copied().unwrap_or(0.0);
-            let got = e.spent_usd.get(p).copied().unwrap_or(0.0);
-            if want == 0.0 && got == 0.0 {
-                continue;
-            }
-            println!("    {p:<12} ${want:.3} → ${got:.3}");
+        for c in &report.against_ledger {
+            println!(
+                "    {:<12} ${:.3} → ${:.3}",
+                c.provider, c.expected_usd, c.spent_usd
+            );
         }
     }
 }
