@@ -1,6 +1,10 @@
-//! The AIDAS Studio pipeline: capability traits the providers implement (today: [`Writer`]), the prompts, the
-//! writers' JSON schemas, parsing of untrusted replies, script validation, continuity and quality checks, and the
-//! script stage that runs writer → checks → regeneration → story memory.
+//! The AIDAS Studio pipeline: capability traits the providers implement ([`Writer`], voices, still generators,
+//! remote paid jobs), the prompts, the writers' JSON schemas, parsing of untrusted replies, script validation,
+//! continuity and quality checks, and the stages: the script stage (writer → checks → regeneration → story memory),
+//! voices (each paid line reserved within the spending caps before it is sent), visuals (priority routing within
+//! the budget; stills stay stills for the render to move) and avatars (one take per character and scene). Every paid
+//! job goes through the write-ahead runner ([`remote`]) that reserves its cost within the day's, the provider's and
+//! the episode's caps.
 //!
 //! It depends on the domain and the store; it never names a vendor, and nothing here depends on a shell.
 

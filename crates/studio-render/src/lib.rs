@@ -1,6 +1,7 @@
 //! AIDAS Studio media, in process through ffmpeg-next (no ffmpeg binary at run time): what the linked FFmpeg
-//! libraries can do today, and — as the render issue lands — probing, Ken Burns, timeline render, subtitles,
-//! mixing and loudness.
+//! libraries can do, probing, audio decoding, normalising and joining (avatar takes), the timeline render in one
+//! encode (clips, stills moved with Ken Burns as they are drawn, cards, transitions, burned-in subtitles), mixing
+//! and loudness, thumbnails.
 //!
 //! Depends on FFmpeg's C libraries only; it knows nothing of the store, providers or shells.
 
