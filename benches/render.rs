@@ -11,12 +11,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use studio_pipeline::subtitles::{self, PlacedLine, SubtitleStyle};
-use studio_render::card::{CardLine, title_card};
 use studio_render::frames::{Fit, Visual};
 use studio_render::kenburns::{Effect, EncodeOptions, ken_burns, pattern_clip};
 use studio_render::mix::{Mix, MixSettings, PlacedVoice};
-use studio_render::render::{RenderSpec, Segment, SubtitleBurn, render, render_video_only};
+use studio_render::render::{RenderSpec, Segment, render, render_video_only};
 use studio_render::transition::Transition;
 
 mod common;
@@ -31,31 +29,8 @@ fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
         preset: "ultrafast".into(),
         crf: 20,
     };
-    let font = assets().join("fonts/NanumGothic-Bold.ttf");
-    let card = |text: &str| {
-        title_card(
-            1920,
-            1080,
-            &font,
-            [40, 56, 120],
-            &[CardLine {
-                text: text.into(),
-                size: 110.0,
-                colour: [255, 255, 255],
-            }],
-        )
-        .unwrap()
-    };
     let fade = Some(Transition::default());
-    let mut segments = vec![Segment {
-        visual: Visual::Card(card("벤치마크 EP.1")),
-        start_sec: 0.0,
-        end_sec: INTRO,
-        fit: Fit::Hold,
-        clip_offset_sec: 0.0,
-        transition_in: None,
-        label: "intro".into(),
-    }];
+    let mut segments = vec![intro()];
     for k in 0..a.shots {
         let start = INTRO + k as f64 * shot_sec;
         let end = if k + 1 == a.shots {
@@ -95,43 +70,14 @@ fn timeline(dir: &Path, a: &Args, make: bool) -> (RenderSpec, Vec<f64>, f64) {
         label: "outro".into(),
     });
     // Lines every 4 s through the body; subtitles from them.
-    let mut offsets = Vec::new();
-    let mut t = INTRO + 0.5;
-    while t + LINE_SEC < INTRO + body {
-        offsets.push(t);
-        t += LINE_SEC + 0.3;
-    }
-    let texts: Vec<String> = (0..offsets.len())
-        .map(|i| format!("벤치마크 대사 {i}번, 자막이 두 줄로 나뉠 만큼 조금 길게 씁니다"))
-        .collect();
-    let placed: Vec<PlacedLine<'_>> = offsets
-        .iter()
-        .zip(&texts)
-        .map(|(o, t)| PlacedLine {
-            offset: *o,
-            duration: LINE_SEC,
-            text: t,
-            cues: &[],
-            speaker: None,
-        })
-        .collect();
-    let style = SubtitleStyle::default();
-    let ass = dir.join("subs.ass");
-    let events = subtitles::events(&placed, &style);
-    if make {
-        std::fs::write(&ass, subtitles::to_ass(&events, &style, 1920, 1080)).unwrap();
-    }
+    let (burn, offsets) = dialogue(dir, body, make);
     (
         RenderSpec {
             width: 1920,
             height: 1080,
             fps: 30,
             segments,
-            subtitles: Some(SubtitleBurn {
-                ass,
-                fonts_dir: Some(assets().join("fonts")),
-                spans: events.iter().map(|e| (e.start, e.end)).collect(),
-            }),
+            subtitles: Some(burn),
             encode: EncodeOptions {
                 preset: a.preset.clone(),
                 crf: 20,

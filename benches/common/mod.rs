@@ -7,6 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use studio_pipeline::subtitles::{self, PlacedLine, SubtitleStyle};
+use studio_render::card::{CardLine, title_card};
+use studio_render::frames::{Fit, Visual};
+use studio_render::render::{Segment, SubtitleBurn};
+
 pub const INTRO: f64 = 3.0;
 pub const OUTRO: f64 = 4.0;
 pub const LINE_SEC: f64 = 3.7;
@@ -90,6 +95,75 @@ pub fn speech(secs: f64, k: usize) -> Vec<f32> {
             (0.12 * syll * v) as f32
         })
         .collect()
+}
+
+/// A 1080p title card with `text` in white on blue.
+pub fn card(text: &str) -> image::RgbImage {
+    title_card(
+        1920,
+        1080,
+        &assets().join("fonts/NanumGothic-Bold.ttf"),
+        [40, 56, 120],
+        &[CardLine {
+            text: text.into(),
+            size: 110.0,
+            colour: [255, 255, 255],
+        }],
+    )
+    .unwrap()
+}
+
+/// The timeline's first slot: the intro card, `INTRO` seconds.
+pub fn intro() -> Segment {
+    Segment {
+        visual: Visual::Card(card("벤치마크 EP.1")),
+        start_sec: 0.0,
+        end_sec: INTRO,
+        fit: Fit::Hold,
+        clip_offset_sec: 0.0,
+        transition_in: None,
+        label: "intro".into(),
+    }
+}
+
+/// The dialogue of a timeline whose scenes run from `INTRO` for `body` seconds: a line of `LINE_SEC` every
+/// `LINE_SEC` + 0.3 s, and its burned-in subtitles (two-line Korean text) as an ASS file in `dir` — written when
+/// `write` (the parent writes it once; the children read it). Returns the burn and the lines' offsets.
+pub fn dialogue(dir: &Path, body: f64, write: bool) -> (SubtitleBurn, Vec<f64>) {
+    let mut offsets = Vec::new();
+    let mut t = INTRO + 0.5;
+    while t + LINE_SEC < INTRO + body {
+        offsets.push(t);
+        t += LINE_SEC + 0.3;
+    }
+    let texts: Vec<String> = (0..offsets.len())
+        .map(|i| format!("벤치마크 대사 {i}번, 자막이 두 줄로 나뉠 만큼 조금 길게 씁니다"))
+        .collect();
+    let placed: Vec<PlacedLine<'_>> = offsets
+        .iter()
+        .zip(&texts)
+        .map(|(o, t)| PlacedLine {
+            offset: *o,
+            duration: LINE_SEC,
+            text: t,
+            cues: &[],
+            speaker: None,
+        })
+        .collect();
+    let style = SubtitleStyle::default();
+    let ass = dir.join("subs.ass");
+    let events = subtitles::events(&placed, &style);
+    if write {
+        std::fs::write(&ass, subtitles::to_ass(&events, &style, 1920, 1080)).unwrap();
+    }
+    (
+        SubtitleBurn {
+            ass,
+            fonts_dir: Some(assets().join("fonts")),
+            spans: events.iter().map(|e| (e.start, e.end)).collect(),
+        },
+        offsets,
+    )
 }
 
 /// This process's peak resident memory (VmHWM), MB.
