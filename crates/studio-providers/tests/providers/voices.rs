@@ -686,19 +686,7 @@ async fn an_outage_moves_characters_to_their_persisted_fallbacks_and_they_keep_t
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let providers = |el: &MockServer, g: &MockServer| -> Vec<Arc<dyn VoiceProvider>> {
-        vec![
-            Arc::new(
-                ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
-                    .with_policy(fast()),
-            ),
-            Arc::new(
-                GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
-            ),
-            Arc::new(EspeakVoices::default()),
-        ]
-    };
-    let stage = voice_stage(&store, dir.path(), &pricing, providers(&el, &g));
+    let stage = voice_stage(&store, dir.path(), &pricing, el_google_espeak(&el, &g));
     let r1 = stage.voice_episode("rom", 1).await.unwrap();
     assert!(r1.failed.is_empty(), "{:?}", r1.failed);
     assert!(
@@ -786,6 +774,20 @@ async fn an_outage_moves_characters_to_their_persisted_fallbacks_and_they_keep_t
     assert_eq!(store.cast("rom").await.unwrap().0, cast);
 }
 
+/// ElevenLabs and Google voices on their mocks, then the offline voice: the chain the fallback tests use.
+fn el_google_espeak(el: &MockServer, g: &MockServer) -> Vec<Arc<dyn VoiceProvider>> {
+    vec![
+        Arc::new(
+            ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
+                .with_policy(fast()),
+        ),
+        Arc::new(
+            GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
+        ),
+        Arc::new(EspeakVoices::default()),
+    ]
+}
+
 #[tokio::test]
 async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_front() {
     let el = MockServer::start().await;
@@ -795,21 +797,7 @@ async fn a_subscription_without_enough_characters_sends_lines_to_fallbacks_up_fr
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let stage = voice_stage(
-        &store,
-        dir.path(),
-        &pricing,
-        vec![
-            Arc::new(
-                ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
-                    .with_policy(fast()),
-            ),
-            Arc::new(
-                GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
-            ),
-            Arc::new(EspeakVoices::default()),
-        ],
-    );
+    let stage = voice_stage(&store, dir.path(), &pricing, el_google_espeak(&el, &g));
     let r = stage.voice_episode("rom", 1).await.unwrap();
     assert!(
         r.notes.iter().any(|n| n.contains("50 characters left")),
@@ -842,21 +830,7 @@ async fn the_episode_cap_moves_lines_down_the_chain_before_it_is_passed() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_episode(dir.path()).await;
     let pricing = Pricing::bundled();
-    let mut stage = voice_stage(
-        &store,
-        dir.path(),
-        &pricing,
-        vec![
-            Arc::new(
-                ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
-                    .with_policy(fast()),
-            ),
-            Arc::new(
-                GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
-            ),
-            Arc::new(EspeakVoices::default()),
-        ],
-    );
+    let mut stage = voice_stage(&store, dir.path(), &pricing, el_google_espeak(&el, &g));
     stage.caps = vec![studio_store::SpendCap {
         name: "episode cap".into(),
         limit_usd: 0.05,
