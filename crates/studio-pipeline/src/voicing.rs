@@ -425,7 +425,14 @@ impl VoiceStage<'_> {
         }
         for (p, why) in health.into_inner().unwrap_or_else(|e| e.into_inner()).down {
             let note = format!("{p} was skipped: {why}");
-            if !notes.contains(&note) && !notes.iter().any(|x| x.contains(&why)) {
+            // Said once per provider: a reason already noted for this provider (the subscription pre-check) is not
+            // repeated, but two providers stopped by the same cap are both named.
+            let provider = p.to_string();
+            if !notes.contains(&note)
+                && !notes
+                    .iter()
+                    .any(|x| x.contains(&why) && x.contains(&provider))
+            {
                 notes.push(note);
             }
         }
