@@ -163,6 +163,19 @@ impl Engine {
     ) -> Result<EpisodeEstimate, CoreError> {
         let s = self.store().find_series(series).await?;
         let (script, plan) = self.storyboard(&s.id, n).await?;
+        self.estimate_with(&s.id, &script, &plan).await
+    }
+
+    /// [`Engine::episode_estimate`] from a storyboard already made (the storyboard view has one: routing it again
+    /// on every look would do the same work twice).
+    pub(crate) async fn estimate_with(
+        &self,
+        series_id: &str,
+        script: &studio_domain::EpisodeScript,
+        plan: &studio_pipeline::visuals::RoutePlan,
+    ) -> Result<EpisodeEstimate, CoreError> {
+        let s = self.store().find_series(series_id).await?;
+        let n = script.episode_number;
         let pricing = Pricing::bundled();
         let cfg = self.config();
         let mut e = EpisodeEstimate {

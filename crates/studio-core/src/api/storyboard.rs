@@ -238,6 +238,13 @@ impl Engine {
             }
             p.estimated_usd = p.estimated_usd.max(0.0);
         }
+        let estimate = match self.estimate_with(series, script, &plan).await {
+            Ok(e) => Some(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "the whole-episode estimate could not be made");
+                None
+            }
+        };
         Ok(StoryboardView {
             episode: script.episode_number,
             title: script.title.clone(),
@@ -254,13 +261,7 @@ impl Engine {
             media,
             plan,
             if_paid,
-            estimate: match self.episode_estimate(series, script.episode_number).await {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the whole-episode estimate could not be made");
-                    None
-                }
-            },
+            estimate,
         })
     }
 }
