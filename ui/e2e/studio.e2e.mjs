@@ -53,6 +53,8 @@ async function until(what, f, timeoutMs = 60_000, everyMs = 250) {
 // and playlist) and two writers' model lists ("test connection"), following their real request shapes: never the
 // network. Each upload chunk is answered after a pause, so the upload's progress bar can be seen.
 const uploads = [];
+// What the stand-in Slack webhook received.
+const slackPosts = [];
 const mock = createServer(async (req, res) => {
   const u = new URL(req.url, "http://127.0.0.1");
   const json = (code, body, headers = {}) => {
@@ -62,6 +64,11 @@ const mock = createServer(async (req, res) => {
   const chunks = [];
   for await (const c of req) chunks.push(c);
   const body = Buffer.concat(chunks);
+  if (u.pathname === "/slack/hook" && req.method === "POST") {
+    slackPosts.push(JSON.parse(body.toString("utf8")));
+    res.writeHead(200, { "content-type": "text/plain" });
+    return res.end("ok");
+  }
   if (u.pathname === "/upload/youtube/v3/videos" && req.method === "POST" && u.searchParams.get("uploadType") === "resumable") {
     uploads.push({ total: Number(req.headers["x-upload-content-length"]), got: 0, resource: JSON.parse(body.toString("utf8")), id: null });
     res.writeHead(200, { location: `${mockUrl}/upload/session/${uploads.length - 1}` });
@@ -120,6 +127,7 @@ Object.assign(env, {
   AIDAS_ANTHROPIC_API_KEY: "good-key",
   AIDAS_OPENAI_BASE_URL: `${mockUrl}/openai`,
   AIDAS_OPENAI_API_KEY: "revoked-key",
+  AIDAS_SLACK_API_KEY: `${mockUrl}/slack/hook`,
   AIDAS_SECRETS_BACKEND: "keyring",
   AIDAS_RENDER_PRESET: "ultrafast",
   AIDAS_RENDER_RESOLUTION: "720p",
@@ -160,7 +168,7 @@ try {
   // The creator's language: no internal names (snake_case), no raw timestamps, no CLI commands; on Korean screens no
   // English beyond product names. The engine's own words folded under "technical details" ([data-detail]) and text
   // that is English by nature (model prompts, marked lang="en") are left out.
-  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul", "ID", "Cloud"]);
+  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul", "ID", "Cloud", "Slack", "Discord", "Telegram", "BotFather", "JSON", "SMTP", "TLS", "STARTTLS"]);
   const problems = [];
   const language = async (where, lang) => {
     const text = await page.evaluate((lang) => {
@@ -450,6 +458,21 @@ try {
   await page.locator('[data-testid="test-result-anthropic"][data-kind="accepted"]').waitFor({ timeout: 30_000 });
   await page.getByTestId("test-openai").click();
   await page.locator('[data-testid="test-result-openai"][data-kind="rejected"]').waitFor({ timeout: 30_000 });
+  // Alert channels: a chat id in words is refused on its field; a test alert reaches the stand-in Slack, and the
+  // channels not set up say so.
+  const chatField = page.locator('[data-field="alerts.telegram_chat_id"] input');
+  await chatField.fill("우리 방");
+  await page.getByTestId("form-alerts").getByTestId("field-error").waitFor();
+  await chatField.fill("");
+  await page.locator('[data-field="alerts.email_level"] select').selectOption("warning");
+  await page.getByTestId("form-alerts").locator('button[type="submit"]').click();
+  await until("alert routing saved", async () => readFileSync(join(data, "config.toml"), "utf8").includes('email_level = "warning"'));
+  await page.getByTestId("test-alert").click();
+  await page.locator('[data-testid="test-alert-result"] [data-channel="slack"][data-kind="sent"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="test-alert-result"] [data-channel="email"][data-kind="not_set_up"]').getByText("설정되지 않음").waitFor();
+  if (slackPosts.length !== 1 || !String(slackPosts[0].text).includes("테스트 알림")) fail(`the stand-in Slack got ${JSON.stringify(slackPosts)}`);
+  await page.getByTestId("test-alert-result").scrollIntoViewIfNeeded();
+  await snap("7-settings-alerts");
   // Connect a channel: the OAuth client id typed in the form, then Google sign-in (the stand-in) in a new window.
   const clientId = page.locator('[data-field="youtube.client_id"] input');
   await clientId.fill("1234-test.apps.googleusercontent.com");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translator } from "./i18n";
-import { alertLabel, episodeLabel, findingLabel, formatDuration, formatTime, jobLabel, providerLabel, routeWhyLabel, stageLabel } from "./labels";
+import { accountLabel, alertLabel, episodeLabel, keyNameLabel, findingLabel, formatDuration, formatTime, jobLabel, providerLabel, routeWhyLabel, stageLabel } from "./labels";
 
 const ko = translator("ko");
 const en = translator("en");
@@ -23,6 +23,12 @@ describe("the engine's names in the creator's words", () => {
       "no video provider key → no image provider key: offline image",
     );
     expect(routeWhyLabel(en, { kind: "video" }, null)).toBe("high priority, within budget");
+    // Caps hit when sending, and failures, say so instead of "video".
+    expect(routeWhyLabel(ko, { kind: "video_over_limit", limit: "episode_cap" }, { kind: "paid" })).toBe("영상을 쓰면 회당 상한을 넘음 → AI 이미지");
+    expect(routeWhyLabel(en, { kind: "low_priority" }, { kind: "over_limit", limit: "daily_cap" })).toBe(
+      "low priority → a paid image would pass the daily cap too: offline image",
+    );
+    expect(routeWhyLabel(en, { kind: "video_failed" }, { kind: "paid_failed" })).toBe("the video failed (not charged) → the paid image failed: offline image");
   });
   it("shows times in the creator's zone and durations in words", () => {
     const ko19 = formatTime("2026-12-01T10:00:00Z", "ko", "Asia/Seoul");
@@ -43,6 +49,16 @@ describe("alerts", () => {
       "서울의 봄, episode 1: the Voices stage needs attention",
     );
     expect(alertLabel(ko, { kind: "spend", cap: "daily cap", spent_usd: 8.5, limit_usd: 10 }, title)).toContain("$8.50");
+    expect(alertLabel(ko, { kind: "episode_spend", series_id: "s-1", episode: 2, spent_usd: 8.5, limit_usd: 10 }, title)).toBe("서울의 봄 2화: 회당 상한 $10.00 중 $8.50를 썼습니다 (85%). 나머지는 더 싼 방법(정지 이미지, 오프라인 목소리, 아바타 없이)으로 만듭니다");
     expect(alertLabel(en, { kind: "disk", used: 0.934 }, title)).toBe("The data disk is 93% full");
+  });
+});
+
+describe("keys in line", () => {
+  it("names a further key by its provider and place, never as fal#2", () => {
+    expect(keyNameLabel(ko, "fal#2")).toBe("fal (FLUX·Kling) — 2번째 키");
+    expect(keyNameLabel(en, "heygen#3")).toBe("HeyGen — key 3");
+    expect(keyNameLabel(ko, "fal")).toBe("fal (FLUX·Kling)");
+    expect(accountLabel(en, "fal", 1)).toBe("fal (FLUX, Kling) — key 1");
   });
 });

@@ -9,6 +9,7 @@ import type { Severity } from "./bindings/Severity";
 import type { JobEnd } from "./bindings/JobEnd";
 import type { RouteWhy } from "./bindings/RouteWhy";
 import type { StillWhy } from "./bindings/StillWhy";
+import type { SpendLimit } from "./bindings/SpendLimit";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { Stage } from "./bindings/Stage";
 import type { Key, Lang } from "./i18n";
@@ -74,6 +75,10 @@ const PROVIDERS = [
   "youtube",
   "offline",
   "webhook",
+  "slack",
+  "discord",
+  "telegram",
+  "smtp",
 ] as const;
 
 export const stageLabel = (t: T, s: Stage) => t(STAGE[s]);
@@ -158,7 +163,7 @@ export const severityLabel = (t: T, s: Severity) => t(s === "error" ? "severity.
 export function routeWhyLabel(t: T, why: RouteWhy | null, still: StillWhy | null): string {
   // Shot records from before routes carried their reason: the route alone is shown.
   if (!why) return still ? routeWhyLabel(t, { kind: "low_priority" }, still).split(" → ")[1] : "—";
-  const limit = (l: "episode_budget" | "hard_cap") => t(l === "hard_cap" ? "limit.hard_cap" : "limit.episode_budget");
+  const limit = (l: SpendLimit) => t(`limit.${l}`);
   const head =
     why.kind === "video_over_limit" ? t("why.video_over_limit").replace("{limit}", limit(why.limit)) : t(`why.${why.kind}`);
   if (!still) return head;
@@ -195,6 +200,13 @@ export function alertLabel(t: T, about: AlertAbout, seriesTitle: (id: string) =>
         limit: `$${about.limit_usd.toFixed(2)}`,
         pct: Math.round((100 * about.spent_usd) / Math.max(about.limit_usd, 0.01)),
       });
+    case "episode_spend":
+      return fill("alert.episode_spend", {
+        what: ep(about.series_id, about.episode),
+        spent: `$${about.spent_usd.toFixed(2)}`,
+        limit: `$${about.limit_usd.toFixed(2)}`,
+        pct: Math.round((100 * about.spent_usd) / Math.max(about.limit_usd, 0.01)),
+      });
     case "youtube_quota":
       return t("alert.youtube_quota");
     case "disk":
@@ -207,6 +219,18 @@ export function formatDay(day: string, lang: Lang): string {
   const d = new Date(`${day}T12:00:00Z`);
   if (Number.isNaN(d.getTime())) return "—";
   return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { month: "short", day: "numeric", weekday: "short", timeZone: "UTC" }).format(d);
+}
+
+/** A key by the provider and its place in line: "fal (FLUX·Kling) — 2번째 키"; `fal#2` as a name is never shown. */
+export function accountLabel(t: T, provider: string, ordinal: number): string {
+  return `${providerLabel(t, provider)} — ${t("account.nth").replace("{n}", String(ordinal))}`;
+}
+
+/** A key name as the settings form offers it: the provider's first key by its product name, further keys
+ * (`fal#2`) by their place in line. */
+export function keyNameLabel(t: T, name: string): string {
+  const m = /^(.+)#(\d)$/.exec(name);
+  return m ? accountLabel(t, m[1], Number(m[2])) : providerLabel(t, name);
 }
 
 /** An episode as people name it: "서울의 봄 3화", "Seoul Spring, episode 3". */

@@ -314,7 +314,23 @@ export type SettingKey =
   | "youtube.publish_per_day"
   | "youtube.daily_units"
   | "youtube.uploads_per_day"
-  | "youtube.client_id";
+  | "youtube.client_id"
+  | "alerts.webhook_level"
+  | "alerts.slack_level"
+  | "alerts.discord_level"
+  | "alerts.telegram_level"
+  | "alerts.telegram_chat_id"
+  | "alerts.email_level"
+  | "alerts.email_to"
+  | "alerts.email_from"
+  | "alerts.smtp_host"
+  | "alerts.smtp_port"
+  | "alerts.smtp_user"
+  | "alerts.smtp_security"
+  | "production.alert_webhook_url";
+
+/** An e-mail address as far as a form can tell (the engine parses it fully): something@domain.tld, no spaces. */
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 /** A wall-clock time as the engine reads it (`clock::parse_clock`): H:MM or HH:MM, 0:00–24:00. */
 const HHMM = /^(([01]?\d|2[0-3]):[0-5]\d|24:00)$/;
@@ -354,6 +370,16 @@ export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial
       p["production.time_zone"] = "settings.err_zone";
     }
   }
+  for (const k of ["alerts.email_to", "alerts.email_from"] as const) {
+    const list = v[k];
+    if (list !== undefined && !list.split(",").map((a) => a.trim()).filter(Boolean).every((a) => EMAIL.test(a))) p[k] = "settings.err_email";
+  }
+  const chat = v["alerts.telegram_chat_id"]?.trim();
+  if (chat && !/^-?\d+$/.test(chat) && !/^@\w+$/.test(chat)) p["alerts.telegram_chat_id"] = "settings.err_chat";
+  const port = num("alerts.smtp_port");
+  if (port !== null && !(Number.isInteger(port) && port >= 1 && port <= 65535)) p["alerts.smtp_port"] = "settings.err_port";
+  const hook = v["production.alert_webhook_url"]?.trim();
+  if (hook && !/^https?:\/\/\S+$/.test(hook)) p["production.alert_webhook_url"] = "settings.err_url";
   const times = v["youtube.publish_times"];
   if (times !== undefined && times.trim() !== "") {
     if (!times.split(",").every((s) => HHMM.test(s.trim()))) p["youtube.publish_times"] = "settings.err_times";

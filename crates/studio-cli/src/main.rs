@@ -151,6 +151,11 @@ enum Command {
     /// API keys in the OS keyring (values are read from stdin, never from arguments).
     #[command(subcommand)]
     Secrets(SecretsCmd),
+    /// Alert channels (webhook, Slack, Discord, Telegram, e-mail): `aidas alerts test` sends a test alert to each
+    /// one that is set up. Slack/Discord webhook URLs, the Telegram bot token and the SMTP password are secrets
+    /// (`aidas secrets set slack|discord|telegram|smtp`); the rest is `[alerts]` in config.toml.
+    #[command(subcommand)]
+    Alerts(AlertsCmd),
     /// Direct one shot, line or character: edit, redo a shot as a new take, replace it with your own image or
     /// clip, pick a voice. Earlier takes are kept; only what depends on the edit is made again.
     #[command(subcommand)]
@@ -395,15 +400,27 @@ enum CastCmd {
 }
 
 #[derive(Subcommand)]
+enum AlertsCmd {
+    /// Send a test alert to every channel that is set up and say what became of it on each.
+    Test,
+}
+
+#[derive(Subcommand)]
 enum SecretsCmd {
-    /// Store a provider's key: `echo -n "$KEY" | aidas secrets set openai`.
+    /// Store a provider's key: `echo -n "$KEY" | aidas secrets set openai`. fal and HeyGen take further keys,
+    /// used in order when one runs out: `fal#2` … `fal#5`, `heygen#2` … `heygen#5`.
     Set {
         provider: String,
     },
-    /// Which providers have keys, and where they come from.
+    /// Which providers have keys, and where they come from; fal's and HeyGen's keys (`fal`, `fal#2`, …) with
+    /// which one is in use and which are set aside.
     Status,
     Delete {
         provider: String,
+    },
+    /// Put a key that was set aside (out of balance, refused) back in use: `aidas secrets restore fal`.
+    Restore {
+        account: String,
     },
 }
 
@@ -644,9 +661,11 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             commands::series::run(engine, c, json).await
         }
         c @ Command::Direct(_) => commands::direct::run(engine, c, json).await,
-        c @ (Command::Init | Command::Demo | Command::Doctor | Command::Secrets(_)) => {
-            commands::setup::run(engine, c, json).await
-        }
+        c @ (Command::Init
+        | Command::Demo
+        | Command::Doctor
+        | Command::Secrets(_)
+        | Command::Alerts(_)) => commands::setup::run(engine, c, json).await,
     }
 }
 

@@ -97,6 +97,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "AIDAS_GOOGLE_OAUTH_TOKEN_URL",
         "https://oauth2.googleapis.com/token",
     ),
+    (
+        "telegram",
+        "AIDAS_TELEGRAM_BASE_URL",
+        "https://api.telegram.org",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,6 +295,8 @@ pub struct Config {
     pub production: crate::production::ProductionConfig,
     /// YouTube: OAuth client, default channel, privacy and schedule, chunk size, quota accounting.
     pub youtube: crate::youtube::YouTubeConfig,
+    /// Alert channels: the least level each receives, the Telegram chat, the e-mail server and recipients.
+    pub alerts: crate::alerts::channels::AlertsConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -310,6 +317,7 @@ impl Default for Config {
             render: RenderConfig::default(),
             production: Default::default(),
             youtube: Default::default(),
+            alerts: Default::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))
@@ -476,6 +484,7 @@ impl Config {
                 "production.alert_webhook_url: \"{url}\" is not an http(s) URL (e.g. https://hooks.example.com/aidas)"
             ));
         }
+        p.extend(self.alerts.problems());
         let v = &self.visuals;
         money(
             "visuals.budget_per_episode_usd",

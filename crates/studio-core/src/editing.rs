@@ -75,6 +75,19 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "youtube.uploads_per_day",
     "youtube.privacy",
     "youtube.client_id",
+    "alerts.webhook_level",
+    "alerts.slack_level",
+    "alerts.discord_level",
+    "alerts.telegram_level",
+    "alerts.telegram_chat_id",
+    "alerts.email_level",
+    "alerts.email_to",
+    "alerts.email_from",
+    "alerts.smtp_host",
+    "alerts.smtp_port",
+    "alerts.smtp_user",
+    "alerts.smtp_security",
+    "production.alert_webhook_url",
 ];
 
 /// Applies a person's edits to freshly built metadata (used by `package`). Edits that would break YouTube's limits

@@ -285,6 +285,8 @@ impl Engine {
                 s.status(&p)
             })
             .await?;
+        // A new key under a set-aside name is a new start for that account.
+        self.store().clear_account_aside(provider).await?;
         self.events.publish(EngineEvent::SecretChanged {
             provider: provider.into(),
             configured: true,
@@ -303,6 +305,7 @@ impl Engine {
         crate::secrets::check_provider(provider)?;
         let p = provider.to_string();
         let removed = self.with_secrets(move |s| s.delete(&p)).await?;
+        self.store().clear_account_aside(provider).await?;
         self.events.publish(EngineEvent::SecretChanged {
             provider: provider.into(),
             configured: false,
@@ -315,8 +318,23 @@ impl Engine {
     /// # Errors
     /// `KeyringUnavailable`/`KeyringError` when the OS keyring cannot be read.
     pub async fn secret_status(&self) -> Result<Vec<SecretStatus>, CoreError> {
-        self.with_secrets(|s| PROVIDERS.iter().map(|p| s.status(p)).collect())
-            .await
+        // Every provider, and the further keys (`fal#2`, …) that are stored.
+        self.with_secrets(|s| {
+            let mut out = Vec::new();
+            for p in PROVIDERS {
+                out.push(s.status(p)?);
+                if crate::secrets::MULTI_KEY_PROVIDERS.contains(p) {
+                    for name in crate::secrets::account_names(p).into_iter().skip(1) {
+                        let st = s.status(&name)?;
+                        if st.configured {
+                            out.push(st);
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// The key for a provider, for the one call that sends it.

@@ -281,7 +281,7 @@ impl Engine {
         // still fits their voice are done. Reading HeyGen's account (its remaining quota, its avatars) would cost a
         // network call on every look at the storyboard, so this counts as if the plan's usage allowed partial
         // avatars and every character had one: an estimate on the high side.
-        if self.secret("heygen").await?.is_some() {
+        if self.has_usable_key("heygen").await? {
             let (wanted, _) = avatar_lines(script, &characters, 0.0, &cfg.avatars);
             let ep_dir = self.data_dir().join(format!("series/{}/ep{n:03}", s.id));
             let mut takes: Vec<((u32, &str), Vec<f64>)> = Vec::new();

@@ -105,6 +105,13 @@ pub enum AlertAbout {
         spent_usd: f64,
         limit_usd: f64,
     },
+    /// An episode's spending passed 80 % of the cap per episode (US dollars, all of the episode's spending).
+    EpisodeSpend {
+        series_id: String,
+        episode: u32,
+        spent_usd: f64,
+        limit_usd: f64,
+    },
     /// Less than 10 % of today's YouTube quota is left.
     YoutubeQuota,
     /// The data disk is over 90 % full (`used` from 0 to 1).

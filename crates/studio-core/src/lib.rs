@@ -4,13 +4,15 @@
 //! background service ([`background`]), with per-provider request rates it owns and one backoff; it answers the
 //! screens' questions (a series' [`dashboard`], the status board, the stage history, the review player's timeline)
 //! with typed values the UI words in the creator's language, estimates a whole episode's cost before spending
-//! ([`estimate`]), and takes the creator's edits of one shot, line or
+//! ([`estimate`]), keeps several keys per paid provider in line ([`accounts`]), sends alerts to the creator's
+//! channels ([`alerts`]), and takes the creator's edits of one shot, line or
 //! character ([`directing`]) keeping earlier takes and redoing only what depends on them; saved settings are put in
 //! force without a restart. Shells reach it through the command table ([`api`]) or its methods, and through what
 //! it re-exports ([`domain`], [`reports`]) — never through the store.
 //!
 //! It must not depend on any shell (no `tauri`, no `clap`): shells are thin adapters over [`Engine`].
 
+pub mod accounts;
 pub mod alerts;
 pub mod api;
 pub mod background;

@@ -398,6 +398,9 @@ pub struct StatusReport {
     pub paused_series: Vec<String>,
     /// YouTube today: quota used (units, uploads), the limits, and the uploads with their state.
     pub youtube: YouTubeStatus,
+    /// The stored keys of the providers that take several (fal, HeyGen): which is in use, which are set aside and
+    /// why, what each spent.
+    pub accounts: Vec<crate::accounts::AccountView>,
 }
 
 /// What one provider was paid (US dollars, from the ledger: actual where known, else the estimate).
@@ -510,6 +513,12 @@ impl Engine {
             time_zone: self.config().production.time_zone.clone(),
             attention,
             paused_series,
+            accounts: self
+                .accounts()
+                .await?
+                .into_iter()
+                .filter(|a| a.configured || a.set_aside.is_some())
+                .collect(),
         })
     }
 }

@@ -39,6 +39,10 @@ pub const PROVIDERS: &[&str] = &[
     "heygen",
     "youtube",
     "webhook",
+    "slack",
+    "discord",
+    "telegram",
+    "smtp",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +72,33 @@ impl SecretError {
     }
 }
 
-/// Providers' keys, plus one sign-in per connected YouTube channel (`youtube_channel:<channel id>`).
+/// Providers that take further keys (`fal#2` … `fal#5`), used in order when one is set aside (see
+/// `studio_pipeline::remote::Accounts`): those whose paid work goes through the remote-job runner.
+pub const MULTI_KEY_PROVIDERS: &[&str] = &["fal", "heygen"];
+
+/// The most keys one provider may have (`fal`, `fal#2`, … `fal#5`).
+pub const MAX_KEYS: u32 = 5;
+
+/// Every account name of a provider in order of use: `fal`, `fal#2`, … `fal#5` (just the name for others).
+pub fn account_names(provider: &str) -> Vec<String> {
+    if MULTI_KEY_PROVIDERS.contains(&provider) {
+        std::iter::once(provider.to_string())
+            .chain((2..=MAX_KEYS).map(|i| format!("{provider}#{i}")))
+            .collect()
+    } else {
+        vec![provider.to_string()]
+    }
+}
+
+/// The provider and number of a further key's name (`fal#2` → ("fal", 2)); `None` for anything else.
+pub fn account_of(name: &str) -> Option<(&str, u32)> {
+    let (p, n) = name.split_once('#')?;
+    let n: u32 = n.parse().ok()?;
+    (MULTI_KEY_PROVIDERS.contains(&p) && (2..=MAX_KEYS).contains(&n)).then_some((p, n))
+}
+
+/// Providers' keys (and further keys of those in [`MULTI_KEY_PROVIDERS`]), plus one sign-in per connected YouTube
+/// channel (`youtube_channel:<channel id>`).
 ///
 /// # Errors
 /// `UnknownProvider` naming the provider and the known ones.
@@ -80,7 +110,7 @@ pub fn check_provider(p: &str) -> Result<(), SecretError> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     });
-    if PROVIDERS.contains(&p) || channel {
+    if PROVIDERS.contains(&p) || channel || account_of(p).is_some() {
         Ok(())
     } else {
         Err(SecretError::UnknownProvider(p.into()))
@@ -322,6 +352,23 @@ impl SecretStore for LayeredSecretStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn further_keys_are_numbered_from_two_to_five_for_the_remote_providers() {
+        assert_eq!(
+            account_names("fal"),
+            ["fal", "fal#2", "fal#3", "fal#4", "fal#5"]
+        );
+        assert_eq!(account_names("openai"), ["openai"]);
+        assert_eq!(account_of("fal#2"), Some(("fal", 2)));
+        assert_eq!(account_of("heygen#5"), Some(("heygen", 5)));
+        for bad in ["fal#1", "fal#6", "fal#", "fal#x", "openai#2", "#2", "fal"] {
+            assert_eq!(account_of(bad), None, "{bad}");
+        }
+        assert!(check_provider("fal#3").is_ok());
+        assert!(check_provider("fal#9").is_err());
+        assert_eq!(env_var_for("fal#2"), "AIDAS_FAL_2_API_KEY");
+    }
 
     #[test]
     fn debug_never_shows_the_value() {

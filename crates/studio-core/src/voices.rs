@@ -214,18 +214,23 @@ impl Engine {
     ) -> Result<studio_pipeline::visuals::VisualsStage<'a>, CoreError> {
         let cfg = &self.config().visuals;
         // fal (FLUX stills, Kling video) when its key is set; offline stills otherwise.
-        let remote: Option<Arc<dyn studio_pipeline::remote::RemoteProvider>> =
-            match self.secret("fal").await? {
-                Some(k) => Some(Arc::new(
-                    studio_providers::FalQueue::new(
-                        self.config().endpoint("fal_queue").unwrap_or_default(),
-                        Some(k.expose().into()),
-                        std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
-                    )
-                    .with_limits(self.rate_limits()),
-                )),
-                None => None,
-            };
+        // fal's keys in order (`fal`, `fal#2`, …: the next takes over when one is set aside); offline stills
+        // without any.
+        let poll = std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05));
+        let queue = self
+            .config()
+            .endpoint("fal_queue")
+            .unwrap_or_default()
+            .to_string();
+        let limits = self.rate_limits();
+        let remote = self
+            .remote_accounts("fal", |k| {
+                Arc::new(
+                    studio_providers::FalQueue::new(&queue, Some(k.expose().into()), poll)
+                        .with_limits(limits.clone()),
+                )
+            })
+            .await?;
         Ok(studio_pipeline::visuals::VisualsStage {
             remote,
             deadline: std::time::Duration::from_secs_f64(cfg.job_deadline_min.max(0.01) * 60.0),
@@ -342,7 +347,8 @@ impl Engine {
         n: u32,
     ) -> Result<studio_pipeline::avatars::AvatarReport, CoreError> {
         let s = self.store().find_series(series).await?;
-        let Some(key) = self.secret("heygen").await? else {
+        let keys = self.provider_keys("heygen").await?;
+        if keys.is_empty() {
             return Ok(studio_pipeline::avatars::AvatarReport {
                 series_id: s.id,
                 episode: n,
@@ -352,20 +358,36 @@ impl Engine {
                 ],
                 ..Default::default()
             });
-        };
+        }
         let cfg = self.config().avatars.clone();
-        let hg = studio_providers::HeyGen::new(
-            self.config().endpoint("heygen").unwrap_or_default(),
-            self.config().endpoint("heygen_upload").unwrap_or_default(),
-            Some(key.expose().into()),
-            std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05)),
-        )
-        .with_limits(self.rate_limits());
+        let poll = std::time::Duration::from_secs_f64(cfg.poll_interval_sec.max(0.05));
+        let heygen = |k: &crate::Secret| {
+            studio_providers::HeyGen::new(
+                self.config().endpoint("heygen").unwrap_or_default(),
+                self.config().endpoint("heygen_upload").unwrap_or_default(),
+                Some(k.expose().into()),
+                poll,
+            )
+            .with_limits(self.rate_limits())
+        };
+        // The account's avatars and quota come from the key in use (the first not set aside).
+        let mut in_use = &keys[0].1;
+        for (name, k) in &keys {
+            if self.store().account_aside(name).await?.is_none() {
+                in_use = k;
+                break;
+            }
+        }
+        let hg = heygen(in_use);
         let avatars = hg.avatars().await.unwrap_or_default();
         let remaining = hg.remaining_quota().await.ok();
+        let provider = self
+            .remote_accounts("heygen", |k| Arc::new(heygen(k)))
+            .await?
+            .ok_or_else(|| CoreError::Internal("the HeyGen keys vanished".into()))?;
         let pricing = Pricing::bundled();
         let stage = studio_pipeline::avatars::AvatarStage {
-            provider: Arc::new(hg),
+            provider,
             audio: Arc::new(RenderMedia),
             avatars,
             remaining_quota: remaining,

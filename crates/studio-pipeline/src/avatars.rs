@@ -27,6 +27,9 @@ use crate::stage::StageError;
 pub struct AvatarConfig {
     /// Avatar id per character id; characters not listed get one of the account's avatars by gender.
     pub by_character: BTreeMap<String, String>,
+    /// The avatar a character's take is made with when its own avatar's render fails (per character id); not
+    /// listed: another of the account's avatars of the character's gender. After that the lines go voice-only.
+    pub fallback_by_character: BTreeMap<String, String>,
     /// The plan's quota in HeyGen's unit (seconds), to know how much of it is used.
     pub plan_quota: f64,
     /// Above this share of the plan used, major supporting characters go voice-only.
@@ -41,6 +44,7 @@ impl Default for AvatarConfig {
     fn default() -> Self {
         Self {
             by_character: BTreeMap::new(),
+            fallback_by_character: BTreeMap::new(),
             plan_quota: 6000.0,
             partial_until_usage: 0.7,
             partial_share: 0.7,
@@ -267,8 +271,9 @@ pub struct AvatarReport {
     pub failed: Vec<crate::LineFailure>,
     /// Lines whose avatar waits for a person (a quota, a refused request).
     pub needs_attention: Vec<crate::LineFailure>,
-    /// Lines left voice-only (portrait still and subtitles) because their take would pass a spending cap — the
-    /// episode's, the day's or HeyGen's — with the cap in the reason. Nothing was sent or billed for them.
+    /// Lines left voice-only (portrait still and subtitles), with the reason: their take would pass a spending cap
+    /// — the episode's, the day's or HeyGen's — and was not sent, or its render failed with the character's avatar
+    /// and with its fallback avatar (failed renders are not billed).
     pub voice_only: Vec<crate::LineFailure>,
     pub notes: Vec<String>,
     pub estimated_usd: f64,
@@ -314,6 +319,37 @@ impl AvatarStage<'_> {
             }
         }
         out
+    }
+
+    /// The avatar a character's take falls back to when `primary` fails: configured, else one of the account's
+    /// avatars that no other character wears in this episode (`on_screen`), of the character's gender first — so
+    /// the fallback does not make two characters look alike — else another of its gender; `None` when there is no
+    /// other.
+    pub fn fallback_avatar(
+        &self,
+        c: &Character,
+        primary: &str,
+        on_screen: &[String],
+    ) -> Option<String> {
+        if let Some(a) = self.cfg.fallback_by_character.get(&c.id) {
+            return (a != primary).then(|| a.clone());
+        }
+        let worn = |id: &String| on_screen.contains(id);
+        let gender = |g: &String| g.is_empty() || *g == c.voice_profile.gender;
+        self.avatars
+            .iter()
+            .find(|(id, g)| id != primary && !worn(id) && gender(g))
+            .or_else(|| {
+                self.avatars
+                    .iter()
+                    .find(|(id, _)| id != primary && !worn(id))
+            })
+            .or_else(|| {
+                self.avatars
+                    .iter()
+                    .find(|(id, g)| id != primary && gender(g))
+            })
+            .map(|(id, _)| id.clone())
     }
 
     pub async fn make_avatars(&self, series_id: &str, n: u32) -> Result<AvatarReport, StageError> {
@@ -414,6 +450,7 @@ impl AvatarStage<'_> {
                 });
             }
         }
+        let on_screen: Vec<String> = takes.iter().map(|t| t.avatar.clone()).collect();
         for take in takes.iter().filter(|t| !waits(t)) {
             let name = take.name();
             let wav = ep_dir.join(format!("avatars/{name}.wav"));
@@ -460,16 +497,43 @@ impl AvatarStage<'_> {
             let seconds = spans.last().map_or(0.0, |(o, d)| o + d);
             let estimate = self.pricing.avatar_cost("heygen", seconds).unwrap_or(0.0);
             let purpose = format!("avatar-take:{name}");
-            let before = self
-                .store
-                .remote_job(series_id, n, &purpose)
-                .await?
-                .map(|j| j.state);
             let input = serde_json::json!({ "audio_path": wav.to_string_lossy(), "width": 1920, "height": 1080 });
-            match runner
-                .run(series_id, n, &purpose, &take.avatar, &input, estimate, &out)
-                .await?
+            // The character's avatar, then its fallback avatar when that render fails (a job of its own: the failed
+            // one is settled at no cost and never sent again), then voice-only.
+            let mut tries = vec![(purpose.clone(), take.avatar.clone())];
+            if let Some(f) = by_id
+                .get(take.character.as_str())
+                .and_then(|c| self.fallback_avatar(c, &take.avatar, &on_screen))
             {
+                tries.push((format!("{purpose}:fallback"), f));
+            }
+            let mut outcome = None;
+            for (i, (purpose, avatar)) in tries.iter().enumerate() {
+                let before = self
+                    .store
+                    .remote_job(series_id, n, purpose)
+                    .await?
+                    .map(|j| j.state);
+                let end = runner
+                    .run(series_id, n, purpose, avatar, &input, estimate, &out)
+                    .await?;
+                match end {
+                    JobEnd::Failed { reason } if i + 1 < tries.len() => {
+                        report.notes.push(format!(
+                            "{} in scene {}: the avatar {} failed ({reason}); the take was made with the fallback avatar {}",
+                            take.character, take.scene, avatar, tries[i + 1].1
+                        ));
+                    }
+                    end => {
+                        outcome = Some((end, before));
+                        break;
+                    }
+                }
+            }
+            let Some((end, before)) = outcome else {
+                continue;
+            };
+            match end {
                 JobEnd::Done { .. } => {
                     for (a, (offset, duration)) in take.lines.iter().zip(&spans) {
                         let cut = AvatarCut {
@@ -496,8 +560,12 @@ impl AvatarStage<'_> {
                     }
                     report.takes += 1;
                 }
-                JobEnd::Failed { reason } => fail(&mut report, &reason, Outcome::Failed),
-                JobEnd::OverCap { reason } => fail(
+                JobEnd::Failed { reason } => fail(
+                    &mut report,
+                    &format!("voice only: the avatar take failed ({reason})"),
+                    Outcome::VoiceOnly,
+                ),
+                JobEnd::OverCap { reason, .. } => fail(
                     &mut report,
                     &format!("voice only: the avatar take was {reason}"),
                     Outcome::VoiceOnly,

@@ -17,12 +17,14 @@ use crate::artifact::sha256_file;
 use crate::stage::StageError;
 
 /// Where a submitted job lives at the provider.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Ticket {
     pub request_id: String,
     pub status_url: String,
     pub response_url: String,
     pub cancel_url: String,
+    /// The key it was sent with (`fal`, `fal#2`, …; see [`Accounts`]); empty for a provider with one key.
+    pub account: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,10 @@ pub enum RemoteError {
     Expired,
     #[error("the key was rejected: {0}")]
     Auth(String),
+    /// The account cannot pay: out of credits or balance, over its quota, a billing lock (fal 403 "User is locked.
+    /// Reason: Exhausted balance", HeyGen 402 `insufficient_credit`). Nothing was made or billed.
+    #[error("the account cannot pay: {0}")]
+    Billing(String),
     #[error("temporarily unavailable: {0}")]
     Transient(String),
     /// The provider asked us to wait (429 with `Retry-After`, a gateway 502/503/504): the job itself is fine.
@@ -80,6 +86,129 @@ pub trait RemoteProvider: Send + Sync {
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError>;
 }
 
+/// Several keys of one provider, in order (`fal`, `fal#2`, …; seed `002_7a7d0767da382c77.txt` §8.2): a job goes to
+/// the first key that is not set aside. A key whose account cannot pay ([`RemoteError::Billing`]) or that the
+/// provider no longer accepts ([`RemoteError::Auth`]) at submit is set aside in the store with the provider's
+/// reason, and the same job goes to the next key — nothing was made or billed by the refusal. A submitted job is
+/// polled and fetched with the key that took it (its [`Ticket::account`]), also after a restart.
+pub struct Accounts {
+    name: String,
+    /// (account, the provider with that account's key), first key first.
+    keys: Vec<(String, std::sync::Arc<dyn RemoteProvider>)>,
+    store: Store,
+}
+
+impl Accounts {
+    /// `keys` in order of use; the provider's name is the first account's (`fal`).
+    ///
+    /// # Panics
+    /// Never; an empty `keys` refuses every submit as not set up.
+    pub fn new(
+        name: &str,
+        keys: Vec<(String, std::sync::Arc<dyn RemoteProvider>)>,
+        store: Store,
+    ) -> Self {
+        Self {
+            name: name.to_string(),
+            keys,
+            store,
+        }
+    }
+
+    /// The provider for the key that took `ticket` (the first key for a ticket from before accounts).
+    fn owner(&self, ticket: &Ticket) -> Result<&dyn RemoteProvider, RemoteError> {
+        let found = if ticket.account.is_empty() {
+            self.keys.first()
+        } else {
+            self.keys.iter().find(|(a, _)| *a == ticket.account)
+        };
+        found.map(|(_, p)| p.as_ref()).ok_or_else(|| {
+            RemoteError::Auth(format!(
+                "the {} key \"{}\" that took this job is no longer stored; store it again to fetch the job",
+                self.name,
+                if ticket.account.is_empty() { &self.name } else { &ticket.account }
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl RemoteProvider for Accounts {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn poll_interval(&self) -> Duration {
+        self.keys
+            .first()
+            .map_or(Duration::from_secs(5), |(_, p)| p.poll_interval())
+    }
+    async fn submit(&self, model: &str, input: &Value, tag: &str) -> Result<Ticket, RemoteError> {
+        let mut last: Option<RemoteError> = None;
+        for (account, p) in &self.keys {
+            match self.store.account_aside(account).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => return Err(RemoteError::NotSent(format!("the store: {e}"))),
+            }
+            match p.submit(model, input, tag).await {
+                Ok(mut t) => {
+                    t.account = account.clone();
+                    return Ok(t);
+                }
+                Err(e @ (RemoteError::Billing(_) | RemoteError::Auth(_))) => {
+                    let reason = match &e {
+                        RemoteError::Billing(m) | RemoteError::Auth(m) => m.clone(),
+                        _ => String::new(),
+                    };
+                    tracing::warn!(%account, %reason, "a key was set aside; the next key of the provider is used");
+                    let at = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map(|d| d.as_millis() as i64)
+                        .unwrap_or(0);
+                    if let Err(se) = self
+                        .store
+                        .set_account_aside(account, &e.to_string(), at)
+                        .await
+                    {
+                        return Err(RemoteError::NotSent(format!("the store: {se}")));
+                    }
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(match last {
+            Some(RemoteError::Billing(m)) => RemoteError::Billing(format!(
+                "every {} key is set aside (the last: {m})",
+                self.name
+            )),
+            Some(RemoteError::Auth(m)) => RemoteError::Auth(format!(
+                "every {} key is set aside (the last: {m})",
+                self.name
+            )),
+            _ => RemoteError::Auth(format!(
+                "every {} key is set aside; store a new key or put one back in Settings",
+                self.name
+            )),
+        })
+    }
+    async fn status(&self, ticket: &Ticket) -> Result<RemoteStatus, RemoteError> {
+        self.owner(ticket)?.status(ticket).await
+    }
+    async fn media_url(&self, ticket: &Ticket, model: &str) -> Result<String, RemoteError> {
+        self.owner(ticket)?.media_url(ticket, model).await
+    }
+    async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError> {
+        match self.keys.first() {
+            Some((_, p)) => p.download(url, out).await,
+            None => Err(RemoteError::NotSent(format!(
+                "no {} key is stored",
+                self.name
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "end", rename_all = "snake_case")]
 pub enum JobEnd {
@@ -92,7 +221,10 @@ pub enum JobEnd {
     Failed { reason: String },
     /// Not sent: a spending cap (the day's, a provider's, the episode's) would be passed. Nothing was billed; the
     /// caller uses its cheaper way and records the reason.
-    OverCap { reason: String },
+    OverCap {
+        reason: String,
+        limit: crate::visuals::SpendLimit,
+    },
     /// Past the deadline and still not finished; left for a person (no auto-cancel).
     Stuck { reason: String },
     /// We cannot know whether the provider accepted it; left for a person to reconcile.
@@ -121,6 +253,7 @@ fn ticket_of(j: &studio_store::RemoteJob) -> Option<Ticket> {
         status_url: j.status_url.clone().unwrap_or_default(),
         response_url: j.response_url.clone().unwrap_or_default(),
         cancel_url: j.cancel_url.clone().unwrap_or_default(),
+        account: j.account.clone().unwrap_or_default(),
     })
 }
 
@@ -221,6 +354,7 @@ impl RemoteRunner<'_> {
                 Err(hit) => {
                     return Ok(JobEnd::OverCap {
                         reason: format!("not sent: {hit}"),
+                        limit: crate::visuals::SpendLimit::of(&hit),
                     });
                 }
             };
@@ -257,10 +391,15 @@ impl RemoteRunner<'_> {
                                 cancel_url: Some(&t.cancel_url),
                                 ledger_id: Some(ledger),
                                 submitted_unix: Some(now_unix()),
+                                account: Some(t.account.as_str()).filter(|a| !a.is_empty()),
                                 ..Default::default()
                             },
                         )
                         .await?;
+                    // The spend is the account's that took the job (each key's spend is kept apart).
+                    if !t.account.is_empty() {
+                        store.set_usage_account(ledger, &t.account).await?;
+                    }
                 }
                 Err(RemoteError::NotSent(m))
                 | Err(RemoteError::Transient(m))

@@ -17,6 +17,19 @@ pub struct FalQueue {
     poll: Duration,
 }
 
+/// A refused key or account at submit: an account that cannot pay (402, or 403 "User is locked. Reason: Exhausted
+/// balance. Top up your balance at fal.ai/dashboard/billing", which fal sends on every billable call of a locked
+/// account — fal-ai/fal issues #1112, #1147) is [`RemoteError::Billing`]; any other 401/403 is a rejected key.
+fn key_refusal(status: u16, body: &str) -> RemoteError {
+    let d = detail(body);
+    let lower = d.to_ascii_lowercase();
+    if status == 402 || lower.contains("user is locked") || lower.contains("balance") {
+        RemoteError::Billing(d)
+    } else {
+        RemoteError::Auth(d)
+    }
+}
+
 fn detail(body: &str) -> String {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     match v.get("detail") {
@@ -166,9 +179,10 @@ impl RemoteProvider for FalQueue {
                         status_url: s("status_url", format!("{base}/status")),
                         response_url: s("response_url", base.clone()),
                         cancel_url: s("cancel_url", format!("{base}/cancel")),
+                        ..Default::default()
                     });
                 }
-                401 | 403 => return Err(RemoteError::Auth(detail(&body))),
+                401..=403 => return Err(key_refusal(status, &body)),
                 // Refusals before a request id exists are not jobs: retry a few times, then report "not sent".
                 429 | 502 | 503 | 504 if !has_request_id => {
                     if attempt < self.cfg.policy.max_retries {
@@ -328,5 +342,27 @@ impl RemoteProvider for FalQueue {
         std::fs::write(&part, &bytes).map_err(|e| RemoteError::Transient(e.to_string()))?;
         std::fs::rename(&part, out).map_err(|e| RemoteError::Transient(e.to_string()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_account_is_billing_and_any_other_refusal_is_the_key() {
+        let locked = r#"{"detail":"User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}"#;
+        assert!(
+            matches!(key_refusal(403, locked), RemoteError::Billing(m) if m.contains("Exhausted balance"))
+        );
+        assert!(matches!(key_refusal(402, "{}"), RemoteError::Billing(_)));
+        assert!(matches!(
+            key_refusal(401, r#"{"detail":"Invalid API key"}"#),
+            RemoteError::Auth(m) if m == "Invalid API key"
+        ));
+        assert!(matches!(
+            key_refusal(403, r#"{"detail":"Forbidden"}"#),
+            RemoteError::Auth(_)
+        ));
     }
 }

@@ -206,13 +206,14 @@ impl RemoteProvider for HeyGen {
                     status_url: status.clone(),
                     response_url: status,
                     cancel_url: String::new(),
+                    ..Default::default()
                 })
             }
+            // `insufficient_credit` comes with 400, 401, 402 or 403 (API reference, error codes): the account.
+            _ if code == 402 || text.contains("insufficient_credit") => Err(RemoteError::Billing(
+                format!("out of HeyGen credits: {}", message(&text)),
+            )),
             401 | 403 => Err(RemoteError::Auth(message(&text))),
-            402 => Err(RemoteError::Rejected(format!(
-                "out of HeyGen credits: {}",
-                message(&text)
-            ))),
             429 | 503 => Err(RemoteError::NotSent(format!(
                 "HTTP {code}: {}",
                 message(&text)

@@ -22,4 +22,4 @@ pub use publishing::{
     ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, ScriptEdit, UploadRow, UploadStep,
 };
 pub use remote::{RemoteJob, RemoteJobUpdate};
-pub use settings::{CapHit, SpendCap};
+pub use settings::{AccountAside, CapHit, SpendCap};

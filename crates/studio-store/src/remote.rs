@@ -25,6 +25,8 @@ pub struct RemoteJob {
     pub ledger_id: Option<i64>,
     pub error: Option<String>,
     pub submitted_unix: Option<i64>,
+    /// The key it was sent with ("fal#2"); `None` for the provider's first key.
+    pub account: Option<String>,
 }
 
 /// Fields a job gains as it moves on; `None` leaves a column as it is.
@@ -41,6 +43,7 @@ pub struct RemoteJobUpdate<'a> {
     pub ledger_id: Option<i64>,
     pub error: Option<&'a str>,
     pub submitted_unix: Option<i64>,
+    pub account: Option<&'a str>,
 }
 
 impl Store {
@@ -96,7 +99,7 @@ impl Store {
              cancel_url = COALESCE(?, cancel_url), result_url = COALESCE(?, result_url), \
              result_path = COALESCE(?, result_path), result_sha256 = COALESCE(?, result_sha256), \
              ledger_id = COALESCE(?, ledger_id), error = COALESCE(?, error), \
-             submitted_unix = COALESCE(?, submitted_unix), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             submitted_unix = COALESCE(?, submitted_unix), account = COALESCE(?, account), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
              WHERE id = ?",
         )
         .bind(u.state)
@@ -110,6 +113,7 @@ impl Store {
         .bind(u.ledger_id)
         .bind(u.error)
         .bind(u.submitted_unix)
+        .bind(u.account)
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -152,6 +156,32 @@ impl Store {
     }
 
     /// Sets what a reserved ledger line actually cost (0 when the provider did not bill, e.g. a failed job).
+    /// Records which account (key) a ledger line is spent on, once the job was accepted by that account.
+    pub async fn set_usage_account(&self, ledger_id: i64, account: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_usage SET account = ? WHERE id = ?")
+            .bind(account)
+            .bind(ledger_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Spending per provider and account (US dollars, actual where known, else the estimate), since `since` (an
+    /// RFC 3339 UTC time like the ledger's) or all time; a line without an account is the provider's first key.
+    pub async fn spend_by_account(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<(String, String, f64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT provider, COALESCE(account, provider) AS acct, \
+             SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage \
+             WHERE (?1 IS NULL OR created_at >= ?1) GROUP BY provider, acct ORDER BY provider, acct",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn reconcile_usage(&self, ledger_id: i64, actual_usd: f64) -> Result<(), StoreError> {
         sqlx::query("UPDATE api_usage SET actual_usd = ? WHERE id = ?")
             .bind(actual_usd)
@@ -162,6 +192,23 @@ impl Store {
     }
 
     /// What the ledger says an episode has committed: actual where known, else the estimate.
+    /// Each episode's spending, all time (US dollars), for the episodes with ledger lines since `since` (an RFC 3339
+    /// UTC time like the ledger's): `(series id, episode, spent)`. Episode 0 (series-level work) is left out.
+    pub async fn episodes_spending_since(
+        &self,
+        since: &str,
+    ) -> Result<Vec<(String, i64, f64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT series_id, episode_number, SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage \
+             WHERE series_id IS NOT NULL AND episode_number > 0 AND (series_id, episode_number) IN \
+             (SELECT series_id, episode_number FROM api_usage WHERE created_at >= ?) \
+             GROUP BY series_id, episode_number ORDER BY series_id, episode_number",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn episode_spend(&self, series_id: &str, n: u32) -> Result<f64, StoreError> {
         let v: Option<f64> = sqlx::query_scalar(
             "SELECT SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage WHERE series_id = ? AND episode_number = ?",

@@ -43,7 +43,53 @@ pub(crate) async fn setting_in<T: DeserializeOwned>(
     .transpose()
 }
 
+/// A key set aside: the provider said its account cannot pay (quota, balance, billing) or no longer accepts the key
+/// (revoked), so the next key of the provider is used until a person stores a new key or puts this one back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AccountAside {
+    /// The provider's own words (never the key).
+    pub reason: String,
+    /// When (Unix ms).
+    pub at_ms: i64,
+}
+
+fn aside_key(account: &str) -> String {
+    format!("account.aside.{account}")
+}
+
 impl Store {
+    /// Sets an account (`fal`, `fal#2`, …) aside with the provider's reason.
+    pub async fn set_account_aside(
+        &self,
+        account: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.set_setting(
+            &aside_key(account),
+            &AccountAside {
+                reason: reason.to_string(),
+                at_ms,
+            },
+        )
+        .await
+    }
+
+    /// Why an account is set aside, when it is.
+    pub async fn account_aside(&self, account: &str) -> Result<Option<AccountAside>, StoreError> {
+        self.setting(&aside_key(account)).await
+    }
+
+    /// Puts an account back in use; true when it was set aside.
+    pub async fn clear_account_aside(&self, account: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM settings WHERE key = ?")
+            .bind(aside_key(account))
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
     pub async fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         set_setting_in(&mut conn, key, value).await
@@ -217,6 +263,8 @@ impl Store {
                 if spent + e.estimated_usd > cap.limit_usd + 1e-9 {
                     return Ok(Err(CapHit {
                         name: cap.name.clone(),
+                        provider: cap.provider.clone(),
+                        per_episode: cap.per_episode,
                         limit_usd: cap.limit_usd,
                         spent_usd: spent,
                         wanted_usd: e.estimated_usd,
@@ -290,6 +338,10 @@ pub struct SpendCap {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapHit {
     pub name: String,
+    /// The cap's provider, for a provider's daily cap.
+    pub provider: Option<String>,
+    /// Whether it is the episode's cap.
+    pub per_episode: bool,
     pub limit_usd: f64,
     pub spent_usd: f64,
     pub wanted_usd: f64,

@@ -4,4 +4,4 @@ import type { SpendLimit } from "./SpendLimit";
 /**
  * Why a shot got its route.
  */
-export type RouteWhy = { "kind": "video" } | { "kind": "low_priority" } | { "kind": "no_video_provider" } | { "kind": "no_video_price" } | { "kind": "video_over_limit", limit: SpendLimit, };
+export type RouteWhy = { "kind": "video" } | { "kind": "low_priority" } | { "kind": "no_video_provider" } | { "kind": "no_video_price" } | { "kind": "video_over_limit", limit: SpendLimit, } | { "kind": "video_failed" } | { "kind": "video_needs_attention" };

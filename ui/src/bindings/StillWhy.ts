@@ -4,4 +4,4 @@ import type { SpendLimit } from "./SpendLimit";
 /**
  * Why a still is paid or offline.
  */
-export type StillWhy = { "kind": "paid" } | { "kind": "over_limit", limit: SpendLimit, } | { "kind": "no_image_provider" };
+export type StillWhy = { "kind": "paid" } | { "kind": "over_limit", limit: SpendLimit, } | { "kind": "no_image_provider" } | { "kind": "paid_failed" };

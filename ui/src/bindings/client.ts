@@ -2,6 +2,9 @@
 // CI fails when this file differs from the table.
 
 import type { Transport } from "../transport";
+import type { AccountRestoreArgs } from "./AccountRestoreArgs";
+import type { AccountView } from "./AccountView";
+import type { AlertDelivery } from "./AlertDelivery";
 import type { ApproveReport } from "./ApproveReport";
 import type { Audition } from "./Audition";
 import type { CancelReport } from "./CancelReport";
@@ -111,6 +114,9 @@ export const COMMANDS = [
   "secrets_status",
   "secret_set",
   "secret_test",
+  "accounts_list",
+  "account_restore",
+  "alerts_test",
   "system_doctor",
   "settings_get",
   "settings_set",
@@ -218,6 +224,12 @@ export function client(t: Transport) {
     secret_set: (args: SecretSetArgs): Promise<SecretStatus> => t.call<SecretStatus>("secret_set", args),
     /** Tests a provider's key with one cheap, unbilled request ("test connection"). */
     secret_test: (args: SecretTestArgs): Promise<KeyTestReport> => t.call<KeyTestReport>("secret_test", args),
+    /** Every key of the providers that take several (fal, HeyGen): stored or not, set aside (why), in use, spent. */
+    accounts_list: (): Promise<Array<AccountView>> => t.call<Array<AccountView>>("accounts_list"),
+    /** Puts a set-aside key back in use (after topping up its account). */
+    account_restore: (args: AccountRestoreArgs): Promise<Array<AccountView>> => t.call<Array<AccountView>>("account_restore", args),
+    /** Sends a test alert to every alert channel that is set up and answers what became of it on each. */
+    alerts_test: (): Promise<Array<AlertDelivery>> => t.call<Array<AlertDelivery>>("alerts_test"),
     /** What this machine can and cannot do for the studio, and what to do about it. */
     system_doctor: (): Promise<DoctorReport> => t.call<DoctorReport>("system_doctor"),
     /** The saved settings the settings screen edits. */

@@ -4,7 +4,7 @@ import type { JobRow } from "../bindings/JobRow";
 import type { StatusReport } from "../bindings/StatusReport";
 import { alertLabel, episodeLabel, episodeName, formatDuration, formatTime, jobLabel, providerLabel, stageLabel } from "../labels";
 import { nextStep, secondsLeft, shownStatus, stageProgress } from "../logic";
-import { useAction, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx, Meter } from "./common";
+import { useAction, AccountList, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx, Meter } from "./common";
 
 // 5. Production ----------------------------------------------------------------------------------------------------
 
@@ -144,6 +144,12 @@ export function Production({ ctx }: { ctx: Ctx }) {
               </div>
             ))}
           </div>
+          {status.accounts.length > 0 && (
+            <>
+              <h3>{t("account.title")}</h3>
+              <AccountList ctx={ctx} accounts={status.accounts} />
+            </>
+          )}
           <p className="small">
             {t("production.quota")}: {status.youtube.units_used}/{status.youtube.units_limit} {t("production.units")} · {status.youtube.uploads_used}/{status.youtube.uploads_limit}{" "}
             {t("production.uploads")} · {t("production.quota_resets")} {formatTime(status.youtube.resets_at, ctx.lang, ctx.timeZone)}

@@ -1,13 +1,16 @@
 import { useEffect, useState } from "react";
+import type { AlertDelivery } from "../bindings/AlertDelivery";
+import type { AlertRoute } from "../bindings/AlertRoute";
 import type { ChannelRow } from "../bindings/ChannelRow";
 import type { SecretStatus } from "../bindings/SecretStatus";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { KeyTestReport } from "../bindings/KeyTestReport";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { Key } from "../i18n";
-import { providerLabel } from "../labels";
+import type { AccountView } from "../bindings/AccountView";
+import { keyNameLabel } from "../labels";
 import { settingProblems, type SettingKey } from "../logic";
-import { useAction, DetailList, ErrorBox, type Ctx } from "./common";
+import { useAction, AccountList, DetailList, ErrorBox, type Ctx } from "./common";
 
 // 7. Settings ------------------------------------------------------------------------------------------------------
 
@@ -20,9 +23,11 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const [imported, setImported] = useState<ImportReport | null>(null);
   const [value, setValue] = useState("");
   const [keySaved, setKeySaved] = useState("");
+  const [accounts, setAccounts] = useState<AccountView[]>([]);
   const act = useAction();
   const load = () => {
     ctx.api.secrets_status().then(setKeys).catch(() => setKeys([]));
+    ctx.api.accounts_list().then(setAccounts).catch(() => setAccounts([]));
     ctx.api.settings_get().then(setSettings).catch(() => setSettings(null));
     ctx.api.channels_list().then(setChannels).catch(() => setChannels([]));
   };
@@ -36,6 +41,9 @@ export function Settings({ ctx }: { ctx: Ctx }) {
   const prod = settings?.production;
   const vis = settings?.visuals;
   const yt = settings?.youtube;
+  const al = settings?.alerts;
+  // Every key the form can store: the providers', then fal's and HeyGen's further keys (`fal#2` …) in line.
+  const keyNames = [...keys.map((k) => k.provider).filter((p) => !p.includes("#")), ...accounts.filter((a) => a.ordinal > 1).map((a) => a.account)];
   return (
     <section>
       <h2>{t("settings.keys")}</h2>
@@ -54,15 +62,15 @@ export function Settings({ ctx }: { ctx: Ctx }) {
             setValue("");
             // A key from the environment wins over the keyring: say so, or the saved key seems to do nothing.
             const fromEnv = keys.find((k) => k.provider === provider)?.source === "env";
-            setKeySaved(`${providerLabel(t, provider)}: ${t(fromEnv ? "settings.key_saved_env" : "settings.key_saved")}`);
+            setKeySaved(`${keyNameLabel(t, provider)}: ${t(fromEnv ? "settings.key_saved_env" : "settings.key_saved")}`);
             load();
           });
         }}
       >
-        <select value={provider} onChange={(e) => setProvider(e.target.value)}>
-          {keys.map((k) => (
-            <option key={k.provider} value={k.provider}>
-              {providerLabel(t, k.provider)}
+        <select value={provider} onChange={(e) => setProvider(e.target.value)} data-testid="key-provider">
+          {keyNames.map((name) => (
+            <option key={name} value={name}>
+              {keyNameLabel(t, name)}
             </option>
           ))}
         </select>
@@ -77,6 +85,9 @@ export function Settings({ ctx }: { ctx: Ctx }) {
         </p>
       )}
       <ErrorBox error={act.error} t={t} />
+      <h3>{t("account.title")}</h3>
+      <p className="small help">{t("account.intro")}</p>
+      <AccountList ctx={ctx} accounts={accounts} onRestore={(account) => act.run(() => ctx.api.account_restore({ account })).then((r) => r && setAccounts(r))} />
       <h2>{t("settings.budgets")}</h2>
       <SettingsForm
         ctx={ctx}
@@ -139,6 +150,27 @@ export function Settings({ ctx }: { ctx: Ctx }) {
       <p className="small">
         {t("settings.data_dir")}: <code>{String(settings?.data_dir ?? "")}</code>
       </p>
+      <h2>{t("settings.alerts")}</h2>
+      <p className="small help">{t("settings.alerts_intro")}</p>
+      <SettingsForm
+        ctx={ctx}
+        testid="form-alerts"
+        fields={[
+          ...(["slack", "discord", "telegram", "email", "webhook"] as const).map(
+            (c): FieldSpec => ({ key: `alerts.${c}_level`, value: al?.[`${c}_level`], kind: "choice", choices: ROUTES, choiceWords: "alerts.route" }),
+          ),
+          { key: "alerts.telegram_chat_id", value: al?.telegram_chat_id, kind: "text" },
+          { key: "alerts.email_to", value: al?.email_to, kind: "text" },
+          { key: "alerts.email_from", value: al?.email_from, kind: "text" },
+          { key: "alerts.smtp_host", value: al?.smtp_host, kind: "text" },
+          { key: "alerts.smtp_port", value: al?.smtp_port, kind: "count" },
+          { key: "alerts.smtp_user", value: al?.smtp_user, kind: "text" },
+          { key: "alerts.smtp_security", value: al?.smtp_security, kind: "choice", choices: ["starttls", "tls", "none"], choiceWords: "alerts.security" },
+          { key: "production.alert_webhook_url", value: prod?.alert_webhook_url, kind: "text" },
+        ]}
+        onSaved={load}
+      />
+      <TestAlert ctx={ctx} />
       <h2>{t("settings.channels")}</h2>
       <ConnectChannel ctx={ctx} clientId={yt?.client_id ?? ""} />
       <ul data-testid="channels">
@@ -159,6 +191,9 @@ interface FieldSpec {
   value: unknown;
   kind: FieldKind;
   choices?: string[];
+  /** Where the choices' words are when several fields share them (`alerts.route` → `alerts.route.warning`);
+   * else `setting.<key>.<choice>`. */
+  choiceWords?: string;
 }
 
 /** A few settings edited in place, each with its label and help; checked as typed, then saved to config.toml and
@@ -218,7 +253,7 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
               <select value={current(f)} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}>
                 {(f.choices ?? []).map((c) => (
                   <option key={c} value={c}>
-                    {t(`setting.${f.key}.${c}` as Key)}
+                    {t((f.choiceWords ? `${f.choiceWords}.${c}` : `setting.${f.key}.${c}`) as Key)}
                   </option>
                 ))}
               </select>
@@ -279,10 +314,11 @@ function KeyRow({ ctx, k }: { ctx: Ctx; k: SecretStatus }) {
         return { key: "key.not_testable", ok: false };
     }
   };
-  const testable = k.provider !== "youtube" && k.provider !== "webhook";
+  // YouTube connects by signing in; the alert channels are tested by sending a test alert (below).
+  const testable = !["youtube", "webhook", "slack", "discord", "telegram", "smtp"].includes(k.provider);
   return (
     <tr data-testid={`key-${k.provider}`}>
-      <td>{providerLabel(t, k.provider)}</td>
+      <td>{keyNameLabel(t, k.provider)}</td>
       <td>{k.configured ? `✓ ${t("settings.configured")}${k.source ? ` (${t(k.source === "env" ? "settings.source_env" : "settings.source_keyring")})` : ""}` : t("settings.missing")}</td>
       <td>
         {k.configured && testable && (
@@ -299,6 +335,41 @@ function KeyRow({ ctx, k }: { ctx: Ctx; k: SecretStatus }) {
         <ErrorBox error={act.error} t={t} />
       </td>
     </tr>
+  );
+}
+
+const ROUTES: AlertRoute[] = ["off", "critical", "warning", "all"];
+
+/** "Send a test alert": what became of it on each channel, a failure's own answer under technical details. */
+function TestAlert({ ctx }: { ctx: Ctx }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [sent, setSent] = useState<AlertDelivery[] | null>(null);
+  const word = (d: AlertDelivery): Key =>
+    d.sent.kind === "sent" ? "alerts.sent" : d.sent.kind === "not_set_up" ? "alerts.not_set_up" : d.sent.kind === "not_routed" ? "alerts.off" : "alerts.failed";
+  return (
+    <div>
+      <button data-testid="test-alert" disabled={act.busy} onClick={() => act.run(() => ctx.api.alerts_test()).then((r) => r && setSent(r))}>
+        {t("alerts.test")}
+      </button>
+      {sent && (
+        <ul className="small" data-testid="test-alert-result">
+          {sent.map((d) => (
+            <li key={d.channel} data-channel={d.channel} data-kind={d.sent.kind} className={d.sent.kind === "sent" ? "ok" : d.sent.kind === "failed" ? "warn" : undefined}>
+              {d.sent.kind === "sent" ? "✓ " : d.sent.kind === "failed" ? "✗ " : "· "}
+              {t(`alerts.channel.${d.channel}` as Key)}: {t(word(d))}
+              {d.sent.kind === "failed" && (
+                <details className="detail" data-detail>
+                  <summary>{t("common.details")}</summary>
+                  <code>{d.sent.reason}</code>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorBox error={act.error} t={t} />
+    </div>
   );
 }
 

@@ -1,9 +1,11 @@
 // What every screen shares: the context, running an action with its error, pickers.
 
 import { useEffect, useState } from "react";
+import type { AccountView } from "../bindings/AccountView";
 import type { Client as Api } from "../bindings/client";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { SeriesSummary } from "../bindings/SeriesSummary";
+import { accountLabel, formatTime } from "../labels";
 import { nextScreen, nextStep } from "../logic";
 import type { Key, Lang } from "../i18n";
 import { EngineError } from "../transport";
@@ -145,5 +147,43 @@ export function EditActions({ t, problem, busy, onSave, onCancel, testid }: { t:
       </button>{" "}
       <button onClick={onCancel}>{t("common.cancel")}</button>
     </>
+  );
+}
+
+/** The paid providers' keys: which is in use, which are set aside (the provider's reason under technical details,
+ * since when) and what each spent; `onRestore` offers "use again" for a set-aside key. */
+export function AccountList({ ctx, accounts, onRestore }: { ctx: Ctx; accounts: AccountView[]; onRestore?: (account: string) => void }) {
+  const { t } = ctx;
+  const shown = accounts.filter((a) => a.configured || a.set_aside);
+  if (shown.length === 0) return <p className="small">{t("account.none")}</p>;
+  return (
+    <table data-testid="accounts">
+      <tbody>
+        {shown.map((a) => (
+          <tr key={a.account} data-account={a.account} data-state={a.set_aside ? "set_aside" : a.in_use ? "in_use" : "standing_by"}>
+            <td>{accountLabel(t, a.provider, a.ordinal)}</td>
+            <td className={a.set_aside ? "warn" : a.in_use ? "ok" : undefined}>
+              {a.set_aside ? (
+                <>
+                  {t("account.set_aside")} ({t("account.since")} {formatTime(a.set_aside.at_ms, ctx.lang, ctx.timeZone)})
+                  <details className="detail" data-detail>
+                    <summary>{t("common.details")}</summary>
+                    <code>{a.set_aside.reason}</code>
+                  </details>
+                </>
+              ) : a.in_use ? (
+                t("account.in_use")
+              ) : (
+                t("account.standing_by")
+              )}
+            </td>
+            <td className="small" title={t("account.spent")}>
+              ${a.spent_today_usd.toFixed(2)} / ${a.spent_usd.toFixed(2)}
+            </td>
+            {onRestore && <td>{a.set_aside && <button data-testid={`restore-${a.account}`} onClick={() => onRestore(a.account)}>{t("account.restore")}</button>}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

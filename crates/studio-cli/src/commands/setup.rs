@@ -2,7 +2,7 @@
 
 use crate::*;
 
-/// Runs one of this area's commands (Init, Demo, Doctor, Secrets).
+/// Runs one of this area's commands (Init, Demo, Doctor, Secrets, Alerts).
 ///
 /// # Errors
 /// What the engine returns for the command.
@@ -68,6 +68,20 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 println!("{provider}: configured ({})", st.source.unwrap_or("?"));
             }
         }
+        Command::Secrets(SecretsCmd::Restore { account }) => {
+            let accounts = engine.restore_account(&account).await?;
+            if json {
+                print_json(&accounts)?;
+            } else {
+                println!("{account}: back in use");
+                print::accounts(
+                    &accounts
+                        .into_iter()
+                        .filter(|a| a.configured || a.set_aside.is_some())
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
         Command::Secrets(SecretsCmd::Status) => {
             let st = engine.secret_status().await?;
             if json {
@@ -84,6 +98,14 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                         }
                     );
                 }
+                print::accounts(
+                    &engine
+                        .accounts()
+                        .await?
+                        .into_iter()
+                        .filter(|a| a.configured || a.set_aside.is_some())
+                        .collect::<Vec<_>>(),
+                );
             }
         }
         Command::Secrets(SecretsCmd::Delete { provider }) => {
@@ -95,6 +117,25 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     "{provider}: {}",
                     if removed { "removed" } else { "was not set" }
                 );
+            }
+        }
+        Command::Alerts(AlertsCmd::Test) => {
+            let sent = engine.send_test_alert().await?;
+            if json {
+                print_json(&sent)?;
+            } else {
+                print::alert_deliveries(&sent);
+            }
+            let failed = sent.iter().any(|d| {
+                matches!(
+                    d.sent,
+                    studio_core::alerts::channels::AlertSent::Failed { .. }
+                )
+            });
+            if failed {
+                return Err(CoreError::invalid(
+                    "a channel did not take the test alert (see above): check its address or key, then test again",
+                ));
             }
         }
         _ => {

@@ -351,3 +351,41 @@ pub fn new_series(r: &NewSeriesReport) {
         }
     }
 }
+
+/// One line per alert channel: what became of the alert there, and for a channel not set up, how to set it up.
+pub fn alert_deliveries(sent: &[studio_core::alerts::channels::AlertDelivery]) {
+    use studio_core::alerts::channels::{AlertChannel, AlertSent};
+    for d in sent {
+        let (name, setup) = match d.channel {
+            AlertChannel::Webhook => (
+                "webhook",
+                "set [production] alert_webhook_url or `aidas secrets set webhook`",
+            ),
+            AlertChannel::Slack => (
+                "Slack",
+                "`aidas secrets set slack` with the incoming-webhook URL",
+            ),
+            AlertChannel::Discord => (
+                "Discord",
+                "`aidas secrets set discord` with the webhook URL",
+            ),
+            AlertChannel::Telegram => (
+                "Telegram",
+                "`aidas secrets set telegram` with the bot token, and [alerts] telegram_chat_id",
+            ),
+            AlertChannel::Email => (
+                "e-mail",
+                "[alerts] smtp_host, smtp_user, email_to, and `aidas secrets set smtp` with the password",
+            ),
+        };
+        match &d.sent {
+            AlertSent::Sent => println!("  ✓ {name:<9} sent"),
+            AlertSent::NotSetUp => println!("  · {name:<9} not set up — {setup}"),
+            AlertSent::NotRouted => println!(
+                "  · {name:<9} off (alerts.{}_level)",
+                format!("{:?}", d.channel).to_lowercase()
+            ),
+            AlertSent::Failed { reason } => println!("  ✗ {name:<9} failed: {reason}"),
+        }
+    }
+}

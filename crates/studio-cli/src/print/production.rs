@@ -74,6 +74,7 @@ pub fn status(st: &studio_core::production::StatusReport) {
     for s in &st.cost_today {
         println!("  {}: ${:.2}", s.provider, s.usd);
     }
+    accounts(&st.accounts);
     if !st.paused_series.is_empty() {
         println!("Paused: {}", st.paused_series.join(", "));
     }
@@ -112,6 +113,29 @@ pub fn status(st: &studio_core::production::StatusReport) {
             a.stage,
             a.kind.map_or("unknown", |k| k.as_str()),
             a.message
+        );
+    }
+}
+
+/// The paid providers' keys: which is in use, which are set aside (why), and what each spent.
+pub fn accounts(accounts: &[studio_core::accounts::AccountView]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("Keys:");
+    for a in accounts {
+        let state = match (&a.set_aside, a.in_use, a.configured) {
+            (Some(aside), _, _) => format!(
+                "set aside: {} (put it back with `aidas secrets restore {}` once the account is in order)",
+                aside.reason, a.account
+            ),
+            (None, true, _) => "in use".to_string(),
+            (None, false, true) => "standing by".to_string(),
+            (None, false, false) => "not stored".to_string(),
+        };
+        println!(
+            "  {:<9} {state} · spent today ${:.2}, in all ${:.2}",
+            a.account, a.spent_today_usd, a.spent_usd
         );
     }
 }

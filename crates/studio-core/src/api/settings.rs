@@ -52,6 +52,7 @@ pub struct SettingsView {
     pub production: ProductionConfig,
     pub youtube: YouTubeConfig,
     pub render: RenderConfig,
+    pub alerts: crate::alerts::channels::AlertsConfig,
     pub endpoints: BTreeMap<String, String>,
 }
 
@@ -100,6 +101,7 @@ impl Engine {
             production: saved.production,
             youtube: saved.youtube,
             render: saved.render,
+            alerts: saved.alerts,
             endpoints: saved.endpoints,
         })
     }
@@ -156,7 +158,9 @@ impl Engine {
     /// # Errors
     /// `unknown_provider` for a name the studio does not know; keyring errors reading the key.
     pub async fn test_secret(&self, provider: &str) -> Result<KeyTestReport, CoreError> {
-        if !crate::secrets::PROVIDERS.contains(&provider) {
+        // A further key (`fal#2`) is tested like its provider's first.
+        let service = crate::secrets::account_of(provider).map_or(provider, |(p, _)| p);
+        if !crate::secrets::PROVIDERS.contains(&service) {
             return Err(crate::secrets::SecretError::UnknownProvider(provider.to_string()).into());
         }
         let Some(key) = self.secret(provider).await? else {
@@ -165,17 +169,17 @@ impl Engine {
                 result: None,
             });
         };
-        let endpoint = if provider == "fal" {
+        let endpoint = if service == "fal" {
             "fal_queue"
         } else {
-            provider
+            service
         };
         let base = self
             .config()
             .endpoint(endpoint)
             .unwrap_or_default()
             .to_string();
-        let result = studio_providers::keycheck::check_key(provider, &base, key.expose()).await;
+        let result = studio_providers::keycheck::check_key(service, &base, key.expose()).await;
         Ok(KeyTestReport {
             provider: provider.to_string(),
             result: Some(result),
@@ -195,6 +199,12 @@ commands! {
     secret_set(SecretSetArgs) -> SecretStatus = |e, a| e.secret_set(&a.provider, a.value).await;
     /// Tests a provider's key with one cheap, unbilled request ("test connection").
     secret_test(SecretTestArgs) -> KeyTestReport = |e, a| e.test_secret(&a.provider).await;
+    /// Every key of the providers that take several (fal, HeyGen): stored or not, set aside (why), in use, spent.
+    accounts_list(NoArgs) -> Vec<crate::accounts::AccountView> = |e, _| e.accounts().await;
+    /// Puts a set-aside key back in use (after topping up its account).
+    account_restore(crate::accounts::AccountRestoreArgs) -> Vec<crate::accounts::AccountView> = |e, a| e.restore_account(&a.account).await;
+    /// Sends a test alert to every alert channel that is set up and answers what became of it on each.
+    alerts_test(NoArgs) -> Vec<crate::alerts::channels::AlertDelivery> = |e, _| e.send_test_alert().await;
     /// What this machine can and cannot do for the studio, and what to do about it.
     system_doctor(NoArgs) -> DoctorReport = |e, _| Ok::<_, CoreError>(e.doctor().await);
     /// The saved settings the settings screen edits.

@@ -2,11 +2,11 @@
 //! gate, and after approval lands in the export folder; queuing it again adds nothing.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use studio_core::domain::{JobStatus, Stage};
 use studio_core::secrets::MemorySecretStore;
-use studio_core::{Engine, EngineOptions, JobEnd, NewSeries};
+use studio_core::{Engine, EngineOptions, JobEnd, NewSeries, Secret};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
@@ -293,4 +293,268 @@ async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
             .all(|a| a.rule != "spend:daily cap")
     );
     hook.verify().await;
+}
+
+/// What a small SMTP server on 127.0.0.1 heard: the AUTH lines and each message's DATA.
+#[derive(Default)]
+struct SmtpHeard {
+    auth: Vec<String>,
+    messages: Vec<String>,
+}
+
+/// A minimal SMTP server (RFC 5321's dialogue: greeting, EHLO with AUTH PLAIN, MAIL, RCPT, DATA, QUIT) that takes
+/// every message: the test's stand-in for a mail relay.
+async fn smtp_listener() -> (u16, Arc<Mutex<SmtpHeard>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let heard = Arc::new(Mutex::new(SmtpHeard::default()));
+    let h = heard.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let h = h.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(d) = data.as_mut() {
+                        if line == "." {
+                            h.lock().unwrap().messages.push(data.take().unwrap());
+                            w.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
+                        } else {
+                            d.push_str(&line);
+                            d.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+                        "AUTH" => {
+                            h.lock().unwrap().auth.push(line.clone());
+                            b"235 2.7.0 ok\r\n"
+                        }
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, heard)
+}
+
+/// Slack, Discord, Telegram and e-mail each get the test alert in their own format; a warning reaches only the
+/// channels routed for warnings; the SMTP password comes from the keyring.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
+    use studio_core::alerts::channels::{AlertChannel, AlertSent};
+    use wiremock::matchers::{body_partial_json, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let chat = MockServer::start().await;
+    // Both alerts (the test and the warning) reach Slack and Discord; only the test (critical) reaches Telegram.
+    Mock::given(method("POST"))
+        .and(path("/slack/T000/B000/XXX"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .expect(2)
+        .named("slack")
+        .mount(&chat)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/discord/api/webhooks/1/abc"))
+        .and(body_partial_json(
+            serde_json::json!({"username": "AIDAS Studio", "allowed_mentions": {"parse": []}}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(2)
+        .named("discord")
+        .mount(&chat)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/bot123:telegram-token/sendMessage"))
+        .and(body_partial_json(
+            serde_json::json!({"chat_id": -1001234567890_i64}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(1)
+        .named("telegram")
+        .mount(&chat)
+        .await;
+    let (smtp_port, heard) = smtp_listener().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "version = 1\n[production]\ndaily_cap_usd = 1.0\n[alerts]\ntelegram_chat_id = \"-1001234567890\"\n\
+             email_to = \"pd@example.com, writer@example.com\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\n\
+             smtp_user = \"studio@example.com\"\nsmtp_security = \"none\"\n[endpoints]\ntelegram = \"{}\"\n",
+            chat.uri()
+        ),
+    )
+    .unwrap();
+    let e = Engine::open(EngineOptions {
+        data_dir: Some(dir.path().to_path_buf()),
+        env: Some(BTreeMap::new()),
+        secret_store: Some(Box::new(MemorySecretStore::default())),
+    })
+    .await
+    .unwrap();
+    // Before anything is stored, every channel says it is not set up (e-mail is, but has no password yet).
+    let before = e.send_test_alert().await.unwrap();
+    for d in &before {
+        match d.channel {
+            AlertChannel::Email => assert!(
+                matches!(&d.sent, AlertSent::Failed { reason } if reason.contains("no SMTP password")),
+                "{d:?}"
+            ),
+            _ => assert_eq!(d.sent, AlertSent::NotSetUp, "{d:?}"),
+        }
+    }
+    for (name, value) in [
+        ("slack", format!("{}/slack/T000/B000/XXX", chat.uri())),
+        (
+            "discord",
+            format!("{}/discord/api/webhooks/1/abc", chat.uri()),
+        ),
+        ("telegram", "123:telegram-token".to_string()),
+        ("smtp", "pw-from-the-keyring".to_string()),
+    ] {
+        e.set_secret(name, Secret::new(value)).await.unwrap();
+    }
+    let sent = e.send_test_alert().await.unwrap();
+    let outcome = |c: AlertChannel| sent.iter().find(|d| d.channel == c).unwrap().sent.clone();
+    for c in [
+        AlertChannel::Slack,
+        AlertChannel::Discord,
+        AlertChannel::Telegram,
+        AlertChannel::Email,
+    ] {
+        assert_eq!(outcome(c), AlertSent::Sent, "{c:?}: {sent:?}");
+    }
+    assert_eq!(outcome(AlertChannel::Webhook), AlertSent::NotSetUp);
+    {
+        let h = heard.lock().unwrap();
+        assert_eq!(h.messages.len(), 1);
+        let m = &h.messages[0];
+        assert!(m.contains("To: pd@example.com, writer@example.com"), "{m}");
+        assert!(m.contains("From: studio@example.com"), "{m}");
+        assert!(m.contains("Subject:"), "{m}");
+        // AUTH PLAIN carries "\0user\0password" in base64: the password is the keyring's.
+        use base64::Engine as _;
+        let plain = h.auth[0].rsplit(' ').next().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(plain)
+            .unwrap();
+        assert_eq!(decoded, b"\0studio@example.com\0pw-from-the-keyring");
+    }
+    // The channels are sent to at once: find Slack's request by its path.
+    let slack_body: serde_json::Value = chat
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .find(|r| r.url.path().starts_with("/slack/"))
+        .unwrap()
+        .body_json()
+        .unwrap();
+    assert!(
+        slack_body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("🔴 *AIDAS Studio — critical*\nThis is a test alert"),
+        "{slack_body}"
+    );
+    // A warning (85 % of the daily cap) goes to Slack and Discord, not to Telegram or e-mail (critical only).
+    e.store()
+        .record_usage(&studio_domain::CostEntry {
+            provider: "fal".into(),
+            operation: "shot".into(),
+            series_id: None,
+            episode_number: None,
+            units: 1.0,
+            unit: "job".into(),
+            estimated_usd: 0.85,
+            actual_usd: None,
+        })
+        .await
+        .unwrap();
+    let raised = e.check_alerts().await.unwrap();
+    assert!(
+        raised.iter().any(|a| a.rule == "spend:daily cap"),
+        "{raised:?}"
+    );
+    assert_eq!(
+        heard.lock().unwrap().messages.len(),
+        1,
+        "no warning by e-mail"
+    );
+    chat.verify().await;
+}
+
+/// fal's further keys: listed when stored, the first key not set aside is the one in use, a set-aside key is back
+/// in use when a new key is stored under its name or when it is put back; unknown names are refused.
+#[tokio::test]
+async fn the_key_in_use_is_the_first_not_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = crate::fast_engine(dir.path()).await;
+    for (name, key) in [("fal", "fal-one"), ("fal#2", "fal-two")] {
+        e.set_secret(name, Secret::new(key)).await.unwrap();
+    }
+    let status = e.secret_status().await.unwrap();
+    assert!(status.iter().any(|s| s.provider == "fal#2" && s.configured));
+    assert!(
+        !status.iter().any(|s| s.provider == "fal#3"),
+        "unstored further keys are not listed"
+    );
+    let state = |v: &[studio_core::accounts::AccountView], a: &str| {
+        let x = v.iter().find(|x| x.account == a).unwrap();
+        (x.configured, x.in_use, x.set_aside.is_some())
+    };
+    let v = e.accounts().await.unwrap();
+    assert_eq!(state(&v, "fal"), (true, true, false));
+    assert_eq!(state(&v, "fal#2"), (true, false, false));
+    assert_eq!(state(&v, "heygen"), (false, false, false));
+    e.store()
+        .set_account_aside(
+            "fal",
+            "the account cannot pay: User is locked. Reason: Exhausted balance.",
+            1,
+        )
+        .await
+        .unwrap();
+    let v = e.accounts().await.unwrap();
+    assert_eq!(state(&v, "fal"), (true, false, true));
+    assert_eq!(state(&v, "fal#2"), (true, true, false));
+    assert!(e.has_usable_key("fal").await.unwrap());
+    let shown = e.status().await.unwrap().accounts;
+    assert_eq!(
+        shown.iter().map(|a| a.account.as_str()).collect::<Vec<_>>(),
+        ["fal", "fal#2"]
+    );
+    // Put back by hand (after topping up), or by storing a new key under the name.
+    let v = e.restore_account("fal").await.unwrap();
+    assert_eq!(state(&v, "fal"), (true, true, false));
+    e.store()
+        .set_account_aside("fal#2", "refused", 1)
+        .await
+        .unwrap();
+    e.set_secret("fal#2", Secret::new("fal-two-new"))
+        .await
+        .unwrap();
+    assert_eq!(e.store().account_aside("fal#2").await.unwrap(), None);
+    assert!(e.restore_account("openai#2").await.is_err());
+    assert!(e.set_secret("fal#6", Secret::new("x")).await.is_err());
 }

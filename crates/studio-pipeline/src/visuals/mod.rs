@@ -163,9 +163,9 @@ impl VisualsStage<'_> {
         purpose: &str,
         req: &StillRequest,
         out: &Path,
-    ) -> Result<Result<(String, f64), String>, String> {
+    ) -> Result<Result<(String, f64), (String, Option<SpendLimit>)>, String> {
         let Some(remote) = &self.remote else {
-            return Ok(Err("is not set up".into()));
+            return Ok(Err(("is not set up".into(), None)));
         };
         let model = &self.cfg.still_model;
         let estimate = self
@@ -195,13 +195,13 @@ impl VisualsStage<'_> {
             other => {
                 tracing::warn!(purpose, ?other, "paid still did not complete; falling back");
                 Ok(Err(match other {
-                    crate::remote::JobEnd::OverCap { reason } => reason,
-                    crate::remote::JobEnd::Failed { reason } => format!("failed: {reason}"),
+                    crate::remote::JobEnd::OverCap { reason, limit } => (reason, Some(limit)),
+                    crate::remote::JobEnd::Failed { reason } => (format!("failed: {reason}"), None),
                     crate::remote::JobEnd::Stuck { reason }
                     | crate::remote::JobEnd::Unknown { reason } => {
-                        format!("needs attention: {reason}")
+                        (format!("needs attention: {reason}"), None)
                     }
-                    crate::remote::JobEnd::Done { .. } => String::new(),
+                    crate::remote::JobEnd::Done { .. } => (String::new(), None),
                 }))
             }
         }
@@ -519,11 +519,16 @@ impl VisualsStage<'_> {
                     cost += c;
                     made = Some((self.cfg.still_model.clone(), false));
                 }
-                Ok(Err(why)) => {
+                Ok(Err((why, limit))) => {
                     if self.remote.is_some() {
                         decision
                             .reason
                             .push_str(&format!(" (the paid still {why}: offline still instead)"));
+                        // What the screens say, as a value: the cap it hit, or that it failed.
+                        decision.still = Some(match limit {
+                            Some(limit) => StillWhy::OverLimit { limit },
+                            None => StillWhy::PaidFailed,
+                        });
                     }
                 }
                 Err(e) => return Err((d.index, e)),
@@ -603,16 +608,25 @@ impl VisualsStage<'_> {
                         cost_usd: cost + estimate,
                     });
                 }
-                crate::remote::JobEnd::Failed { reason } => decision.reason.push_str(&format!(
-                    " (video failed: {reason}; still + Ken Burns instead)"
-                )),
-                crate::remote::JobEnd::OverCap { reason } => decision
-                    .reason
-                    .push_str(&format!(" (video {reason}; still + Ken Burns instead)")),
+                crate::remote::JobEnd::Failed { reason } => {
+                    decision.reason.push_str(&format!(
+                        " (video failed: {reason}; still + Ken Burns instead)"
+                    ));
+                    decision.why = Some(RouteWhy::VideoFailed);
+                }
+                crate::remote::JobEnd::OverCap { reason, limit } => {
+                    decision
+                        .reason
+                        .push_str(&format!(" (video {reason}; still + Ken Burns instead)"));
+                    decision.why = Some(RouteWhy::VideoOverLimit { limit });
+                }
                 crate::remote::JobEnd::Stuck { reason }
-                | crate::remote::JobEnd::Unknown { reason } => decision.reason.push_str(&format!(
-                    " (video needs attention: {reason}; still + Ken Burns meanwhile)"
-                )),
+                | crate::remote::JobEnd::Unknown { reason } => {
+                    decision.reason.push_str(&format!(
+                        " (video needs attention: {reason}; still + Ken Burns meanwhile)"
+                    ));
+                    decision.why = Some(RouteWhy::VideoNeedsAttention);
+                }
             }
         }
 

@@ -79,13 +79,33 @@ pub struct RouteDecision {
     pub still: Option<StillWhy>,
 }
 
-/// Which limit a paid item would have passed: the episode's budget or the hard cap (whichever is lower).
+/// Which limit a paid item would have passed: when routing, the episode's visuals budget or the hard cap (whichever
+/// is lower); when sending, one of the spending caps the reservation is checked against.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum SpendLimit {
     EpisodeBudget,
     HardCap,
+    /// `production.episode_cap_usd`, over every provider.
+    EpisodeCap,
+    /// `production.daily_cap_usd`.
+    DailyCap,
+    /// A provider's daily cap (`production.provider_daily_cap_usd`).
+    ProviderDailyCap,
+}
+
+impl SpendLimit {
+    /// The cap a refused reservation hit.
+    pub fn of(hit: &studio_store::CapHit) -> Self {
+        if hit.per_episode {
+            SpendLimit::EpisodeCap
+        } else if hit.provider.is_some() {
+            SpendLimit::ProviderDailyCap
+        } else {
+            SpendLimit::DailyCap
+        }
+    }
 }
 
 /// Why a shot got its route.
@@ -101,8 +121,13 @@ pub enum RouteWhy {
     NoVideoProvider,
     /// High priority, but the video model has no price in `pricing.toml` (never sent unpriced).
     NoVideoPrice,
-    /// High priority, but the video would pass the limit: downgraded to a still.
+    /// High priority, but the video would pass the limit: downgraded to a still (when routing, or when its
+    /// reservation was refused at sending).
     VideoOverLimit { limit: SpendLimit },
+    /// The video job failed (not billed): the still instead.
+    VideoFailed,
+    /// The video job is stuck or its outcome unknown, waiting for a person: the still meanwhile.
+    VideoNeedsAttention,
 }
 
 /// Why a still is paid or offline.
@@ -116,6 +141,8 @@ pub enum StillWhy {
     OverLimit { limit: SpendLimit },
     /// No image provider is configured (no key): an offline still.
     NoImageProvider,
+    /// The paid still failed or waits for a person: an offline still instead.
+    PaidFailed,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
@@ -155,9 +182,10 @@ pub fn plan_routes(
     } else {
         SpendLimit::EpisodeBudget
     };
-    let limit_name = match which {
-        SpendLimit::HardCap => "hard cap",
-        SpendLimit::EpisodeBudget => "episode budget",
+    let limit_name = if which == SpendLimit::HardCap {
+        "hard cap"
+    } else {
+        "episode budget"
     };
     let mut running = spent_before;
     let i2v = cfg.video_model.contains("image-to-video");

@@ -27,7 +27,12 @@ struct HgState {
     asset_seconds: HashMap<String, f64>,
     generates: Vec<Value>,
     polls: HashMap<String, usize>,
-    fail_video: Option<String>,
+    /// Videos made with these avatars fail at HeyGen (after a poll), as an avatar that cannot render would.
+    fail_avatars: Vec<String>,
+    /// The avatar of each generated video.
+    video_avatar: HashMap<String, String>,
+    /// Keys whose account is out of credits: generate answers 402 `insufficient_credit`.
+    broke_keys: Vec<String>,
 }
 
 struct Hg {
@@ -48,9 +53,17 @@ impl Respond for Hg {
         if path.starts_with("/cdn/") {
             assert_eq!(key, None, "the API key leaked to the media download");
         } else {
-            assert_eq!(key.as_deref(), Some("hg-test"), "{}", req.url);
+            assert!(
+                key.as_deref().is_some_and(|k| k.starts_with("hg-")),
+                "{}",
+                req.url
+            );
         }
         let mut st = self.state.lock().unwrap();
+        if path == "/v2/video/generate" && st.broke_keys.contains(key.as_ref().unwrap()) {
+            // HeyGen's answer for an account without credits (API reference, error codes).
+            return ResponseTemplate::new(402).set_body_json(json!({"error": {"code": "insufficient_credit", "message": "Insufficient credit", "doc_url": "https://docs.heygen.com"}}));
+        }
         match (req.method.as_str(), path.as_str()) {
             ("POST", "/v1/asset") => {
                 st.uploads.push((
@@ -76,8 +89,13 @@ impl Respond for Hg {
                     .to_string();
                 let seconds = st.asset_seconds[&asset];
                 st.credits += (seconds / 30.0).ceil().max(1.0) as u64;
-                st.generates.push(body);
                 let id = format!("v-{}", self.n.fetch_add(1, Ordering::SeqCst));
+                let avatar = body["video_inputs"][0]["character"]["avatar_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                st.video_avatar.insert(id.clone(), avatar);
+                st.generates.push(body);
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"error": null, "data": {"video_id": id}}))
             }
@@ -93,7 +111,11 @@ impl Respond for Hg {
                     *c += 1;
                     *c
                 };
-                let status = if st.fail_video.as_deref() == Some(id.as_str()) && n >= 2 {
+                let failing = st
+                    .video_avatar
+                    .get(&id)
+                    .is_some_and(|a| st.fail_avatars.contains(a));
+                let status = if failing && n >= 2 {
                     return ResponseTemplate::new(200).set_body_json(json!({"code": 100, "data": {"id": id, "status": "failed", "error": {"code": 40044, "message": "INVALID_AUDIO_FORMAT", "detail": "bad audio"}}}));
                 } else if !self.finish.load(Ordering::SeqCst) || n == 2 {
                     "processing"
@@ -217,6 +239,8 @@ fn stage<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> Avat
             ("av-m1".into(), "male".into()),
             ("av-f1".into(), "female".into()),
             ("av-m2".into(), "male".into()),
+            ("av-f2".into(), "female".into()),
+            ("av-m3".into(), "male".into()),
         ],
         remaining_quota: remaining,
         audio: Arc::new(crate::voices::Ffmpeg),
@@ -340,30 +364,147 @@ async fn a_plan_mostly_used_keeps_major_supporting_characters_voice_only() {
     assert_eq!(r.lines_with_avatar, 4);
 }
 
+/// A take whose avatar cannot render is made again with the character's fallback avatar (same gender); when that
+/// fails too, the lines go voice-only with the reason. The failed renders are not billed.
 #[tokio::test]
-async fn a_failed_render_is_reported_and_not_billed() {
+async fn a_failed_render_is_made_with_the_fallback_avatar_then_voice_only() {
     let w = world().await;
-    // The first generated video (id v-1: after the first upload asset-0) fails.
-    w.state.lock().unwrap().fail_video = Some("v-1".into());
     let pricing = Pricing::bundled();
-    let r = stage(&w, &pricing, Some(5000.0))
-        .make_avatars("rom", 1)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.failed.len(),
-        4,
-        "the main character's take failed: its 4 lines: {:?}",
-        r.failed
+    let d = stage(&w, &pricing, Some(5000.0));
+    let characters = w.store.characters("rom").await.unwrap();
+    let main = characters.iter().find(|c| c.id == "CHAR001").unwrap();
+    let assigned = d.assign(&characters);
+    let own = assigned["CHAR001"].clone();
+    // The characters with avatar takes in this episode: the main and the major supporting one.
+    let on_screen = [own.clone(), assigned["CHAR003"].clone()];
+    let fallback = d.fallback_avatar(main, &own, &on_screen).unwrap();
+    // An avatar no other character on screen wears, of the main character's gender.
+    assert!(!on_screen.contains(&fallback), "{fallback} {assigned:?}");
+    let gender = |id: &str| d.avatars.iter().find(|(a, _)| a == id).unwrap().1.clone();
+    assert_eq!(gender(&fallback), main.voice_profile.gender);
+    // 1. The main character's own avatar fails: its take is made with the fallback, every line keeps an avatar.
+    w.state.lock().unwrap().fail_avatars = vec![own.clone()];
+    let r = d.make_avatars("rom", 1).await.unwrap();
+    assert!(
+        r.failed.is_empty() && r.voice_only.is_empty(),
+        "{:?} {:?}",
+        r.failed,
+        r.voice_only
     );
-    assert!(r.failed[0].reason.contains("INVALID_AUDIO_FORMAT"));
-    let ledger = w.store.usage(Some("rom")).await.unwrap();
-    assert_eq!(
-        ledger
+    assert!(
+        r.notes.iter().any(|n| n.contains(&format!(
+            "the take was made with the fallback avatar {fallback}"
+        ))),
+        "{:?}",
+        r.notes
+    );
+    let by_avatar = |a: &str| {
+        w.state
+            .lock()
+            .unwrap()
+            .generates
             .iter()
-            .filter(|l| l.provider == "heygen" && l.actual_usd == Some(0.0))
-            .count(),
-        1
+            .filter(|g| g["video_inputs"][0]["character"]["avatar_id"] == a)
+            .count()
+    };
+    assert_eq!((by_avatar(&own), by_avatar(&fallback)), (1, 1));
+    let ledger = w.store.usage(Some("rom")).await.unwrap();
+    let heygen: Vec<_> = ledger.iter().filter(|l| l.provider == "heygen").collect();
+    assert_eq!(
+        heygen.iter().filter(|l| l.actual_usd == Some(0.0)).count(),
+        1,
+        "the failed render costs nothing: {heygen:?}"
+    );
+    // 2. A fresh episode where both avatars fail: the main character's lines are voice-only, saying why.
+    let w = world().await;
+    let d = stage(&w, &pricing, Some(5000.0));
+    w.state.lock().unwrap().fail_avatars = vec![own.clone(), fallback.clone()];
+    let r = d.make_avatars("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert_eq!(
+        r.voice_only.len(),
+        4,
+        "the main character's 4 lines: {:?}",
+        r.voice_only
+    );
+    assert!(
+        r.voice_only[0]
+            .reason
+            .starts_with("voice only: the avatar take failed"),
+        "{}",
+        r.voice_only[0].reason
+    );
+    assert!(r.voice_only[0].reason.contains("INVALID_AUDIO_FORMAT"));
+    // A re-run sends neither again.
+    let generated = w.state.lock().unwrap().generates.len();
+    let again = d.make_avatars("rom", 1).await.unwrap();
+    assert_eq!(again.voice_only.len(), 4);
+    assert_eq!(w.state.lock().unwrap().generates.len(), generated);
+}
+
+/// Two HeyGen keys: the first account is out of credits (402 `insufficient_credit`), so it is set aside and the
+/// second key makes the takes; the ledger lines are the second key's.
+#[tokio::test]
+async fn a_heygen_key_out_of_credits_is_set_aside_for_the_next() {
+    let w = world().await;
+    let pricing = Pricing::bundled();
+    let key = |k: &str| -> Arc<dyn studio_pipeline::remote::RemoteProvider> {
+        Arc::new(
+            HeyGen::new(
+                &w.server.uri(),
+                &w.server.uri(),
+                Some(k.into()),
+                Duration::from_millis(5),
+            )
+            .with_policy(RetryPolicy {
+                max_retries: 1,
+                base_backoff: Duration::from_millis(1),
+                max_wait: Duration::from_secs(1),
+                timeout: Duration::from_secs(10),
+            }),
+        )
+    };
+    let mut d = stage(&w, &pricing, Some(5000.0));
+    d.provider = Arc::new(studio_pipeline::remote::Accounts::new(
+        "heygen",
+        vec![
+            ("heygen".into(), key("hg-one")),
+            ("heygen#2".into(), key("hg-two")),
+        ],
+        w.store.clone(),
+    ));
+    w.state.lock().unwrap().broke_keys = vec!["hg-one".into()];
+    let r = d.make_avatars("rom", 1).await.unwrap();
+    assert!(
+        r.failed.is_empty() && r.voice_only.is_empty(),
+        "{:?} {:?}",
+        r.failed,
+        r.voice_only
+    );
+    assert!(r.takes_made >= 2, "{r:?}");
+    let aside = w
+        .store
+        .account_aside("heygen")
+        .await
+        .unwrap()
+        .expect("set aside");
+    assert!(
+        aside.reason.contains("Insufficient credit"),
+        "{}",
+        aside.reason
+    );
+    let spend = w.store.spend_by_account(None).await.unwrap();
+    assert!(
+        spend
+            .iter()
+            .all(|(p, a, v)| p != "heygen" || a == "heygen#2" || *v == 0.0),
+        "{spend:?}"
+    );
+    assert!(
+        spend
+            .iter()
+            .any(|(p, a, v)| p == "heygen" && a == "heygen#2" && *v > 0.0),
+        "{spend:?}"
     );
 }
 

@@ -64,6 +64,11 @@ struct FalState {
     result_requests: usize,
     expire_first_download: bool,
     downloads: HashMap<String, usize>,
+    /// Keys whose account is locked for lack of balance: every submit answers 403 as fal does.
+    locked_keys: std::collections::HashSet<String>,
+    /// Submits per key, and the key that took each request (polled only with that key).
+    submits_by_key: HashMap<String, usize>,
+    owner: HashMap<String, String>,
 }
 
 struct Fal {
@@ -80,7 +85,19 @@ impl Respond for Fal {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let path = req.url.path().trim_start_matches('/').to_string();
         let mut st = self.state.lock().unwrap();
+        let key = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim_start_matches("Key ")
+            .to_string();
         if req.method.as_str() == "POST" {
+            *st.submits_by_key.entry(key.clone()).or_default() += 1;
+            if st.locked_keys.contains(&key) {
+                // fal's answer for a locked account (fal-ai/fal issues #1112, #1147).
+                return ResponseTemplate::new(403).set_body_json(json!({"detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}));
+            }
             *st.submits.entry(path.clone()).or_default() += 1;
             if let Some(code) = st.reject_submit.get(&path) {
                 return ResponseTemplate::new(*code).set_body_json(json!({"detail": [{"loc": ["body", "image_url"], "msg": "image too large", "type": "image_too_large"}]}));
@@ -98,12 +115,17 @@ impl Respond for Fal {
                     .unwrap()
                     .starts_with("job=")
             );
-            assert_eq!(req.headers.get("authorization").unwrap(), "Key fal-test");
+            assert!(key.starts_with("fal-"), "{key}");
+            st.owner.insert(id.clone(), key);
             return ResponseTemplate::new(200).set_body_json(json!({
                 "request_id": id, "status_url": format!("{base}/status"), "response_url": base, "cancel_url": format!("{base}/cancel"), "queue_position": 0
             }));
         }
         let id = path.split('/').nth(3).unwrap_or("").to_string();
+        // A request is another account's business: polled or fetched with another key, fal refuses.
+        if st.owner.get(&id).is_some_and(|o| *o != key) {
+            return ResponseTemplate::new(403).set_body_json(json!({"detail": "Forbidden"}));
+        }
         if path.ends_with("/status") {
             let n = {
                 let c = st.polls.entry(id.clone()).or_default();
@@ -655,6 +677,37 @@ async fn a_daily_cap_below_the_estimate_holds_with_three_workers_racing() {
         "a shot says it degraded at the cap: {:?}",
         media.iter().map(|m| &m.decision.reason).collect::<Vec<_>>()
     );
+    // …and as a value the screens word: the daily cap, on the video route it no longer has, or on its still.
+    use studio_pipeline::visuals::{RouteWhy, SpendLimit, StillWhy};
+    let capped = |m: &&studio_pipeline::visuals::ShotMedia| {
+        m.decision.why
+            == Some(RouteWhy::VideoOverLimit {
+                limit: SpendLimit::DailyCap,
+            })
+            || m.decision.still
+                == Some(StillWhy::OverLimit {
+                    limit: SpendLimit::DailyCap,
+                })
+    };
+    assert!(
+        media.iter().any(|m| capped(&m)),
+        "{:?}",
+        media
+            .iter()
+            .map(|m| (&m.decision.why, &m.decision.still))
+            .collect::<Vec<_>>()
+    );
+    // A shot that is not a video does not say "video".
+    for m in &media {
+        if m.generator != KLING {
+            assert_ne!(
+                m.decision.why,
+                Some(RouteWhy::Video),
+                "{:?}",
+                m.decision.reason
+            );
+        }
+    }
 }
 
 fn mean_luma(path: &Path) -> f64 {
@@ -855,6 +908,7 @@ impl studio_pipeline::remote::RemoteProvider for Flaky {
             status_url: "s".into(),
             response_url: "r".into(),
             cancel_url: "c".into(),
+            ..Default::default()
         })
     }
     async fn status(
@@ -931,4 +985,159 @@ async fn an_accepted_job_the_provider_cannot_answer_for_is_kept_not_failed_or_re
     assert_eq!(p.submits.load(Ordering::SeqCst), 1);
     assert_eq!(std::fs::read(&out).unwrap(), b"video");
     assert!((store.episode_spend("rom", 1).await.unwrap() - 0.49).abs() < 1e-9);
+}
+
+/// Two fal keys: the first account runs out of balance (fal's 403 "User is locked"), so it is set aside with that
+/// reason and the second key takes the same jobs; every job is polled with the key that took it; each key's spend
+/// stays its own in the ledger, and the first key's earlier spend is kept.
+#[tokio::test]
+async fn a_key_out_of_balance_is_set_aside_and_the_next_key_takes_the_job() {
+    use studio_pipeline::remote::{Accounts, JobEnd, RemoteProvider, RemoteRunner};
+    let w = world().await;
+    let fal = |key: &str| -> Arc<dyn RemoteProvider> {
+        Arc::new(
+            FalQueue::new(&w.server.uri(), Some(key.into()), Duration::from_millis(5)).with_policy(
+                RetryPolicy {
+                    max_retries: 1,
+                    base_backoff: Duration::from_millis(1),
+                    max_wait: Duration::from_secs(1),
+                    timeout: Duration::from_secs(10),
+                },
+            ),
+        )
+    };
+    let accounts = || {
+        Arc::new(Accounts::new(
+            "fal",
+            vec![
+                ("fal".into(), fal("fal-one")),
+                ("fal#2".into(), fal("fal-two")),
+            ],
+            w.store.clone(),
+        ))
+    };
+    // 1. While the first account can pay, it takes the work.
+    let first = accounts();
+    let runner = RemoteRunner {
+        store: &w.store,
+        provider: first.as_ref(),
+        deadline: Duration::from_secs(60),
+        caps: &[],
+    };
+    let out = w.data.join("probe.png");
+    let end = runner
+        .run(
+            "rom",
+            1,
+            "probe:1",
+            FLUX,
+            &json!({"prompt": "a street"}),
+            0.003,
+            &out,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(end, JobEnd::Done { .. }), "{end:?}");
+    assert_eq!(w.store.account_aside("fal").await.unwrap(), None);
+    // 2. Its balance runs out: the next submit is refused, the key is set aside, the second key takes the job.
+    w.state.lock().unwrap().locked_keys.insert("fal-one".into());
+    let pricing = Pricing::bundled();
+    let mut d = stage(
+        &w,
+        &pricing,
+        VisualConfig::default(),
+        Duration::from_secs(60),
+    );
+    d.remote = Some(accounts());
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let aside = w
+        .store
+        .account_aside("fal")
+        .await
+        .unwrap()
+        .expect("the first key is set aside");
+    assert!(
+        aside.reason.contains("Exhausted balance"),
+        "{}",
+        aside.reason
+    );
+    assert_eq!(w.store.account_aside("fal#2").await.unwrap(), None);
+    let by_key = w.state.lock().unwrap().submits_by_key.clone();
+    assert_eq!(
+        by_key.get("fal-one"),
+        Some(&2),
+        "the probe, then the one refused submit: {by_key:?}"
+    );
+    assert!(
+        by_key.get("fal-two").copied().unwrap_or(0) >= 5,
+        "{by_key:?}"
+    );
+    let job = w
+        .store
+        .remote_job("rom", 1, "shot:0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.state.as_str(), job.account.as_deref()),
+        ("downloaded", Some("fal#2"))
+    );
+    let probe = w
+        .store
+        .remote_job("rom", 1, "probe:1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(probe.account.as_deref(), Some("fal"));
+    // 3. Each key's spend apart: the first key keeps its probe, the rest is the second's; together the episode.
+    let spend = w.store.spend_by_account(None).await.unwrap();
+    let of = |a: &str| {
+        spend
+            .iter()
+            .filter(|(p, acct, _)| p == "fal" && acct == a)
+            .map(|(_, _, v)| *v)
+            .sum::<f64>()
+    };
+    assert!((of("fal") - 0.003).abs() < 1e-9, "{spend:?}");
+    assert!(of("fal#2") > 0.1, "{spend:?}");
+    let ledger: f64 = w
+        .store
+        .usage(Some("rom"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.actual_usd.unwrap_or(l.estimated_usd))
+        .sum();
+    assert!(
+        (of("fal") + of("fal#2") - ledger).abs() < 1e-9,
+        "{spend:?} vs {ledger}"
+    );
+    let episode = w.store.episode_spend("rom", 1).await.unwrap();
+    // 4. Later runs go straight to the second key (the first is not asked again) and pay for nothing new.
+    let again = d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!(again.made_now, 0);
+    assert_eq!(
+        w.state.lock().unwrap().submits_by_key.get("fal-one"),
+        Some(&2)
+    );
+    // 5. Both keys out: the job is not sent anywhere, costs nothing, and says every key is set aside.
+    w.state.lock().unwrap().locked_keys.insert("fal-two".into());
+    let end = runner
+        .run(
+            "rom",
+            1,
+            "probe:2",
+            FLUX,
+            &json!({"prompt": "a bridge"}),
+            0.003,
+            &w.data.join("p2.png"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&end, JobEnd::Failed { reason } if reason.contains("every fal key is set aside")),
+        "{end:?}"
+    );
+    assert!((w.store.episode_spend("rom", 1).await.unwrap() - episode).abs() < 1e-9);
 }

@@ -3,8 +3,10 @@
 //! Rules over the production numbers, evaluated by the daemon every minute: the day's job error rate above 10 %,
 //! spending above 80 % of a cap, less than 10 % of the day's YouTube quota (units or uploads) left, the data disk
 //! above 90 % full. A rule that fires becomes an `Alert` event (the
-//! desktop shell turns those into notifications) and, when `[production] alert_webhook_url` is set, a JSON POST to
-//! it. The same alert is not repeated within an hour.
+//! desktop shell turns those into notifications) and goes to the alert channels routed for its level ([`channels`]:
+//! the webhook, Slack, Discord, Telegram, e-mail). The same alert is not repeated within an hour.
+
+pub mod channels;
 
 use serde::Serialize;
 use studio_domain::{ErrorCode, JobStatus};
@@ -20,6 +22,8 @@ pub struct AlertInputs {
     pub failed_today: usize,
     /// Each spending cap with what is spent against it.
     pub spend: Vec<CapSpend>,
+    /// The episodes that spent today, each with all it spent, and the cap per episode (US dollars).
+    pub episodes: Vec<EpisodeSpend>,
     /// Used share of the data directory's disk.
     pub disk_used: Option<f64>,
     /// YouTube today, when a channel is connected.
@@ -30,6 +34,17 @@ pub struct AlertInputs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapSpend {
     pub cap: String,
+    pub spent_usd: f64,
+    pub limit_usd: f64,
+}
+
+/// One episode's spending against the cap per episode (US dollars).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeSpend {
+    pub series_id: String,
+    /// The series' title, for the sentence.
+    pub title: String,
+    pub episode: u32,
     pub spent_usd: f64,
     pub limit_usd: f64,
 }
@@ -100,6 +115,33 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
             });
         }
     }
+    for e in &i.episodes {
+        if e.limit_usd > 0.0 && e.spent_usd / e.limit_usd > 0.8 {
+            out.push(RaisedAlert {
+                rule: format!("episode_spend:{}:{}", e.series_id, e.episode),
+                about: AlertAbout::EpisodeSpend {
+                    series_id: e.series_id.clone(),
+                    episode: e.episode,
+                    spent_usd: e.spent_usd,
+                    limit_usd: e.limit_usd,
+                },
+                level: if e.spent_usd + 1e-9 >= e.limit_usd {
+                    AlertLevel::Critical
+                } else {
+                    AlertLevel::Warning
+                },
+                message: format!(
+                    "{} episode {}: ${:.2} of the ${:.2} cap per episode is spent ({:.0} %); the rest of it is made the \
+                     cheaper way (stills, the offline voice, no avatars)",
+                    e.title,
+                    e.episode,
+                    e.spent_usd,
+                    e.limit_usd,
+                    100.0 * e.spent_usd / e.limit_usd
+                ),
+            });
+        }
+    }
     if let Some(QuotaUse {
         units,
         max_units,
@@ -145,7 +187,7 @@ impl Engine {
     /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
     ///
     /// # Errors
-    /// `Database` (and `CorruptData`) from the store; a webhook that cannot be reached is logged, not an error.
+    /// `Database` (and `CorruptData`) from the store; a channel that cannot be reached is logged, not an error.
     pub async fn check_alerts(&self) -> Result<Vec<RaisedAlert>, CoreError> {
         let today_ms = crate::clock::local_day_start_ms(now_ms(), &self.config().time_zone());
         let jobs = self.store().jobs(None, None).await?;
@@ -179,6 +221,22 @@ impl Engine {
                 limit_usd: cap.limit_usd,
             });
         }
+        let episode_cap = self.config().production.episode_cap_usd;
+        let mut episodes = Vec::new();
+        for (series_id, episode, spent) in self.store().episodes_spending_since(&since).await? {
+            // The title in the sentence (logs, the channels); the screens word `about` themselves.
+            let title = match self.store().series(&series_id).await {
+                Ok(s) => s.title,
+                Err(_) => series_id.clone(),
+            };
+            episodes.push(EpisodeSpend {
+                series_id,
+                title,
+                episode: episode.max(0) as u32,
+                spent_usd: spent,
+                limit_usd: episode_cap,
+            });
+        }
         let dir = self.data_dir();
         let disk_used = match (fs4::available_space(dir), fs4::total_space(dir)) {
             (Ok(free), Ok(total)) if total > 0 => Some(1.0 - free as f64 / total as f64),
@@ -200,6 +258,7 @@ impl Engine {
             finished_today: ended.len(),
             failed_today: failed,
             spend,
+            episodes,
             disk_used,
             youtube,
         });
@@ -219,24 +278,7 @@ impl Engine {
                 about: a.about.clone(),
                 message: a.message.clone(),
             });
-            if let Some(url) = self
-                .config()
-                .production
-                .alert_webhook_url
-                .as_deref()
-                .filter(|u| !u.is_empty())
-            {
-                let body = serde_json::json!({ "source": "aidas-studio", "rule": a.rule, "level": a.level, "message": a.message });
-                let sent = reqwest::Client::new()
-                    .post(url)
-                    .timeout(std::time::Duration::from_secs(10))
-                    .json(&body)
-                    .send()
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "the alert webhook could not be reached");
-                }
-            }
+            self.deliver_alert(&a.rule, a.level, &a.message).await;
             raised.push(a);
         }
         Ok(raised)
@@ -261,6 +303,7 @@ mod tests {
             finished_today: 40,
             failed_today: 4,
             spend: vec![cap_spend("daily cap", 20.0, 25.0)],
+            episodes: vec![],
             disk_used: Some(0.5),
             youtube: Some(QuotaUse {
                 units: 8_000,
@@ -280,6 +323,7 @@ mod tests {
                 cap_spend("daily cap", 20.5, 25.0),
                 cap_spend("fal daily cap", 10.0, 10.0),
             ],
+            episodes: vec![],
             disk_used: Some(0.93),
             youtube: Some(QuotaUse {
                 units: 9_650,
@@ -313,6 +357,29 @@ mod tests {
         assert!(matches!(a[0].about, AlertAbout::ErrorRate { .. }));
         assert_eq!(a[3].about, AlertAbout::YoutubeQuota);
         assert!(matches!(a[4].about, AlertAbout::Disk { used } if used > 0.9));
+        // An episode past 80 % of the cap per episode warns; at the cap it is critical.
+        let ep = |spent_usd: f64| AlertInputs {
+            episodes: vec![EpisodeSpend {
+                series_id: "s1".into(),
+                title: "첫사랑".into(),
+                episode: 3,
+                spent_usd,
+                limit_usd: 10.0,
+            }],
+            ..Default::default()
+        };
+        assert!(evaluate(&ep(8.0)).is_empty());
+        let warn = evaluate(&ep(8.5));
+        assert_eq!(warn[0].rule, "episode_spend:s1:3");
+        assert_eq!(warn[0].level, AlertLevel::Warning);
+        assert!(
+            warn[0]
+                .message
+                .starts_with("첫사랑 episode 3: $8.50 of the $10.00"),
+            "{}",
+            warn[0].message
+        );
+        assert_eq!(evaluate(&ep(10.0))[0].level, AlertLevel::Critical);
         let few = AlertInputs {
             finished_today: 3,
             failed_today: 3,
