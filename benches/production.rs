@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use studio_core::secrets::MemorySecretStore;
 use studio_core::{Engine, EngineOptions, NewSeries};
-use studio_testkit::fal::{FalMock, FalTiming};
+
+mod common;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -26,30 +27,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let media = tempfile::tempdir().unwrap();
-        let png = media.path().join("k.png");
-        image::RgbImage::from_fn(640, 360, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]))
-            .save(&png)
-            .unwrap();
-        let mp4 = media.path().join("v.mp4");
-        studio_render::kenburns::pattern_clip(
-            &mp4,
-            640,
-            360,
-            24,
-            48,
-            &studio_render::kenburns::EncodeOptions {
-                preset: "ultrafast".into(),
-                crf: 28,
-            },
-        )
-        .unwrap();
-        let server = FalMock::start(
-            std::fs::read(&png).unwrap(),
-            std::fs::read(&mp4).unwrap(),
-            FalTiming::RealShape { scale },
-        )
-        .await;
+        let (_media, server) = common::fal_with_media(scale).await;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),

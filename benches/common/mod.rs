@@ -1,6 +1,6 @@
 //! What the render benchmarks share: their command line, the episode timeline's inputs (textured stills, speech-like
 //! dialogue), the child-process measurement (each way in a process of its own, so its peak RSS and CPU time are its
-//! own) and those two readings from /proc.
+//! own) and those two readings from /proc; for the engine benchmarks, a mock fal queue serving real media.
 
 #![allow(dead_code)]
 
@@ -220,4 +220,36 @@ pub fn measure_in_child(which: &str, dir: &Path, a: &Args, fields: usize) -> Vec
         "child {which} failed: {line}"
     );
     f
+}
+
+/// A mock fal queue whose jobs take their real shapes ÷ `scale`, serving a 640×360 PNG and a 2 s 640×360 MP4; the
+/// folder holding those files goes with it.
+pub async fn fal_with_media(scale: f64) -> (tempfile::TempDir, studio_testkit::fal::FalMock) {
+    let media = tempfile::tempdir().unwrap();
+    let png = media.path().join("k.png");
+    image::RgbImage::from_fn(640, 360, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    })
+    .save(&png)
+    .unwrap();
+    let mp4 = media.path().join("v.mp4");
+    studio_render::kenburns::pattern_clip(
+        &mp4,
+        640,
+        360,
+        24,
+        48,
+        &studio_render::kenburns::EncodeOptions {
+            preset: "ultrafast".into(),
+            crf: 28,
+        },
+    )
+    .unwrap();
+    let server = studio_testkit::fal::FalMock::start(
+        std::fs::read(&png).unwrap(),
+        std::fs::read(&mp4).unwrap(),
+        studio_testkit::fal::FalTiming::RealShape { scale },
+    )
+    .await;
+    (media, server)
 }

@@ -49,7 +49,7 @@ describe("alerts", () => {
       "서울의 봄, episode 1: the Voices stage needs attention",
     );
     expect(alertLabel(ko, { kind: "spend", cap: "daily cap", spent_usd: 8.5, limit_usd: 10 }, title)).toContain("$8.50");
-    expect(alertLabel(ko, { kind: "episode_spend", series_id: "s-1", episode: 2, spent_usd: 8.5, limit_usd: 10 }, title)).toBe("서울의 봄 2화: 회당 상한 $10.00 중 $8.50를 썼습니다 (85%). 나머지는 더 싼 방법(정지 이미지, 오프라인 목소리, 아바타 없이)으로 만듭니다");
+    expect(alertLabel(ko, { kind: "episode_spend", series_id: "s-1", episode: 2, spent_usd: 8.5, limit_usd: 10 }, title)).toBe("서울의 봄 2화: 회당 상한 $10.00 중 $8.50를 썼습니다 (85%). 상한에 닿으면 나머지는 더 싼 방법(정지 이미지, 오프라인 목소리, 아바타 없이)으로 만듭니다");
     expect(alertLabel(en, { kind: "disk", used: 0.934 }, title)).toBe("The data disk is 93% full");
   });
 });

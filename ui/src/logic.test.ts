@@ -149,20 +149,18 @@ describe("settings checked as typed", () => {
       "production.daily_cap_usd": "settings.err_money",
     });
   });
-  it("checks the alert channels' addresses, chat, port and webhook as typed", () => {
+  it("checks the alert channels' addresses, chat and port as typed", () => {
     expect(
       settingProblems({
         "alerts.email_to": "pd@example.com, 작가님",
         "alerts.email_from": "studio@example.com",
         "alerts.telegram_chat_id": "우리 방",
         "alerts.smtp_port": "70000",
-        "production.alert_webhook_url": "hooks.example.com/aidas",
       }),
     ).toEqual({
       "alerts.email_to": "settings.err_email",
       "alerts.telegram_chat_id": "settings.err_chat",
       "alerts.smtp_port": "settings.err_port",
-      "production.alert_webhook_url": "settings.err_url",
     });
     expect(
       settingProblems({
@@ -170,7 +168,6 @@ describe("settings checked as typed", () => {
         "alerts.email_from": "",
         "alerts.telegram_chat_id": "-1001234567890",
         "alerts.smtp_port": "587",
-        "production.alert_webhook_url": "",
       }),
     ).toEqual({});
     expect(settingProblems({ "alerts.telegram_chat_id": "@aidas_alerts" })).toEqual({});

@@ -326,8 +326,7 @@ export type SettingKey =
   | "alerts.smtp_host"
   | "alerts.smtp_port"
   | "alerts.smtp_user"
-  | "alerts.smtp_security"
-  | "production.alert_webhook_url";
+  | "alerts.smtp_security";
 
 /** An e-mail address as far as a form can tell (the engine parses it fully): something@domain.tld, no spaces. */
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -378,8 +377,6 @@ export function settingProblems(v: Partial<Record<SettingKey, string>>): Partial
   if (chat && !/^-?\d+$/.test(chat) && !/^@\w+$/.test(chat)) p["alerts.telegram_chat_id"] = "settings.err_chat";
   const port = num("alerts.smtp_port");
   if (port !== null && !(Number.isInteger(port) && port >= 1 && port <= 65535)) p["alerts.smtp_port"] = "settings.err_port";
-  const hook = v["production.alert_webhook_url"]?.trim();
-  if (hook && !/^https?:\/\/\S+$/.test(hook)) p["production.alert_webhook_url"] = "settings.err_url";
   const times = v["youtube.publish_times"];
   if (times !== undefined && times.trim() !== "") {
     if (!times.split(",").every((s) => HHMM.test(s.trim()))) p["youtube.publish_times"] = "settings.err_times";

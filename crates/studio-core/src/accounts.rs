@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use studio_pipeline::remote::{Accounts, RemoteProvider};
+use studio_pipeline::remote::{Account, Accounts, RemoteProvider};
 use studio_store::AccountAside;
 
 use crate::secrets::{MULTI_KEY_PROVIDERS, account_names};
@@ -44,7 +44,32 @@ pub struct AccountRestoreArgs {
     pub account: String,
 }
 
+/// A key's fingerprint: the first 16 hex digits of its SHA-256 — enough to tell two keys apart, useless for
+/// finding the key.
+pub fn key_fingerprint(key: &Secret) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(key.expose().trim().as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 impl Engine {
+    /// Why the key stored as `name` is set aside, when it is: a set-aside of another key under that name (one the
+    /// creator has replaced since) does not count.
+    ///
+    /// # Errors
+    /// `Database` from the store.
+    pub async fn key_aside(
+        &self,
+        name: &str,
+        key: &Secret,
+    ) -> Result<Option<AccountAside>, CoreError> {
+        Ok(self
+            .store()
+            .account_aside(name)
+            .await?
+            .filter(|a| a.fingerprint == key_fingerprint(key)))
+    }
+
     /// The stored keys of a provider in order of use, with their names (`fal`, `fal#2`, …).
     ///
     /// # Errors
@@ -68,8 +93,8 @@ impl Engine {
     /// # Errors
     /// Keyring and store errors.
     pub async fn has_usable_key(&self, provider: &str) -> Result<bool, CoreError> {
-        for (name, _) in self.provider_keys(provider).await? {
-            if self.store().account_aside(&name).await?.is_none() {
+        for (name, key) in self.provider_keys(provider).await? {
+            if self.key_aside(&name, &key).await?.is_none() {
                 return Ok(true);
             }
         }
@@ -90,7 +115,14 @@ impl Engine {
         if keys.is_empty() {
             return Ok(None);
         }
-        let keys = keys.iter().map(|(n, k)| (n.clone(), make(k))).collect();
+        let keys = keys
+            .iter()
+            .map(|(name, k)| Account {
+                name: name.clone(),
+                fingerprint: key_fingerprint(k),
+                provider: make(k),
+            })
+            .collect();
         Ok(Some(Arc::new(Accounts::new(
             provider,
             keys,
@@ -118,11 +150,16 @@ impl Engine {
         for p in MULTI_KEY_PROVIDERS {
             let mut chosen = false;
             for (i, name) in account_names(p).into_iter().enumerate() {
-                let configured = self
+                let key = self
                     .secret(&name)
                     .await?
-                    .is_some_and(|k| !k.expose().trim().is_empty());
-                let set_aside = self.store().account_aside(&name).await?;
+                    .filter(|k| !k.expose().trim().is_empty());
+                let configured = key.is_some();
+                let set_aside = match &key {
+                    Some(k) => self.key_aside(&name, k).await?,
+                    // A key set aside and then deleted: still shown, so the reason is not lost.
+                    None => self.store().account_aside(&name).await?,
+                };
                 let in_use = configured && set_aside.is_none() && !chosen;
                 chosen |= in_use;
                 out.push(AccountView {

@@ -87,7 +87,6 @@ pub const EDITABLE_SETTINGS: &[&str] = &[
     "alerts.smtp_port",
     "alerts.smtp_user",
     "alerts.smtp_security",
-    "production.alert_webhook_url",
 ];
 
 /// Applies a person's edits to freshly built metadata (used by `package`). Edits that would break YouTube's limits

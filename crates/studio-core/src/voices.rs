@@ -373,7 +373,7 @@ impl Engine {
         // The account's avatars and quota come from the key in use (the first not set aside).
         let mut in_use = &keys[0].1;
         for (name, k) in &keys {
-            if self.store().account_aside(name).await?.is_none() {
+            if self.key_aside(name, k).await?.is_none() {
                 in_use = k;
                 break;
             }

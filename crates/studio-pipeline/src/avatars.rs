@@ -28,7 +28,8 @@ pub struct AvatarConfig {
     /// Avatar id per character id; characters not listed get one of the account's avatars by gender.
     pub by_character: BTreeMap<String, String>,
     /// The avatar a character's take is made with when its own avatar's render fails (per character id); not
-    /// listed: another of the account's avatars of the character's gender. After that the lines go voice-only.
+    /// listed: another of the account's avatars of the character's gender that no other character on screen wears.
+    /// After that the lines go voice-only.
     pub fallback_by_character: BTreeMap<String, String>,
     /// The plan's quota in HeyGen's unit (seconds), to know how much of it is used.
     pub plan_quota: f64,
@@ -322,9 +323,8 @@ impl AvatarStage<'_> {
     }
 
     /// The avatar a character's take falls back to when `primary` fails: configured, else one of the account's
-    /// avatars that no other character wears in this episode (`on_screen`), of the character's gender first — so
-    /// the fallback does not make two characters look alike — else another of its gender; `None` when there is no
-    /// other.
+    /// avatars of the character's gender that no other character wears in this episode (`on_screen`), so the
+    /// fallback does not make two characters look alike; `None` when there is none (the lines go voice-only).
     pub fn fallback_avatar(
         &self,
         c: &Character,
@@ -334,20 +334,12 @@ impl AvatarStage<'_> {
         if let Some(a) = self.cfg.fallback_by_character.get(&c.id) {
             return (a != primary).then(|| a.clone());
         }
-        let worn = |id: &String| on_screen.contains(id);
-        let gender = |g: &String| g.is_empty() || *g == c.voice_profile.gender;
         self.avatars
             .iter()
-            .find(|(id, g)| id != primary && !worn(id) && gender(g))
-            .or_else(|| {
-                self.avatars
-                    .iter()
-                    .find(|(id, _)| id != primary && !worn(id))
-            })
-            .or_else(|| {
-                self.avatars
-                    .iter()
-                    .find(|(id, g)| id != primary && gender(g))
+            .find(|(id, g)| {
+                id != primary
+                    && !on_screen.contains(id)
+                    && (g.is_empty() || *g == c.voice_profile.gender)
             })
             .map(|(id, _)| id.clone())
     }
@@ -518,13 +510,21 @@ impl AvatarStage<'_> {
                     .run(series_id, n, purpose, avatar, &input, estimate, &out)
                     .await?;
                 match end {
+                    // The avatar could not render: its fallback tries (a refused key or an account that cannot
+                    // pay is not the avatar's fault, so that does not move to the fallback).
                     JobEnd::Failed { reason } if i + 1 < tries.len() => {
                         report.notes.push(format!(
-                            "{} in scene {}: the avatar {} failed ({reason}); the take was made with the fallback avatar {}",
+                            "{} in scene {}: the avatar {} failed ({reason}); trying the fallback avatar {}",
                             take.character, take.scene, avatar, tries[i + 1].1
                         ));
                     }
                     end => {
+                        if i > 0 && matches!(end, JobEnd::Done { .. }) {
+                            report.notes.push(format!(
+                                "{} in scene {}: the take was made with the fallback avatar {avatar}",
+                                take.character, take.scene
+                            ));
+                        }
                         outcome = Some((end, before));
                         break;
                     }
@@ -563,6 +563,11 @@ impl AvatarStage<'_> {
                 JobEnd::Failed { reason } => fail(
                     &mut report,
                     &format!("voice only: the avatar take failed ({reason})"),
+                    Outcome::VoiceOnly,
+                ),
+                JobEnd::Refused { reason } => fail(
+                    &mut report,
+                    &format!("voice only for now: the avatar take was not sent ({reason})"),
                     Outcome::VoiceOnly,
                 ),
                 JobEnd::OverCap { reason, .. } => fail(

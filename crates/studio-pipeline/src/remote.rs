@@ -86,28 +86,33 @@ pub trait RemoteProvider: Send + Sync {
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError>;
 }
 
+/// One key of a provider, for [`Accounts`].
+pub struct Account {
+    /// The key's name: `fal`, `fal#2`, …
+    pub name: String,
+    /// A fingerprint of the key (not the key): a set-aside recorded against another key under the same name — one
+    /// the creator has since replaced — does not hold for this one.
+    pub fingerprint: String,
+    /// The provider with this key.
+    pub provider: std::sync::Arc<dyn RemoteProvider>,
+}
+
 /// Several keys of one provider, in order (`fal`, `fal#2`, …; seed `002_7a7d0767da382c77.txt` §8.2): a job goes to
 /// the first key that is not set aside. A key whose account cannot pay ([`RemoteError::Billing`]) or that the
 /// provider no longer accepts ([`RemoteError::Auth`]) at submit is set aside in the store with the provider's
-/// reason, and the same job goes to the next key — nothing was made or billed by the refusal. A submitted job is
-/// polled and fetched with the key that took it (its [`Ticket::account`]), also after a restart.
+/// reason and the key's fingerprint, and the same job goes to the next key — nothing was made or billed by the
+/// refusal. With every key set aside the job is not sent (`Billing`/`Auth`, which the runner forgets so a later run
+/// sends it). A submitted job is polled and fetched with the key that took it ([`Ticket::account`]), also after a
+/// restart and also when that key has been set aside since.
 pub struct Accounts {
     name: String,
-    /// (account, the provider with that account's key), first key first.
-    keys: Vec<(String, std::sync::Arc<dyn RemoteProvider>)>,
+    keys: Vec<Account>,
     store: Store,
 }
 
 impl Accounts {
-    /// `keys` in order of use; the provider's name is the first account's (`fal`).
-    ///
-    /// # Panics
-    /// Never; an empty `keys` refuses every submit as not set up.
-    pub fn new(
-        name: &str,
-        keys: Vec<(String, std::sync::Arc<dyn RemoteProvider>)>,
-        store: Store,
-    ) -> Self {
+    /// `keys` in order of use; `name` is the provider's ("fal"), which is also its first key's name.
+    pub fn new(name: &str, keys: Vec<Account>, store: Store) -> Self {
         Self {
             name: name.to_string(),
             keys,
@@ -115,20 +120,32 @@ impl Accounts {
         }
     }
 
-    /// The provider for the key that took `ticket` (the first key for a ticket from before accounts).
+    /// The provider for the key that took `ticket`: the key named in it, or for a job sent before keys had names,
+    /// the provider's first key (`fal`) — never another account's key, which would not find the job.
     fn owner(&self, ticket: &Ticket) -> Result<&dyn RemoteProvider, RemoteError> {
-        let found = if ticket.account.is_empty() {
-            self.keys.first()
+        let name = if ticket.account.is_empty() {
+            self.name.as_str()
         } else {
-            self.keys.iter().find(|(a, _)| *a == ticket.account)
+            ticket.account.as_str()
         };
-        found.map(|(_, p)| p.as_ref()).ok_or_else(|| {
-            RemoteError::Auth(format!(
-                "the {} key \"{}\" that took this job is no longer stored; store it again to fetch the job",
-                self.name,
-                if ticket.account.is_empty() { &self.name } else { &ticket.account }
-            ))
-        })
+        self.keys
+            .iter()
+            .find(|k| k.name == name)
+            .map(|k| k.provider.as_ref())
+            .ok_or_else(|| {
+                RemoteError::Auth(format!(
+                    "the {} key that took this job is no longer stored; store it again to fetch the job",
+                    self.name
+                ))
+            })
+    }
+
+    /// Whether `key` is set aside: a set-aside of this very key (by its fingerprint).
+    async fn is_aside(&self, key: &Account) -> Result<bool, RemoteError> {
+        match self.store.account_aside(&key.name).await {
+            Ok(a) => Ok(a.is_some_and(|a| a.fingerprint == key.fingerprint)),
+            Err(e) => Err(RemoteError::NotSent(format!("the store: {e}"))),
+        }
     }
 }
 
@@ -140,55 +157,51 @@ impl RemoteProvider for Accounts {
     fn poll_interval(&self) -> Duration {
         self.keys
             .first()
-            .map_or(Duration::from_secs(5), |(_, p)| p.poll_interval())
+            .map_or(Duration::from_secs(5), |k| k.provider.poll_interval())
     }
     async fn submit(&self, model: &str, input: &Value, tag: &str) -> Result<Ticket, RemoteError> {
         let mut last: Option<RemoteError> = None;
-        for (account, p) in &self.keys {
-            match self.store.account_aside(account).await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(e) => return Err(RemoteError::NotSent(format!("the store: {e}"))),
+        for (i, key) in self.keys.iter().enumerate() {
+            if self.is_aside(key).await? {
+                continue;
             }
-            match p.submit(model, input, tag).await {
+            match key.provider.submit(model, input, tag).await {
                 Ok(mut t) => {
-                    t.account = account.clone();
+                    t.account = key.name.clone();
                     return Ok(t);
                 }
                 Err(e @ (RemoteError::Billing(_) | RemoteError::Auth(_))) => {
-                    let reason = match &e {
-                        RemoteError::Billing(m) | RemoteError::Auth(m) => m.clone(),
-                        _ => String::new(),
-                    };
-                    tracing::warn!(%account, %reason, "a key was set aside; the next key of the provider is used");
+                    tracing::warn!(account = %key.name, reason = %e, "a key was set aside; the next key of the provider is used");
                     let at = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
                         .map(|d| d.as_millis() as i64)
                         .unwrap_or(0);
                     if let Err(se) = self
                         .store
-                        .set_account_aside(account, &e.to_string(), at)
+                        .set_account_aside(&key.name, &e.to_string(), &key.fingerprint, at)
                         .await
                     {
                         return Err(RemoteError::NotSent(format!("the store: {se}")));
                     }
                     last = Some(e);
                 }
+                // Which of several accounts may have taken it matters to whoever reconciles it.
+                Err(RemoteError::Ambiguous(m)) if self.keys.len() > 1 => {
+                    return Err(RemoteError::Ambiguous(format!(
+                        "{m} (sent with {} key {})",
+                        self.name,
+                        i + 1
+                    )));
+                }
                 Err(e) => return Err(e),
             }
         }
+        let all = format!("every {} key is set aside", self.name);
         Err(match last {
-            Some(RemoteError::Billing(m)) => RemoteError::Billing(format!(
-                "every {} key is set aside (the last: {m})",
-                self.name
-            )),
-            Some(RemoteError::Auth(m)) => RemoteError::Auth(format!(
-                "every {} key is set aside (the last: {m})",
-                self.name
-            )),
+            Some(RemoteError::Billing(m)) => RemoteError::Billing(format!("{all} (the last: {m})")),
+            Some(RemoteError::Auth(m)) => RemoteError::Auth(format!("{all} (the last: {m})")),
             _ => RemoteError::Auth(format!(
-                "every {} key is set aside; store a new key or put one back in Settings",
-                self.name
+                "{all}; store a new key or put one back in Settings"
             )),
         })
     }
@@ -198,9 +211,11 @@ impl RemoteProvider for Accounts {
     async fn media_url(&self, ticket: &Ticket, model: &str) -> Result<String, RemoteError> {
         self.owner(ticket)?.media_url(ticket, model).await
     }
+    /// Result files are on the provider's CDN and need no key (fal and HeyGen send none there): any key's client
+    /// fetches them.
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError> {
         match self.keys.first() {
-            Some((_, p)) => p.download(url, out).await,
+            Some(k) => k.provider.download(url, out).await,
             None => Err(RemoteError::NotSent(format!(
                 "no {} key is stored",
                 self.name
@@ -219,6 +234,9 @@ pub enum JobEnd {
     },
     /// It failed or was refused; nothing (more) will be billed. The caller falls back.
     Failed { reason: String },
+    /// Not sent: no key would take it — refused, out of balance, or every key set aside. Nothing was billed and
+    /// nothing is kept, so a later run sends it once a key is in order. The caller uses its cheaper way meanwhile.
+    Refused { reason: String },
     /// Not sent: a spending cap (the day's, a provider's, the episode's) would be passed. Nothing was billed; the
     /// caller uses its cheaper way and records the reason.
     OverCap {
@@ -417,6 +435,15 @@ impl RemoteRunner<'_> {
                     );
                     self.park(id, "unknown", &why, None).await?;
                     return Ok(JobEnd::Unknown { reason: why });
+                }
+                // A refused key or an account that cannot pay: nothing was made or billed, and the job is not the
+                // problem — forgotten, so it is sent again once a key is in order.
+                Err(e @ (RemoteError::Auth(_) | RemoteError::Billing(_))) => {
+                    store.drop_unsent_remote_job(id).await?;
+                    store.reconcile_usage(ledger, 0.0).await?;
+                    return Ok(JobEnd::Refused {
+                        reason: e.to_string(),
+                    });
                 }
                 Err(e) => {
                     let why = e.to_string();

@@ -17,16 +17,19 @@ pub struct FalQueue {
     poll: Duration,
 }
 
-/// A refused key or account at submit: an account that cannot pay (402, or 403 "User is locked. Reason: Exhausted
-/// balance. Top up your balance at fal.ai/dashboard/billing", which fal sends on every billable call of a locked
-/// account — fal-ai/fal issues #1112, #1147) is [`RemoteError::Billing`]; any other 401/403 is a rejected key.
+/// A refusal at submit: an account that cannot pay (402, or 403 "User is locked. Reason: Exhausted balance. Top up
+/// your balance at fal.ai/dashboard/billing", which fal sends on every billable call of a locked account —
+/// fal-ai/fal issues #1112, #1147) is [`RemoteError::Billing`]; 401 is a rejected key; any other 403 refuses this
+/// request (a model the account may not use) and says nothing about the key.
 fn key_refusal(status: u16, body: &str) -> RemoteError {
     let d = detail(body);
     let lower = d.to_ascii_lowercase();
-    if status == 402 || lower.contains("user is locked") || lower.contains("balance") {
+    if status == 402 || lower.contains("user is locked") || lower.contains("exhausted balance") {
         RemoteError::Billing(d)
-    } else {
+    } else if status == 401 {
         RemoteError::Auth(d)
+    } else {
+        RemoteError::Rejected(format!("HTTP {status}: {d}"))
     }
 }
 

@@ -213,7 +213,7 @@ impl RemoteProvider for HeyGen {
             _ if code == 402 || text.contains("insufficient_credit") => Err(RemoteError::Billing(
                 format!("out of HeyGen credits: {}", message(&text)),
             )),
-            401 | 403 => Err(RemoteError::Auth(message(&text))),
+            401 => Err(RemoteError::Auth(message(&text))),
             429 | 503 => Err(RemoteError::NotSent(format!(
                 "HTTP {code}: {}",
                 message(&text)

@@ -25,7 +25,8 @@ pub struct RemoteJob {
     pub ledger_id: Option<i64>,
     pub error: Option<String>,
     pub submitted_unix: Option<i64>,
-    /// The key it was sent with ("fal#2"); `None` for the provider's first key.
+    /// The name of the key it was sent with ("fal", "fal#2"); `None` for jobs sent before keys had names (the
+    /// provider's first key).
     pub account: Option<String>,
 }
 
@@ -155,7 +156,6 @@ impl Store {
         .await?)
     }
 
-    /// Sets what a reserved ledger line actually cost (0 when the provider did not bill, e.g. a failed job).
     /// Records which account (key) a ledger line is spent on, once the job was accepted by that account.
     pub async fn set_usage_account(&self, ledger_id: i64, account: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE api_usage SET account = ? WHERE id = ?")
@@ -182,6 +182,7 @@ impl Store {
         .await?)
     }
 
+    /// Sets what a reserved ledger line actually cost (0 when the provider did not bill, e.g. a failed job).
     pub async fn reconcile_usage(&self, ledger_id: i64, actual_usd: f64) -> Result<(), StoreError> {
         sqlx::query("UPDATE api_usage SET actual_usd = ? WHERE id = ?")
             .bind(actual_usd)
@@ -191,7 +192,6 @@ impl Store {
         Ok(())
     }
 
-    /// What the ledger says an episode has committed: actual where known, else the estimate.
     /// Each episode's spending, all time (US dollars), for the episodes with ledger lines since `since` (an RFC 3339
     /// UTC time like the ledger's): `(series id, episode, spent)`. Episode 0 (series-level work) is left out.
     pub async fn episodes_spending_since(
@@ -209,6 +209,7 @@ impl Store {
         .await?)
     }
 
+    /// What the ledger says an episode has committed: actual where known, else the estimate.
     pub async fn episode_spend(&self, series_id: &str, n: u32) -> Result<f64, StoreError> {
         let v: Option<f64> = sqlx::query_scalar(
             "SELECT SUM(COALESCE(actual_usd, estimated_usd)) FROM api_usage WHERE series_id = ? AND episode_number = ?",

@@ -50,6 +50,10 @@ pub(crate) async fn setting_in<T: DeserializeOwned>(
 pub struct AccountAside {
     /// The provider's own words (never the key).
     pub reason: String,
+    /// The fingerprint of the key that was set aside (see `studio_pipeline::remote::Account`): a key stored under
+    /// the same name since is not set aside.
+    #[serde(default)]
+    pub fingerprint: String,
     /// When (Unix ms).
     pub at_ms: i64,
 }
@@ -64,12 +68,14 @@ impl Store {
         &self,
         account: &str,
         reason: &str,
+        fingerprint: &str,
         at_ms: i64,
     ) -> Result<(), StoreError> {
         self.set_setting(
             &aside_key(account),
             &AccountAside {
                 reason: reason.to_string(),
+                fingerprint: fingerprint.to_string(),
                 at_ms,
             },
         )

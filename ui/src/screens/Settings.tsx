@@ -166,7 +166,6 @@ export function Settings({ ctx }: { ctx: Ctx }) {
           { key: "alerts.smtp_port", value: al?.smtp_port, kind: "count" },
           { key: "alerts.smtp_user", value: al?.smtp_user, kind: "text" },
           { key: "alerts.smtp_security", value: al?.smtp_security, kind: "choice", choices: ["starttls", "tls", "none"], choiceWords: "alerts.security" },
-          { key: "production.alert_webhook_url", value: prod?.alert_webhook_url, kind: "text" },
         ]}
         onSaved={load}
       />

@@ -1,7 +1,7 @@
 //! Where alerts go besides the studio's own screens: a plain webhook (`[production] alert_webhook_url`, or the
 //! keyring's `webhook` secret), Slack,
 //! Discord, Telegram and e-mail, each with the least level it receives (severity routing: by default a critical alert
-//! goes everywhere, a warning to the chat channels and the webhook only, information nowhere).
+//! goes everywhere, a warning to Slack, Discord and the webhook only, information nowhere).
 //!
 //! Message formats (each service's own documentation):
 //! - Slack incoming webhook: `POST <webhook URL>` with `{"text": …}` (api.slack.com/messaging/webhooks; `text` is
@@ -132,6 +132,16 @@ impl AlertsConfig {
         if !self.smtp_host.is_empty() && self.email_to.trim().is_empty() {
             p.push("alerts.email_to: an SMTP server is set but nobody to write to (e.g. studio@example.com)".into());
         }
+        // A password over a plain connection is readable on the way: only to a relay on this machine.
+        if self.smtp_security == SmtpSecurity::None
+            && !self.smtp_user.is_empty()
+            && !is_loopback(&self.smtp_host)
+        {
+            p.push(format!(
+                "alerts.smtp_security: \"none\" would send the password for {} unencrypted to {}; use \"starttls\" (587) or \"tls\" (465)",
+                self.smtp_user, self.smtp_host
+            ));
+        }
         if self.smtp_port == 0 {
             p.push("alerts.smtp_port: 0 is not a port (587 for STARTTLS, 465 for TLS)".into());
         }
@@ -146,6 +156,28 @@ impl AlertsConfig {
         }
         p
     }
+}
+
+/// Whether `host` is this machine (a relay here may take mail without encryption).
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A Telegram bot token as BotFather gives it: the bot's number, a colon, letters, digits, `_` and `-` — checked
+/// before it goes into the request path, so a pasted slash or query cannot change the URL.
+fn is_bot_token(t: &str) -> bool {
+    let Some((id, secret)) = t.split_once(':') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && !secret.is_empty()
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The places an alert can go.
@@ -353,6 +385,9 @@ impl Engine {
                 (_, None) => AlertSent::NotSetUp,
                 _ if chat.is_empty() => AlertSent::NotSetUp,
                 (false, _) => AlertSent::NotRouted,
+                (true, Some(token)) if !is_bot_token(token.expose().trim()) => AlertSent::Failed {
+                    reason: "the stored Telegram bot token does not look like one (digits, a colon, then letters and digits, as BotFather gives it)".into(),
+                },
                 (true, Some(token)) => {
                     let base = cfg.endpoint("telegram").unwrap_or_default();
                     let url = format!(
@@ -473,6 +508,11 @@ async fn send_email(
         .port(a.smtp_port)
         .timeout(Some(Duration::from_secs(15)));
     if !a.smtp_user.is_empty() {
+        if a.smtp_security == SmtpSecurity::None && !is_loopback(host) {
+            return Err(format!(
+                "the password would go unencrypted to {host}: set the connection security to STARTTLS or TLS"
+            ));
+        }
         let Some(pw) = password else {
             return Err("no SMTP password is stored (the keyring's smtp secret)".into());
         };
@@ -549,5 +589,27 @@ mod tests {
         };
         assert!(no_one.problems()[0].contains("nobody to write to"));
         assert!(AlertsConfig::default().problems().is_empty());
+        let plain = |host: &str| AlertsConfig {
+            email_to: "pd@example.com".into(),
+            smtp_host: host.into(),
+            smtp_user: "studio@example.com".into(),
+            smtp_security: SmtpSecurity::None,
+            ..Default::default()
+        };
+        assert!(plain("smtp.example.com").problems()[0].starts_with("alerts.smtp_security"));
+        assert!(plain("127.0.0.1").problems().is_empty());
+        assert!(plain("localhost").problems().is_empty());
+        assert!(is_bot_token("123456:AAE-x_y9"));
+        for bad in [
+            "",
+            "123456",
+            ":abc",
+            "12a:abc",
+            "123:abc/../x",
+            "123:abc?x=1",
+            "bot123:abc",
+        ] {
+            assert!(!is_bot_token(bad), "{bad}");
+        }
     }
 }

@@ -131,8 +131,8 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
                     AlertLevel::Warning
                 },
                 message: format!(
-                    "{} episode {}: ${:.2} of the ${:.2} cap per episode is spent ({:.0} %); the rest of it is made the \
-                     cheaper way (stills, the offline voice, no avatars)",
+                    "{} episode {}: ${:.2} of the ${:.2} cap per episode is spent ({:.0} %); once the cap is reached, \
+                     the rest is made the cheaper way (stills, the offline voice, no avatars)",
                     e.title,
                     e.episode,
                     e.spent_usd,
@@ -265,7 +265,8 @@ impl Engine {
         let mut raised = Vec::new();
         for a in fired {
             // Claimed atomically, so the daemon and the desktop app on one database send each alert once.
-            let key = format!("alert.last.{}", a.rule);
+            // Per level too: a critical alert (a cap reached) is not held back by the warning an hour before it.
+            let key = format!("alert.last.{}.{:?}", a.rule, a.level);
             if !self
                 .store()
                 .claim_once_per(&key, now_ms(), 3_600_000)

@@ -31,6 +31,18 @@ pub async fn fast_engine(dir: &std::path::Path) -> Engine {
     .unwrap()
 }
 
+/// An engine on `dir` with this `config.toml`, no environment and in-memory secrets.
+pub async fn engine_with_config(dir: &std::path::Path, config: &str) -> Engine {
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    Engine::open(EngineOptions {
+        data_dir: Some(dir.to_path_buf()),
+        env: Some(BTreeMap::new()),
+        secret_store: Some(Box::new(MemorySecretStore::default())),
+    })
+    .await
+    .unwrap()
+}
+
 /// The test command runs the suite under `dbus-run-session` with an unlocked gnome-keyring and sets
 /// AIDAS_REQUIRE_KEYRING=1, so there a missing Secret Service is a failure, not a skip.
 /// Receives the engine's events on a task of its own while a test runs. A long render publishes progress twice a

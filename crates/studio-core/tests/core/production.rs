@@ -1,12 +1,11 @@
 //! Production through the job engine: an offline episode goes through the whole stage DAG, waits at the review
-//! gate, and after approval lands in the export folder; queuing it again adds nothing.
+//! gate, and after approval lands in the export folder; queuing it again adds nothing. Alerts reach their channels;
+//! the key in use is the first not set aside.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use studio_core::domain::{JobStatus, Stage};
-use studio_core::secrets::MemorySecretStore;
-use studio_core::{Engine, EngineOptions, JobEnd, NewSeries, Secret};
+use studio_core::{JobEnd, NewSeries, Secret};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_episode_runs_the_dag_waits_for_review_and_is_exported() {
@@ -235,21 +234,14 @@ async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
         .mount(&hook)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
-        format!(
+    let e = crate::engine_with_config(
+        dir.path(),
+        &format!(
             "version = 1\n[production]\ndaily_cap_usd = 1.0\nalert_webhook_url = \"{}/hook\"\n",
             hook.uri()
         ),
     )
-    .unwrap();
-    let e = Engine::open(EngineOptions {
-        data_dir: Some(dir.path().to_path_buf()),
-        env: Some(BTreeMap::new()),
-        secret_store: Some(Box::new(MemorySecretStore::default())),
-    })
-    .await
-    .unwrap();
+    .await;
     let events = crate::EventLog::start(&e);
     assert!(
         e.check_alerts()
@@ -395,23 +387,16 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
         .await;
     let (smtp_port, heard) = smtp_listener().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
-        format!(
+    let e = crate::engine_with_config(
+        dir.path(),
+        &format!(
             "version = 1\n[production]\ndaily_cap_usd = 1.0\n[alerts]\ntelegram_chat_id = \"-1001234567890\"\n\
              email_to = \"pd@example.com, writer@example.com\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\n\
              smtp_user = \"studio@example.com\"\nsmtp_security = \"none\"\n[endpoints]\ntelegram = \"{}\"\n",
             chat.uri()
-        ),
+        )
     )
-    .unwrap();
-    let e = Engine::open(EngineOptions {
-        data_dir: Some(dir.path().to_path_buf()),
-        env: Some(BTreeMap::new()),
-        secret_store: Some(Box::new(MemorySecretStore::default())),
-    })
-    .await
-    .unwrap();
+    .await;
     // Before anything is stored, every channel says it is not set up (e-mail is, but has no password yet).
     let before = e.send_test_alert().await.unwrap();
     for d in &before {
@@ -527,10 +512,21 @@ async fn the_key_in_use_is_the_first_not_set_aside() {
     assert_eq!(state(&v, "fal"), (true, true, false));
     assert_eq!(state(&v, "fal#2"), (true, false, false));
     assert_eq!(state(&v, "heygen"), (false, false, false));
+    let fp = |k: &str| studio_core::accounts::key_fingerprint(&Secret::new(k));
+    // A set-aside of another key under the name (one replaced since) does not hold for the stored key.
+    e.store()
+        .set_account_aside("fal", "refused", &fp("an-old-key"), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        state(&e.accounts().await.unwrap(), "fal"),
+        (true, true, false)
+    );
     e.store()
         .set_account_aside(
             "fal",
             "the account cannot pay: User is locked. Reason: Exhausted balance.",
+            &fp("fal-one"),
             1,
         )
         .await
@@ -548,7 +544,7 @@ async fn the_key_in_use_is_the_first_not_set_aside() {
     let v = e.restore_account("fal").await.unwrap();
     assert_eq!(state(&v, "fal"), (true, true, false));
     e.store()
-        .set_account_aside("fal#2", "refused", 1)
+        .set_account_aside("fal#2", "refused", &fp("fal-two"), 1)
         .await
         .unwrap();
     e.set_secret("fal#2", Secret::new("fal-two-new"))

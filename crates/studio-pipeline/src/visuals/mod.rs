@@ -197,6 +197,9 @@ impl VisualsStage<'_> {
                 Ok(Err(match other {
                     crate::remote::JobEnd::OverCap { reason, limit } => (reason, Some(limit)),
                     crate::remote::JobEnd::Failed { reason } => (format!("failed: {reason}"), None),
+                    crate::remote::JobEnd::Refused { reason } => {
+                        (format!("was not sent: {reason}"), None)
+                    }
                     crate::remote::JobEnd::Stuck { reason }
                     | crate::remote::JobEnd::Unknown { reason } => {
                         (format!("needs attention: {reason}"), None)
@@ -611,6 +614,12 @@ impl VisualsStage<'_> {
                 crate::remote::JobEnd::Failed { reason } => {
                     decision.reason.push_str(&format!(
                         " (video failed: {reason}; still + Ken Burns instead)"
+                    ));
+                    decision.why = Some(RouteWhy::VideoFailed);
+                }
+                crate::remote::JobEnd::Refused { reason } => {
+                    decision.reason.push_str(&format!(
+                        " (video not sent: {reason}; still + Ken Burns instead)"
                     ));
                     decision.why = Some(RouteWhy::VideoFailed);
                 }

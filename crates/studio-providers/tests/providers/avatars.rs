@@ -13,7 +13,7 @@ use studio_domain::Importance;
 use studio_pipeline::Pricing;
 use studio_pipeline::avatars::{AvatarConfig, AvatarCut, AvatarStage, AvatarStrategy};
 use studio_pipeline::voicing::VoiceStage;
-use studio_providers::{EspeakVoices, HeyGen, RetryPolicy};
+use studio_providers::{EspeakVoices, HeyGen};
 use studio_render::audio::decode_pcm;
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -217,24 +217,20 @@ async fn world() -> World {
     }
 }
 
-fn heygen(w: &World) -> HeyGen {
+/// HeyGen on the mock with `key`, polling every 5 ms.
+fn heygen(w: &World, key: &str) -> HeyGen {
     HeyGen::new(
         &w.server.uri(),
         &w.server.uri(),
-        Some("hg-test".into()),
+        Some(key.into()),
         Duration::from_millis(5),
     )
-    .with_policy(RetryPolicy {
-        max_retries: 1,
-        base_backoff: Duration::from_millis(1),
-        max_wait: Duration::from_secs(1),
-        timeout: Duration::from_secs(10),
-    })
+    .with_policy(crate::fast_policy(1))
 }
 
 fn stage<'a>(w: &'a World, pricing: &'a Pricing, remaining: Option<f64>) -> AvatarStage<'a> {
     AvatarStage {
-        provider: Arc::new(heygen(w)),
+        provider: Arc::new(heygen(w, "hg-test")),
         avatars: vec![
             ("av-m1".into(), "male".into()),
             ("av-f1".into(), "female".into()),
@@ -448,29 +444,17 @@ async fn a_failed_render_is_made_with_the_fallback_avatar_then_voice_only() {
 async fn a_heygen_key_out_of_credits_is_set_aside_for_the_next() {
     let w = world().await;
     let pricing = Pricing::bundled();
-    let key = |k: &str| -> Arc<dyn studio_pipeline::remote::RemoteProvider> {
-        Arc::new(
-            HeyGen::new(
-                &w.server.uri(),
-                &w.server.uri(),
-                Some(k.into()),
-                Duration::from_millis(5),
-            )
-            .with_policy(RetryPolicy {
-                max_retries: 1,
-                base_backoff: Duration::from_millis(1),
-                max_wait: Duration::from_secs(1),
-                timeout: Duration::from_secs(10),
-            }),
-        )
-    };
+    let key =
+        |k: &str| -> Arc<dyn studio_pipeline::remote::RemoteProvider> { Arc::new(heygen(&w, k)) };
     let mut d = stage(&w, &pricing, Some(5000.0));
+    let account = |name: &str, k: &str| studio_pipeline::remote::Account {
+        name: name.into(),
+        fingerprint: format!("fp-{k}"),
+        provider: key(k),
+    };
     d.provider = Arc::new(studio_pipeline::remote::Accounts::new(
         "heygen",
-        vec![
-            ("heygen".into(), key("hg-one")),
-            ("heygen#2".into(), key("hg-two")),
-        ],
+        vec![account("heygen", "hg-one"), account("heygen#2", "hg-two")],
         w.store.clone(),
     ));
     w.state.lock().unwrap().broke_keys = vec!["hg-one".into()];

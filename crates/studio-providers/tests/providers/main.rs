@@ -5,3 +5,13 @@ mod llm;
 mod offline;
 mod visuals;
 mod voices;
+
+/// A retry policy for mock servers: `max_retries` tries, 1 ms backoff, a wait of at most 1 s, 10 s per request.
+pub fn fast_policy(max_retries: u32) -> studio_providers::RetryPolicy {
+    studio_providers::RetryPolicy {
+        max_retries,
+        base_backoff: std::time::Duration::from_millis(1),
+        max_wait: std::time::Duration::from_secs(1),
+        timeout: std::time::Duration::from_secs(10),
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use studio_domain::{ClipPriority, EpisodeScript};
 use studio_pipeline::visuals::{ClipProbe, Route, VisualConfig, VisualsStage};
 use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
-use studio_providers::{FalQueue, OfflineStills, RetryPolicy, TemplateWriter};
+use studio_providers::{FalQueue, OfflineStills, TemplateWriter};
 use studio_store::Store;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -255,23 +255,19 @@ async fn world() -> World {
     }
 }
 
+/// fal's queue on the mock with `key`, polling every 5 ms.
+fn fal_queue(w: &World, key: &str) -> FalQueue {
+    FalQueue::new(&w.server.uri(), Some(key.into()), Duration::from_millis(5))
+        .with_policy(crate::fast_policy(1))
+}
+
 fn stage<'a>(
     w: &'a World,
     pricing: &'a Pricing,
     cfg: VisualConfig,
     deadline: Duration,
 ) -> VisualsStage<'a> {
-    let fal = FalQueue::new(
-        &w.server.uri(),
-        Some("fal-test".into()),
-        Duration::from_millis(5),
-    )
-    .with_policy(RetryPolicy {
-        max_retries: 1,
-        base_backoff: Duration::from_millis(1),
-        max_wait: Duration::from_secs(1),
-        timeout: Duration::from_secs(10),
-    });
+    let fal = fal_queue(w, "fal-test");
     VisualsStage {
         remote: Some(Arc::new(fal)),
         deadline,
@@ -992,27 +988,18 @@ async fn an_accepted_job_the_provider_cannot_answer_for_is_kept_not_failed_or_re
 /// stays its own in the ledger, and the first key's earlier spend is kept.
 #[tokio::test]
 async fn a_key_out_of_balance_is_set_aside_and_the_next_key_takes_the_job() {
-    use studio_pipeline::remote::{Accounts, JobEnd, RemoteProvider, RemoteRunner};
+    use studio_pipeline::remote::{Account, Accounts, JobEnd, RemoteProvider, RemoteRunner};
     let w = world().await;
-    let fal = |key: &str| -> Arc<dyn RemoteProvider> {
-        Arc::new(
-            FalQueue::new(&w.server.uri(), Some(key.into()), Duration::from_millis(5)).with_policy(
-                RetryPolicy {
-                    max_retries: 1,
-                    base_backoff: Duration::from_millis(1),
-                    max_wait: Duration::from_secs(1),
-                    timeout: Duration::from_secs(10),
-                },
-            ),
-        )
+    let fal = |key: &str| -> Arc<dyn RemoteProvider> { Arc::new(fal_queue(&w, key)) };
+    let account = |name: &str, key: &str| Account {
+        name: name.into(),
+        fingerprint: format!("fp-{key}"),
+        provider: fal(key),
     };
     let accounts = || {
         Arc::new(Accounts::new(
             "fal",
-            vec![
-                ("fal".into(), fal("fal-one")),
-                ("fal#2".into(), fal("fal-two")),
-            ],
+            vec![account("fal", "fal-one"), account("fal#2", "fal-two")],
             w.store.clone(),
         ))
     };
@@ -1121,8 +1108,10 @@ async fn a_key_out_of_balance_is_set_aside_and_the_next_key_takes_the_job() {
         w.state.lock().unwrap().submits_by_key.get("fal-one"),
         Some(&2)
     );
-    // 5. Both keys out: the job is not sent anywhere, costs nothing, and says every key is set aside.
+    // 5. Both keys out: the job is not sent anywhere, costs nothing, says every key is set aside, and is not kept —
+    // once a key is in order again (here: the first account topped up and put back), the same job goes out.
     w.state.lock().unwrap().locked_keys.insert("fal-two".into());
+    let p2 = w.data.join("p2.png");
     let end = runner
         .run(
             "rom",
@@ -1131,13 +1120,64 @@ async fn a_key_out_of_balance_is_set_aside_and_the_next_key_takes_the_job() {
             FLUX,
             &json!({"prompt": "a bridge"}),
             0.003,
-            &w.data.join("p2.png"),
+            &p2,
         )
         .await
         .unwrap();
     assert!(
-        matches!(&end, JobEnd::Failed { reason } if reason.contains("every fal key is set aside")),
+        matches!(&end, JobEnd::Refused { reason } if reason.contains("every fal key is set aside")),
         "{end:?}"
     );
     assert!((w.store.episode_spend("rom", 1).await.unwrap() - episode).abs() < 1e-9);
+    assert_eq!(w.store.remote_job("rom", 1, "probe:2").await.unwrap(), None);
+    w.state.lock().unwrap().locked_keys.remove("fal-one");
+    assert!(w.store.clear_account_aside("fal").await.unwrap());
+    let end = runner
+        .run(
+            "rom",
+            1,
+            "probe:2",
+            FLUX,
+            &json!({"prompt": "a bridge"}),
+            0.003,
+            &p2,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(end, JobEnd::Done { .. }), "{end:?}");
+    let probe2 = w
+        .store
+        .remote_job("rom", 1, "probe:2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(probe2.account.as_deref(), Some("fal"));
+    // 6. A set-aside recorded against another key under the same name (one replaced since) does not hold.
+    w.store
+        .set_account_aside("fal", "an old key's refusal", "fp-an-old-key", 1)
+        .await
+        .unwrap();
+    let end = runner
+        .run(
+            "rom",
+            1,
+            "probe:3",
+            FLUX,
+            &json!({"prompt": "a river"}),
+            0.003,
+            &w.data.join("p3.png"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(end, JobEnd::Done { .. }), "{end:?}");
+    assert_eq!(
+        w.store
+            .remote_job("rom", 1, "probe:3")
+            .await
+            .unwrap()
+            .unwrap()
+            .account
+            .as_deref(),
+        Some("fal")
+    );
 }

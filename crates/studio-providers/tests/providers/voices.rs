@@ -46,15 +46,6 @@ impl AudioNormalizer for Ffmpeg {
     }
 }
 
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 2,
-        base_backoff: Duration::from_millis(1),
-        max_wait: Duration::from_secs(1),
-        timeout: Duration::from_secs(10),
-    }
-}
-
 fn sample() -> SeriesPlan {
     serde_json::from_str(include_str!(
         "../../../../assets/samples/first-love.series.json"
@@ -76,16 +67,6 @@ fn wav(secs: f64) -> Vec<u8> {
 
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-fn el_voices() -> Value {
-    let v = |id: &str, name: &str, g: &str, age: &str, desc: &str| json!({"voice_id": id, "name": name, "category": "premade", "labels": {"gender": g, "age": age, "description": desc}});
-    json!({ "voices": [
-        v("el-m1", "Adam", "male", "young", "warm"), v("el-m2", "Josh", "male", "young", "confident"),
-        v("el-m3", "Arnold", "male", "middle aged", "deep"), v("el-m4", "Clyde", "male", "old", "serious"),
-        v("el-f1", "Bella", "female", "young", "soft"), v("el-f2", "Elli", "female", "young", "cheerful"),
-        v("el-f3", "Grace", "female", "middle aged", "sophisticated"), v("el-f4", "Glinda", "female", "old", "caring")
-    ]})
 }
 
 fn google_voices() -> Value {
@@ -142,7 +123,9 @@ impl Respond for Speak {
 async fn mount_elevenlabs(server: &MockServer, remaining: u64, fail_after: Option<usize>) {
     Mock::given(method("GET"))
         .and(path("/v1/voices"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(el_voices()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(studio_testkit::elevenlabs::voices()),
+        )
         .mount(server)
         .await;
     Mock::given(method("GET"))
@@ -381,7 +364,7 @@ async fn elevenlabs_with_timestamps_chains_requests_and_times_lines() {
         "eleven_multilingual_v2",
         3,
     )
-    .with_policy(fast());
+    .with_policy(crate::fast_policy(2));
     let voices = el.voices().await.unwrap();
     assert_eq!(voices.len(), 8);
     assert_eq!(voices[2].age_group, "middle_age");
@@ -510,7 +493,7 @@ async fn elevenlabs_429_kinds_and_5xx_are_retried_differently() {
     let el = ElevenLabsVoices::new(&server.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
         .with_policy(RetryPolicy {
             max_retries: 3,
-            ..fast()
+            ..crate::fast_policy(2)
         });
     let req = studio_pipeline::voice::SpeechRequest {
         text: "안녕하세요".into(),
@@ -544,7 +527,7 @@ async fn elevenlabs_429_kinds_and_5xx_are_retried_differently() {
     let el2 =
         ElevenLabsVoices::new(&server2.uri(), Some("k".into()), "m", 2).with_policy(RetryPolicy {
             max_retries: 0,
-            ..fast()
+            ..crate::fast_policy(2)
         });
     assert!(matches!(
         el2.synthesize(&req).await,
@@ -558,7 +541,7 @@ async fn elevenlabs_429_kinds_and_5xx_are_retried_differently() {
     let el3 =
         ElevenLabsVoices::new(&server3.uri(), Some("k".into()), "m", 2).with_policy(RetryPolicy {
             max_retries: 0,
-            ..fast()
+            ..crate::fast_policy(2)
         });
     assert!(
         matches!(el3.synthesize(&req).await, Err(studio_pipeline::voice::VoiceError::Busy { retry_after: Some(d), .. }) if d == Duration::from_secs(2))
@@ -572,7 +555,8 @@ async fn elevenlabs_429_kinds_and_5xx_are_retried_differently() {
         )
         .mount(&server4)
         .await;
-    let el4 = ElevenLabsVoices::new(&server4.uri(), Some("k".into()), "m", 2).with_policy(fast());
+    let el4 = ElevenLabsVoices::new(&server4.uri(), Some("k".into()), "m", 2)
+        .with_policy(crate::fast_policy(2));
     let e = el4.synthesize(&req).await.unwrap_err();
     assert!(e.provider_down(), "{e}");
     assert_eq!(
@@ -586,14 +570,15 @@ async fn elevenlabs_429_kinds_and_5xx_are_retried_differently() {
 async fn google_and_azure_voices_and_requests() {
     let g = MockServer::start().await;
     mount_google(&g).await;
-    let google =
-        GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g-key".into())).with_policy(fast());
+    let google = GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g-key".into()))
+        .with_policy(crate::fast_policy(2));
     let gv = google.voices().await.unwrap();
     assert_eq!(gv.len(), 4, "Korean voices only");
     assert_eq!(gv[2].gender, "male");
     let a = MockServer::start().await;
     mount_azure(&a).await;
-    let azure = AzureVoices::new(&a.uri(), Some("az-key".into())).with_policy(fast());
+    let azure =
+        AzureVoices::new(&a.uri(), Some("az-key".into())).with_policy(crate::fast_policy(2));
     let av = azure.voices().await.unwrap();
     assert_eq!(
         av.iter().map(|v| v.voice_id.as_str()).collect::<Vec<_>>(),
@@ -779,10 +764,11 @@ fn el_google_espeak(el: &MockServer, g: &MockServer) -> Vec<Arc<dyn VoiceProvide
     vec![
         Arc::new(
             ElevenLabsVoices::new(&el.uri(), Some("k".into()), "eleven_multilingual_v2", 2)
-                .with_policy(fast()),
+                .with_policy(crate::fast_policy(2)),
         ),
         Arc::new(
-            GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into())).with_policy(fast()),
+            GoogleVoices::new(&format!("{}/v1", g.uri()), Some("g".into()))
+                .with_policy(crate::fast_policy(2)),
         ),
         Arc::new(EspeakVoices::default()),
     ]
@@ -885,7 +871,7 @@ async fn wordless_lines_are_never_sent_and_directions_are_not_spoken() {
         "eleven_multilingual_v2",
         3,
     )
-    .with_policy(fast());
+    .with_policy(crate::fast_policy(2));
     let dir = tempfile::tempdir().unwrap();
     let (store, mut script) = store_with_episode(dir.path()).await;
     // A script saved before directions were split off: one line is only a direction, one only dots, one has a
