@@ -56,9 +56,9 @@ describe("alerts", () => {
 
 describe("keys in line", () => {
   it("names a further key by its provider and place, never as fal#2", () => {
-    expect(keyNameLabel(ko, "fal#2")).toBe("fal (FLUX·Kling) — 2번째 키");
-    expect(keyNameLabel(en, "heygen#3")).toBe("HeyGen — key 3");
+    expect(keyNameLabel(ko, "fal#2")).toBe("fal (FLUX·Kling) — 두 번째 키");
+    expect(keyNameLabel(en, "heygen#3")).toBe("HeyGen — third key");
     expect(keyNameLabel(ko, "fal")).toBe("fal (FLUX·Kling)");
-    expect(accountLabel(en, "fal", 1)).toBe("fal (FLUX, Kling) — key 1");
+    expect(accountLabel(en, "fal", 1)).toBe("fal (FLUX, Kling) — first key");
   });
 });

@@ -223,7 +223,8 @@ export function formatDay(day: string, lang: Lang): string {
 
 /** A key by the provider and its place in line: "fal (FLUX·Kling) — 2번째 키"; `fal#2` as a name is never shown. */
 export function accountLabel(t: T, provider: string, ordinal: number): string {
-  return `${providerLabel(t, provider)} — ${t("account.nth").replace("{n}", String(ordinal))}`;
+  const nth = ordinal >= 1 && ordinal <= 5 ? t(`account.nth.${ordinal}` as Key) : `#${ordinal}`;
+  return `${providerLabel(t, provider)} — ${nth}`;
 }
 
 /** A key name as the settings form offers it: the provider's first key by its product name, further keys

@@ -241,10 +241,12 @@ export function nextStep(code: Code): Key {
     case "auth":
     case "empty_secret":
     case "unknown_provider":
+      return "next.key";
+    // Keys cannot be stored here at all: saying "store the key in Settings" would send the creator in a circle.
     case "keyring_unavailable":
     case "keyring_error":
     case "secrets_read_only":
-      return "next.key";
+      return "next.keyring";
     case "reconnect_channel":
     case "youtube_unauthorized":
     case "oauth_denied":

@@ -466,6 +466,16 @@ fn print_json<T: Serialize>(v: &T) -> Result<(), CoreError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command whose output is piped into `head` and cut short ends quietly, like any Unix tool, instead of a
+    // panic on the broken pipe (Rust ignores SIGPIPE, so `println!` would fail). The long-running servers keep
+    // ignoring it: a browser that goes away mid-answer must not stop the studio.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Daemon { .. } | Command::Serve { .. }) {
+        // SAFETY: restoring the default disposition of one signal at the start of main, before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // The background service (the daemon, and `aidas serve` with its workers) keeps a structured log.
     let daemon_log = matches!(cli.command, Command::Daemon { .. } | Command::Serve { .. })
         .then(|| {

@@ -141,10 +141,11 @@ impl Engine {
             .await?;
         let all = self.store().spend_by_account(None).await?;
         let spent = |rows: &[(String, String, f64)], p: &str, a: &str| {
-            rows.iter()
-                .filter(|(rp, ra, _)| rp == p && ra == a)
-                .map(|(_, _, v)| *v)
-                .sum::<f64>()
+            studio_domain::money::total_usd(
+                rows.iter()
+                    .filter(|(rp, ra, _)| rp == p && ra == a)
+                    .map(|(_, _, v)| *v),
+            )
         };
         let mut out = Vec::new();
         for p in MULTI_KEY_PROVIDERS {

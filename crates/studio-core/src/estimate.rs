@@ -77,12 +77,28 @@ pub struct EpisodeEstimate {
     /// YouTube API units the upload will use, and what is left of today's quota.
     pub upload_units: i64,
     pub quota_left_units: i64,
-    /// Every line is offline work (no paid provider is set up for any of it).
+    /// No paid provider is set up (no key for a voice, image, video or avatar service): everything is made offline.
     pub offline: bool,
+    /// What the screens say besides the lines: work left out and why, or that everything is made.
+    #[serde(default)]
+    pub notes: Vec<EstimateNote>,
     /// The total passes the episode cap (its paid work would fall back to cheaper ways part way).
     pub over_episode_cap: bool,
     /// What is to come passes what is left of today's cap (some of it would wait for tomorrow).
     pub over_today: bool,
+}
+
+/// Something the estimate says besides its lines, as a value the screens word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateNote {
+    /// Nothing is left to make: every line is voiced and every shot made (what was spent is below).
+    AllMade,
+    /// No HeyGen key in use: no avatars, every line is voice-only (a portrait still and subtitles).
+    NoAvatarKey,
+    /// The series has no YouTube channel: the episode goes to the export folder, no quota is used.
+    NoChannel,
 }
 
 /// One provider's expected cost (the recorded estimate: spent then plus to come) next to what the episode's ledger
@@ -190,6 +206,7 @@ impl Engine {
             upload_units: 0,
             quota_left_units: 0,
             offline: true,
+            notes: Vec::new(),
             over_episode_cap: false,
             over_today: false,
         };
@@ -281,7 +298,11 @@ impl Engine {
         // still fits their voice are done. Reading HeyGen's account (its remaining quota, its avatars) would cost a
         // network call on every look at the storyboard, so this counts as if the plan's usage allowed partial
         // avatars and every character had one: an estimate on the high side.
-        if self.has_usable_key("heygen").await? {
+        let avatars_keyed = self.has_usable_key("heygen").await?;
+        if !avatars_keyed {
+            e.notes.push(EstimateNote::NoAvatarKey);
+        }
+        if avatars_keyed {
             let (wanted, _) = avatar_lines(script, &characters, 0.0, &cfg.avatars);
             let ep_dir = self.data_dir().join(format!("series/{}/ep{n:03}", s.id));
             let mut takes: Vec<((u32, &str), Vec<f64>)> = Vec::new();
@@ -315,7 +336,11 @@ impl Engine {
 
         // The upload: YouTube quota units, when the series publishes to a channel.
         let q = &cfg.youtube.units;
-        if self.publish_channel(&s.id).await?.is_some() {
+        let channel = self.publish_channel(&s.id).await?.is_some();
+        if !channel {
+            e.notes.push(EstimateNote::NoChannel);
+        }
+        if channel {
             let mut units = q.insert + q.thumbnail + q.playlist_item;
             if cfg.youtube.captions {
                 units += q.caption;
@@ -343,11 +368,15 @@ impl Engine {
                 .map(|(_, c)| c),
         );
         e.today_left_usd = (cfg.production.daily_cap_usd - today).max(0.0);
-        e.offline = e
-            .lines
-            .iter()
-            .all(|l| l.usd == 0.0 && l.work != EstimateWork::Upload)
-            && spent == 0.0;
+        // Offline means no paid provider is set up — not merely nothing left to pay for.
+        let mut keyed = avatars_keyed;
+        for p in ["fal", "hf", "elevenlabs", "google_tts", "azure_tts"] {
+            keyed = keyed || !self.provider_keys(p).await?.is_empty();
+        }
+        e.offline = !keyed && spent == 0.0;
+        if e.lines.iter().all(|l| l.work == EstimateWork::Upload) {
+            e.notes.insert(0, EstimateNote::AllMade);
+        }
         e.over_episode_cap = e.total_usd > e.episode_cap_usd + 1e-9;
         e.over_today = e.to_come_usd > e.today_left_usd + 1e-9;
         e.lines

@@ -415,19 +415,21 @@ impl Engine {
             .voice_episode(&s.id, n)
             .await?;
         if !r.failed.is_empty() {
-            self.events().publish(crate::EngineEvent::Alert {
-                level: crate::AlertLevel::Warning,
-                about: crate::events::AlertAbout::LinesNotVoiced {
+            self.raise_alert(
+                &format!("lines_not_voiced:{}:{n}", s.id),
+                crate::AlertLevel::Warning,
+                crate::events::AlertAbout::LinesNotVoiced {
                     series_id: s.id.clone(),
                     episode: n,
                     lines: r.failed.len(),
                 },
-                message: format!(
+                format!(
                     "{} episode {n}: {} line(s) could not be voiced",
                     s.title,
                     r.failed.len()
                 ),
-            });
+            )
+            .await;
         }
         Ok(r)
     }

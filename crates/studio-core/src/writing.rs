@@ -265,18 +265,20 @@ impl Engine {
                 episode: n,
             });
         } else {
-            self.events().publish(crate::EngineEvent::Alert {
-                level: crate::AlertLevel::Warning,
-                about: crate::events::AlertAbout::ScriptNeedsReview {
+            self.raise_alert(
+                &format!("script_needs_review:{}:{n}", s.id),
+                crate::AlertLevel::Warning,
+                crate::events::AlertAbout::ScriptNeedsReview {
                     series_id: s.id.clone(),
                     episode: n,
                 },
-                message: format!(
+                format!(
                     "{} episode {n} needs review: {}",
                     s.title,
                     r.cause.clone().unwrap_or_default()
                 ),
-            });
+            )
+            .await;
         }
         Ok(r)
     }

@@ -450,7 +450,7 @@ impl VoiceStage<'_> {
             .await?
             .iter()
             .map(|a| a.duration_sec)
-            .sum();
+            .fold(0.0, |a, b| a + b);
         Ok(report)
     }
 

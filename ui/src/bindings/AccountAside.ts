@@ -10,6 +10,11 @@ export type AccountAside = {
  */
 reason: string, 
 /**
+ * The fingerprint of the key that was set aside (see `studio_pipeline::remote::Account`): a key stored under
+ * the same name since is not set aside.
+ */
+fingerprint: string, 
+/**
  * When (Unix ms).
  */
 at_ms: number, };

@@ -103,6 +103,11 @@ function EpisodeCost({ ctx, e }: { ctx: Ctx; e: EpisodeEstimate }) {
           {t("estimate.offline")}
         </p>
       )}
+      {e.notes.map((n) => (
+        <p key={n} className="small hint" data-testid={`estimate-note-${n}`}>
+          {t(`estimate.note.${n}`)}
+        </p>
+      ))}
       <table>
         <thead>
           <tr>
@@ -121,6 +126,14 @@ function EpisodeCost({ ctx, e }: { ctx: Ctx; e: EpisodeEstimate }) {
                 {num.format(l.units)} {t(`estimate.unit.${l.unit}`)}
               </td>
               <td>{l.work === "upload" ? `${t("estimate.quota_left")}: ${num.format(e.quota_left_units)}` : usd(l.usd)}</td>
+            </tr>
+          ))}
+          {Object.entries(e.spent_usd).map(([provider, usd_]) => (
+            <tr key={`spent-${provider}`} className="small" data-testid={`estimate-spent-${provider}`}>
+              <td>{t("estimate.spent_row")}</td>
+              <td>{providerLabel(t, provider)}</td>
+              <td />
+              <td>{usd(usd_ ?? 0)}</td>
             </tr>
           ))}
         </tbody>

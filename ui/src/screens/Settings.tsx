@@ -249,7 +249,13 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
           <label key={f.key} className="field" data-field={f.key}>
             <span>{t(`setting.${f.key}` as Key)}</span>
             {f.kind === "choice" ? (
-              <select value={current(f)} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}>
+              <select
+                value={current(f)}
+                onChange={(e) => {
+                  setNote(null);
+                  setValues({ ...values, [f.key]: e.target.value });
+                }}
+              >
                 {(f.choices ?? []).map((c) => (
                   <option key={c} value={c}>
                     {t((f.choiceWords ? `${f.choiceWords}.${c}` : `setting.${f.key}.${c}`) as Key)}
@@ -263,7 +269,10 @@ function SettingsForm({ ctx, fields, onSaved, testid }: { ctx: Ctx; fields: Fiel
                 min={f.kind === "money" || f.kind === "count" ? 0 : undefined}
                 aria-invalid={!!problem}
                 value={current(f)}
-                onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                onChange={(e) => {
+                  setNote(null);
+                  setValues({ ...values, [f.key]: e.target.value });
+                }}
               />
             )}
             <span className="tiny help">{t(`setting.${f.key}.help` as Key)}</span>
@@ -344,8 +353,19 @@ function TestAlert({ ctx }: { ctx: Ctx }) {
   const { t } = ctx;
   const act = useAction();
   const [sent, setSent] = useState<AlertDelivery[] | null>(null);
-  const word = (d: AlertDelivery): Key =>
-    d.sent.kind === "sent" ? "alerts.sent" : d.sent.kind === "not_set_up" ? "alerts.not_set_up" : d.sent.kind === "not_routed" ? "alerts.off" : "alerts.failed";
+  // What became of it, in words: what is missing for a channel not set up, why one failed.
+  const word = (d: AlertDelivery): string => {
+    switch (d.sent.kind) {
+      case "sent":
+        return t("alerts.sent");
+      case "not_routed":
+        return t("alerts.off");
+      case "not_set_up":
+        return `${t("alerts.not_set_up")}: ${d.sent.missing.map((m) => t(`alerts.missing.${m}` as Key)).join(", ")}`;
+      case "failed":
+        return t(`alerts.failed.${d.sent.cause}` as Key);
+    }
+  };
   return (
     <div>
       <button data-testid="test-alert" disabled={act.busy} onClick={() => act.run(() => ctx.api.alerts_test()).then((r) => r && setSent(r))}>
@@ -356,7 +376,7 @@ function TestAlert({ ctx }: { ctx: Ctx }) {
           {sent.map((d) => (
             <li key={d.channel} data-channel={d.channel} data-kind={d.sent.kind} className={d.sent.kind === "sent" ? "ok" : d.sent.kind === "failed" ? "warn" : undefined}>
               {d.sent.kind === "sent" ? "✓ " : d.sent.kind === "failed" ? "✗ " : "· "}
-              {t(`alerts.channel.${d.channel}` as Key)}: {t(word(d))}
+              {t(`alerts.channel.${d.channel}` as Key)}: {word(d)}
               {d.sent.kind === "failed" && (
                 <details className="detail" data-detail>
                   <summary>{t("common.details")}</summary>

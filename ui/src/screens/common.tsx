@@ -158,6 +158,14 @@ export function AccountList({ ctx, accounts, onRestore }: { ctx: Ctx; accounts: 
   if (shown.length === 0) return <p className="small">{t("account.none")}</p>;
   return (
     <table data-testid="accounts">
+      <thead>
+        <tr>
+          <th>{t("account.key")}</th>
+          <th>{t("account.state")}</th>
+          <th>{t("account.spent")}</th>
+          {onRestore && <th />}
+        </tr>
+      </thead>
       <tbody>
         {shown.map((a) => (
           <tr key={a.account} data-account={a.account} data-state={a.set_aside ? "set_aside" : a.in_use ? "in_use" : "standing_by"}>
@@ -177,7 +185,7 @@ export function AccountList({ ctx, accounts, onRestore }: { ctx: Ctx; accounts: 
                 t("account.standing_by")
               )}
             </td>
-            <td className="small" title={t("account.spent")}>
+            <td className="small">
               ${a.spent_today_usd.toFixed(2)} / ${a.spent_usd.toFixed(2)}
             </td>
             {onRestore && <td>{a.set_aside && <button data-testid={`restore-${a.account}`} onClick={() => onRestore(a.account)}>{t("account.restore")}</button>}</td>}

@@ -191,7 +191,7 @@ pub fn storyboard(view: &studio_core::api::storyboard::StoryboardView) {
 pub fn estimate(report: &studio_core::estimate::EstimateReport) {
     use studio_core::estimate::EstimateWork;
     let e = &report.estimate;
-    let spent: f64 = e.spent_usd.values().sum();
+    let spent = studio_core::domain::money::total_usd(e.spent_usd.values().copied());
     println!(
         "estimate of episode {} of {}: ${:.2} to come + ${:.2} spent = ${:.2} of the ${:.2} episode cap; ${:.2} left of today's cap{}",
         e.episode,
@@ -230,6 +230,19 @@ pub fn estimate(report: &studio_core::estimate::EstimateReport) {
             l.provider, l.units
         );
     }
+    for n in &e.notes {
+        use studio_core::estimate::EstimateNote;
+        println!(
+            "  {}",
+            match n {
+                EstimateNote::AllMade => "everything is made: nothing more to pay for",
+                EstimateNote::NoAvatarKey =>
+                    "no avatars: no HeyGen key in use, every line is voice-only (portrait still and subtitles)",
+                EstimateNote::NoChannel =>
+                    "no upload: the series has no YouTube channel, the episode goes to the export folder",
+            }
+        );
+    }
     if !e.spent_usd.is_empty() {
         let parts: Vec<String> = e
             .spent_usd
@@ -249,10 +262,17 @@ pub fn estimate(report: &studio_core::estimate::EstimateReport) {
         );
     }
     if let Some(r) = &report.recorded {
-        println!(
-            "  recorded before spending: ${:.2} in all; per provider, expected → spent now:",
-            r.total_usd
-        );
+        if report.against_ledger.is_empty() {
+            println!(
+                "  recorded before spending: ${:.2} in all; nothing paid was expected or spent",
+                r.total_usd
+            );
+        } else {
+            println!(
+                "  recorded before spending: ${:.2} in all; per provider, expected → spent now:",
+                r.total_usd
+            );
+        }
         for c in &report.against_ledger {
             println!(
                 "    {:<12} ${:.3} → ${:.3}",

@@ -352,40 +352,43 @@ pub fn new_series(r: &NewSeriesReport) {
     }
 }
 
-/// One line per alert channel: what became of the alert there, and for a channel not set up, how to set it up.
+/// One line per alert channel: what became of the alert there, and for a channel not set up, what it is missing.
 pub fn alert_deliveries(sent: &[studio_core::alerts::channels::AlertDelivery]) {
     use studio_core::alerts::channels::{AlertChannel, AlertSent};
     for d in sent {
-        let (name, setup) = match d.channel {
-            AlertChannel::Webhook => (
-                "webhook",
-                "set [production] alert_webhook_url or `aidas secrets set webhook`",
-            ),
-            AlertChannel::Slack => (
-                "Slack",
-                "`aidas secrets set slack` with the incoming-webhook URL",
-            ),
-            AlertChannel::Discord => (
-                "Discord",
-                "`aidas secrets set discord` with the webhook URL",
-            ),
-            AlertChannel::Telegram => (
-                "Telegram",
-                "`aidas secrets set telegram` with the bot token, and [alerts] telegram_chat_id",
-            ),
-            AlertChannel::Email => (
-                "e-mail",
-                "[alerts] smtp_host, smtp_user, email_to, and `aidas secrets set smtp` with the password",
-            ),
+        let name = match d.channel {
+            AlertChannel::Webhook => "webhook",
+            AlertChannel::Slack => "Slack",
+            AlertChannel::Discord => "Discord",
+            AlertChannel::Telegram => "Telegram",
+            AlertChannel::Email => "e-mail",
         };
         match &d.sent {
             AlertSent::Sent => println!("  ✓ {name:<9} sent"),
-            AlertSent::NotSetUp => println!("  · {name:<9} not set up — {setup}"),
+            AlertSent::NotSetUp { missing } => {
+                use studio_core::alerts::channels::AlertPart;
+                let parts: Vec<&str> = missing
+                    .iter()
+                    .map(|m| match m {
+                        AlertPart::WebhookUrl => "the webhook URL (`aidas secrets set webhook`)",
+                        AlertPart::SlackUrl => "the Slack webhook URL (`aidas secrets set slack`)",
+                        AlertPart::DiscordUrl => {
+                            "the Discord webhook URL (`aidas secrets set discord`)"
+                        }
+                        AlertPart::BotToken => "the bot token (`aidas secrets set telegram`)",
+                        AlertPart::ChatId => "[alerts] telegram_chat_id",
+                        AlertPart::MailServer => "[alerts] smtp_host",
+                        AlertPart::Recipients => "[alerts] email_to",
+                        AlertPart::MailPassword => "the mail password (`aidas secrets set smtp`)",
+                    })
+                    .collect();
+                println!("  · {name:<9} not set up — missing {}", parts.join(", "));
+            }
             AlertSent::NotRouted => println!(
                 "  · {name:<9} off (alerts.{}_level)",
                 format!("{:?}", d.channel).to_lowercase()
             ),
-            AlertSent::Failed { reason } => println!("  ✗ {name:<9} failed: {reason}"),
+            AlertSent::Failed { reason, .. } => println!("  ✗ {name:<9} failed: {reason}"),
         }
     }
 }

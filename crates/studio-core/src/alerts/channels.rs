@@ -192,6 +192,46 @@ pub enum AlertChannel {
     Email,
 }
 
+/// A part of a channel's setup that is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertPart {
+    /// The webhook URL (`[production] alert_webhook_url` or the `webhook` key).
+    WebhookUrl,
+    /// The Slack incoming-webhook URL (the `slack` key).
+    SlackUrl,
+    /// The Discord webhook URL (the `discord` key).
+    DiscordUrl,
+    /// The Telegram bot token (the `telegram` key).
+    BotToken,
+    /// `[alerts] telegram_chat_id`.
+    ChatId,
+    /// `[alerts] smtp_host`.
+    MailServer,
+    /// `[alerts] email_to`.
+    Recipients,
+    /// The mail account's password (the `smtp` key), when `smtp_user` is set.
+    MailPassword,
+}
+
+/// Why a channel did not take an alert, as a value the screens word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFailure {
+    /// The service could not be reached (no connection, a wrong host or port, a timeout).
+    Unreachable,
+    /// The service answered but refused it (HTTP 4xx, an SMTP refusal): a wrong address, token, chat or password.
+    Refused,
+    /// The service had a problem of its own (HTTP 5xx): try again later.
+    ServiceError,
+    /// A stored value is not of the right form (a bot token that is not BotFather's).
+    BadSetting,
+    /// The password would have gone unencrypted to another machine: not sent.
+    Unencrypted,
+}
+
 /// What became of one alert on one channel.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -199,12 +239,24 @@ pub enum AlertChannel {
 pub enum AlertSent {
     /// The service took it.
     Sent,
-    /// The channel is not set up (no URL, token, chat or server).
-    NotSetUp,
+    /// The channel is not set up: what is missing.
+    NotSetUp { missing: Vec<AlertPart> },
     /// The channel takes only alerts above this one's level.
     NotRouted,
-    /// The service refused it or could not be reached (its answer, without the URL or token).
-    Failed { reason: String },
+    /// The service refused it or could not be reached: why, and its own answer (without the URL or token).
+    Failed { cause: AlertFailure, reason: String },
+}
+
+impl AlertSent {
+    fn missing(parts: Vec<AlertPart>) -> Self {
+        AlertSent::NotSetUp { missing: parts }
+    }
+    fn failed(cause: AlertFailure, reason: impl Into<String>) -> Self {
+        AlertSent::Failed {
+            cause,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// One channel's outcome.
@@ -221,10 +273,15 @@ pub struct AlertDelivery {
 pub struct Outgoing<'a> {
     pub level: AlertLevel,
     pub message: &'a str,
+    /// A test alert: titled as one, not as an emergency.
+    pub test: bool,
 }
 
 impl Outgoing<'_> {
     fn title(&self) -> &'static str {
+        if self.test {
+            return "AIDAS Studio — 테스트 알림 (test)";
+        }
         match self.level {
             AlertLevel::Info => "AIDAS Studio — information",
             AlertLevel::Warning => "AIDAS Studio — warning",
@@ -232,6 +289,9 @@ impl Outgoing<'_> {
         }
     }
     fn mark(&self) -> &'static str {
+        if self.test {
+            return "🔔";
+        }
         match self.level {
             AlertLevel::Info => "ℹ️",
             AlertLevel::Warning => "⚠️",
@@ -303,7 +363,11 @@ impl Engine {
     ) -> Vec<AlertDelivery> {
         let cfg = self.config();
         let a = &cfg.alerts;
-        let out = Outgoing { level, message };
+        let out = Outgoing {
+            level,
+            message,
+            test: rule == "test",
+        };
         let secret = |name: &'static str| async move {
             self.secret(name)
                 .await
@@ -318,22 +382,28 @@ impl Engine {
             let client = client.as_ref().ok().cloned();
             async move {
                 let Some(client) = client else {
-                    return AlertSent::Failed {
-                        reason: "no HTTP client could be made".into(),
-                    };
+                    return AlertSent::failed(
+                        AlertFailure::Unreachable,
+                        "no HTTP client could be made",
+                    );
                 };
                 match client.post(&url).json(&body).send().await {
                     Ok(r) if r.status().is_success() => AlertSent::Sent,
                     Ok(r) => {
                         let status = r.status();
                         let text = r.text().await.unwrap_or_default();
-                        AlertSent::Failed {
-                            reason: format!("HTTP {status}: {}", cut(text.trim(), 200)),
-                        }
+                        AlertSent::failed(
+                            if status.is_server_error() {
+                                AlertFailure::ServiceError
+                            } else {
+                                AlertFailure::Refused
+                            },
+                            format!("HTTP {status}: {}", cut(text.trim(), 200)),
+                        )
                     }
-                    Err(e) => AlertSent::Failed {
-                        reason: e.without_url().to_string(),
-                    },
+                    Err(e) => {
+                        AlertSent::failed(AlertFailure::Unreachable, e.without_url().to_string())
+                    }
                 }
             }
         };
@@ -353,7 +423,7 @@ impl Engine {
                     .map(|s| s.expose().trim().to_string()),
             };
             match (routed(a.webhook_level), url) {
-                (_, None) => AlertSent::NotSetUp,
+                (_, None) => AlertSent::missing(vec![AlertPart::WebhookUrl]),
                 (false, _) => AlertSent::NotRouted,
                 (true, Some(url)) => {
                     post(
@@ -366,14 +436,14 @@ impl Engine {
         };
         let slack = async {
             match (routed(a.slack_level), secret("slack").await) {
-                (_, None) => AlertSent::NotSetUp,
+                (_, None) => AlertSent::missing(vec![AlertPart::SlackUrl]),
                 (false, _) => AlertSent::NotRouted,
                 (true, Some(url)) => post(url.expose().trim().to_string(), out.slack()).await,
             }
         };
         let discord = async {
             match (routed(a.discord_level), secret("discord").await) {
-                (_, None) => AlertSent::NotSetUp,
+                (_, None) => AlertSent::missing(vec![AlertPart::DiscordUrl]),
                 (false, _) => AlertSent::NotRouted,
                 (true, Some(url)) => post(url.expose().trim().to_string(), out.discord()).await,
             }
@@ -381,13 +451,21 @@ impl Engine {
         let telegram = async {
             let token = secret("telegram").await;
             let chat = a.telegram_chat_id.trim();
+            let mut missing = Vec::new();
+            if token.is_none() {
+                missing.push(AlertPart::BotToken);
+            }
+            if chat.is_empty() {
+                missing.push(AlertPart::ChatId);
+            }
             match (routed(a.telegram_level), token) {
-                (_, None) => AlertSent::NotSetUp,
-                _ if chat.is_empty() => AlertSent::NotSetUp,
+                _ if !missing.is_empty() => AlertSent::missing(missing),
                 (false, _) => AlertSent::NotRouted,
-                (true, Some(token)) if !is_bot_token(token.expose().trim()) => AlertSent::Failed {
-                    reason: "the stored Telegram bot token does not look like one (digits, a colon, then letters and digits, as BotFather gives it)".into(),
-                },
+                (true, Some(token)) if !is_bot_token(token.expose().trim()) => AlertSent::failed(
+                    AlertFailure::BadSetting,
+                    "the stored Telegram bot token does not look like one (digits, a colon, then letters and digits, as BotFather gives it)",
+                ),
+                (_, None) => AlertSent::missing(vec![AlertPart::BotToken]),
                 (true, Some(token)) => {
                     let base = cfg.endpoint("telegram").unwrap_or_default();
                     let url = format!(
@@ -400,20 +478,30 @@ impl Engine {
             }
         };
         let email = async {
-            if a.smtp_host.trim().is_empty() || a.email_to.trim().is_empty() {
-                AlertSent::NotSetUp
+            let password = if a.smtp_user.is_empty() {
+                None
+            } else {
+                secret("smtp").await
+            };
+            let mut missing = Vec::new();
+            if a.smtp_host.trim().is_empty() {
+                missing.push(AlertPart::MailServer);
+            }
+            if a.email_to.trim().is_empty() {
+                missing.push(AlertPart::Recipients);
+            }
+            if !a.smtp_user.is_empty() && password.is_none() {
+                missing.push(AlertPart::MailPassword);
+            }
+            if !missing.is_empty() {
+                AlertSent::missing(missing)
             } else if !routed(a.email_level) {
                 AlertSent::NotRouted
             } else {
-                let password = if a.smtp_user.is_empty() {
-                    None
-                } else {
-                    secret("smtp").await
-                };
                 let (subject, body) = out.email();
                 match send_email(a, password.as_ref().map(|p| p.expose()), &subject, body).await {
                     Ok(()) => AlertSent::Sent,
-                    Err(reason) => AlertSent::Failed { reason },
+                    Err((cause, reason)) => AlertSent::failed(cause, reason),
                 }
             }
         };
@@ -427,7 +515,7 @@ impl Engine {
         ];
         all.into_iter()
             .map(|(channel, route, sent)| {
-                if let AlertSent::Failed { reason } = &sent {
+                if let AlertSent::Failed { reason, .. } = &sent {
                     tracing::warn!(?channel, %reason, "an alert could not be sent");
                 }
                 AlertDelivery {
@@ -449,23 +537,25 @@ impl Engine {
             .deliver_alert(
                 "test",
                 AlertLevel::Critical,
-                "This is a test alert from AIDAS Studio. If you can read it here, this channel works.\n\
-                 AIDAS Studio 테스트 알림입니다. 여기서 보인다면 이 채널은 작동합니다.",
+                "AIDAS Studio 테스트 알림입니다. 여기서 보인다면 이 채널은 작동합니다.\n\
+                 This is a test alert from AIDAS Studio. If you can read it here, this channel works.",
             )
             .await;
         // A channel set to off said so above as "not routed"; a test alert skips nothing else.
-        d.sort_by_key(|x| matches!(x.sent, AlertSent::NotSetUp));
+        d.sort_by_key(|x| matches!(x.sent, AlertSent::NotSetUp { .. }));
         Ok(d)
     }
 }
 
-/// One message over SMTP. Errors are the reason in words (the server's answer or why it could not be reached).
+/// One message over SMTP. Errors are why, and the reason in words (the server's answer or why it could not be
+/// reached).
 async fn send_email(
     a: &AlertsConfig,
     password: Option<&str>,
     subject: &str,
     body: String,
-) -> Result<(), String> {
+) -> Result<(), (AlertFailure, String)> {
+    let bad = |r: String| (AlertFailure::BadSetting, r);
     use lettre::message::{Mailbox, header::ContentType};
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -475,9 +565,11 @@ async fn send_email(
     } else {
         a.email_from.trim()
     };
-    let from: Mailbox = from_text
-        .parse()
-        .map_err(|_| format!("\"{from_text}\" is not a sender address (set alerts.email_from)"))?;
+    let from: Mailbox = from_text.parse().map_err(|_| {
+        bad(format!(
+            "\"{from_text}\" is not a sender address (set alerts.email_from)"
+        ))
+    })?;
     let mut msg = Message::builder().from(from).subject(subject);
     for to in a
         .email_to
@@ -487,20 +579,19 @@ async fn send_email(
     {
         let to: Mailbox = to
             .parse()
-            .map_err(|_| format!("\"{to}\" is not an e-mail address"))?;
+            .map_err(|_| bad(format!("\"{to}\" is not an e-mail address")))?;
         msg = msg.to(to);
     }
     let msg = msg
         .header(ContentType::TEXT_PLAIN)
         .body(body)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| bad(e.to_string()))?;
     let host = a.smtp_host.trim();
     let builder = match a.smtp_security {
-        SmtpSecurity::Starttls => {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(|e| e.to_string())?
-        }
+        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+            .map_err(|e| bad(e.to_string()))?,
         SmtpSecurity::Tls => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
+            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| bad(e.to_string()))?
         }
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
     };
@@ -509,21 +600,28 @@ async fn send_email(
         .timeout(Some(Duration::from_secs(15)));
     if !a.smtp_user.is_empty() {
         if a.smtp_security == SmtpSecurity::None && !is_loopback(host) {
-            return Err(format!(
-                "the password would go unencrypted to {host}: set the connection security to STARTTLS or TLS"
+            return Err((
+                AlertFailure::Unencrypted,
+                format!(
+                    "the password would go unencrypted to {host}: set the connection security to STARTTLS or TLS"
+                ),
             ));
         }
         let Some(pw) = password else {
-            return Err("no SMTP password is stored (the keyring's smtp secret)".into());
+            return Err(bad("no password for the mail account is stored".into()));
         };
         builder = builder.credentials(Credentials::new(a.smtp_user.clone(), pw.to_string()));
     }
-    builder
-        .build()
-        .send(msg)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    builder.build().send(msg).await.map(|_| ()).map_err(|e| {
+        // A refusal from the server (a permanent or transient SMTP code) is the account's or address's; anything
+        // else is the way there.
+        let cause = if e.is_permanent() || e.is_transient() {
+            AlertFailure::Refused
+        } else {
+            AlertFailure::Unreachable
+        };
+        (cause, e.to_string())
+    })
 }
 
 #[cfg(test)]
@@ -546,6 +644,7 @@ mod tests {
         let o = Outgoing {
             level: AlertLevel::Critical,
             message: &long,
+            test: false,
         };
         let d = o.discord();
         assert_eq!(d["content"].as_str().unwrap().chars().count(), 2_000);
@@ -558,6 +657,7 @@ mod tests {
         let short = Outgoing {
             level: AlertLevel::Warning,
             message: "$8.10 of the $10.00 daily cap is spent",
+            test: false,
         };
         assert_eq!(
             short.slack()["text"],

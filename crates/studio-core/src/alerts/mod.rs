@@ -184,6 +184,24 @@ pub fn evaluate(i: &AlertInputs) -> Vec<RaisedAlert> {
 }
 
 impl Engine {
+    /// Raises an alert from the work itself (an episode ready for review, a stage that needs a person, a channel
+    /// to reconnect, …): the `Alert` event for the screens and the alert channels routed for its level. `rule`
+    /// names it for the webhook. A channel that cannot be reached is logged, never an error of the work.
+    pub async fn raise_alert(
+        &self,
+        rule: &str,
+        level: AlertLevel,
+        about: AlertAbout,
+        message: String,
+    ) {
+        self.events().publish(EngineEvent::Alert {
+            level,
+            about,
+            message: message.clone(),
+        });
+        self.deliver_alert(rule, level, &message).await;
+    }
+
     /// Evaluates the rules now; publishes and posts what fired (at most once an hour per rule).
     ///
     /// # Errors

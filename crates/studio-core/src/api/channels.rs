@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use studio_store::ChannelRow;
 
 use super::NoArgs;
-use crate::{AlertLevel, CoreError, Engine, EngineEvent};
+use crate::{AlertLevel, CoreError, Engine};
 
 /// Publish a series to a connected channel, or to the export folder only.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -43,14 +43,17 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             if let Err(err) = engine.finish_channel_connect(flow, SIGN_IN_WAIT).await {
-                engine.events().publish(EngineEvent::Alert {
-                    level: AlertLevel::Warning,
-                    about: crate::events::AlertAbout::ChannelNotConnected { code: err.code() },
-                    message: format!(
-                        "the YouTube channel was not connected: {}",
-                        err.payload().message
-                    ),
-                });
+                engine
+                    .raise_alert(
+                        &String::from("channel_not_connected"),
+                        AlertLevel::Warning,
+                        crate::events::AlertAbout::ChannelNotConnected { code: err.code() },
+                        format!(
+                            "the YouTube channel was not connected: {}",
+                            err.payload().message
+                        ),
+                    )
+                    .await;
             }
         });
         Ok(ChannelConnect { url })

@@ -279,6 +279,11 @@ impl Engine {
                 if !self.store().fail_job(job.id, owner, now, &failure).await? {
                     (JobEnd::Lost, e.to_string())
                 } else {
+                    // The series by its title in the sentence the alert channels carry.
+                    let title = match self.store().series(&job.series_id).await {
+                        Ok(s) => s.title,
+                        Err(_) => job.series_id.clone(),
+                    };
                     if matches!(
                         &failure,
                         JobFailure::Attention {
@@ -286,28 +291,29 @@ impl Engine {
                             ..
                         }
                     ) {
-                        self.events().publish(EngineEvent::Alert {
-                            level: AlertLevel::Info,
-                            about: AlertAbout::ReadyForReview {
+                        self.raise_alert(
+                            &format!("ready_for_review:{}:{n}", job.series_id),
+                            AlertLevel::Info,
+                            AlertAbout::ReadyForReview {
                                 series_id: job.series_id.clone(),
                                 episode: n,
                             },
-                            message: format!("{} episode {n} is ready for review", job.series_id),
-                        });
+                            format!("{title} episode {n} is ready for review"),
+                        )
+                        .await;
                     } else if status == JobEnd::NeedsAttention {
-                        self.events().publish(EngineEvent::Alert {
-                            level: AlertLevel::Warning,
-                            about: AlertAbout::NeedsAttention {
+                        self.raise_alert(
+                            &format!("needs_attention:{}:{n}:{}", job.series_id, job.stage),
+                            AlertLevel::Warning,
+                            AlertAbout::NeedsAttention {
                                 series_id: job.series_id.clone(),
                                 episode: n,
                                 stage: job.stage,
                                 code: e.code(),
                             },
-                            message: format!(
-                                "{} episode {n}: {} needs attention — {e}",
-                                job.series_id, job.stage
-                            ),
-                        });
+                            format!("{title} episode {n}: {} needs attention — {e}", job.stage),
+                        )
+                        .await;
                     }
                     (status, e.to_string())
                 }

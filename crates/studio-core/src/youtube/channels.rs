@@ -77,13 +77,15 @@ impl Engine {
         self.store()
             .set_channel_state(&id, "connected", None)
             .await?;
-        self.events().publish(EngineEvent::Alert {
-            level: AlertLevel::Info,
-            about: crate::events::AlertAbout::ChannelConnected {
+        self.raise_alert(
+            &format!("channel_connected:{id}"),
+            AlertLevel::Info,
+            crate::events::AlertAbout::ChannelConnected {
                 name: title.clone(),
             },
-            message: format!("YouTube channel \"{title}\" connected"),
-        });
+            format!("YouTube channel \"{title}\" connected"),
+        )
+        .await;
         self.channel(&id).await
     }
 
@@ -155,13 +157,15 @@ impl Engine {
                 self.store()
                     .set_channel_state(channel_id, "reconnect_needed", Some(&e.to_string()))
                     .await?;
-                self.events().publish(EngineEvent::Alert {
-                    level: AlertLevel::Warning,
-                    about: crate::events::AlertAbout::ReconnectChannel {
+                self.raise_alert(
+                    &format!("reconnect_channel:{channel_id}"),
+                    AlertLevel::Warning,
+                    crate::events::AlertAbout::ReconnectChannel {
                         channel_id: channel_id.to_string(),
                     },
-                    message: format!("YouTube channel {channel_id} must be reconnected: {e}"),
-                });
+                    format!("YouTube channel {channel_id} must be reconnected: {e}"),
+                )
+                .await;
                 Err(oauth_error(e))
             }
             Err(e) => Err(oauth_error(e)),

@@ -587,14 +587,16 @@ impl Engine {
                 u.title
             );
             u.notes.push(m.clone());
-            self.events().publish(EngineEvent::Alert {
-                level: AlertLevel::Warning,
-                about: crate::events::AlertAbout::ForcedPrivate {
+            self.raise_alert(
+                &format!("forced_private:{}:{n}", u.sid),
+                AlertLevel::Warning,
+                crate::events::AlertAbout::ForcedPrivate {
                     series_id: u.sid.clone(),
                     episode: n,
                 },
-                message: m,
-            });
+                m,
+            )
+            .await;
         }
         if let Some(v) = &status
             && let Some(us) = v["status"]["uploadStatus"].as_str()

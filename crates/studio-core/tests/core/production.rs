@@ -397,17 +397,17 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
         )
     )
     .await;
-    // Before anything is stored, every channel says it is not set up (e-mail is, but has no password yet).
+    // Before anything is stored, every channel says what it is missing (e-mail: only the account's password).
+    use studio_core::alerts::channels::AlertPart;
     let before = e.send_test_alert().await.unwrap();
-    for d in &before {
-        match d.channel {
-            AlertChannel::Email => assert!(
-                matches!(&d.sent, AlertSent::Failed { reason } if reason.contains("no SMTP password")),
-                "{d:?}"
-            ),
-            _ => assert_eq!(d.sent, AlertSent::NotSetUp, "{d:?}"),
-        }
-    }
+    let missing = |c: AlertChannel| match &before.iter().find(|d| d.channel == c).unwrap().sent {
+        AlertSent::NotSetUp { missing } => missing.clone(),
+        other => panic!("{c:?}: {other:?}"),
+    };
+    assert_eq!(missing(AlertChannel::Email), [AlertPart::MailPassword]);
+    assert_eq!(missing(AlertChannel::Telegram), [AlertPart::BotToken]);
+    assert_eq!(missing(AlertChannel::Slack), [AlertPart::SlackUrl]);
+    assert_eq!(missing(AlertChannel::Webhook), [AlertPart::WebhookUrl]);
     for (name, value) in [
         ("slack", format!("{}/slack/T000/B000/XXX", chat.uri())),
         (
@@ -429,7 +429,12 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
     ] {
         assert_eq!(outcome(c), AlertSent::Sent, "{c:?}: {sent:?}");
     }
-    assert_eq!(outcome(AlertChannel::Webhook), AlertSent::NotSetUp);
+    assert_eq!(
+        outcome(AlertChannel::Webhook),
+        AlertSent::NotSetUp {
+            missing: vec![AlertPart::WebhookUrl]
+        }
+    );
     {
         let h = heard.lock().unwrap();
         assert_eq!(h.messages.len(), 1);
@@ -459,7 +464,7 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
         slack_body["text"]
             .as_str()
             .unwrap()
-            .starts_with("🔴 *AIDAS Studio — critical*\nThis is a test alert"),
+            .starts_with("🔔 *AIDAS Studio — 테스트 알림 (test)*\nAIDAS Studio 테스트 알림입니다."),
         "{slack_body}"
     );
     // A warning (85 % of the daily cap) goes to Slack and Discord, not to Telegram or e-mail (critical only).

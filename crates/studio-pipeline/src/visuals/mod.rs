@@ -469,7 +469,7 @@ impl VisualsStage<'_> {
             .await?
             .iter()
             .map(|m| m.duration_sec)
-            .sum();
+            .fold(0.0, |a, b| a + b);
         Ok(report)
     }
 
