@@ -357,11 +357,9 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
     use wiremock::matchers::{body_partial_json, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let chat = MockServer::start().await;
-    // Both alerts (the test and the warning) reach Slack and Discord; only the test (critical) reaches Telegram.
     Mock::given(method("POST"))
         .and(path("/slack/T000/B000/XXX"))
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .expect(2)
         .named("slack")
         .mount(&chat)
         .await;
@@ -371,7 +369,6 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
             serde_json::json!({"username": "AIDAS Studio", "allowed_mentions": {"parse": []}}),
         ))
         .respond_with(ResponseTemplate::new(204))
-        .expect(2)
         .named("discord")
         .mount(&chat)
         .await;
@@ -381,7 +378,6 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
             serde_json::json!({"chat_id": -1001234567890_i64}),
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
-        .expect(1)
         .named("telegram")
         .mount(&chat)
         .await;
@@ -486,12 +482,27 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
         raised.iter().any(|a| a.rule == "spend:daily cap"),
         "{raised:?}"
     );
-    assert_eq!(
-        heard.lock().unwrap().messages.len(),
-        1,
-        "no warning by e-mail"
+    // (Other rules may fire on this machine — a nearly full disk is critical and is e-mailed — so the spending
+    // warning itself is looked for.)
+    let mailed = heard.lock().unwrap().messages.clone();
+    assert!(
+        !mailed.iter().any(|m| m.contains("daily cap")),
+        "the warning went by e-mail: {mailed:?}"
     );
-    chat.verify().await;
+    assert!(mailed[0].contains("test alert"), "{}", mailed[0]);
+    // Both alerts (the test and the warning) reach Slack and Discord; Telegram takes critical ones only. (Counted by
+    // content: other rules may fire on the machine running the test, a nearly full disk for one.)
+    let got = chat.received_requests().await.unwrap();
+    let count = |prefix: &str, what: &str| {
+        got.iter()
+            .filter(|r| r.url.path().starts_with(prefix))
+            .filter(|r| String::from_utf8_lossy(&r.body).contains(what))
+            .count()
+    };
+    for (channel, warnings) in [("/slack/", 1), ("/discord/", 1), ("/bot", 0)] {
+        assert_eq!(count(channel, "테스트 알림"), 1, "{channel}");
+        assert_eq!(count(channel, "daily cap"), warnings, "{channel}");
+    }
 }
 
 /// fal's further keys: listed when stored, the first key not set aside is the one in use, a set-aside key is back
