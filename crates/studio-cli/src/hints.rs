@@ -19,7 +19,10 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
         UnknownProvider => "`aidas secrets status` lists the providers",
         CastLocked => "`aidas cast SERIES --unlock` unlocks the cast",
         WorkInProgress => "`aidas status` shows what is running",
-        StepMissing => "`aidas episode script SERIES N` writes an episode's script",
+        StepMissing => {
+            "do the step before first: `aidas episode script SERIES N` writes the script, `aidas episode voice SERIES N` \
+             voices it, `aidas visuals SERIES N` makes the shots"
+        }
         ReconnectChannel | OauthDenied | OauthTimeout | OauthStateMismatch | OauthRefused => {
             "`aidas channel connect` signs the channel in again"
         }

@@ -120,7 +120,7 @@ impl CoreError {
         use studio_pipeline::{RetryClass, StageError};
         match self {
             Self::Store(e) | Self::Stage(StageError::Store(e)) => e.is_user_error(),
-            Self::Stage(StageError::Invalid(_)) => true,
+            Self::Stage(StageError::Invalid(_) | StageError::StepMissing(_)) => true,
             Self::Stage(StageError::Writer(w)) => w.retry_class() == RetryClass::Never,
             Self::Secret(_)
             | Self::Config { .. }

@@ -350,7 +350,7 @@ impl AvatarStage<'_> {
                 StageError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
             })?,
             _ => {
-                return Err(StageError::Invalid(format!(
+                return Err(StageError::StepMissing(format!(
                     "episode {n} of {series_id} has no script"
                 )));
             }

@@ -27,6 +27,9 @@ pub enum StageError {
     Writer(#[from] WriterError),
     #[error("{0}")]
     Invalid(String),
+    /// A step before this one is not done (no script to voice or to make shots from): do that step first.
+    #[error("{0}")]
+    StepMissing(String),
 }
 
 impl StageError {
@@ -36,6 +39,7 @@ impl StageError {
             Self::Store(e) => e.code(),
             Self::Writer(e) => e.code(),
             Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::StepMissing(_) => ErrorCode::StepMissing,
         }
     }
 }
@@ -422,7 +426,7 @@ impl ScriptStage<'_> {
     /// Re-checks the stored script of an episode against story memory as it stands (for `aidas episode check`).
     pub async fn check_stored(&self, series_id: &str, n: u32) -> Result<CheckReport, StageError> {
         let Some(v) = self.store.script(series_id, n).await? else {
-            return Err(StageError::Invalid(format!(
+            return Err(StageError::StepMissing(format!(
                 "episode {n} of {series_id} has no script yet"
             )));
         };

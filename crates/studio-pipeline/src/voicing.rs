@@ -241,7 +241,7 @@ impl VoiceStage<'_> {
                 })?
             }
             _ => {
-                return Err(StageError::Invalid(format!(
+                return Err(StageError::StepMissing(format!(
                     "episode {n} of {series_id} has no accepted script; write it first"
                 )));
             }

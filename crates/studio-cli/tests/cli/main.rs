@@ -812,6 +812,21 @@ fn cast_lock_recast_audition_and_voice() {
     );
     assert_eq!(no_script.status.code(), Some(2));
     assert!(stderr(&no_script).contains("no accepted script"));
+    // A step not done yet says which step, and the command that does it.
+    assert!(
+        stderr(&no_script).contains("`aidas episode script SERIES N`"),
+        "{}",
+        stderr(&no_script)
+    );
+    let no_estimate = aidas(
+        d.path(),
+        &["estimate", "offline-demo", "5", "--json"],
+        None,
+        &[],
+    );
+    assert_eq!(no_estimate.status.code(), Some(2));
+    let v: Value = serde_json::from_str(stderr(&no_estimate).trim()).unwrap();
+    assert_eq!(v["error"]["code"], "step_missing", "{v}");
 }
 
 #[test]

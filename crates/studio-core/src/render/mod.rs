@@ -262,12 +262,15 @@ impl Engine {
             .map(|l| l.id.as_str())
             .collect();
         if !unvoiced.is_empty() {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} has {} line(s) without a voice (first: {}): voice the episode first",
-                s.title,
-                unvoiced.len(),
-                unvoiced[0],
-            )));
+            return Err(CoreError::blocked(
+                studio_domain::ErrorCode::StepMissing,
+                format!(
+                    "{} episode {n} has {} line(s) without a voice (first: {}): voice the episode first",
+                    s.title,
+                    unvoiced.len(),
+                    unvoiced[0],
+                ),
+            ));
         }
 
         // Visuals: every shot must have its clip or still.
@@ -287,15 +290,18 @@ impl Engine {
             })
             .collect();
         if !missing.is_empty() {
-            return Err(CoreError::invalid(format!(
-                "{} episode {n} has no visuals for shot(s) {}: make the visuals first",
-                s.title,
-                missing
-                    .iter()
-                    .map(|i| (i + 1).to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )));
+            return Err(CoreError::blocked(
+                studio_domain::ErrorCode::StepMissing,
+                format!(
+                    "{} episode {n} has no visuals for shot(s) {}: make the visuals first",
+                    s.title,
+                    missing
+                        .iter()
+                        .map(|i| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ));
         }
         let ep_dir_rel = format!("series/{}/ep{n:03}", s.id);
         let ep_dir = data.join(&ep_dir_rel);

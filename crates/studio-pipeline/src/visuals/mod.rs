@@ -219,7 +219,7 @@ impl VisualsStage<'_> {
                     StageError::Invalid(format!("the script of episode {n} is unreadable: {e}"))
                 })
             }
-            _ => Err(StageError::Invalid(format!(
+            _ => Err(StageError::StepMissing(format!(
                 "episode {n} of {series_id} has no accepted script; write it first"
             ))),
         }
