@@ -353,7 +353,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_locked_account_is_billing_and_any_other_refusal_is_the_key() {
+    fn a_locked_account_is_billing_a_401_is_the_key_and_another_403_the_request() {
         let locked = r#"{"detail":"User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}"#;
         assert!(
             matches!(key_refusal(403, locked), RemoteError::Billing(m) if m.contains("Exhausted balance"))
@@ -363,9 +363,10 @@ mod tests {
             key_refusal(401, r#"{"detail":"Invalid API key"}"#),
             RemoteError::Auth(m) if m == "Invalid API key"
         ));
+        // A 403 for this request (a model the account may not use) is the request's, not the key's.
         assert!(matches!(
             key_refusal(403, r#"{"detail":"Forbidden"}"#),
-            RemoteError::Auth(_)
+            RemoteError::Rejected(_)
         ));
     }
 }
