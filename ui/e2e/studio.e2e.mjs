@@ -470,7 +470,8 @@ try {
   await page.getByTestId("test-alert").click();
   await page.locator('[data-testid="test-alert-result"] [data-channel="slack"][data-kind="sent"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="test-alert-result"] [data-channel="email"][data-kind="not_set_up"]').getByText("설정되지 않음").waitFor();
-  if (slackPosts.length !== 1 || !String(slackPosts[0].text).includes("테스트 알림")) fail(`the stand-in Slack got ${JSON.stringify(slackPosts)}`);
+  // Other alerts may reach the stand-in too (the disk rule, on a nearly full machine): the test alert arrives once.
+  if (slackPosts.filter((p) => String(p.text).includes("테스트 알림")).length !== 1) fail(`the stand-in Slack got ${JSON.stringify(slackPosts)}`);
   await page.getByTestId("test-alert-result").scrollIntoViewIfNeeded();
   await snap("7-settings-alerts");
   // Connect a channel: the OAuth client id typed in the form, then Google sign-in (the stand-in) in a new window.
