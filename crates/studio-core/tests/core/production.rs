@@ -250,24 +250,7 @@ async fn spending_near_a_cap_raises_one_alert_and_posts_the_webhook() {
             .iter()
             .all(|a| a.rule != "spend:daily cap")
     );
-    e.store()
-        .record_usage(&studio_domain::CostEntry {
-            provider: "fal".into(),
-            operation: "shot".into(),
-            series_id: None,
-            episode_number: None,
-            units: 1.0,
-            unit: "job".into(),
-            estimated_usd: 0.85,
-            actual_usd: None,
-        })
-        .await
-        .unwrap();
-    let raised = e.check_alerts().await.unwrap();
-    assert!(
-        raised.iter().any(|a| a.rule == "spend:daily cap"),
-        "{raised:?}"
-    );
+    spend_85_percent_of_the_daily_cap(&e).await;
     let mut alerts = 0;
     for ev in events.finish().await {
         if matches!(ev, studio_core::EngineEvent::Alert { ref message, .. } if message.contains("$0.85 of the $1.00"))
@@ -464,24 +447,7 @@ async fn alerts_reach_slack_discord_telegram_and_email_by_their_routing() {
         "{slack_body}"
     );
     // A warning (85 % of the daily cap) goes to Slack and Discord, not to Telegram or e-mail (critical only).
-    e.store()
-        .record_usage(&studio_domain::CostEntry {
-            provider: "fal".into(),
-            operation: "shot".into(),
-            series_id: None,
-            episode_number: None,
-            units: 1.0,
-            unit: "job".into(),
-            estimated_usd: 0.85,
-            actual_usd: None,
-        })
-        .await
-        .unwrap();
-    let raised = e.check_alerts().await.unwrap();
-    assert!(
-        raised.iter().any(|a| a.rule == "spend:daily cap"),
-        "{raised:?}"
-    );
+    spend_85_percent_of_the_daily_cap(&e).await;
     // (Other rules may fire on this machine — a nearly full disk is critical and is e-mailed — so the spending
     // warning itself is looked for.)
     let mailed = heard.lock().unwrap().messages.clone();
@@ -569,4 +535,26 @@ async fn the_key_in_use_is_the_first_not_set_aside() {
     assert_eq!(e.store().account_aside("fal#2").await.unwrap(), None);
     assert!(e.restore_account("openai#2").await.is_err());
     assert!(e.set_secret("fal#6", Secret::new("x")).await.is_err());
+}
+
+/// Records $0.85 of fal work today (85 % of a $1.00 daily cap) and checks that the spending rule fires.
+async fn spend_85_percent_of_the_daily_cap(e: &studio_core::Engine) {
+    e.store()
+        .record_usage(&studio_domain::CostEntry {
+            provider: "fal".into(),
+            operation: "shot".into(),
+            series_id: None,
+            episode_number: None,
+            units: 1.0,
+            unit: "job".into(),
+            estimated_usd: 0.85,
+            actual_usd: None,
+        })
+        .await
+        .unwrap();
+    let raised = e.check_alerts().await.unwrap();
+    assert!(
+        raised.iter().any(|a| a.rule == "spend:daily cap"),
+        "{raised:?}"
+    );
 }
