@@ -10,7 +10,8 @@ use ffmpeg_next as ff;
 use serde::{Deserialize, Serialize};
 
 use crate::MediaError;
-use crate::motion::Effect;
+use crate::motion::{Effect, MAX_ZOOM};
+use crate::resample::{Plane, Rect, Resampler};
 
 fn e(context: &str, err: impl std::fmt::Display) -> MediaError {
     MediaError::Encode(format!("{context}: {err}"))
@@ -424,13 +425,23 @@ pub(crate) fn still_frame(
     Ok(out)
 }
 
-/// Ken Burns frames from one still: `frames` yuv420p frames of `w`×`h` (zoompan over a 2× cover for smooth
-/// sub-pixel motion).
+/// Ken Burns frames from one still: `frames` yuv420p frames of `w`×`h` (even sizes). The still is fitted once, in
+/// yuv420p, at [`MAX_ZOOM`] times the frame's size; each frame is then the part of it its effect shows at that moment
+/// ([`Effect::window`]), resampled bilinearly with sub-pixel precision ([`crate::resample`]) — no enlargement, no
+/// colour conversion and no filter graph per frame.
 pub(crate) struct KenBurnsFrames {
-    chain: Chain,
+    still: ff::frame::Video,
+    effect: Effect,
     frames: u32,
     made: u32,
+    size: (u32, u32),
     current: ff::frame::Video,
+    resampler: Resampler,
+}
+
+/// `v` × `by`, rounded up to an even number (yuv420p sizes), at least 2.
+fn even(v: u32, by: f64) -> u32 {
+    (((f64::from(v) * by / 2.0).ceil() as u32) * 2).max(2)
 }
 
 impl KenBurnsFrames {
@@ -438,41 +449,74 @@ impl KenBurnsFrames {
         rgb: &image::RgbImage,
         frames: u32,
         effect: Effect,
-        (w, h, fps): (u32, u32, u32),
+        (w, h): (u32, u32),
         framing: Framing,
     ) -> Result<KenBurnsFrames, MediaError> {
-        let frame = rgb_frame(rgb);
-        let spec = format!(
-            "{fit},{zp},setsar=1,format=yuv420p",
-            fit = framing.filter(rgb.width(), rgb.height(), w * 2, h * 2),
-            zp = effect.zoompan(frames.max(1), w, h, fps)
-        );
-        let mut chain = Chain::new(
-            &Chain::source_args(&frame, (1, fps as i32).into()),
-            &spec,
-            Pixel::YUV420P,
-        )?;
-        chain.push(&frame)?;
-        chain.end()?;
+        let still = still_frame(rgb, even(w, MAX_ZOOM), even(h, MAX_ZOOM), framing)?;
         Ok(KenBurnsFrames {
-            chain,
+            still,
+            effect,
             frames: frames.max(1),
             made: 0,
+            size: (w, h),
             current: ff::frame::Video::empty(),
+            resampler: Resampler::default(),
         })
     }
 
-    /// The next frame, or None after the last.
+    /// The next frame, or None after the last. The frame's buffer is reused unless something else (the encoder's
+    /// queue, a transition) still holds a reference to it; then a new one is drawn, and the held one is never
+    /// drawn over.
     pub(crate) fn next_frame(&mut self) -> Result<Option<&mut ff::frame::Video>, MediaError> {
         if self.made >= self.frames {
             return Ok(None);
         }
-        if !self.chain.pull(&mut self.current) {
-            return Err(e(
-                "Ken Burns",
-                format!("zoompan produced {} of {} frames", self.made, self.frames),
-            ));
+        let (w, h) = self.size;
+        // SAFETY: `current` is a valid (possibly empty) frame; the call only reads its buffer references.
+        let writable = unsafe { ff::ffi::av_frame_is_writable(self.current.as_mut_ptr()) } > 0;
+        if !writable || self.current.width() != w || self.current.height() != h {
+            self.current = ff::frame::Video::new(Pixel::YUV420P, w, h);
         }
+        let (x, y, ww, wh) = self.effect.window(self.made, self.frames);
+        let (sw, sh) = (self.still.width() as usize, self.still.height() as usize);
+        for plane in 0..3 {
+            // Chroma planes are half the size each way (rounded up), and the window is the same part of every
+            // plane: chroma is taken as sited at the centre of its 2×2 luma pixels, which is within 1/8 of a luma
+            // pixel of H.264's default siting.
+            let (pw, ph, ow, oh) = if plane == 0 {
+                (sw, sh, w as usize, h as usize)
+            } else {
+                (
+                    sw.div_ceil(2),
+                    sh.div_ceil(2),
+                    (w as usize).div_ceil(2),
+                    (h as usize).div_ceil(2),
+                )
+            };
+            let src = Plane {
+                data: self.still.data(plane),
+                stride: self.still.stride(plane),
+                width: pw,
+                height: ph,
+            };
+            let rect = Rect {
+                x: x * pw as f64,
+                y: y * ph as f64,
+                w: ww * pw as f64,
+                h: wh * ph as f64,
+            };
+            let stride = self.current.stride(plane);
+            let drawn =
+                self.resampler
+                    .draw(src, rect, self.current.data_mut(plane), stride, (ow, oh));
+            if !drawn {
+                return Err(e(
+                    "Ken Burns",
+                    format!("plane {plane} of frame {} could not be drawn", self.made),
+                ));
+            }
+        }
+        self.current.set_pts(Some(i64::from(self.made)));
         self.made += 1;
         Ok(Some(&mut self.current))
     }
@@ -647,7 +691,7 @@ impl Frames {
         frames: u32,
         (fit, framing): (Fit, Framing),
         offset_sec: f64,
-        (w, h, fps): (u32, u32, u32),
+        (w, h): (u32, u32),
     ) -> Result<Frames, MediaError> {
         crate::init()?;
         Ok(match visual {
@@ -665,13 +709,7 @@ impl Frames {
             Visual::KenBurns { image, effect } => {
                 let rgb = load_rgb(image)?;
                 Frames::KenBurns(
-                    Box::new(KenBurnsFrames::new(
-                        &rgb,
-                        frames,
-                        *effect,
-                        (w, h, fps),
-                        framing,
-                    )?),
+                    Box::new(KenBurnsFrames::new(&rgb, frames, *effect, (w, h), framing)?),
                     0,
                 )
             }
@@ -760,5 +798,88 @@ mod tests {
         assert!(!aspect_differs(1280, 720, 1920, 1080));
         // 4:3 is 25 % narrower than 16:9: shown whole under auto.
         assert!(aspect_differs(1440, 1080, 1920, 1080));
+    }
+
+    /// `still` as a Ken Burns source of `frames` frames at 320×180.
+    fn ken_burns(still: &image::RgbImage, frames: u32, effect: Effect) -> KenBurnsFrames {
+        KenBurnsFrames::new(still, frames, effect, (320, 180), Framing::Cover).unwrap()
+    }
+
+    #[test]
+    fn ken_burns_draws_exactly_its_frames_in_every_plane() {
+        // A flat colour stays that colour in all three planes, in every frame (within the one level by which
+        // FFmpeg's fit of the still already varies), then the source ends.
+        let still = image::RgbImage::from_pixel(64, 36, image::Rgb([200, 60, 30]));
+        let flat = still_frame(&still, 320, 180, Framing::Cover).unwrap();
+        let mut kb = ken_burns(&still, 12, Effect::ZoomIn);
+        let mut count = 0;
+        while let Some(f) = kb.next_frame().unwrap() {
+            for p in 0..3 {
+                let (w, h) = if p == 0 { (320, 180) } else { (160, 90) };
+                let want = i32::from(flat.data(p)[0]);
+                for y in 0..h {
+                    let row = &f.data(p)[y * f.stride(p)..y * f.stride(p) + w];
+                    assert!(
+                        row.iter().all(|v| (i32::from(*v) - want).abs() <= 1),
+                        "plane {p} row {y}: {row:?} vs {want}"
+                    );
+                }
+            }
+            count += 1;
+        }
+        assert_eq!(count, 12);
+        assert!(kb.next_frame().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_ken_burns_frame_still_held_elsewhere_is_never_drawn_over() {
+        let still = image::RgbImage::from_fn(64, 36, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 7) as u8, 90])
+        });
+        let mut kb = ken_burns(&still, 30, Effect::PanRight);
+        let first = kb.next_frame().unwrap().unwrap();
+        let first_buf = first.data(0).as_ptr();
+        let copy: Vec<u8> = first.data(0).to_vec();
+        // Another holder takes a reference to the frame's buffers (as the encoder's queue would).
+        let mut held = ff::frame::Video::empty();
+        // SAFETY: both frames are valid; av_frame_ref only adds a reference to the source's buffers.
+        assert!(unsafe { ff::ffi::av_frame_ref(held.as_mut_ptr(), first.as_ptr()) } >= 0);
+        let second = kb.next_frame().unwrap().unwrap();
+        assert_ne!(second.data(0).as_ptr(), first_buf, "a new buffer was drawn");
+        assert_eq!(held.data(0), &copy[..], "the held frame is unchanged");
+        drop(held);
+        // Nobody else holds the second frame: the third is drawn in its buffer.
+        let second_buf = second.data(0).as_ptr();
+        let third = kb.next_frame().unwrap().unwrap();
+        assert_eq!(third.data(0).as_ptr(), second_buf);
+    }
+
+    #[test]
+    fn a_pan_moves_by_the_same_fraction_of_a_pixel_every_frame() {
+        // A still dark on the left and light on the right, the change a soft ramp of 40 pixels, panned right over
+        // 60 frames: the ramp's position in a row (how many dark pixels the row holds, in fractions) moves by the
+        // same step every frame. Whole-pixel windows, as FFmpeg's zoompan crops, move it in uneven jumps
+        // (0.54 or 1.08 px here, for a mean of 0.8).
+        let still = image::RgbImage::from_fn(640, 360, |x, _| {
+            let v = ((f64::from(x) - 380.0) / 40.0).clamp(0.0, 1.0) * 255.0;
+            image::Rgb([v as u8; 3])
+        });
+        let mut kb = ken_burns(&still, 60, Effect::PanRight);
+        let mut edges = Vec::new();
+        while let Some(f) = kb.next_frame().unwrap() {
+            let row = &f.data(0)[90 * f.stride(0)..90 * f.stride(0) + 320];
+            let dark: f64 = row.iter().map(|v| (235.0 - f64::from(*v)) / 219.0).sum();
+            edges.push(dark);
+        }
+        let steps: Vec<f64> = edges.windows(2).map(|w| w[1] - w[0]).collect();
+        let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+        // Panning right shows more of the light side: the ramp moves left by ~0.8 px a frame.
+        assert!((-1.0..-0.6).contains(&mean), "mean step {mean}");
+        for (k, s) in steps.iter().enumerate() {
+            assert!(
+                (s - mean).abs() < 0.05,
+                "frame {k}: step {s} vs {mean}: {steps:?}"
+            );
+        }
     }
 }

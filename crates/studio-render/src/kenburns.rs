@@ -1,5 +1,5 @@
 //! Ken Burns clips in process: a still image becomes an exact-length 1920×1080 30 fps H.264 clip with a slow zoom or
-//! pan (FFmpeg's zoompan through ffmpeg-next), MP4 with the index at the front.
+//! pan (drawn as the render draws it, [`crate::frames`]), encoded through ffmpeg-next, MP4 with the index at the front.
 
 use std::path::Path;
 
@@ -45,7 +45,7 @@ pub fn ken_burns(
         &rgb,
         frames,
         effect,
-        (WIDTH, HEIGHT, FPS),
+        (WIDTH, HEIGHT),
         crate::frames::Framing::Auto,
     )?;
     let mut out = crate::mp4::Mp4Writer::create(output, WIDTH, HEIGHT, FPS, opts, false)?;
@@ -55,7 +55,7 @@ pub fn ken_burns(
     let (written, _) = out.finish()?;
     if written != u64::from(frames) {
         return Err(MediaError::Encode(format!(
-            "zoompan produced {written} of {frames} frames"
+            "the Ken Burns clip has {written} of {frames} frames"
         )));
     }
     Ok(ClipInfo {

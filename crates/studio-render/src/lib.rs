@@ -16,6 +16,7 @@ pub(crate) mod mp4;
 pub mod music;
 pub mod probe;
 pub mod render;
+pub(crate) mod resample;
 pub mod text;
 pub mod thumbnail;
 pub mod transition;
@@ -24,8 +25,8 @@ use serde::Serialize;
 
 /// Encoders the studio's YouTube output needs.
 pub const REQUIRED_ENCODERS: &[&str] = &["libx264", "aac"];
-/// Filters the in-process render builds its graphs from (frames.rs, render.rs, kenburns.rs, probe.rs): sources and
-/// sinks, scaling, cropping and padding, the blurred-background fit, Ken Burns, and subtitle burn-in. Mixing,
+/// Filters the in-process render builds its graphs from (frames.rs, render.rs, probe.rs): sources and
+/// sinks, scaling, cropping and padding, the blurred-background fit, and subtitle burn-in. Ken Burns motion, mixing,
 /// loudness and transitions are computed in Rust, not by FFmpeg filters.
 pub const REQUIRED_FILTERS: &[&str] = &[
     "buffer",
@@ -38,7 +39,6 @@ pub const REQUIRED_FILTERS: &[&str] = &[
     "split",
     "boxblur",
     "overlay",
-    "zoompan",
     "transpose",
     "hflip",
     "vflip",

@@ -298,7 +298,7 @@ fn run(
             len(i) as u32,
             (s.fit, spec.framing),
             s.clip_offset_sec,
-            (w, h, fps),
+            (w, h),
         )
         .map_err(|x| label(&s.label, x))
     };
