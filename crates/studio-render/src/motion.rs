@@ -56,19 +56,19 @@ impl Effect {
         } else {
             f64::from(n.min(frames - 1)) / f64::from(frames - 1)
         };
-        let (zoom, along) = match self {
-            Effect::ZoomIn => (1.0 + (MAX_ZOOM - 1.0) * t, None),
-            Effect::ZoomOut => (MAX_ZOOM - (MAX_ZOOM - 1.0) * t, None),
-            Effect::PanLeft | Effect::PanRight | Effect::PanUp => (PAN_ZOOM, Some(t)),
+        let zoom = match self {
+            Effect::ZoomIn => 1.0 + (MAX_ZOOM - 1.0) * t,
+            Effect::ZoomOut => MAX_ZOOM - (MAX_ZOOM - 1.0) * t,
+            Effect::PanLeft | Effect::PanRight | Effect::PanUp => PAN_ZOOM,
         };
         let size = 1.0 / zoom;
         let spare = 1.0 - size;
         let centre = spare / 2.0;
-        let (x, y) = match (self, along) {
-            (Effect::PanLeft, Some(t)) => (spare * (1.0 - t), centre),
-            (Effect::PanRight, Some(t)) => (spare * t, centre),
-            (Effect::PanUp, Some(t)) => (centre, spare * (1.0 - t)),
-            _ => (centre, centre),
+        let (x, y) = match self {
+            Effect::PanLeft => (spare * (1.0 - t), centre),
+            Effect::PanRight => (spare * t, centre),
+            Effect::PanUp => (centre, spare * (1.0 - t)),
+            Effect::ZoomIn | Effect::ZoomOut => (centre, centre),
         };
         (x, y, size, size)
     }

@@ -266,6 +266,10 @@ mod tests {
             .collect()
     }
 
+    fn rect_at(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, w, h }
+    }
+
     fn draw_with(
         r: &mut Resampler,
         src: &[u8],
@@ -297,12 +301,7 @@ mod tests {
     #[test]
     fn the_whole_plane_at_its_own_size_is_copied() {
         let src = plane(37, 11, |x, y| (x * 7 + y * 13) as u8);
-        let rect = Rect {
-            x: 0.0,
-            y: 0.0,
-            w: 37.0,
-            h: 11.0,
-        };
+        let rect = rect_at(0.0, 0.0, 37.0, 11.0);
         assert_eq!(draw(&src, (37, 11), rect, (37, 11)), src);
     }
 
@@ -311,12 +310,7 @@ mod tests {
         // Columns alternate 0 and 200; shifted half a pixel right every output pixel is their mean (100), except
         // the last, which has no right neighbour and keeps its own value.
         let src = plane(24, 4, |x, _| if x % 2 == 0 { 0 } else { 200 });
-        let rect = Rect {
-            x: 0.5,
-            y: 0.0,
-            w: 24.0,
-            h: 4.0,
-        };
+        let rect = rect_at(0.5, 0.0, 24.0, 4.0);
         let out = draw(&src, (24, 4), rect, (24, 4));
         for y in 0..4 {
             assert!(
@@ -327,12 +321,7 @@ mod tests {
         }
         // Rows likewise: a quarter pixel down blends a quarter of the next row.
         let src = plane(16, 4, |_, y| if y % 2 == 0 { 0 } else { 200 });
-        let rect = Rect {
-            x: 0.0,
-            y: 0.25,
-            w: 16.0,
-            h: 4.0,
-        };
+        let rect = rect_at(0.0, 0.25, 16.0, 4.0);
         let out = draw(&src, (16, 4), rect, (16, 4));
         assert_eq!(&out[..16], &[50; 16]);
         assert_eq!(&out[16..32], &[150; 16]);
@@ -342,12 +331,7 @@ mod tests {
     fn a_zoomed_rectangle_maps_centres_to_centres() {
         // The middle half of a ramp, drawn at the ramp's full width: twice as steep, centred on the same value.
         let src = plane(64, 2, |x, _| (x * 4) as u8);
-        let rect = Rect {
-            x: 16.0,
-            y: 0.0,
-            w: 32.0,
-            h: 2.0,
-        };
+        let rect = rect_at(16.0, 0.0, 32.0, 2.0);
         let out = draw(&src, (64, 2), rect, (64, 2));
         // Output pixel i samples source 16 + (i + 0.5)/2 − 0.5 = 15.75 + i/2: value 4 × that.
         for (i, v) in out[..64].iter().enumerate() {
@@ -451,12 +435,7 @@ mod tests {
 
     #[test]
     fn empty_short_or_degenerate_inputs_draw_nothing_and_say_so() {
-        let good = Rect {
-            x: 0.0,
-            y: 0.0,
-            w: 2.0,
-            h: 2.0,
-        };
+        let good = rect_at(0.0, 0.0, 2.0, 2.0);
         let cases = [
             (&[1u8, 2, 3][..], good),
             (
