@@ -2,7 +2,8 @@
 //!
 //! The one service that keeps a studio producing while nobody watches: production workers (claims, leases,
 //! heartbeats, retries), the orphan sweep, the daily plan (`[production] auto_plan`, `episodes_per_day` across
-//! active series, in the creator's day) and the alert rules. `aidas daemon`, `aidas serve` and the desktop app all
+//! active series, in the creator's day), the alert rules and viewer feedback (collected, read and turned into
+//! outline proposals every `[feedback] every_hours`, or after the quota reset a collection waited for). `aidas daemon`, `aidas serve` and the desktop app all
 //! run it through [`Engine::run_background`], with the same config, so what a creator gets does not depend on the
 //! shell they left running.
 
@@ -19,6 +20,8 @@ use crate::{CoreError, Engine};
 pub const ALERT_EVERY: Duration = Duration::from_secs(60);
 /// How often the daily plan is looked at (queuing is idempotent within the creator's day).
 pub const PLAN_EVERY: Duration = Duration::from_secs(300);
+/// How often the service looks whether a series' viewer feedback is due (`[feedback] every_hours`).
+pub const FEEDBACK_EVERY: Duration = Duration::from_secs(900);
 
 /// What the background service does besides the config's own settings.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +69,8 @@ impl Engine {
             tokio::spawn(async move {
                 let mut alerts = tokio::time::interval(ALERT_EVERY);
                 let mut plans = tokio::time::interval(PLAN_EVERY);
+                let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
+                feedback.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 // After a machine sleeps, one pass — not a burst of the ticks it missed.
                 alerts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 plans.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -77,6 +82,11 @@ impl Engine {
                         _ = done.cancelled() => return,
                         _ = alerts.tick() => engine.alert_pass().await,
                         _ = plans.tick(), if plan => engine.plan_pass().await,
+                        _ = feedback.tick() => {
+                            if let Err(err) = engine.feedback_pass().await {
+                                tracing::warn!(%err, "viewer feedback");
+                            }
+                        }
                     }
                 }
             })

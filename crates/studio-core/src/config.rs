@@ -88,6 +88,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "https://www.googleapis.com/upload/youtube/v3",
     ),
     (
+        "youtube_analytics",
+        "AIDAS_YOUTUBE_ANALYTICS_URL",
+        "https://youtubeanalytics.googleapis.com/v2",
+    ),
+    (
         "google_oauth_auth",
         "AIDAS_GOOGLE_OAUTH_AUTH_URL",
         "https://accounts.google.com/o/oauth2/v2/auth",
@@ -297,6 +302,9 @@ pub struct Config {
     pub youtube: crate::youtube::YouTubeConfig,
     /// Alert channels: the least level each receives, the Telegram chat, the e-mail server and recipients.
     pub alerts: crate::alerts::channels::AlertsConfig,
+    /// Viewer feedback: comments per collection, the units it may use a day, character aliases, proposal bounds,
+    /// the background schedule.
+    pub feedback: crate::feedback::FeedbackConfig,
     /// Base URL per endpoint name (see [`ENDPOINTS`]); missing names use the default.
     pub endpoints: BTreeMap<String, String>,
 }
@@ -318,6 +326,7 @@ impl Default for Config {
             production: Default::default(),
             youtube: Default::default(),
             alerts: Default::default(),
+            feedback: Default::default(),
             endpoints: ENDPOINTS
                 .iter()
                 .map(|(n, _, url)| (n.to_string(), url.to_string()))

@@ -27,6 +27,7 @@ mod engine;
 mod error;
 pub mod estimate;
 pub mod events;
+pub mod feedback;
 pub mod import;
 mod package;
 pub mod production;

@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod avatars;
 pub mod checks;
 pub mod dialogue;
+pub mod feedback;
 pub mod genre;
 pub mod metadata;
 pub mod parse;

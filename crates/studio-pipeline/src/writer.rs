@@ -144,4 +144,9 @@ pub trait Writer: Send + Sync {
     async fn check_continuity(&self, _prompt: &Prompt) -> Result<Option<Reply>, WriterError> {
         Ok(None)
     }
+    /// Reads viewers' comments into the schema of [`crate::feedback::reading_prompt`]. `None` when the writer
+    /// cannot (the offline writer: the engine reads them with the lexicon instead).
+    async fn read_comments(&self, _prompt: &Prompt) -> Result<Option<Reply>, WriterError> {
+        Ok(None)
+    }
 }

@@ -243,4 +243,7 @@ impl Writer for AnthropicWriter {
         }
         self.complete(self.body(prompt, &[])).await.map(Some)
     }
+    async fn read_comments(&self, prompt: &Prompt) -> Result<Option<Reply>, WriterError> {
+        self.complete(self.body(prompt, &[])).await.map(Some)
+    }
 }

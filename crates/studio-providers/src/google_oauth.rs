@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// What the studio asks for: upload, read the channel and its videos' status, and manage captions (captions.insert
-/// needs `youtube.force-ssl`).
+/// What the studio asks for: upload, read the channel, its videos' status and comments, manage captions
+/// (captions.insert needs `youtube.force-ssl`), and read the channel's YouTube Analytics reports for viewer
+/// feedback (`yt-analytics.readonly`; a channel connected before it was asked for has Data API access only).
 pub const YOUTUBE_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/youtube.upload",
     "https://www.googleapis.com/auth/youtube.readonly",
     "https://www.googleapis.com/auth/youtube.force-ssl",
+    "https://www.googleapis.com/auth/yt-analytics.readonly",
 ];
 
 #[derive(Debug, thiserror::Error)]

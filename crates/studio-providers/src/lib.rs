@@ -20,6 +20,7 @@ pub mod openai;
 pub mod ratelimit;
 pub mod tts;
 pub mod youtube;
+pub mod youtube_audience;
 pub mod youtube_text;
 
 pub use anthropic::AnthropicWriter;

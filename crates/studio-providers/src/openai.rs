@@ -225,4 +225,7 @@ impl Writer for OpenAiWriter {
         }
         self.complete(self.body(prompt, &[], None)).await.map(Some)
     }
+    async fn read_comments(&self, prompt: &Prompt) -> Result<Option<Reply>, WriterError> {
+        self.complete(self.body(prompt, &[], None)).await.map(Some)
+    }
 }

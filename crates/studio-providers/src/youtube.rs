@@ -79,18 +79,20 @@ pub enum UploadProgress {
 
 #[derive(Clone)]
 pub struct YouTube {
-    http: reqwest::Client,
-    api: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) api: String,
     upload: String,
-    limits: RateLimits,
+    /// The YouTube Analytics API v2 base (`…/v2`); reports are `GET {analytics}/reports`.
+    pub(crate) analytics: String,
+    pub(crate) limits: RateLimits,
 }
 
-fn net(e: reqwest::Error) -> YtError {
+pub(crate) fn net(e: reqwest::Error) -> YtError {
     YtError::Network(e.to_string())
 }
 
 /// Classifies a non-success reply by status and the `error.errors[0].reason` / `error.message` in its body.
-fn classify(status: StatusCode, body: &str) -> YtError {
+pub(crate) fn classify(status: StatusCode, body: &str) -> YtError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let reason = v["error"]["errors"][0]["reason"]
         .as_str()
@@ -152,6 +154,7 @@ impl YouTube {
             http,
             api: api_base.trim_end_matches('/').into(),
             upload: upload_base.trim_end_matches('/').into(),
+            analytics: "https://youtubeanalytics.googleapis.com/v2".into(),
             limits: RateLimits::default(),
         }
     }
@@ -162,13 +165,22 @@ impl YouTube {
         self
     }
 
-    async fn json_reply(resp: reqwest::Response) -> Result<Value, YtError> {
+    /// The same client, asking YouTube Analytics reports at `base` (`AIDAS_YOUTUBE_ANALYTICS_URL`).
+    pub fn with_analytics_base(mut self, base: &str) -> Self {
+        self.analytics = base.trim_end_matches('/').into();
+        self
+    }
+
+    pub(crate) async fn json_reply(resp: reqwest::Response) -> Result<Value, YtError> {
         let status = resp.status();
         let body = resp.text().await.map_err(net)?;
         if !status.is_success() {
             return Err(classify(status, &body));
         }
-        serde_json::from_str(&body).map_err(|e| YtError::Protocol(format!("{e}: {body:.200}")))
+        serde_json::from_str(&body).map_err(|e| {
+            // Only the parser's message: a body can hold viewers' comments.
+            YtError::Protocol(format!("unreadable JSON reply ({e})"))
+        })
     }
 
     /// Step 1 of the resumable protocol: POST the video resource; the reply's `Location` is the session URI.

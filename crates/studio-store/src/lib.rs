@@ -8,6 +8,7 @@
 mod casting;
 mod db;
 mod error;
+mod feedback;
 mod jobs;
 mod memory;
 mod publishing;
@@ -16,6 +17,10 @@ mod settings;
 
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;
+pub use feedback::{
+    AudienceRow, ChangeOutcome, ChannelSnapshot, CommentReading, NewComment, OutlineChangeRow,
+    PublishedVideo, ReportRow, StoredComment,
+};
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use publishing::{

@@ -2,7 +2,10 @@
 //! following the documented contracts: the resumable upload (200 + Location → PUT chunks → 308 + Range → 200/201,
 //! `bytes */TOTAL` status queries, 404 for unknown sessions), thumbnails.set, captions.insert, playlists,
 //! playlistItems, videos.list, channels.list, and the token endpoint (authorization_code with PKCE S256,
-//! refresh_token, invalid_grant). Faults are switched on per test.
+//! refresh_token, invalid_grant). For viewer feedback: commentThreads.list (paged, newest first, replies inline up
+//! to five), comments.list by parent, videos.list statistics, channels.list statistics and the YouTube Analytics
+//! reports endpoint (totals and the retention curve), with `commentsDisabled`, `videoNotFound`, a missing Analytics
+//! scope, quota and 5xx/429 faults. Faults are switched on per test.
 
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +59,60 @@ pub struct State {
     pub dead_refresh_token: String,
     /// Every chunk reply waits this long (to kill a process mid-upload).
     pub chunk_delay_ms: u64,
+    /// What viewers did: comments, statistics, Analytics reports.
+    pub audience: Audience,
+}
+
+/// A comment as the mock holds it.
+#[derive(Debug, Clone, Default)]
+pub struct MockComment {
+    pub id: String,
+    /// The top-level comment's id, for a reply.
+    pub parent: Option<String>,
+    pub author_channel: String,
+    pub author_name: String,
+    pub text: String,
+    pub likes: i64,
+    pub published_at: String,
+}
+
+/// A video's facts beyond an upload session (or for a video the mock never received).
+#[derive(Debug, Clone, Default)]
+pub struct MockVideo {
+    pub privacy: String,
+    pub publish_at: Option<String>,
+    pub published_at: String,
+    /// ISO 8601, `PT5M3S`.
+    pub duration: String,
+    pub views: i64,
+    pub likes: i64,
+    /// `None`: comments are off (the statistics carry no commentCount).
+    pub comments: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Audience {
+    /// Per video: comments and replies, in any order (the mock answers newest first).
+    pub comments: std::collections::BTreeMap<String, Vec<MockComment>>,
+    pub videos: std::collections::BTreeMap<String, MockVideo>,
+    /// Videos whose comment threads answer 403 commentsDisabled.
+    pub comments_disabled: std::collections::BTreeSet<String>,
+    /// channels.list statistics: subscribers (None: hidden), views, videos.
+    pub channel: (Option<i64>, i64, i64),
+    /// Analytics totals per video: views, minutes watched, average view seconds and percentage, subscribers gained.
+    pub reports: std::collections::BTreeMap<String, (i64, f64, f64, f64, i64)>,
+    /// Analytics retention per video: (elapsedVideoTimeRatio, audienceWatchRatio, relativeRetentionPerformance).
+    pub retention: std::collections::BTreeMap<String, Vec<(f64, f64, f64)>>,
+    /// The token carries `yt-analytics.readonly`.
+    pub analytics_granted: bool,
+    /// The Analytics API answers 403 quotaExceeded.
+    pub analytics_quota_exceeded: bool,
+    /// The next Data API reads (comments, videos, channels) answer these statuses, one each (503, 429, 403 quota).
+    pub faults: std::collections::VecDeque<u16>,
+    /// Every Data API and Analytics read, as `path?query`.
+    pub reads: Vec<String>,
+    /// Pages hold at most this many items whatever `maxResults` asks (to see paging with few comments).
+    pub page_cap: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -103,6 +160,7 @@ impl YouTubeMock {
                 "AIDAS_YOUTUBE_UPLOAD_URL".into(),
                 format!("{u}/upload/youtube/v3"),
             ),
+            ("AIDAS_YOUTUBE_ANALYTICS_URL".into(), format!("{u}/v2")),
             ("AIDAS_GOOGLE_OAUTH_TOKEN_URL".into(), format!("{u}/token")),
             ("AIDAS_GOOGLE_OAUTH_AUTH_URL".into(), format!("{u}/auth")),
             (
@@ -114,6 +172,242 @@ impl YouTubeMock {
 }
 
 struct Handler(Arc<Mutex<State>>);
+
+fn query(req: &Request, key: &str) -> Option<String> {
+    req.url
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.to_string())
+}
+
+fn query_has(req: &Request, key: &str, part: &str) -> bool {
+    query(req, key).is_some_and(|v| v.split(',').any(|p| p == part))
+}
+
+fn comment_json(c: &MockComment) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "youtube#comment", "id": c.id,
+        "snippet": {
+            "authorDisplayName": c.author_name, "authorChannelId": { "value": c.author_channel },
+            "textDisplay": c.text, "textOriginal": c.text, "parentId": c.parent,
+            "likeCount": c.likes, "publishedAt": c.published_at, "updatedAt": c.published_at
+        }
+    })
+}
+
+/// A page of `items` from `pageToken` with `maxResults`. Tokens name the first item of the next page (like
+/// YouTube's, they stay valid when newer comments arrive in front).
+fn paged(
+    req: &Request,
+    items: Vec<serde_json::Value>,
+    default_max: usize,
+    cap: Option<usize>,
+) -> ResponseTemplate {
+    let max = query(req, "maxResults")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(default_max)
+        .clamp(1, 100)
+        .min(cap.unwrap_or(100).max(1));
+    let from = match query(req, "pageToken") {
+        None => 0,
+        Some(t) => match t
+            .strip_prefix("from:")
+            .and_then(|id| items.iter().position(|i| i["id"] == id))
+        {
+            Some(k) => k,
+            None => return err(400, "invalidPageToken", "The page token is not valid."),
+        },
+    };
+    let to = (from + max).min(items.len());
+    let mut body = serde_json::json!({
+        "pageInfo": { "totalResults": items.len(), "resultsPerPage": max },
+        "items": items[from..to].to_vec()
+    });
+    if to < items.len() {
+        body["nextPageToken"] =
+            serde_json::json!(format!("from:{}", items[to]["id"].as_str().unwrap_or("")));
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// The feedback reads: comment threads, replies, statistics and Analytics reports.
+fn audience(st: &mut State, req: &Request) -> ResponseTemplate {
+    let path = req.url.path().to_string();
+    st.audience
+        .reads
+        .push(format!("{path}?{}", req.url.query().unwrap_or("")));
+    let a = &mut st.audience;
+    if path == "/v2/reports" {
+        if !a.analytics_granted {
+            return ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": {
+                "code": 403, "message": "Request had insufficient authentication scopes.",
+                "status": "PERMISSION_DENIED", "errors": [{"reason": "insufficientPermissions"}]}}));
+        }
+        if a.analytics_quota_exceeded {
+            return err(
+                403,
+                "quotaExceeded",
+                "The request cannot be completed because you have exceeded your quota.",
+            );
+        }
+        let video = query(req, "filters")
+            .and_then(|f| f.strip_prefix("video==").map(str::to_string))
+            .unwrap_or_default();
+        let ok_dates = ["startDate", "endDate"].iter().all(|k| {
+            query(req, k).is_some_and(|d| {
+                d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-'
+            })
+        });
+        if !ok_dates || query(req, "ids").as_deref() != Some("channel==MINE") {
+            return err(400, "badRequest", "Required dates or ids are missing.");
+        }
+        if query(req, "dimensions").as_deref() == Some("elapsedVideoTimeRatio") {
+            let rows: Vec<serde_json::Value> = a
+                .retention
+                .get(&video)
+                .into_iter()
+                .flatten()
+                .map(|(r, w, rel)| serde_json::json!([r, w, rel]))
+                .collect();
+            return ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "kind": "youtubeAnalytics#resultTable",
+                "columnHeaders": [
+                    {"name": "elapsedVideoTimeRatio", "columnType": "DIMENSION", "dataType": "FLOAT"},
+                    {"name": "audienceWatchRatio", "columnType": "METRIC", "dataType": "FLOAT"},
+                    {"name": "relativeRetentionPerformance", "columnType": "METRIC", "dataType": "FLOAT"}],
+                "rows": rows
+            }));
+        }
+        let rows: Vec<serde_json::Value> = a
+            .reports
+            .get(&video)
+            .map(|(v, m, d, p, s)| serde_json::json!([v, m, d, p, s]))
+            .into_iter()
+            .collect();
+        let h = |n: &str, t: &str| serde_json::json!({"name": n, "columnType": "METRIC", "dataType": t});
+        return ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "kind": "youtubeAnalytics#resultTable",
+            "columnHeaders": [h("views", "INTEGER"), h("estimatedMinutesWatched", "INTEGER"),
+                h("averageViewDuration", "INTEGER"), h("averageViewPercentage", "FLOAT"), h("subscribersGained", "INTEGER")],
+            "rows": rows
+        }));
+    }
+    if let Some(status) = a.faults.pop_front() {
+        return match status {
+            403 => err(
+                403,
+                "quotaExceeded",
+                "The request cannot be completed because you have exceeded your quota.",
+            ),
+            429 => err(429, "rateLimitExceeded", "Too many requests."),
+            s => err(s, "backendError", "Backend Error"),
+        };
+    }
+    let newest_first = |mut v: Vec<MockComment>| {
+        v.sort_by(|x, y| y.published_at.cmp(&x.published_at).then(y.id.cmp(&x.id)));
+        v
+    };
+    match path.as_str() {
+        "/youtube/v3/commentThreads" => {
+            let video = query(req, "videoId").unwrap_or_default();
+            if a.comments_disabled.contains(&video) {
+                return err(
+                    403,
+                    "commentsDisabled",
+                    "The video identified by the videoId parameter has disabled comments.",
+                );
+            }
+            let known = a.videos.contains_key(&video)
+                || st
+                    .sessions
+                    .iter()
+                    .any(|s| s.video_id.as_deref() == Some(video.as_str()));
+            if !known {
+                return err(
+                    404,
+                    "videoNotFound",
+                    "The video identified by the videoId parameter could not be found.",
+                );
+            }
+            let all = st
+                .audience
+                .comments
+                .get(&video)
+                .cloned()
+                .unwrap_or_default();
+            let tops = newest_first(all.iter().filter(|c| c.parent.is_none()).cloned().collect());
+            let items = tops
+                .iter()
+                .map(|t| {
+                    let replies: Vec<&MockComment> =
+                        all.iter().filter(|r| r.parent.as_deref() == Some(t.id.as_str())).collect();
+                    let mut item = serde_json::json!({
+                        "kind": "youtube#commentThread", "id": t.id,
+                        "snippet": { "videoId": video, "topLevelComment": comment_json(t),
+                                     "totalReplyCount": replies.len(), "canReply": true, "isPublic": true }
+                    });
+                    if !replies.is_empty() {
+                        // Like YouTube: at most five replies come inline; comments.list has all of them.
+                        item["replies"] = serde_json::json!({
+                            "comments": replies.iter().take(5).map(|r| comment_json(r)).collect::<Vec<_>>()
+                        });
+                    }
+                    item
+                })
+                .collect();
+            paged(req, items, 20, st.audience.page_cap)
+        }
+        "/youtube/v3/comments" => {
+            let parent = query(req, "parentId").unwrap_or_default();
+            let replies: Vec<MockComment> = a
+                .comments
+                .values()
+                .flatten()
+                .filter(|c| c.parent.as_deref() == Some(parent.as_str()))
+                .cloned()
+                .collect();
+            let mut replies = newest_first(replies);
+            replies.reverse();
+            paged(
+                req,
+                replies.iter().map(comment_json).collect(),
+                20,
+                a.page_cap,
+            )
+        }
+        "/youtube/v3/channels" => {
+            let (subs, views, videos) = a.channel;
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": [{
+                "id": "UCtest",
+                "statistics": { "viewCount": views.to_string(), "videoCount": videos.to_string(),
+                                "subscriberCount": subs.unwrap_or(0).to_string(), "hiddenSubscriberCount": subs.is_none() }
+            }]}))
+        }
+        _ => {
+            let ids = query(req, "id").unwrap_or_default();
+            let items: Vec<serde_json::Value> = ids
+                .split(',')
+                .filter_map(|id| {
+                    let v = st.audience.videos.get(id)?;
+                    let mut stats = serde_json::json!({
+                        "viewCount": v.views.to_string(), "likeCount": v.likes.to_string(), "favoriteCount": "0"
+                    });
+                    if let Some(c) = v.comments {
+                        stats["commentCount"] = serde_json::json!(c.to_string());
+                    }
+                    Some(serde_json::json!({
+                        "kind": "youtube#video", "id": id,
+                        "snippet": { "publishedAt": v.published_at, "title": "", "channelId": "UCtest" },
+                        "status": { "privacyStatus": v.privacy, "publishAt": v.publish_at, "uploadStatus": "processed" },
+                        "contentDetails": { "duration": v.duration },
+                        "statistics": stats
+                    }))
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "items": items }))
+        }
+    }
+}
 
 fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
@@ -391,6 +685,14 @@ impl Respond for Handler {
                 ));
                 ResponseTemplate::new(200)
                     .set_body_json(serde_json::json!({"kind": "youtube#playlistItem", "id": "pli"}))
+            }
+            ("GET", p)
+                if p.starts_with("/youtube/v3/comment")
+                    || p == "/v2/reports"
+                    || (p == "/youtube/v3/videos" && query_has(req, "part", "statistics"))
+                    || (p == "/youtube/v3/channels" && query_has(req, "part", "statistics")) =>
+            {
+                audience(&mut st, req)
             }
             ("GET", "/youtube/v3/videos") => {
                 let id = req

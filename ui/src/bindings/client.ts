@@ -17,10 +17,12 @@ import type { Character } from "./Character";
 import type { CharacterArgs } from "./CharacterArgs";
 import type { CharacterEditArgs } from "./CharacterEditArgs";
 import type { CheckReport } from "./CheckReport";
+import type { CollectReport } from "./CollectReport";
 import type { DoctorReport } from "./DoctorReport";
 import type { EpisodeArgs } from "./EpisodeArgs";
 import type { EpisodeScript } from "./EpisodeScript";
 import type { EpisodeStatus } from "./EpisodeStatus";
+import type { FeedbackView } from "./FeedbackView";
 import type { ImportReport } from "./ImportReport";
 import type { JobArgs } from "./JobArgs";
 import type { JobLogLine } from "./JobLogLine";
@@ -33,6 +35,8 @@ import type { MetadataSetArgs } from "./MetadataSetArgs";
 import type { MetadataView } from "./MetadataView";
 import type { NewSeries } from "./NewSeries";
 import type { NewSeriesReport } from "./NewSeriesReport";
+import type { OutlineChangeView } from "./OutlineChangeView";
+import type { OutlineDecisionArgs } from "./OutlineDecisionArgs";
 import type { OutlineSetArgs } from "./OutlineSetArgs";
 import type { PauseState } from "./PauseState";
 import type { ProduceReport } from "./ProduceReport";
@@ -111,6 +115,10 @@ export const COMMANDS = [
   "channels_list",
   "channel_connect",
   "publish_channel_set",
+  "feedback_show",
+  "feedback_collect",
+  "feedback_propose",
+  "outline_change_decide",
   "secrets_status",
   "secret_set",
   "secret_test",
@@ -218,6 +226,14 @@ export function client(t: Transport) {
     channel_connect: (): Promise<ChannelConnect> => t.call<ChannelConnect>("channel_connect"),
     /** Publishes a series to a connected channel (or the export folder only); returns the channels. */
     publish_channel_set: (args: PublishChannelArgs): Promise<Array<ChannelRow>> => t.call<Array<ChannelRow>>("publish_channel_set", args),
+    /** A series' feedback: views, watch time and subscribers per episode, the channel over time, sentiment, character mentions, retention by scene, themes of the comments and the outline changes. */
+    feedback_show: (args: SeriesArgs): Promise<FeedbackView> => t.call<FeedbackView>("feedback_show", args),
+    /** Collects what viewers did with the published episodes, then reads the comments (the day's feedback units permitting; the rest is read after the reset). */
+    feedback_collect: (args: SeriesArgs): Promise<CollectReport> => t.call<CollectReport>("feedback_collect", args),
+    /** Proposes outline changes for the episodes still only planned, from the latest feedback. */
+    feedback_propose: (args: SeriesArgs): Promise<Array<OutlineChangeView>> => t.call<Array<OutlineChangeView>>("feedback_propose", args),
+    /** Accepts, rejects or rolls back one outline change; returns it as it is now. */
+    outline_change_decide: (args: OutlineDecisionArgs): Promise<OutlineChangeView> => t.call<OutlineChangeView>("outline_change_decide", args),
     /** Which API keys are set (never their values) and where they come from. */
     secrets_status: (): Promise<Array<SecretStatus>> => t.call<Array<SecretStatus>>("secrets_status"),
     /** Stores an API key in the OS keyring. */

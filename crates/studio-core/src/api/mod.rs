@@ -7,7 +7,7 @@
 //! checked for drift by CI).
 //!
 //! The commands are grouped by area, one file each: [`series`], [`cast`], [`episode`], [`storyboard`],
-//! [`production`], [`review`], [`channels`], [`settings`].
+//! [`production`], [`review`], [`channels`], [`feedback`], [`settings`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,6 +61,7 @@ macro_rules! commands {
 pub mod cast;
 pub mod channels;
 pub mod episode;
+pub mod feedback;
 pub mod production;
 pub mod review;
 pub mod series;
@@ -143,7 +144,7 @@ macro_rules! areas {
 }
 
 areas!(
-    series, cast, episode, storyboard, production, review, channels, settings
+    series, cast, episode, storyboard, production, review, channels, feedback, settings
 );
 
 /// [`dispatch`] with the error as the payload every shell shows (`{code, message}`): what the desktop app's

@@ -9,6 +9,7 @@ impl Engine {
             c.endpoint("youtube").unwrap_or_default(),
             c.endpoint("youtube_upload").unwrap_or_default(),
         )
+        .with_analytics_base(c.endpoint("youtube_analytics").unwrap_or_default())
         .with_limits(self.rate_limits())
     }
 
@@ -116,7 +117,7 @@ impl Engine {
 
     /// A working access token for the channel: the stored one while fresh, else refreshed (and stored). A refused
     /// refresh token marks the channel "reconnect needed" and raises an alert.
-    pub(super) async fn access_token(
+    pub(crate) async fn access_token(
         &self,
         channel_id: &str,
         force_refresh: bool,

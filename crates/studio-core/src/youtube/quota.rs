@@ -5,7 +5,7 @@ use super::*;
 impl Engine {
     /// The clock the quota day is read from: now, shifted by `AIDAS_CLOCK_OFFSET_MS` (tests and operators use it
     /// to act as if the reset had passed).
-    pub(super) fn quota_now(&self) -> i64 {
+    pub(crate) fn quota_now(&self) -> i64 {
         now_ms()
             + self
                 .env_var("AIDAS_CLOCK_OFFSET_MS")

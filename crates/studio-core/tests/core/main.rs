@@ -9,6 +9,7 @@ use studio_core::secrets::{KeyringSecretStore, MemorySecretStore, SecretStore};
 use studio_core::{Engine, EngineEvent, EngineOptions, Secret};
 
 mod directing;
+mod feedback;
 mod production;
 mod publishing;
 

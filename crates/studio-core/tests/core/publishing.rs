@@ -15,7 +15,7 @@ use studio_testkit::YouTubeMock;
 
 /// One secret store shared by the engines of a test (a "restarted process" still has its keyring).
 #[derive(Clone, Default)]
-struct Shared(Arc<MemorySecretStore>);
+pub struct Shared(Arc<MemorySecretStore>);
 
 impl SecretStore for Shared {
     fn backend(&self) -> &'static str {
@@ -34,7 +34,7 @@ impl SecretStore for Shared {
 
 const FILE_LEN: usize = 5 * 256 * 1024 + 12_345;
 
-async fn open(
+pub async fn open(
     dir: &std::path::Path,
     mock: &YouTubeMock,
     keys: &Shared,
@@ -53,7 +53,7 @@ async fn open(
     .unwrap()
 }
 
-fn write_config(dir: &std::path::Path, extra: &str) {
+pub fn write_config(dir: &std::path::Path, extra: &str) {
     std::fs::write(
         dir.join("config.toml"),
         format!(
@@ -63,7 +63,7 @@ fn write_config(dir: &std::path::Path, extra: &str) {
     .unwrap();
 }
 
-fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> Secret {
+pub fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> Secret {
     Secret::new(
         serde_json::to_string(&Tokens {
             access_token: access.into(),
@@ -75,12 +75,22 @@ fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> Secret {
     )
 }
 
-fn far() -> i64 {
+pub fn far() -> i64 {
     studio_core::clock::now_ms() + 3_600_000
 }
 
 /// A series with episodes "rendered and packaged" (a file of known bytes and the package files), approved.
-async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>> {
+pub async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>> {
+    fixture_with(e, episodes, description, false).await
+}
+
+/// [`fixture`], with each episode's script written first (offline) when `scripts` is set.
+pub async fn fixture_with(
+    e: &Engine,
+    episodes: &[u32],
+    description: &str,
+    scripts: bool,
+) -> Vec<Vec<u8>> {
     e.new_series(NewSeries {
         title: "업로드 시험".into(),
         genre: Some(studio_domain::Genre::Romance),
@@ -130,12 +140,17 @@ async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>
             "1\n00:00:01,000 --> 00:00:02,500\n안녕하세요\n",
         )
         .unwrap();
-        for step in [
+        let mut steps = vec![
             EpisodeStatus::script as fn(EpisodeStatus) -> _,
             EpisodeStatus::start_production,
             EpisodeStatus::rendered,
             EpisodeStatus::submit_for_review,
-        ] {
+        ];
+        if scripts {
+            e.write_episode("up", n, Some("offline")).await.unwrap();
+            steps.remove(0);
+        }
+        for step in steps {
             e.store().transition_episode("up", n, step).await.unwrap();
         }
         e.approve_episode("up", n, "looks right", None)
@@ -145,7 +160,7 @@ async fn fixture(e: &Engine, episodes: &[u32], description: &str) -> Vec<Vec<u8>
     files
 }
 
-fn stop() -> studio_core::CancellationToken {
+pub fn stop() -> studio_core::CancellationToken {
     Default::default()
 }
 

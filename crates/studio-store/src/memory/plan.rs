@@ -277,6 +277,21 @@ impl Store {
         rows.into_iter().map(OutlineRow::into_outline).collect()
     }
 
+    /// [`Store::outlines`] inside a transaction.
+    pub(crate) async fn outlines_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        series_id: &str,
+    ) -> Result<Vec<EpisodeOutline>, StoreError> {
+        let rows: Vec<OutlineRow> = sqlx::query_as(
+            "SELECT * FROM episode_outlines WHERE series_id = ? ORDER BY episode_number",
+        )
+        .bind(series_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter().map(OutlineRow::into_outline).collect()
+    }
+
     /// The plan as stored, with the world as of episode 0.
     pub async fn plan(&self, series_id: &str) -> Result<SeriesPlan, StoreError> {
         let series = self.series(series_id).await?;
