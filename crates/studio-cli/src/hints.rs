@@ -21,7 +21,8 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
         WorkInProgress => "`aidas status` shows what is running",
         StepMissing => {
             "do the step before first: `aidas episode script SERIES N` writes the script, `aidas episode voice SERIES N` \
-             voices it, `aidas visuals SERIES N` makes the shots"
+             voices it, `aidas visuals SERIES N` makes the shots, `aidas publish SERIES N` puts it on YouTube, \
+             `aidas feedback collect SERIES` reads what viewers said"
         }
         ReconnectChannel | OauthDenied | OauthTimeout | OauthStateMismatch | OauthRefused => {
             "`aidas channel connect` signs the channel in again"

@@ -106,6 +106,10 @@ enum Command {
     /// YouTube channels: connect, list, use for a series.
     #[command(subcommand)]
     Channel(ChannelCmd),
+    /// Viewer feedback: collect comments and numbers from YouTube, show what viewers think, propose outline
+    /// changes for the episodes not yet written, accept, reject or roll them back.
+    #[command(subcommand)]
+    Feedback(FeedbackCmd),
     /// Publish an approved episode now: the export folder, and YouTube when the series has a channel (resumes an
     /// interrupted upload; never uploads twice).
     Publish {
@@ -356,6 +360,31 @@ enum ChannelCmd {
         #[arg(long, conflicts_with = "channel")]
         folder_only: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum FeedbackCmd {
+    /// Read the comments, the videos' numbers and (when the channel allows it) YouTube Analytics of a series'
+    /// published episodes, then analyse them. Uses at most `[feedback] daily_units` YouTube units a day.
+    Collect { series: String },
+    /// Views, watch time and subscribers per episode; sentiment, characters, retention by scene and what viewers
+    /// love, dislike and ask for.
+    Show {
+        series: String,
+        /// Only this episode, in detail.
+        #[arg(long)]
+        episode: Option<u32>,
+    },
+    /// Propose changes to the outlines of the episodes not yet written, from the latest feedback.
+    Propose { series: String },
+    /// The proposed outline changes and what became of them.
+    Proposals { series: String },
+    /// Accept a proposed change: the episode's outline changes.
+    Accept { series: String, change: i64 },
+    /// Reject a proposed change.
+    Reject { series: String, change: i64 },
+    /// Roll an accepted change back: the outline reads as before.
+    Rollback { series: String, change: i64 },
 }
 
 #[derive(Subcommand)]
@@ -671,6 +700,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             commands::series::run(engine, c, json).await
         }
         c @ Command::Direct(_) => commands::direct::run(engine, c, json).await,
+        Command::Feedback(c) => commands::feedback::run(engine, c, json).await,
         c @ (Command::Init
         | Command::Demo
         | Command::Doctor

@@ -175,6 +175,13 @@ pub fn rfc3339_utc(ms: i64) -> String {
         .to_string()
 }
 
+/// Unix ms as the creator's wall-clock time in the zone named `zone` ("2026-12-02 09:00 KST"); UTC when the name
+/// is unknown.
+pub fn local_time_text(ms: i64, zone: &str) -> String {
+    let tz = time_zone(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    zoned(ms, &tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
 /// Reads an RFC 3339 time with any offset (`…Z`, `…+09:00`, optional fractions) as unix ms.
 pub fn parse_rfc3339_utc(s: &str) -> Option<i64> {
     s.trim()

@@ -2,6 +2,7 @@
 
 pub mod direct;
 pub mod episode;
+pub mod feedback;
 pub mod production;
 pub mod review;
 pub mod series;
