@@ -27,7 +27,7 @@ use studio_providers::youtube::{YouTube, YtError};
 use studio_providers::youtube_audience::{CommentPage, FetchedComment, VideoFacts};
 use studio_store::{AudienceRow, ChangeOutcome, NewComment, OutlineChangeRow};
 
-use crate::clock::{next_quota_reset_ms, now_ms, rfc3339_utc};
+use crate::clock::{next_quota_reset_ms, now_ms};
 use crate::{CoreError, Engine, Secret};
 
 /// The keyring entry holding the key that turns a viewer's channel id into a stable, unreadable author key.
@@ -77,6 +77,52 @@ impl Default for FeedbackConfig {
     }
 }
 
+/// Why an episode's video was left out of a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Scheduled: private until it goes public (unix ms, when YouTube says).
+    NotPublicYet { public_at_ms: Option<i64> },
+    /// Private, with no publish time.
+    Private,
+    /// Comments are turned off for the video.
+    CommentsOff,
+    /// YouTube no longer has the video (deleted or removed).
+    Gone,
+    /// YouTube refused to give its comments, with its reason code (`forbidden`, …).
+    Refused { reason: String },
+}
+
+impl SkipReason {
+    fn of(e: &YtError) -> Self {
+        match e.reason() {
+            "commentsDisabled" => Self::CommentsOff,
+            "videoNotFound" => Self::Gone,
+            r => Self::Refused { reason: r.into() },
+        }
+    }
+
+    /// In English words (the terminal; screens word it from the kind).
+    pub fn words(&self, zone: &str) -> String {
+        match self {
+            Self::NotPublicYet {
+                public_at_ms: Some(at),
+            } => {
+                format!(
+                    "not public yet (goes public {})",
+                    crate::clock::local_time_text(*at, zone)
+                )
+            }
+            Self::NotPublicYet { public_at_ms: None } => "not public yet".into(),
+            Self::Private => "the video is private".into(),
+            Self::CommentsOff => "comments are turned off for this video".into(),
+            Self::Gone => "YouTube no longer has this video (deleted or removed)".into(),
+            Self::Refused { reason } => format!("YouTube refused to give its comments ({reason})"),
+        }
+    }
+}
+
 /// What one collection did for one episode.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -84,7 +130,7 @@ pub struct EpisodeCollect {
     pub episode: u32,
     pub new_comments: u32,
     /// Why the episode was left out, in plain words (not public yet, comments off, gone from YouTube).
-    pub skipped: Option<String>,
+    pub skipped: Option<SkipReason>,
     /// Older comments are still to be read (the next collection continues).
     pub more_to_read: bool,
 }
@@ -160,7 +206,7 @@ pub struct EpisodeFeedback {
     pub subscribers_gained: Option<i64>,
     /// When the numbers were read (unix ms).
     pub taken_ms: Option<i64>,
-    pub skipped: Option<String>,
+    pub skipped: Option<SkipReason>,
     pub report: Option<FeedbackReport>,
 }
 
@@ -241,6 +287,8 @@ enum Stop {
     /// The day's allowance (or feedback's share of it) is used: go on after the reset.
     Quota(i64),
     Failed(CoreError),
+    /// YouTube refused this video's comments: skip it, not the series.
+    Skip(SkipReason),
 }
 
 impl From<CoreError> for Stop {
@@ -338,16 +386,7 @@ impl Session<'_> {
 /// What reading one video's comments came to.
 struct VideoRead {
     new: u32,
-    skipped: Option<String>,
-}
-
-fn refusal_words(e: &YtError) -> String {
-    match e.reason() {
-        "commentsDisabled" => "comments are turned off for this video".into(),
-        "videoNotFound" => "YouTube no longer has this video".into(),
-        "forbidden" => "YouTube does not let this channel read the video's comments".into(),
-        _ => format!("YouTube refused to give its comments ({})", e.reason()),
-    }
+    skipped: Option<SkipReason>,
 }
 
 impl Engine {
@@ -406,7 +445,7 @@ impl Engine {
                         return Err(stop);
                     }
                     Ok(Err(e)) if first => {
-                        return Err(Stop::Failed(CoreError::Invalid(refusal_words(&e))));
+                        return Err(Stop::Skip(SkipReason::of(&e)));
                     }
                     Ok(Err(e)) => {
                         tracing::warn!(
@@ -450,8 +489,8 @@ impl Engine {
         }
         .await;
         let stop = match result {
-            Err(Stop::Failed(CoreError::Invalid(why))) => {
-                reading.skipped = Some(why.clone());
+            Err(Stop::Skip(why)) => {
+                reading.skipped = Some(serde_json::to_string(&why).unwrap_or_default());
                 self.store()
                     .save_comment_reading(series_id, n, video, &reading, now_ms())
                     .await?;
@@ -648,8 +687,7 @@ impl Engine {
                 for (n, video) in &eps {
                     let n = *n;
                     let Some(f) = facts.get(video) else {
-                        let why =
-                            "YouTube no longer has this video (deleted or removed)".to_string();
+                        let why = SkipReason::Gone;
                         self.skip_video(&s.id, n, video, &why).await?;
                         report.episodes.push(EpisodeCollect {
                             episode: n,
@@ -661,8 +699,10 @@ impl Engine {
                     };
                     if f.privacy_status == "private" {
                         let why = match &f.publish_at {
-                            Some(at) => format!("not public yet (goes public {at})"),
-                            None => "the video is private".into(),
+                            Some(at) => SkipReason::NotPublicYet {
+                                public_at_ms: crate::clock::parse_rfc3339_utc(at),
+                            },
+                            None => SkipReason::Private,
                         };
                         self.skip_video(&s.id, n, video, &why).await?;
                         report.episodes.push(EpisodeCollect {
@@ -758,13 +798,14 @@ impl Engine {
                 Ok(()) => {}
                 Err(Stop::Quota(reset)) => {
                     report.waiting_until_ms = Some(reset);
-                    report.notes.push(format!(
-                        "today's YouTube allowance for feedback is used; the rest is read after the reset ({})",
-                        rfc3339_utc(reset)
-                    ));
                     break 'channels;
                 }
                 Err(Stop::Failed(e)) => return Err(e),
+                Err(Stop::Skip(why)) => {
+                    return Err(CoreError::Internal(format!(
+                        "a skipped video stopped the collection: {why:?}"
+                    )));
+                }
             }
         }
         let st = self.store();
@@ -782,10 +823,10 @@ impl Engine {
         series_id: &str,
         n: u32,
         video: &str,
-        why: &str,
+        why: &SkipReason,
     ) -> Result<(), Stop> {
         let mut r = self.store().comment_reading(video).await?;
-        r.skipped = Some(why.to_string());
+        r.skipped = Some(serde_json::to_string(why).unwrap_or_default());
         self.store()
             .save_comment_reading(series_id, n, video, &r, now_ms())
             .await?;
@@ -1225,7 +1266,11 @@ impl Engine {
                 average_view_percentage: a.and_then(|a| a.average_view_percentage),
                 subscribers_gained: a.and_then(|a| a.subscribers_gained),
                 taken_ms: a.map(|a| a.taken_ms),
-                skipped: st.comment_reading(&v.video_id).await?.skipped,
+                skipped: st
+                    .comment_reading(&v.video_id)
+                    .await?
+                    .skipped
+                    .and_then(|j| serde_json::from_str(&j).ok()),
                 report: reports.get(&n).cloned(),
             });
         }

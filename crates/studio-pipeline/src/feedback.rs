@@ -837,12 +837,28 @@ pub fn parse_readings(
     }
 }
 
-/// Why an outline change is proposed, in words, with its kind (`focus_more`, `focus_less`, `pacing`, `emphasis`,
-/// `tone`, `opening`).
+/// Why an outline change is proposed: its kind and figures (for a screen to word in the person's language) and
+/// the same in English words (for the terminal and logs).
+///
+/// Kinds: `focus_more` / `focus_less` (`subject` the character's name, `count` of `of` comments mentioning them
+/// were positive / negative), `pacing` (`count` comments find it slow, `percent` the worst scene's loss, 0 when
+/// none), `opening` (`percent` lost in the first scene), `emphasis` (`subject` loved in `count` comments),
+/// `tone_release` and `tone_humour` (`count` comments; `subject` the emotion added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ChangeReason {
     pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub count: u32,
+    #[serde(default)]
+    pub of: u32,
+    #[serde(default)]
+    pub percent: u32,
+    /// The episodes whose feedback shows it.
+    #[serde(default)]
+    pub episodes: Vec<u32>,
     pub text: String,
 }
 
@@ -898,6 +914,7 @@ pub fn propose(
             e.2 += c.negative;
         }
     }
+    let ep_list: Vec<u32> = reports.iter().map(|r| r.episode).collect();
     let eps = reports
         .iter()
         .map(|r| r.episode.to_string())
@@ -917,6 +934,11 @@ pub fn propose(
             reasons_all.push((
                 ChangeReason {
                     kind: "focus_more".into(),
+                    subject: name.to_string(),
+                    count: pos,
+                    of: n,
+                    percent: (share * 100.0).round() as u32,
+                    episodes: ep_list.clone(),
                     text: format!(
                         "{name}: mentioned in {n} of {total} comments on episodes {eps}, {pos} of them positive"
                     ),
@@ -937,6 +959,11 @@ pub fn propose(
             reasons_all.push((
                 ChangeReason {
                     kind: "focus_less".into(),
+                    subject: name.to_string(),
+                    count: neg,
+                    of: n,
+                    percent: 0,
+                    episodes: ep_list.clone(),
                     text: format!(
                         "{name}: {neg} of the {n} comments mentioning them on episodes {eps} are negative"
                     ),
@@ -967,7 +994,7 @@ pub fn propose(
     };
     // Pacing: viewers say it drags, or scenes lose a fifth of their viewers.
     let slow = theme_count(|r| &r.disliked, "전개 속도");
-    let leaking: Vec<String> = reports
+    let leaking: Vec<(u32, f64)> = reports
         .iter()
         .filter_map(|r| {
             let m = r.retention.as_ref()?;
@@ -977,13 +1004,7 @@ pub fn propose(
                 .filter(|p| p.kind == "scene")
                 .map(|p| p.lost)
                 .fold(0.0, f64::max);
-            (worst >= 0.2).then(|| {
-                format!(
-                    "episode {} loses {:.0} % of its viewers in one scene",
-                    r.episode,
-                    worst * 100.0
-                )
-            })
+            (worst >= 0.2).then_some((r.episode, worst))
         })
         .collect();
     if slow >= 2 || !leaking.is_empty() {
@@ -991,17 +1012,32 @@ pub fn propose(
         if slow >= 2 {
             why.push(format!("{slow} comments find the pacing slow"));
         }
-        why.extend(leaking);
+        why.extend(leaking.iter().map(|(e, w)| {
+            format!(
+                "episode {e} loses {:.0} % of its viewers in one scene",
+                w * 100.0
+            )
+        }));
+        let worst = leaking.iter().map(|l| l.1).fold(0.0, f64::max);
         reasons_all.push((
             ChangeReason {
                 kind: "pacing".into(),
+                subject: String::new(),
+                count: slow,
+                of: total,
+                percent: (worst * 100.0).round() as u32,
+                episodes: if leaking.is_empty() {
+                    ep_list.clone()
+                } else {
+                    leaking.iter().map(|l| l.0).collect()
+                },
                 text: why.join("; "),
             },
             Box::new(move |o: &mut EpisodeOutline| note(o, PACING_NOTE)),
         ));
     }
     // The opening: the first scene loses more than a third of the viewers.
-    let opening: Vec<String> = reports
+    let opening: Vec<(u32, f64)> = reports
         .iter()
         .filter_map(|r| {
             let first = r
@@ -1010,20 +1046,29 @@ pub fn propose(
                 .parts
                 .iter()
                 .find(|p| p.kind == "scene")?;
-            (first.lost >= 0.33).then(|| {
-                format!(
-                    "episode {}'s first scene loses {:.0} % of its viewers",
-                    r.episode,
-                    first.lost * 100.0
-                )
-            })
+            (first.lost >= 0.33).then_some((r.episode, first.lost))
         })
         .collect();
     if !opening.is_empty() {
+        let text = opening
+            .iter()
+            .map(|(e, l)| {
+                format!(
+                    "episode {e}'s first scene loses {:.0} % of its viewers",
+                    l * 100.0
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
         reasons_all.push((
             ChangeReason {
                 kind: "opening".into(),
-                text: opening.join("; "),
+                subject: String::new(),
+                count: 0,
+                of: 0,
+                percent: (opening.iter().map(|o| o.1).fold(0.0, f64::max) * 100.0).round() as u32,
+                episodes: opening.iter().map(|o| o.0).collect(),
+                text,
             },
             Box::new(move |o: &mut EpisodeOutline| note(o, OPENING_NOTE)),
         ));
@@ -1044,6 +1089,11 @@ pub fn propose(
         reasons_all.push((
             ChangeReason {
                 kind: "emphasis".into(),
+                subject: top.clone(),
+                count: n,
+                of: total,
+                percent: 0,
+                episodes: ep_list.clone(),
                 text: format!("{n} comments loved '{top}'"),
             },
             Box::new(move |o: &mut EpisodeOutline| note(o, &text)),
@@ -1052,18 +1102,29 @@ pub fn propose(
     // Tone: frustration asks for a release; laughter for more of it.
     let frustrated = theme_count(|r| &r.disliked, "답답한 전개");
     let laughed = theme_count(|r| &r.loved, "웃음");
-    for (count, emotion, why) in [
+    for (count, emotion, kind, why) in [
         (
             frustrated,
             "통쾌함",
+            "tone_release",
             "comments are frustrated with the story (답답, 고구마)",
         ),
-        (laughed, "유쾌함", "comments enjoy the humour"),
+        (
+            laughed,
+            "유쾌함",
+            "tone_humour",
+            "comments enjoy the humour",
+        ),
     ] {
         if count >= 2 {
             reasons_all.push((
                 ChangeReason {
-                    kind: "tone".into(),
+                    kind: kind.into(),
+                    subject: emotion.into(),
+                    count,
+                    of: total,
+                    percent: 0,
+                    episodes: ep_list.clone(),
                     text: format!("{count} {why}"),
                 },
                 Box::new(move |o: &mut EpisodeOutline| {

@@ -11,7 +11,11 @@ fn when(engine: &Engine, ms: i64) -> String {
 fn print_collect(engine: &Engine, r: &CollectReport) {
     for e in &r.episodes {
         match &e.skipped {
-            Some(why) => println!("episode {}: skipped — {why}", e.episode),
+            Some(why) => println!(
+                "episode {}: skipped — {}",
+                e.episode,
+                why.words(&engine.config().production.time_zone)
+            ),
             None => println!(
                 "episode {}: {} new comments{}",
                 e.episode,
@@ -42,9 +46,7 @@ fn print_collect(engine: &Engine, r: &CollectReport) {
         );
     }
     for n in &r.notes {
-        if r.waiting_until_ms.is_none() || !n.starts_with("today's") {
-            println!("note: {n}");
-        }
+        println!("note: {n}");
     }
 }
 
@@ -82,7 +84,10 @@ fn print_view(engine: &Engine, v: &FeedbackView, only: Option<u32>) {
             num(e.subscribers_gained)
         );
         if let Some(why) = &e.skipped {
-            println!("  not read: {why}");
+            println!(
+                "  not read: {}",
+                why.words(&engine.config().production.time_zone)
+            );
         }
         let Some(r) = &e.report else { continue };
         let s = &r.sentiment;

@@ -5,7 +5,7 @@
 //! accepted, rolled back, with the story memory checked each time; the day's feedback units running out and the
 //! collection going on after the reset.
 
-use studio_core::feedback::OutlineDecision;
+use studio_core::feedback::{OutlineDecision, SkipReason};
 use studio_core::secrets::SecretStore;
 use studio_core::{Engine, Secret};
 use studio_testkit::YouTubeMock;
@@ -234,9 +234,13 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         "the cap left older comments for next time"
     );
     let ep2 = c1.episodes.iter().find(|x| x.episode == 2).unwrap();
-    assert!(
-        ep2.skipped.as_deref().unwrap().contains("not public yet"),
-        "{ep2:?}"
+    let public_at = studio_core::clock::parse_rfc3339_utc("2099-01-01T10:00:00Z");
+    assert_eq!(
+        ep2.skipped,
+        Some(SkipReason::NotPublicYet {
+            public_at_ms: public_at
+        }),
+        "a scheduled video is not read until it is public"
     );
     let stored = e.store().episode_comments("up", 1).await.unwrap();
     let stored_tops = stored.iter().filter(|c| c.parent_id.is_none()).count();
@@ -285,10 +289,7 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         "two new, the five older threads the cap had left, and the oldest thread's eight replies"
     );
     let ep2 = c2.episodes.iter().find(|x| x.episode == 2).unwrap();
-    assert_eq!(
-        ep2.skipped.as_deref(),
-        Some("comments are turned off for this video")
-    );
+    assert_eq!(ep2.skipped, Some(SkipReason::CommentsOff));
     let threads = mock.with(|s| {
         s.audience
             .reads
