@@ -53,6 +53,8 @@ async function until(what, f, timeoutMs = 60_000, everyMs = 250) {
 // and playlist) and two writers' model lists ("test connection"), following their real request shapes: never the
 // network. Each upload chunk is answered after a pause, so the upload's progress bar can be seen.
 const uploads = [];
+// The comments viewers leave on every uploaded video (filled with the series' character names once it is planned).
+let feedbackComments = [];
 // What the stand-in Slack webhook received.
 const slackPosts = [];
 const mock = createServer(async (req, res) => {
@@ -94,6 +96,39 @@ const mock = createServer(async (req, res) => {
   if (u.pathname === "/upload/youtube/v3/captions") return json(200, { kind: "youtube#caption", id: "cap1" });
   if (u.pathname === "/youtube/v3/playlists" && req.method === "POST") return json(200, { kind: "youtube#playlist", id: "PLmock" });
   if (u.pathname === "/youtube/v3/playlistItems" && req.method === "POST") return json(200, { kind: "youtube#playlistItem", id: "pli" });
+  // Viewer feedback: statistics, comment threads (two pages), the channel's numbers and Analytics with a retention dip.
+  if (u.pathname === "/youtube/v3/videos" && req.method === "GET" && (u.searchParams.get("part") ?? "").includes("statistics")) {
+    const ids = (u.searchParams.get("id") ?? "").split(",");
+    const items = uploads.filter((x) => x.id && ids.includes(x.id)).map((x) => ({
+      id: x.id,
+      snippet: { publishedAt: new Date(Date.now() - 86_400_000).toISOString() },
+      status: { privacyStatus: "public" },
+      contentDetails: {},
+      statistics: { viewCount: "1520", likeCount: "96", commentCount: String(feedbackComments.length) },
+    }));
+    return json(200, { items });
+  }
+  if (u.pathname === "/youtube/v3/commentThreads") {
+    const from = Number((u.searchParams.get("pageToken") ?? "from:0").split(":")[1]);
+    const max = Math.min(Number(u.searchParams.get("maxResults") ?? 20), 10);
+    const page = feedbackComments.slice(from, from + max).map((text, i) => ({
+      id: `c${from + i}`,
+      snippet: { totalReplyCount: 0, topLevelComment: { id: `c${from + i}`, snippet: { textOriginal: text, authorDisplayName: "@someone", authorChannelId: { value: `UCv${from + i}` }, likeCount: 20 - ((from + i) % 20), publishedAt: new Date(Date.now() - (from + i) * 60_000).toISOString() } } },
+    }));
+    return json(200, { items: page, ...(from + max < feedbackComments.length ? { nextPageToken: `from:${from + max}` } : {}) });
+  }
+  if (u.pathname === "/youtube/v3/channels" && u.searchParams.get("part") === "statistics")
+    return json(200, { items: [{ id: "UCmockchannel", statistics: { subscriberCount: "412", viewCount: "8800", videoCount: "2", hiddenSubscriberCount: false } }] });
+  if (u.pathname === "/v2/reports") {
+    if (u.searchParams.get("dimensions") === "elapsedVideoTimeRatio") {
+      const rows = Array.from({ length: 100 }, (_, k) => [(k + 1) / 100, k < 55 ? 0.92 - k * 0.002 : 0.5 - k * 0.001, 0.45]);
+      return json(200, { columnHeaders: [{ name: "elapsedVideoTimeRatio" }, { name: "audienceWatchRatio" }, { name: "relativeRetentionPerformance" }], rows });
+    }
+    return json(200, {
+      columnHeaders: ["views", "estimatedMinutesWatched", "averageViewDuration", "averageViewPercentage", "subscribersGained"].map((name) => ({ name })),
+      rows: [[1520, 2210, 41, 63.5, 18]],
+    });
+  }
   if (u.pathname === "/youtube/v3/videos" && req.method === "GET") {
     const up = uploads.find((x) => x.id === u.searchParams.get("id"));
     return json(200, { items: up ? [{ id: up.id, status: { uploadStatus: "processed", privacyStatus: up.resource.status?.privacyStatus ?? "private" } }] : [] });
@@ -122,6 +157,7 @@ Object.assign(env, {
   AIDAS_GOOGLE_OAUTH_TOKEN_URL: `${mockUrl}/token`,
   AIDAS_YOUTUBE_BASE_URL: `${mockUrl}/youtube/v3`,
   AIDAS_YOUTUBE_UPLOAD_URL: `${mockUrl}/upload/youtube/v3`,
+  AIDAS_YOUTUBE_ANALYTICS_URL: `${mockUrl}/v2`,
   AIDAS_YOUTUBE_API_KEY: "mock-client-secret",
   AIDAS_ANTHROPIC_BASE_URL: `${mockUrl}/anthropic`,
   AIDAS_ANTHROPIC_API_KEY: "good-key",
@@ -203,7 +239,8 @@ try {
   await page.getByText("제목을 입력하세요.").waitFor();
   await page.locator('input[name="title"]').fill("브라우저 시험");
   await page.locator('select[name="genre"]').selectOption("thriller");
-  await page.locator('input[name="episodes"]').fill("3");
+  // Five episodes: by the end, episode 4 is still only planned (viewer feedback may change its outline; 5 is the finale).
+  await page.locator('input[name="episodes"]').fill("5");
   await page.locator('input[name="duration"]').fill("1");
   await page.locator('textarea[name="premise"]').fill("작은 방송국에서 사라진 테이프의 비밀");
   await page.getByRole("button", { name: "기획하기" }).click();
@@ -211,7 +248,7 @@ try {
   const list = await call("series_list");
   const series = list.find((s) => s.title === "브라우저 시험") ?? fail("the series was not created");
   const outlines = await page.locator(".outlines li").count();
-  if (outlines !== 3) fail(`expected 3 outlines, saw ${outlines}`);
+  if (outlines !== 5) fail(`expected 5 outlines, saw ${outlines}`);
   // Edit episode 2's outline before it is written.
   await page.getByTestId("outline-edit-btn-2").click();
   const ed = page.getByTestId("outline-edit-2");
@@ -638,7 +675,50 @@ try {
   await until("the earlier episode uploaded", async () => uploads.filter((x) => x.id).length === 2, 300_000, 1000);
   await page.getByTestId("nav-dashboard").click();
   await until("its video linked", async () => (await page.getByTestId("dash-ep-1").locator('a[href^="https://youtu.be/"]').count()) === 1, 60_000, 1000);
-  for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"]) {
+  // Viewer feedback on the first series (Korean): two pages of comments naming its characters, the numbers, a
+  // retention dip placed on its scene, then outline changes proposed, accepted and rolled back.
+  const cast = (await call("series_show", { series: series.id })).plan.characters;
+  const given = (n) => [...n].slice(-2).join("");
+  feedbackComments = [
+    ...Array.from({ length: 6 }, (_, i) => (i % 2 ? `${given(cast[0].name)}아 너무 좋아 최고` : `${cast[0].name} 연기 대박`)),
+    ...Array.from({ length: 3 }, () => "반전 대박 소름"),
+    ...Array.from({ length: 3 }, () => "전개가 너무 느려요 늘어짐"),
+    ...Array.from({ length: 2 }, () => `${cast[1].name} 답답해요 고구마`),
+    ...Array.from({ length: 3 }, () => "빨리 다음화 주세요"),
+    "@someone 오늘 몇시에 올라와요",
+  ];
+  await page.getByRole("button", { name: "한국어" }).click();
+  await page.getByTestId("nav-feedback").click();
+  await page.getByTestId("series-picker").selectOption(series.id);
+  await page.getByTestId("fb-collect").click();
+  await page.getByTestId("fb-note").waitFor({ timeout: 60_000 });
+  await page.getByTestId("retention-chart").waitFor({ timeout: 30_000 });
+  const leaves = await page.getByTestId("leaves").textContent();
+  if (!/\d+번 장면/.test(leaves)) fail(`the retention dip was not placed on a scene: "${leaves}"`);
+  if ((await page.getByTestId("fb-characters").textContent()).indexOf(cast[0].name) < 0) fail("the most mentioned character is not shown");
+  if (await page.getByText("@someone").count()) fail("a viewer's handle reached the screen");
+  await snap("8-feedback");
+  await language("feedback", "ko");
+  await page.getByTestId("fb-propose").click();
+  const change = page.locator('[data-testid^="change-"][data-state="pending"]').first();
+  await change.waitFor({ timeout: 30_000 });
+  await change.scrollIntoViewIfNeeded();
+  await snap("8-feedback-proposal");
+  await language("feedback, proposal", "ko");
+  const changeId = (await change.getAttribute("data-testid")).replace("change-", "");
+  const outlinesBefore = (await call("series_show", { series: series.id })).plan.outlines;
+  await page.getByTestId(`accept-${changeId}`).click();
+  await page.locator(`[data-testid="change-${changeId}"][data-state="accepted"]`).waitFor({ timeout: 30_000 });
+  const outlinesAfter = (await call("series_show", { series: series.id })).plan.outlines;
+  if (JSON.stringify(outlinesAfter) === JSON.stringify(outlinesBefore)) fail("accepting the change did not change the outline");
+  await page.getByTestId(`rollback-${changeId}`).click();
+  await page.locator(`[data-testid="change-${changeId}"][data-state="rolled_back"]`).waitFor({ timeout: 30_000 });
+  if (JSON.stringify((await call("series_show", { series: series.id })).plan.outlines) !== JSON.stringify(outlinesBefore)) fail("the roll-back did not restore the outline");
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByTestId("retention-chart").waitFor({ timeout: 30_000 });
+  await snap("en-feedback");
+  await language("feedback", "en");
+  for (const screen of ["dashboard", "planner", "casting", "script", "priority", "production", "review", "feedback", "settings"]) {
     await page.getByTestId(`nav-${screen}`).click();
     await page.waitForTimeout(1500);
     await snap(`en-${screen}`);

@@ -3,11 +3,11 @@ import { client as api } from "./bindings/client";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import { translator, type Lang } from "./i18n";
 import { alertLabel } from "./labels";
-import { Casting, Dashboard, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
+import { Casting, Dashboard, Feedback, Planner, Priority, Production, Review, Script, Settings, type Ctx } from "./screens";
 import type { Transport } from "./transport";
 import "./style.css";
 
-const SCREENS = ["dashboard", "planner", "casting", "script", "priority", "production", "review", "settings"] as const;
+const SCREENS = ["dashboard", "planner", "casting", "script", "priority", "production", "review", "feedback", "settings"] as const;
 type Screen = (typeof SCREENS)[number];
 
 function fromHash(): Screen {
@@ -133,6 +133,7 @@ export function App({
         {screen === "priority" && <Priority ctx={ctx} />}
         {screen === "production" && <Production ctx={ctx} />}
         {screen === "review" && <Review ctx={ctx} />}
+        {screen === "feedback" && <Feedback ctx={ctx} go={(s) => (location.hash = `#/${s}`)} />}
         {screen === "settings" && <Settings ctx={ctx} />}
       </main>
     </div>

@@ -4,7 +4,7 @@
 //! voices (each paid line reserved within the spending caps before it is sent), visuals (priority routing within
 //! the budget; stills stay stills for the render to move) and avatars (one take per character and scene). Every paid
 //! job goes through the write-ahead runner ([`remote`]) that reserves its cost within the day's, the provider's and
-//! the episode's caps.
+//! the episode's caps. [`feedback`] reads viewers' comments and proposes outline changes within the plan's bounds.
 //!
 //! It depends on the domain and the store; it never names a vendor, and nothing here depends on a shell.
 

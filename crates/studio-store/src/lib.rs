@@ -1,6 +1,6 @@
 //! AIDAS Studio persistence: the SQLite story memory (series plans, per-episode deltas of character states,
 //! relationships, memories and plot threads), and the tables production needs (jobs, cost ledger, settings,
-//! channels, artifacts).
+//! channels, artifacts), publishing and viewer feedback (comments, audience snapshots, analyses, outline changes).
 //!
 //! It owns the schema (`migrations/` at the workspace root, embedded) and every SQL statement; callers get domain
 //! types and typed errors. It depends on `studio-domain` only — never on providers, media or a UI shell.

@@ -8,4 +8,5 @@ export { Script } from "./Script";
 export { Priority } from "./Priority";
 export { Production } from "./Production";
 export { Review } from "./Review";
+export { Feedback } from "./Feedback";
 export { Settings } from "./Settings";

@@ -1,5 +1,6 @@
 //! Provider tests: the offline writer through the stage, and the HTTP writers against local mock servers.
 
+mod audience;
 mod avatars;
 mod llm;
 mod offline;
