@@ -22,6 +22,15 @@ CREATE TABLE viewer_comments (
 );
 CREATE INDEX viewer_comments_by_episode ON viewer_comments (series_id, episode_number);
 
+-- A writer's (LLM's) reading of one comment, kept so a comment is paid for once per writer.
+CREATE TABLE comment_readings (
+    video_id     TEXT NOT NULL,
+    comment_id   TEXT NOT NULL,
+    analyser     TEXT NOT NULL,
+    reading_json TEXT NOT NULL,
+    PRIMARY KEY (video_id, comment_id, analyser)
+);
+
 -- Where reading a video's comments stands. `older_tokens` holds page tokens of older comments not read yet (a run
 -- that stopped at its cap, the quota or an error): the next run reads new comments first, then these.
 CREATE TABLE comment_reading (

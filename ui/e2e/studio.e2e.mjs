@@ -211,6 +211,8 @@ try {
       const root = document.body.cloneNode(true);
       // A select's options are words people read too: they stay (the select itself is only their box).
       root.querySelectorAll("[data-detail], script, style, code, textarea, input").forEach((n) => n.remove());
+      // Series titles are the creator's own words, in whatever language they wrote them ("Night Desk").
+      root.querySelectorAll('[data-testid="series-picker"] option').forEach((n) => n.remove());
       if (lang === "ko") root.querySelectorAll('[lang="en"]').forEach((n) => n.remove());
       // Words people hear or see outside the text: accessible names, image descriptions, tooltips, placeholders.
       const attrs = [...root.querySelectorAll("[aria-label], [alt], [title], [placeholder]")]

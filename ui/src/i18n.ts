@@ -654,6 +654,7 @@ const ko = {
   "fb.skip.comments_off": "이 영상은 댓글이 꺼져 있습니다",
   "fb.skip.gone": "YouTube에서 이 영상을 찾을 수 없습니다 (삭제됨)",
   "fb.skip.refused": "YouTube가 이 영상의 댓글을 주지 않았습니다",
+  "fb.skip.unanswered": "이번에는 YouTube가 이 영상에 답하지 않았습니다. 다음에 다시 읽습니다",
 } as const;
 
 export type Key = keyof typeof ko;
@@ -1308,6 +1309,7 @@ const en: Record<Key, string> = {
   "fb.skip.comments_off": "Comments are turned off for this video",
   "fb.skip.gone": "YouTube no longer has this video (deleted)",
   "fb.skip.refused": "YouTube did not give this video's comments",
+  "fb.skip.unanswered": "YouTube did not answer for this video this time; it is read next time",
 };
 
 /** Messages may name the engine's limits (`{max_episodes}`): filled from the generated client, so a limit is

@@ -548,6 +548,17 @@ impl Config {
         if y.publish_per_day == 0 {
             p.push("youtube.publish_per_day: 0 would never publish (e.g. 1)".into());
         }
+        let f = &self.feedback;
+        if f.daily_units < 0 || f.daily_units >= y.daily_units {
+            p.push(format!(
+                "feedback.daily_units: {} must be from 0 to less than youtube.daily_units ({}), so uploads keep \
+                 their units (e.g. 1000)",
+                f.daily_units, y.daily_units
+            ));
+        }
+        if f.max_comments == 0 {
+            p.push("feedback.max_comments: 0 would never read a comment (e.g. 500)".into());
+        }
         for (name, url) in &self.endpoints {
             if !ENDPOINTS.iter().any(|(n, _, _)| n == name) {
                 p.push(format!(

@@ -92,6 +92,8 @@ pub enum SkipReason {
     Gone,
     /// YouTube refused to give its comments, with its reason code (`forbidden`, …).
     Refused { reason: String },
+    /// YouTube did not answer for the video this time (an error, not a verdict): it is read next time.
+    Unanswered,
 }
 
 impl SkipReason {
@@ -119,6 +121,9 @@ impl SkipReason {
             Self::CommentsOff => "comments are turned off for this video".into(),
             Self::Gone => "YouTube no longer has this video (deleted or removed)".into(),
             Self::Refused { reason } => format!("YouTube refused to give its comments ({reason})"),
+            Self::Unanswered => {
+                "YouTube did not answer for this video this time; it is read next time".into()
+            }
         }
     }
 }
@@ -282,6 +287,37 @@ fn pacific_date(ms: i64) -> String {
         .unwrap_or_else(|_| "1970-01-01".into())
 }
 
+/// The series whose feedback is being collected in this process: a second collection of the same series (the
+/// background service and a person's click) is refused instead of reading the same pages twice.
+static COLLECTING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct Collecting(String);
+
+impl Collecting {
+    fn start(series_id: &str, title: &str) -> Result<Self, CoreError> {
+        let mut busy = COLLECTING.lock().unwrap_or_else(|p| p.into_inner());
+        if busy.iter().any(|s| s == series_id) {
+            return Err(CoreError::blocked(
+                ErrorCode::WorkInProgress,
+                format!(
+                    "viewer feedback of {title} is being collected already; it is done in a moment"
+                ),
+            ));
+        }
+        busy.push(series_id.to_string());
+        Ok(Self(series_id.to_string()))
+    }
+}
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        COLLECTING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|s| s != &self.0);
+    }
+}
+
 /// Why collection stops early.
 enum Stop {
     /// The day's allowance (or feedback's share of it) is used: go on after the reset.
@@ -314,7 +350,7 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// One Data API read: counts its unit first, then calls with the studio's policy (401 → refresh once; 5xx, 429
+    /// One Data API read: counts a unit before each attempt, and calls with the studio's policy (401 → refresh once; 5xx, 429
     /// and network errors → three tries with backoff). quotaExceeded marks the day used up.
     async fn read<T, F, Fut>(&mut self, call: F) -> Result<Result<T, YtError>, Stop>
     where
@@ -323,18 +359,19 @@ impl Session<'_> {
     {
         let e = self.engine;
         let y = &e.config().youtube;
-        let reset = next_quota_reset_ms(e.quota_now());
-        if e.store()
-            .reserve_feedback_quota(reset, 1, y.daily_units, e.config().feedback.daily_units)
-            .await?
-            .is_err()
-        {
-            return Err(Stop::Quota(reset));
-        }
-        self.units += 1;
         let mut failures = 0;
         let mut refreshed = false;
         loop {
+            // YouTube charges every request, a failed one too: each attempt reserves its unit.
+            let reset = next_quota_reset_ms(e.quota_now());
+            if e.store()
+                .reserve_feedback_quota(reset, 1, y.daily_units, e.config().feedback.daily_units)
+                .await?
+                .is_err()
+            {
+                return Err(Stop::Quota(reset));
+            }
+            self.units += 1;
             match call(self.yt.clone(), self.token.clone()).await {
                 Err(YtError::Unauthorized) if !refreshed => {
                     refreshed = true;
@@ -425,6 +462,7 @@ impl Engine {
         let mut cursor: Option<String> = None;
         let mut first = true;
         let mut older: Vec<String> = Vec::new();
+        let tracked = reading.complete || !reading.older_tokens.is_empty();
         let result: Result<(), Stop> = async {
             loop {
                 let page = match s
@@ -470,7 +508,9 @@ impl Engine {
                 let known = self.store().known_comments(video, &tops).await?;
                 new += self.store_page(s, series_id, n, video, &page).await?;
                 budget = budget.saturating_sub(tops.len() as u32);
-                if !known.is_empty() {
+                // Older comments are all stored, or their pages are kept: stop at the first known one. Otherwise
+                // (an expired page token, a damaged row) read on to the end, storing only what is new.
+                if !known.is_empty() && tracked {
                     return Ok(());
                 }
                 match page.next_page_token {
@@ -531,7 +571,9 @@ impl Engine {
                             stopped = Some(stop);
                         }
                         Ok(Err(e)) if e.reason() == "invalidPageToken" => {
-                            tracing::warn!(video, "an older page's token expired; those comments are skipped");
+                            // Those comments are found again by a full read once no kept page is left.
+                            tracing::warn!(video, "an older page's token expired; the video will be read again in full");
+                            reading.complete = false;
                         }
                         Ok(Err(_)) => left.push(t),
                         Ok(Ok(page)) => {
@@ -572,6 +614,15 @@ impl Engine {
         page: &CommentPage,
     ) -> Result<u32, Stop> {
         let rows: Vec<NewComment> = page.comments.iter().map(|c| s.to_new(c)).collect();
+        let tops: Vec<String> = page
+            .comments
+            .iter()
+            .filter(|c| c.parent_id.is_none())
+            .map(|c| c.id.clone())
+            .collect();
+        // The reply counts as of the last read: a thread whose count has not changed is not read again (YouTube's
+        // count includes replies held for review or deleted, which no read ever returns).
+        let before = self.store().stored_reply_counts(video, &tops).await?;
         let mut new = self
             .store()
             .store_comments(series_id, n, video, &rows)
@@ -579,7 +630,9 @@ impl Engine {
         let max = i64::from(self.config().feedback.max_replies);
         for top in page.comments.iter().filter(|c| c.parent_id.is_none()) {
             let want = top.total_reply_count.min(max);
-            if self.store().stored_replies(video, &top.id).await? >= want {
+            if before.get(&top.id) == Some(&top.total_reply_count)
+                || self.store().stored_replies(video, &top.id).await? >= want
+            {
                 continue;
             }
             let mut token: Option<String> = None;
@@ -622,6 +675,7 @@ impl Engine {
     /// day's allowance stops the collection with `waiting_until_ms` set and everything read kept.
     pub async fn collect_feedback(&self, series: &str) -> Result<CollectReport, CoreError> {
         let s = self.store().find_series(series).await?;
+        let _one = Collecting::start(&s.id, &s.title)?;
         let videos = self.store().published_videos(&s.id).await?;
         if videos.is_empty() {
             return Err(CoreError::blocked(
@@ -668,6 +722,8 @@ impl Engine {
             let outcome: Result<(), Stop> = async {
                 let ids: Vec<String> = eps.iter().map(|(_, v)| v.clone()).collect();
                 let mut facts: BTreeMap<String, VideoFacts> = BTreeMap::new();
+                // Only the ids of a successful answer may be called gone.
+                let mut answered: std::collections::HashSet<String> = Default::default();
                 for chunk in ids.chunks(50) {
                     let chunk = chunk.to_vec();
                     match sess
@@ -677,15 +733,27 @@ impl Engine {
                         })
                         .await?
                     {
-                        Ok(list) => facts.extend(list.into_iter().map(|f| (f.id.clone(), f))),
+                        Ok(list) => {
+                            answered.extend(chunk.iter().cloned());
+                            facts.extend(list.into_iter().map(|f| (f.id.clone(), f)));
+                        }
                         Err(e) => report.notes.push(format!(
-                            "YouTube did not give the videos' numbers ({})",
+                            "YouTube did not give the videos' numbers ({}); those episodes are read next time",
                             e.reason()
                         )),
                     }
                 }
                 for (n, video) in &eps {
                     let n = *n;
+                    if !answered.contains(video) {
+                        report.episodes.push(EpisodeCollect {
+                            episode: n,
+                            new_comments: 0,
+                            skipped: Some(SkipReason::Unanswered),
+                            more_to_read: true,
+                        });
+                        continue;
+                    }
                     let Some(f) = facts.get(video) else {
                         let why = SkipReason::Gone;
                         self.skip_video(&s.id, n, video, &why).await?;
@@ -809,12 +877,23 @@ impl Engine {
             }
         }
         let st = self.store();
-        st.set_setting(&setting_key("collected", &s.id), &now_ms())
+        st.set_setting(&setting_key("collected", &s.id), &self.quota_now())
             .await?;
         st.set_setting(&setting_key("waiting", &s.id), &report.waiting_until_ms)
             .await?;
         st.set_setting(&setting_key("analytics", &s.id), &report.analytics)
             .await?;
+        Ok(report)
+    }
+
+    /// [`Engine::collect_feedback`], then [`Engine::analyse_feedback`]: what the Viewers screen's "collect", `aidas
+    /// feedback collect` and the background service do. A writer reads only comments it has not read before.
+    ///
+    /// # Errors
+    /// As the two.
+    pub async fn collect_and_read(&self, series: &str) -> Result<CollectReport, CoreError> {
+        let report = self.collect_feedback(series).await?;
+        self.analyse_feedback(series).await?;
         Ok(report)
     }
 
@@ -959,12 +1038,21 @@ impl Engine {
             let comments: Vec<CommentIn> = stored
                 .iter()
                 .map(|c| CommentIn {
+                    id: c.comment_id.clone(),
                     text: c.text.clone(),
                     likes: c.like_count,
                 })
                 .collect();
             let (reads, analyser, mut notes) = self
-                .read_comments(writer.as_deref(), &s.title, &s.id, n, &comments, &names)
+                .read_comments(
+                    writer.as_deref(),
+                    &s.title,
+                    &s.id,
+                    n,
+                    &v.video_id,
+                    &comments,
+                    &names,
+                )
                 .await?;
             let mut report = fb::summarise(n, &analyser, &comments, &reads, &names);
             notes.extend(name_notes.iter().cloned());
@@ -995,13 +1083,17 @@ impl Engine {
         Ok(out)
     }
 
-    /// Reads comments with the writer (the most liked `max_read`, validated; the rest offline), or all offline.
+    /// Reads comments offline, then with the writer when there is one: readings it made before are reused (a
+    /// comment is paid for once per writer); of the rest, the most liked `max_read` go in one call, and each reading
+    /// that holds is kept. A comment without a usable reading keeps its offline one.
+    #[allow(clippy::too_many_arguments)]
     async fn read_comments(
         &self,
         writer: Option<&dyn studio_pipeline::Writer>,
         title: &str,
         series_id: &str,
         n: u32,
+        video: &str,
         comments: &[CommentIn],
         names: &[NameForms],
     ) -> Result<(Vec<CommentRead>, String, Vec<String>), CoreError> {
@@ -1012,62 +1104,89 @@ impl Engine {
         let Some(w) = writer.filter(|_| !comments.is_empty()) else {
             return Ok((reads, "offline".into(), Vec::new()));
         };
-        let mut order: Vec<usize> = (0..comments.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(comments[i].likes));
-        order.truncate(self.config().feedback.max_read.max(1) as usize);
-        let chosen: Vec<CommentIn> = order.iter().map(|&i| comments[i].clone()).collect();
-        let prompt = fb::reading_prompt(title, names, &chosen);
-        let mut notes = Vec::new();
-        match w.read_comments(&prompt).await {
-            Ok(Some(reply)) => {
-                if let Some(u) = &reply.usage {
-                    let cost = studio_pipeline::Pricing::bundled().llm_cost(u);
-                    self.store()
-                        .record_usage(&studio_domain::CostEntry {
-                            provider: u.provider.clone(),
-                            operation: format!("read viewer comments ({})", u.model),
-                            series_id: Some(series_id.to_string()),
-                            episode_number: Some(n),
-                            units: (u.input_tokens + u.output_tokens) as f64,
-                            unit: "tokens".into(),
-                            estimated_usd: cost.usd,
-                            actual_usd: Some(cost.usd),
-                        })
-                        .await?;
+        let analyser = w.id();
+        let cached = self.store().comment_readings(video, &analyser).await?;
+        let mut by_writer = 0usize;
+        let mut todo: Vec<usize> = Vec::new();
+        for (i, c) in comments.iter().enumerate() {
+            match cached
+                .get(&c.id)
+                .and_then(|j| serde_json::from_str::<CommentRead>(j).ok())
+            {
+                Some(r) => {
+                    reads[i] = r;
+                    by_writer += 1;
                 }
-                match fb::parse_readings(&reply.text, chosen.len(), names) {
-                    Ok(r) => {
-                        for (k, &i) in order.iter().enumerate() {
-                            reads[i] = r[k].clone();
-                        }
-                        let analyser = if chosen.len() == comments.len() {
-                            w.id()
-                        } else {
-                            notes.push(format!(
-                                "the writer read the {} most liked of {} comments; the rest were read offline",
-                                chosen.len(),
-                                comments.len()
-                            ));
-                            w.id()
-                        };
-                        return Ok((reads, analyser, notes));
-                    }
-                    Err(problems) => notes.push(format!(
-                        "the writer's reading was unusable ({}); the comments were read offline",
-                        problems.join("; ")
-                    )),
-                }
+                None => todo.push(i),
             }
-            Ok(None) => {}
-            Err(e) => notes.push(format!(
-                "the writer could not read the comments ({e}); they were read offline"
-            )),
         }
-        Ok((reads, "offline".into(), notes))
+        todo.sort_by_key(|&i| std::cmp::Reverse(comments[i].likes));
+        todo.truncate(self.config().feedback.max_read as usize);
+        let mut notes = Vec::new();
+        if !todo.is_empty() {
+            let chosen: Vec<CommentIn> = todo.iter().map(|&i| comments[i].clone()).collect();
+            let prompt = fb::reading_prompt(title, names, &chosen);
+            match w.read_comments(&prompt).await {
+                Ok(Some(reply)) => {
+                    if let Some(u) = &reply.usage {
+                        let cost = studio_pipeline::Pricing::bundled().llm_cost(u);
+                        self.store()
+                            .record_usage(&studio_domain::CostEntry {
+                                provider: u.provider.clone(),
+                                operation: format!("read viewer comments ({})", u.model),
+                                series_id: Some(series_id.to_string()),
+                                episode_number: Some(n),
+                                units: (u.input_tokens + u.output_tokens) as f64,
+                                unit: "tokens".into(),
+                                estimated_usd: cost.usd,
+                                actual_usd: Some(cost.usd),
+                            })
+                            .await?;
+                    }
+                    match fb::parse_readings(&reply.text, chosen.len(), names) {
+                        Ok((got, problems)) => {
+                            let mut keep = Vec::new();
+                            for (k, r) in got.into_iter().enumerate() {
+                                if let Some(r) = r {
+                                    let i = todo[k];
+                                    keep.push((comments[i].id.clone(), serde_json::to_string(&r).unwrap_or_default()));
+                                    reads[i] = r;
+                                    by_writer += 1;
+                                }
+                            }
+                            self.store().save_comment_readings(video, &analyser, &keep).await?;
+                            if !problems.is_empty() {
+                                notes.push(format!(
+                                    "parts of the writer's reading were unusable ({}); those comments were read offline",
+                                    problems.join("; ")
+                                ));
+                            }
+                        }
+                        Err(problem) => notes.push(format!(
+                            "the writer's reading was unusable ({problem}); the comments were read offline"
+                        )),
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => notes.push(format!(
+                    "the writer could not read the comments ({e}); they were read offline"
+                )),
+            }
+        }
+        if by_writer == 0 {
+            return Ok((reads, "offline".into(), notes));
+        }
+        if by_writer < comments.len() {
+            notes.push(format!(
+                "the writer read {by_writer} of {} comments; the rest were read offline",
+                comments.len()
+            ));
+        }
+        Ok((reads, analyser, notes))
     }
 
-    /// Proposes outline changes from the last `from_last` analysed episodes (a new proposal closes the pending
-    /// ones). Under the unattended review policy with `auto_apply`, the changes are accepted at once.
+    /// Proposes outline changes from the last `from_last` analysed episodes (a new, non-empty proposal closes the
+    /// pending ones). Under the unattended review policy with `auto_apply`, the changes are accepted at once.
     ///
     /// # Errors
     /// `unknown_series`; `step_missing` when no feedback has been analysed; store errors.
@@ -1122,6 +1241,10 @@ impl Engine {
                 finale: s.total_episodes,
             },
         );
+        if changes.is_empty() {
+            // Nothing new to propose: pending changes stay for the person to decide.
+            return Ok(Vec::new());
+        }
         self.store().close_pending_changes(&s.id, now_ms()).await?;
         let rows: Vec<(EpisodeOutline, EpisodeOutline, String)> = changes
             .into_iter()
@@ -1206,6 +1329,15 @@ impl Engine {
                 }
                 _ => format!("change {id} of {} is not waiting for a decision", s.title),
             })),
+            ChangeOutcome::Stale if decision == OutlineDecision::RollBack => {
+                Err(CoreError::blocked(
+                    ErrorCode::EpisodeClosed,
+                    format!(
+                        "the outline of change {id} was changed again since (a later change, an edit, or its script was \
+                     written): roll back the later change first, or edit the outline by hand"
+                    ),
+                ))
+            }
             ChangeOutcome::Stale => Err(CoreError::blocked(
                 ErrorCode::EpisodeClosed,
                 format!(
@@ -1359,13 +1491,11 @@ impl Engine {
             if !due {
                 continue;
             }
-            match self.collect_feedback(&s.id).await {
+            match self.collect_and_read(&s.id).await {
                 Ok(c) => {
-                    if c.episodes.iter().any(|e| e.new_comments > 0) || last.is_none() {
-                        self.analyse_feedback(&s.id).await?;
-                        if let Err(e) = self.propose_outline_changes(&s.id).await {
-                            tracing::warn!(series = %s.id, %e, "feedback proposal");
-                        }
+                    let fresh = c.episodes.iter().any(|e| e.new_comments > 0) || last.is_none();
+                    if fresh && let Err(e) = self.propose_outline_changes(&s.id).await {
+                        tracing::warn!(series = %s.id, %e, "feedback proposal");
                     }
                     done.push(s.id.clone());
                 }

@@ -101,7 +101,7 @@ impl YtError {
     pub fn is_missing_scope(&self) -> bool {
         matches!(self, YtError::Refused { status: 403, reason, .. }
             if matches!(reason.as_str(), "insufficientPermissions" | "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
-                | "PERMISSION_DENIED" | "forbidden"))
+                | "PERMISSION_DENIED"))
     }
 }
 

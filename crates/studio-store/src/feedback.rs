@@ -24,6 +24,7 @@ pub struct NewComment {
 /// A stored viewer comment (never the channel's own).
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct StoredComment {
+    pub video_id: String,
     pub comment_id: String,
     pub parent_id: Option<String>,
     pub author_key: String,
@@ -300,7 +301,7 @@ impl Store {
         n: u32,
     ) -> Result<Vec<StoredComment>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT comment_id, parent_id, author_key, text, like_count, published_at FROM viewer_comments \
+            "SELECT video_id, comment_id, parent_id, author_key, text, like_count, published_at FROM viewer_comments \
              WHERE series_id = ? AND episode_number = ? AND own = 0 ORDER BY published_at DESC, comment_id",
         )
         .bind(series_id)
@@ -309,6 +310,69 @@ impl Store {
         .await?)
     }
 
+    /// The readings a writer (`analyser`) made of a video's comments, by comment id (JSON as saved).
+    pub async fn comment_readings(
+        &self,
+        video_id: &str,
+        analyser: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT comment_id, reading_json FROM comment_readings WHERE video_id = ? AND analyser = ?",
+        )
+        .bind(video_id)
+        .bind(analyser)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Keeps a writer's readings of comments: `(comment id, reading JSON)`.
+    pub async fn save_comment_readings(
+        &self,
+        video_id: &str,
+        analyser: &str,
+        readings: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (id, json) in readings {
+            sqlx::query(
+                "INSERT OR REPLACE INTO comment_readings (video_id, comment_id, analyser, reading_json) VALUES (?, ?, ?, ?)",
+            )
+            .bind(video_id)
+            .bind(id)
+            .bind(analyser)
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The reply counts stored for these threads when they were last read (absent: a thread not seen yet).
+    pub async fn stored_reply_counts(
+        &self,
+        video_id: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            let c: Option<i64> = sqlx::query_scalar(
+                "SELECT reply_count FROM viewer_comments WHERE video_id = ? AND comment_id = ?",
+            )
+            .bind(video_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(c) = c {
+                out.insert(id.clone(), c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where reading a video's comments stands. A row that no longer reads (a damaged token list) starts over:
+    /// nothing stored is lost, older pages are found again by a full read.
     pub async fn comment_reading(&self, video_id: &str) -> Result<CommentReading, StoreError> {
         let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
             "SELECT older_tokens, complete, skipped FROM comment_reading WHERE video_id = ?",
@@ -319,16 +383,23 @@ impl Store {
         let Some((tokens, complete, skipped)) = row else {
             return Ok(CommentReading::default());
         };
-        Ok(CommentReading {
-            older_tokens: serde_json::from_str(&tokens).map_err(|e| StoreError::Corrupt {
-                what: format!("comment reading of video {video_id}"),
-                detail: e.to_string(),
-            })?,
-            complete: complete != 0,
-            skipped,
-        })
+        match serde_json::from_str::<Vec<String>>(&tokens) {
+            Ok(older_tokens) => Ok(CommentReading {
+                older_tokens,
+                complete: complete != 0,
+                skipped,
+            }),
+            Err(e) => {
+                tracing::warn!(video_id, %e, "unreadable comment reading; the video is read from the start again");
+                Ok(CommentReading {
+                    skipped,
+                    ..Default::default()
+                })
+            }
+        }
     }
 
+    /// Saves where reading a video's comments stands.
     pub async fn save_comment_reading(
         &self,
         series_id: &str,
@@ -354,6 +425,7 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps one snapshot of an episode's numbers (views and counts as YouTube gave them; minutes; seconds).
     pub async fn add_audience_snapshot(
         &self,
         series_id: &str,
@@ -404,6 +476,7 @@ impl Store {
         .await?)
     }
 
+    /// Keeps the channel's numbers at one time (a second snapshot at the same ms replaces the first).
     pub async fn add_channel_snapshot(&self, c: &ChannelSnapshot) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT OR REPLACE INTO channel_snapshots (channel_id, taken_ms, subscribers, views, videos) VALUES (?, ?, ?, ?, ?)",
@@ -432,6 +505,7 @@ impl Store {
         .await?)
     }
 
+    /// Keeps an analysis (the report as JSON); returns its id. Earlier analyses stay.
     pub async fn save_feedback_report(
         &self,
         series_id: &str,

@@ -3,4 +3,4 @@
 /**
  * Why an episode's video was left out of a collection.
  */
-export type SkipReason = { "kind": "not_public_yet", public_at_ms: number | null, } | { "kind": "private" } | { "kind": "comments_off" } | { "kind": "gone" } | { "kind": "refused", reason: string, };
+export type SkipReason = { "kind": "not_public_yet", public_at_ms: number | null, } | { "kind": "private" } | { "kind": "comments_off" } | { "kind": "gone" } | { "kind": "refused", reason: string, } | { "kind": "unanswered" };

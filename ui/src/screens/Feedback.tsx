@@ -24,6 +24,8 @@ function skipLabel(ctx: Ctx, s: SkipReason): string {
         : t("fb.skip.not_public");
     case "refused":
       return t("fb.skip.refused");
+    case "unanswered":
+      return t("fb.skip.unanswered");
     default:
       return t(`fb.skip.${s.kind}` as Key);
   }
@@ -183,14 +185,13 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
   const [shown, setShown] = useState<number | null>(null);
   const [note, setNote] = useState("");
   const act = useAction();
+  const loader = useAction();
   const load = (s: string) =>
-    ctx.api
-      .feedback_show({ series: s })
-      .then((v) => {
-        setView(v);
-        setShown((n) => n ?? v.episodes.find((e) => e.report)?.episode ?? v.episodes[0]?.episode ?? null);
-      })
-      .catch(() => setView(null));
+    loader.run(() => ctx.api.feedback_show({ series: s })).then((v) => {
+      if (!v) return;
+      setView(v);
+      setShown((n) => n ?? v.episodes.find((e) => e.report)?.episode ?? v.episodes[0]?.episode ?? null);
+    });
   useEffect(() => {
     setView(null);
     setShown(null);
@@ -222,7 +223,7 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
   return (
     <section>
       <SeriesPicker ctx={ctx} list={list} />
-      <ErrorBox error={act.error} t={t} />
+      <ErrorBox error={act.error ?? loader.error} t={t} />
       {!ctx.series && <p>{t("dash.pick")}</p>}
       {view && (
         <>

@@ -207,8 +207,7 @@ fn print_change(engine: &Engine, c: &OutlineChangeView) {
 pub async fn run(engine: Engine, command: FeedbackCmd, json: bool) -> Result<(), CoreError> {
     match command {
         FeedbackCmd::Collect { series } => {
-            let r = engine.collect_feedback(&series).await?;
-            engine.analyse_feedback(&series).await?;
+            let r = engine.collect_and_read(&series).await?;
             if json {
                 print_json(&r)?;
             } else {

@@ -22,11 +22,7 @@ commands! {
     feedback_show(SeriesArgs) -> FeedbackView = |e, a| e.feedback_view(&a.series).await;
     /// Collects what viewers did with the published episodes, then reads the comments (the day's feedback units
     /// permitting; the rest is read after the reset).
-    feedback_collect(SeriesArgs) -> CollectReport = |e, a| {
-        let report = e.collect_feedback(&a.series).await?;
-        e.analyse_feedback(&a.series).await?;
-        Ok::<_, crate::CoreError>(report)
-    };
+    feedback_collect(SeriesArgs) -> CollectReport = |e, a| e.collect_and_read(&a.series).await;
     /// Proposes outline changes for the episodes still only planned, from the latest feedback.
     feedback_propose(SeriesArgs) -> Vec<OutlineChangeView> = |e, a| e.propose_outline_changes(&a.series).await;
     /// Accepts, rejects or rolls back one outline change; returns it as it is now.

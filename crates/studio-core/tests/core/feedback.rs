@@ -34,7 +34,7 @@ fn comment(
 }
 
 /// An OpenAI-compatible writer that reads every numbered comment: positive, the character whose given name it
-/// contains, and "인물 케미" loved.
+/// contains, "케미" loved (and a phrase outside the vocabulary, which is dropped).
 struct Reader {
     given: String,
     id: String,
@@ -61,7 +61,7 @@ impl Respond for Reader {
                 };
                 Some(
                     serde_json::json!({"i": i, "sentiment": "positive", "characters": chars,
-                    "loved": ["인물 케미"], "disliked": [], "suggestion": null}),
+                    "loved": ["케미", "감독의 혼"], "disliked": [], "suggestion": null}),
                 )
             })
             .collect();
@@ -255,8 +255,8 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         )
     });
     assert_eq!(threads, 2, "the pages of 20 and 5");
-    // Every Data API read is one unit; the first (videos.list) met a 503 and was retried within the same unit.
-    assert_eq!(c1.units as usize, reads_units - 1, "{c1:?}");
+    // Every Data API request is one unit, the one that met a 503 and was retried too.
+    assert_eq!(c1.units as usize, reads_units, "{c1:?}");
 
     // New comments arrive; episode 2 goes public with comments off; Analytics access is withdrawn.
     mock.with(|s| {
@@ -419,6 +419,48 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
             .is_err()
     );
 
+    // The background service under the unattended policy: due after `every_hours`, it collects the new comment,
+    // reads, proposes and applies within the bounds; not due again within the hour.
+    mock.with(|s| {
+        let list = s.audience.comments.get_mut("vid0").unwrap();
+        list.push(comment("n0", None, "UCn0", "전개 너무 느려요", 1, 450));
+    });
+    write_config(
+        dir.path(),
+        &format!(
+            "{}[production]\nreview = \"never\"\n",
+            config.replace("every_hours = 0", "every_hours = 1")
+        ),
+    );
+    let later = reopen(
+        dir.path(),
+        &mock,
+        &keys,
+        &[("AIDAS_CLOCK_OFFSET_MS", "7200000".into())],
+    )
+    .await;
+    assert_eq!(later.feedback_pass().await.unwrap(), vec!["up".to_string()]);
+    let auto = later.outline_changes("up").await.unwrap();
+    let applied = auto
+        .iter()
+        .find(|c| c.state == "accepted")
+        .expect("applied unattended");
+    assert_eq!(
+        (applied.episode, applied.decided_by.as_deref()),
+        (3, Some("unattended"))
+    );
+    assert_ne!(later.store().outlines("up").await.unwrap()[2], before[2]);
+    assert!(
+        later.feedback_pass().await.unwrap().is_empty(),
+        "not due again within the hour"
+    );
+    later
+        .decide_outline_change("up", applied.id, OutlineDecision::RollBack)
+        .await
+        .unwrap();
+    assert_eq!(later.store().outlines("up").await.unwrap(), before);
+    write_config(dir.path(), config);
+
     // A change whose episode was written meanwhile is closed, nothing written.
     let ch = e.propose_outline_changes("up").await.unwrap().remove(0);
     e.write_episode("up", 3, Some("offline")).await.unwrap();
@@ -459,8 +501,18 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         "{}",
         r1.analyser
     );
-    assert_eq!(r1.sentiment.positive, 39);
-    assert_eq!(r1.loved[0].phrase, "인물 케미");
+    assert_eq!(r1.sentiment.positive, 40);
+    assert_eq!(
+        (r1.loved[0].phrase.as_str(), r1.loved[0].comments),
+        ("케미", 40)
+    );
+    assert!(
+        r1.loved.iter().all(|t| t.phrase != "감독의 혼"),
+        "free words never become elements"
+    );
+    // Read once per writer: analysing again sends nothing new.
+    e.analyse_feedback("up").await.unwrap();
+    assert_eq!(llm.received_requests().await.unwrap().len(), 1);
     assert_eq!(r1.characters[0].id, b.id);
     let view = e.feedback_view("up").await.unwrap();
     assert_eq!(view.episodes[0].views, Some(1200));
@@ -492,7 +544,7 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
     );
     assert_eq!(
         e.store().episode_comments("up", 1).await.unwrap().len(),
-        39,
+        40,
         "nothing lost, nothing new yet"
     );
     assert_eq!(
@@ -514,5 +566,5 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
     );
     let c4 = e.collect_feedback("up").await.unwrap();
     assert!(c4.waiting_until_ms.is_none(), "{c4:?}");
-    assert_eq!(e.store().episode_comments("up", 1).await.unwrap().len(), 40);
+    assert_eq!(e.store().episode_comments("up", 1).await.unwrap().len(), 41);
 }
