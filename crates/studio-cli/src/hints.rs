@@ -20,9 +20,10 @@ pub fn next_step(code: ErrorCode) -> Option<&'static str> {
         CastLocked => "`aidas cast SERIES --unlock` unlocks the cast",
         WorkInProgress => "`aidas status` shows what is running",
         StepMissing => {
-            "do the step before first: `aidas episode script SERIES N` writes the script, `aidas episode voice SERIES N` \
-             voices it, `aidas visuals SERIES N` makes the shots, `aidas publish SERIES N` puts it on YouTube, \
-             `aidas feedback collect SERIES` reads what viewers said"
+            "do the missing step first: `aidas episode script SERIES N` writes the script, `aidas episode voice SERIES N` \
+             voices it, `aidas visuals SERIES N` makes the shots, `aidas review approve SERIES N` approves it, \
+             `aidas channel connect` and `aidas channel use SERIES CHANNEL` give it a YouTube channel, \
+             `aidas publish SERIES N` puts it on YouTube, `aidas feedback collect SERIES` reads what viewers said"
         }
         ReconnectChannel | OauthDenied | OauthTimeout | OauthStateMismatch | OauthRefused => {
             "`aidas channel connect` signs the channel in again"

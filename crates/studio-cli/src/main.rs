@@ -366,25 +366,50 @@ enum ChannelCmd {
 enum FeedbackCmd {
     /// Read the comments, the videos' numbers and (when the channel allows it) YouTube Analytics of a series'
     /// published episodes, then analyse them. Uses at most `[feedback] daily_units` YouTube units a day.
-    Collect { series: String },
+    Collect {
+        /// The series' id or title.
+        series: String,
+    },
     /// Views, watch time and subscribers per episode; sentiment, characters, retention by scene and what viewers
     /// love, dislike and ask for.
     Show {
+        /// The series' id or title.
         series: String,
         /// Only this episode, in detail.
         #[arg(long)]
         episode: Option<u32>,
     },
     /// Propose changes to the outlines of the episodes not yet written, from the latest feedback.
-    Propose { series: String },
-    /// The proposed outline changes and what became of them.
-    Proposals { series: String },
-    /// Accept a proposed change: the episode's outline changes.
-    Accept { series: String, change: i64 },
+    Propose {
+        /// The series' id or title.
+        series: String,
+    },
+    /// The proposed outline changes, their numbers, and what became of them.
+    Proposals {
+        /// The series' id or title.
+        series: String,
+    },
+    /// Accept a proposed change: that episode's outline changes (scripts already written stay as they are).
+    Accept {
+        /// The series' id or title.
+        series: String,
+        /// The change's number, as `aidas feedback proposals` lists it.
+        change: i64,
+    },
     /// Reject a proposed change.
-    Reject { series: String, change: i64 },
+    Reject {
+        /// The series' id or title.
+        series: String,
+        /// The change's number, as `aidas feedback proposals` lists it.
+        change: i64,
+    },
     /// Roll an accepted change back: the outline reads as before.
-    Rollback { series: String, change: i64 },
+    Rollback {
+        /// The series' id or title.
+        series: String,
+        /// The change's number, as `aidas feedback proposals` lists it.
+        change: i64,
+    },
 }
 
 #[derive(Subcommand)]

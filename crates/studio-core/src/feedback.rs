@@ -242,6 +242,10 @@ pub struct FeedbackView {
     pub waiting_until_ms: Option<i64>,
     /// The last collection's Analytics state (see [`CollectReport::analytics`]).
     pub analytics: Option<String>,
+    /// The background service collects every this many hours (0: only on demand).
+    pub every_hours: u32,
+    /// Proposals are applied as made (`[feedback] auto_apply` under `[production] review = "never"`).
+    pub auto_apply: bool,
 }
 
 fn setting_key(kind: &str, series: &str) -> String {
@@ -1323,6 +1327,14 @@ impl Engine {
             }
         };
         match outcome {
+            ChangeOutcome::NotAllowed
+                if !st.outline_changes(&s.id).await?.iter().any(|c| c.id == id) =>
+            {
+                Err(CoreError::invalid(format!(
+                    "{} has no outline change {id}: the list of proposed changes shows their numbers",
+                    s.title
+                )))
+            }
             ChangeOutcome::NotAllowed => Err(CoreError::invalid(match decision {
                 OutlineDecision::RollBack => {
                     format!("change {id} of {} is not an accepted change", s.title)
@@ -1458,6 +1470,8 @@ impl Engine {
             last_collected_ms: st.setting(&setting_key("collected", &s.id)).await?,
             waiting_until_ms: waiting.flatten().filter(|&w| w > self.quota_now()),
             analytics: st.setting(&setting_key("analytics", &s.id)).await?,
+            every_hours: self.config().feedback.every_hours,
+            auto_apply: self.config().feedback.auto_apply && self.config().production.review == "never",
         })
     }
 

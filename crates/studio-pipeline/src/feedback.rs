@@ -516,6 +516,21 @@ pub struct FeedbackReport {
     pub notes: Vec<String>,
 }
 
+/// Up to three different comments, most liked first (the same words written twice show once).
+fn examples(cs: &[&CommentIn]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in cs {
+        let p = phrase(&c.text, 120);
+        if !out.contains(&p) {
+            out.push(p);
+        }
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
 fn themes(items: Vec<(String, &CommentIn)>) -> Vec<Theme> {
     let mut by: BTreeMap<String, Vec<&CommentIn>> = BTreeMap::new();
     for (p, c) in items {
@@ -528,11 +543,7 @@ fn themes(items: Vec<(String, &CommentIn)>) -> Vec<Theme> {
             Theme {
                 phrase,
                 comments: cs.len() as u32,
-                examples: cs
-                    .iter()
-                    .take(3)
-                    .map(|c| self::phrase(&c.text, 120))
-                    .collect(),
+                examples: examples(&cs),
             }
         })
         .collect();
@@ -589,7 +600,7 @@ pub fn summarise(
                 comments: count,
                 positive: pos,
                 negative: neg,
-                examples: cs.iter().take(3).map(|c| phrase(&c.text, 120)).collect(),
+                examples: examples(&cs),
             })
         })
         .collect();
@@ -892,7 +903,7 @@ pub struct ProposedChange {
 /// A reason and the edit it makes to an outline (true when the outline changed).
 type Rule = (ChangeReason, Box<dyn Fn(&mut EpisodeOutline) -> bool>);
 
-const PACING_NOTE: &str = "[연출] 장면을 짧게 나누고 갈등을 앞당겨 전개를 빠르게";
+const PACING_NOTE: &str = "[연출] 장면을 짧게 나누고 갈등을 앞당겨 전개를 빠르게 한다";
 const OPENING_NOTE: &str = "[연출] 첫 장면에서 바로 갈등을 보여준다";
 
 /// Proposes changes to the outlines of episodes still only planned, from the reports of the last episodes.
@@ -1099,7 +1110,7 @@ pub fn propose(
         .filter(|(_, n)| *n >= 2)
         .max_by_key(|(_, n)| *n)
     {
-        let text = format!("[강조] 시청자가 좋아한 '{top}'을 살린다");
+        let text = format!("[강조] 시청자가 좋아한 요소를 살린다: {top}");
         reasons_all.push((
             ChangeReason {
                 kind: "emphasis".into(),

@@ -71,7 +71,7 @@ function Themes({ t, title, list, testid }: { t: T; title: string; list: Theme[]
 
 /** The retention curve with the scenes marked; the scene most viewers leave in is shaded. */
 function RetentionChart({ t, m }: { t: T; m: RetentionMap }) {
-  const W = 720, H = 200, pad = 28;
+  const W = 720, H = 200, pad = 34;
   const x = (sec: number) => pad + (sec / m.video_sec) * (W - 2 * pad);
   const top = Math.max(1, ...m.curve.map((c) => c[1]));
   const y = (r: number) => H - pad - (r / top) * (H - 2 * pad);
@@ -91,6 +91,12 @@ function RetentionChart({ t, m }: { t: T; m: RetentionMap }) {
           </g>
         );
       })}
+      {[0, 0.5, 1].map((f) => (
+        <g key={f}>
+          <line x1={pad} x2={W - pad} y1={y(f * top)} y2={y(f * top)} className="grid" />
+          <text x={2} y={y(f * top) + 4} className="edge-label">{Math.round(f * top * 100)}%</text>
+        </g>
+      ))}
       <path d={path} className="curve" fill="none" />
       <text x={pad} y={H - 6} className="edge-label">0:00</text>
       <text x={W - pad - 30} y={H - 6} className="edge-label">
@@ -162,6 +168,7 @@ function ChangeCard({ ctx, c, busy, decide }: { ctx: Ctx; c: OutlineChangeView; 
           {f.before.filter((b) => !f.after.includes(b)).map((b) => <div key={`-${b}`} className="warn">− {b}</div>)}
         </div>
       ))}
+      {c.state === "pending" && <p className="small">{fill(t("fb.accept_note"), { n: c.episode })}</p>}
       <div className="row">
         {c.state === "pending" && (
           <>
@@ -239,6 +246,11 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
               : t("fb.never_collected")}{" "}
             · {fill(t("fb.units"), { used: view.units_today, of: view.units_per_day })}
           </p>
+          <p className="small" data-testid="fb-auto">
+            {view.every_hours === 0
+              ? t("fb.auto_never")
+              : fill(t(view.auto_apply ? "fb.auto_on" : "fb.auto_off"), { hours: view.every_hours })}
+          </p>
           {view.waiting_until_ms && (
             <p className="warn" role="status">{fill(t("fb.waiting"), { at: formatTime(view.waiting_until_ms, ctx.lang, ctx.timeZone) })}</p>
           )}
@@ -298,6 +310,7 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
                   })}
                 </tbody>
               </table>
+              <p className="small">{t("fb.legend")}</p>
               {view.channel.length > 0 && (
                 <p className="small" data-testid="fb-channel">
                   {fill(t("fb.channel"), {
@@ -309,11 +322,15 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
               {view.characters.length > 0 && (
                 <>
                   <h3>{t("fb.characters")}</h3>
-                  <div className="chart" data-testid="fb-characters">
+                  <div className="chart mentions" data-testid="fb-characters">
                     {view.characters.map((c) => (
                       <div key={c.id} className="chart-row" title={c.examples.join("\n")}>
                         <span>{c.name}</span>
-                        <Meter label={c.name} done={c.comments} total={mostMentions} text={String(c.comments)} />
+                        <div className="senti" style={{ width: `${Math.max(8, (100 * c.comments) / mostMentions)}%` }} aria-label={fill(t("fb.mentions"), { n: c.comments, pos: c.positive, neg: c.negative })}>
+                          <span className="pos" style={{ flex: c.positive }} />
+                          <span className="neu" style={{ flex: c.comments - c.positive - c.negative }} />
+                          <span className="neg" style={{ flex: c.negative }} />
+                        </div>
                         <span className="small">{fill(t("fb.mentions"), { n: c.comments, pos: c.positive, neg: c.negative })}</span>
                       </div>
                     ))}

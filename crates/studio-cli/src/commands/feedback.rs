@@ -217,8 +217,19 @@ pub async fn run(engine: Engine, command: FeedbackCmd, json: bool) -> Result<(),
         }
         FeedbackCmd::Show { series, episode } => {
             let v = engine.feedback_view(&series).await?;
+            if let Some(n) = episode.filter(|n| !v.episodes.iter().any(|e| e.episode == *n)) {
+                return Err(CoreError::invalid(format!(
+                    "episode {n} of {} is not on YouTube, so it has no viewer feedback",
+                    v.title
+                )));
+            }
             if json {
                 print_json(&v)?;
+            } else if v.last_collected_ms.is_none() {
+                println!(
+                    "{}: no viewer feedback collected yet — `aidas feedback collect {series}` reads it once episodes are on YouTube",
+                    v.title
+                );
             } else {
                 print_view(&engine, &v, episode);
             }
