@@ -31,17 +31,17 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     win=$(xdotool search --name "^AIDAS Studio$" | head -1)
     xdotool windowfocus --sync "$win" 2>/dev/null || true
     sleep 1
-    # The overview first (the first screen link), then past the other 7 links and the language button to the series
+    # The overview first (the first screen link), then past the other 8 links and the language button to the series
     # picker, and the first series. (WebKitGTK opens the list of a select as a menu: open it, move, take it.)
     xdotool key --delay 120 Tab Return
     sleep 1
-    xdotool key --delay 120 Tab Tab Tab Tab Tab Tab Tab Tab Tab space
+    xdotool key --delay 120 Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab space
     sleep 1
     xdotool key --delay 200 Down Return
     wait_calls series_dashboard 1 || ok=0
     sleep 2; import -window root target/desktop-smoke-dashboard.png 2>/dev/null || true
-    # Review: back over the language button and Settings to the Review link.
-    xdotool key --delay 120 shift+Tab shift+Tab shift+Tab Return
+    # Review: back over the language button, Settings and Viewers to the Review link.
+    xdotool key --delay 120 shift+Tab shift+Tab shift+Tab shift+Tab Return
     wait_calls review_list 1 || ok=0
     sleep 2; import -window root target/desktop-smoke-review.png 2>/dev/null || true
     # And the overview again, six links up: it loads the series once more.
