@@ -1471,7 +1471,8 @@ impl Engine {
             waiting_until_ms: waiting.flatten().filter(|&w| w > self.quota_now()),
             analytics: st.setting(&setting_key("analytics", &s.id)).await?,
             every_hours: self.config().feedback.every_hours,
-            auto_apply: self.config().feedback.auto_apply && self.config().production.review == "never",
+            auto_apply: self.config().feedback.auto_apply
+                && self.config().production.review == "never",
         })
     }
 

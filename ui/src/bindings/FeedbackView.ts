@@ -19,4 +19,12 @@ units_today: number, units_per_day: number, last_collected_ms: number | null, wa
 /**
  * The last collection's Analytics state (see [`CollectReport::analytics`]).
  */
-analytics: string | null, };
+analytics: string | null, 
+/**
+ * The background service collects every this many hours (0: only on demand).
+ */
+every_hours: number, 
+/**
+ * Proposals are applied as made (`[feedback] auto_apply` under `[production] review = "never"`).
+ */
+auto_apply: boolean, };
