@@ -1043,6 +1043,7 @@ impl Engine {
                 .iter()
                 .map(|c| CommentIn {
                     id: c.comment_id.clone(),
+                    author: c.author_key.clone(),
                     text: c.text.clone(),
                     likes: c.like_count,
                 })

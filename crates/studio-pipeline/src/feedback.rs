@@ -17,6 +17,8 @@ use crate::writer::Prompt;
 pub struct CommentIn {
     /// The comment's id (readings are kept by it).
     pub id: String,
+    /// The author's keyed hash (empty when unknown): only to tell how many different viewers wrote.
+    pub author: String,
     pub text: String,
     pub likes: i64,
 }
@@ -507,6 +509,9 @@ pub struct FeedbackReport {
     pub analyser: String,
     pub offline: bool,
     pub comments: u32,
+    /// Different viewers among the comments' authors (comments without a known author count as one each).
+    #[serde(default)]
+    pub viewers: u32,
     pub sentiment: SentimentSplit,
     pub characters: Vec<CharacterMentions>,
     pub loved: Vec<Theme>,
@@ -610,6 +615,14 @@ pub fn summarise(
         analyser: analyser.to_string(),
         offline: analyser == "offline",
         comments: n as u32,
+        viewers: {
+            let known: std::collections::HashSet<&str> = comments
+                .iter()
+                .filter(|c| !c.author.is_empty())
+                .map(|c| c.author.as_str())
+                .collect();
+            (known.len() + comments.iter().filter(|c| c.author.is_empty()).count()) as u32
+        },
         sentiment: split,
         characters,
         loved: themes(loved),

@@ -11,4 +11,8 @@ export type FeedbackReport = { episode: number,
 /**
  * "offline" or the writer that read the comments.
  */
-analyser: string, offline: boolean, comments: number, sentiment: SentimentSplit, characters: Array<CharacterMentions>, loved: Array<Theme>, disliked: Array<Theme>, suggestions: Array<Theme>, retention: RetentionMap | null, notes: Array<string>, };
+analyser: string, offline: boolean, comments: number, 
+/**
+ * Different viewers among the comments' authors (comments without a known author count as one each).
+ */
+viewers: number, sentiment: SentimentSplit, characters: Array<CharacterMentions>, loved: Array<Theme>, disliked: Array<Theme>, suggestions: Array<Theme>, retention: RetentionMap | null, notes: Array<string>, };

@@ -115,7 +115,7 @@ function EpisodeDetail({ ctx, e }: { ctx: Ctx; e: EpisodeFeedback }) {
   return (
     <div data-testid="episode-feedback">
       <p>
-        {fill(t("fb.read_summary"), { n: r.comments, pos: r.sentiment.positive, neu: r.sentiment.neutral, neg: r.sentiment.negative })}{" "}
+        {fill(t("fb.read_summary"), { n: r.comments, viewers: r.viewers, pos: r.sentiment.positive, neu: r.sentiment.neutral, neg: r.sentiment.negative })}{" "}
         <span className="badge">{who}</span>
       </p>
       {m ? (

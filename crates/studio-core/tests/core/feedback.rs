@@ -149,6 +149,8 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         add("@someone 오늘 몇시에 올라와요".into(), 0, &mut tops);
     }
     assert_eq!(tops.len(), 30);
+    // The same viewer writes two of the "반전" comments.
+    tops[11].author_channel = tops[10].author_channel.clone();
     // The oldest thread has seven viewer replies (five come inline) and one from the channel itself.
     let oldest = tops[0].id.clone();
     let mut replies: Vec<MockComment> = (0..7)
@@ -324,6 +326,8 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
     let r1 = reports.iter().find(|r| r.episode == 1).unwrap();
     assert!(r1.offline && r1.analyser == "offline");
     assert_eq!(r1.comments, 39);
+    // 32 threads and 7 replies; one viewer wrote two of the threads.
+    assert_eq!(r1.viewers, 38);
     assert_eq!(r1.characters[0].id, b.id, "{:?}", r1.characters);
     assert_eq!(
         r1.characters[0].comments,
