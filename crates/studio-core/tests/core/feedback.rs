@@ -556,11 +556,14 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
         Some(until)
     );
     write_config(dir.path(), config);
+    // A day after the reset waited for: later than the unattended pass above, which ran two hours ahead and may
+    // have spent units on the day that starts at that reset (when this test runs in the hour before it).
+    let next_day = (until - studio_core::clock::now_ms() + 25 * 3_600_000).to_string();
     let e = reopen(
         dir.path(),
         &mock,
         &keys,
-        &[("AIDAS_CLOCK_OFFSET_MS", "90000000".into())],
+        &[("AIDAS_CLOCK_OFFSET_MS", next_day)],
     )
     .await;
     assert_eq!(
