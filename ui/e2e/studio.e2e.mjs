@@ -701,6 +701,12 @@ try {
   if (await page.getByText("@someone").count()) fail("a viewer's handle reached the screen");
   await snap("8-feedback");
   await language("feedback", "ko");
+  // A nickname viewers use, named by the creator.
+  await page.getByTestId("fb-aliases").locator("summary").click();
+  await page.getByTestId(`alias-${cast[1].id}`).fill("고구마왕, 민서쓰");
+  await page.getByTestId(`alias-save-${cast[1].id}`).click();
+  await page.getByTestId("alias-note").waitFor({ timeout: 30_000 });
+  await until("the nickname stored", async () => (await call("feedback_show", { series: series.id })).aliases.some((a) => a.id === cast[1].id && a.aliases.includes("민서쓰")), 10_000);
   await page.getByTestId("fb-propose").click();
   const change = page.locator('[data-testid^="change-"][data-state="pending"]').first();
   await change.waitFor({ timeout: 30_000 });

@@ -661,6 +661,11 @@ const ko = {
   "fb.auto_never": "자동 수집 꺼짐: 반응은 '지금 반응 모으기'로만 모읍니다",
   "fb.legend": "감정 막대: 초록 호평 · 회색 중립 · 빨강 혹평",
   "fb.axis": "화면을 본 시청자 비율",
+  "fb.aliases": "시청자가 부르는 별명",
+  "fb.aliases_help": "댓글에서 인물을 부르는 별명을 쉼표로 나눠 적으세요. 다음에 댓글을 읽을 때부터 셉니다.",
+  "fb.aliases_placeholder": "예: 강실장, 철벽남",
+  "fb.aliases_saved": "{name}의 별명을 저장했습니다. 다음에 반응을 모을 때 반영됩니다.",
+  "fb.aliases_configured": "설정 파일의 별명: {names}",
 } as const;
 
 export type Key = keyof typeof ko;
@@ -1322,6 +1327,11 @@ const en: Record<Key, string> = {
   "fb.auto_never": "Automatic collection is off: reactions are collected only with 'Collect reactions now'",
   "fb.legend": "Sentiment bar: green positive · grey neutral · red negative",
   "fb.axis": "share of viewers watching",
+  "fb.aliases": "Nicknames viewers use",
+  "fb.aliases_help": "Write the names viewers call a character in comments, separated by commas. They count from the next reading.",
+  "fb.aliases_placeholder": "e.g. Director Kang, Iron Wall",
+  "fb.aliases_saved": "Saved {name}'s nicknames. They count from the next collection.",
+  "fb.aliases_configured": "From the settings file: {names}",
 };
 
 /** Messages may name the engine's limits (`{max_episodes}`): filled from the generated client, so a limit is

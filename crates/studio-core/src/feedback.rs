@@ -215,6 +215,18 @@ pub struct EpisodeFeedback {
     pub report: Option<FeedbackReport>,
 }
 
+/// A character and the other names viewers call them by.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CharacterAliases {
+    pub id: String,
+    pub name: String,
+    /// Set for this series by the creator.
+    pub aliases: Vec<String>,
+    /// From `[feedback.aliases]` in config.toml (by id or name), for every series.
+    pub configured: Vec<String>,
+}
+
 /// The channel's subscribers and views at one time.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -234,6 +246,8 @@ pub struct FeedbackView {
     pub channel: Vec<ChannelPoint>,
     /// Mentions summed over the analysed episodes.
     pub characters: Vec<CharacterMentions>,
+    /// Every character with the nicknames viewers use for them (the creator's and `[feedback.aliases]`).
+    pub aliases: Vec<CharacterAliases>,
     pub changes: Vec<OutlineChangeView>,
     /// Feedback units used today and the day's share (`[feedback] daily_units`).
     pub units_today: i64,
@@ -1027,7 +1041,8 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let cfg = self.config().feedback.clone();
         let cast = self.store().characters(&s.id).await?;
-        let (names, name_notes) = fb::name_forms(&cast, &cfg.aliases);
+        let aliases = self.character_aliases_of(&s.id).await?;
+        let (names, name_notes) = fb::name_forms(&cast, &aliases);
         let writer = if cfg.read_with_writer {
             let w = self.writer(None).await?;
             (!w.is_offline()).then_some(w)
@@ -1465,6 +1480,7 @@ impl Engine {
             episodes,
             channel,
             characters,
+            aliases: self.aliases_view(&s.id).await?,
             changes: self.outline_changes(&s.id).await?,
             units_today: st.feedback_units(reset).await?,
             units_per_day: self.config().feedback.daily_units,
@@ -1475,6 +1491,111 @@ impl Engine {
             auto_apply: self.config().feedback.auto_apply
                 && self.config().production.review == "never",
         })
+    }
+
+    /// The nicknames for a series' characters: `[feedback.aliases]` and the ones the creator set for the series, by
+    /// character id.
+    async fn character_aliases_of(
+        &self,
+        series_id: &str,
+    ) -> Result<BTreeMap<String, Vec<String>>, CoreError> {
+        let mut all = self.config().feedback.aliases.clone();
+        let own: BTreeMap<String, Vec<String>> = self
+            .store()
+            .setting(&setting_key("aliases", series_id))
+            .await?
+            .unwrap_or_default();
+        for (id, names) in own {
+            all.entry(id).or_default().extend(names);
+        }
+        Ok(all)
+    }
+
+    async fn aliases_view(&self, series_id: &str) -> Result<Vec<CharacterAliases>, CoreError> {
+        let own: BTreeMap<String, Vec<String>> = self
+            .store()
+            .setting(&setting_key("aliases", series_id))
+            .await?
+            .unwrap_or_default();
+        let cfg = &self.config().feedback.aliases;
+        Ok(self
+            .store()
+            .characters(series_id)
+            .await?
+            .into_iter()
+            .map(|c| CharacterAliases {
+                aliases: own.get(&c.id).cloned().unwrap_or_default(),
+                configured: [cfg.get(&c.id), cfg.get(&c.name)]
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+                id: c.id,
+                name: c.name,
+            })
+            .collect())
+    }
+
+    /// Sets the nicknames viewers use for one character of a series (replacing the ones set before; the next
+    /// reading counts them). Returns every character's nicknames.
+    ///
+    /// # Errors
+    /// `unknown_series`, `unknown_character`; `invalid_input` for an empty or over-long name (at most 20
+    /// characters, 10 names) or one that is another character's name; store errors.
+    pub async fn set_character_aliases(
+        &self,
+        series: &str,
+        character: &str,
+        aliases: Vec<String>,
+    ) -> Result<Vec<CharacterAliases>, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let cast = self.store().characters(&s.id).await?;
+        let Some(ch) = cast
+            .iter()
+            .find(|c| c.id == character || c.name == character)
+        else {
+            return Err(studio_store::StoreError::UnknownCharacter {
+                series: s.title.clone(),
+                reference: character.to_string(),
+            }
+            .into());
+        };
+        let mut clean: Vec<String> = Vec::new();
+        for a in aliases {
+            let a = a.trim().to_string();
+            if a.is_empty() || clean.contains(&a) || a == ch.name {
+                continue;
+            }
+            if a.chars().count() > 20 {
+                return Err(CoreError::invalid(format!(
+                    "the nickname \"{a}\" is longer than 20 characters"
+                )));
+            }
+            if let Some(other) = cast.iter().find(|c| c.id != ch.id && c.name == a) {
+                return Err(CoreError::invalid(format!(
+                    "\"{a}\" is {}'s name: it cannot also be a nickname of {}",
+                    other.name, ch.name
+                )));
+            }
+            clean.push(a);
+        }
+        if clean.len() > 10 {
+            return Err(CoreError::invalid(format!(
+                "{} has more than 10 nicknames; keep the ones viewers really use",
+                ch.name
+            )));
+        }
+        let key = setting_key("aliases", &s.id);
+        let mut own: BTreeMap<String, Vec<String>> =
+            self.store().setting(&key).await?.unwrap_or_default();
+        if clean.is_empty() {
+            own.remove(&ch.id);
+        } else {
+            own.insert(ch.id.clone(), clean);
+        }
+        self.store().set_setting(&key, &own).await?;
+        self.aliases_view(&s.id).await
     }
 
     /// Collects, reads and proposes for every series with published episodes whose last collection is older than

@@ -14,6 +14,8 @@ import type { CastView } from "./CastView";
 import type { ChannelConnect } from "./ChannelConnect";
 import type { ChannelRow } from "./ChannelRow";
 import type { Character } from "./Character";
+import type { CharacterAliases } from "./CharacterAliases";
+import type { CharacterAliasesArgs } from "./CharacterAliasesArgs";
 import type { CharacterArgs } from "./CharacterArgs";
 import type { CharacterEditArgs } from "./CharacterEditArgs";
 import type { CheckReport } from "./CheckReport";
@@ -118,6 +120,7 @@ export const COMMANDS = [
   "feedback_show",
   "feedback_collect",
   "feedback_propose",
+  "character_aliases_set",
   "outline_change_decide",
   "secrets_status",
   "secret_set",
@@ -232,6 +235,8 @@ export function client(t: Transport) {
     feedback_collect: (args: SeriesArgs): Promise<CollectReport> => t.call<CollectReport>("feedback_collect", args),
     /** Proposes outline changes for the episodes still only planned, from the latest feedback. */
     feedback_propose: (args: SeriesArgs): Promise<Array<OutlineChangeView>> => t.call<Array<OutlineChangeView>>("feedback_propose", args),
+    /** Sets the nicknames viewers use for one character (the next reading counts them); returns every character's. */
+    character_aliases_set: (args: CharacterAliasesArgs): Promise<Array<CharacterAliases>> => t.call<Array<CharacterAliases>>("character_aliases_set", args),
     /** Accepts, rejects or rolls back one outline change; returns it as it is now. */
     outline_change_decide: (args: OutlineDecisionArgs): Promise<OutlineChangeView> => t.call<OutlineChangeView>("outline_change_decide", args),
     /** Which API keys are set (never their values) and where they come from. */

@@ -185,6 +185,52 @@ function ChangeCard({ ctx, c, busy, decide }: { ctx: Ctx; c: OutlineChangeView; 
   );
 }
 
+function Aliases({ ctx, view, onSaved }: { ctx: Ctx; view: FeedbackView; onSaved: () => void }) {
+  const { t } = ctx;
+  const act = useAction();
+  const [text, setText] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState("");
+  const save = (id: string, name: string) =>
+    act
+      .run(() =>
+        ctx.api.character_aliases_set({
+          series: view.series_id,
+          character: id,
+          aliases: (text[id] ?? "").split(",").map((a) => a.trim()).filter(Boolean),
+        }),
+      )
+      .then((r) => {
+        if (!r) return;
+        setSaved(fill(t("fb.aliases_saved"), { name }));
+        onSaved();
+      });
+  return (
+    <details data-testid="fb-aliases">
+      <summary>{t("fb.aliases")}</summary>
+      <p className="small">{t("fb.aliases_help")}</p>
+      <ErrorBox error={act.error} t={t} />
+      {view.aliases.map((c) => (
+        <div key={c.id} className="row">
+          <label>
+            {c.name}{" "}
+            <input
+              data-testid={`alias-${c.id}`}
+              value={text[c.id] ?? c.aliases.join(", ")}
+              placeholder={t("fb.aliases_placeholder")}
+              onChange={(e) => setText((x) => ({ ...x, [c.id]: e.target.value }))}
+            />
+          </label>
+          <button disabled={act.busy} onClick={() => save(c.id, c.name)} data-testid={`alias-save-${c.id}`}>
+            {t("common.save")}
+          </button>
+          {c.configured.length > 0 && <span className="small">{fill(t("fb.aliases_configured"), { names: c.configured.join(", ") })}</span>}
+        </div>
+      ))}
+      {saved && <p role="status" className="small" data-testid="alias-note">{saved}</p>}
+    </details>
+  );
+}
+
 export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => void }) {
   const { t } = ctx;
   const list = useSeriesList(ctx);
@@ -337,6 +383,7 @@ export function Feedback({ ctx, go }: { ctx: Ctx; go: (screen: "settings") => vo
                   </div>
                 </>
               )}
+              <Aliases ctx={ctx} view={view} onSaved={() => load(s)} />
               {ep && (
                 <>
                   <h3>{fill(t("fb.ep"), { n: ep.episode, title: ep.title })}</h3>

@@ -574,4 +574,33 @@ async fn viewer_feedback_is_collected_read_and_steers_the_next_outline() {
     let c4 = e.collect_feedback("up").await.unwrap();
     assert!(c4.waiting_until_ms.is_none(), "{c4:?}");
     assert_eq!(e.store().episode_comments("up", 1).await.unwrap().len(), 41);
+
+    // The creator names a nickname on the Viewers screen: the next reading counts it.
+    let c = &cast[2];
+    let err = e
+        .set_character_aliases("up", &c.id, vec![a.name.clone()])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input", "another character's name");
+    let err = e
+        .set_character_aliases("up", "nobody", vec!["x".into()])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_character");
+    let view = e
+        .set_character_aliases("up", &c.name, vec![" 소름 ".into(), "소름".into()])
+        .await
+        .unwrap();
+    let row = view.iter().find(|x| x.id == c.id).unwrap();
+    assert_eq!(row.aliases, vec!["소름"]);
+    let b_row = view.iter().find(|x| x.id == b.id).unwrap();
+    assert_eq!(
+        b_row.configured,
+        vec!["철벽남"],
+        "the config's nicknames are shown beside"
+    );
+    let reports = e.analyse_feedback("up").await.unwrap();
+    let r1 = reports.iter().find(|r| r.episode == 1).unwrap();
+    let rc = r1.characters.iter().find(|x| x.id == c.id).unwrap();
+    assert_eq!(rc.comments, 4, "the four comments with 소름");
 }
