@@ -9,6 +9,8 @@ import type { Severity } from "./bindings/Severity";
 import type { JobEnd } from "./bindings/JobEnd";
 import type { RouteWhy } from "./bindings/RouteWhy";
 import type { StillWhy } from "./bindings/StillWhy";
+import type { ReferenceRoute } from "./bindings/ReferenceRoute";
+import type { IdentityView } from "./bindings/IdentityView";
 import type { SpendLimit } from "./bindings/SpendLimit";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { Stage } from "./bindings/Stage";
@@ -169,6 +171,31 @@ export function routeWhyLabel(t: T, why: RouteWhy | null, still: StillWhy | null
   if (!still) return head;
   const tail = still.kind === "over_limit" ? t("still.over_limit").replace("{limit}", limit(still.limit)) : t(`still.${still.kind}`);
   return `${head} → ${tail}`;
+}
+
+/** Whether a shot's pictures come from its characters' reference images, in the creator's words ("" without characters). */
+export function referenceLabel(t: T, r: ReferenceRoute | null): string {
+  if (!r) return "";
+  switch (r.kind) {
+    case "still":
+      return t("refs.still").replace("{n}", String(r.characters));
+    case "video":
+      return t("refs.video").replace("{n}", String(r.characters));
+    case "text_only":
+      return r.why.kind === "over_limit"
+        ? t("refs.text_only.over_limit").replace("{limit}", t(`limit.${r.why.limit}`))
+        : t(`refs.text_only.${r.why.kind}`);
+  }
+}
+
+/** How a made shot's outfits compared with its characters' references ("" when it was not checked). */
+export function outfitLabel(t: T, id: IdentityView | null): string {
+  if (!id || id.outfit === null) return "";
+  const pct = (x: number | null) => String(Math.round((x ?? 0) * 100));
+  return t("refs.outfit")
+    .replace("{score}", pct(id.outfit))
+    .replace("{threshold}", pct(id.threshold))
+    .replace("{name}", id.weakest ?? "");
 }
 
 /** An alert in the creator's words: what it is about, with the series by title. `{n}`-style slots are filled here. */

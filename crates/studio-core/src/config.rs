@@ -67,6 +67,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     ("fal_queue", "AIDAS_FAL_QUEUE_URL", "https://queue.fal.run"),
     (
+        "fal_storage",
+        "AIDAS_FAL_STORAGE_URL",
+        "https://rest.alpha.fal.ai",
+    ),
+    (
         "hf",
         "AIDAS_HF_BASE_URL",
         "https://router.huggingface.co/hf-inference/models",

@@ -758,6 +758,7 @@ impl Engine {
             clip_sha256: sha.clone(),
             duration_sec: duration,
             cost_usd: 0.0,
+            identity: None,
         };
         let json = serde_json::to_string(&m)
             .map_err(|e| CoreError::Internal(format!("shot media: {e}")))?;

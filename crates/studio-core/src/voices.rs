@@ -222,11 +222,17 @@ impl Engine {
             .endpoint("fal_queue")
             .unwrap_or_default()
             .to_string();
+        let storage = self
+            .config()
+            .endpoint("fal_storage")
+            .unwrap_or_default()
+            .to_string();
         let limits = self.rate_limits();
         let remote = self
             .remote_accounts("fal", |k| {
                 Arc::new(
                     studio_providers::FalQueue::new(&queue, Some(k.expose().into()), poll)
+                        .with_storage(&storage)
                         .with_limits(limits.clone()),
                 )
             })

@@ -25,9 +25,13 @@ pub struct VideoPrice {
     pub per_extra_second: f64,
 }
 
+/// An image model's price: per started megapixel (FLUX schnell/dev), or a flat price per image (FLUX Kontext).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct ImagePrice {
+    #[serde(default)]
     pub per_megapixel: f64,
+    #[serde(default)]
+    pub per_image: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -104,11 +108,11 @@ impl Pricing {
             .map(|p| p.base_5s + p.per_extra_second * seconds.saturating_sub(5) as f64)
     }
 
-    /// A still of `width`×`height` on `model`, priced per started megapixel.
+    /// A still of `width`×`height` on `model`: per started megapixel plus the flat price per image.
     pub fn image_cost(&self, model: &str, width: u32, height: u32) -> Option<f64> {
         self.image
             .get(model)
-            .map(|p| ((width as f64 * height as f64) / 1e6).ceil() * p.per_megapixel)
+            .map(|p| ((width as f64 * height as f64) / 1e6).ceil() * p.per_megapixel + p.per_image)
     }
 
     /// An avatar clip of `seconds`, priced per started 30 s.

@@ -84,6 +84,24 @@ pub trait RemoteProvider: Send + Sync {
     /// The finished job's media URL, fetched fresh on every call.
     async fn media_url(&self, ticket: &Ticket, model: &str) -> Result<String, RemoteError>;
     async fn download(&self, url: &str, out: &Path) -> Result<(), RemoteError>;
+    /// Puts a local file (a character's reference image, the series' style image) on the provider's storage, so a
+    /// model input can name it by URL; returns that URL. Uploads are free. Providers without storage refuse.
+    ///
+    /// # Errors
+    /// [`RemoteError::NotSent`] when the provider has no storage or could not be reached; [`RemoteError::Auth`] for
+    /// a refused key; [`RemoteError::Transient`] for an answer that can be tried again.
+    async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        content_type: &str,
+        file_name: &str,
+    ) -> Result<String, RemoteError> {
+        let _ = (bytes, content_type, file_name);
+        Err(RemoteError::NotSent(format!(
+            "{} keeps no uploaded files",
+            self.name()
+        )))
+    }
 }
 
 /// One key of a provider, for [`Accounts`].
@@ -221,6 +239,24 @@ impl RemoteProvider for Accounts {
                 self.name
             ))),
         }
+    }
+    /// Uploaded files are public URLs on the provider's CDN, usable by every key: the first key not set aside
+    /// uploads.
+    async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        content_type: &str,
+        file_name: &str,
+    ) -> Result<String, RemoteError> {
+        for key in &self.keys {
+            if !self.is_aside(key).await? {
+                return key.provider.upload(bytes, content_type, file_name).await;
+            }
+        }
+        Err(RemoteError::Auth(format!(
+            "every {} key is set aside; store a new key or put one back in Settings",
+            self.name
+        )))
     }
 }
 

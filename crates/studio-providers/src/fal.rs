@@ -15,7 +15,14 @@ use crate::http::{ClientConfig, RetryPolicy};
 pub struct FalQueue {
     cfg: ClientConfig,
     poll: Duration,
+    /// fal's storage API (`https://rest.alpha.fal.ai`), where upload tokens come from.
+    storage: String,
 }
+
+/// How long fal keeps an uploaded reference (`X-Fal-Object-Lifecycle-Preference`, fal docs "media expiration"):
+/// 30 days. The studio uploads a file again once its copy is older than
+/// [`studio_pipeline::visuals::UPLOAD_REUSE_DAYS`].
+pub const UPLOAD_LIFETIME_SEC: u64 = 30 * 24 * 3600;
 
 /// A refusal at submit: an account that cannot pay (402, or 403 "User is locked. Reason: Exhausted balance. Top up
 /// your balance at fal.ai/dashboard/billing", which fal sends on every billable call of a locked account —
@@ -81,7 +88,13 @@ impl FalQueue {
         Self {
             cfg: ClientConfig::new(base_url, api_key, "fal"),
             poll,
+            storage: "https://rest.alpha.fal.ai".into(),
         }
+    }
+    /// The storage API's base URL (tests point it at a mock; the default is fal's).
+    pub fn with_storage(mut self, url: &str) -> Self {
+        self.storage = url.trim_end_matches('/').to_string();
+        self
     }
     pub fn with_policy(mut self, p: RetryPolicy) -> Self {
         self.cfg.set_policy(p);
@@ -345,6 +358,100 @@ impl RemoteProvider for FalQueue {
         std::fs::write(&part, &bytes).map_err(|e| RemoteError::Transient(e.to_string()))?;
         std::fs::rename(&part, out).map_err(|e| RemoteError::Transient(e.to_string()))?;
         Ok(())
+    }
+
+    /// fal's storage, as its client does it (providers reference §1.6): a token from
+    /// `POST {storage}/storage/auth/token?storage_type=fal-cdn-v3`, then the raw bytes to `{base_url}/files/upload`
+    /// with that token, the type, the file name and a 30-day lifetime; the answer's `access_url` is the URL. Uploads
+    /// are not billed, so refusals before an answer are retried with the client's backoff.
+    async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        content_type: &str,
+        file_name: &str,
+    ) -> Result<String, RemoteError> {
+        let key = self.key()?;
+        let token_url = format!(
+            "{}/storage/auth/token?storage_type=fal-cdn-v3",
+            self.storage
+        );
+        let token: Value = self
+            .storage_call(|c| {
+                c.post(&token_url)
+                    .header("Authorization", &key)
+                    .json(&serde_json::json!({}))
+            })
+            .await?;
+        let field = |k: &str| {
+            token
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    RemoteError::Transient(format!("the upload token answer has no {k}"))
+                })
+        };
+        let (tok, kind, base) = (field("token")?, field("token_type")?, field("base_url")?);
+        let upload_url = format!("{}/files/upload", base.trim_end_matches('/'));
+        let lifetime = format!("{{\"expiration_duration_seconds\": {UPLOAD_LIFETIME_SEC}}}");
+        let name = tag_value(file_name);
+        let answer: Value = self
+            .storage_call(|c| {
+                c.post(&upload_url)
+                    .header("Authorization", format!("{kind} {tok}"))
+                    .header("Content-Type", content_type)
+                    .header("X-Fal-File-Name", &name)
+                    .header("X-Fal-Object-Lifecycle-Preference", &lifetime)
+                    .body(bytes.clone())
+            })
+            .await?;
+        answer
+            .get("access_url")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| RemoteError::Transient("the upload answer has no access_url".into()))
+    }
+}
+
+impl FalQueue {
+    /// One storage request with retries for connection failures, 429 and 5xx; the answer as JSON.
+    async fn storage_call(
+        &self,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Value, RemoteError> {
+        let mut attempt = 0u32;
+        loop {
+            let sent = build(&self.cfg.client)
+                .send_as(&self.cfg.limits, "fal")
+                .await;
+            let retry = match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body = resp.text().await.unwrap_or_default();
+                    match status {
+                        200..=299 => {
+                            return serde_json::from_str(&body).map_err(|_| {
+                                RemoteError::Transient("the storage answer was not JSON".into())
+                            });
+                        }
+                        401 | 403 => return Err(key_refusal(status, &body)),
+                        429 | 500..=599 => format!("HTTP {status}: {}", detail(&body)),
+                        _ => {
+                            return Err(RemoteError::Rejected(format!(
+                                "HTTP {status}: {}",
+                                detail(&body)
+                            )));
+                        }
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            if attempt >= self.cfg.policy.max_retries {
+                return Err(RemoteError::NotSent(format!("fal storage: {retry}")));
+            }
+            tokio::time::sleep(self.cfg.policy.backoff(attempt)).await;
+            attempt += 1;
+        }
     }
 }
 

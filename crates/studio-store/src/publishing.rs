@@ -637,7 +637,17 @@ impl Store {
             purposes.push(format!("avatar:{id}"));
         }
         for i in r.shots.iter().chain(r.replace.iter().map(|x| &x.0)) {
-            for p in ["still", "keyframe", "shot"] {
+            // Every paid job a shot can have: its still or keyframe (text-only, or with the characters' references, and
+            // their one retry after a drift check), and its clip.
+            for p in [
+                "still",
+                "keyframe",
+                "ref-still",
+                "ref-keyframe",
+                "ref-still-retry",
+                "ref-keyframe-retry",
+                "shot",
+            ] {
                 purposes.push(format!("{p}:{i}"));
             }
         }
@@ -832,7 +842,17 @@ async fn forget_in(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        for p in ["still", "keyframe", "shot"] {
+        // Every paid job a shot can have: its still or keyframe (text-only, or with the characters' references, and
+        // their one retry after a drift check), and its clip.
+        for p in [
+            "still",
+            "keyframe",
+            "ref-still",
+            "ref-keyframe",
+            "ref-still-retry",
+            "ref-keyframe-retry",
+            "shot",
+        ] {
             touched += rename_remote(tx, series_id, n, &format!("{p}:{i}"), tag).await?;
         }
     }

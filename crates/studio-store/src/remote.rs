@@ -221,3 +221,48 @@ impl Store {
         Ok(studio_domain::money::usd(v.unwrap_or(0.0)))
     }
 }
+
+impl Store {
+    /// Where a file with content `sha256` was uploaded to `provider`, and when (Unix ms): the URL model inputs name
+    /// it by.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn reference_upload(
+        &self,
+        sha256: &str,
+        provider: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT url, uploaded_ms FROM reference_uploads WHERE sha256 = ? AND provider = ?",
+        )
+        .bind(sha256)
+        .bind(provider)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records (or replaces) the upload of the file with content `sha256` to `provider`.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn save_reference_upload(
+        &self,
+        sha256: &str,
+        provider: &str,
+        url: &str,
+        uploaded_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO reference_uploads (sha256, provider, url, uploaded_ms) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (sha256, provider) DO UPDATE SET url = excluded.url, uploaded_ms = excluded.uploaded_ms",
+        )
+        .bind(sha256)
+        .bind(provider)
+        .bind(url)
+        .bind(uploaded_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

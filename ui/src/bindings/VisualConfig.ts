@@ -25,4 +25,33 @@ parallel: number,
 /**
  * How often to ask fal about a job, and how long a job may take before it is marked stuck.
  */
-poll_interval_sec: number, job_deadline_min: number, };
+poll_interval_sec: number, job_deadline_min: number, 
+/**
+ * Give the characters' reference images (and the series' style image) to the models, so faces, hair and
+ * clothes stay the same from shot to shot. Off: text-only stills and image-to-video, as before.
+ */
+references: boolean, 
+/**
+ * The still model that takes reference images (fal FLUX.1 Kontext [pro] multi-image: `image_urls`).
+ */
+reference_still_model: string, 
+/**
+ * The video model that takes reference images (fal Kling 1.6 Elements: `input_image_urls`, up to 4); empty to
+ * animate the reference-conditioned keyframe with `video_model` instead.
+ */
+reference_video_model: string, 
+/**
+ * The series look (seed settings.json `visual_style`): words added to every still and clip prompt. Locked for
+ * a series the first time its pictures are made.
+ */
+look: string, 
+/**
+ * What no still or clip may show (seed `visual_style.negative`).
+ */
+negative: string, 
+/**
+ * The least outfit similarity (0–1, colour histograms of the character's reference and the best-matching
+ * part of the shot) a paid still with characters must reach; below it the still is made once more, then
+ * flagged in review.
+ */
+drift_threshold: number, };

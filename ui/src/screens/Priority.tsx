@@ -3,7 +3,7 @@ import type { ClipPriority } from "../bindings/ClipPriority";
 import type { ShotChangeView } from "../bindings/ShotChangeView";
 import type { StoryboardView } from "../bindings/StoryboardView";
 import type { EpisodeEstimate } from "../bindings/EpisodeEstimate";
-import { formatDuration, providerLabel, redoQuestion, routeWhyLabel, stageLabel } from "../labels";
+import { formatDuration, outfitLabel, providerLabel, redoQuestion, referenceLabel, routeWhyLabel, stageLabel } from "../labels";
 import { costBar, fileToBase64, MAX_SHOT_FILE, routeLabel, SHOT_FILE_TYPES } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, EpisodePicker, type Ctx } from "./common";
 
@@ -306,6 +306,19 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
       <div className="small">
         {t("priority.if_paid")}: {t(`route.${routeLabel(d.route)}`)} ({routeWhyLabel(t, d.why, d.still)}) · {t("priority.estimate")} ${d.estimate_usd.toFixed(3)}
       </div>
+      {!m.own && (now.references || d.references) && (
+        <div className="small" data-testid={`refs-${i}`}>
+          {referenceLabel(t, now.references ?? d.references)}
+          {m.identity?.style_image ? ` · ${t("refs.style")}` : ""}
+          {m.identity && m.identity.outfit !== null ? ` · ${outfitLabel(t, m.identity)}` : ""}
+          {m.identity?.retried ? ` · ${t("refs.retried")}` : ""}
+        </div>
+      )}
+      {m.identity?.flagged && (
+        <div className="warn small" data-testid={`drift-${i}`}>
+          ⚠ {t("refs.flagged")} {t("refs.faces")}
+        </div>
+      )}
       {s.clip_priority === "high" && (now.why?.kind === "video_over_limit" || d.why?.kind === "video_over_limit") && (
         <div className="warn small" data-testid={`downgraded-${i}`}>
           ⚠ {t("priority.downgraded")}

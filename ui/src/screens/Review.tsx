@@ -339,6 +339,16 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
             {t("priority.scene")} {scene.number} · {scene.location}
           </div>
         )}
+        {board && board.media.some((m) => m.identity?.flagged) && (
+          <div className="warn small" data-testid="review-drift">
+            ⚠ {t("review.shot")}{" "}
+            {board.media
+              .map((m, i) => (m.identity?.flagged ? `#${i + 1}` : ""))
+              .filter(Boolean)
+              .join(", ")}
+            : {t("refs.flagged")} {t("refs.faces")}
+          </div>
+        )}
         {tl && board && (
           <div className="shot-strip" data-testid="shot-strip">
             {tl.shots
@@ -356,6 +366,11 @@ function ReviewPlayer({ ctx, it, board, onRedo }: { ctx: Ctx; it: ReviewItem; bo
                       <div className="empty small">{t("shot.not_made")}</div>
                     )}
                     <figcaption className="small">
+                      {m?.identity?.flagged && (
+                        <span className="warn" data-testid={`review-drift-${s.index}`} title={`${t("refs.flagged")} ${t("refs.faces")}`}>
+                          ⚠{" "}
+                        </span>
+                      )}
                       #{s.index + 1} · {clockTime(s.start_sec)}{" "}
                       <button className="link" data-testid={`review-redo-${s.index}`} disabled={act.busy} onClick={() => redo(s.index)}>
                         {t("shot.redo")}

@@ -20,6 +20,8 @@ fn cmd(dir: &Path, fal: &str, args: &[&str]) -> Command {
     c.env("AIDAS_SECRETS_BACKEND", "env")
         .env("AIDAS_FAL_API_KEY", "fal-test")
         .env("AIDAS_FAL_QUEUE_URL", fal)
+        // The characters' references go to the mock's storage too (never the network).
+        .env("AIDAS_FAL_STORAGE_URL", fal)
         // The channel's sign-in (a headless machine gives it by environment), valid for long.
         .env(
             "AIDAS_YOUTUBE_CHANNEL_UCTEST_API_KEY",

@@ -54,6 +54,30 @@ pub struct ShotMediaView {
     pub redo_usd: f64,
     /// Takes set aside when the shot was redone, edited or replaced, oldest first (files as media URL paths).
     pub takes: Vec<Take>,
+    /// For a shot with characters: whose references made it and how its outfits compared (`None` otherwise).
+    pub identity: Option<IdentityView>,
+}
+
+/// What a shot's characters' references did for it.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct IdentityView {
+    /// The characters the shot shows, by name.
+    pub characters: Vec<String>,
+    /// Their reference images were given to the model that made the picture.
+    pub conditioned: bool,
+    /// The series' style image was given too.
+    pub style_image: bool,
+    /// The outfit similarity of the character who matched least (0–1), when the picture was checked.
+    pub outfit: Option<f64>,
+    /// That character, by name.
+    pub weakest: Option<String>,
+    /// The least similarity that passes.
+    pub threshold: Option<f64>,
+    /// Made once more after the check.
+    pub retried: bool,
+    /// Still below the threshold after that: the creator should look at it.
+    pub flagged: bool,
 }
 
 /// Edit a shot's description, prompt or priority.
@@ -146,6 +170,14 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
         let mut out = vec![ShotMediaView::default(); shots];
+        let names: std::collections::HashMap<String, String> = self
+            .store()
+            .characters(&s.id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
         for v in self.store().shot_media_json(&s.id, n).await? {
             let Ok(m) = serde_json::from_value::<studio_pipeline::visuals::ShotMedia>(v) else {
                 continue;
@@ -158,6 +190,16 @@ impl Engine {
                 o.own = m.generator == CREATOR;
                 o.source = Some(m.generator);
                 o.cost_usd = m.cost_usd;
+                o.identity = m.identity.as_ref().map(|id| IdentityView {
+                    characters: id.characters.iter().map(|c| name(c)).collect(),
+                    conditioned: id.conditioned,
+                    style_image: id.style_image,
+                    outfit: id.drift.as_ref().map(|d| d.outfit),
+                    weakest: id.drift.as_ref().map(|d| name(&d.weakest)),
+                    threshold: id.drift.as_ref().map(|d| d.threshold),
+                    retried: id.drift.as_ref().is_some_and(|d| d.retried),
+                    flagged: id.drift.as_ref().is_some_and(|d| d.flagged),
+                });
             }
         }
         for (key, takes) in self.kept_takes(&s.id, n).await? {
@@ -208,14 +250,21 @@ impl Engine {
         plan: RoutePlan,
     ) -> Result<StoryboardView, CoreError> {
         let durations: Vec<f64> = plan.decisions.iter().map(|d| d.duration_sec).collect();
+        let characters = self.store().characters(series).await?;
+        let cast: Vec<usize> = studio_pipeline::visuals::shot_casts(script, &characters)
+            .iter()
+            .map(Vec::len)
+            .collect();
         let if_paid = plan_routes(
             &script.storyboard,
             &durations,
+            &cast,
             &self.config().visuals,
             &studio_pipeline::Pricing::bundled(),
             Available {
                 video: true,
                 paid_stills: true,
+                references: true,
             },
             plan.spent_before_usd,
         );

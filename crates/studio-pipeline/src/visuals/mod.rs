@@ -17,8 +17,10 @@ use crate::Pricing;
 use crate::artifact::sha256_file;
 use crate::stage::StageError;
 
+mod identity;
 mod routing;
 
+pub use identity::*;
 pub use routing::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,8 @@ pub struct StillRequest {
     pub seed: u64,
     pub width: u32,
     pub height: u32,
+    /// The characters the shot shows (ids), whose references a reference model is given.
+    pub characters: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -77,6 +81,9 @@ pub struct ShotMedia {
     /// Seconds of picture: the clip's length, or the slot a still fills.
     pub duration_sec: f64,
     pub cost_usd: f64,
+    /// For a shot with characters: whether their references made the picture, and its drift check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ShotIdentity>,
 }
 
 impl ShotMedia {
@@ -135,7 +142,180 @@ impl VisualsStage<'_> {
         Available {
             video: self.remote.is_some(),
             paid_stills: self.remote.is_some() || self.stills.iter().any(|s| !s.is_offline()),
+            references: self.remote.is_some() && self.cfg.references,
         }
+    }
+
+    /// The FLUX Kontext multi-image input for a shot's still or keyframe: the prompt asks the model to keep the
+    /// people of the reference images as they are and to take the look from the last image (the style image).
+    /// Schema: fal.ai/models/fal-ai/flux-pro/kontext/multi (prompt, image_urls, aspect_ratio, seed, num_images,
+    /// output_format, safety_tolerance).
+    fn reference_input(
+        &self,
+        req: &StillRequest,
+        image_urls: &[String],
+        style: bool,
+    ) -> serde_json::Value {
+        let people = image_urls.len() - usize::from(style);
+        let keep = match people {
+            0 => String::new(),
+            1 => {
+                "Keep the face, hair and clothes of the person in the first image exactly. ".into()
+            }
+            k => format!(
+                "Keep the faces, hair and clothes of the people in the first {k} images exactly. "
+            ),
+        };
+        let look = if style {
+            "Match the colour grade and lighting of the last image. "
+        } else {
+            ""
+        };
+        serde_json::json!({
+            "prompt": format!("{keep}{look}{}", req.prompt),
+            "image_urls": image_urls,
+            "aspect_ratio": "16:9",
+            "seed": req.seed % (i32::MAX as u64),
+            "num_images": 1,
+            "output_format": "png",
+            "safety_tolerance": "2"
+        })
+    }
+
+    /// The provider URL of a local reference file: uploaded once per content (the store remembers each upload by
+    /// the file's SHA-256) and uploaded again only when the copy is older than [`UPLOAD_REUSE_DAYS`].
+    ///
+    /// # Errors
+    /// The file cannot be read, or the upload failed (with the provider's reason).
+    async fn reference_url(&self, rel: &str) -> Result<String, String> {
+        let Some(remote) = &self.remote else {
+            return Err("no provider to upload to".into());
+        };
+        let path = self.data_dir.join(rel);
+        let sha = sha256_file(&path).map_err(|e| format!("{rel}: {e}"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let provider = remote.name().to_string();
+        if let Some((url, at)) = self
+            .store
+            .reference_upload(&sha, &provider)
+            .await
+            .map_err(|e| e.to_string())?
+            && now - at < UPLOAD_REUSE_DAYS * 24 * 3600 * 1000
+        {
+            return Ok(url);
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{rel}: {e}"))?;
+        let kind = if rel.ends_with(".jpg") || rel.ends_with(".jpeg") {
+            "image/jpeg"
+        } else {
+            "image/png"
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "reference.png".into());
+        let url = remote
+            .upload(bytes, kind, &name)
+            .await
+            .map_err(|e| format!("uploading {rel}: {e}"))?;
+        self.store
+            .save_reference_upload(&sha, &provider, &url, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(url)
+    }
+
+    /// The series look, locked on first use: the words come from `[visuals] look` (or the imported seed
+    /// settings' `visual_style.prefix`), and — when reference models are used — the style image is one establishing
+    /// frame in that look, a paid FLUX still (the offline generator's when that fails). Kept in
+    /// `series/<id>/look.png`; made again from the same seed if the file is lost.
+    ///
+    /// # Errors
+    /// The store's, or no still generator could make the style image.
+    pub async fn ensure_look(&self, series_id: &str) -> Result<SeriesLook, StageError> {
+        let key = format!("look/{series_id}");
+        let locked = self.store.setting::<SeriesLook>(&key).await?;
+        let wants_image = self.available().references;
+        if let Some(look) = &locked
+            && (!wants_image
+                || (!look.style_image.is_empty()
+                    && self.data_dir.join(&look.style_image).is_file()))
+        {
+            return Ok(look.clone());
+        }
+        let imported: Option<serde_json::Value> = self.store.setting("visual_style").await?;
+        let from_seed = |k: &str| {
+            imported
+                .as_ref()
+                .and_then(|v| v.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (words, negative) = match &locked {
+            Some(l) => (l.words.clone(), l.negative.clone()),
+            None => (
+                from_seed("prefix").unwrap_or_else(|| self.cfg.look.clone()),
+                from_seed("negative").unwrap_or_else(|| self.cfg.negative.clone()),
+            ),
+        };
+        if !wants_image {
+            let look = SeriesLook {
+                words,
+                negative,
+                style_image: String::new(),
+                generator: String::new(),
+            };
+            self.store.set_setting(&key, &look).await?;
+            return Ok(look);
+        }
+        let path = self.data_dir.join(format!("series/{series_id}/look.png"));
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)
+                .map_err(|e| StageError::Invalid(format!("creating {}: {e}", d.display())))?;
+        }
+        let req = StillRequest {
+            prompt: format!("An establishing frame of a Korean drama, {words}"),
+            visual: "시리즈 룩".into(),
+            location: "도시".into(),
+            time: "저녁".into(),
+            emotion: "평온".into(),
+            people: 0,
+            seed: crate::artifact::seed_for(series_id, 0, 999_983),
+            width: 1024,
+            height: 576,
+            characters: Vec::new(),
+        };
+        let generator = match self
+            .paid_still(series_id, 0, "look", &req, &path)
+            .await
+            .map_err(StageError::Invalid)?
+        {
+            Ok(_) => self.cfg.still_model.clone(),
+            Err(_) => {
+                let g = self
+                    .stills
+                    .iter()
+                    .find(|g| g.is_offline())
+                    .ok_or_else(|| StageError::Invalid("no offline still generator".into()))?;
+                g.still(&req, &path)
+                    .await
+                    .map_err(|e| StageError::Invalid(e.to_string()))?;
+                g.id()
+            }
+        };
+        let look = SeriesLook {
+            words,
+            negative,
+            style_image: format!("series/{series_id}/look.png"),
+            generator,
+        };
+        self.store.set_setting(&key, &look).await?;
+        Ok(look)
     }
 
     /// The FLUX input for a shot's still or keyframe.
@@ -163,15 +343,46 @@ impl VisualsStage<'_> {
         purpose: &str,
         req: &StillRequest,
         out: &Path,
-    ) -> Result<Result<(String, f64), (String, Option<SpendLimit>)>, String> {
-        let Some(remote) = &self.remote else {
-            return Ok(Err(("is not set up".into(), None)));
-        };
-        let model = &self.cfg.still_model;
+    ) -> Result<Result<(String, f64), PaidMiss>, String> {
+        let model = self.cfg.still_model.clone();
         let estimate = self
             .pricing
-            .image_cost(model, req.width, req.height)
+            .image_cost(&model, req.width, req.height)
             .unwrap_or(0.0);
+        self.paid_image(
+            series_id,
+            n,
+            purpose,
+            &model,
+            &self.flux_input(req),
+            estimate,
+            out,
+        )
+        .await
+    }
+
+    /// One paid image job (`model` with `input`, reserved at `estimate`) through the write-ahead runner.
+    ///
+    /// # Errors
+    /// The store's error (the outer `Err`).
+    #[allow(clippy::too_many_arguments)]
+    async fn paid_image(
+        &self,
+        series_id: &str,
+        n: u32,
+        purpose: &str,
+        model: &str,
+        input: &serde_json::Value,
+        estimate: f64,
+        out: &Path,
+    ) -> Result<Result<(String, f64), PaidMiss>, String> {
+        let Some(remote) = &self.remote else {
+            return Ok(Err(PaidMiss {
+                reason: "is not set up".into(),
+                limit: None,
+                attention: false,
+            }));
+        };
         let runner = crate::remote::RemoteRunner {
             store: self.store,
             provider: remote.as_ref(),
@@ -179,32 +390,33 @@ impl VisualsStage<'_> {
             caps: &self.caps,
         };
         match runner
-            .run(
-                series_id,
-                n,
-                purpose,
-                model,
-                &self.flux_input(req),
-                estimate,
-                out,
-            )
+            .run(series_id, n, purpose, model, input, estimate, out)
             .await
             .map_err(|e| e.to_string())?
         {
             crate::remote::JobEnd::Done { url, .. } => Ok(Ok((url, estimate))),
             other => {
                 tracing::warn!(purpose, ?other, "paid still did not complete; falling back");
+                let miss = |reason: String, limit, attention| PaidMiss {
+                    reason,
+                    limit,
+                    attention,
+                };
                 Ok(Err(match other {
-                    crate::remote::JobEnd::OverCap { reason, limit } => (reason, Some(limit)),
-                    crate::remote::JobEnd::Failed { reason } => (format!("failed: {reason}"), None),
+                    crate::remote::JobEnd::OverCap { reason, limit } => {
+                        miss(reason, Some(limit), false)
+                    }
+                    crate::remote::JobEnd::Failed { reason } => {
+                        miss(format!("failed: {reason}"), None, false)
+                    }
                     crate::remote::JobEnd::Refused { reason } => {
-                        (format!("was not sent: {reason}"), None)
+                        miss(format!("was not sent: {reason}"), None, false)
                     }
                     crate::remote::JobEnd::Stuck { reason }
                     | crate::remote::JobEnd::Unknown { reason } => {
-                        (format!("needs attention: {reason}"), None)
+                        miss(format!("needs attention: {reason}"), None, true)
                     }
-                    crate::remote::JobEnd::Done { .. } => (String::new(), None),
+                    crate::remote::JobEnd::Done { .. } => miss(String::new(), None, false),
                 }))
             }
         }
@@ -234,9 +446,12 @@ impl VisualsStage<'_> {
         let script = self.script(series_id, n).await?;
         let audio = self.store.line_audio(series_id, n).await?;
         let durations = shot_durations(&script, &audio, self.cfg.default_shot_sec);
+        let characters = self.store.characters(series_id).await?;
+        let cast = shot_casts(&script, &characters);
         let plan = plan_routes(
             &script.storyboard,
             &durations,
+            &cast.iter().map(Vec::len).collect::<Vec<_>>(),
             &self.cfg,
             self.pricing,
             self.available(),
@@ -289,6 +504,7 @@ impl VisualsStage<'_> {
                 seed: crate::artifact::seed_for(series_id, 0, i as u32),
                 width: 1024,
                 height: 1024,
+                characters: vec![c.id.clone()],
             };
             let generator = match self
                 .paid_still(series_id, 0, &format!("ref:{}", c.id), &req, &path)
@@ -363,14 +579,45 @@ impl VisualsStage<'_> {
             .notes
             .push(format!("{} character references ready", refs.len()));
         let characters = self.store.characters(series_id).await?;
+        let ref_paths: HashMap<String, String> =
+            refs.into_iter().map(|(id, path, _)| (id, path)).collect();
+        // The series look: its words go into every prompt; its style image goes to the reference models.
+        let look = self.ensure_look(series_id).await?;
         let looks: HashMap<&str, &str> = characters
             .iter()
-            .flat_map(|c| {
+            .map(|c| {
                 let d = c.appearance_profile.description.as_deref().unwrap_or("");
-                [(c.id.as_str(), d), (c.name.as_str(), d)]
+                (c.id.as_str(), d)
             })
             .filter(|(_, d)| !d.is_empty())
             .collect();
+        let casts = shot_casts(&script, &characters);
+        // The references the shots will name go up first, one at a time, so shots made in parallel never upload
+        // the same file twice; a failure here is met again (and reported) by the shot that needs the file.
+        if self.available().references {
+            let mut wanted: Vec<&String> = plan
+                .decisions
+                .iter()
+                .filter(|d| {
+                    matches!(
+                        d.references,
+                        Some(ReferenceRoute::Still { .. } | ReferenceRoute::Video { .. })
+                    )
+                })
+                .flat_map(|d| casts.get(d.index).into_iter().flatten())
+                .filter_map(|id| ref_paths.get(id))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            if !wanted.is_empty() && !look.style_image.is_empty() {
+                wanted.push(&look.style_image);
+            }
+            for rel in wanted {
+                if let Err(e) = self.reference_url(rel).await {
+                    tracing::warn!(error = %e, "a reference could not be uploaded");
+                }
+            }
+        }
         // Shots regenerated in review get a new take: a new seed (and, for paid shots, a new job).
         let takes: std::collections::BTreeMap<usize, u32> = self
             .store
@@ -396,16 +643,12 @@ impl VisualsStage<'_> {
             }
             let shot = &script.storyboard[d.index];
             let scene = scenes.get(&shot.scene).copied();
-            let cast_looks: Vec<&str> = scene
-                .map(|s| {
-                    s.characters
-                        .iter()
-                        .filter_map(|c| looks.get(c.as_str()).copied())
-                        .take(2)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let prompt = if cast_looks.is_empty() {
+            let cast = casts.get(d.index).cloned().unwrap_or_default();
+            let cast_looks: Vec<&str> = cast
+                .iter()
+                .filter_map(|c| looks.get(c.as_str()).copied())
+                .collect();
+            let mut prompt = if cast_looks.is_empty() {
                 shot.video_prompt.clone()
             } else {
                 format!(
@@ -414,6 +657,9 @@ impl VisualsStage<'_> {
                     cast_looks.join(" and ")
                 )
             };
+            if !look.words.is_empty() {
+                prompt = format!("{} Style: {}.", prompt.trim_end(), look.words);
+            }
             let req = StillRequest {
                 prompt,
                 visual: shot.visual.clone(),
@@ -428,12 +674,15 @@ impl VisualsStage<'_> {
                 ),
                 width: STILL_WIDTH,
                 height: STILL_HEIGHT,
+                characters: cast,
             };
             let sem = sem.clone();
             let dir = dir.clone();
+            let (ref_paths, look) = (&ref_paths, &look);
             jobs.push(async move {
                 let _permit = sem.acquire_owned().await;
-                self.make_shot(series_id, n, d, &req, &dir).await
+                self.make_shot(series_id, n, d, &req, &dir, ref_paths, look)
+                    .await
             });
         }
         for r in futures::future::join_all(jobs).await {
@@ -487,6 +736,7 @@ impl VisualsStage<'_> {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn make_shot(
         &self,
         series_id: &str,
@@ -494,6 +744,8 @@ impl VisualsStage<'_> {
         d: &RouteDecision,
         req: &StillRequest,
         dir: &Path,
+        ref_paths: &HashMap<String, String>,
+        look: &SeriesLook,
     ) -> Result<ShotMedia, (usize, String)> {
         let still = dir.join(format!("shot{:03}.png", d.index));
         let clip = dir.join(format!("shot{:03}.mp4", d.index));
@@ -505,30 +757,89 @@ impl VisualsStage<'_> {
         };
         let mut decision = d.clone();
         let mut cost = 0.0;
+        let is_video = matches!(d.route, Route::Video { .. });
+        let mut identity = (!req.characters.is_empty()).then(|| ShotIdentity {
+            characters: req.characters.clone(),
+            conditioned: false,
+            style_image: false,
+            drift: None,
+        });
 
-        // 1. The still (or the video's keyframe): paid FLUX when routed there, else the still chain, offline last.
+        // 1. The still (or the video's keyframe): with the characters' references when routed so, else paid FLUX
+        // from text when routed there, else the still chain, offline last.
         let paid_wanted = matches!(d.route, Route::Still { .. } | Route::Video { .. });
-        let purpose = if matches!(d.route, Route::Video { .. }) {
+        let purpose = if is_video {
             format!("keyframe:{}", d.index)
         } else {
             format!("still:{}", d.index)
         };
         let mut still_url: Option<String> = None;
         let mut made: Option<(String, bool)> = None;
-        if paid_wanted {
+        // Stuck or unknown: it may still finish and bill, so nothing else is paid for this shot meanwhile.
+        let mut hold_paid = false;
+        let with_refs = matches!(
+            d.references,
+            Some(ReferenceRoute::Still { .. } | ReferenceRoute::Video { .. })
+        );
+        if paid_wanted && with_refs {
+            match self
+                .reference_still(
+                    series_id, n, d.index, is_video, req, &still, ref_paths, look,
+                )
+                .await
+            {
+                Ok(Ok(r)) => {
+                    still_url = Some(r.url);
+                    cost += r.cost;
+                    made = Some((self.cfg.reference_still_model.clone(), false));
+                    if let Some(id) = identity.as_mut() {
+                        id.conditioned = true;
+                        id.style_image = r.style_image;
+                        id.drift = r.drift;
+                    }
+                    if r.retried {
+                        decision.reason.push_str(&format!(
+                            " (made once more after the drift check, ${:.3})",
+                            r.retry_cost
+                        ));
+                    }
+                }
+                Ok(Err(miss)) => {
+                    hold_paid = miss.attention;
+                    decision.reason.push_str(&format!(
+                        " (the still with references {}: {})",
+                        miss.reason,
+                        if hold_paid {
+                            "offline still meanwhile"
+                        } else {
+                            "from text only instead"
+                        }
+                    ));
+                    decision.references = Some(ReferenceRoute::TextOnly {
+                        why: match miss.limit {
+                            Some(limit) => TextOnlyWhy::OverLimit { limit },
+                            None => TextOnlyWhy::Failed,
+                        },
+                    });
+                }
+                Err(e) => return Err((d.index, e)),
+            }
+        }
+        if paid_wanted && made.is_none() && !hold_paid {
             match self.paid_still(series_id, n, &purpose, req, &still).await {
                 Ok(Ok((url, c))) => {
                     still_url = Some(url);
                     cost += c;
                     made = Some((self.cfg.still_model.clone(), false));
                 }
-                Ok(Err((why, limit))) => {
+                Ok(Err(miss)) => {
                     if self.remote.is_some() {
-                        decision
-                            .reason
-                            .push_str(&format!(" (the paid still {why}: offline still instead)"));
+                        decision.reason.push_str(&format!(
+                            " (the paid still {}: offline still instead)",
+                            miss.reason
+                        ));
                         // What the screens say, as a value: the cap it hit, or that it failed.
-                        decision.still = Some(match limit {
+                        decision.still = Some(match miss.limit {
                             Some(limit) => StillWhy::OverLimit { limit },
                             None => StillWhy::PaidFailed,
                         });
@@ -539,7 +850,7 @@ impl VisualsStage<'_> {
         }
         if made.is_none() {
             let mut order: Vec<&Arc<dyn StillGen>> = Vec::new();
-            if paid_wanted {
+            if paid_wanted && !hold_paid {
                 order.extend(self.stills.iter().filter(|g| !g.is_offline()));
             }
             order.extend(self.stills.iter().filter(|g| g.is_offline()));
@@ -563,18 +874,39 @@ impl VisualsStage<'_> {
         }
         let (generator, offline) = made.unwrap_or_default();
 
-        // 2. High priority: animate the keyframe with the video model (a write-ahead paid job).
+        // 2. High priority: animate the keyframe with the video model (a write-ahead paid job) — or, routed to the
+        // reference video model, make the clip from the characters' references with the keyframe as its scene.
         if let (Route::Video { model, seconds }, Some(remote)) = (&d.route, &self.remote) {
             let image_url = match &still_url {
                 Some(u) => u.clone(),
+                None if *model == self.cfg.reference_video_model => self
+                    .reference_url(&rel(&still))
+                    .await
+                    .map_err(|e| (d.index, e))?,
                 None => data_uri(&still).map_err(|e| (d.index, e))?,
             };
-            let input = if model.contains("image-to-video") {
+            let negative = if look.negative.is_empty() {
+                NEGATIVE
+            } else {
+                look.negative.as_str()
+            };
+            let input = if *model == self.cfg.reference_video_model {
+                // Kling Elements (fal.ai/models/fal-ai/kling-video/v1.6/standard/elements): up to four images.
+                let mut images = Vec::new();
+                for id in req.characters.iter().take(3) {
+                    if let Some(p) = ref_paths.get(id) {
+                        images.push(self.reference_url(p).await.map_err(|e| (d.index, e))?);
+                    }
+                }
+                images.push(image_url);
+                serde_json::json!({ "prompt": req.prompt, "input_image_urls": images, "duration": seconds.to_string(),
+                                    "aspect_ratio": "16:9", "negative_prompt": negative })
+            } else if model.contains("image-to-video") {
                 serde_json::json!({ "prompt": req.prompt, "image_url": image_url, "duration": seconds.to_string(),
-                                    "negative_prompt": NEGATIVE, "cfg_scale": 0.5 })
+                                    "negative_prompt": negative, "cfg_scale": 0.5 })
             } else {
                 serde_json::json!({ "prompt": req.prompt, "duration": seconds.to_string(), "aspect_ratio": "16:9",
-                                    "negative_prompt": NEGATIVE, "cfg_scale": 0.5 })
+                                    "negative_prompt": negative, "cfg_scale": 0.5 })
             };
             let estimate = self.pricing.video_cost(model, *seconds).unwrap_or(0.0);
             let runner = crate::remote::RemoteRunner {
@@ -609,6 +941,7 @@ impl VisualsStage<'_> {
                         clip_sha256: sha,
                         duration_sec: duration,
                         cost_usd: cost + estimate,
+                        identity,
                     });
                 }
                 crate::remote::JobEnd::Failed { reason } => {
@@ -652,8 +985,185 @@ impl VisualsStage<'_> {
             clip_sha256: sha,
             duration_sec: d.duration_sec,
             cost_usd: cost,
+            identity,
         })
     }
+
+    /// A shot's still or keyframe made with the references of the characters it shows (and the series' style
+    /// image), then checked for drift against those references: below the threshold it is made once more with a
+    /// new seed (purpose `…-retry`), the better of the two is kept, and one still below is flagged for review.
+    ///
+    /// # Errors
+    /// The store's error (the outer `Err`).
+    #[allow(clippy::too_many_arguments)]
+    async fn reference_still(
+        &self,
+        series_id: &str,
+        n: u32,
+        index: usize,
+        is_video: bool,
+        req: &StillRequest,
+        out: &Path,
+        ref_paths: &HashMap<String, String>,
+        look: &SeriesLook,
+    ) -> Result<Result<RefStill, PaidMiss>, String> {
+        let miss = |reason: String| PaidMiss {
+            reason,
+            limit: None,
+            attention: false,
+        };
+        let mut urls = Vec::new();
+        let mut compared = Vec::new();
+        for id in &req.characters {
+            let Some(p) = ref_paths.get(id) else { continue };
+            match self.reference_url(p).await {
+                Ok(u) => {
+                    urls.push(u);
+                    compared.push((id.clone(), self.data_dir.join(p)));
+                }
+                Err(e) => return Ok(Err(miss(format!("was not sent: {e}")))),
+            }
+        }
+        if urls.is_empty() {
+            return Ok(Err(miss("had no reference images".into())));
+        }
+        let style = !look.style_image.is_empty()
+            && match self.reference_url(&look.style_image).await {
+                Ok(u) => {
+                    urls.push(u);
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the style image could not be uploaded; the still goes without it");
+                    false
+                }
+            };
+        let model = self.cfg.reference_still_model.clone();
+        let estimate = self
+            .pricing
+            .image_cost(&model, req.width, req.height)
+            .unwrap_or(0.0);
+        let kind = if is_video {
+            "ref-keyframe"
+        } else {
+            "ref-still"
+        };
+        let (url, cost) = match self
+            .paid_image(
+                series_id,
+                n,
+                &format!("{kind}:{index}"),
+                &model,
+                &self.reference_input(req, &urls, style),
+                estimate,
+                out,
+            )
+            .await?
+        {
+            Ok(v) => v,
+            Err(m) => return Ok(Err(m)),
+        };
+        let threshold = self.cfg.drift_threshold;
+        let check = |p: &Path| match check_drift(p, &compared, threshold) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, shot = index, "the drift check could not read a picture");
+                None
+            }
+        };
+        let mut got = RefStill {
+            url,
+            cost,
+            style_image: style,
+            drift: check(out),
+            retried: false,
+            retry_cost: 0.0,
+        };
+        if got.drift.as_ref().is_some_and(|c| c.flagged) {
+            let again = StillRequest {
+                seed: req.seed.wrapping_add(7_919),
+                ..req.clone()
+            };
+            let second = out.with_file_name(format!(
+                "{}-retry.png",
+                out.file_stem().unwrap_or_default().to_string_lossy()
+            ));
+            match self
+                .paid_image(
+                    series_id,
+                    n,
+                    &format!("{kind}-retry:{index}"),
+                    &model,
+                    &self.reference_input(&again, &urls, style),
+                    estimate,
+                    &second,
+                )
+                .await?
+            {
+                Ok((url2, cost2)) => {
+                    got.retried = true;
+                    got.retry_cost = cost2;
+                    got.cost += cost2;
+                    let first_score = got.drift.as_ref().map_or(0.0, |c| c.outfit);
+                    match check(&second) {
+                        Some(c) if c.outfit >= first_score => {
+                            std::fs::rename(&second, out).map_err(|e| e.to_string())?;
+                            got.url = url2;
+                            got.drift = Some(c);
+                        }
+                        _ => {
+                            let _ = std::fs::remove_file(&second);
+                        }
+                    }
+                    if let Some(c) = got.drift.as_mut() {
+                        c.retried = true;
+                    }
+                }
+                Err(m) => {
+                    tracing::warn!(shot = index, reason = %m.reason, "the drift retry was not made; the first still stays, flagged");
+                }
+            }
+        }
+        Ok(Ok(got))
+    }
+}
+
+/// A still made with references.
+struct RefStill {
+    url: String,
+    /// What it cost, the retry included.
+    cost: f64,
+    style_image: bool,
+    drift: Option<DriftCheck>,
+    retried: bool,
+    retry_cost: f64,
+}
+
+/// Why a paid image was not made.
+#[derive(Debug, Clone)]
+struct PaidMiss {
+    /// In a sentence (English; logs and the CLI).
+    reason: String,
+    /// The cap it would have passed.
+    limit: Option<SpendLimit>,
+    /// Stuck or of unknown outcome: it may still finish (and bill), so nothing else is paid for meanwhile.
+    attention: bool,
+}
+
+/// The characters each shot of `script` shows ([`shot_cast`], at most three, so a reference model's fourth image
+/// is the style image or the keyframe).
+pub fn shot_casts(
+    script: &EpisodeScript,
+    characters: &[studio_domain::Character],
+) -> Vec<Vec<String>> {
+    script
+        .storyboard
+        .iter()
+        .map(|shot| {
+            let scene = script.scenes.iter().find(|s| s.number == shot.scene);
+            shot_cast(shot, scene, characters, 3)
+        })
+        .collect()
 }
 
 /// What video models must not draw (the seed's visual_style.negative).
@@ -708,11 +1218,13 @@ mod tests {
         let plan = plan_routes(
             &shots,
             &[4.0; 8],
+            &[0; 8],
             &cfg,
             &pricing,
             Available {
                 video: true,
                 paid_stills: true,
+                references: true,
             },
             0.0,
         );
@@ -765,11 +1277,13 @@ mod tests {
         let plan = plan_routes(
             &shots,
             &[4.0; 8],
+            &[0; 8],
             &capped,
             &pricing,
             Available {
                 video: true,
                 paid_stills: true,
+                references: true,
             },
             0.0,
         );
@@ -783,11 +1297,13 @@ mod tests {
         let plan = plan_routes(
             &shots,
             &[4.0; 8],
+            &[0; 8],
             &cfg,
             &pricing,
             Available {
                 video: true,
                 paid_stills: true,
+                references: true,
             },
             0.9,
         );
@@ -809,11 +1325,13 @@ mod tests {
         let plan = plan_routes(
             &shots,
             &[8.0, 3.0],
+            &[0, 0],
             &cfg,
             &pricing,
             Available {
                 video: true,
                 paid_stills: false,
+                references: false,
             },
             0.0,
         );
@@ -829,11 +1347,13 @@ mod tests {
         let offline = plan_routes(
             &shots,
             &[8.0, 3.0],
+            &[0, 0],
             &cfg,
             &pricing,
             Available {
                 video: false,
                 paid_stills: false,
+                references: false,
             },
             0.0,
         );

@@ -30,6 +30,23 @@ pub struct VisualConfig {
     /// How often to ask fal about a job, and how long a job may take before it is marked stuck.
     pub poll_interval_sec: f64,
     pub job_deadline_min: f64,
+    /// Give the characters' reference images (and the series' style image) to the models, so faces, hair and
+    /// clothes stay the same from shot to shot. Off: text-only stills and image-to-video, as before.
+    pub references: bool,
+    /// The still model that takes reference images (fal FLUX.1 Kontext [pro] multi-image: `image_urls`).
+    pub reference_still_model: String,
+    /// The video model that takes reference images (fal Kling 1.6 Elements: `input_image_urls`, up to 4); empty to
+    /// animate the reference-conditioned keyframe with `video_model` instead.
+    pub reference_video_model: String,
+    /// The series look (seed settings.json `visual_style`): words added to every still and clip prompt. Locked for
+    /// a series the first time its pictures are made.
+    pub look: String,
+    /// What no still or clip may show (seed `visual_style.negative`).
+    pub negative: String,
+    /// The least outfit similarity (0–1, colour histograms of the character's reference and the best-matching
+    /// part of the shot) a paid still with characters must reach; below it the still is made once more, then
+    /// flagged in review.
+    pub drift_threshold: f64,
 }
 
 impl Default for VisualConfig {
@@ -43,6 +60,14 @@ impl Default for VisualConfig {
             parallel: 3,
             poll_interval_sec: 4.0,
             job_deadline_min: 30.0,
+            references: true,
+            reference_still_model: "fal-ai/flux-pro/kontext/multi".into(),
+            reference_video_model: "fal-ai/kling-video/v1.6/standard/elements".into(),
+            look:
+                "cinematic, photorealistic, professional lighting, natural colour grade, 35mm lens"
+                    .into(),
+            negative: "text, watermark, subtitle, logo, cartoon, blur, distorted".into(),
+            drift_threshold: 0.45,
         }
     }
 }
@@ -77,6 +102,39 @@ pub struct RouteDecision {
     /// For a shot that is a still: why a paid or an offline one.
     #[serde(default)]
     pub still: Option<StillWhy>,
+    /// For a shot that shows characters: whether its pictures are made from their reference images (`None` for a
+    /// shot without characters, and in records written before references existed).
+    #[serde(default)]
+    pub references: Option<ReferenceRoute>,
+}
+
+/// Whether a shot with characters is made from their reference images, and which part.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReferenceRoute {
+    /// The still (or the clip's keyframe) is made with the references of `characters` characters and the style
+    /// image; a clip animates that keyframe.
+    Still { characters: usize },
+    /// The clip itself is made from the references (and the keyframe as its scene): Kling Elements.
+    Video { characters: usize },
+    /// Made from text only.
+    TextOnly { why: TextOnlyWhy },
+}
+
+/// Why a shot with characters is made from text only.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TextOnlyWhy {
+    /// `[visuals] references = false`, or no paid image provider (offline stills never take references).
+    Off,
+    /// The reference model has no price in `pricing.toml` (never sent unpriced).
+    NoPrice,
+    /// A still with references would pass the limit; a text-only one fits.
+    OverLimit { limit: SpendLimit },
+    /// The reference endpoint refused or failed the job (not billed): a text-only still instead.
+    Failed,
 }
 
 /// Which limit a paid item would have passed: when routing, the episode's visuals budget or the hard cap (whichever
@@ -160,6 +218,8 @@ pub struct RoutePlan {
 pub struct Available {
     pub video: bool,
     pub paid_stills: bool,
+    /// Reference-conditioned models (fal is configured and `[visuals] references` is on).
+    pub references: bool,
 }
 
 fn seconds_for(duration: f64) -> u32 {
@@ -167,10 +227,14 @@ fn seconds_for(duration: f64) -> u32 {
 }
 
 /// Routes every shot: high priority → video while the episode's budget (and the hard cap) allow, otherwise a still;
-/// low priority → a still. Decisions are taken in shot order, so the hook gets the money first.
+/// low priority → a still. Decisions are taken in shot order, so the hook gets the money first. `cast` is how many
+/// characters with a reference image each shot shows ([`shot_cast`]): their pictures are made from those references
+/// when the reference models are available and priced — the clip itself (Kling Elements) where that fits, else its
+/// keyframe — and from text otherwise, with the reason.
 pub fn plan_routes(
     shots: &[Shot],
     durations: &[f64],
+    cast: &[usize],
     cfg: &VisualConfig,
     pricing: &Pricing,
     available: Available,
@@ -190,36 +254,89 @@ pub fn plan_routes(
     let mut running = spent_before;
     let i2v = cfg.video_model.contains("image-to-video");
     let still_price = pricing.image_cost(&cfg.still_model, STILL_WIDTH, STILL_HEIGHT);
+    let ref_price = pricing.image_cost(&cfg.reference_still_model, STILL_WIDTH, STILL_HEIGHT);
     let mut decisions = Vec::with_capacity(shots.len());
     for (i, shot) in shots.iter().enumerate() {
         let duration = durations.get(i).copied().unwrap_or(cfg.default_shot_sec);
-        let still = |running: f64, why: String| -> (Route, f64, String, Option<StillWhy>) {
+        let people = cast.get(i).copied().unwrap_or(0);
+        let with_refs = people > 0 && available.references && cfg.references;
+        // The still a shot with characters would get: with their references when possible, and why not otherwise.
+        let refs_text_only =
+            |why: TextOnlyWhy| (people > 0).then_some(ReferenceRoute::TextOnly { why });
+        let still = |running: f64, why: String| -> Decided {
+            if with_refs {
+                match ref_price {
+                    Some(p) if running + p <= limit + 1e-9 => {
+                        return Decided {
+                            route: Route::Still {
+                                model: cfg.reference_still_model.clone(),
+                            },
+                            estimate: p,
+                            reason: format!(
+                                "{why} → {} still with the references of {people} character(s) (${p:.3}) + Ken Burns",
+                                cfg.reference_still_model
+                            ),
+                            still: Some(StillWhy::Paid),
+                            references: Some(ReferenceRoute::Still { characters: people }),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            let text_why = if !with_refs {
+                TextOnlyWhy::Off
+            } else if ref_price.is_none() {
+                TextOnlyWhy::NoPrice
+            } else {
+                TextOnlyWhy::OverLimit { limit: which }
+            };
             match still_price {
-                Some(p) if available.paid_stills && running + p <= limit => (
-                    Route::Still {
+                Some(p) if available.paid_stills && running + p <= limit + 1e-9 => Decided {
+                    route: Route::Still {
                         model: cfg.still_model.clone(),
                     },
-                    p,
-                    format!("{why} → {} still (${p:.3}) + Ken Burns", cfg.still_model),
-                    Some(StillWhy::Paid),
-                ),
-                Some(p) if available.paid_stills => (
-                    Route::OfflineStill,
-                    0.0,
-                    format!(
+                    estimate: p,
+                    reason: format!(
+                        "{why} → {} still (${p:.3}){} + Ken Burns",
+                        cfg.still_model,
+                        if with_refs {
+                            match text_why {
+                                TextOnlyWhy::NoPrice => format!(
+                                    " from text only ({} has no price in pricing.toml)",
+                                    cfg.reference_still_model
+                                ),
+                                _ => format!(
+                                    " from text only (one with references would pass the {limit_name})"
+                                ),
+                            }
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    still: Some(StillWhy::Paid),
+                    references: refs_text_only(text_why),
+                },
+                Some(p) if available.paid_stills => Decided {
+                    route: Route::OfflineStill,
+                    estimate: 0.0,
+                    reason: format!(
                         "{why}; a paid still (${p:.3}) would pass the {limit_name} (${limit:.2}) → offline still + Ken Burns"
                     ),
-                    Some(StillWhy::OverLimit { limit: which }),
-                ),
-                _ => (
-                    Route::OfflineStill,
-                    0.0,
-                    format!("{why} → offline still + Ken Burns (no image provider configured)"),
-                    Some(StillWhy::NoImageProvider),
-                ),
+                    still: Some(StillWhy::OverLimit { limit: which }),
+                    references: refs_text_only(TextOnlyWhy::OverLimit { limit: which }),
+                },
+                _ => Decided {
+                    route: Route::OfflineStill,
+                    estimate: 0.0,
+                    reason: format!(
+                        "{why} → offline still + Ken Burns (no image provider configured)"
+                    ),
+                    still: Some(StillWhy::NoImageProvider),
+                    references: refs_text_only(TextOnlyWhy::Off),
+                },
             }
         };
-        let (why, (route, estimate, reason, still_why)) = match shot.clip_priority {
+        let (why, d) = match shot.clip_priority {
             ClipPriority::High if !available.video => (
                 RouteWhy::NoVideoProvider,
                 still(
@@ -229,69 +346,114 @@ pub fn plan_routes(
             ),
             ClipPriority::High => {
                 let seconds = seconds_for(duration);
-                match pricing.video_cost(&cfg.video_model, seconds) {
-                    None => (
-                        RouteWhy::NoVideoPrice,
-                        still(
-                            running,
-                            format!(
-                                "high priority, but {} has no price in pricing.toml",
-                                cfg.video_model
+                // The keyframe: with the characters' references when they are used, else from text.
+                let (keyframe, keyframe_refs) = match (with_refs, ref_price) {
+                    (true, Some(p)) => (p, Some(ReferenceRoute::Still { characters: people })),
+                    (true, None) => (
+                        still_price.unwrap_or(0.0),
+                        refs_text_only(TextOnlyWhy::NoPrice),
+                    ),
+                    _ => (still_price.unwrap_or(0.0), refs_text_only(TextOnlyWhy::Off)),
+                };
+                // With characters, the clip made from their references (Kling Elements) when it is priced and fits;
+                // else the video model animating the keyframe.
+                let elements = (with_refs && !cfg.reference_video_model.is_empty())
+                    .then(|| pricing.video_cost(&cfg.reference_video_model, seconds))
+                    .flatten()
+                    .map(|v| (v, v + keyframe))
+                    .filter(|(_, est)| running + est <= limit + 1e-9);
+                if let Some((v, est)) = elements {
+                    (
+                        RouteWhy::Video,
+                        Decided {
+                            route: Route::Video {
+                                model: cfg.reference_video_model.clone(),
+                                seconds,
+                            },
+                            estimate: est,
+                            reason: format!(
+                                "high priority → {} {seconds} s from the references of {people} character(s) (${v:.3} + keyframe ${keyframe:.3}), ${:.2} of ${limit:.2} {limit_name} used after it",
+                                cfg.reference_video_model,
+                                running + est
+                            ),
+                            still: None,
+                            references: Some(ReferenceRoute::Video { characters: people }),
+                        },
+                    )
+                } else {
+                    match pricing.video_cost(&cfg.video_model, seconds) {
+                        None => (
+                            RouteWhy::NoVideoPrice,
+                            still(
+                                running,
+                                format!(
+                                    "high priority, but {} has no price in pricing.toml",
+                                    cfg.video_model
+                                ),
                             ),
                         ),
-                    ),
-                    Some(v) => {
-                        let keyframe = if i2v { still_price.unwrap_or(0.0) } else { 0.0 };
-                        let est = v + keyframe;
-                        if running + est <= limit + 1e-9 {
-                            (
-                                RouteWhy::Video,
+                        Some(v) => {
+                            let keyframe = if i2v || with_refs { keyframe } else { 0.0 };
+                            let est = v + keyframe;
+                            if running + est <= limit + 1e-9 {
                                 (
-                                    Route::Video {
-                                        model: cfg.video_model.clone(),
-                                        seconds,
-                                    },
-                                    est,
-                                    format!(
-                                        "high priority → {} {seconds} s (${v:.3}{}), ${:.2} of ${limit:.2} {limit_name} used after it",
-                                        cfg.video_model,
-                                        if i2v {
-                                            format!(" + keyframe ${keyframe:.3}")
-                                        } else {
-                                            String::new()
+                                    RouteWhy::Video,
+                                    Decided {
+                                        route: Route::Video {
+                                            model: cfg.video_model.clone(),
+                                            seconds,
                                         },
-                                        running + est
+                                        estimate: est,
+                                        reason: format!(
+                                            "high priority → {} {seconds} s (${v:.3}{}), ${:.2} of ${limit:.2} {limit_name} used after it",
+                                            cfg.video_model,
+                                            match (i2v, keyframe_refs) {
+                                                (true, Some(ReferenceRoute::Still { .. })) =>
+                                                    format!(
+                                                        " + keyframe with the references of {people} character(s) ${keyframe:.3}"
+                                                    ),
+                                                (true, _) => format!(" + keyframe ${keyframe:.3}"),
+                                                _ => String::new(),
+                                            },
+                                            running + est
+                                        ),
+                                        still: None,
+                                        references: if i2v {
+                                            keyframe_refs
+                                        } else {
+                                            refs_text_only(TextOnlyWhy::Off)
+                                        },
+                                    },
+                                )
+                            } else {
+                                (
+                                    RouteWhy::VideoOverLimit { limit: which },
+                                    still(
+                                        running,
+                                        format!(
+                                            "high priority, but ${est:.3} more would pass the {limit_name} (${limit:.2}, ${running:.2} committed)"
+                                        ),
                                     ),
-                                    None,
-                                ),
-                            )
-                        } else {
-                            (
-                                RouteWhy::VideoOverLimit { limit: which },
-                                still(
-                                    running,
-                                    format!(
-                                        "high priority, but ${est:.3} more would pass the {limit_name} (${limit:.2}, ${running:.2} committed)"
-                                    ),
-                                ),
-                            )
+                                )
+                            }
                         }
                     }
                 }
             }
             ClipPriority::Low => (RouteWhy::LowPriority, still(running, "low priority".into())),
         };
-        running += estimate;
+        running += d.estimate;
         decisions.push(RouteDecision {
             index: i,
             scene: shot.scene,
             priority: shot.clip_priority,
             duration_sec: duration,
-            route,
-            estimate_usd: estimate,
-            reason,
+            route: d.route,
+            estimate_usd: d.estimate,
+            reason: d.reason,
             why: Some(why),
-            still: still_why,
+            still: d.still,
+            references: d.references,
         });
     }
     RoutePlan {
@@ -301,6 +463,62 @@ pub fn plan_routes(
         hard_cap_usd: cfg.hard_cap_usd,
         spent_before_usd: spent_before,
     }
+}
+
+/// One shot's route while it is decided.
+struct Decided {
+    route: Route,
+    estimate: f64,
+    reason: String,
+    still: Option<StillWhy>,
+    references: Option<ReferenceRoute>,
+}
+
+/// The characters a shot shows, as ids: those of its scene whom the shot's description or prompt names (by name,
+/// given name or id), or — when it names none — the scene's cast, at most `max` (the models take few references:
+/// FLUX Kontext multi-image and Kling Elements up to 4 images, one of which is the style image or the keyframe).
+/// Scene casts may name characters by id or by name; unknown names are left out.
+pub fn shot_cast(
+    shot: &Shot,
+    scene: Option<&studio_domain::Scene>,
+    characters: &[studio_domain::Character],
+    max: usize,
+) -> Vec<String> {
+    let Some(scene) = scene else {
+        return Vec::new();
+    };
+    let in_scene: Vec<&studio_domain::Character> = scene
+        .characters
+        .iter()
+        .filter_map(|c| characters.iter().find(|k| k.id == *c || k.name == *c))
+        .fold(Vec::new(), |mut v, c| {
+            if !v.iter().any(|k: &&studio_domain::Character| k.id == c.id) {
+                v.push(c);
+            }
+            v
+        });
+    let text = format!("{} {}", shot.visual, shot.video_prompt);
+    let given = |name: &str| -> String {
+        let chars: Vec<char> = name.chars().collect();
+        if chars.len() == 3 {
+            chars[1..].iter().collect()
+        } else {
+            name.to_string()
+        }
+    };
+    let named: Vec<String> = in_scene
+        .iter()
+        .filter(|c| {
+            text.contains(&c.name) || text.contains(&c.id) || text.contains(&given(&c.name))
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    let chosen = if named.is_empty() {
+        in_scene.iter().map(|c| c.id.clone()).collect()
+    } else {
+        named
+    };
+    chosen.into_iter().take(max).collect()
 }
 
 /// Shot lengths from the measured audio: each scene's voiced time (lines plus a short pause between them) is shared

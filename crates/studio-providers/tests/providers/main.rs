@@ -4,6 +4,7 @@ mod audience;
 mod avatars;
 mod llm;
 mod offline;
+mod references;
 mod visuals;
 mod voices;
 

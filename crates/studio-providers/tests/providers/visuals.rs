@@ -276,7 +276,11 @@ fn stage<'a>(
         store: &w.store,
         data_dir: w.data.clone(),
         pricing,
-        cfg,
+        // The queue's lifecycle, without the characters' references (`references.rs` covers those).
+        cfg: VisualConfig {
+            references: false,
+            ..cfg
+        },
         caps: vec![],
     }
 }

@@ -1,0 +1,453 @@
+//! The characters' references against the fal mock of the test kit (queue and storage): stills and keyframes of
+//! shots with characters are made by FLUX Kontext with exactly those characters' reference images and the series'
+//! style image; each reference is uploaded once; clips with characters are made by Kling Elements from the
+//! references and the keyframe; prices and reasons are recorded; a refused reference endpoint falls back to a
+//! text-only still with the reason; and a still whose outfits drift is made once more, then flagged.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use studio_domain::ClipPriority;
+use studio_pipeline::Pricing;
+use studio_pipeline::visuals::{
+    ClipProbe, ReferenceRoute, Route, TextOnlyWhy, VisualConfig, VisualsStage, shot_casts,
+};
+use studio_providers::{FalQueue, OfflineStills};
+use studio_store::Store;
+use studio_testkit::fal::{FalMock, FalTiming};
+
+const KONTEXT: &str = "fal-ai/flux-pro/kontext/multi";
+const ELEMENTS: &str = "fal-ai/kling-video/v1.6/standard/elements";
+const FLUX: &str = "fal-ai/flux/schnell";
+
+struct Ffmpeg;
+impl ClipProbe for Ffmpeg {
+    fn video_duration(&self, path: &Path) -> Result<f64, String> {
+        studio_render::kenburns::probe_video(path)
+            .map(|p| p.duration_sec)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A picture: a plain background with one figure in a coat of `coat` (head, then torso), as PNG bytes.
+fn figure_png(w: u32, h: u32, background: [u8; 3], cx: u32, coat: [u8; 3]) -> Vec<u8> {
+    let mut img = image::RgbImage::from_pixel(w, h, image::Rgb(background));
+    let (top, tall) = (h / 8, h * 7 / 8);
+    for y in top..h {
+        for x in cx.saturating_sub(tall / 4)..(cx + tall / 4).min(w) {
+            let c = if y < top + tall / 4 {
+                [224, 182, 150]
+            } else {
+                coat
+            };
+            img.put_pixel(x, y, image::Rgb(c));
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+const RED: [u8; 3] = [178, 34, 40];
+const GREEN: [u8; 3] = [40, 140, 70];
+/// One coat colour per character, so every reference is its own file and the drift check can tell them apart.
+const COATS: [[u8; 3]; 6] = [
+    RED,
+    [30, 40, 110],
+    [230, 200, 40],
+    [120, 50, 150],
+    [240, 140, 30],
+    [20, 160, 170],
+];
+
+/// A scene with one figure per coat, side by side, as PNG bytes.
+fn scene_png(coats: &[[u8; 3]]) -> Vec<u8> {
+    let (w, h) = (1200u32, 540u32);
+    let mut img = image::RgbImage::from_pixel(w, h, image::Rgb([150, 110, 70]));
+    let step = w / coats.len().max(1) as u32;
+    for (i, coat) in coats.iter().enumerate() {
+        let cx = step * i as u32 + step / 2;
+        for y in h / 8..h {
+            for x in cx.saturating_sub(step * 2 / 5)..(cx + step * 2 / 5).min(w) {
+                let c = if y < h / 8 + h / 5 {
+                    [224, 182, 150]
+                } else {
+                    *coat
+                };
+                img.put_pixel(x, y, image::Rgb(c));
+            }
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Every character's reference as its own picture (a creator's own references look like this: one file each),
+/// recorded where the visuals stage keeps them; the Kontext results show the episode's people in their coats.
+async fn own_references(w: &World) {
+    let characters = w.store.characters("rom").await.unwrap();
+    let dir = w.data.join("series/rom/refs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut record = std::collections::BTreeMap::new();
+    for (i, c) in characters.iter().enumerate() {
+        let rel = format!("series/rom/refs/{}.png", c.id);
+        std::fs::write(
+            w.data.join(&rel),
+            // A background of its own too: two characters in the same coat are still two files.
+            figure_png(
+                512,
+                512,
+                [200 - i as u8, 200, 205],
+                256,
+                COATS[i % COATS.len()],
+            ),
+        )
+        .unwrap();
+        record.insert(c.id.clone(), (rel, "creator".to_string()));
+    }
+    w.store.set_setting("refs/rom", &record).await.unwrap();
+    // The people the episode's shots show, side by side in their coats.
+    let shown: BTreeSet<String> = shot_casts(&w.script, &characters)
+        .into_iter()
+        .flatten()
+        .collect();
+    let coats: Vec<[u8; 3]> = characters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| shown.contains(&c.id))
+        .map(|(i, _)| COATS[i % COATS.len()])
+        .collect();
+    w.fal
+        .images
+        .lock()
+        .unwrap()
+        .push(("kontext".into(), scene_png(&coats)));
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    fal: FalMock,
+    data: std::path::PathBuf,
+    script: studio_domain::EpisodeScript,
+}
+
+/// An offline-planned episode cut to three one-second shots (high, low, high). The mock's stills are a red-coated
+/// figure (so the references and the shots agree unless a test says otherwise).
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _plan, mut script) = crate::offline::store_with_episode(dir.path()).await;
+    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
+    for (i, s) in shots.iter_mut().enumerate() {
+        s.duration_sec = 1.0;
+        s.clip_priority = if i == 1 {
+            ClipPriority::Low
+        } else {
+            ClipPriority::High
+        };
+    }
+    script.storyboard = shots;
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let mp4 = media.path().join("v.mp4");
+    studio_render::kenburns::pattern_clip(
+        &mp4,
+        320,
+        180,
+        24,
+        24,
+        &studio_render::kenburns::EncodeOptions {
+            preset: "ultrafast".into(),
+            crf: 30,
+        },
+    )
+    .unwrap();
+    let fal = FalMock::start(
+        figure_png(512, 512, [190, 190, 200], 256, RED),
+        std::fs::read(&mp4).unwrap(),
+        FalTiming::Polls,
+    )
+    .await;
+    World {
+        data: dir.path().to_path_buf(),
+        _dir: dir,
+        store,
+        fal,
+        script,
+    }
+}
+
+fn stage<'a>(w: &'a World, pricing: &'a Pricing) -> VisualsStage<'a> {
+    let queue = FalQueue::new(
+        &w.fal.uri(),
+        Some("fal-test".into()),
+        Duration::from_millis(2),
+    )
+    .with_storage(&w.fal.uri())
+    .with_policy(crate::fast_policy(1));
+    VisualsStage {
+        remote: Some(Arc::new(queue)),
+        deadline: Duration::from_secs(60),
+        stills: vec![Arc::new(OfflineStills)],
+        clips: Arc::new(Ffmpeg),
+        store: &w.store,
+        data_dir: w.data.clone(),
+        pricing,
+        cfg: VisualConfig::default(),
+        caps: vec![],
+    }
+}
+
+/// The uploaded URL of each file name (`CHAR001.png`, `look.png`).
+fn uploaded(w: &World) -> HashMap<String, String> {
+    w.fal
+        .uploads()
+        .into_iter()
+        .map(|(name, _, url)| (name, url))
+        .collect()
+}
+
+#[tokio::test]
+async fn shots_with_characters_are_made_from_exactly_their_references_uploaded_once() {
+    let w = world().await;
+    own_references(&w).await;
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    let characters = w.store.characters("rom").await.unwrap();
+    let casts = shot_casts(&w.script, &characters);
+    assert!(
+        casts.iter().all(|c| !c.is_empty()),
+        "every shot of the offline episode shows someone: {casts:?}"
+    );
+
+    // The storyboard says which shots use references, at what price, and why.
+    let (_, plan) = d.storyboard("rom", 1).await.unwrap();
+    let kontext = pricing.image_cost(KONTEXT, 1920, 1080).unwrap();
+    let elements = pricing.video_cost(ELEMENTS, 5).unwrap();
+    assert_eq!(kontext, 0.04);
+    for (dec, cast) in plan.decisions.iter().zip(&casts) {
+        match dec.priority {
+            ClipPriority::High => {
+                assert_eq!(
+                    dec.route,
+                    Route::Video {
+                        model: ELEMENTS.into(),
+                        seconds: 5
+                    }
+                );
+                assert!(
+                    (dec.estimate_usd - (elements + kontext)).abs() < 1e-9,
+                    "{dec:?}"
+                );
+                assert_eq!(
+                    dec.references,
+                    Some(ReferenceRoute::Video {
+                        characters: cast.len()
+                    })
+                );
+                assert!(
+                    dec.reason.contains("from the references of"),
+                    "{}",
+                    dec.reason
+                );
+            }
+            ClipPriority::Low => {
+                assert_eq!(
+                    dec.route,
+                    Route::Still {
+                        model: KONTEXT.into()
+                    }
+                );
+                assert!((dec.estimate_usd - kontext).abs() < 1e-9);
+                assert!(
+                    dec.reason.contains("with the references of"),
+                    "{}",
+                    dec.reason
+                );
+            }
+        }
+    }
+
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let urls = uploaded(&w);
+    // Uploads: one per character reference that a shot uses, and the style image — each once.
+    let used: BTreeSet<&String> = casts.iter().flatten().collect();
+    let names: Vec<String> = w.fal.uploads().into_iter().map(|u| u.0).collect();
+    assert_eq!(names.len(), used.len() + 1, "{names:?} for {casts:?}");
+    assert_eq!(
+        names.iter().collect::<BTreeSet<_>>().len(),
+        names.len(),
+        "no file uploaded twice: {names:?}"
+    );
+    let style = &urls["look.png"];
+
+    // Every still and keyframe went to Kontext with exactly its characters' references, then the style image.
+    let sent = w.fal.inputs_for(KONTEXT);
+    assert_eq!(sent.len(), 3, "three shots: two keyframes and one still");
+    for (input, cast) in sent.iter().zip(&casts) {
+        let mut want: Vec<String> = cast
+            .iter()
+            .map(|id| urls[&format!("{id}.png")].clone())
+            .collect();
+        want.push(style.clone());
+        let got: Vec<String> = input["image_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want);
+        let prompt = input["prompt"].as_str().unwrap();
+        assert!(prompt.starts_with("Keep the face"), "{prompt}");
+        assert!(
+            prompt.contains("Style: cinematic"),
+            "the series look: {prompt}"
+        );
+        assert_eq!(input["aspect_ratio"], "16:9");
+    }
+    // The clips: Kling Elements from the references and the keyframe (the Kontext result on the CDN).
+    let clips = w.fal.inputs_for(ELEMENTS);
+    assert_eq!(clips.len(), 2);
+    for (input, cast) in clips.iter().zip([&casts[0], &casts[2]]) {
+        let images: Vec<&str> = input["input_image_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(images.len(), cast.len() + 1);
+        for (img, id) in images.iter().zip(cast.iter()) {
+            assert_eq!(*img, urls[&format!("{id}.png")]);
+        }
+        assert!(
+            images.last().unwrap().contains("/cdn/img-"),
+            "the keyframe: {images:?}"
+        );
+        assert_eq!(input["duration"], "5");
+    }
+    // No text-only FLUX still for any shot: FLUX made only the style image (the references were there).
+    assert_eq!(w.fal.inputs_for(FLUX).len(), 1);
+
+    // What each shot records, and what it cost.
+    let media = d.shot_media("rom", 1).await.unwrap();
+    for (m, cast) in media.iter().zip(&casts) {
+        let id = m.identity.as_ref().expect("a shot with characters");
+        assert_eq!(&id.characters, cast);
+        assert!(id.conditioned && id.style_image);
+        let drift = id.drift.as_ref().expect("a paid still is checked");
+        assert!(!drift.flagged && !drift.retried, "{drift:?}");
+    }
+    assert_eq!(media[1].generator, KONTEXT);
+    assert!((media[1].cost_usd - kontext).abs() < 1e-9);
+    assert_eq!(media[0].generator, ELEMENTS);
+    assert!((media[0].cost_usd - (kontext + elements)).abs() < 1e-9);
+    for purpose in ["ref-keyframe:0", "ref-still:1", "ref-keyframe:2"] {
+        let j = w
+            .store
+            .remote_job("rom", 1, purpose)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (j.model.as_str(), j.state.as_str()),
+            (KONTEXT, "downloaded"),
+            "{purpose}"
+        );
+        assert!((j.estimate_usd - kontext).abs() < 1e-9);
+    }
+
+    // Made again (a lost still): the references are not uploaded again, and no job is paid twice.
+    std::fs::remove_file(w.data.join(&media[1].still_path)).unwrap();
+    let again = d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!(again.made_now, 1);
+    assert_eq!(w.fal.uploads().len(), names.len(), "no new upload");
+    assert!(
+        w.fal.submits().values().all(|n| *n == 1),
+        "{:?}",
+        w.fal.submits()
+    );
+}
+
+#[tokio::test]
+async fn a_refused_reference_endpoint_falls_back_to_a_text_only_still_with_the_reason() {
+    let w = world().await;
+    w.fal.refuse.lock().unwrap().push("kontext".into());
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    let low = &media[1];
+    assert_eq!(low.generator, FLUX, "a text-only paid still instead");
+    assert_eq!(
+        low.decision.references,
+        Some(ReferenceRoute::TextOnly {
+            why: TextOnlyWhy::Failed
+        })
+    );
+    assert!(
+        low.decision.reason.contains("from text only instead")
+            && low.decision.reason.contains("could not load an image"),
+        "{}",
+        low.decision.reason
+    );
+    let id = low.identity.as_ref().unwrap();
+    assert!(!id.conditioned && id.drift.is_none());
+    assert!((low.cost_usd - pricing.image_cost(FLUX, 1920, 1080).unwrap()).abs() < 1e-9);
+    // Nothing was billed for the refusal: the Kontext job did not finish.
+    let j = w.store.remote_job("rom", 1, "ref-still:1").await.unwrap();
+    assert!(j.as_ref().is_none_or(|j| j.state != "downloaded"), "{j:?}");
+}
+
+#[tokio::test]
+async fn a_still_whose_outfit_drifts_is_made_once_more_then_flagged() {
+    let w = world().await;
+    // Kontext draws the character in a green dress; every reference shows a red coat.
+    w.fal.images.lock().unwrap().push((
+        "kontext".into(),
+        figure_png(960, 540, [150, 110, 70], 300, GREEN),
+    ));
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    d.make_visuals("rom", 1).await.unwrap();
+    let media = d.shot_media("rom", 1).await.unwrap();
+    let drift = media[1].identity.as_ref().unwrap().drift.clone().unwrap();
+    assert!(drift.retried && drift.flagged, "{drift:?}");
+    assert!(drift.outfit < drift.threshold);
+    assert_eq!(drift.faces, studio_pipeline::visuals::FaceCheck::NotChecked);
+    let retries: Vec<Value> = w
+        .fal
+        .inputs_for(KONTEXT)
+        .into_iter()
+        .filter(|i| i["seed"] != w.fal.inputs_for(KONTEXT)[1]["seed"])
+        .collect();
+    assert!(!retries.is_empty());
+    assert!(
+        w.fal
+            .submits()
+            .keys()
+            .filter(|k| k.contains("kontext"))
+            .count()
+            == 6,
+        "three stills, each made once more (once): {:?}",
+        w.fal.submits()
+    );
+    assert!(
+        (media[1].cost_usd - 0.08).abs() < 1e-9,
+        "the retry is paid and counted"
+    );
+    assert!(
+        media[1]
+            .decision
+            .reason
+            .contains("made once more after the drift check")
+    );
+}
