@@ -451,6 +451,30 @@ enum CastCmd {
         #[arg(long, allow_hyphen_values = true)]
         text: Option<String>,
     },
+    /// The characters' reference images: the one in use, earlier versions, candidates waiting (with their files).
+    References { series: String },
+    /// Use your own images of a character as its reference (PNG or JPEG, at least 300 px a side, up to four
+    /// angles; the first is the main one).
+    Upload {
+        series: String,
+        character: String,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Make four candidate references of a character to choose from (`aidas cast choose`).
+    Candidates { series: String, character: String },
+    /// Use candidate NUMBER (1–4) as the character's reference.
+    Choose {
+        series: String,
+        character: String,
+        number: usize,
+    },
+    /// Use an earlier version of a character's reference again.
+    UseReference {
+        series: String,
+        character: String,
+        version: i64,
+    },
 }
 
 #[derive(Subcommand)]

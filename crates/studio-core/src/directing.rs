@@ -688,17 +688,7 @@ impl Engine {
         };
         let media = if is_image {
             // A phone photo is stored sideways with an EXIF orientation: turn it upright as viewers do.
-            let img = (|| {
-                use image::ImageDecoder as _;
-                let mut decoder = image::ImageReader::new(std::io::Cursor::new(content))
-                    .with_guessed_format()?
-                    .into_decoder()?;
-                let orientation = decoder.orientation()?;
-                let mut img = image::DynamicImage::from_decoder(decoder)?;
-                img.apply_orientation(orientation);
-                Ok::<_, image::ImageError>(img)
-            })()
-            .map_err(|e| {
+            let img = decode_upright(content).map_err(|e| {
                 CoreError::invalid(format!("{file_name} is not an image we can read: {e}"))
             })?;
             let still = dir.join(format!("shot{shot:03}-own-{stamp}.png"));
@@ -988,7 +978,18 @@ impl Engine {
         if let Some(t) = edit.tone {
             c.voice_profile.tone = text_field("the tone", &t)?;
         }
-        if look_changed {
+        // The creator's own reference (uploaded or chosen) stays when the look's words change: it is what the
+        // creator wants the character to look like.
+        let own_reference = {
+            let refs: BTreeMap<String, (String, String)> = self
+                .store()
+                .setting(&format!("refs/{}", s.id))
+                .await?
+                .unwrap_or_default();
+            refs.get(&c.id)
+                .is_some_and(|(_, g)| matches!(g.as_str(), "uploaded" | "chosen"))
+        };
+        if look_changed && !own_reference {
             // The reference still is made again from the new look: the old file is kept beside it (in
             // `refs/takes`), and its paid job (if any) is retired so a new one is sent rather than the old picture
             // fetched again — refused, with nothing changed, while pictures are being made or a paid reference is
@@ -1189,7 +1190,11 @@ impl Engine {
 
 impl Engine {
     /// A series' character by id or name.
-    async fn character_of(&self, s: &Series, reference: &str) -> Result<Character, CoreError> {
+    pub(crate) async fn character_of(
+        &self,
+        s: &Series,
+        reference: &str,
+    ) -> Result<Character, CoreError> {
         let r = reference.trim();
         self.store()
             .characters(&s.id)
@@ -1204,6 +1209,21 @@ impl Engine {
                 .into()
             })
     }
+}
+
+/// An image file as viewers see it: a phone photo stored sideways with an EXIF orientation is turned upright.
+///
+/// # Errors
+/// The bytes are not an image the studio reads (PNG, JPEG).
+pub(crate) fn decode_upright(content: &[u8]) -> Result<image::DynamicImage, image::ImageError> {
+    use image::ImageDecoder as _;
+    let mut decoder = image::ImageReader::new(std::io::Cursor::new(content))
+        .with_guessed_format()?
+        .into_decoder()?;
+    let orientation = decoder.orientation()?;
+    let mut img = image::DynamicImage::from_decoder(decoder)?;
+    img.apply_orientation(orientation);
+    Ok(img)
 }
 
 fn shot_range(s: &Series, n: u32, shot: usize, count: usize) -> CoreError {

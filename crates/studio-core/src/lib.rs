@@ -34,6 +34,7 @@ mod package;
 pub mod production;
 mod publish;
 pub mod queue;
+pub mod references;
 pub mod render;
 pub mod review;
 pub mod scheduler;

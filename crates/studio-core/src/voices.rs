@@ -208,7 +208,7 @@ impl Engine {
         Ok(a)
     }
 
-    async fn visuals_stage<'a>(
+    pub(crate) async fn visuals_stage<'a>(
         &'a self,
         pricing: &'a Pricing,
     ) -> Result<studio_pipeline::visuals::VisualsStage<'a>, CoreError> {

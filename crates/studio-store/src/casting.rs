@@ -259,3 +259,132 @@ async fn put_cast_entry(
     })?;
     Ok(())
 }
+
+/// One version of a character's reference images.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct ReferenceVersion {
+    pub version: i64,
+    /// "uploaded" or "chosen" (generated references are not versioned until replaced).
+    pub source: String,
+    /// The files, relative to the data directory; the first is the main one.
+    pub files_json: String,
+    pub created_ms: i64,
+}
+
+impl Store {
+    /// A character's reference versions, oldest first.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn reference_versions(
+        &self,
+        series_id: &str,
+        character_id: &str,
+    ) -> Result<Vec<ReferenceVersion>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT version, source, files_json, created_ms FROM character_references \
+             WHERE series_id = ? AND character_id = ? ORDER BY version",
+        )
+        .bind(series_id)
+        .bind(character_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds a reference version and makes its main file the character's reference (settings row `refs_key`, a map
+    /// from character id to (file, generator)), in one transaction, refused while the cast is locked. Returns the
+    /// new version's number.
+    ///
+    /// # Errors
+    /// [`StoreError::CastLocked`] while the cast is locked; the database's.
+    pub async fn add_reference_version(
+        &self,
+        series_id: &str,
+        character_id: &str,
+        source: &str,
+        files: &[String],
+        generator: &str,
+        created_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        cast_unlocked(&mut tx, series_id).await?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM character_references WHERE series_id = ? AND character_id = ?",
+        )
+        .bind(series_id)
+        .bind(character_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO character_references (series_id, character_id, version, source, files_json, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(series_id)
+        .bind(character_id)
+        .bind(version)
+        .bind(source)
+        .bind(serde_json::to_string(files).unwrap_or_else(|_| "[]".into()))
+        .bind(created_ms)
+        .execute(&mut *tx)
+        .await?;
+        point_reference(&mut tx, series_id, character_id, files, generator).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Makes an earlier version the character's reference again (refused while the cast is locked). False, with
+    /// nothing changed, for a version the character never had.
+    ///
+    /// # Errors
+    /// [`StoreError::CastLocked`]; the database's.
+    pub async fn use_reference_version(
+        &self,
+        series_id: &str,
+        character_id: &str,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        cast_unlocked(&mut tx, series_id).await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT source, files_json FROM character_references WHERE series_id = ? AND character_id = ? AND version = ?",
+        )
+        .bind(series_id)
+        .bind(character_id)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((source, files)) = row else {
+            return Ok(false);
+        };
+        let files: Vec<String> = serde_json::from_str(&files).unwrap_or_default();
+        point_reference(&mut tx, series_id, character_id, &files, &source).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// Points the settings row `refs/<series>` at `files[0]` for the character.
+async fn point_reference(
+    tx: &mut sqlx::SqliteConnection,
+    series_id: &str,
+    character_id: &str,
+    files: &[String],
+    generator: &str,
+) -> Result<(), StoreError> {
+    let Some(main) = files.first() else {
+        return Err(StoreError::Corrupt {
+            what: format!("the reference of {character_id}"),
+            detail: "a version without files".into(),
+        });
+    };
+    let key = format!("refs/{series_id}");
+    let mut refs: std::collections::BTreeMap<String, (String, String)> =
+        crate::settings::setting_in(tx, &key)
+            .await?
+            .unwrap_or_default();
+    refs.insert(
+        character_id.to_string(),
+        (main.clone(), generator.to_string()),
+    );
+    crate::settings::set_setting_in(tx, &key, &refs).await
+}

@@ -46,6 +46,10 @@ import type { PublishArgs } from "./PublishArgs";
 import type { PublishChannelArgs } from "./PublishChannelArgs";
 import type { PublishReport } from "./PublishReport";
 import type { RecentArgs } from "./RecentArgs";
+import type { ReferenceChooseArgs } from "./ReferenceChooseArgs";
+import type { ReferenceUploadArgs } from "./ReferenceUploadArgs";
+import type { ReferenceUseArgs } from "./ReferenceUseArgs";
+import type { ReferencesView } from "./ReferencesView";
 import type { RegenerateReport } from "./RegenerateReport";
 import type { ReviewApproveArgs } from "./ReviewApproveArgs";
 import type { ReviewItem } from "./ReviewItem";
@@ -83,6 +87,11 @@ export const COMMANDS = [
   "series_new",
   "series_pause",
   "outline_set",
+  "character_references",
+  "character_reference_upload",
+  "character_reference_candidates",
+  "character_reference_choose",
+  "character_reference_use",
   "cast_view",
   "cast_lock",
   "cast_audition",
@@ -161,6 +170,16 @@ export function client(t: Transport) {
     series_pause: (args: SeriesPauseArgs): Promise<PauseState> => t.call<PauseState>("series_pause", args),
     /** Changes an episode's outline before it is written; returns the series as it is now. */
     outline_set: (args: OutlineSetArgs): Promise<SeriesDetail> => t.call<SeriesDetail>("outline_set", args),
+    /** The characters' reference images: in use, earlier versions, candidates waiting. */
+    character_references: (args: SeriesArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_references", args),
+    /** Uses the creator's own images as a character's reference (a new version). */
+    character_reference_upload: (args: ReferenceUploadArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_upload", args),
+    /** Makes four candidate references for a character to choose from. */
+    character_reference_candidates: (args: CharacterArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_candidates", args),
+    /** Uses one of the candidates as the character's reference (a new version). */
+    character_reference_choose: (args: ReferenceChooseArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_choose", args),
+    /** Uses an earlier version of a character's reference again. */
+    character_reference_use: (args: ReferenceUseArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_use", args),
     /** The cast: characters, their voices and whether the cast is locked. */
     cast_view: (args: SeriesArgs): Promise<CastView> => t.call<CastView>("cast_view", args),
     /** Locks the cast (assigning voices to anyone without one) or unlocks it. */

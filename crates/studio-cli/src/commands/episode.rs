@@ -203,6 +203,62 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             }
         }
         Command::Cast {
+            action: Some(cmd), ..
+        } => {
+            let view = match cmd {
+                CastCmd::References { series } => engine.references(&series).await?,
+                CastCmd::Upload {
+                    series,
+                    character,
+                    files,
+                } => {
+                    let mut read = Vec::new();
+                    for f in &files {
+                        let bytes = std::fs::read(f)
+                            .map_err(|e| CoreError::io(f.display().to_string(), e))?;
+                        let name = f
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| f.display().to_string());
+                        read.push((name, bytes));
+                    }
+                    engine.upload_reference(&series, &character, &read).await?
+                }
+                CastCmd::Candidates { series, character } => {
+                    engine.reference_candidates(&series, &character).await?
+                }
+                CastCmd::Choose {
+                    series,
+                    character,
+                    number,
+                } => {
+                    if number == 0 {
+                        return Err(CoreError::invalid(
+                            "candidates are numbered from 1: `aidas cast choose SERIES CHARACTER 1`",
+                        ));
+                    }
+                    engine
+                        .choose_reference(&series, &character, number - 1)
+                        .await?
+                }
+                CastCmd::UseReference {
+                    series,
+                    character,
+                    version,
+                } => engine.use_reference(&series, &character, version).await?,
+                CastCmd::Audition { .. } => {
+                    return Err(CoreError::Internal(
+                        "an audition reached the wrong arm of the CLI".into(),
+                    ));
+                }
+            };
+            if json {
+                print_json(&view)?;
+            } else {
+                print::references(&view, engine.data_dir());
+            }
+        }
+        Command::Cast {
             action: None,
             series,
             lock,

@@ -127,6 +127,67 @@ pub fn voicing(r: &studio_core::reports::VoicingReport) {
     }
 }
 
+/// The characters' references, with files as paths on this machine (the view names them as media URL paths).
+pub fn references(v: &studio_core::references::ReferencesView, data_dir: &std::path::Path) {
+    let file = |media: &str| {
+        data_dir
+            .join(media.trim_start_matches("/media/"))
+            .display()
+            .to_string()
+    };
+    let source = |s: studio_core::references::ReferenceSource| match s {
+        studio_core::references::ReferenceSource::Generated => "generated",
+        studio_core::references::ReferenceSource::Uploaded => "your own",
+        studio_core::references::ReferenceSource::Chosen => "chosen from candidates",
+    };
+    println!(
+        "references of {} ({})",
+        v.series_id,
+        if v.locked {
+            "locked with the cast: `aidas cast SERIES --unlock` to change them"
+        } else {
+            "unlocked"
+        }
+    );
+    for c in &v.characters {
+        match (&c.current, c.source) {
+            (Some(cur), Some(s)) => println!("  {} — {}: {}", c.name, source(s), file(cur)),
+            _ => println!(
+                "  {} — none yet (made with the first pictures, or `aidas cast candidates`)",
+                c.name
+            ),
+        }
+        for ver in &c.versions {
+            println!(
+                "    version {}{}: {} — {}",
+                ver.version,
+                if ver.current { " (in use)" } else { "" },
+                source(ver.source),
+                ver.files
+                    .iter()
+                    .map(|f| file(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        for (k, cand) in c.candidates.iter().enumerate() {
+            println!("    candidate {}: {}", k + 1, file(cand));
+        }
+        if !c.candidates.is_empty() {
+            println!(
+                "    {} — choose one: `aidas cast choose {} {} NUMBER`",
+                if c.candidates_offline {
+                    "made offline".to_string()
+                } else {
+                    format!("cost ${:.3}", c.candidates_cost_usd)
+                },
+                v.series_id,
+                c.character_id
+            );
+        }
+    }
+}
+
 pub fn cast(v: &studio_core::CastView) {
     println!(
         "cast of {} ({})",

@@ -5,6 +5,7 @@ use studio_domain::{Character, LineAudio, TtsProvider};
 
 use super::SeriesArgs;
 use crate::directing::{CharacterEdit, VoiceChoice};
+use crate::references::ReferencesView;
 use crate::{CastView, CoreError, Engine};
 
 /// Lock the cast (voices fixed for the series) or unlock it.
@@ -95,7 +96,73 @@ pub struct VoiceSetArgs {
     pub voice_id: String,
 }
 
+/// A character's own reference images (one or more angles; the first is the main one).
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceUploadArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    pub files: Vec<ReferenceFile>,
+}
+
+/// One file the creator picked.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceFile {
+    /// The file's name as the creator picked it.
+    pub file_name: String,
+    /// The file's bytes, base64 (standard alphabet, padded).
+    pub content_base64: String,
+}
+
+/// Use one of the waiting candidates (`candidate` from 0).
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceChooseArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    pub candidate: usize,
+}
+
+/// Use an earlier version of a character's reference.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceUseArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    pub version: i64,
+}
+
 commands! {
+    /// The characters' reference images: in use, earlier versions, candidates waiting.
+    character_references(SeriesArgs) -> ReferencesView = |e, a| e.references(&a.series).await;
+    /// Uses the creator's own images as a character's reference (a new version).
+    character_reference_upload(ReferenceUploadArgs) -> ReferencesView = |e, a| {
+        let mut files = Vec::new();
+        for f in &a.files {
+            files.push((f.file_name.clone(), super::storyboard::decode_base64(&f.file_name, &f.content_base64)?));
+        }
+        e.upload_reference(&a.series, &a.character, &files).await
+    };
+    /// Makes four candidate references for a character to choose from.
+    character_reference_candidates(CharacterArgs) -> ReferencesView = |e, a| {
+        e.reference_candidates(&a.series, &a.character).await
+    };
+    /// Uses one of the candidates as the character's reference (a new version).
+    character_reference_choose(ReferenceChooseArgs) -> ReferencesView = |e, a| {
+        e.choose_reference(&a.series, &a.character, a.candidate).await
+    };
+    /// Uses an earlier version of a character's reference again.
+    character_reference_use(ReferenceUseArgs) -> ReferencesView = |e, a| {
+        e.use_reference(&a.series, &a.character, a.version).await
+    };
     /// The cast: characters, their voices and whether the cast is locked.
     cast_view(SeriesArgs) -> CastView = |e, a| e.cast(&a.series).await;
     /// Locks the cast (assigning voices to anyone without one) or unlocks it.

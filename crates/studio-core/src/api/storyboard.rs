@@ -323,7 +323,7 @@ pub struct ShotChangeView {
     pub storyboard: StoryboardView,
 }
 
-fn decode_base64(name: &str, b64: &str) -> Result<Vec<u8>, CoreError> {
+pub(crate) fn decode_base64(name: &str, b64: &str) -> Result<Vec<u8>, CoreError> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD
         .decode(b64.trim())

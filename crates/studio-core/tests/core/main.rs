@@ -12,6 +12,7 @@ mod directing;
 mod feedback;
 mod production;
 mod publishing;
+mod references;
 
 /// An engine on `dir` with in-memory secrets that renders small and fast (720p, ultrafast): for tests about
 /// production rather than picture quality.

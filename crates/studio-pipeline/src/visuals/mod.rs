@@ -486,26 +486,7 @@ impl VisualsStage<'_> {
                 out.push((c.id.clone(), p.clone(), g.clone()));
                 continue;
             }
-            let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
-                format!(
-                    "a Korean {} ({})",
-                    c.voice_profile.gender, c.voice_profile.age_group
-                )
-            });
-            let req = StillRequest {
-                prompt: format!(
-                    "Character reference portrait of {look}, facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
-                ),
-                visual: format!("{} 인물 레퍼런스", c.name),
-                location: "스튜디오".into(),
-                time: "낮".into(),
-                emotion: "평온".into(),
-                people: 1,
-                seed: crate::artifact::seed_for(series_id, 0, i as u32),
-                width: 1024,
-                height: 1024,
-                characters: vec![c.id.clone()],
-            };
+            let req = portrait_request(series_id, c, i as u32);
             let generator = match self
                 .paid_still(series_id, 0, &format!("ref:{}", c.id), &req, &path)
                 .await
@@ -537,6 +518,63 @@ impl VisualsStage<'_> {
                 .await?;
         }
         Ok(out)
+    }
+
+    /// `count` candidate reference portraits of a character for the creator to choose from (batch `batch` of the
+    /// series), written to `dir` as `<batch>-<k>.png`: paid FLUX stills when fal is configured (one write-ahead job
+    /// each, never paid twice for the same batch), the offline generator's otherwise or when one fails. Returns the
+    /// files (relative to the data directory), what made them, and what they cost (USD).
+    ///
+    /// # Errors
+    /// The store's, the folder cannot be made, or no still generator could make a candidate.
+    pub async fn reference_candidates(
+        &self,
+        series_id: &str,
+        character: &studio_domain::Character,
+        batch: u32,
+        count: usize,
+        dir: &Path,
+    ) -> Result<(Vec<String>, String, f64), StageError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
+        let mut files = Vec::new();
+        let mut generators = Vec::new();
+        let mut cost = 0.0;
+        for k in 0..count {
+            let mut req = portrait_request(series_id, character, 0);
+            req.seed = crate::artifact::seed_for(series_id, batch, 10_000 + k as u32);
+            let out = dir.join(format!("{batch}-{k}.png"));
+            let purpose = format!("ref-candidate:{}:{batch}:{k}", character.id);
+            let generator = match self
+                .paid_still(series_id, 0, &purpose, &req, &out)
+                .await
+                .map_err(StageError::Invalid)?
+            {
+                Ok((_, c)) => {
+                    cost += c;
+                    self.cfg.still_model.clone()
+                }
+                Err(_) => {
+                    let g =
+                        self.stills.iter().find(|g| g.is_offline()).ok_or_else(|| {
+                            StageError::Invalid("no offline still generator".into())
+                        })?;
+                    g.still(&req, &out)
+                        .await
+                        .map_err(|e| StageError::Invalid(e.to_string()))?;
+                    g.id()
+                }
+            };
+            generators.push(generator);
+            files.push(
+                out.strip_prefix(&self.data_dir)
+                    .unwrap_or(&out)
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+        generators.dedup();
+        Ok((files, generators.join(", "), cost))
     }
 
     /// Makes a clip for every shot that has none yet (or whose clip is damaged).
@@ -1137,6 +1175,35 @@ struct RefStill {
     drift: Option<DriftCheck>,
     retried: bool,
     retry_cost: f64,
+}
+
+/// A character's reference portrait: their look (or gender and age) facing the camera on a plain background, with
+/// a seed from `seed_index`.
+fn portrait_request(
+    series_id: &str,
+    c: &studio_domain::Character,
+    seed_index: u32,
+) -> StillRequest {
+    let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
+        format!(
+            "a Korean {} ({})",
+            c.voice_profile.gender, c.voice_profile.age_group
+        )
+    });
+    StillRequest {
+        prompt: format!(
+            "Character reference portrait of {look}, facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
+        ),
+        visual: format!("{} 인물 레퍼런스", c.name),
+        location: "스튜디오".into(),
+        time: "낮".into(),
+        emotion: "평온".into(),
+        people: 1,
+        seed: crate::artifact::seed_for(series_id, 0, seed_index),
+        width: 1024,
+        height: 1024,
+        characters: vec![c.id.clone()],
+    }
 }
 
 /// Why a paid image was not made.

@@ -1,0 +1,420 @@
+//! The characters' reference images, as the creator keeps them: the studio's generated portrait, the creator's own
+//! files (one or several angles; the first is the main one), or one picked from four generated candidates. Every
+//! change is a new version (older ones stay and can be used again), and while the cast is locked the references
+//! are locked with the voices. The visuals stage gives the main image of each character to the reference models
+//! (`studio_pipeline::visuals`), so a change shows in the shots made after it; shots already made keep their
+//! picture until they are made again.
+
+use serde::Serialize;
+use studio_domain::Series;
+
+use crate::{CoreError, Engine};
+
+/// How many candidates one "make candidates" asks for.
+pub const CANDIDATES: usize = 4;
+
+/// The largest reference file taken (10 MB, the limit Kling's reference endpoints state).
+pub const MAX_REFERENCE_FILE: usize = 10 * 1024 * 1024;
+
+/// The smallest side a reference image may have (300 px, the least Kling's reference endpoints take).
+pub const MIN_REFERENCE_SIDE: u32 = 300;
+
+/// At most this many files (angles) in one upload.
+pub const MAX_ANGLES: usize = 4;
+
+/// Where a reference version came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceSource {
+    /// Made by the studio from the character's look.
+    Generated,
+    /// The creator's own files.
+    Uploaded,
+    /// Picked by the creator from generated candidates.
+    Chosen,
+}
+
+impl ReferenceSource {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Generated => "generated",
+            Self::Uploaded => "uploaded",
+            Self::Chosen => "chosen",
+        }
+    }
+    fn of(key: &str) -> Self {
+        match key {
+            "uploaded" => Self::Uploaded,
+            "chosen" => Self::Chosen,
+            _ => Self::Generated,
+        }
+    }
+}
+
+/// One version of a character's references.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReferenceVersionView {
+    pub version: i64,
+    pub source: ReferenceSource,
+    /// The files as media URL paths; the first is the main one.
+    pub files: Vec<String>,
+    /// When it was made (Unix ms; screens show it in the creator's time zone).
+    pub created_ms: i64,
+    /// The version in use.
+    pub current: bool,
+}
+
+/// A character's references for the casting screen.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CharacterReferences {
+    pub character_id: String,
+    pub name: String,
+    /// The main image in use (a media URL path), `None` before the first visuals run makes one.
+    pub current: Option<String>,
+    pub source: Option<ReferenceSource>,
+    /// Every version, oldest first (empty while only the generated one exists).
+    pub versions: Vec<ReferenceVersionView>,
+    /// The latest candidates to choose from (media URL paths), empty when none wait.
+    pub candidates: Vec<String>,
+    /// What the candidates cost (USD; 0 offline).
+    pub candidates_cost_usd: f64,
+    /// Whether they were made offline (no image provider).
+    pub candidates_offline: bool,
+}
+
+/// All references of a series' cast.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReferencesView {
+    pub series_id: String,
+    /// Locked with the cast: no reference changes until the cast is unlocked.
+    pub locked: bool,
+    pub characters: Vec<CharacterReferences>,
+}
+
+/// The candidates waiting for a choice (settings row `ref-candidates/<series>/<character>`).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Candidates {
+    batch: u32,
+    files: Vec<String>,
+    generator: String,
+    cost_usd: f64,
+}
+
+fn now_ms() -> i64 {
+    crate::clock::now_ms()
+}
+
+impl Engine {
+    /// The references of every character of a series.
+    ///
+    /// # Errors
+    /// An unknown series; the store's.
+    pub async fn references(&self, series: &str) -> Result<ReferencesView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let (_, locked) = self.store().cast(&s.id).await?;
+        let current: std::collections::BTreeMap<String, (String, String)> = self
+            .store()
+            .setting(&format!("refs/{}", s.id))
+            .await?
+            .unwrap_or_default();
+        let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
+        let mut characters = Vec::new();
+        for c in self.store().characters(&s.id).await? {
+            let now = current
+                .get(&c.id)
+                .filter(|(p, _)| self.data_dir().join(p).is_file());
+            let versions: Vec<ReferenceVersionView> = self
+                .store()
+                .reference_versions(&s.id, &c.id)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    let files: Vec<String> =
+                        serde_json::from_str(&v.files_json).unwrap_or_default();
+                    ReferenceVersionView {
+                        version: v.version,
+                        source: ReferenceSource::of(&v.source),
+                        current: now.is_some_and(|(p, _)| files.first() == Some(p)),
+                        files: files.iter().map(|f| url(f)).collect(),
+                        created_ms: v.created_ms,
+                    }
+                })
+                .collect();
+            let waiting: Candidates = self
+                .store()
+                .setting(&format!("ref-candidates/{}/{}", s.id, c.id))
+                .await?
+                .unwrap_or_default();
+            characters.push(CharacterReferences {
+                current: now.map(|(p, _)| url(p)),
+                source: now.map(|(_, g)| match g.as_str() {
+                    "uploaded" | "chosen" => ReferenceSource::of(g),
+                    _ => ReferenceSource::Generated,
+                }),
+                versions,
+                candidates: waiting.files.iter().map(|f| url(f)).collect(),
+                candidates_cost_usd: waiting.cost_usd,
+                candidates_offline: waiting.generator.contains("offline"),
+                character_id: c.id,
+                name: c.name,
+            });
+        }
+        Ok(ReferencesView {
+            series_id: s.id,
+            locked,
+            characters,
+        })
+    }
+
+    /// Refuses while the cast is locked, naming what to do.
+    async fn references_open(&self, s: &Series) -> Result<(), CoreError> {
+        let (_, locked) = self.store().cast(&s.id).await?;
+        if locked {
+            return Err(CoreError::invalid(format!(
+                "the cast of {} is locked, and the references with it; unlock the cast to change a reference",
+                s.title
+            )));
+        }
+        Ok(())
+    }
+
+    /// Keeps the generated reference in use as version 1 before the first change, so the creator can go back to
+    /// it.
+    async fn keep_generated(&self, s: &Series, character_id: &str) -> Result<(), CoreError> {
+        if !self
+            .store()
+            .reference_versions(&s.id, character_id)
+            .await?
+            .is_empty()
+        {
+            return Ok(());
+        }
+        let current: std::collections::BTreeMap<String, (String, String)> = self
+            .store()
+            .setting(&format!("refs/{}", s.id))
+            .await?
+            .unwrap_or_default();
+        if let Some((path, generator)) = current.get(character_id)
+            && self.data_dir().join(path).is_file()
+        {
+            // A copy of its own: the generated file is made again in place when the character's look changes.
+            let kept = format!("series/{}/refs/{character_id}/v1-generated.png", s.id);
+            let to = self.data_dir().join(&kept);
+            if let Some(d) = to.parent() {
+                std::fs::create_dir_all(d)
+                    .map_err(|e| CoreError::io(d.display().to_string(), e))?;
+            }
+            std::fs::copy(self.data_dir().join(path), &to)
+                .map_err(|e| CoreError::io(to.display().to_string(), e))?;
+            self.store()
+                .add_reference_version(
+                    &s.id,
+                    character_id,
+                    ReferenceSource::Generated.key(),
+                    &[kept],
+                    generator,
+                    now_ms(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The creator's own reference images for a character (one or more angles, the first the main one): each must
+    /// be a PNG or JPEG of at most 10 MB with both sides at least 300 px. They become a new version in use.
+    ///
+    /// # Errors
+    /// `invalid_input` for no file, too many, an empty, too large, too small or unreadable file (naming it) or a
+    /// locked cast — nothing is changed then; an unknown series or character; `io` writing the files.
+    pub async fn upload_reference(
+        &self,
+        series: &str,
+        character: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<ReferencesView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let c = self.character_of(&s, character).await?;
+        self.references_open(&s).await?;
+        if files.is_empty() {
+            return Err(CoreError::invalid(format!(
+                "choose at least one image of {} (PNG or JPEG)",
+                c.name
+            )));
+        }
+        if files.len() > MAX_ANGLES {
+            return Err(CoreError::invalid(format!(
+                "{} files: a reference takes at most {MAX_ANGLES} images (angles) of {}",
+                files.len(),
+                c.name
+            )));
+        }
+        // Every file is read and checked before anything is written.
+        let mut images = Vec::new();
+        for (name, bytes) in files {
+            if bytes.is_empty() {
+                return Err(CoreError::invalid(format!("{name} is empty")));
+            }
+            if bytes.len() > MAX_REFERENCE_FILE {
+                return Err(CoreError::invalid(format!(
+                    "{name} is {} MB; a reference image can be at most {} MB",
+                    bytes.len() / (1024 * 1024),
+                    MAX_REFERENCE_FILE / (1024 * 1024)
+                )));
+            }
+            let img = crate::directing::decode_upright(bytes).map_err(|e| {
+                CoreError::invalid(format!(
+                    "{name} is not an image we can read (PNG or JPEG): {e}"
+                ))
+            })?;
+            if img.width() < MIN_REFERENCE_SIDE || img.height() < MIN_REFERENCE_SIDE {
+                return Err(CoreError::invalid(format!(
+                    "{name} is {}×{} px; a reference image needs at least {MIN_REFERENCE_SIDE} px on each side",
+                    img.width(),
+                    img.height()
+                )));
+            }
+            images.push(img);
+        }
+        self.keep_generated(&s, &c.id).await?;
+        let stamp = now_ms();
+        let mut rels = Vec::new();
+        for (k, img) in images.iter().enumerate() {
+            let rel = format!("series/{}/refs/{}/up-{stamp}-{k}.png", s.id, c.id);
+            let path = self.data_dir().join(&rel);
+            if let Some(d) = path.parent() {
+                std::fs::create_dir_all(d)
+                    .map_err(|e| CoreError::io(d.display().to_string(), e))?;
+            }
+            img.to_rgb8()
+                .save(&path)
+                .map_err(|e| CoreError::Internal(format!("saving {}: {e}", path.display())))?;
+            rels.push(rel);
+        }
+        let uploaded = ReferenceSource::Uploaded.key();
+        self.store()
+            .add_reference_version(&s.id, &c.id, uploaded, &rels, uploaded, stamp)
+            .await?;
+        self.references(&s.id).await
+    }
+
+    /// Makes [`CANDIDATES`] new candidate references for a character to choose from (paid FLUX stills when fal is
+    /// set up, offline ones otherwise); the earlier candidates are replaced.
+    ///
+    /// # Errors
+    /// A locked cast (`invalid_input`), an unknown series or character, the visuals stage's.
+    pub async fn reference_candidates(
+        &self,
+        series: &str,
+        character: &str,
+    ) -> Result<ReferencesView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let c = self.character_of(&s, character).await?;
+        self.references_open(&s).await?;
+        let key = format!("ref-candidates/{}/{}", s.id, c.id);
+        let before: Candidates = self.store().setting(&key).await?.unwrap_or_default();
+        let batch_key = format!("ref-candidate-batches/{}/{}", s.id, c.id);
+        let batch: u32 = self.store().setting::<u32>(&batch_key).await?.unwrap_or(0) + 1;
+        let pricing = studio_pipeline::Pricing::bundled();
+        let stage = self.visuals_stage(&pricing).await?;
+        let dir = self
+            .data_dir()
+            .join(format!("series/{}/refs/{}/candidates", s.id, c.id));
+        let (files, generator, cost) = stage
+            .reference_candidates(&s.id, &c, batch, CANDIDATES, &dir)
+            .await?;
+        self.store().set_setting(&batch_key, &batch).await?;
+        self.store()
+            .set_setting(
+                &key,
+                &Candidates {
+                    batch,
+                    files,
+                    generator,
+                    cost_usd: cost,
+                },
+            )
+            .await?;
+        for f in before.files {
+            let _ = std::fs::remove_file(self.data_dir().join(f));
+        }
+        self.references(&s.id).await
+    }
+
+    /// Uses candidate `index` (from 0) of the waiting candidates as the character's reference: a new version.
+    ///
+    /// # Errors
+    /// `invalid_input` when no candidates wait or the index is outside them, or the cast is locked; the store's.
+    pub async fn choose_reference(
+        &self,
+        series: &str,
+        character: &str,
+        index: usize,
+    ) -> Result<ReferencesView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let c = self.character_of(&s, character).await?;
+        self.references_open(&s).await?;
+        let key = format!("ref-candidates/{}/{}", s.id, c.id);
+        let waiting: Candidates = self.store().setting(&key).await?.unwrap_or_default();
+        let Some(file) = waiting.files.get(index) else {
+            return Err(CoreError::invalid(if waiting.files.is_empty() {
+                format!("no candidates of {} wait; make candidates first", c.name)
+            } else {
+                format!(
+                    "{} has candidates 1–{}, not {}",
+                    c.name,
+                    waiting.files.len(),
+                    index + 1
+                )
+            }));
+        };
+        self.keep_generated(&s, &c.id).await?;
+        let stamp = now_ms();
+        let rel = format!("series/{}/refs/{}/chosen-{stamp}.png", s.id, c.id);
+        let to = self.data_dir().join(&rel);
+        std::fs::copy(self.data_dir().join(file), &to)
+            .map_err(|e| CoreError::io(to.display().to_string(), e))?;
+        let chosen = ReferenceSource::Chosen.key();
+        self.store()
+            .add_reference_version(&s.id, &c.id, chosen, &[rel], chosen, stamp)
+            .await?;
+        for f in &waiting.files {
+            let _ = std::fs::remove_file(self.data_dir().join(f));
+        }
+        self.store()
+            .set_setting(&key, &Candidates::default())
+            .await?;
+        self.references(&s.id).await
+    }
+
+    /// Uses an earlier version of a character's reference again.
+    ///
+    /// # Errors
+    /// `invalid_input` for a version the character never had or a locked cast; the store's.
+    pub async fn use_reference(
+        &self,
+        series: &str,
+        character: &str,
+        version: i64,
+    ) -> Result<ReferencesView, CoreError> {
+        let s = self.store().find_series(series).await?;
+        let c = self.character_of(&s, character).await?;
+        self.references_open(&s).await?;
+        if !self
+            .store()
+            .use_reference_version(&s.id, &c.id, version)
+            .await?
+        {
+            let n = self.store().reference_versions(&s.id, &c.id).await?.len();
+            return Err(CoreError::invalid(if n == 0 {
+                format!("{} has only the generated reference so far", c.name)
+            } else {
+                format!("{} has reference versions 1–{n}, not {version}", c.name)
+            }));
+        }
+        self.references(&s.id).await
+    }
+}

@@ -1,0 +1,214 @@
+//! A character's reference images as the creator keeps them: four candidates to choose one from, the creator's own
+//! files (several angles), versions to go back to, locked with the cast, and kept when the look's words change.
+
+use studio_core::directing::CharacterEdit;
+use studio_core::references::ReferenceSource;
+use studio_core::{Engine, NewSeries};
+
+fn image(w: u32, h: u32, format: image::ImageFormat, tint: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, tint])
+    });
+    let mut buf = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut buf, format).unwrap();
+    buf.into_inner()
+}
+
+async fn series(e: &Engine) {
+    e.new_series(NewSeries {
+        title: "레퍼런스 시험".into(),
+        genre: Some(studio_domain::Genre::Romance),
+        episodes: 3,
+        episode_duration_min: 1,
+        premise: "같은 회사의 두 사람".into(),
+        main_theme: "용기".into(),
+        target_audience: "20-30대".into(),
+        writer: Some("offline".into()),
+        id: Some("refs".into()),
+        seed: Some(5),
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = super::fast_engine(dir.path()).await;
+    series(&e).await;
+    let view = e.references("refs").await.unwrap();
+    assert!(!view.locked);
+    let lead = view.characters[0].clone();
+    assert!(lead.current.is_none() && lead.versions.is_empty());
+
+    // The studio's generated reference exists (as the visuals stage leaves it).
+    let generated = format!("series/refs/refs/{}.png", lead.character_id);
+    std::fs::create_dir_all(dir.path().join("series/refs/refs")).unwrap();
+    std::fs::write(
+        dir.path().join(&generated),
+        image(512, 512, image::ImageFormat::Png, 10),
+    )
+    .unwrap();
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(
+        lead.character_id.clone(),
+        (generated.clone(), "offline-procedural".to_string()),
+    );
+    e.store().set_setting("refs/refs", &map).await.unwrap();
+    let view = e.references("refs").await.unwrap();
+    assert_eq!(view.characters[0].source, Some(ReferenceSource::Generated));
+
+    // Four candidates, offline and free without keys; by name or id.
+    let view = e.reference_candidates("refs", &lead.name).await.unwrap();
+    let c = &view.characters[0];
+    assert_eq!(c.candidates.len(), 4);
+    assert!(c.candidates_offline && c.candidates_cost_usd == 0.0);
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(
+        dir.path()
+            .join(format!("series/refs/refs/{}/candidates", lead.character_id)),
+    )
+    .unwrap()
+    .map(|f| f.unwrap().path())
+    .collect();
+    assert_eq!(files.len(), 4);
+    let sums: std::collections::BTreeSet<Vec<u8>> =
+        files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert_eq!(sums.len(), 4, "four different pictures");
+    // Asking again replaces them.
+    let view = e
+        .reference_candidates("refs", &lead.character_id)
+        .await
+        .unwrap();
+    assert_eq!(view.characters[0].candidates.len(), 4);
+    let err = e.choose_reference("refs", &lead.name, 4).await.unwrap_err();
+    assert!(err.to_string().contains("candidates 1–4, not 5"), "{err}");
+
+    // Choose the third: the generated one is kept as version 1, the chosen one is version 2 and in use.
+    let view = e.choose_reference("refs", &lead.name, 2).await.unwrap();
+    let c = &view.characters[0];
+    assert_eq!(c.source, Some(ReferenceSource::Chosen));
+    assert!(c.candidates.is_empty(), "the choice clears the candidates");
+    assert_eq!(
+        c.versions
+            .iter()
+            .map(|v| (v.version, v.source, v.current))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, ReferenceSource::Generated, false),
+            (2, ReferenceSource::Chosen, true)
+        ]
+    );
+    assert_eq!(
+        c.current.as_deref(),
+        c.versions[1].files.first().map(String::as_str)
+    );
+
+    // The creator's own files: bad ones say what is wrong and change nothing.
+    let small = image(200, 640, image::ImageFormat::Png, 30);
+    for (files, says) in [
+        (vec![], "choose at least one image"),
+        (
+            vec![("empty.png".to_string(), Vec::new())],
+            "empty.png is empty",
+        ),
+        (
+            vec![("notes.png".to_string(), b"not an image".to_vec())],
+            "notes.png is not an image",
+        ),
+        (
+            vec![("small.png".to_string(), small.clone())],
+            "small.png is 200×640 px",
+        ),
+        (
+            (0..5)
+                .map(|i| (format!("{i}.png"), small.clone()))
+                .collect::<Vec<_>>(),
+            "at most 4 images",
+        ),
+    ] {
+        let err = e
+            .upload_reference("refs", &lead.name, &files)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    assert_eq!(
+        e.references("refs").await.unwrap().characters[0]
+            .versions
+            .len(),
+        2
+    );
+
+    // Two angles, a PNG and a JPEG: version 3, the first file the main one.
+    let angles = vec![
+        (
+            "front.png".to_string(),
+            image(480, 640, image::ImageFormat::Png, 200),
+        ),
+        (
+            "side.jpg".to_string(),
+            image(640, 480, image::ImageFormat::Jpeg, 120),
+        ),
+    ];
+    let view = e
+        .upload_reference("refs", &lead.name, &angles)
+        .await
+        .unwrap();
+    let c = &view.characters[0];
+    assert_eq!(c.source, Some(ReferenceSource::Uploaded));
+    let v3 = c.versions.last().unwrap();
+    assert_eq!((v3.version, v3.files.len(), v3.current), (3, 2, true));
+    let map: std::collections::BTreeMap<String, (String, String)> =
+        e.store().setting("refs/refs").await.unwrap().unwrap();
+    let (main, generator) = &map[&lead.character_id];
+    assert!(
+        main.ends_with("-0.png") && generator == "uploaded",
+        "{main} {generator}"
+    );
+    let main_img = image::open(dir.path().join(main)).unwrap();
+    assert_eq!((main_img.width(), main_img.height()), (480, 640));
+
+    // Changing the look's words keeps the creator's own reference.
+    e.edit_character(
+        "refs",
+        &lead.name,
+        CharacterEdit {
+            appearance: Some("a woman in her thirties with short hair and a grey suit".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let after: std::collections::BTreeMap<String, (String, String)> =
+        e.store().setting("refs/refs").await.unwrap().unwrap();
+    assert_eq!(after[&lead.character_id].0, *main);
+
+    // Back to version 2; a version that never was is refused.
+    let view = e.use_reference("refs", &lead.name, 2).await.unwrap();
+    assert_eq!(view.characters[0].source, Some(ReferenceSource::Chosen));
+    assert!(view.characters[0].versions[1].current);
+    let err = e.use_reference("refs", &lead.name, 9).await.unwrap_err();
+    assert!(err.to_string().contains("versions 1–3, not 9"), "{err}");
+
+    // Locked with the cast: nothing changes until it is unlocked.
+    e.set_cast_locked("refs", true).await.unwrap();
+    assert!(e.references("refs").await.unwrap().locked);
+    for err in [
+        e.upload_reference("refs", &lead.name, &angles)
+            .await
+            .unwrap_err(),
+        e.reference_candidates("refs", &lead.name)
+            .await
+            .unwrap_err(),
+        e.use_reference("refs", &lead.name, 1).await.unwrap_err(),
+    ] {
+        assert!(err.to_string().contains("unlock the cast"), "{err}");
+    }
+    e.set_cast_locked("refs", false).await.unwrap();
+    e.use_reference("refs", &lead.name, 1).await.unwrap();
+    assert_eq!(
+        e.references("refs").await.unwrap().characters[0].source,
+        Some(ReferenceSource::Generated)
+    );
+}
