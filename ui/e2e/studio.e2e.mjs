@@ -297,8 +297,41 @@ try {
   await until("the picked voice is the primary", async () => (await firstRow.locator("td").nth(1).textContent()) !== primaryBefore, 30_000);
   await firstRow.getByRole("button", { name: "들어보기" }).click();
   await until("the new voice's audition", async () => (await audio.evaluate((a) => a.duration)) > 0.5, 60_000);
+  // References (unlocked with the cast): four candidates, choose the second; then the creator's own two angles.
+  const refCard = page.locator('[data-testid^="ref-card-"]').first();
+  const refId = (await refCard.getAttribute("data-testid")).replace("ref-card-", "");
+  await page.getByTestId(`ref-candidates-${refId}`).click();
+  const candidates = page.getByTestId(`ref-candidate-list-${refId}`);
+  await candidates.waitFor({ timeout: 60_000 });
+  if ((await candidates.locator("img").count()) !== 4) fail("not four reference candidates");
+  await until("four candidate pictures loaded", async () => (await candidates.locator("img").evaluateAll((is) => is.filter((i) => i.naturalWidth > 0).length)) === 4, 30_000);
+  await snap("2-references-candidates");
+  await page.getByTestId(`ref-choose-${refId}-1`).click();
+  await until("the chosen candidate is in use", async () => (await refCard.textContent()).includes("후보에서 고른 이미지"), 30_000);
+  if ((await candidates.count()) !== 0) fail("the candidates stayed after choosing");
+  // A picture too small is refused here, in Korean, naming the file; nothing changes.
+  const tiny = await page.screenshot({ clip: { x: 0, y: 0, width: 200, height: 200 } });
+  await page.getByTestId(`ref-upload-${refId}`).setInputFiles([{ name: "작은사진.png", mimeType: "image/png", buffer: tiny }]);
+  await refCard.getByText("작은사진.png 이미지가 200×200px로 작습니다").waitFor({ timeout: 10_000 });
+  const front = await page.screenshot({ clip: { x: 0, y: 0, width: 480, height: 600 } });
+  const side = await page.screenshot({ clip: { x: 200, y: 100, width: 600, height: 480 }, type: "jpeg" });
+  await page.getByTestId(`ref-upload-${refId}`).setInputFiles([
+    { name: "정면.png", mimeType: "image/png", buffer: front },
+    { name: "측면.jpg", mimeType: "image/jpeg", buffer: side },
+  ]);
+  await until("the creator's images are in use", async () => (await refCard.textContent()).includes("직접 올린 이미지"), 30_000);
+  await page.getByTestId(`ref-versions-${refId}`).locator("summary").click();
+  await until("three versions listed", async () => (await page.getByTestId(`ref-versions-${refId}`).locator("figure").count()) >= 2, 10_000);
+  await snap("2-references");
+  // Back to the chosen candidate (version in the list), then lock: the references lock with the voices.
+  const usingBefore = await page.getByTestId(`ref-current-${refId}`).getAttribute("src");
+  await page.locator(`[data-testid^="ref-use-${refId}-"]`).last().click();
+  await until("an earlier version is in use", async () => (await page.getByTestId(`ref-current-${refId}`).getAttribute("src")) !== usingBefore, 30_000);
+  if (!(await refCard.textContent()).includes("후보에서 고른 이미지")) fail("the earlier version is not the chosen candidate");
   await page.getByTestId("cast-lock").click();
   await until("cast locked after re-casting", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
+  await page.getByTestId("refs-locked").waitFor({ timeout: 10_000 });
+  if ((await page.getByTestId(`ref-candidates-${refId}`).count()) !== 0) fail("reference buttons shown while locked");
   await snap("2-casting");
   await language("casting", "ko");
 

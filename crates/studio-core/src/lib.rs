@@ -7,7 +7,8 @@
 //! ([`estimate`]), keeps several keys per paid provider in line ([`accounts`]), sends alerts to the creator's
 //! channels ([`alerts`]), and takes the creator's edits of one shot, line or
 //! character ([`directing`]) keeping earlier takes and redoing only what depends on them, reads viewers' reactions
-//! to published episodes and proposes outline changes from them ([`feedback`]); saved settings are put in
+//! to published episodes and proposes outline changes from them ([`feedback`]), keeps the characters' reference
+//! images the creator chose, uploaded or went back to ([`references`]); saved settings are put in
 //! force without a restart. Shells reach it through the command table ([`api`]) or its methods, and through what
 //! it re-exports ([`domain`], [`reports`]) — never through the store.
 //!

@@ -2,7 +2,8 @@
 //! remote paid jobs), the prompts, the writers' JSON schemas, parsing of untrusted replies, script validation,
 //! continuity and quality checks, and the stages: the script stage (writer → checks → regeneration → story memory),
 //! voices (each paid line reserved within the spending caps before it is sent), visuals (priority routing within
-//! the budget; stills stay stills for the render to move) and avatars (one take per character and scene). Every paid
+//! the budget; stills stay stills for the render to move; shots with characters made from their reference images
+//! and checked for outfit drift) and avatars (one take per character and scene). Every paid
 //! job goes through the write-ahead runner ([`remote`]) that reserves its cost within the day's, the provider's and
 //! the episode's caps. [`feedback`] reads viewers' comments and proposes outline changes within the plan's bounds.
 //!

@@ -1,5 +1,6 @@
-//! fal.ai's queue API (Kling video, FLUX images): submit, status, result, download. The URLs the submit returns are
-//! used as given; nothing is rebuilt except when a provider omits them.
+//! fal.ai's queue API (Kling video, FLUX images): submit, status, result, download — and fal's storage, where
+//! reference images are uploaded so model inputs can name them by URL. The URLs the submit returns are used as
+//! given; nothing is rebuilt except when a provider omits them.
 
 use crate::ratelimit::SendAs;
 use std::path::Path;

@@ -6,8 +6,10 @@ import type { SeriesDetail } from "../bindings/SeriesDetail";
 import type { VoiceChoice } from "../bindings/VoiceChoice";
 import type { VoiceInfo } from "../bindings/VoiceInfo";
 import type { Key } from "../i18n";
-import { AGE_GROUPS, GENDERS, TONES, providerLabel, toneLabel } from "../labels";
-import { splitTraits } from "../logic";
+import type { CharacterReferences } from "../bindings/CharacterReferences";
+import type { ReferencesView } from "../bindings/ReferencesView";
+import { AGE_GROUPS, GENDERS, TONES, formatTime, providerLabel, toneLabel } from "../labels";
+import { fileToBase64, splitTraits } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
 
 // 2. Characters and casting ----------------------------------------------------------------------------------------
@@ -51,6 +53,7 @@ export function Casting({ ctx }: { ctx: Ctx }) {
           </ul>
         </>
       )}
+      {ctx.series && <References ctx={ctx} series={ctx.series} lockedNow={cast?.locked ?? false} />}
       {cast && (
         <>
           <h2>{t("casting.voices")}</h2>
@@ -105,6 +108,172 @@ export function Casting({ ctx }: { ctx: Ctx }) {
         </>
       )}
     </section>
+  );
+}
+
+/** The largest reference image taken, and how many files (angles) one upload may have (as the engine checks). */
+const MAX_REFERENCE_FILE = 10 * 1024 * 1024;
+const MAX_ANGLES = 4;
+const MIN_REFERENCE_SIDE = 300;
+
+/**
+ * The characters' reference images — what every picture of them is made from: the one in use, four candidates to
+ * choose one from, the creator's own images (several angles), and earlier versions to go back to. Locked with the
+ * cast.
+ */
+function References({ ctx, series, lockedNow }: { ctx: Ctx; series: string; lockedNow: boolean }) {
+  const { t } = ctx;
+  const [view, setView] = useState<ReferencesView | null>(null);
+  const act = useAction();
+  useEffect(() => {
+    act.run(() => ctx.api.character_references({ series })).then((v) => v && setView(v));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ctx.api, series, lockedNow]);
+  if (!view) return <ErrorBox error={act.error} t={t} />;
+  return (
+    <>
+      <h2>{t("refs.title")}</h2>
+      <p className="small">{t("refs.explain")}</p>
+      {view.locked && (
+        <p className="small" data-testid="refs-locked">
+          🔒 {t("refs.locked")}
+        </p>
+      )}
+      <ErrorBox error={act.error} t={t} />
+      <div className="cards">
+        {view.characters.map((c) => (
+          <ReferenceCard key={c.character_id} ctx={ctx} series={series} c={c} locked={view.locked} busy={act.busy} run={(f) => act.run(f).then((v) => v && setView(v))} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function ReferenceCard({
+  ctx,
+  series,
+  c,
+  locked,
+  busy,
+  run,
+}: {
+  ctx: Ctx;
+  series: string;
+  c: CharacterReferences;
+  locked: boolean;
+  busy: boolean;
+  run: (f: () => Promise<ReferencesView>) => void;
+}) {
+  const { t } = ctx;
+  const [problem, setProblem] = useState<string | null>(null);
+  const who = { series, character: c.character_id };
+  const upload = async (list: FileList | null) => {
+    const files = Array.from(list ?? []);
+    setProblem(null);
+    if (files.length === 0) return;
+    if (files.length > MAX_ANGLES) return setProblem(t("refs.too_many").replace("{n}", String(MAX_ANGLES)));
+    const big = files.find((f) => f.size > MAX_REFERENCE_FILE);
+    if (big) return setProblem(t("refs.too_big").replace("{name}", big.name));
+    // Read each picture here first, so the creator hears what is wrong with which file in their language.
+    for (const f of files) {
+      let size: { width: number; height: number };
+      try {
+        const bitmap = await createImageBitmap(f);
+        size = { width: bitmap.width, height: bitmap.height };
+        bitmap.close();
+      } catch {
+        return setProblem(t("refs.not_image").replace("{name}", f.name));
+      }
+      if (size.width < MIN_REFERENCE_SIDE || size.height < MIN_REFERENCE_SIDE)
+        return setProblem(
+          t("refs.too_small")
+            .replace("{name}", f.name)
+            .replace("{size}", `${size.width}×${size.height}`)
+            .replace("{min}", String(MIN_REFERENCE_SIDE)),
+        );
+    }
+    const encoded = await Promise.all(files.map(async (f) => ({ file_name: f.name, content_base64: await fileToBase64(f) })));
+    run(() => ctx.api.character_reference_upload({ ...who, files: encoded }));
+  };
+  const sourceLabel = c.source ? t(`refs.source.${c.source}`) : t("refs.none");
+  return (
+    <div className="card" data-testid={`ref-card-${c.character_id}`}>
+      <strong>{c.name}</strong>
+      <div className="ref-now">
+        {c.current ? (
+          <img src={ctx.mediaUrl(c.current)} alt={`${c.name} ${t("refs.current")}`} data-testid={`ref-current-${c.character_id}`} />
+        ) : (
+          <div className="empty small">{t("refs.none")}</div>
+        )}
+        <div className="small">{c.current ? `${t("refs.current")}: ${sourceLabel}` : ""}</div>
+      </div>
+      {!locked && (
+        <div className="row">
+          <button data-testid={`ref-candidates-${c.character_id}`} disabled={busy} onClick={() => run(() => ctx.api.character_reference_candidates(who))}>
+            {c.candidates.length > 0 ? t("refs.candidates_again") : t("refs.candidates")}
+          </button>
+          <label className="button">
+            {t("refs.upload")}
+            <input
+              type="file"
+              multiple
+              accept="image/png,image/jpeg"
+              className="visually-hidden"
+              data-testid={`ref-upload-${c.character_id}`}
+              disabled={busy}
+              onChange={(e) => {
+                void upload(e.target.files);
+                e.target.value = "";
+              }}
+            />
+          </label>
+        </div>
+      )}
+      {!locked && <div className="small">{t("refs.upload_rules")}</div>}
+      {problem && <div className="warn small">{problem}</div>}
+      {c.candidates.length > 0 && (
+        <div data-testid={`ref-candidate-list-${c.character_id}`}>
+          <div className="small">
+            {t("refs.choose")} {c.candidates_offline ? `(${t("refs.offline")})` : `($${c.candidates_cost_usd.toFixed(3)})`}
+          </div>
+          <div className="ref-grid">
+            {c.candidates.map((src, k) => (
+              <figure key={src}>
+                <img src={ctx.mediaUrl(src)} alt={`${c.name} ${t("refs.candidate")} ${k + 1}`} />
+                <button data-testid={`ref-choose-${c.character_id}-${k}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_choose({ ...who, candidate: k }))}>
+                  {t("refs.use_this")} ({k + 1})
+                </button>
+              </figure>
+            ))}
+          </div>
+        </div>
+      )}
+      {c.versions.length > 1 && (
+        <details className="small" data-testid={`ref-versions-${c.character_id}`}>
+          <summary>
+            {t("refs.versions")} ({c.versions.length})
+          </summary>
+          <div className="ref-grid">
+            {c.versions.map((v) => (
+              <figure key={v.version}>
+                <img src={ctx.mediaUrl(v.files[0])} alt={`${c.name} ${t("refs.version")} ${v.version}`} />
+                <figcaption>
+                  {t("refs.version")} {v.version} · {t(`refs.source.${v.source}`)}
+                  {v.files.length > 1 ? ` · ${t("refs.angles").replace("{n}", String(v.files.length))}` : ""} · {formatTime(v.created_ms, ctx.lang, ctx.timeZone)}
+                </figcaption>
+                {v.current ? (
+                  <span>✓ {t("refs.in_use")}</span>
+                ) : (
+                  <button data-testid={`ref-use-${c.character_id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ ...who, version: v.version }))}>
+                    {t("refs.use_version")}
+                  </button>
+                )}
+              </figure>
+            ))}
+          </div>
+        </details>
+      )}
+    </div>
   );
 }
 
