@@ -24,7 +24,8 @@ pub use feedback::{
 pub use jobs::{JobFailure, JobRow};
 pub use memory::{RollbackReport, SeriesSummary};
 pub use publishing::{
-    ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, ScriptEdit, UploadRow, UploadStep,
+    ChannelRow, QuotaDay, QuotaHit, RedoItems, ReviewDecision, SHOT_JOB_KINDS, ScriptEdit,
+    UploadRow, UploadStep,
 };
 pub use remote::{RemoteJob, RemoteJobUpdate};
 pub use settings::{AccountAside, CapHit, SpendCap};

@@ -637,17 +637,7 @@ impl Store {
             purposes.push(format!("avatar:{id}"));
         }
         for i in r.shots.iter().chain(r.replace.iter().map(|x| &x.0)) {
-            // Every paid job a shot can have: its still or keyframe (text-only, or with the characters' references, and
-            // their one retry after a drift check), and its clip.
-            for p in [
-                "still",
-                "keyframe",
-                "ref-still",
-                "ref-keyframe",
-                "ref-still-retry",
-                "ref-keyframe-retry",
-                "shot",
-            ] {
+            for p in SHOT_JOB_KINDS {
                 purposes.push(format!("{p}:{i}"));
             }
         }
@@ -811,6 +801,18 @@ pub struct ScriptEdit<'a> {
     pub report: &'a serde_json::Value,
 }
 
+/// Every paid job a shot can have, as the first part of its purpose (`<kind>:<shot index>`): its still or keyframe
+/// (from text, or with the characters' references, and their one retry after a drift check), and its clip.
+pub const SHOT_JOB_KINDS: [&str; 7] = [
+    "still",
+    "keyframe",
+    "ref-still",
+    "ref-keyframe",
+    "ref-still-retry",
+    "ref-keyframe-retry",
+    "shot",
+];
+
 async fn forget_in(
     tx: &mut sqlx::SqliteConnection,
     series_id: &str,
@@ -842,17 +844,7 @@ async fn forget_in(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        // Every paid job a shot can have: its still or keyframe (text-only, or with the characters' references, and
-        // their one retry after a drift check), and its clip.
-        for p in [
-            "still",
-            "keyframe",
-            "ref-still",
-            "ref-keyframe",
-            "ref-still-retry",
-            "ref-keyframe-retry",
-            "shot",
-        ] {
+        for p in SHOT_JOB_KINDS {
             touched += rename_remote(tx, series_id, n, &format!("{p}:{i}"), tag).await?;
         }
     }

@@ -133,7 +133,9 @@ function References({ ctx, series, lockedNow }: { ctx: Ctx; series: string; lock
   return (
     <>
       <h2>{t("refs.title")}</h2>
-      <p className="small">{t("refs.explain")}</p>
+      <p className="small">
+        {t("refs.explain")} {t("refs.upload_rules")}
+      </p>
       {view.locked && (
         <p className="small" data-testid="refs-locked">
           🔒 {t("refs.locked")}
@@ -229,7 +231,6 @@ function ReferenceCard({
           </label>
         </div>
       )}
-      {!locked && <div className="small">{t("refs.upload_rules")}</div>}
       {problem && <div className="warn small">{problem}</div>}
       {c.candidates.length > 0 && (
         <div data-testid={`ref-candidate-list-${c.character_id}`}>

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use studio_core::Engine;
 use studio_core::directing::{CharacterEdit, LineEdit, ShotEdit};
 use studio_core::domain::{EpisodeStatus, Stage};
-use studio_core::{Engine, NewSeries};
 
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -17,20 +17,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 }
 
 async fn produced(e: &Arc<Engine>) {
-    e.new_series(NewSeries {
-        title: "연출 시험".into(),
-        genre: Some(studio_domain::Genre::Romance),
-        episodes: 3,
-        episode_duration_min: 1,
-        premise: "같은 회사의 두 사람".into(),
-        main_theme: "용기".into(),
-        target_audience: "20-30대".into(),
-        writer: Some("offline".into()),
-        id: Some("dir".into()),
-        seed: Some(3),
-    })
-    .await
-    .unwrap();
+    super::offline_series(e, "dir", "연출 시험", 3, 3).await;
     e.produce("dir", 1).await.unwrap();
     e.run_workers(2, studio_core::CancellationToken::new(), true)
         .await

@@ -33,6 +33,24 @@ pub async fn fast_engine(dir: &std::path::Path) -> Engine {
     .unwrap()
 }
 
+/// Plans an offline romance series of one-minute episodes about two people at the same company.
+pub async fn offline_series(e: &Engine, id: &str, title: &str, episodes: u32, seed: u64) {
+    e.new_series(studio_core::NewSeries {
+        title: title.into(),
+        genre: Some(studio_domain::Genre::Romance),
+        episodes,
+        episode_duration_min: 1,
+        premise: "같은 회사의 두 사람".into(),
+        main_theme: "용기".into(),
+        target_audience: "20-30대".into(),
+        writer: Some("offline".into()),
+        id: Some(id.into()),
+        seed: Some(seed),
+    })
+    .await
+    .unwrap();
+}
+
 /// An engine on `dir` with this `config.toml`, no environment and in-memory secrets.
 pub async fn engine_with_config(dir: &std::path::Path, config: &str) -> Engine {
     std::fs::write(dir.join("config.toml"), config).unwrap();

@@ -3,7 +3,6 @@
 
 use studio_core::directing::CharacterEdit;
 use studio_core::references::ReferenceSource;
-use studio_core::{Engine, NewSeries};
 
 fn image(w: u32, h: u32, format: image::ImageFormat, tint: u8) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -14,28 +13,11 @@ fn image(w: u32, h: u32, format: image::ImageFormat, tint: u8) -> Vec<u8> {
     buf.into_inner()
 }
 
-async fn series(e: &Engine) {
-    e.new_series(NewSeries {
-        title: "레퍼런스 시험".into(),
-        genre: Some(studio_domain::Genre::Romance),
-        episodes: 3,
-        episode_duration_min: 1,
-        premise: "같은 회사의 두 사람".into(),
-        main_theme: "용기".into(),
-        target_audience: "20-30대".into(),
-        writer: Some("offline".into()),
-        id: Some("refs".into()),
-        seed: Some(5),
-    })
-    .await
-    .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     let dir = tempfile::tempdir().unwrap();
     let e = super::fast_engine(dir.path()).await;
-    series(&e).await;
+    super::offline_series(&e, "refs", "레퍼런스 시험", 3, 5).await;
     let view = e.references("refs").await.unwrap();
     assert!(!view.locked);
     let lead = view.characters[0].clone();

@@ -1086,6 +1086,9 @@ impl VisualsStage<'_> {
         } else {
             "ref-still"
         };
+        // Purposes the takes and edits know (`studio_store::SHOT_JOB_KINDS`), so a new take retires them too.
+        debug_assert!(studio_store::SHOT_JOB_KINDS.contains(&kind));
+        debug_assert!(studio_store::SHOT_JOB_KINDS.contains(&format!("{kind}-retry").as_str()));
         let (url, cost) = match self
             .paid_image(
                 series_id,

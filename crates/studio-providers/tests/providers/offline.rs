@@ -46,6 +46,27 @@ pub async fn store_with_episode(
     (store, plan, script)
 }
 
+/// [`store_with_episode`] with episode 1 cut to three one-second shots (high, low, high priority), so visuals tests
+/// make and render little.
+pub async fn three_shot_episode(dir: &std::path::Path) -> (Store, studio_domain::EpisodeScript) {
+    let (store, _plan, mut script) = store_with_episode(dir).await;
+    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
+    for (i, s) in shots.iter_mut().enumerate() {
+        s.duration_sec = 1.0;
+        s.clip_priority = if i == 1 {
+            studio_domain::ClipPriority::Low
+        } else {
+            studio_domain::ClipPriority::High
+        };
+    }
+    script.storyboard = shots;
+    store
+        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
+        .await
+        .unwrap();
+    (store, script)
+}
+
 async fn store() -> (tempfile::TempDir, Store) {
     let d = tempfile::tempdir().unwrap();
     let s = Store::open(&d.path().join("t.db")).await.unwrap();

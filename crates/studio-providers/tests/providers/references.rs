@@ -140,21 +140,7 @@ struct World {
 /// figure (so the references and the shots agree unless a test says otherwise).
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _plan, mut script) = crate::offline::store_with_episode(dir.path()).await;
-    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
-    for (i, s) in shots.iter_mut().enumerate() {
-        s.duration_sec = 1.0;
-        s.clip_priority = if i == 1 {
-            ClipPriority::Low
-        } else {
-            ClipPriority::High
-        };
-    }
-    script.storyboard = shots;
-    store
-        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
-        .await
-        .unwrap();
+    let (store, script) = crate::offline::three_shot_episode(dir.path()).await;
     let media = tempfile::tempdir().unwrap();
     let mp4 = media.path().join("v.mp4");
     studio_render::kenburns::pattern_clip(

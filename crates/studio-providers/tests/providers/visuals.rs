@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use studio_domain::{ClipPriority, EpisodeScript};
+use studio_domain::EpisodeScript;
 use studio_pipeline::visuals::{ClipProbe, Route, VisualConfig, VisualsStage};
 use studio_pipeline::{CheckConfig, Pricing, ScriptStage};
 use studio_providers::{FalQueue, OfflineStills, TemplateWriter};
@@ -211,21 +211,7 @@ struct World {
 /// An offline-planned episode cut to three short shots (high, low, high) so the test renders little.
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _plan, mut script) = crate::offline::store_with_episode(dir.path()).await;
-    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
-    for (i, s) in shots.iter_mut().enumerate() {
-        s.duration_sec = 1.0;
-        s.clip_priority = if i == 1 {
-            ClipPriority::Low
-        } else {
-            ClipPriority::High
-        };
-    }
-    script.storyboard = shots;
-    store
-        .save_script("rom", 1, &serde_json::to_value(&script).unwrap(), None)
-        .await
-        .unwrap();
+    let (store, _script) = crate::offline::three_shot_episode(dir.path()).await;
     let server = MockServer::start().await;
     let (png, mp4) = media();
     let state = Arc::new(Mutex::new(FalState {
