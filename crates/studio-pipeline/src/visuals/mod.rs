@@ -686,17 +686,17 @@ impl VisualsStage<'_> {
                 .iter()
                 .filter_map(|c| looks.get(c.as_str()).copied())
                 .collect();
-            let mut prompt = if cast_looks.is_empty() {
-                shot.video_prompt.clone()
-            } else {
-                format!(
-                    "{} Featuring {}.",
-                    shot.video_prompt,
-                    cast_looks.join(" and ")
-                )
-            };
+            // Sentences joined with one full stop each, whatever the writer ended its prompt with.
+            let sentence = |s: &str| format!("{}.", s.trim().trim_end_matches('.'));
+            let mut prompt = sentence(&shot.video_prompt);
+            if !cast_looks.is_empty() {
+                prompt = format!("{prompt} Featuring {}.", cast_looks.join(" and "));
+            }
             if !look.words.is_empty() {
-                prompt = format!("{} Style: {}.", prompt.trim_end(), look.words);
+                prompt = format!(
+                    "{prompt} Style: {}.",
+                    look.words.trim().trim_end_matches('.')
+                );
             }
             let req = StillRequest {
                 prompt,

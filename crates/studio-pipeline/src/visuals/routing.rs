@@ -475,9 +475,12 @@ struct Decided {
 }
 
 /// The characters a shot shows, as ids: those of its scene whom the shot's description or prompt names (by name,
-/// given name or id), or — when it names none — the scene's cast, at most `max` (the models take few references:
-/// FLUX Kontext multi-image and Kling Elements up to 4 images, one of which is the style image or the keyframe).
-/// Scene casts may name characters by id or by name; unknown names are left out.
+/// given name or id); when it names none but speaks of people ("인물", "두 사람", "클로즈업", "a woman", …) and is not
+/// a shot of the place ("배경 풍경", "establishing", …), the scene's cast; otherwise nobody (a landscape or
+/// establishing shot must not be given people to draw). At most
+/// `max` (the models take few references: FLUX Kontext multi-image and Kling Elements up to 4 images, one of which
+/// is the style image or the keyframe). Scene casts may name characters by id or by name; unknown names are left
+/// out.
 pub fn shot_cast(
     shot: &Shot,
     scene: Option<&studio_domain::Scene>,
@@ -513,10 +516,50 @@ pub fn shot_cast(
         })
         .map(|c| c.id.clone())
         .collect();
-    let chosen = if named.is_empty() {
+    const PEOPLE: [&str; 14] = [
+        "인물",
+        "사람",
+        "클로즈업",
+        "얼굴",
+        "대화",
+        "둘이",
+        "두 사람",
+        "close-up",
+        "close up",
+        "face",
+        "person",
+        "people",
+        "man",
+        "woman",
+    ];
+    // Shots of a place: passers-by there are not the cast.
+    const PLACE: [&str; 6] = [
+        "배경",
+        "풍경",
+        "전경",
+        "establishing",
+        "landscape",
+        "scenery",
+    ];
+    let lower = text.to_lowercase();
+    let chosen = if !named.is_empty() {
+        named
+    } else if PLACE.iter().any(|w| lower.contains(w)) {
+        Vec::new()
+    } else if PEOPLE.iter().any(|w| {
+        // English words whole ("man" is not in "many"), Korean ones anywhere.
+        if w.is_ascii() {
+            lower
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                .any(|t| t == *w)
+                || (w.contains(' ') && lower.contains(w))
+        } else {
+            text.contains(w)
+        }
+    }) {
         in_scene.iter().map(|c| c.id.clone()).collect()
     } else {
-        named
+        Vec::new()
     };
     chosen.into_iter().take(max).collect()
 }
@@ -548,4 +591,85 @@ pub fn shot_durations(script: &EpisodeScript, audio: &[LineAudio], default: f64)
             None => default,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod cast_tests {
+    use super::*;
+    use studio_domain::{Character, Scene};
+
+    fn character(id: &str, name: &str) -> Character {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "role": "r", "importance": "main",
+            "voice_profile": {"gender": "female", "age_group": "adult"}
+        }))
+        .unwrap()
+    }
+
+    fn shot(visual: &str, prompt: &str) -> Shot {
+        Shot {
+            scene: 1,
+            visual: visual.into(),
+            video_prompt: prompt.into(),
+            emotion: "e".into(),
+            duration_sec: 3.0,
+            clip_priority: ClipPriority::Low,
+        }
+    }
+
+    #[test]
+    fn a_shot_shows_whom_it_names_or_the_scene_when_it_speaks_of_people_and_nobody_in_a_place_shot()
+    {
+        let cast = vec![
+            character("CHAR001", "한서윤"),
+            character("CHAR002", "류민서"),
+            character("CHAR003", "임도윤"),
+            character("CHAR004", "신다은"),
+        ];
+        let scene = Scene {
+            number: 1,
+            location: "카페".into(),
+            time: "밤".into(),
+            atmosphere: String::new(),
+            // By id and by name, one unknown, one twice.
+            characters: vec![
+                "CHAR001".into(),
+                "류민서".into(),
+                "모르는 사람".into(),
+                "한서윤".into(),
+                "CHAR003".into(),
+            ],
+            lines: vec![],
+        };
+        let of =
+            |visual: &str, prompt: &str| shot_cast(&shot(visual, prompt), Some(&scene), &cast, 3);
+        assert_eq!(of("한서윤 클로즈업", "close-up"), vec!["CHAR001"]);
+        // A given name alone, and the id in an English prompt.
+        assert_eq!(
+            of("민서가 웃는다", "CHAR003 turns"),
+            vec!["CHAR002", "CHAR003"]
+        );
+        // Nobody named but people: the scene's cast (the unknown name left out, nobody twice).
+        assert_eq!(
+            of("두 사람의 대화", "two people talk"),
+            vec!["CHAR001", "CHAR002", "CHAR003"]
+        );
+        assert_eq!(
+            of("", "A woman looks out of the window"),
+            vec!["CHAR001", "CHAR002", "CHAR003"]
+        );
+        // A place: nobody, even with passers-by in the prompt.
+        assert!(
+            of(
+                "카페 배경 풍경, 전환 샷",
+                "Wide establishing shot, people passing by"
+            )
+            .is_empty()
+        );
+        // "many" is not "man"; a character of another scene is not here.
+        assert!(of("창밖", "many lights in the rain").is_empty());
+        assert!(of("신다은", "").is_empty(), "not in the scene");
+        assert_eq!(of("두 사람", "").len(), 3, "at most three");
+        assert!(shot_cast(&shot("한서윤", ""), None, &cast, 3).is_empty());
+    }
 }

@@ -46,11 +46,20 @@ pub async fn store_with_episode(
     (store, plan, script)
 }
 
-/// [`store_with_episode`] with episode 1 cut to three one-second shots (high, low, high priority), so visuals tests
-/// make and render little.
-pub async fn three_shot_episode(dir: &std::path::Path) -> (Store, studio_domain::EpisodeScript) {
+/// [`store_with_episode`] with episode 1 cut to its first three shots that `keep` keeps, each one second long
+/// (high, low, high priority), so visuals tests make and render little.
+pub async fn three_shot_episode(
+    dir: &std::path::Path,
+    keep: impl Fn(&studio_domain::Shot) -> bool,
+) -> (Store, studio_domain::EpisodeScript) {
     let (store, _plan, mut script) = store_with_episode(dir).await;
-    let mut shots: Vec<studio_domain::Shot> = script.storyboard.iter().take(3).cloned().collect();
+    let mut shots: Vec<studio_domain::Shot> = script
+        .storyboard
+        .iter()
+        .filter(|s| keep(s))
+        .take(3)
+        .cloned()
+        .collect();
     for (i, s) in shots.iter_mut().enumerate() {
         s.duration_sec = 1.0;
         s.clip_priority = if i == 1 {

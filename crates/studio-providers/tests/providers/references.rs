@@ -136,11 +136,13 @@ struct World {
     script: studio_domain::EpisodeScript,
 }
 
-/// An offline-planned episode cut to three one-second shots (high, low, high). The mock's stills are a red-coated
-/// figure (so the references and the shots agree unless a test says otherwise).
+/// An offline-planned episode cut to three one-second close-ups (high, low, high). The mock's stills are a
+/// red-coated figure (so the references and the shots agree unless a test says otherwise).
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let (store, script) = crate::offline::three_shot_episode(dir.path()).await;
+    // Close-ups that name their people (the episode's place shots show nobody and are made from text).
+    let (store, script) =
+        crate::offline::three_shot_episode(dir.path(), |s| s.visual.contains("클로즈업")).await;
     let media = tempfile::tempdir().unwrap();
     let mp4 = media.path().join("v.mp4");
     studio_render::kenburns::pattern_clip(

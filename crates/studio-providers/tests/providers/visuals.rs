@@ -211,7 +211,7 @@ struct World {
 /// An offline-planned episode cut to three short shots (high, low, high) so the test renders little.
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _script) = crate::offline::three_shot_episode(dir.path()).await;
+    let (store, _script) = crate::offline::three_shot_episode(dir.path(), |_| true).await;
     let server = MockServer::start().await;
     let (png, mp4) = media();
     let state = Arc::new(Mutex::new(FalState {
@@ -849,11 +849,17 @@ async fn prompts_carry_the_cast_appearance_to_fal() {
         .filter(|p| !p.starts_with("Character reference"))
         .collect();
     assert!(!shot_prompts.is_empty());
+    // Shots of people carry their looks; a shot of the place (its passers-by are not the cast) does not; every
+    // prompt carries the series look.
+    for p in &shot_prompts {
+        let place = p.starts_with("Wide establishing shot");
+        assert_eq!(p.contains(". Featuring a Korean"), !place, "{p}");
+        assert!(p.ends_with("Style: cinematic, photorealistic, professional lighting, natural colour grade, 35mm lens."), "{p}");
+    }
     assert!(
         shot_prompts
             .iter()
-            .all(|p| p.contains("Featuring a Korean")),
-        "{shot_prompts:?}"
+            .any(|p| p.starts_with("Wide establishing shot"))
     );
     let video: Vec<&Value> = bodies
         .iter()
