@@ -57,6 +57,8 @@ fn main() {
             .unwrap();
             let env: BTreeMap<String, String> = [
                 ("AIDAS_FAL_QUEUE_URL", fal.uri()),
+                // References go to the mock's storage too, never to fal.
+                ("AIDAS_FAL_STORAGE_URL", fal.uri()),
                 ("AIDAS_FAL_API_KEY", "fal-bench".into()),
                 ("AIDAS_ELEVENLABS_BASE_URL", el.uri()),
                 ("AIDAS_ELEVENLABS_API_KEY", "el-bench".into()),

@@ -38,6 +38,8 @@ fn main() {
             ("AIDAS_RENDER_PRESET", "ultrafast"),
             ("AIDAS_RENDER_RESOLUTION", "720p"),
             ("AIDAS_FAL_QUEUE_URL", server.uri().as_str()),
+            // References go to the mock's storage too, never to fal.
+            ("AIDAS_FAL_STORAGE_URL", server.uri().as_str()),
             ("AIDAS_FAL_API_KEY", "fal-bench"),
             ("AIDAS_SECRETS_BACKEND", "env"),
         ]

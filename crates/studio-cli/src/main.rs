@@ -454,7 +454,7 @@ enum CastCmd {
     /// The characters' reference images: the one in use, earlier versions, candidates waiting (with their files).
     References { series: String },
     /// Use your own images of a character as its reference (PNG or JPEG, at least 300 px a side, up to four
-    /// angles; the first is the main one).
+    /// angles; the first is the main one the models are given, the others are kept with it).
     Upload {
         series: String,
         character: String,

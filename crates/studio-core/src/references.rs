@@ -81,7 +81,7 @@ pub struct CharacterReferences {
     pub candidates: Vec<String>,
     /// What the candidates cost (USD; 0 offline).
     pub candidates_cost_usd: f64,
-    /// Whether they were made offline (no image provider).
+    /// Whether every one of them was made offline (no image provider, or every paid one failed).
     pub candidates_offline: bool,
 }
 
@@ -158,7 +158,8 @@ impl Engine {
                 versions,
                 candidates: waiting.files.iter().map(|f| url(f)).collect(),
                 candidates_cost_usd: waiting.cost_usd,
-                candidates_offline: waiting.generator.contains("offline"),
+                candidates_offline: !waiting.generator.is_empty()
+                    && waiting.generator.split(", ").all(|g| g.contains("offline")),
                 character_id: c.id,
                 name: c.name,
             });
@@ -361,7 +362,10 @@ impl Engine {
         let waiting: Candidates = self.store().setting(&key).await?.unwrap_or_default();
         let Some(file) = waiting.files.get(index) else {
             return Err(CoreError::invalid(if waiting.files.is_empty() {
-                format!("no candidates of {} wait; make candidates first", c.name)
+                format!(
+                    "{} has no candidates to choose from; make four first (the casting screen, or the candidates command)",
+                    c.name
+                )
             } else {
                 format!(
                     "{} has candidates 1–{}, not {}",

@@ -88,8 +88,9 @@ pub trait RemoteProvider: Send + Sync {
     /// model input can name it by URL; returns that URL. Uploads are free. Providers without storage refuse.
     ///
     /// # Errors
-    /// [`RemoteError::NotSent`] when the provider has no storage or could not be reached; [`RemoteError::Auth`] for
-    /// a refused key; [`RemoteError::Transient`] for an answer that can be tried again.
+    /// [`RemoteError::NotSent`] when the provider has no storage or could not be reached; [`RemoteError::Auth`] or
+    /// [`RemoteError::Billing`] for a refused key; [`RemoteError::Rejected`] for a refused file;
+    /// [`RemoteError::Transient`] for an answer that can be tried again.
     async fn upload(
         &self,
         bytes: Vec<u8>,
@@ -249,8 +250,19 @@ impl RemoteProvider for Accounts {
         file_name: &str,
     ) -> Result<String, RemoteError> {
         for key in &self.keys {
-            if !self.is_aside(key).await? {
-                return key.provider.upload(bytes, content_type, file_name).await;
+            if self.is_aside(key).await? {
+                continue;
+            }
+            match key
+                .provider
+                .upload(bytes.clone(), content_type, file_name)
+                .await
+            {
+                // A key the provider refuses: the next one may upload (the submit sets the key aside).
+                Err(e @ (RemoteError::Billing(_) | RemoteError::Auth(_))) => {
+                    tracing::warn!(account = %key.name, reason = %e, "an upload was refused; the next key tries");
+                }
+                other => return other,
             }
         }
         Err(RemoteError::Auth(format!(

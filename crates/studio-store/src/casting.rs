@@ -264,7 +264,8 @@ async fn put_cast_entry(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct ReferenceVersion {
     pub version: i64,
-    /// "uploaded" or "chosen" (generated references are not versioned until replaced).
+    /// "generated" (the studio's portrait, kept as version 1 when the creator first changes it), "uploaded" or
+    /// "chosen".
     pub source: String,
     /// The files, relative to the data directory; the first is the main one.
     pub files_json: String,
@@ -306,7 +307,7 @@ impl Store {
         generator: &str,
         created_ms: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         cast_unlocked(&mut tx, series_id).await?;
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM character_references WHERE series_id = ? AND character_id = ?",
@@ -343,7 +344,7 @@ impl Store {
         character_id: &str,
         version: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         cast_unlocked(&mut tx, series_id).await?;
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT source, files_json FROM character_references WHERE series_id = ? AND character_id = ? AND version = ?",
@@ -358,6 +359,40 @@ impl Store {
         };
         let files: Vec<String> = serde_json::from_str(&files).unwrap_or_default();
         point_reference(&mut tx, series_id, character_id, &files, &source).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Records the studio's generated reference of a character (settings row `refs/<series>`) unless the entry
+    /// changed since the caller read it (`seen`): a reference the creator uploaded or chose meanwhile is kept. One
+    /// write transaction; true when recorded.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn record_generated_reference(
+        &self,
+        series_id: &str,
+        character_id: &str,
+        seen: Option<&(String, String)>,
+        file: &str,
+        generator: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let key = format!("refs/{series_id}");
+        let mut refs: std::collections::BTreeMap<String, (String, String)> =
+            crate::settings::setting_in(&mut tx, &key)
+                .await?
+                .unwrap_or_default();
+        if refs.get(character_id) != seen {
+            return Ok(false);
+        }
+        refs.insert(
+            character_id.to_string(),
+            (file.to_string(), generator.to_string()),
+        );
+        crate::settings::set_setting_in(&mut tx, &key, &refs).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -23,6 +23,6 @@ candidates: Array<string>,
  */
 candidates_cost_usd: number, 
 /**
- * Whether they were made offline (no image provider).
+ * Whether every one of them was made offline (no image provider, or every paid one failed).
  */
 candidates_offline: boolean, };

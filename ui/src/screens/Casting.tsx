@@ -53,7 +53,14 @@ export function Casting({ ctx }: { ctx: Ctx }) {
           </ul>
         </>
       )}
-      {ctx.series && <References ctx={ctx} series={ctx.series} lockedNow={cast?.locked ?? false} />}
+      {ctx.series && (
+        <References
+          ctx={ctx}
+          series={ctx.series}
+          lockedNow={cast?.locked ?? false}
+          unlock={() => act.run(() => ctx.api.cast_lock({ series: ctx.series as string, locked: false })).then((c) => c && setCast(c))}
+        />
+      )}
       {cast && (
         <>
           <h2>{t("casting.voices")}</h2>
@@ -121,7 +128,7 @@ const MIN_REFERENCE_SIDE = 300;
  * choose one from, the creator's own images (several angles), and earlier versions to go back to. Locked with the
  * cast.
  */
-function References({ ctx, series, lockedNow }: { ctx: Ctx; series: string; lockedNow: boolean }) {
+function References({ ctx, series, lockedNow, unlock }: { ctx: Ctx; series: string; lockedNow: boolean; unlock: () => void }) {
   const { t } = ctx;
   const [view, setView] = useState<ReferencesView | null>(null);
   const act = useAction();
@@ -138,11 +145,14 @@ function References({ ctx, series, lockedNow }: { ctx: Ctx; series: string; lock
       </p>
       {view.locked && (
         <p className="small" data-testid="refs-locked">
-          🔒 {t("refs.locked")}
+          🔒 {t("refs.locked")}{" "}
+          <button data-testid="refs-unlock" onClick={unlock}>
+            {t("casting.unlock")}
+          </button>
         </p>
       )}
       <ErrorBox error={act.error} t={t} />
-      <div className="cards">
+      <div className="cards ref-cards">
         {view.characters.map((c) => (
           <ReferenceCard key={c.character_id} ctx={ctx} series={series} c={c} locked={view.locked} busy={act.busy} run={(f) => act.run(f).then((v) => v && setView(v))} />
         ))}
@@ -168,12 +178,20 @@ function ReferenceCard({
 }) {
   const { t } = ctx;
   const [problem, setProblem] = useState<string | null>(null);
+  // Which button is working, so it can say so while the others wait.
+  const [working, setWorking] = useState<"candidates" | "upload" | null>(null);
   const who = { series, character: c.character_id };
+  const doing = (what: "candidates" | "upload", f: () => Promise<ReferencesView>) => {
+    setWorking(what);
+    run(() => f().finally(() => setWorking(null)));
+  };
   const upload = async (list: FileList | null) => {
     const files = Array.from(list ?? []);
     setProblem(null);
     if (files.length === 0) return;
     if (files.length > MAX_ANGLES) return setProblem(t("refs.too_many").replace("{n}", String(MAX_ANGLES)));
+    const other = files.find((f) => !/\.(png|jpe?g)$/i.test(f.name) && f.type !== "image/png" && f.type !== "image/jpeg");
+    if (other) return setProblem(t("refs.not_image").replace("{name}", other.name));
     const big = files.find((f) => f.size > MAX_REFERENCE_FILE);
     if (big) return setProblem(t("refs.too_big").replace("{name}", big.name));
     // Read each picture here first, so the creator hears what is wrong with which file in their language.
@@ -195,7 +213,7 @@ function ReferenceCard({
         );
     }
     const encoded = await Promise.all(files.map(async (f) => ({ file_name: f.name, content_base64: await fileToBase64(f) })));
-    run(() => ctx.api.character_reference_upload({ ...who, files: encoded }));
+    doing("upload", () => ctx.api.character_reference_upload({ ...who, files: encoded }));
   };
   const sourceLabel = c.source ? t(`refs.source.${c.source}`) : t("refs.none");
   return (
@@ -208,14 +226,25 @@ function ReferenceCard({
           <div className="empty small">{t("refs.none")}</div>
         )}
         <div className="small">{c.current ? `${t("refs.current")}: ${sourceLabel}` : ""}</div>
+        {(() => {
+          // The other angles of the version in use, small, beside the main image.
+          const now = c.versions.find((v) => v.current);
+          return now && now.files.length > 1 ? (
+            <div className="ref-angles" data-testid={`ref-angles-${c.character_id}`}>
+              {now.files.slice(1).map((f, k) => (
+                <img key={f} src={ctx.mediaUrl(f)} alt={`${c.name} ${t("refs.angle")} ${k + 2}`} />
+              ))}
+            </div>
+          ) : null;
+        })()}
       </div>
       {!locked && (
         <div className="row">
-          <button data-testid={`ref-candidates-${c.character_id}`} disabled={busy} onClick={() => run(() => ctx.api.character_reference_candidates(who))}>
-            {c.candidates.length > 0 ? t("refs.candidates_again") : t("refs.candidates")}
+          <button data-testid={`ref-candidates-${c.character_id}`} disabled={busy} onClick={() => doing("candidates", () => ctx.api.character_reference_candidates(who))}>
+            {working === "candidates" ? t("refs.making") : c.candidates.length > 0 ? t("refs.candidates_again") : t("refs.candidates")}
           </button>
           <label className="button">
-            {t("refs.upload")}
+            {working === "upload" ? t("refs.uploading") : t("refs.upload")}
             <input
               type="file"
               multiple
@@ -264,7 +293,7 @@ function ReferenceCard({
                 </figcaption>
                 {v.current ? (
                   <span>✓ {t("refs.in_use")}</span>
-                ) : (
+                ) : locked ? null : (
                   <button data-testid={`ref-use-${c.character_id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ ...who, version: v.version }))}>
                     {t("refs.use_version")}
                   </button>

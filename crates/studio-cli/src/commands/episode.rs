@@ -205,6 +205,8 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
         Command::Cast {
             action: Some(cmd), ..
         } => {
+            // A change prints the character it changed; `references` prints everyone.
+            let mut only: Option<String> = None;
             let view = match cmd {
                 CastCmd::References { series } => engine.references(&series).await?,
                 CastCmd::Upload {
@@ -212,10 +214,12 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     character,
                     files,
                 } => {
+                    only = Some(character.clone());
                     let mut read = Vec::new();
                     for f in &files {
+                        // A path the creator typed: a wrong one is their input, not the machine's fault.
                         let bytes = std::fs::read(f)
-                            .map_err(|e| CoreError::io(f.display().to_string(), e))?;
+                            .map_err(|e| CoreError::invalid(format!("{}: {e}", f.display())))?;
                         let name = f
                             .file_name()
                             .map(|n| n.to_string_lossy().into_owned())
@@ -225,6 +229,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     engine.upload_reference(&series, &character, &read).await?
                 }
                 CastCmd::Candidates { series, character } => {
+                    only = Some(character.clone());
                     engine.reference_candidates(&series, &character).await?
                 }
                 CastCmd::Choose {
@@ -233,10 +238,11 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     number,
                 } => {
                     if number == 0 {
-                        return Err(CoreError::invalid(
-                            "candidates are numbered from 1: `aidas cast choose SERIES CHARACTER 1`",
-                        ));
+                        return Err(CoreError::invalid(format!(
+                            "candidates are numbered from 1: `aidas cast choose {series} {character} 1`"
+                        )));
                     }
+                    only = Some(character.clone());
                     engine
                         .choose_reference(&series, &character, number - 1)
                         .await?
@@ -245,7 +251,10 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     series,
                     character,
                     version,
-                } => engine.use_reference(&series, &character, version).await?,
+                } => {
+                    only = Some(character.clone());
+                    engine.use_reference(&series, &character, version).await?
+                }
                 CastCmd::Audition { .. } => {
                     return Err(CoreError::Internal(
                         "an audition reached the wrong arm of the CLI".into(),
@@ -255,7 +264,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
             if json {
                 print_json(&view)?;
             } else {
-                print::references(&view, engine.data_dir());
+                print::references(&view, engine.data_dir(), only.as_deref());
             }
         }
         Command::Cast {

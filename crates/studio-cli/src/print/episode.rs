@@ -128,7 +128,12 @@ pub fn voicing(r: &studio_core::reports::VoicingReport) {
 }
 
 /// The characters' references, with files as paths on this machine (the view names them as media URL paths).
-pub fn references(v: &studio_core::references::ReferencesView, data_dir: &std::path::Path) {
+/// `only` (a character's id or name) prints that character alone.
+pub fn references(
+    v: &studio_core::references::ReferencesView,
+    data_dir: &std::path::Path,
+    only: Option<&str>,
+) {
     let file = |media: &str| {
         data_dir
             .join(media.trim_start_matches("/media/"))
@@ -149,7 +154,11 @@ pub fn references(v: &studio_core::references::ReferencesView, data_dir: &std::p
             "unlocked"
         }
     );
-    for c in &v.characters {
+    for c in v
+        .characters
+        .iter()
+        .filter(|c| only.is_none_or(|o| c.character_id == o.trim() || c.name == o.trim()))
+    {
         match (&c.current, c.source) {
             (Some(cur), Some(s)) => println!("  {} — {}: {}", c.name, source(s), file(cur)),
             _ => println!(

@@ -230,11 +230,11 @@ impl VisualsStage<'_> {
 
     /// The series look, locked on first use: the words come from `[visuals] look` (or the imported seed
     /// settings' `visual_style.prefix`), and — when reference models are used — the style image is one establishing
-    /// frame in that look, a paid FLUX still (the offline generator's when that fails). Kept in
-    /// `series/<id>/look.png`; made again from the same seed if the file is lost.
+    /// frame in that look, a paid FLUX still, kept in `series/<id>/look.png` (tried again on the next run when it
+    /// was not made; made again from the same seed if the file is lost).
     ///
     /// # Errors
-    /// The store's, or no still generator could make the style image.
+    /// The store's.
     pub async fn ensure_look(&self, series_id: &str) -> Result<SeriesLook, StageError> {
         let key = format!("look/{series_id}");
         let locked = self.store.setting::<SeriesLook>(&key).await?;
@@ -290,28 +290,26 @@ impl VisualsStage<'_> {
             height: 576,
             characters: Vec::new(),
         };
-        let generator = match self
+        // Only a generated frame in the look is worth locking: an offline picture would set every still's colour
+        // grade. When the paid frame is not made this time, the words are kept and the image is tried next run.
+        let (style_image, generator) = match self
             .paid_still(series_id, 0, "look", &req, &path)
             .await
             .map_err(StageError::Invalid)?
         {
-            Ok(_) => self.cfg.still_model.clone(),
-            Err(_) => {
-                let g = self
-                    .stills
-                    .iter()
-                    .find(|g| g.is_offline())
-                    .ok_or_else(|| StageError::Invalid("no offline still generator".into()))?;
-                g.still(&req, &path)
-                    .await
-                    .map_err(|e| StageError::Invalid(e.to_string()))?;
-                g.id()
+            Ok(_) => (
+                format!("series/{series_id}/look.png"),
+                self.cfg.still_model.clone(),
+            ),
+            Err(miss) => {
+                tracing::warn!(reason = %miss.reason, "the series' style image was not made; shots go without it this time");
+                (String::new(), String::new())
             }
         };
         let look = SeriesLook {
             words,
             negative,
-            style_image: format!("series/{series_id}/look.png"),
+            style_image,
             generator,
         };
         self.store.set_setting(&key, &look).await?;
@@ -477,14 +475,21 @@ impl VisualsStage<'_> {
             .await?
             .unwrap_or_default();
         let mut out = Vec::new();
-        let mut record = known.clone();
         for (i, c) in characters.iter().enumerate() {
             let path = dir.join(format!("{}.png", c.id));
-            if let Some((p, g)) = known.get(&c.id)
-                && self.data_dir.join(p).is_file()
-            {
-                out.push((c.id.clone(), p.clone(), g.clone()));
-                continue;
+            if let Some((p, g)) = known.get(&c.id) {
+                if self.data_dir.join(p).is_file() {
+                    out.push((c.id.clone(), p.clone(), g.clone()));
+                    continue;
+                }
+                // The creator's own picture is never replaced by a generated one behind their back.
+                if matches!(g.as_str(), "uploaded" | "chosen") {
+                    return Err(StageError::Invalid(format!(
+                        "the reference image of {} ({p}) is missing from the data folder; upload it again or \
+                         use another version on the casting screen",
+                        c.name
+                    )));
+                }
             }
             let req = portrait_request(series_id, c, i as u32);
             let generator = match self
@@ -509,13 +514,21 @@ impl VisualsStage<'_> {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .into_owned();
-            record.insert(c.id.clone(), (rel.clone(), generator.clone()));
-            out.push((c.id.clone(), rel, generator));
-        }
-        if record != known {
-            self.store
-                .set_setting(&format!("refs/{series_id}"), &record)
-                .await?;
+            // Recorded only if the entry is still what was read: a reference the creator set meanwhile wins.
+            if self
+                .store
+                .record_generated_reference(series_id, &c.id, known.get(&c.id), &rel, &generator)
+                .await?
+            {
+                out.push((c.id.clone(), rel, generator));
+            } else if let Some((p, g)) = self
+                .store
+                .setting::<HashMap<String, (String, String)>>(&format!("refs/{series_id}"))
+                .await?
+                .and_then(|m| m.get(&c.id).cloned())
+            {
+                out.push((c.id.clone(), p, g));
+            }
         }
         Ok(out)
     }
@@ -573,6 +586,7 @@ impl VisualsStage<'_> {
                     .into_owned(),
             );
         }
+        generators.sort();
         generators.dedup();
         Ok((files, generators.join(", "), cost))
     }
@@ -630,6 +644,13 @@ impl VisualsStage<'_> {
             .filter(|(_, d)| !d.is_empty())
             .collect();
         let casts = shot_casts(&script, &characters);
+        // Drift retries are not in the plan: they may use what the plan leaves of the episode's limit, no more.
+        let retry_allowance = std::sync::Mutex::new(
+            (self.cfg.budget_per_episode_usd.min(self.cfg.hard_cap_usd)
+                - plan.estimated_usd
+                - plan.spent_before_usd)
+                .max(0.0),
+        );
         // The references the shots will name go up first, one at a time, so shots made in parallel never upload
         // the same file twice; a failure here is met again (and reported) by the shot that needs the file.
         if self.available().references {
@@ -716,10 +737,10 @@ impl VisualsStage<'_> {
             };
             let sem = sem.clone();
             let dir = dir.clone();
-            let (ref_paths, look) = (&ref_paths, &look);
+            let (ref_paths, look, allowance) = (&ref_paths, &look, &retry_allowance);
             jobs.push(async move {
                 let _permit = sem.acquire_owned().await;
-                self.make_shot(series_id, n, d, &req, &dir, ref_paths, look)
+                self.make_shot(series_id, n, d, &req, &dir, ref_paths, look, allowance)
                     .await
             });
         }
@@ -784,8 +805,9 @@ impl VisualsStage<'_> {
         dir: &Path,
         ref_paths: &HashMap<String, String>,
         look: &SeriesLook,
+        retry_allowance: &std::sync::Mutex<f64>,
     ) -> Result<ShotMedia, (usize, String)> {
-        let still = dir.join(format!("shot{:03}.png", d.index));
+        let mut still = dir.join(format!("shot{:03}.png", d.index));
         let clip = dir.join(format!("shot{:03}.mp4", d.index));
         let rel = |p: &Path| {
             p.strip_prefix(&self.data_dir)
@@ -822,12 +844,22 @@ impl VisualsStage<'_> {
         if paid_wanted && with_refs {
             match self
                 .reference_still(
-                    series_id, n, d.index, is_video, req, &still, ref_paths, look,
+                    series_id,
+                    n,
+                    d.index,
+                    is_video,
+                    req,
+                    &still,
+                    ref_paths,
+                    look,
+                    retry_allowance,
                 )
                 .await
             {
                 Ok(Ok(r)) => {
                     still_url = Some(r.url);
+                    // The better of the first still and its retry (each stays where its job put it).
+                    still = r.path;
                     cost += r.cost;
                     made = Some((self.cfg.reference_still_model.clone(), false));
                     if let Some(id) = identity.as_mut() {
@@ -840,6 +872,10 @@ impl VisualsStage<'_> {
                             " (made once more after the drift check, ${:.3})",
                             r.retry_cost
                         ));
+                    } else if r.retry_unaffordable {
+                        decision.reason.push_str(
+                            " (the drift check found the outfits off; a second still would pass the episode's limit, so it is flagged for review)",
+                        );
                     }
                 }
                 Ok(Err(miss)) => {
@@ -856,6 +892,7 @@ impl VisualsStage<'_> {
                     decision.references = Some(ReferenceRoute::TextOnly {
                         why: match miss.limit {
                             Some(limit) => TextOnlyWhy::OverLimit { limit },
+                            None if hold_paid => TextOnlyWhy::NeedsAttention,
                             None => TextOnlyWhy::Failed,
                         },
                     });
@@ -914,38 +951,42 @@ impl VisualsStage<'_> {
 
         // 2. High priority: animate the keyframe with the video model (a write-ahead paid job) — or, routed to the
         // reference video model, make the clip from the characters' references with the keyframe as its scene.
-        if let (Route::Video { model, seconds }, Some(remote)) = (&d.route, &self.remote) {
-            let image_url = match &still_url {
-                Some(u) => u.clone(),
-                None if *model == self.cfg.reference_video_model => self
-                    .reference_url(&rel(&still))
+        let clip_input = match &d.route {
+            Route::Video { model, seconds } if self.remote.is_some() => {
+                let input = if hold_paid {
+                    Err("its keyframe with references needs attention (it may still finish and bill)".to_string())
+                } else {
+                    self.clip_input(
+                        req,
+                        model,
+                        *seconds,
+                        still_url.as_deref(),
+                        &still,
+                        ref_paths,
+                        look,
+                    )
                     .await
-                    .map_err(|e| (d.index, e))?,
-                None => data_uri(&still).map_err(|e| (d.index, e))?,
-            };
-            let negative = if look.negative.is_empty() {
-                NEGATIVE
-            } else {
-                look.negative.as_str()
-            };
-            let input = if *model == self.cfg.reference_video_model {
-                // Kling Elements (fal.ai/models/fal-ai/kling-video/v1.6/standard/elements): up to four images.
-                let mut images = Vec::new();
-                for id in req.characters.iter().take(3) {
-                    if let Some(p) = ref_paths.get(id) {
-                        images.push(self.reference_url(p).await.map_err(|e| (d.index, e))?);
+                };
+                match input {
+                    Ok(v) => Some(v),
+                    Err(why) => {
+                        decision.reason.push_str(&format!(
+                            " (video not sent: {why}; still + Ken Burns instead)"
+                        ));
+                        decision.why = Some(if hold_paid {
+                            RouteWhy::VideoNeedsAttention
+                        } else {
+                            RouteWhy::VideoFailed
+                        });
+                        None
                     }
                 }
-                images.push(image_url);
-                serde_json::json!({ "prompt": req.prompt, "input_image_urls": images, "duration": seconds.to_string(),
-                                    "aspect_ratio": "16:9", "negative_prompt": negative })
-            } else if model.contains("image-to-video") {
-                serde_json::json!({ "prompt": req.prompt, "image_url": image_url, "duration": seconds.to_string(),
-                                    "negative_prompt": negative, "cfg_scale": 0.5 })
-            } else {
-                serde_json::json!({ "prompt": req.prompt, "duration": seconds.to_string(), "aspect_ratio": "16:9",
-                                    "negative_prompt": negative, "cfg_scale": 0.5 })
-            };
+            }
+            _ => None,
+        };
+        if let (Route::Video { model, seconds }, Some(remote), Some(input)) =
+            (&d.route, &self.remote, clip_input)
+        {
             let estimate = self.pricing.video_cost(model, *seconds).unwrap_or(0.0);
             let runner = crate::remote::RemoteRunner {
                 store: self.store,
@@ -1027,9 +1068,64 @@ impl VisualsStage<'_> {
         })
     }
 
+    /// The video model's input for a shot: Kling Elements from the characters' references and the keyframe (fal
+    /// `input_image_urls`, up to four), image-to-video from the keyframe (its CDN URL, else the file as a data URI),
+    /// or text-to-video.
+    ///
+    /// # Errors
+    /// A reference or the keyframe could not be uploaded or read (the caller keeps the still and says why).
+    #[allow(clippy::too_many_arguments)]
+    async fn clip_input(
+        &self,
+        req: &StillRequest,
+        model: &str,
+        seconds: u32,
+        still_url: Option<&str>,
+        still: &Path,
+        ref_paths: &HashMap<String, String>,
+        look: &SeriesLook,
+    ) -> Result<serde_json::Value, String> {
+        let negative = if look.negative.is_empty() {
+            NEGATIVE
+        } else {
+            look.negative.as_str()
+        };
+        let rel = still
+            .strip_prefix(&self.data_dir)
+            .unwrap_or(still)
+            .to_string_lossy()
+            .into_owned();
+        Ok(if model == self.cfg.reference_video_model {
+            // Kling Elements (fal.ai/models/fal-ai/kling-video/v1.6/standard/elements): up to four images.
+            let mut images = Vec::new();
+            for id in req.characters.iter().take(3) {
+                if let Some(p) = ref_paths.get(id) {
+                    images.push(self.reference_url(p).await?);
+                }
+            }
+            images.push(match still_url {
+                Some(u) => u.to_string(),
+                None => self.reference_url(&rel).await?,
+            });
+            serde_json::json!({ "prompt": req.prompt, "input_image_urls": images, "duration": seconds.to_string(),
+                                "aspect_ratio": "16:9", "negative_prompt": negative })
+        } else if model.contains("image-to-video") {
+            let image_url = match still_url {
+                Some(u) => u.to_string(),
+                None => data_uri(still)?,
+            };
+            serde_json::json!({ "prompt": req.prompt, "image_url": image_url, "duration": seconds.to_string(),
+                                "negative_prompt": negative, "cfg_scale": 0.5 })
+        } else {
+            serde_json::json!({ "prompt": req.prompt, "duration": seconds.to_string(), "aspect_ratio": "16:9",
+                                "negative_prompt": negative, "cfg_scale": 0.5 })
+        })
+    }
+
     /// A shot's still or keyframe made with the references of the characters it shows (and the series' style
     /// image), then checked for drift against those references: below the threshold it is made once more with a
-    /// new seed (purpose `…-retry`), the better of the two is kept, and one still below is flagged for review.
+    /// new seed (purpose `…-retry`, to `<still>-retry.png`) while the retry allowance lasts, the better of the two is
+    /// used, and one still below is flagged for review.
     ///
     /// # Errors
     /// The store's error (the outer `Err`).
@@ -1044,6 +1140,7 @@ impl VisualsStage<'_> {
         out: &Path,
         ref_paths: &HashMap<String, String>,
         look: &SeriesLook,
+        retry_allowance: &std::sync::Mutex<f64>,
     ) -> Result<Result<RefStill, PaidMiss>, String> {
         let miss = |reason: String| PaidMiss {
             reason,
@@ -1113,14 +1210,26 @@ impl VisualsStage<'_> {
             }
         };
         let mut got = RefStill {
+            path: out.to_path_buf(),
             url,
             cost,
             style_image: style,
             drift: check(out),
             retried: false,
             retry_cost: 0.0,
+            retry_unaffordable: false,
         };
-        if got.drift.as_ref().is_some_and(|c| c.flagged) {
+        let affordable = || {
+            let mut left = retry_allowance.lock().unwrap_or_else(|e| e.into_inner());
+            let ok = *left + 1e-9 >= estimate;
+            if ok {
+                *left -= estimate;
+            }
+            ok
+        };
+        if got.drift.as_ref().is_some_and(|c| c.flagged) && !affordable() {
+            got.retry_unaffordable = true;
+        } else if got.drift.as_ref().is_some_and(|c| c.flagged) {
             let again = StillRequest {
                 seed: req.seed.wrapping_add(7_919),
                 ..req.clone()
@@ -1146,15 +1255,11 @@ impl VisualsStage<'_> {
                     got.retry_cost = cost2;
                     got.cost += cost2;
                     let first_score = got.drift.as_ref().map_or(0.0, |c| c.outfit);
-                    match check(&second) {
-                        Some(c) if c.outfit >= first_score => {
-                            std::fs::rename(&second, out).map_err(|e| e.to_string())?;
-                            got.url = url2;
-                            got.drift = Some(c);
-                        }
-                        _ => {
-                            let _ = std::fs::remove_file(&second);
-                        }
+                    // Both files stay where their jobs put them (the runner knows them by path and checksum).
+                    if let Some(c) = check(&second).filter(|c| c.outfit >= first_score) {
+                        got.path = second;
+                        got.url = url2;
+                        got.drift = Some(c);
                     }
                     if let Some(c) = got.drift.as_mut() {
                         c.retried = true;
@@ -1171,6 +1276,8 @@ impl VisualsStage<'_> {
 
 /// A still made with references.
 struct RefStill {
+    /// The file kept for the shot: the first still, or its retry when that matched better.
+    path: PathBuf,
     url: String,
     /// What it cost, the retry included.
     cost: f64,
@@ -1178,6 +1285,8 @@ struct RefStill {
     drift: Option<DriftCheck>,
     retried: bool,
     retry_cost: f64,
+    /// Flagged, and a retry would have passed the episode's limit.
+    retry_unaffordable: bool,
 }
 
 /// A character's reference portrait: their look (or gender and age) facing the camera on a plain background, with

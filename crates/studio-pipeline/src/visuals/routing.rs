@@ -135,6 +135,9 @@ pub enum TextOnlyWhy {
     OverLimit { limit: SpendLimit },
     /// The reference endpoint refused or failed the job (not billed): a text-only still instead.
     Failed,
+    /// The job with references is stuck or its outcome unknown (it may still finish and bill): an offline still
+    /// meanwhile, and nothing else paid for the shot.
+    NeedsAttention,
 }
 
 /// Which limit a paid item would have passed: when routing, the episode's visuals budget or the hard cap (whichever

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use studio_domain::ClipPriority;
 use studio_pipeline::Pricing;
 use studio_pipeline::visuals::{
@@ -278,21 +277,40 @@ async fn shots_with_characters_are_made_from_exactly_their_references_uploaded_o
     let style = &urls["look.png"];
 
     // Every still and keyframe went to Kontext with exactly its characters' references, then the style image.
+    // (Shots are made in parallel: inputs are compared with the shots as sets, not in order.)
     let sent = w.fal.inputs_for(KONTEXT);
     assert_eq!(sent.len(), 3, "three shots: two keyframes and one still");
-    for (input, cast) in sent.iter().zip(&casts) {
-        let mut want: Vec<String> = cast
-            .iter()
+    let refs_of = |cast: &Vec<String>| -> Vec<String> {
+        cast.iter()
             .map(|id| urls[&format!("{id}.png")].clone())
-            .collect();
-        want.push(style.clone());
-        let got: Vec<String> = input["image_urls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(got, want);
+            .collect()
+    };
+    let mut want: Vec<Vec<String>> = casts
+        .iter()
+        .map(|c| {
+            let mut v = refs_of(c);
+            v.push(style.clone());
+            v
+        })
+        .collect();
+    let mut got: Vec<Vec<String>> = sent
+        .iter()
+        .map(|input| {
+            input["image_urls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(
+        got, want,
+        "each shot's characters' references, then the style image"
+    );
+    for input in &sent {
         let prompt = input["prompt"].as_str().unwrap();
         assert!(prompt.starts_with("Keep the face"), "{prompt}");
         assert!(
@@ -304,23 +322,26 @@ async fn shots_with_characters_are_made_from_exactly_their_references_uploaded_o
     // The clips: Kling Elements from the references and the keyframe (the Kontext result on the CDN).
     let clips = w.fal.inputs_for(ELEMENTS);
     assert_eq!(clips.len(), 2);
-    for (input, cast) in clips.iter().zip([&casts[0], &casts[2]]) {
-        let images: Vec<&str> = input["input_image_urls"]
+    let mut want: Vec<Vec<String>> = vec![refs_of(&casts[0]), refs_of(&casts[2])];
+    let mut got: Vec<Vec<String>> = Vec::new();
+    for input in &clips {
+        let mut images: Vec<String> = input["input_image_urls"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|v| v.as_str().unwrap())
+            .map(|v| v.as_str().unwrap().to_string())
             .collect();
-        assert_eq!(images.len(), cast.len() + 1);
-        for (img, id) in images.iter().zip(cast.iter()) {
-            assert_eq!(*img, urls[&format!("{id}.png")]);
-        }
+        let keyframe = images.pop().unwrap();
         assert!(
-            images.last().unwrap().contains("/cdn/img-"),
-            "the keyframe: {images:?}"
+            keyframe.contains("/cdn/img-"),
+            "the keyframe last: {keyframe}"
         );
         assert_eq!(input["duration"], "5");
+        got.push(images);
     }
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
     // No text-only FLUX still for any shot: FLUX made only the style image (the references were there).
     assert_eq!(w.fal.inputs_for(FLUX).len(), 1);
 
@@ -411,22 +432,41 @@ async fn a_still_whose_outfit_drifts_is_made_once_more_then_flagged() {
     assert!(drift.retried && drift.flagged, "{drift:?}");
     assert!(drift.outfit < drift.threshold);
     assert_eq!(drift.faces, studio_pipeline::visuals::FaceCheck::NotChecked);
-    let retries: Vec<Value> = w
+    // Each of the three stills was sent once and made once more, once: six Kontext jobs, every one submitted once.
+    let kontext: Vec<(String, usize)> = w
+        .fal
+        .submits()
+        .into_iter()
+        .filter(|(k, _)| k.contains("kontext"))
+        .collect();
+    assert_eq!(kontext.len(), 6, "{kontext:?}");
+    assert!(kontext.iter().all(|(_, n)| *n == 1), "{kontext:?}");
+    for purpose in ["ref-still:1", "ref-still-retry:1", "ref-keyframe-retry:0"] {
+        let j = w
+            .store
+            .remote_job("rom", 1, purpose)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(j.state, "downloaded", "{purpose}");
+    }
+    // The retry went with another seed, and the shot uses the retry's own file (neither file overwritten).
+    let seeds: BTreeSet<String> = w
         .fal
         .inputs_for(KONTEXT)
-        .into_iter()
-        .filter(|i| i["seed"] != w.fal.inputs_for(KONTEXT)[1]["seed"])
+        .iter()
+        .map(|i| i["seed"].to_string())
         .collect();
-    assert!(!retries.is_empty());
+    assert_eq!(seeds.len(), 6, "every retry with a seed of its own");
     assert!(
-        w.fal
-            .submits()
-            .keys()
-            .filter(|k| k.contains("kontext"))
-            .count()
-            == 6,
-        "three stills, each made once more (once): {:?}",
-        w.fal.submits()
+        media[1].still_path.ends_with("shot001-retry.png"),
+        "{}",
+        media[1].still_path
+    );
+    assert!(
+        w.data
+            .join("series/rom/ep001/visuals/shot001.png")
+            .is_file()
     );
     assert!(
         (media[1].cost_usd - 0.08).abs() < 1e-9,
@@ -438,4 +478,8 @@ async fn a_still_whose_outfit_drifts_is_made_once_more_then_flagged() {
             .reason
             .contains("made once more after the drift check")
     );
+    // Made again later: everything is there as made; nothing is sent or fetched again.
+    let again = d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!((again.made_now, again.already_done), (0, 3));
+    assert!(w.fal.submits().values().all(|n| *n == 1));
 }
