@@ -5,7 +5,7 @@
 //! upload kept; a model can be told to refuse its input (422, as fal answers a validation error).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ pub struct FalMock {
     pub refuse: Arc<Mutex<Vec<String>>>,
     /// Model paths (or parts of them) whose image results are these bytes instead of the default PNG.
     pub images: PerModel<Vec<u8>>,
+    /// While true, every upload answers 503 (the storage is down).
+    pub storage_down: Arc<AtomicBool>,
 }
 
 struct Handler {
@@ -48,6 +50,7 @@ struct Handler {
     uploads: Arc<Mutex<Vec<(String, usize, String)>>>,
     refuse: Arc<Mutex<Vec<String>>>,
     images: PerModel<Vec<u8>>,
+    storage_down: Arc<AtomicBool>,
     /// The model path of each request id.
     models: Mutex<HashMap<String, String>>,
     polls: Mutex<HashMap<String, usize>>,
@@ -66,6 +69,7 @@ impl FalMock {
         let uploads: Arc<Mutex<Vec<(String, usize, String)>>> = Arc::default();
         let refuse: Arc<Mutex<Vec<String>>> = Arc::default();
         let images: PerModel<Vec<u8>> = Arc::default();
+        let storage_down: Arc<AtomicBool> = Arc::default();
         Mock::given(wiremock::matchers::any())
             .respond_with(Handler {
                 uri: server.uri(),
@@ -75,6 +79,7 @@ impl FalMock {
                 uploads: uploads.clone(),
                 refuse: refuse.clone(),
                 images: images.clone(),
+                storage_down: storage_down.clone(),
                 models: Mutex::default(),
                 polls: Mutex::default(),
                 started: Mutex::default(),
@@ -91,6 +96,7 @@ impl FalMock {
             uploads,
             refuse,
             images,
+            storage_down,
         }
     }
     /// The inputs sent to models whose path contains `model`, in order.
@@ -126,6 +132,10 @@ impl Respond for Handler {
             }));
         }
         if req.method.as_str() == "POST" && path == "files/upload" {
+            if self.storage_down.load(Ordering::SeqCst) {
+                return ResponseTemplate::new(503)
+                    .set_body_json(json!({"detail": "storage unavailable"}));
+            }
             if req
                 .headers
                 .get("authorization")

@@ -187,7 +187,7 @@ impl VisualsStage<'_> {
     ///
     /// # Errors
     /// The file cannot be read, or the upload failed (with the provider's reason).
-    async fn reference_url(&self, rel: &str) -> Result<String, String> {
+    pub async fn reference_url(&self, rel: &str) -> Result<String, String> {
         let Some(remote) = &self.remote else {
             return Err("no provider to upload to".into());
         };

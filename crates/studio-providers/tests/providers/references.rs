@@ -138,6 +138,10 @@ struct World {
 /// An offline-planned episode cut to three one-second close-ups (high, low, high). The mock's stills are a
 /// red-coated figure (so the references and the shots agree unless a test says otherwise).
 async fn world() -> World {
+    world_timed(FalTiming::Polls).await
+}
+
+async fn world_timed(timing: FalTiming) -> World {
     let dir = tempfile::tempdir().unwrap();
     // Close-ups that name their people (the episode's place shots show nobody and are made from text).
     let (store, script) =
@@ -159,7 +163,7 @@ async fn world() -> World {
     let fal = FalMock::start(
         figure_png(512, 512, [190, 190, 200], 256, RED),
         std::fs::read(&mp4).unwrap(),
-        FalTiming::Polls,
+        timing,
     )
     .await;
     World {
@@ -482,4 +486,127 @@ async fn a_still_whose_outfit_drifts_is_made_once_more_then_flagged() {
     let again = d.make_visuals("rom", 1).await.unwrap();
     assert_eq!((again.made_now, again.already_done), (0, 3));
     assert!(w.fal.submits().values().all(|n| *n == 1));
+}
+
+#[tokio::test]
+async fn references_that_cannot_be_uploaded_leave_text_only_stills_and_an_old_upload_goes_up_again()
+{
+    let w = world().await;
+    own_references(&w).await;
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    // fal's storage is down: nothing is paid with references; each shot says why and is made from text.
+    w.fal
+        .storage_down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert!(w.fal.inputs_for(KONTEXT).is_empty());
+    let media = d.shot_media("rom", 1).await.unwrap();
+    for m in &media {
+        assert_eq!(
+            m.decision.references,
+            Some(ReferenceRoute::TextOnly {
+                why: TextOnlyWhy::Failed
+            }),
+            "{}",
+            m.decision.reason
+        );
+        assert!(
+            m.decision.reason.contains("uploading"),
+            "{}",
+            m.decision.reason
+        );
+        assert!(!m.identity.as_ref().unwrap().conditioned);
+    }
+    assert_eq!(media[1].generator, FLUX);
+
+    // Storage back: a still made again (it was lost) is made with references; the files go up once each.
+    w.fal
+        .storage_down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    std::fs::remove_file(w.data.join(&media[1].still_path)).unwrap();
+    d.make_visuals("rom", 1).await.unwrap();
+    assert_eq!(w.fal.inputs_for(KONTEXT).len(), 1);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    assert!(media[1].identity.as_ref().unwrap().conditioned);
+    let names: Vec<String> = w.fal.uploads().into_iter().map(|u| u.0).collect();
+    assert_eq!(
+        names.iter().collect::<BTreeSet<_>>().len(),
+        names.len(),
+        "{names:?}"
+    );
+
+    // An upload older than the reuse period goes up again before it is named; a fresh one does not.
+    let old = studio_pipeline::visuals::UPLOAD_REUSE_DAYS * 24 * 3600 * 1000 + 60_000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let (name, _, url) = w.fal.uploads().last().cloned().unwrap();
+    let file = if name == "look.png" {
+        "series/rom/look.png".to_string()
+    } else {
+        format!("series/rom/refs/{name}")
+    };
+    let sha = studio_pipeline::artifact::sha256_file(&w.data.join(&file)).unwrap();
+    w.store
+        .save_reference_upload(&sha, "fal", &url, now - old)
+        .await
+        .unwrap();
+    let d2 = stage(&w, &pricing);
+    let rel = file.clone();
+    // Naming the aged file uploads it once more; naming it again reuses that upload.
+    let u1 = d2.reference_url(&rel).await.unwrap();
+    let u2 = d2.reference_url(&rel).await.unwrap();
+    assert_ne!(
+        u1,
+        url,
+        "uploaded again after {} days",
+        studio_pipeline::visuals::UPLOAD_REUSE_DAYS
+    );
+    assert_eq!(u1, u2);
+}
+
+#[tokio::test]
+async fn a_reference_keyframe_that_needs_attention_holds_the_clip_and_says_so() {
+    // Stills take fal 2–5 s here, and a job may take at most 1 s (the runner counts whole seconds): every image
+    // job is stuck, maybe still billing.
+    let w = world_timed(FalTiming::RealShape { scale: 1.0 }).await;
+    own_references(&w).await;
+    let pricing = Pricing::bundled();
+    let mut d = stage(&w, &pricing);
+    d.deadline = Duration::from_secs(1);
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let media = d.shot_media("rom", 1).await.unwrap();
+    let shot = &media[0];
+    assert_eq!(
+        shot.decision.references,
+        Some(ReferenceRoute::TextOnly {
+            why: TextOnlyWhy::NeedsAttention
+        })
+    );
+    assert_eq!(
+        shot.decision.why,
+        Some(studio_pipeline::visuals::RouteWhy::VideoNeedsAttention)
+    );
+    assert!(shot.offline, "an offline still meanwhile");
+    // Nothing else was paid for the shot: no text-only still, no clip.
+    assert!(
+        w.fal.inputs_for(ELEMENTS).is_empty(),
+        "no clip while its keyframe may still bill"
+    );
+    assert!(
+        w.fal
+            .submits()
+            .keys()
+            .all(|k| !k.contains("keyframe:0") || k.contains("ref-keyframe:0")),
+        "{:?}",
+        w.fal.submits()
+    );
+    // The style image's job is stuck too: no offline picture is locked as the series look.
+    let look: studio_pipeline::visuals::SeriesLook =
+        w.store.setting("look/rom").await.unwrap().unwrap();
+    assert!(look.style_image.is_empty(), "{look:?}");
 }
