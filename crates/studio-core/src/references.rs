@@ -280,19 +280,48 @@ impl Engine {
             }
             images.push(img);
         }
+        // The same pictures as the version in use make no new version.
+        let mut encoded = Vec::new();
+        for img in &images {
+            let mut png = std::io::Cursor::new(Vec::new());
+            img.to_rgb8()
+                .write_to(&mut png, image::ImageFormat::Png)
+                .map_err(|e| CoreError::Internal(format!("encoding a reference: {e}")))?;
+            encoded.push(png.into_inner());
+        }
+        let main_now: Option<String> = self
+            .store()
+            .setting::<std::collections::BTreeMap<String, (String, String)>>(&format!(
+                "refs/{}",
+                s.id
+            ))
+            .await?
+            .and_then(|m| m.get(&c.id).map(|(p, _)| p.clone()));
+        let in_use: Vec<Vec<u8>> = self
+            .store()
+            .reference_versions(&s.id, &c.id)
+            .await?
+            .into_iter()
+            .map(|v| serde_json::from_str::<Vec<String>>(&v.files_json).unwrap_or_default())
+            .find(|files| files.first().is_some() && files.first() == main_now.as_ref())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| std::fs::read(self.data_dir().join(f)).ok())
+            .collect();
+        if in_use == encoded {
+            return self.references(&s.id).await;
+        }
         self.keep_generated(&s, &c.id).await?;
         let stamp = now_ms();
         let mut rels = Vec::new();
-        for (k, img) in images.iter().enumerate() {
+        for (k, png) in encoded.iter().enumerate() {
             let rel = format!("series/{}/refs/{}/up-{stamp}-{k}.png", s.id, c.id);
             let path = self.data_dir().join(&rel);
             if let Some(d) = path.parent() {
                 std::fs::create_dir_all(d)
                     .map_err(|e| CoreError::io(d.display().to_string(), e))?;
             }
-            img.to_rgb8()
-                .save(&path)
-                .map_err(|e| CoreError::Internal(format!("saving {}: {e}", path.display())))?;
+            std::fs::write(&path, png).map_err(|e| CoreError::io(path.display().to_string(), e))?;
             rels.push(rel);
         }
         let uploaded = ReferenceSource::Uploaded.key();

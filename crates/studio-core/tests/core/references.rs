@@ -150,6 +150,12 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     );
     let main_img = image::open(dir.path().join(main)).unwrap();
     assert_eq!((main_img.width(), main_img.height()), (480, 640));
+    // The same pictures again make no new version.
+    let view = e
+        .upload_reference("refs", &lead.name, &angles)
+        .await
+        .unwrap();
+    assert_eq!(view.characters[0].versions.len(), 3);
 
     // Changing the look's words keeps the creator's own reference.
     e.edit_character(
