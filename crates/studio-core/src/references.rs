@@ -303,7 +303,7 @@ impl Engine {
             .await?
             .into_iter()
             .map(|v| serde_json::from_str::<Vec<String>>(&v.files_json).unwrap_or_default())
-            .find(|files| files.first().is_some() && files.first() == main_now.as_ref())
+            .find(|files| !files.is_empty() && files.first() == main_now.as_ref())
             .unwrap_or_default()
             .iter()
             .filter_map(|f| std::fs::read(self.data_dir().join(f)).ok())
