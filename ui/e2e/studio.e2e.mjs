@@ -204,7 +204,7 @@ try {
   // The creator's language: no internal names (snake_case), no raw timestamps, no CLI commands; on Korean screens no
   // English beyond product names. The engine's own words folded under "technical details" ([data-detail]) and text
   // that is English by nature (model prompts, marked lang="en") are left out.
-  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul", "ID", "Cloud", "Slack", "Discord", "Telegram", "BotFather", "JSON", "SMTP", "TLS", "STARTTLS"]);
+  const PRODUCT = new Set(["AIDAS", "YouTube", "OpenAI", "ElevenLabs", "Google", "Azure", "eSpeak", "NG", "fal", "FLUX", "Kling", "Hugging", "Face", "HeyGen", "Anthropic", "Claude", "English", "API", "EP", "OAuth", "MB", "GB", "LUFS", "AI", "Asia", "Seoul", "ID", "Cloud", "Slack", "Discord", "Telegram", "BotFather", "JSON", "SMTP", "TLS", "STARTTLS", "PNG", "JPEG"]);
   const problems = [];
   const language = async (where, lang) => {
     const text = await page.evaluate((lang) => {
@@ -312,7 +312,7 @@ try {
   // A picture too small is refused here, in Korean, naming the file; nothing changes.
   const tiny = await page.screenshot({ clip: { x: 0, y: 0, width: 200, height: 200 } });
   await page.getByTestId(`ref-upload-${refId}`).setInputFiles([{ name: "작은사진.png", mimeType: "image/png", buffer: tiny }]);
-  await refCard.getByText("작은사진.png 이미지가 200×200px로 작습니다").waitFor({ timeout: 10_000 });
+  await refCard.getByText("작은사진.png 이미지가 200×200픽셀로 작습니다").waitFor({ timeout: 10_000 });
   const front = await page.screenshot({ clip: { x: 0, y: 0, width: 480, height: 600 } });
   const side = await page.screenshot({ clip: { x: 200, y: 100, width: 600, height: 480 }, type: "jpeg" });
   await page.getByTestId(`ref-upload-${refId}`).setInputFiles([
