@@ -15,6 +15,9 @@ pub const KEEP: usize = 14;
 /// # Errors
 /// When the folder cannot be created or the first file cannot be opened.
 pub fn daily(dir: &Path) -> Result<RollingFileAppender, tracing_appender::rolling::InitError> {
+    // Made first: tracing-appender reads the folder to prune old files before it creates it, and prints "Error
+    // reading the log directory" to the terminal on a fresh data folder otherwise.
+    let _ = std::fs::create_dir_all(dir);
     adopt_legacy_names(dir);
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
@@ -79,5 +82,15 @@ mod tests {
         // creation times, which in a real log are their days).
         assert!(names.iter().all(|n| !n.starts_with("daemon-")), "{names:?}");
         assert!(names.len() <= KEEP, "{names:?}");
+    }
+
+    #[test]
+    fn a_fresh_data_folder_gets_its_log_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("new/logs");
+        let mut log = daily(&logs).unwrap();
+        log.write_all(b"{}\n").unwrap();
+        log.flush().unwrap();
+        assert_eq!(std::fs::read_dir(&logs).unwrap().count(), 1);
     }
 }
