@@ -149,9 +149,12 @@ pub fn references(
         "references of {} ({})",
         v.series_id,
         if v.locked {
-            "locked with the cast: `aidas cast SERIES --unlock` to change them"
+            format!(
+                "locked with the cast: `aidas cast {} --unlock` to change them",
+                v.series_id
+            )
         } else {
-            "unlocked"
+            "unlocked".to_string()
         }
     );
     for c in v
@@ -162,8 +165,8 @@ pub fn references(
         match (&c.current, c.source) {
             (Some(cur), Some(s)) => println!("  {} — {}: {}", c.name, source(s), file(cur)),
             _ => println!(
-                "  {} — none yet (made with the first pictures, or `aidas cast candidates`)",
-                c.name
+                "  {} — none yet (made with the first pictures, or `aidas cast candidates {} {}`)",
+                c.name, v.series_id, c.character_id
             ),
         }
         for ver in &c.versions {
