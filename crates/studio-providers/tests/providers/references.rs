@@ -5,14 +5,13 @@
 //! text-only still with the reason; and a still whose outfits drift is made once more, then flagged.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use studio_domain::ClipPriority;
 use studio_pipeline::Pricing;
 use studio_pipeline::visuals::{
-    ClipProbe, ReferenceRoute, Route, TextOnlyWhy, VisualConfig, VisualsStage, shot_casts,
+    ReferenceRoute, Route, TextOnlyWhy, VisualConfig, VisualsStage, shot_casts,
 };
 use studio_providers::{FalQueue, OfflineStills};
 use studio_store::Store;
@@ -22,14 +21,7 @@ const KONTEXT: &str = "fal-ai/flux-pro/kontext/multi";
 const ELEMENTS: &str = "fal-ai/kling-video/v1.6/standard/elements";
 const FLUX: &str = "fal-ai/flux/schnell";
 
-struct Ffmpeg;
-impl ClipProbe for Ffmpeg {
-    fn video_duration(&self, path: &Path) -> Result<f64, String> {
-        studio_render::kenburns::probe_video(path)
-            .map(|p| p.duration_sec)
-            .map_err(|e| e.to_string())
-    }
-}
+use crate::visuals::Ffmpeg;
 
 /// A picture: a plain background with one figure in a coat of `coat` (head, then torso), as PNG bytes.
 fn figure_png(w: u32, h: u32, background: [u8; 3], cx: u32, coat: [u8; 3]) -> Vec<u8> {

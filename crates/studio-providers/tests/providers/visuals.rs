@@ -19,7 +19,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 const KLING: &str = "fal-ai/kling-video/v2.1/standard/image-to-video";
 const FLUX: &str = "fal-ai/flux/schnell";
 
-struct Ffmpeg;
+/// Clip lengths read by the render crate (in-process FFmpeg), as the engine reads them.
+pub struct Ffmpeg;
 impl ClipProbe for Ffmpeg {
     fn video_duration(&self, path: &Path) -> Result<f64, String> {
         studio_render::kenburns::probe_video(path)
