@@ -980,23 +980,16 @@ impl Engine {
         }
         // The creator's own reference (uploaded or chosen) stays when the look's words change: it is what the
         // creator wants the character to look like.
-        let own_reference = {
-            let refs: BTreeMap<String, (String, String)> = self
-                .store()
-                .setting(&format!("refs/{}", s.id))
-                .await?
-                .unwrap_or_default();
-            refs.get(&c.id)
-                .is_some_and(|(_, g)| matches!(g.as_str(), "uploaded" | "chosen"))
-        };
+        let refs = self.store().references_in_use(&s.id).await?;
+        let own_reference = refs
+            .get(&c.id)
+            .is_some_and(|(_, g)| studio_store::is_creators_reference(g));
         if look_changed && !own_reference {
             // The reference still is made again from the new look: the old file is kept beside it (in
             // `refs/takes`), and its paid job (if any) is retired so a new one is sent rather than the old picture
             // fetched again — refused, with nothing changed, while pictures are being made or a paid reference is
             // unsettled.
-            let key = format!("refs/{}", s.id);
-            let refs: BTreeMap<String, (String, String)> =
-                self.store().setting(&key).await?.unwrap_or_default();
+            let key = studio_store::references_key(&s.id);
             let mut pending = PendingTakes::default();
             if let Some((path, _)) = refs.get(&c.id) {
                 let dir = self.data_dir().join(format!("series/{}/refs/takes", s.id));

@@ -95,7 +95,9 @@ pub struct ReferencesView {
     pub characters: Vec<CharacterReferences>,
 }
 
-/// The candidates waiting for a choice (settings row `ref-candidates/<series>/<character>`).
+/// The candidates waiting for a choice (settings row `ref-candidates/<series>/<character>`), and the last batch made:
+/// a batch's paid jobs are named by its number, so a batch cut short (a crash) is finished from what was paid, and a
+/// new one gets the next number. Written once, after the batch is made.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Candidates {
     batch: u32,
@@ -116,11 +118,7 @@ impl Engine {
     pub async fn references(&self, series: &str) -> Result<ReferencesView, CoreError> {
         let s = self.store().find_series(series).await?;
         let (_, locked) = self.store().cast(&s.id).await?;
-        let current: std::collections::BTreeMap<String, (String, String)> = self
-            .store()
-            .setting(&format!("refs/{}", s.id))
-            .await?
-            .unwrap_or_default();
+        let current = self.store().references_in_use(&s.id).await?;
         let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
         let mut characters = Vec::new();
         for c in self.store().characters(&s.id).await? {
@@ -151,10 +149,7 @@ impl Engine {
                 .unwrap_or_default();
             characters.push(CharacterReferences {
                 current: now.map(|(p, _)| url(p)),
-                source: now.map(|(_, g)| match g.as_str() {
-                    "uploaded" | "chosen" => ReferenceSource::of(g),
-                    _ => ReferenceSource::Generated,
-                }),
+                source: now.map(|(_, g)| ReferenceSource::of(g)),
                 versions,
                 candidates: waiting.files.iter().map(|f| url(f)).collect(),
                 candidates_cost_usd: waiting.cost_usd,
@@ -194,11 +189,7 @@ impl Engine {
         {
             return Ok(());
         }
-        let current: std::collections::BTreeMap<String, (String, String)> = self
-            .store()
-            .setting(&format!("refs/{}", s.id))
-            .await?
-            .unwrap_or_default();
+        let current = self.store().references_in_use(&s.id).await?;
         if let Some((path, generator)) = current.get(character_id)
             && self.data_dir().join(path).is_file()
         {
@@ -291,12 +282,10 @@ impl Engine {
         }
         let main_now: Option<String> = self
             .store()
-            .setting::<std::collections::BTreeMap<String, (String, String)>>(&format!(
-                "refs/{}",
-                s.id
-            ))
+            .references_in_use(&s.id)
             .await?
-            .and_then(|m| m.get(&c.id).map(|(p, _)| p.clone()));
+            .remove(&c.id)
+            .map(|(p, _)| p);
         let in_use: Vec<Vec<u8>> = self
             .store()
             .reference_versions(&s.id, &c.id)
@@ -346,8 +335,7 @@ impl Engine {
         self.references_open(&s).await?;
         let key = format!("ref-candidates/{}/{}", s.id, c.id);
         let before: Candidates = self.store().setting(&key).await?.unwrap_or_default();
-        let batch_key = format!("ref-candidate-batches/{}/{}", s.id, c.id);
-        let batch: u32 = self.store().setting::<u32>(&batch_key).await?.unwrap_or(0) + 1;
+        let batch = before.batch + 1;
         let pricing = studio_pipeline::Pricing::bundled();
         let stage = self.visuals_stage(&pricing).await?;
         let dir = self
@@ -356,7 +344,6 @@ impl Engine {
         let (files, generator, cost) = stage
             .reference_candidates(&s.id, &c, batch, CANDIDATES, &dir)
             .await?;
-        self.store().set_setting(&batch_key, &batch).await?;
         self.store()
             .set_setting(
                 &key,
@@ -417,8 +404,15 @@ impl Engine {
         for f in &waiting.files {
             let _ = std::fs::remove_file(self.data_dir().join(f));
         }
+        // The batch number stays, so the next candidates are a new batch (new paid jobs), not this one again.
         self.store()
-            .set_setting(&key, &Candidates::default())
+            .set_setting(
+                &key,
+                &Candidates {
+                    batch: waiting.batch,
+                    ..Default::default()
+                },
+            )
             .await?;
         self.references(&s.id).await
     }

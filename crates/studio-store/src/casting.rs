@@ -364,7 +364,33 @@ impl Store {
     }
 }
 
+/// The reference image in use per character of a series: character id → (the file, relative to the data directory;
+/// what made it — a generator id, "uploaded" or "chosen").
+pub type ReferenceMap = std::collections::BTreeMap<String, (String, String)>;
+
+/// Whether a reference's maker (the second half of a [`ReferenceMap`] entry) is the creator: uploaded or chosen by
+/// them, so the studio never replaces it on its own.
+pub fn is_creators_reference(maker: &str) -> bool {
+    matches!(maker, "uploaded" | "chosen")
+}
+
+/// The settings row holding a series' [`ReferenceMap`].
+pub fn references_key(series_id: &str) -> String {
+    format!("refs/{series_id}")
+}
+
 impl Store {
+    /// The reference in use per character of a series (empty before any is made).
+    ///
+    /// # Errors
+    /// The database's; a stored row that does not read.
+    pub async fn references_in_use(&self, series_id: &str) -> Result<ReferenceMap, StoreError> {
+        Ok(self
+            .setting(&references_key(series_id))
+            .await?
+            .unwrap_or_default())
+    }
+
     /// Records the studio's generated reference of a character (settings row `refs/<series>`) unless the entry
     /// changed since the caller read it (`seen`): a reference the creator uploaded or chose meanwhile is kept. One
     /// write transaction; true when recorded.

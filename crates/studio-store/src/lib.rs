@@ -15,6 +15,7 @@ mod publishing;
 mod remote;
 mod settings;
 
+pub use casting::{ReferenceMap, ReferenceVersion, is_creators_reference, references_key};
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;
 pub use feedback::{

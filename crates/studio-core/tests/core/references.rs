@@ -199,4 +199,14 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
         e.references("refs").await.unwrap().characters[0].source,
         Some(ReferenceSource::Generated)
     );
+    // Candidates after a choice are a new batch (the third), not the chosen batch again.
+    let view = e.reference_candidates("refs", &lead.name).await.unwrap();
+    assert!(
+        view.characters[0]
+            .candidates
+            .iter()
+            .all(|f| f.contains("/candidates/3-")),
+        "{:?}",
+        view.characters[0].candidates
+    );
 }

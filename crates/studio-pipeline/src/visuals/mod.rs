@@ -469,11 +469,7 @@ impl VisualsStage<'_> {
         let dir = self.data_dir.join(format!("series/{series_id}/refs"));
         std::fs::create_dir_all(&dir)
             .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
-        let known: HashMap<String, (String, String)> = self
-            .store
-            .setting(&format!("refs/{series_id}"))
-            .await?
-            .unwrap_or_default();
+        let known = self.store.references_in_use(series_id).await?;
         let mut out = Vec::new();
         for (i, c) in characters.iter().enumerate() {
             let path = dir.join(format!("{}.png", c.id));
@@ -483,7 +479,7 @@ impl VisualsStage<'_> {
                     continue;
                 }
                 // The creator's own picture is never replaced by a generated one behind their back.
-                if matches!(g.as_str(), "uploaded" | "chosen") {
+                if studio_store::is_creators_reference(g) {
                     return Err(StageError::Invalid(format!(
                         "the reference image of {} ({p}) is missing from the data folder; upload it again or \
                          use another version on the casting screen",
@@ -521,11 +517,8 @@ impl VisualsStage<'_> {
                 .await?
             {
                 out.push((c.id.clone(), rel, generator));
-            } else if let Some((p, g)) = self
-                .store
-                .setting::<HashMap<String, (String, String)>>(&format!("refs/{series_id}"))
-                .await?
-                .and_then(|m| m.get(&c.id).cloned())
+            } else if let Some((p, g)) =
+                self.store.references_in_use(series_id).await?.remove(&c.id)
             {
                 out.push((c.id.clone(), p, g));
             }
