@@ -458,16 +458,30 @@ enum CastCmd {
     Upload {
         series: String,
         character: String,
+        /// For an outfit the story dresses the character in (as `aidas cast references` names it), not their
+        /// usual look.
+        #[arg(long)]
+        outfit: Option<String>,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
     /// Make four candidate references of a character to choose from (`aidas cast choose`).
-    Candidates { series: String, character: String },
+    Candidates {
+        series: String,
+        character: String,
+        /// For an outfit the story dresses the character in: the candidates keep the face of the usual
+        /// reference.
+        #[arg(long)]
+        outfit: Option<String>,
+    },
     /// Use candidate NUMBER (1–4) as the character's reference.
     Choose {
         series: String,
         character: String,
         number: usize,
+        /// The outfit the candidates were made for.
+        #[arg(long)]
+        outfit: Option<String>,
     },
     /// Use an earlier version of a character's reference again.
     UseReference {

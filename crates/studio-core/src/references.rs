@@ -4,6 +4,11 @@
 //! are locked with the voices. The visuals stage gives the main image of each character to the reference models
 //! (`studio_pipeline::visuals`), so a change shows in the shots made after it; shots already made keep their
 //! picture until they are made again.
+//!
+//! Outfits are part of the set: when the story memory dresses a character in something else (a development's
+//! `outfit`), the casting screen shows a set for that outfit, which the creator fills the same ways (their files,
+//! or one of four candidates that keep the face of the usual reference). Shots in that outfit use it; without one
+//! they use the usual reference for the face and the outfit in words.
 
 use serde::Serialize;
 use studio_domain::Series;
@@ -66,13 +71,29 @@ pub struct ReferenceVersionView {
     pub current: bool,
 }
 
-/// A character's references for the casting screen.
+/// A character's references for the casting screen: the usual look, and each outfit the story has dressed them in.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct CharacterReferences {
     pub character_id: String,
     pub name: String,
-    /// The main image in use (a media URL path), `None` before the first visuals run makes one.
+    /// The usual look (`outfit` empty).
+    #[serde(flatten)]
+    pub usual: ReferenceSet,
+    /// The outfits from the story memory, in order of first wear.
+    pub outfits: Vec<ReferenceSet>,
+}
+
+/// The references of one look of a character.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReferenceSet {
+    /// The outfit in the story's words; empty for the usual look.
+    pub outfit: String,
+    /// The first episode by whose end the character wears it (`None` for the usual look).
+    pub first_episode: Option<u32>,
+    /// The main image in use (a media URL path); `None` before the first visuals run makes the usual one, or while
+    /// an outfit has none (its shots then use the usual reference and the outfit in words).
     pub current: Option<String>,
     pub source: Option<ReferenceSource>,
     /// Every version, oldest first (empty while only the generated one exists).
@@ -95,7 +116,27 @@ pub struct ReferencesView {
     pub characters: Vec<CharacterReferences>,
 }
 
-/// The candidates waiting for a choice (settings row `ref-candidates/<series>/<character>`), and the last batch made:
+/// The settings row of the candidates waiting for a [`studio_store::reference_slot`].
+fn candidates_key(series_id: &str, slot: &str) -> String {
+    format!("ref-candidates/{series_id}/{slot}")
+}
+
+/// The folder of a character's reference files for an outfit (relative to the data directory): the character's
+/// own for the usual look, a subfolder named by a hash of the outfit's words otherwise (file names stay ASCII).
+fn references_dir(series_id: &str, character_id: &str, outfit: &str) -> String {
+    use sha2::Digest;
+    if outfit.is_empty() {
+        format!("series/{series_id}/refs/{character_id}")
+    } else {
+        let h = sha2::Sha256::digest(outfit.as_bytes());
+        format!(
+            "series/{series_id}/refs/{character_id}/outfit-{}",
+            hex::encode(&h[..4])
+        )
+    }
+}
+
+/// The candidates waiting for a choice (settings row `ref-candidates/<series>/<slot>`), and the last batch made:
 /// a batch's paid jobs are named by its number, so a batch cut short (a crash) is finished from what was paid, and a
 /// new one gets the next number. Written once, after the batch is made.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -119,15 +160,55 @@ impl Engine {
         let s = self.store().find_series(series).await?;
         let (_, locked) = self.store().cast(&s.id).await?;
         let current = self.store().references_in_use(&s.id).await?;
-        let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
+        let worn = self.store().outfits_worn(&s.id).await?;
         let mut characters = Vec::new();
         for c in self.store().characters(&s.id).await? {
+            let mut looks = vec![(String::new(), None)];
+            looks.extend(
+                worn.iter()
+                    .filter(|(id, _, _)| *id == c.id)
+                    .map(|(_, o, e)| (o.clone(), Some(*e))),
+            );
+            let mut sets = Vec::new();
+            for (outfit, first_episode) in looks {
+                sets.push(
+                    self.reference_set(&s.id, &c.id, &current, outfit, first_episode)
+                        .await?,
+                );
+            }
+            let usual = sets.remove(0);
+            characters.push(CharacterReferences {
+                character_id: c.id,
+                name: c.name,
+                usual,
+                outfits: sets,
+            });
+        }
+        Ok(ReferencesView {
+            series_id: s.id,
+            locked,
+            characters,
+        })
+    }
+
+    /// One look's references: in use, versions, candidates waiting.
+    async fn reference_set(
+        &self,
+        series_id: &str,
+        character_id: &str,
+        current: &studio_store::ReferenceMap,
+        outfit: String,
+        first_episode: Option<u32>,
+    ) -> Result<ReferenceSet, CoreError> {
+        let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
+        let slot = studio_store::reference_slot(character_id, &outfit);
+        {
             let now = current
-                .get(&c.id)
+                .get(&slot)
                 .filter(|(p, _)| self.data_dir().join(p).is_file());
             let versions: Vec<ReferenceVersionView> = self
                 .store()
-                .reference_versions(&s.id, &c.id)
+                .reference_versions(series_id, character_id, Some(&outfit))
                 .await?
                 .into_iter()
                 .map(|v| {
@@ -144,10 +225,10 @@ impl Engine {
                 .collect();
             let waiting: Candidates = self
                 .store()
-                .setting(&format!("ref-candidates/{}/{}", s.id, c.id))
+                .setting(&candidates_key(series_id, &slot))
                 .await?
                 .unwrap_or_default();
-            characters.push(CharacterReferences {
+            Ok(ReferenceSet {
                 current: now.map(|(p, _)| url(p)),
                 source: now.map(|(_, g)| ReferenceSource::of(g)),
                 versions,
@@ -155,15 +236,49 @@ impl Engine {
                 candidates_cost_usd: waiting.cost_usd,
                 candidates_offline: !waiting.generator.is_empty()
                     && waiting.generator.split(", ").all(|g| g.contains("offline")),
-                character_id: c.id,
-                name: c.name,
-            });
+                outfit,
+                first_episode,
+            })
         }
-        Ok(ReferencesView {
-            series_id: s.id,
-            locked,
-            characters,
-        })
+    }
+
+    /// The outfit asked for, as the story memory has it (trimmed; empty for the usual look).
+    ///
+    /// # Errors
+    /// `invalid_input` for an outfit the story never dressed the character in, naming the ones it did.
+    async fn known_outfit(
+        &self,
+        s: &Series,
+        c: &studio_domain::Character,
+        outfit: &str,
+    ) -> Result<String, CoreError> {
+        let outfit = outfit.trim();
+        if outfit.is_empty() {
+            return Ok(String::new());
+        }
+        let worn: Vec<String> = self
+            .store()
+            .outfits_worn(&s.id)
+            .await?
+            .into_iter()
+            .filter(|(id, _, _)| *id == c.id)
+            .map(|(_, o, _)| o)
+            .collect();
+        if worn.iter().any(|o| o == outfit) {
+            return Ok(outfit.to_string());
+        }
+        Err(CoreError::invalid(if worn.is_empty() {
+            format!(
+                "the story has not dressed {} in anything but their usual look, so \"{outfit}\" has no reference set",
+                c.name
+            )
+        } else {
+            format!(
+                "the story has not dressed {} in \"{outfit}\"; their outfits so far: {}",
+                c.name,
+                worn.join(", ")
+            )
+        }))
     }
 
     /// Refuses while the cast is locked, naming what to do.
@@ -183,7 +298,7 @@ impl Engine {
     async fn keep_generated(&self, s: &Series, character_id: &str) -> Result<(), CoreError> {
         if !self
             .store()
-            .reference_versions(&s.id, character_id)
+            .reference_versions(&s.id, character_id, Some(""))
             .await?
             .is_empty()
         {
@@ -206,6 +321,7 @@ impl Engine {
                 .add_reference_version(
                     &s.id,
                     character_id,
+                    "",
                     ReferenceSource::Generated.key(),
                     &[kept],
                     generator,
@@ -216,21 +332,26 @@ impl Engine {
         Ok(())
     }
 
-    /// The creator's own reference images for a character (one or more angles, the first the main one): each must
-    /// be a PNG or JPEG of at most 10 MB with both sides at least 300 px. They become a new version in use.
+    /// The creator's own reference images for a character in their usual look or in an outfit of the story (`""`
+    /// for the usual look; one or more angles, the first the main one): each must be a PNG or JPEG of at most 10 MB
+    /// with both sides at least 300 px. They become a new version in use.
     ///
     /// # Errors
-    /// `invalid_input` for no file, too many, an empty, too large, too small or unreadable file (naming it) or a
-    /// locked cast — nothing is changed then; an unknown series or character; `io` writing the files.
+    /// `invalid_input` for no file, too many, an empty, too large, too small or unreadable file (naming it), an
+    /// outfit the story never dressed the character in, or a locked cast — nothing is changed then; an unknown
+    /// series or character; `io` writing the files.
     pub async fn upload_reference(
         &self,
         series: &str,
         character: &str,
+        outfit: &str,
         files: &[(String, Vec<u8>)],
     ) -> Result<ReferencesView, CoreError> {
         let s = self.store().find_series(series).await?;
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
+        let outfit = self.known_outfit(&s, &c, outfit).await?;
+        let slot = studio_store::reference_slot(&c.id, &outfit);
         if files.is_empty() {
             return Err(CoreError::invalid(format!(
                 "choose at least one image of {} (PNG or JPEG)",
@@ -284,11 +405,11 @@ impl Engine {
             .store()
             .references_in_use(&s.id)
             .await?
-            .remove(&c.id)
+            .remove(&slot)
             .map(|(p, _)| p);
         let in_use: Vec<Vec<u8>> = self
             .store()
-            .reference_versions(&s.id, &c.id)
+            .reference_versions(&s.id, &c.id, Some(&outfit))
             .await?
             .into_iter()
             .map(|v| serde_json::from_str::<Vec<String>>(&v.files_json).unwrap_or_default())
@@ -300,11 +421,14 @@ impl Engine {
         if in_use == encoded {
             return self.references(&s.id).await;
         }
-        self.keep_generated(&s, &c.id).await?;
+        if outfit.is_empty() {
+            self.keep_generated(&s, &c.id).await?;
+        }
         let stamp = now_ms();
+        let folder = references_dir(&s.id, &c.id, &outfit);
         let mut rels = Vec::new();
         for (k, png) in encoded.iter().enumerate() {
-            let rel = format!("series/{}/refs/{}/up-{stamp}-{k}.png", s.id, c.id);
+            let rel = format!("{folder}/up-{stamp}-{k}.png");
             let path = self.data_dir().join(&rel);
             if let Some(d) = path.parent() {
                 std::fs::create_dir_all(d)
@@ -315,34 +439,40 @@ impl Engine {
         }
         let uploaded = ReferenceSource::Uploaded.key();
         self.store()
-            .add_reference_version(&s.id, &c.id, uploaded, &rels, uploaded, stamp)
+            .add_reference_version(&s.id, &c.id, &outfit, uploaded, &rels, uploaded, stamp)
             .await?;
         self.references(&s.id).await
     }
 
-    /// Makes [`CANDIDATES`] new candidate references for a character to choose from (paid FLUX stills when fal is
-    /// set up, offline ones otherwise); the earlier candidates are replaced.
+    /// Makes [`CANDIDATES`] new candidate references for a character in their usual look or an outfit of the
+    /// story (`""` for the usual look) to choose from: paid when fal is set up (FLUX stills; an outfit's from FLUX
+    /// Kontext given the usual reference, so the face stays), offline otherwise. The earlier candidates are
+    /// replaced.
     ///
     /// # Errors
-    /// A locked cast (`invalid_input`), an unknown series or character, the visuals stage's.
+    /// A locked cast or an outfit the story never dressed the character in (`invalid_input`), an unknown series or
+    /// character, the visuals stage's.
     pub async fn reference_candidates(
         &self,
         series: &str,
         character: &str,
+        outfit: &str,
     ) -> Result<ReferencesView, CoreError> {
         let s = self.store().find_series(series).await?;
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
-        let key = format!("ref-candidates/{}/{}", s.id, c.id);
+        let outfit = self.known_outfit(&s, &c, outfit).await?;
+        let key = candidates_key(&s.id, &studio_store::reference_slot(&c.id, &outfit));
         let before: Candidates = self.store().setting(&key).await?.unwrap_or_default();
         let batch = before.batch + 1;
         let pricing = studio_pipeline::Pricing::bundled();
         let stage = self.visuals_stage(&pricing).await?;
-        let dir = self
-            .data_dir()
-            .join(format!("series/{}/refs/{}/candidates", s.id, c.id));
+        let dir = self.data_dir().join(format!(
+            "{}/candidates",
+            references_dir(&s.id, &c.id, &outfit)
+        ));
         let (files, generator, cost) = stage
-            .reference_candidates(&s.id, &c, batch, CANDIDATES, &dir)
+            .reference_candidates(&s.id, &c, &outfit, batch, CANDIDATES, &dir)
             .await?;
         self.store()
             .set_setting(
@@ -361,20 +491,24 @@ impl Engine {
         self.references(&s.id).await
     }
 
-    /// Uses candidate `index` (from 0) of the waiting candidates as the character's reference: a new version.
+    /// Uses candidate `index` (from 0) of the candidates waiting for a look (`""` for the usual one, else an outfit
+    /// of the story) as its reference: a new version.
     ///
     /// # Errors
-    /// `invalid_input` when no candidates wait or the index is outside them, or the cast is locked; the store's.
+    /// `invalid_input` when no candidates wait or the index is outside them, for an unknown outfit, or while the
+    /// cast is locked; the store's.
     pub async fn choose_reference(
         &self,
         series: &str,
         character: &str,
+        outfit: &str,
         index: usize,
     ) -> Result<ReferencesView, CoreError> {
         let s = self.store().find_series(series).await?;
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
-        let key = format!("ref-candidates/{}/{}", s.id, c.id);
+        let outfit = self.known_outfit(&s, &c, outfit).await?;
+        let key = candidates_key(&s.id, &studio_store::reference_slot(&c.id, &outfit));
         let waiting: Candidates = self.store().setting(&key).await?.unwrap_or_default();
         let Some(file) = waiting.files.get(index) else {
             return Err(CoreError::invalid(if waiting.files.is_empty() {
@@ -391,15 +525,20 @@ impl Engine {
                 )
             }));
         };
-        self.keep_generated(&s, &c.id).await?;
+        if outfit.is_empty() {
+            self.keep_generated(&s, &c.id).await?;
+        }
         let stamp = now_ms();
-        let rel = format!("series/{}/refs/{}/chosen-{stamp}.png", s.id, c.id);
+        let rel = format!(
+            "{}/chosen-{stamp}.png",
+            references_dir(&s.id, &c.id, &outfit)
+        );
         let to = self.data_dir().join(&rel);
         std::fs::copy(self.data_dir().join(file), &to)
             .map_err(|e| CoreError::io(to.display().to_string(), e))?;
         let chosen = ReferenceSource::Chosen.key();
         self.store()
-            .add_reference_version(&s.id, &c.id, chosen, &[rel], chosen, stamp)
+            .add_reference_version(&s.id, &c.id, &outfit, chosen, &[rel], chosen, stamp)
             .await?;
         for f in &waiting.files {
             let _ = std::fs::remove_file(self.data_dir().join(f));
@@ -417,7 +556,8 @@ impl Engine {
         self.references(&s.id).await
     }
 
-    /// Uses an earlier version of a character's reference again.
+    /// Uses an earlier version of a character's reference again (version numbers count across the character's
+    /// outfits, so the version names its outfit).
     ///
     /// # Errors
     /// `invalid_input` for a version the character never had or a locked cast; the store's.
@@ -435,7 +575,12 @@ impl Engine {
             .use_reference_version(&s.id, &c.id, version)
             .await?
         {
-            let n = self.store().reference_versions(&s.id, &c.id).await?.len();
+            let n = self
+                .store()
+                .reference_versions(&s.id, &c.id, None)
+                .await?
+                .last()
+                .map_or(0, |v| v.version);
             return Err(CoreError::invalid(if n == 0 {
                 format!("{} has only the generated reference so far", c.name)
             } else {

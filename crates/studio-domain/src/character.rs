@@ -95,6 +95,7 @@ impl Character {
             situation: self.background.clone(),
             alive: true,
             present: true,
+            outfit: String::new(),
         }
     }
 }
@@ -113,6 +114,10 @@ pub struct CharacterState {
     pub alive: bool,
     /// Whether the character is in the story's present (not abroad, not missing) and can appear on screen.
     pub present: bool,
+    /// What the character wears by the end of the episode, in the writer's words ("검은 정장"); empty while they
+    /// wear what their appearance profile (and reference image) shows.
+    #[serde(default)]
+    pub outfit: String,
 }
 
 /// What an episode changed about one character. `character` is an id or a name; the store resolves it.
@@ -139,6 +144,13 @@ pub struct CharacterDevelopment {
     pub alive: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub present: Option<bool>,
+    /// The clothes the character changes into in this episode ("하얀 웨딩드레스"); an empty text means back to
+    /// their usual look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outfit: Option<String>,
+    /// The scene of this episode from which the new `outfit` is worn (the whole episode when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outfit_scene: Option<u32>,
 }
 
 impl CharacterState {
@@ -165,6 +177,9 @@ impl CharacterState {
         }
         if let Some(s) = &dev.situation {
             next.situation = s.clone();
+        }
+        if let Some(o) = &dev.outfit {
+            next.outfit = o.trim().to_string();
         }
         for g in &dev.goals_added {
             if !next.active_goals.contains(g) {
@@ -285,7 +300,29 @@ mod tests {
             situation: String::new(),
             alive: true,
             present: true,
+            outfit: String::new(),
         }
+    }
+
+    #[test]
+    fn an_outfit_change_is_kept_until_the_next_and_an_empty_one_goes_back() {
+        let change = |o: &str| CharacterDevelopment {
+            character: "CHAR001".into(),
+            outfit: Some(o.into()),
+            outfit_scene: Some(2),
+            ..Default::default()
+        };
+        let dressed = state().apply(&change(" 하얀 웨딩드레스 ")).unwrap();
+        assert_eq!(dressed.outfit, "하얀 웨딩드레스");
+        let later = dressed
+            .apply(&CharacterDevelopment {
+                character: "CHAR001".into(),
+                emotional_state: Some("설렘".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(later.outfit, "하얀 웨딩드레스");
+        assert_eq!(later.apply(&change("")).unwrap().outfit, "");
     }
 
     #[test]

@@ -115,7 +115,7 @@ fn character_lines(ctx: &EpisodeContext) -> String {
                 flags.push("부재중".to_string());
             }
             format!(
-                "- {} ({}, {}){}: 감정 {}, 위치 {}, 목표 [{}], 상황: {}",
+                "- {} ({}, {}){}: 감정 {}, 위치 {}, 옷차림 {}, 목표 [{}], 상황: {}",
                 s.name,
                 s.state.character_id,
                 importance_ko(s.importance),
@@ -126,6 +126,11 @@ fn character_lines(ctx: &EpisodeContext) -> String {
                 },
                 or_none(st.emotional_state.clone()),
                 or_none(st.location.clone()),
+                if st.outfit.is_empty() {
+                    "평소대로".to_string()
+                } else {
+                    st.outfit.clone()
+                },
                 st.active_goals.join(", "),
                 or_none(st.situation.clone()),
             )

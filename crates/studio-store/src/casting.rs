@@ -270,10 +270,13 @@ pub struct ReferenceVersion {
     /// The files, relative to the data directory; the first is the main one.
     pub files_json: String,
     pub created_ms: i64,
+    /// The outfit the version shows, in the story's words; empty for the character's usual look.
+    pub outfit: String,
 }
 
 impl Store {
-    /// A character's reference versions, oldest first.
+    /// A character's reference versions for one outfit (`Some("")` for the usual look) or for all (`None`),
+    /// oldest first. Version numbers count across all the character's outfits.
     ///
     /// # Errors
     /// The database's.
@@ -281,27 +284,31 @@ impl Store {
         &self,
         series_id: &str,
         character_id: &str,
+        outfit: Option<&str>,
     ) -> Result<Vec<ReferenceVersion>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT version, source, files_json, created_ms FROM character_references \
-             WHERE series_id = ? AND character_id = ? ORDER BY version",
+            "SELECT version, source, files_json, created_ms, outfit FROM character_references \
+             WHERE series_id = ? AND character_id = ? AND (?3 IS NULL OR outfit = ?3) ORDER BY version",
         )
         .bind(series_id)
         .bind(character_id)
+        .bind(outfit)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// Adds a reference version and makes its main file the character's reference (settings row `refs_key`, a map
-    /// from character id to (file, generator)), in one transaction, refused while the cast is locked. Returns the
-    /// new version's number.
+    /// Adds a reference version of a character in an outfit (`""` for the usual look) and makes its main file the
+    /// reference of that [`reference_slot`] (settings row [`references_key`]), in one transaction, refused while
+    /// the cast is locked. Returns the new version's number.
     ///
     /// # Errors
     /// [`StoreError::CastLocked`] while the cast is locked; the database's.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_reference_version(
         &self,
         series_id: &str,
         character_id: &str,
+        outfit: &str,
         source: &str,
         files: &[String],
         generator: &str,
@@ -317,8 +324,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO character_references (series_id, character_id, version, source, files_json, created_ms) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO character_references (series_id, character_id, version, source, files_json, created_ms, \
+             outfit) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(series_id)
         .bind(character_id)
@@ -326,14 +333,16 @@ impl Store {
         .bind(source)
         .bind(serde_json::to_string(files).unwrap_or_else(|_| "[]".into()))
         .bind(created_ms)
+        .bind(outfit)
         .execute(&mut *tx)
         .await?;
-        point_reference(&mut tx, series_id, character_id, files, generator).await?;
+        let slot = reference_slot(character_id, outfit);
+        point_reference(&mut tx, series_id, &slot, files, generator).await?;
         tx.commit().await?;
         Ok(version)
     }
 
-    /// Makes an earlier version the character's reference again (refused while the cast is locked). False, with
+    /// Makes an earlier version the reference of its outfit again (refused while the cast is locked). False, with
     /// nothing changed, for a version the character never had.
     ///
     /// # Errors
@@ -346,27 +355,40 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         cast_unlocked(&mut tx, series_id).await?;
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT source, files_json FROM character_references WHERE series_id = ? AND character_id = ? AND version = ?",
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT source, files_json, outfit FROM character_references \
+             WHERE series_id = ? AND character_id = ? AND version = ?",
         )
         .bind(series_id)
         .bind(character_id)
         .bind(version)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((source, files)) = row else {
+        let Some((source, files, outfit)) = row else {
             return Ok(false);
         };
         let files: Vec<String> = serde_json::from_str(&files).unwrap_or_default();
-        point_reference(&mut tx, series_id, character_id, &files, &source).await?;
+        let slot = reference_slot(character_id, &outfit);
+        point_reference(&mut tx, series_id, &slot, &files, &source).await?;
         tx.commit().await?;
         Ok(true)
     }
 }
 
-/// The reference image in use per character of a series: character id → (the file, relative to the data directory;
+/// The reference image in use per [`reference_slot`] of a series: slot → (the file, relative to the data directory;
 /// what made it — a generator id, "uploaded" or "chosen").
 pub type ReferenceMap = std::collections::BTreeMap<String, (String, String)>;
+
+/// The key of a character's reference in a [`ReferenceMap`]: the character id for their usual look,
+/// `<id>@<outfit>` for an outfit the story dresses them in ("CHAR001@하얀 웨딩드레스").
+pub fn reference_slot(character_id: &str, outfit: &str) -> String {
+    let outfit = outfit.trim();
+    if outfit.is_empty() {
+        character_id.to_string()
+    } else {
+        format!("{character_id}@{outfit}")
+    }
+}
 
 /// Whether a reference's maker (the second half of a [`ReferenceMap`] entry) is the creator: uploaded or chosen by
 /// them, so the studio never replaces it on its own.
@@ -424,7 +446,7 @@ impl Store {
     }
 }
 
-/// Points the settings row `refs/<series>` at `files[0]` for the character.
+/// Points the settings row `refs/<series>` at `files[0]` for a [`reference_slot`].
 async fn point_reference(
     tx: &mut sqlx::SqliteConnection,
     series_id: &str,

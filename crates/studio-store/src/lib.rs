@@ -15,7 +15,9 @@ mod publishing;
 mod remote;
 mod settings;
 
-pub use casting::{ReferenceMap, ReferenceVersion, is_creators_reference, references_key};
+pub use casting::{
+    ReferenceMap, ReferenceVersion, is_creators_reference, reference_slot, references_key,
+};
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;
 pub use feedback::{

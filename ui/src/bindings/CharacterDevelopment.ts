@@ -7,4 +7,13 @@ export type CharacterDevelopment = { character: string,
 /**
  * What happened to the character, in a sentence (the seed's `character_developments` value).
  */
-note: string, emotional_state?: string | null, location?: string | null, goals_added?: Array<string>, goals_resolved?: Array<string>, new_traits?: Array<string>, situation?: string | null, alive?: boolean | null, present?: boolean | null, };
+note: string, emotional_state?: string | null, location?: string | null, goals_added?: Array<string>, goals_resolved?: Array<string>, new_traits?: Array<string>, situation?: string | null, alive?: boolean | null, present?: boolean | null, 
+/**
+ * The clothes the character changes into in this episode ("하얀 웨딩드레스"); an empty text means back to
+ * their usual look.
+ */
+outfit?: string | null, 
+/**
+ * The scene of this episode from which the new `outfit` is worn (the whole episode when absent).
+ */
+outfit_scene?: number | null, };

@@ -7,4 +7,9 @@ export type CharacterState = { character_id: string, emotional_state: string, lo
 /**
  * Whether the character is in the story's present (not abroad, not missing) and can appear on screen.
  */
-present: boolean, };
+present: boolean, 
+/**
+ * What the character wears by the end of the episode, in the writer's words ("검은 정장"); empty while they
+ * wear what their appearance profile (and reference image) shows.
+ */
+outfit: string, };

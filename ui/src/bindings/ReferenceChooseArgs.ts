@@ -7,4 +7,8 @@ export type ReferenceChooseArgs = { series: string,
 /**
  * The character's id or name.
  */
-character: string, candidate: number, };
+character: string, 
+/**
+ * An outfit of the story, as the references view names it; empty (or absent) for the usual look.
+ */
+outfit?: string, candidate: number, };

@@ -8,4 +8,8 @@ export type ReferenceUploadArgs = { series: string,
 /**
  * The character's id or name.
  */
-character: string, files: Array<ReferenceFile>, };
+character: string, 
+/**
+ * An outfit of the story, as the references view names it; empty (or absent) for the usual look.
+ */
+outfit?: string, files: Array<ReferenceFile>, };

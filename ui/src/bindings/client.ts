@@ -46,6 +46,7 @@ import type { PublishArgs } from "./PublishArgs";
 import type { PublishChannelArgs } from "./PublishChannelArgs";
 import type { PublishReport } from "./PublishReport";
 import type { RecentArgs } from "./RecentArgs";
+import type { ReferenceCandidatesArgs } from "./ReferenceCandidatesArgs";
 import type { ReferenceChooseArgs } from "./ReferenceChooseArgs";
 import type { ReferenceUploadArgs } from "./ReferenceUploadArgs";
 import type { ReferenceUseArgs } from "./ReferenceUseArgs";
@@ -174,8 +175,8 @@ export function client(t: Transport) {
     character_references: (args: SeriesArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_references", args),
     /** Uses the creator's own images as a character's reference (a new version). */
     character_reference_upload: (args: ReferenceUploadArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_upload", args),
-    /** Makes four candidate references for a character to choose from. */
-    character_reference_candidates: (args: CharacterArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_candidates", args),
+    /** Makes four candidate references for a character (or one of their outfits) to choose from. */
+    character_reference_candidates: (args: ReferenceCandidatesArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_candidates", args),
     /** Uses one of the candidates as the character's reference (a new version). */
     character_reference_choose: (args: ReferenceChooseArgs): Promise<ReferencesView> => t.call<ReferencesView>("character_reference_choose", args),
     /** Uses an earlier version of a character's reference again. */

@@ -212,6 +212,7 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                 CastCmd::Upload {
                     series,
                     character,
+                    outfit,
                     files,
                 } => {
                     only = Some(character.clone());
@@ -226,16 +227,30 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                             .unwrap_or_else(|| f.display().to_string());
                         read.push((name, bytes));
                     }
-                    engine.upload_reference(&series, &character, &read).await?
+                    engine
+                        .upload_reference(
+                            &series,
+                            &character,
+                            outfit.as_deref().unwrap_or(""),
+                            &read,
+                        )
+                        .await?
                 }
-                CastCmd::Candidates { series, character } => {
+                CastCmd::Candidates {
+                    series,
+                    character,
+                    outfit,
+                } => {
                     only = Some(character.clone());
-                    engine.reference_candidates(&series, &character).await?
+                    engine
+                        .reference_candidates(&series, &character, outfit.as_deref().unwrap_or(""))
+                        .await?
                 }
                 CastCmd::Choose {
                     series,
                     character,
                     number,
+                    outfit,
                 } => {
                     if number == 0 {
                         return Err(CoreError::invalid(format!(
@@ -244,7 +259,12 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     }
                     only = Some(character.clone());
                     engine
-                        .choose_reference(&series, &character, number - 1)
+                        .choose_reference(
+                            &series,
+                            &character,
+                            outfit.as_deref().unwrap_or(""),
+                            number - 1,
+                        )
                         .await?
                 }
                 CastCmd::UseReference {

@@ -157,21 +157,10 @@ pub fn references(
             "unlocked".to_string()
         }
     );
-    for c in v
-        .characters
-        .iter()
-        .filter(|c| only.is_none_or(|o| c.character_id == o.trim() || c.name == o.trim()))
-    {
-        match (&c.current, c.source) {
-            (Some(cur), Some(s)) => println!("  {} — {}: {}", c.name, source(s), file(cur)),
-            _ => println!(
-                "  {} — none yet (made with the first pictures, or `aidas cast candidates {} {}`)",
-                c.name, v.series_id, c.character_id
-            ),
-        }
-        for ver in &c.versions {
+    let print_set = |set: &studio_core::references::ReferenceSet, id: &str, pad: &str| {
+        for ver in &set.versions {
             println!(
-                "    version {}{}: {} — {}",
+                "{pad}version {}{}: {} — {}",
                 ver.version,
                 if ver.current { " (in use)" } else { "" },
                 source(ver.source),
@@ -182,20 +171,58 @@ pub fn references(
                     .join(", ")
             );
         }
-        for (k, cand) in c.candidates.iter().enumerate() {
-            println!("    candidate {}: {}", k + 1, file(cand));
+        for (k, cand) in set.candidates.iter().enumerate() {
+            println!("{pad}candidate {}: {}", k + 1, file(cand));
         }
-        if !c.candidates.is_empty() {
+        if !set.candidates.is_empty() {
+            let outfit = if set.outfit.is_empty() {
+                String::new()
+            } else {
+                format!(" --outfit \"{}\"", set.outfit)
+            };
             println!(
-                "    {} — choose one: `aidas cast choose {} {} NUMBER`",
-                if c.candidates_offline {
+                "{pad}{} — choose one: `aidas cast choose {} {id} NUMBER{outfit}`",
+                if set.candidates_offline {
                     "made offline".to_string()
                 } else {
-                    format!("cost ${:.3}", c.candidates_cost_usd)
+                    format!("cost ${:.3}", set.candidates_cost_usd)
                 },
                 v.series_id,
-                c.character_id
             );
+        }
+    };
+    for c in v
+        .characters
+        .iter()
+        .filter(|c| only.is_none_or(|o| c.character_id == o.trim() || c.name == o.trim()))
+    {
+        match (&c.usual.current, c.usual.source) {
+            (Some(cur), Some(s)) => println!("  {} — {}: {}", c.name, source(s), file(cur)),
+            _ => println!(
+                "  {} — none yet (made with the first pictures, or `aidas cast candidates {} {}`)",
+                c.name, v.series_id, c.character_id
+            ),
+        }
+        print_set(&c.usual, &c.character_id, "    ");
+        for o in &c.outfits {
+            let from = o
+                .first_episode
+                .map(|e| format!(", from episode {e}"))
+                .unwrap_or_default();
+            match (&o.current, o.source) {
+                (Some(cur), Some(s)) => println!(
+                    "    outfit \"{}\"{from} — {}: {}",
+                    o.outfit,
+                    source(s),
+                    file(cur)
+                ),
+                _ => println!(
+                    "    outfit \"{}\"{from} — none yet: its shots use the usual reference and the outfit in words \
+                     (`aidas cast candidates {} {} --outfit \"{}\"`)",
+                    o.outfit, v.series_id, c.character_id, o.outfit
+                ),
+            }
+            print_set(o, &c.character_id, "      ");
         }
     }
 }

@@ -104,7 +104,25 @@ pub struct ReferenceUploadArgs {
     pub series: String,
     /// The character's id or name.
     pub character: String,
+    /// An outfit of the story, as the references view names it; empty (or absent) for the usual look.
+    #[serde(default)]
+    #[ts(optional)]
+    pub outfit: Option<String>,
     pub files: Vec<ReferenceFile>,
+}
+
+/// Make candidates for a character's usual look or for an outfit of the story.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceCandidatesArgs {
+    pub series: String,
+    /// The character's id or name.
+    pub character: String,
+    /// An outfit of the story, as the references view names it; empty (or absent) for the usual look.
+    #[serde(default)]
+    #[ts(optional)]
+    pub outfit: Option<String>,
 }
 
 /// One file the creator picked.
@@ -126,6 +144,10 @@ pub struct ReferenceChooseArgs {
     pub series: String,
     /// The character's id or name.
     pub character: String,
+    /// An outfit of the story, as the references view names it; empty (or absent) for the usual look.
+    #[serde(default)]
+    #[ts(optional)]
+    pub outfit: Option<String>,
     pub candidate: usize,
 }
 
@@ -149,15 +171,15 @@ commands! {
         for f in &a.files {
             files.push((f.file_name.clone(), super::storyboard::decode_base64(&f.file_name, &f.content_base64)?));
         }
-        e.upload_reference(&a.series, &a.character, &files).await
+        e.upload_reference(&a.series, &a.character, a.outfit.as_deref().unwrap_or(""), &files).await
     };
-    /// Makes four candidate references for a character to choose from.
-    character_reference_candidates(CharacterArgs) -> ReferencesView = |e, a| {
-        e.reference_candidates(&a.series, &a.character).await
+    /// Makes four candidate references for a character (or one of their outfits) to choose from.
+    character_reference_candidates(ReferenceCandidatesArgs) -> ReferencesView = |e, a| {
+        e.reference_candidates(&a.series, &a.character, a.outfit.as_deref().unwrap_or("")).await
     };
     /// Uses one of the candidates as the character's reference (a new version).
     character_reference_choose(ReferenceChooseArgs) -> ReferencesView = |e, a| {
-        e.choose_reference(&a.series, &a.character, a.candidate).await
+        e.choose_reference(&a.series, &a.character, a.outfit.as_deref().unwrap_or(""), a.candidate).await
     };
     /// Uses an earlier version of a character's reference again.
     character_reference_use(ReferenceUseArgs) -> ReferencesView = |e, a| {

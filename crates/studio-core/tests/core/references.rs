@@ -21,7 +21,7 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     let view = e.references("refs").await.unwrap();
     assert!(!view.locked);
     let lead = view.characters[0].clone();
-    assert!(lead.current.is_none() && lead.versions.is_empty());
+    assert!(lead.usual.current.is_none() && lead.usual.versions.is_empty());
 
     // The studio's generated reference exists (as the visuals stage leaves it).
     let generated = format!("series/refs/refs/{}.png", lead.character_id);
@@ -38,13 +38,19 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     );
     e.store().set_setting("refs/refs", &map).await.unwrap();
     let view = e.references("refs").await.unwrap();
-    assert_eq!(view.characters[0].source, Some(ReferenceSource::Generated));
+    assert_eq!(
+        view.characters[0].usual.source,
+        Some(ReferenceSource::Generated)
+    );
 
     // Four candidates, offline and free without keys; by name or id.
-    let view = e.reference_candidates("refs", &lead.name).await.unwrap();
+    let view = e
+        .reference_candidates("refs", &lead.name, "")
+        .await
+        .unwrap();
     let c = &view.characters[0];
-    assert_eq!(c.candidates.len(), 4);
-    assert!(c.candidates_offline && c.candidates_cost_usd == 0.0);
+    assert_eq!(c.usual.candidates.len(), 4);
+    assert!(c.usual.candidates_offline && c.usual.candidates_cost_usd == 0.0);
     let files: Vec<std::path::PathBuf> = std::fs::read_dir(
         dir.path()
             .join(format!("series/refs/refs/{}/candidates", lead.character_id)),
@@ -58,20 +64,27 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     assert_eq!(sums.len(), 4, "four different pictures");
     // Asking again replaces them.
     let view = e
-        .reference_candidates("refs", &lead.character_id)
+        .reference_candidates("refs", &lead.character_id, "")
         .await
         .unwrap();
-    assert_eq!(view.characters[0].candidates.len(), 4);
-    let err = e.choose_reference("refs", &lead.name, 4).await.unwrap_err();
+    assert_eq!(view.characters[0].usual.candidates.len(), 4);
+    let err = e
+        .choose_reference("refs", &lead.name, "", 4)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("candidates 1–4, not 5"), "{err}");
 
     // Choose the third: the generated one is kept as version 1, the chosen one is version 2 and in use.
-    let view = e.choose_reference("refs", &lead.name, 2).await.unwrap();
+    let view = e.choose_reference("refs", &lead.name, "", 2).await.unwrap();
     let c = &view.characters[0];
-    assert_eq!(c.source, Some(ReferenceSource::Chosen));
-    assert!(c.candidates.is_empty(), "the choice clears the candidates");
+    assert_eq!(c.usual.source, Some(ReferenceSource::Chosen));
+    assert!(
+        c.usual.candidates.is_empty(),
+        "the choice clears the candidates"
+    );
     assert_eq!(
-        c.versions
+        c.usual
+            .versions
             .iter()
             .map(|v| (v.version, v.source, v.current))
             .collect::<Vec<_>>(),
@@ -81,8 +94,8 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
         ]
     );
     assert_eq!(
-        c.current.as_deref(),
-        c.versions[1].files.first().map(String::as_str)
+        c.usual.current.as_deref(),
+        c.usual.versions[1].files.first().map(String::as_str)
     );
 
     // The creator's own files: bad ones say what is wrong and change nothing.
@@ -109,7 +122,7 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
         ),
     ] {
         let err = e
-            .upload_reference("refs", &lead.name, &files)
+            .upload_reference("refs", &lead.name, "", &files)
             .await
             .unwrap_err();
         assert_eq!(err.code(), "invalid_input");
@@ -117,6 +130,7 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     }
     assert_eq!(
         e.references("refs").await.unwrap().characters[0]
+            .usual
             .versions
             .len(),
         2
@@ -134,12 +148,12 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
         ),
     ];
     let view = e
-        .upload_reference("refs", &lead.name, &angles)
+        .upload_reference("refs", &lead.name, "", &angles)
         .await
         .unwrap();
     let c = &view.characters[0];
-    assert_eq!(c.source, Some(ReferenceSource::Uploaded));
-    let v3 = c.versions.last().unwrap();
+    assert_eq!(c.usual.source, Some(ReferenceSource::Uploaded));
+    let v3 = c.usual.versions.last().unwrap();
     assert_eq!((v3.version, v3.files.len(), v3.current), (3, 2, true));
     let map: std::collections::BTreeMap<String, (String, String)> =
         e.store().setting("refs/refs").await.unwrap().unwrap();
@@ -152,10 +166,10 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     assert_eq!((main_img.width(), main_img.height()), (480, 640));
     // The same pictures again make no new version.
     let view = e
-        .upload_reference("refs", &lead.name, &angles)
+        .upload_reference("refs", &lead.name, "", &angles)
         .await
         .unwrap();
-    assert_eq!(view.characters[0].versions.len(), 3);
+    assert_eq!(view.characters[0].usual.versions.len(), 3);
 
     // Changing the look's words keeps the creator's own reference.
     e.edit_character(
@@ -174,8 +188,11 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
 
     // Back to version 2; a version that never was is refused.
     let view = e.use_reference("refs", &lead.name, 2).await.unwrap();
-    assert_eq!(view.characters[0].source, Some(ReferenceSource::Chosen));
-    assert!(view.characters[0].versions[1].current);
+    assert_eq!(
+        view.characters[0].usual.source,
+        Some(ReferenceSource::Chosen)
+    );
+    assert!(view.characters[0].usual.versions[1].current);
     let err = e.use_reference("refs", &lead.name, 9).await.unwrap_err();
     assert!(err.to_string().contains("versions 1–3, not 9"), "{err}");
 
@@ -183,10 +200,10 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     e.set_cast_locked("refs", true).await.unwrap();
     assert!(e.references("refs").await.unwrap().locked);
     for err in [
-        e.upload_reference("refs", &lead.name, &angles)
+        e.upload_reference("refs", &lead.name, "", &angles)
             .await
             .unwrap_err(),
-        e.reference_candidates("refs", &lead.name)
+        e.reference_candidates("refs", &lead.name, "")
             .await
             .unwrap_err(),
         e.use_reference("refs", &lead.name, 1).await.unwrap_err(),
@@ -196,17 +213,155 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     e.set_cast_locked("refs", false).await.unwrap();
     e.use_reference("refs", &lead.name, 1).await.unwrap();
     assert_eq!(
-        e.references("refs").await.unwrap().characters[0].source,
+        e.references("refs").await.unwrap().characters[0]
+            .usual
+            .source,
         Some(ReferenceSource::Generated)
     );
     // Candidates after a choice are a new batch (the third), not the chosen batch again.
-    let view = e.reference_candidates("refs", &lead.name).await.unwrap();
+    let view = e
+        .reference_candidates("refs", &lead.name, "")
+        .await
+        .unwrap();
     assert!(
         view.characters[0]
+            .usual
             .candidates
             .iter()
             .all(|f| f.contains("/candidates/3-")),
         "{:?}",
-        view.characters[0].candidates
+        view.characters[0].usual.candidates
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outfit_from_the_story_gets_its_own_reference_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = super::fast_engine(dir.path()).await;
+    super::offline_series(&e, "dress", "옷차림 시험", 4, 7).await;
+    for n in 1..=2 {
+        e.write_episode("dress", n, None).await.unwrap();
+    }
+    // The offline writer dresses the lead up for the last scene of episode 2.
+    let view = e.references("dress").await.unwrap();
+    let (c, set) = view
+        .characters
+        .iter()
+        .find_map(|c| c.outfits.first().map(|o| (c.clone(), o.clone())))
+        .expect("a character the story dressed in an outfit");
+    assert_eq!(
+        (set.outfit.as_str(), set.first_episode),
+        ("하얀 원피스", Some(2))
+    );
+    assert!(set.current.is_none() && set.versions.is_empty());
+
+    // An outfit the story never had is refused, naming the ones it had.
+    let err = e
+        .reference_candidates("dress", &c.name, "우주복")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(
+        err.to_string().contains("\"우주복\"") && err.to_string().contains("하얀 원피스"),
+        "{err}"
+    );
+
+    // Four candidates for the outfit, in a folder of its own; choose the second.
+    let view = e
+        .reference_candidates("dress", &c.character_id, " 하얀 원피스 ")
+        .await
+        .unwrap();
+    let got = view
+        .characters
+        .iter()
+        .find(|x| x.character_id == c.character_id)
+        .unwrap();
+    assert_eq!(got.outfits[0].candidates.len(), 4);
+    assert!(
+        got.usual.candidates.is_empty(),
+        "the usual look's are apart"
+    );
+    assert!(
+        got.outfits[0]
+            .candidates
+            .iter()
+            .all(|f| f.contains(&format!("/refs/{}/outfit-", c.character_id))),
+        "{:?}",
+        got.outfits[0].candidates
+    );
+    let view = e
+        .choose_reference("dress", &c.name, "하얀 원피스", 1)
+        .await
+        .unwrap();
+    let got = view
+        .characters
+        .iter()
+        .find(|x| x.character_id == c.character_id)
+        .unwrap();
+    let o = &got.outfits[0];
+    assert_eq!(o.source, Some(ReferenceSource::Chosen));
+    assert_eq!(
+        o.versions
+            .iter()
+            .map(|v| (v.version, v.current))
+            .collect::<Vec<_>>(),
+        vec![(1, true)]
+    );
+    assert!(got.usual.versions.is_empty(), "the usual look is untouched");
+    let map = e.store().references_in_use("dress").await.unwrap();
+    let slot = studio_store::reference_slot(&c.character_id, "하얀 원피스");
+    assert_eq!(slot, format!("{}@하얀 원피스", c.character_id));
+    assert!(map[&slot].0.contains("/chosen-"), "{map:?}");
+    assert!(!map.contains_key(&c.character_id));
+
+    // The creator's own picture of the outfit: version 2 (numbers count across the character's looks); then back.
+    let view = e
+        .upload_reference(
+            "dress",
+            &c.name,
+            "하얀 원피스",
+            &[(
+                "dress.png".into(),
+                image(400, 600, image::ImageFormat::Png, 240),
+            )],
+        )
+        .await
+        .unwrap();
+    let got = view
+        .characters
+        .iter()
+        .find(|x| x.character_id == c.character_id)
+        .unwrap();
+    assert_eq!(got.outfits[0].source, Some(ReferenceSource::Uploaded));
+    assert_eq!(got.outfits[0].versions.last().unwrap().version, 2);
+    let view = e.use_reference("dress", &c.name, 1).await.unwrap();
+    let got = view
+        .characters
+        .iter()
+        .find(|x| x.character_id == c.character_id)
+        .unwrap();
+    assert_eq!(got.outfits[0].source, Some(ReferenceSource::Chosen));
+    let err = e.use_reference("dress", &c.name, 5).await.unwrap_err();
+    assert!(err.to_string().contains("versions 1–2, not 5"), "{err}");
+
+    // Episode 3 takes the outfit off again; the set stays (shots of episode 2 are made in it).
+    e.write_episode("dress", 3, None).await.unwrap();
+    let worn = e.store().outfits_as_of("dress", 3).await.unwrap();
+    assert!(!worn.contains_key(&c.character_id), "{worn:?}");
+    assert_eq!(
+        e.store().outfits_as_of("dress", 2).await.unwrap()[&c.character_id],
+        "하얀 원피스"
+    );
+    assert_eq!(
+        e.references("dress")
+            .await
+            .unwrap()
+            .characters
+            .iter()
+            .find(|x| x.character_id == c.character_id)
+            .unwrap()
+            .outfits
+            .len(),
+        1
     );
 }

@@ -44,6 +44,57 @@ pub struct ShotIdentity {
     /// The drift check of a paid still (`None` for offline stills, which are drawn from the text).
     #[serde(default)]
     pub drift: Option<DriftCheck>,
+    /// What the characters wear in this shot when the story changed their clothes (character id → outfit).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub outfits: std::collections::BTreeMap<String, String>,
+    /// Characters shown in an outfit no reference of theirs shows: the model got their usual reference for the
+    /// face and the outfit in words, and their clothes were not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outfit_unchecked: Vec<String>,
+}
+
+/// What each character wears in each shot of an episode (character id → outfit, for those not in their usual
+/// look): the outfit they wore after the previous episode (`before`, from the story memory), changed from the
+/// scene the episode's `character_developments` name (`outfit_scene`, the whole episode when absent; an empty
+/// outfit is a return to the usual look). `casts` are the shots' characters ([`super::shot_casts`]); a
+/// development may name a character by id or by name.
+pub fn shot_outfits(
+    script: &studio_domain::EpisodeScript,
+    characters: &[studio_domain::Character],
+    casts: &[Vec<String>],
+    before: &std::collections::BTreeMap<String, String>,
+) -> Vec<std::collections::BTreeMap<String, String>> {
+    let changes: Vec<(&str, &str, u32)> = script
+        .character_developments
+        .iter()
+        .filter_map(|d| {
+            let o = d.outfit.as_deref()?;
+            let c = characters
+                .iter()
+                .find(|c| c.id == d.character || c.name == d.character)?;
+            Some((c.id.as_str(), o.trim(), d.outfit_scene.unwrap_or(0)))
+        })
+        .collect();
+    script
+        .storyboard
+        .iter()
+        .enumerate()
+        .map(|(i, shot)| {
+            casts
+                .get(i)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| {
+                    let changed = changes
+                        .iter()
+                        .find(|(c, _, from)| c == id && shot.scene >= *from)
+                        .map(|(_, o, _)| o.to_string());
+                    let wears = changed.or_else(|| before.get(id).cloned())?;
+                    (!wears.is_empty()).then(|| (id.clone(), wears))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Whether faces were compared.

@@ -36,6 +36,24 @@ pub struct StillRequest {
     pub height: u32,
     /// The characters the shot shows (ids), whose references a reference model is given.
     pub characters: Vec<String>,
+    /// What those characters wear when the story changed their clothes (character id → outfit, [`shot_outfits`]).
+    pub outfits: std::collections::BTreeMap<String, String>,
+}
+
+/// The reference file to give a model for a character in a shot: the reference of the outfit they wear when the
+/// creator made one, else their usual reference. The flag says whether the picture shows the clothes the shot
+/// wants (the usual reference does when they wear their usual look).
+fn reference_for<'a>(
+    ref_paths: &'a HashMap<String, String>,
+    id: &str,
+    outfit: Option<&String>,
+) -> Option<(&'a String, bool)> {
+    if let Some(o) = outfit
+        && let Some(p) = ref_paths.get(&studio_store::reference_slot(id, o))
+    {
+        return Some((p, true));
+    }
+    ref_paths.get(id).map(|p| (p, outfit.is_none()))
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -155,15 +173,21 @@ impl VisualsStage<'_> {
         req: &StillRequest,
         image_urls: &[String],
         style: bool,
+        clothes: bool,
     ) -> serde_json::Value {
         let people = image_urls.len() - usize::from(style);
+        // When someone wears an outfit no reference shows, the references give faces and hair; the prompt the
+        // clothes.
+        let (what, dress) = if clothes {
+            (", hair and clothes", "")
+        } else {
+            (" and hair", " Dress them as described.")
+        };
         let keep = match people {
             0 => String::new(),
-            1 => {
-                "Keep the face, hair and clothes of the person in the first image exactly. ".into()
-            }
+            1 => format!("Keep the face{what} of the person in the first image exactly.{dress} "),
             k => format!(
-                "Keep the faces, hair and clothes of the people in the first {k} images exactly. "
+                "Keep the faces{what} of the people in the first {k} images exactly.{dress} "
             ),
         };
         let look = if style {
@@ -289,6 +313,7 @@ impl VisualsStage<'_> {
             width: 1024,
             height: 576,
             characters: Vec::new(),
+            outfits: Default::default(),
         };
         // Only a generated frame in the look is worth locking: an offline picture would set every still's colour
         // grade. When the paid frame is not made this time, the words are kept and the image is tried next run.
@@ -533,32 +558,72 @@ impl VisualsStage<'_> {
     ///
     /// # Errors
     /// The store's, the folder cannot be made, or no still generator could make a candidate.
+    #[allow(clippy::too_many_arguments)]
     pub async fn reference_candidates(
         &self,
         series_id: &str,
         character: &studio_domain::Character,
+        outfit: &str,
         batch: u32,
         count: usize,
         dir: &Path,
     ) -> Result<(Vec<String>, String, f64), StageError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StageError::Invalid(format!("creating {}: {e}", dir.display())))?;
+        // An outfit's candidates keep the face of the character's usual reference when a reference model can be
+        // given it (FLUX Kontext); otherwise they are drawn from the words.
+        let usual = if outfit.is_empty() || !self.available().references {
+            None
+        } else {
+            let refs = self.store.references_in_use(series_id).await?;
+            match refs
+                .get(&character.id)
+                .filter(|(p, _)| self.data_dir.join(p).is_file())
+            {
+                Some((p, _)) => match self.reference_url(p).await {
+                    Ok(u) => Some(u),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the usual reference could not be uploaded; the outfit candidates are drawn from words");
+                        None
+                    }
+                },
+                None => None,
+            }
+        };
         let mut files = Vec::new();
         let mut generators = Vec::new();
         let mut cost = 0.0;
         for k in 0..count {
-            let mut req = portrait_request(series_id, character, 0);
+            let mut req = if outfit.is_empty() {
+                portrait_request(series_id, character, 0)
+            } else {
+                outfit_request(series_id, character, outfit, 0)
+            };
             req.seed = crate::artifact::seed_for(series_id, batch, 10_000 + k as u32);
             let out = dir.join(format!("{batch}-{k}.png"));
-            let purpose = format!("ref-candidate:{}:{batch}:{k}", character.id);
-            let generator = match self
-                .paid_still(series_id, 0, &purpose, &req, &out)
-                .await
-                .map_err(StageError::Invalid)?
-            {
-                Ok((_, c)) => {
+            let slot = studio_store::reference_slot(&character.id, outfit);
+            let purpose = format!("ref-candidate:{slot}:{batch}:{k}");
+            let paid = match &usual {
+                Some(url) => {
+                    let model = self.cfg.reference_still_model.clone();
+                    let estimate = self
+                        .pricing
+                        .image_cost(&model, req.width, req.height)
+                        .unwrap_or(0.0);
+                    let input = self.reference_input(&req, std::slice::from_ref(url), false, false);
+                    self.paid_image(series_id, 0, &purpose, &model, &input, estimate, &out)
+                        .await
+                        .map(|r| r.map(|(u, c)| (u, c, model)))
+                }
+                None => self
+                    .paid_still(series_id, 0, &purpose, &req, &out)
+                    .await
+                    .map(|r| r.map(|(u, c)| (u, c, self.cfg.still_model.clone()))),
+            };
+            let generator = match paid.map_err(StageError::Invalid)? {
+                Ok((_, c, model)) => {
                     cost += c;
-                    self.cfg.still_model.clone()
+                    model
                 }
                 Err(_) => {
                     let g =
@@ -624,8 +689,14 @@ impl VisualsStage<'_> {
             .notes
             .push(format!("{} character references ready", refs.len()));
         let characters = self.store.characters(series_id).await?;
-        let ref_paths: HashMap<String, String> =
+        let mut ref_paths: HashMap<String, String> =
             refs.into_iter().map(|(id, path, _)| (id, path)).collect();
+        // The creator's references of the outfits the story dresses characters in (slots `<id>@<outfit>`).
+        for (slot, (p, _)) in self.store.references_in_use(series_id).await? {
+            if slot.contains('@') && self.data_dir.join(&p).is_file() {
+                ref_paths.insert(slot, p);
+            }
+        }
         // The series look: its words go into every prompt; its style image goes to the reference models.
         let look = self.ensure_look(series_id).await?;
         let looks: HashMap<&str, &str> = characters
@@ -637,6 +708,11 @@ impl VisualsStage<'_> {
             .filter(|(_, d)| !d.is_empty())
             .collect();
         let casts = shot_casts(&script, &characters);
+        let before = self
+            .store
+            .outfits_as_of(series_id, n.saturating_sub(1))
+            .await?;
+        let outfits = shot_outfits(&script, &characters, &casts, &before);
         // Drift retries are not in the plan: they may use what the plan leaves of the episode's limit, no more.
         let retry_allowance = std::sync::Mutex::new(
             (self.cfg.budget_per_episode_usd.min(self.cfg.hard_cap_usd)
@@ -656,8 +732,16 @@ impl VisualsStage<'_> {
                         Some(ReferenceRoute::Still { .. } | ReferenceRoute::Video { .. })
                     )
                 })
-                .flat_map(|d| casts.get(d.index).into_iter().flatten())
-                .filter_map(|id| ref_paths.get(id))
+                .flat_map(|d| {
+                    let (wears, paths) = (outfits.get(d.index), &ref_paths);
+                    casts
+                        .get(d.index)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(move |id| {
+                            reference_for(paths, id, wears.and_then(|w| w.get(id))).map(|(p, _)| p)
+                        })
+                })
                 .collect();
             wanted.sort();
             wanted.dedup();
@@ -696,9 +780,16 @@ impl VisualsStage<'_> {
             let shot = &script.storyboard[d.index];
             let scene = scenes.get(&shot.scene).copied();
             let cast = casts.get(d.index).cloned().unwrap_or_default();
-            let cast_looks: Vec<&str> = cast
+            let wears = outfits.get(d.index).cloned().unwrap_or_default();
+            let cast_looks: Vec<String> = cast
                 .iter()
-                .filter_map(|c| looks.get(c.as_str()).copied())
+                .filter_map(|c| {
+                    let l = looks.get(c.as_str()).copied()?;
+                    Some(match wears.get(c) {
+                        Some(o) => format!("{l}, wearing {o}"),
+                        None => l.to_string(),
+                    })
+                })
                 .collect();
             // Sentences joined with one full stop each, whatever the writer ended its prompt with.
             let sentence = |s: &str| format!("{}.", s.trim().trim_end_matches('.'));
@@ -727,6 +818,7 @@ impl VisualsStage<'_> {
                 width: STILL_WIDTH,
                 height: STILL_HEIGHT,
                 characters: cast,
+                outfits: wears,
             };
             let sem = sem.clone();
             let dir = dir.clone();
@@ -816,6 +908,8 @@ impl VisualsStage<'_> {
             conditioned: false,
             style_image: false,
             drift: None,
+            outfits: req.outfits.clone(),
+            outfit_unchecked: Vec::new(),
         });
 
         // 1. The still (or the video's keyframe): with the characters' references when routed so, else paid FLUX
@@ -859,6 +953,7 @@ impl VisualsStage<'_> {
                         id.conditioned = true;
                         id.style_image = r.style_image;
                         id.drift = r.drift;
+                        id.outfit_unchecked = r.outfit_unchecked;
                     }
                     if r.retried {
                         decision.reason.push_str(&format!(
@@ -1092,7 +1187,7 @@ impl VisualsStage<'_> {
             // Kling Elements (fal.ai/models/fal-ai/kling-video/v1.6/standard/elements): up to four images.
             let mut images = Vec::new();
             for id in req.characters.iter().take(3) {
-                if let Some(p) = ref_paths.get(id) {
+                if let Some((p, _)) = reference_for(ref_paths, id, req.outfits.get(id)) {
                     images.push(self.reference_url(p).await?);
                 }
             }
@@ -1142,16 +1237,25 @@ impl VisualsStage<'_> {
         };
         let mut urls = Vec::new();
         let mut compared = Vec::new();
+        let mut unchecked = Vec::new();
         for id in &req.characters {
-            let Some(p) = ref_paths.get(id) else { continue };
+            let Some((p, shows_outfit)) = reference_for(ref_paths, id, req.outfits.get(id)) else {
+                continue;
+            };
             match self.reference_url(p).await {
                 Ok(u) => {
                     urls.push(u);
-                    compared.push((id.clone(), self.data_dir.join(p)));
+                    // Clothes are compared only with a reference that shows the clothes the shot wants.
+                    if shows_outfit {
+                        compared.push((id.clone(), self.data_dir.join(p)));
+                    } else {
+                        unchecked.push(id.clone());
+                    }
                 }
                 Err(e) => return Ok(Err(miss(format!("was not sent: {e}")))),
             }
         }
+        let clothes = unchecked.is_empty();
         if urls.is_empty() {
             return Ok(Err(miss("had no reference images".into())));
         }
@@ -1185,7 +1289,7 @@ impl VisualsStage<'_> {
                 n,
                 &format!("{kind}:{index}"),
                 &model,
-                &self.reference_input(req, &urls, style),
+                &self.reference_input(req, &urls, style, clothes),
                 estimate,
                 out,
             )
@@ -1196,6 +1300,8 @@ impl VisualsStage<'_> {
         };
         let threshold = self.cfg.drift_threshold;
         let check = |p: &Path| match check_drift(p, &compared, threshold) {
+            // Nobody to compare: every character wears an outfit no reference shows.
+            _ if compared.is_empty() => None,
             Ok(c) => Some(c),
             Err(e) => {
                 tracing::warn!(error = %e, shot = index, "the drift check could not read a picture");
@@ -1211,6 +1317,7 @@ impl VisualsStage<'_> {
             retried: false,
             retry_cost: 0.0,
             retry_unaffordable: false,
+            outfit_unchecked: unchecked,
         };
         let affordable = || {
             let mut left = retry_allowance.lock().unwrap_or_else(|e| e.into_inner());
@@ -1237,7 +1344,7 @@ impl VisualsStage<'_> {
                     n,
                     &format!("{kind}-retry:{index}"),
                     &model,
-                    &self.reference_input(&again, &urls, style),
+                    &self.reference_input(&again, &urls, style, clothes),
                     estimate,
                     &second,
                 )
@@ -1280,6 +1387,8 @@ struct RefStill {
     retry_cost: f64,
     /// Flagged, and a retry would have passed the episode's limit.
     retry_unaffordable: bool,
+    /// Characters in an outfit no reference shows (not compared).
+    outfit_unchecked: Vec<String>,
 }
 
 /// A character's reference portrait: their look (or gender and age) facing the camera on a plain background, with
@@ -1308,7 +1417,31 @@ fn portrait_request(
         width: 1024,
         height: 1024,
         characters: vec![c.id.clone()],
+        outfits: Default::default(),
     }
+}
+
+/// A character's reference in an outfit the story dresses them in: full length, so the clothes show, with the
+/// same face as their usual reference when a reference model is given it.
+fn outfit_request(
+    series_id: &str,
+    c: &studio_domain::Character,
+    outfit: &str,
+    seed_index: u32,
+) -> StillRequest {
+    let mut req = portrait_request(series_id, c, seed_index);
+    let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
+        format!(
+            "a Korean {} ({})",
+            c.voice_profile.gender, c.voice_profile.age_group
+        )
+    });
+    req.prompt = format!(
+        "Full-length character reference of {look}, wearing {outfit}, standing facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
+    );
+    req.visual = format!("{} 의상 레퍼런스: {outfit}", c.name);
+    req.outfits.insert(c.id.clone(), outfit.to_string());
+    req
 }
 
 /// Why a paid image was not made.

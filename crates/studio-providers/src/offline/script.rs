@@ -409,10 +409,30 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
         s.clip_priority = auto_clip_priority(i + 1, total_shots, &s.emotion, &s.visual);
     }
 
-    // What the episode changes.
+    // What the episode changes. In even episodes the lead dresses up for the last scene (a story-memory outfit the
+    // visuals follow); the episode after, they are back in their usual clothes.
+    let wearing = |id: &str| {
+        ctx.character_states
+            .iter()
+            .find(|s| s.state.character_id == id)
+            .map(|s| s.state.outfit.clone())
+            .unwrap_or_default()
+    };
     let mut developments = Vec::new();
     for (k, id) in focus.iter().enumerate() {
+        let (outfit, outfit_scene) = if k > 0 {
+            (None, None)
+        } else if n.is_multiple_of(2) {
+            let o = ["검은 정장", "하얀 원피스", "베이지 트렌치코트", "한복"][(n as usize / 2) % 4];
+            (Some(o.to_string()), Some(scenes.len().max(1) as u32))
+        } else if !wearing(id).is_empty() {
+            (Some(String::new()), None)
+        } else {
+            (None, None)
+        };
         developments.push(CharacterDevelopment {
+            outfit,
+            outfit_scene,
             character: id.to_string(),
             note: format!(
                 "{}화에서 {}",

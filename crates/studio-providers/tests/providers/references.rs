@@ -602,3 +602,153 @@ async fn a_reference_keyframe_that_needs_attention_holds_the_clip_and_says_so() 
         w.store.setting("look/rom").await.unwrap().unwrap();
     assert!(look.style_image.is_empty(), "{look:?}");
 }
+
+/// The world with the close-up episode's last shot in a later scene, where the character it shows has changed
+/// into a wedding dress (a development with `outfit` from that scene). With `outfit_reference`, the creator has a
+/// reference of them in it (a white coat). Returns the world, the character and the outfit.
+async fn dressed_world(outfit_reference: bool) -> (World, String, String) {
+    let mut w = world().await;
+    own_references(&w).await;
+    let characters = w.store.characters("rom").await.unwrap();
+    let casts = shot_casts(&w.script, &characters);
+    let (first, last) = (&w.script.storyboard[0], &w.script.storyboard[2]);
+    assert!(
+        first.scene < last.scene,
+        "the close-ups come from different scenes"
+    );
+    let who = casts[2][0].clone();
+    let outfit = "하얀 웨딩드레스".to_string();
+    let name = characters
+        .iter()
+        .find(|c| c.id == who)
+        .unwrap()
+        .name
+        .clone();
+    w.script
+        .character_developments
+        .push(studio_domain::CharacterDevelopment {
+            // Named by name, as a writer may.
+            character: name,
+            outfit: Some(outfit.clone()),
+            outfit_scene: Some(last.scene),
+            ..Default::default()
+        });
+    w.store
+        .save_script("rom", 1, &serde_json::to_value(&w.script).unwrap(), None)
+        .await
+        .unwrap();
+    if outfit_reference {
+        let rel = format!("series/rom/refs/{who}/outfit/dress.png");
+        std::fs::create_dir_all(w.data.join(&rel).parent().unwrap()).unwrap();
+        std::fs::write(
+            w.data.join(&rel),
+            figure_png(512, 512, [90, 90, 100], 256, [245, 245, 245]),
+        )
+        .unwrap();
+        let mut map = w.store.references_in_use("rom").await.unwrap();
+        map.insert(
+            studio_store::reference_slot(&who, &outfit),
+            (rel, "uploaded".into()),
+        );
+        w.store.set_setting("refs/rom", &map).await.unwrap();
+    }
+    (w, who, outfit)
+}
+
+/// The Kontext input whose prompt begins like `shot`'s video prompt says (shots are made in parallel).
+fn input_of_shot<'a>(
+    sent: &'a [serde_json::Value],
+    shot: &studio_domain::Shot,
+) -> &'a serde_json::Value {
+    let start: String = shot.video_prompt.chars().take(30).collect();
+    sent.iter()
+        .find(|i| i["prompt"].as_str().unwrap().contains(&start))
+        .unwrap_or_else(|| panic!("no input for {start}"))
+}
+
+#[tokio::test]
+async fn a_character_in_a_new_outfit_gets_its_reference_from_the_scene_it_is_worn() {
+    let (w, who, outfit) = dressed_world(true).await;
+    let pricing = Pricing::bundled();
+    let mut d = stage(&w, &pricing);
+    // Outfits only: the picture the mock returns is not the point here.
+    d.cfg.drift_threshold = 0.0;
+    let r = d.make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let urls = uploaded(&w);
+    let sent = w.fal.inputs_for(KONTEXT);
+    let images = |i: &serde_json::Value| -> Vec<String> {
+        i["image_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    // Before the change: the usual reference. From its scene on: the outfit's, and the prompt names it.
+    let last = input_of_shot(&sent, &w.script.storyboard[2]);
+    assert!(images(last).contains(&urls["dress.png"]), "{last}");
+    assert!(!images(last).contains(&urls[&format!("{who}.png")]));
+    let prompt = last["prompt"].as_str().unwrap();
+    assert!(prompt.contains(&format!("wearing {outfit}")), "{prompt}");
+    assert!(
+        prompt.starts_with("Keep the face, hair and clothes")
+            || prompt.starts_with("Keep the faces, hair and clothes"),
+        "{prompt}"
+    );
+    let characters = w.store.characters("rom").await.unwrap();
+    let casts = shot_casts(&w.script, &characters);
+    if casts[0].contains(&who) {
+        let first = input_of_shot(&sent, &w.script.storyboard[0]);
+        assert!(images(first).contains(&urls[&format!("{who}.png")]));
+        assert!(!first["prompt"].as_str().unwrap().contains("wearing"));
+    }
+    // The shot records the outfit and compares it with the outfit's reference.
+    let media = d.shot_media("rom", 1).await.unwrap();
+    let id = media[2].identity.as_ref().unwrap();
+    assert_eq!(id.outfits.get(&who), Some(&outfit));
+    assert!(id.outfit_unchecked.is_empty() && id.drift.is_some());
+    // The clip of that shot (high priority) is made from the outfit's reference too.
+    let clip = w.fal.inputs_for(ELEMENTS).into_iter().find(|i| {
+        i["input_image_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str() == Some(urls["dress.png"].as_str()))
+    });
+    assert!(clip.is_some(), "an Elements clip from the outfit reference");
+}
+
+#[tokio::test]
+async fn an_outfit_without_a_reference_keeps_the_face_and_dresses_from_words_unchecked() {
+    let (w, who, outfit) = dressed_world(false).await;
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    d.make_visuals("rom", 1).await.unwrap();
+    let urls = uploaded(&w);
+    let sent = w.fal.inputs_for(KONTEXT);
+    let last = input_of_shot(&sent, &w.script.storyboard[2]);
+    let prompt = last["prompt"].as_str().unwrap();
+    assert!(
+        prompt.contains("and hair of the") && prompt.contains("Dress them as described"),
+        "faces from the references, clothes from the words: {prompt}"
+    );
+    assert!(prompt.contains(&format!("wearing {outfit}")), "{prompt}");
+    assert!(
+        last["image_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str() == Some(urls[&format!("{who}.png")].as_str())),
+        "the usual reference gives the face"
+    );
+    let media = d.shot_media("rom", 1).await.unwrap();
+    let id = media[2].identity.as_ref().unwrap();
+    assert_eq!(id.outfit_unchecked, vec![who.clone()]);
+    // The usual reference shows other clothes: comparing them would flag every such shot, so they are not.
+    if id.characters.len() == 1 {
+        assert!(id.drift.is_none(), "{:?}", id.drift);
+    } else {
+        assert_ne!(id.drift.as_ref().unwrap().weakest, who);
+    }
+}

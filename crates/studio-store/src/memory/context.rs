@@ -93,7 +93,7 @@ impl Store {
         }
         let state_rows: Vec<StateRow> = sqlx::query_as(
             "SELECT character_id, episode_number, emotional_state, location, active_goals_json, \
-             resolved_goals_json, traits_json, situation, alive, present FROM character_states cs \
+             resolved_goals_json, traits_json, situation, alive, present, outfit FROM character_states cs \
              WHERE cs.series_id = ?1 AND cs.episode_number = (SELECT MAX(x.episode_number) FROM character_states x \
              WHERE x.series_id = cs.series_id AND x.character_id = cs.character_id AND x.episode_number <= ?2)",
         )
@@ -206,5 +206,48 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(RelRow::into_rel).collect()
+    }
+
+    /// What each character wears after episode `n` (character id → outfit), for those not in their usual look.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn outfits_as_of(
+        &self,
+        series_id: &str,
+        n: u32,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT character_id, outfit FROM character_states cs WHERE cs.series_id = ?1 AND cs.outfit != '' \
+             AND cs.episode_number = (SELECT MAX(x.episode_number) FROM character_states x \
+             WHERE x.series_id = cs.series_id AND x.character_id = cs.character_id AND x.episode_number <= ?2)",
+        )
+        .bind(series_id)
+        .bind(n as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Every outfit the story has dressed a character in so far: (character id, outfit, the first episode it is
+    /// worn by the end of), in order of first wear.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn outfits_worn(
+        &self,
+        series_id: &str,
+    ) -> Result<Vec<(String, String, u32)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT character_id, outfit, MIN(episode_number) AS first FROM character_states \
+             WHERE series_id = ? AND outfit != '' GROUP BY character_id, outfit ORDER BY first, character_id, outfit",
+        )
+        .bind(series_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, o, e)| (c, o, e.max(0) as u32))
+            .collect())
     }
 }

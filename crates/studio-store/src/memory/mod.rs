@@ -180,6 +180,7 @@ struct StateRow {
     situation: String,
     alive: bool,
     present: bool,
+    outfit: String,
 }
 
 impl StateRow {
@@ -202,6 +203,7 @@ impl StateRow {
                 situation: self.situation,
                 alive: self.alive,
                 present: self.present,
+                outfit: self.outfit,
             },
         ))
     }
@@ -267,13 +269,13 @@ async fn insert_state(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO character_states (series_id, character_id, episode_number, emotional_state, location, \
-         active_goals_json, resolved_goals_json, traits_json, situation, alive, present, note) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         active_goals_json, resolved_goals_json, traits_json, situation, alive, present, note, outfit) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (series_id, character_id, episode_number) DO UPDATE SET \
          emotional_state = excluded.emotional_state, location = excluded.location, \
          active_goals_json = excluded.active_goals_json, resolved_goals_json = excluded.resolved_goals_json, \
          traits_json = excluded.traits_json, situation = excluded.situation, alive = excluded.alive, \
-         present = excluded.present, note = trim(note || ' ' || excluded.note)",
+         present = excluded.present, note = trim(note || ' ' || excluded.note), outfit = excluded.outfit",
     )
     .bind(series)
     .bind(&s.character_id)
@@ -287,6 +289,7 @@ async fn insert_state(
     .bind(s.alive)
     .bind(s.present)
     .bind(note)
+    .bind(&s.outfit)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -422,7 +425,7 @@ async fn state_as_of(
 ) -> Result<CharacterState, StoreError> {
     let row: Option<StateRow> = sqlx::query_as(
         "SELECT character_id, episode_number, emotional_state, location, active_goals_json, resolved_goals_json, \
-         traits_json, situation, alive, present FROM character_states \
+         traits_json, situation, alive, present, outfit FROM character_states \
          WHERE series_id = ? AND character_id = ? AND episode_number <= ? ORDER BY episode_number DESC LIMIT 1",
     )
     .bind(series)
