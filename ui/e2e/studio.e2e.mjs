@@ -503,6 +503,35 @@ try {
   await page.getByTestId("dash-next-3").click();
   await until("the script screen opened", async () => (await page.url()).endsWith("#/script"));
 
+  // 6c. Outfits from the story: episode 2 dresses the lead up for their last scene. Its shots say what they wear;
+  // the casting screen has a reference set for the outfit, which gets four candidates and a choice.
+  await page.getByTestId("episode-picker").fill("2");
+  await page.getByTestId("nav-priority").click();
+  const wears = page.locator('[data-testid^="outfits-"]').first();
+  await wears.waitFor({ timeout: 60_000 });
+  if (!(await wears.textContent()).includes("의상:")) fail(`the outfit line: ${await wears.textContent()}`);
+  await language("priority, outfits", "ko");
+  await page.getByTestId("episode-picker").fill("1");
+  await page.getByTestId("nav-casting").click();
+  const outfitSet = page.locator('[data-testid^="ref-outfit-"]').first();
+  await outfitSet.waitFor({ timeout: 30_000 });
+  const outfitId = (await outfitSet.getAttribute("data-testid")).replace("ref-outfit-", "").replace(/-0$/, "");
+  if (!(await outfitSet.textContent()).includes("2화부터 입음")) fail(`the outfit set: ${await outfitSet.textContent()}`);
+  await page.getByTestId("cast-lock").click();
+  await until("cast unlocked for the outfit", async () => (await page.getByTestId("cast-state").textContent()).includes("잠기지"));
+  await page.getByTestId(`ref-candidates-${outfitId}-o0`).click();
+  const outfitCandidates = page.getByTestId(`ref-candidate-list-${outfitId}-o0`);
+  await outfitCandidates.waitFor({ timeout: 60_000 });
+  await until("four outfit candidates loaded", async () => (await outfitCandidates.locator("img").evaluateAll((is) => is.filter((i) => i.naturalWidth > 0).length)) === 4, 30_000);
+  await page.getByTestId(`ref-choose-${outfitId}-o0-0`).click();
+  await until("the outfit's reference is in use", async () => (await outfitSet.textContent()).includes("후보에서 고른 이미지"), 30_000);
+  await page.getByTestId(`ref-current-${outfitId}-o0`).waitFor();
+  await outfitSet.scrollIntoViewIfNeeded();
+  await snap("2-references-outfit");
+  await language("casting, outfits", "ko");
+  await page.getByTestId("cast-lock").click();
+  await until("cast locked after the outfit", async () => (await page.getByTestId("cast-state").textContent()).startsWith("잠김"));
+
   // 7. Settings: keys show only whether they are configured.
   await page.getByTestId("nav-settings").click();
   await page.getByTestId("keys").waitFor();

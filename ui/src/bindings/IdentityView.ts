@@ -35,4 +35,12 @@ retried: boolean,
 /**
  * Still below the threshold after that: the creator should look at it.
  */
-flagged: boolean, };
+flagged: boolean, 
+/**
+ * What characters wear in the shot when the story changed their clothes: (name, outfit).
+ */
+outfits: Array<[string, string]>, 
+/**
+ * Characters (by name) in an outfit no reference of theirs shows: clothes drawn from words, not compared.
+ */
+outfit_unchecked: Array<string>, };

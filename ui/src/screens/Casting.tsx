@@ -8,6 +8,7 @@ import type { VoiceInfo } from "../bindings/VoiceInfo";
 import type { Key } from "../i18n";
 import type { CharacterReferences } from "../bindings/CharacterReferences";
 import type { ReferencesView } from "../bindings/ReferencesView";
+import type { ReferenceSet } from "../bindings/ReferenceSet";
 import { AGE_GROUPS, GENDERS, TONES, formatTime, providerLabel, toneLabel } from "../labels";
 import { fileToBase64, splitTraits } from "../logic";
 import { useAction, EditActions, ErrorBox, SeriesPicker, useSeriesList, type Ctx } from "./common";
@@ -177,10 +178,54 @@ function ReferenceCard({
   run: (f: () => Promise<ReferencesView>) => void;
 }) {
   const { t } = ctx;
+  return (
+    <div className="card" data-testid={`ref-card-${c.character_id}`}>
+      <strong>{c.name}</strong>
+      <LookSet ctx={ctx} series={series} characterId={c.character_id} name={c.name} set={c} suffix="" locked={locked} busy={busy} run={run} />
+      {c.outfits.map((o, k) => (
+        <div className="ref-outfit" key={o.outfit} data-testid={`ref-outfit-${c.character_id}-${k}`}>
+          <div>
+            <strong>
+              {t("refs.outfit_title")}: {o.outfit}
+            </strong>{" "}
+            <span className="small">{o.first_episode != null ? t("refs.outfit_from").replace("{n}", String(o.first_episode)) : ""}</span>
+          </div>
+          <LookSet ctx={ctx} series={series} characterId={c.character_id} name={`${c.name} (${o.outfit})`} set={o} suffix={`-o${k}`} locked={locked} busy={busy} run={run} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** One look of a character (the usual one, or an outfit of the story): the image in use, candidates, upload, versions. */
+function LookSet({
+  ctx,
+  series,
+  characterId,
+  name,
+  set: c,
+  suffix,
+  locked,
+  busy,
+  run,
+}: {
+  ctx: Ctx;
+  series: string;
+  characterId: string;
+  name: string;
+  set: ReferenceSet;
+  /** Added to the test ids: "" for the usual look, "-o0", "-o1"… for outfits. */
+  suffix: string;
+  locked: boolean;
+  busy: boolean;
+  run: (f: () => Promise<ReferencesView>) => void;
+}) {
+  const { t } = ctx;
   const [problem, setProblem] = useState<string | null>(null);
   // Which button is working, so it can say so while the others wait.
   const [working, setWorking] = useState<"candidates" | "upload" | null>(null);
-  const who = { series, character: c.character_id };
+  const who = { series, character: characterId, ...(c.outfit ? { outfit: c.outfit } : {}) };
+  const id = `${characterId}${suffix}`;
   const doing = (what: "candidates" | "upload", f: () => Promise<ReferencesView>) => {
     setWorking(what);
     run(() => f().finally(() => setWorking(null)));
@@ -217,22 +262,21 @@ function ReferenceCard({
   };
   const sourceLabel = c.source ? t(`refs.source.${c.source}`) : t("refs.none");
   return (
-    <div className="card" data-testid={`ref-card-${c.character_id}`}>
-      <strong>{c.name}</strong>
+    <>
       <div className="ref-now">
         {c.current ? (
-          <img src={ctx.mediaUrl(c.current)} alt={`${c.name} ${t("refs.current")}`} data-testid={`ref-current-${c.character_id}`} />
+          <img src={ctx.mediaUrl(c.current)} alt={`${name} ${t("refs.current")}`} data-testid={`ref-current-${id}`} />
         ) : (
-          <div className="empty small">{t("refs.none")}</div>
+          <div className="empty small">{c.outfit ? t("refs.outfit_none") : t("refs.none")}</div>
         )}
         <div className="small">{c.current ? `${t("refs.current")}: ${sourceLabel}` : ""}</div>
         {(() => {
           // The other angles of the version in use, small, beside the main image.
           const now = c.versions.find((v) => v.current);
           return now && now.files.length > 1 ? (
-            <div className="ref-angles" data-testid={`ref-angles-${c.character_id}`}>
+            <div className="ref-angles" data-testid={`ref-angles-${id}`}>
               {now.files.slice(1).map((f, k) => (
-                <img key={f} src={ctx.mediaUrl(f)} alt={`${c.name} ${t("refs.angle")} ${k + 2}`} />
+                <img key={f} src={ctx.mediaUrl(f)} alt={`${name} ${t("refs.angle")} ${k + 2}`} />
               ))}
             </div>
           ) : null;
@@ -240,7 +284,7 @@ function ReferenceCard({
       </div>
       {!locked && (
         <div className="row">
-          <button data-testid={`ref-candidates-${c.character_id}`} disabled={busy} onClick={() => doing("candidates", () => ctx.api.character_reference_candidates(who))}>
+          <button data-testid={`ref-candidates-${id}`} disabled={busy} onClick={() => doing("candidates", () => ctx.api.character_reference_candidates(who))}>
             {working === "candidates" ? t("refs.making") : c.candidates.length > 0 ? t("refs.candidates_again") : t("refs.candidates")}
           </button>
           <label className="button">
@@ -250,7 +294,7 @@ function ReferenceCard({
               multiple
               accept="image/png,image/jpeg"
               className="visually-hidden"
-              data-testid={`ref-upload-${c.character_id}`}
+              data-testid={`ref-upload-${id}`}
               disabled={busy}
               onChange={(e) => {
                 void upload(e.target.files);
@@ -262,15 +306,15 @@ function ReferenceCard({
       )}
       {problem && <div className="warn small">{problem}</div>}
       {c.candidates.length > 0 && (
-        <div data-testid={`ref-candidate-list-${c.character_id}`}>
+        <div data-testid={`ref-candidate-list-${id}`}>
           <div className="small">
             {t("refs.choose")} {c.candidates_offline ? `(${t("refs.offline")})` : `($${c.candidates_cost_usd.toFixed(3)})`}
           </div>
           <div className="ref-grid">
             {c.candidates.map((src, k) => (
               <figure key={src}>
-                <img src={ctx.mediaUrl(src)} alt={`${c.name} ${t("refs.candidate")} ${k + 1}`} />
-                <button data-testid={`ref-choose-${c.character_id}-${k}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_choose({ ...who, candidate: k }))}>
+                <img src={ctx.mediaUrl(src)} alt={`${name} ${t("refs.candidate")} ${k + 1}`} />
+                <button data-testid={`ref-choose-${id}-${k}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_choose({ ...who, candidate: k }))}>
                   {t("refs.use_this")} ({k + 1})
                 </button>
               </figure>
@@ -279,14 +323,14 @@ function ReferenceCard({
         </div>
       )}
       {c.versions.length > 1 && (
-        <details className="small" data-testid={`ref-versions-${c.character_id}`}>
+        <details className="small" data-testid={`ref-versions-${id}`}>
           <summary>
             {t("refs.versions")} ({c.versions.length})
           </summary>
           <div className="ref-grid">
             {c.versions.map((v) => (
               <figure key={v.version}>
-                <img src={ctx.mediaUrl(v.files[0])} alt={`${c.name} ${t("refs.version")} ${v.version}`} />
+                <img src={ctx.mediaUrl(v.files[0])} alt={`${name} ${t("refs.version")} ${v.version}`} />
                 <figcaption>
                   {t("refs.version")} {v.version} · {t(`refs.source.${v.source}`)}
                   {v.files.length > 1 ? ` · ${t("refs.angles").replace("{n}", String(v.files.length))}` : ""} · {formatTime(v.created_ms, ctx.lang, ctx.timeZone)}
@@ -294,7 +338,7 @@ function ReferenceCard({
                 {v.current ? (
                   <span>✓ {t("refs.in_use")}</span>
                 ) : locked ? null : (
-                  <button data-testid={`ref-use-${c.character_id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ ...who, version: v.version }))}>
+                  <button data-testid={`ref-use-${id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ series, character: characterId, version: v.version }))}>
                     {t("refs.use_version")}
                   </button>
                 )}
@@ -303,7 +347,7 @@ function ReferenceCard({
           </div>
         </details>
       )}
-    </div>
+    </>
   );
 }
 

@@ -175,20 +175,22 @@ pub fn references(
             println!("{pad}candidate {}: {}", k + 1, file(cand));
         }
         if !set.candidates.is_empty() {
-            let outfit = if set.outfit.is_empty() {
-                String::new()
+            let cost = if set.candidates_offline {
+                "made offline".to_string()
             } else {
-                format!(" --outfit \"{}\"", set.outfit)
+                format!("cost ${:.3}", set.candidates_cost_usd)
             };
-            println!(
-                "{pad}{} — choose one: `aidas cast choose {} {id} NUMBER{outfit}`",
-                if set.candidates_offline {
-                    "made offline".to_string()
-                } else {
-                    format!("cost ${:.3}", set.candidates_cost_usd)
-                },
-                v.series_id,
-            );
+            if set.outfit.is_empty() {
+                println!(
+                    "{pad}{cost} — choose one: `aidas cast choose {} {id} NUMBER`",
+                    v.series_id
+                );
+            } else {
+                println!(
+                    "{pad}{cost} — choose one: `aidas cast choose {} {id} NUMBER --outfit \"{}\"`",
+                    v.series_id, set.outfit
+                );
+            }
         }
     };
     for c in v

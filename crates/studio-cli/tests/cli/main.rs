@@ -909,3 +909,145 @@ fn package_writes_subtitles_and_metadata_timed_by_the_voices() {
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("no script"), "{}", stderr(&o));
 }
+
+/// A PNG of `w`×`h` pixels in one colour.
+fn png(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(rgb));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn cast_references_four_candidates_a_choice_an_upload_and_an_outfit() {
+    let d = demo_dir();
+    let run = |args: &[&str]| aidas(d.path(), args, None, &[]);
+    // Locked with the cast: refused with what to do.
+    let locked = run(&["cast", "candidates", "offline-demo", "CHAR001"]);
+    assert_eq!(locked.status.code(), Some(2));
+    assert!(
+        stderr(&locked).contains("unlock the cast"),
+        "{}",
+        stderr(&locked)
+    );
+    ok_json(&run(&["cast", "offline-demo", "--unlock", "--json"]));
+
+    // Four candidates, each a file on this machine, and the command to choose one.
+    let o = run(&["cast", "candidates", "offline-demo", "CHAR001"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let files: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("candidate "))
+        .map(|l| l.split_once(": ").unwrap().1)
+        .collect();
+    assert_eq!(files.len(), 4, "{out}");
+    assert!(files.iter().all(|f| Path::new(f).is_file()), "{out}");
+    assert!(
+        out.contains("made offline — choose one: `aidas cast choose offline-demo CHAR001 NUMBER`"),
+        "{out}"
+    );
+    // Only the character changed is printed.
+    let people = out
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .count();
+    assert_eq!(people, 1, "{out}");
+    let zero = run(&["cast", "choose", "offline-demo", "CHAR001", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(
+        stderr(&zero).contains("numbered from 1"),
+        "{}",
+        stderr(&zero)
+    );
+    let chosen = run(&["cast", "choose", "offline-demo", "CHAR001", "2"]);
+    assert!(chosen.status.success(), "{}", stderr(&chosen));
+    assert!(
+        String::from_utf8_lossy(&chosen.stdout).contains("chosen from candidates"),
+        "{}",
+        String::from_utf8_lossy(&chosen.stdout)
+    );
+
+    // The creator's own files: a path that is not there is their input; two angles become a version.
+    let missing = run(&["cast", "upload", "offline-demo", "CHAR001", "없는파일.png"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("없는파일.png"),
+        "{}",
+        stderr(&missing)
+    );
+    let (front, side) = (d.path().join("front.png"), d.path().join("side.png"));
+    std::fs::write(&front, png(400, 500, [200, 30, 40])).unwrap();
+    std::fs::write(&side, png(500, 400, [30, 40, 200])).unwrap();
+    let up = ok_json(&run(&[
+        "cast",
+        "upload",
+        "offline-demo",
+        "CHAR001",
+        front.to_str().unwrap(),
+        side.to_str().unwrap(),
+        "--json",
+    ]));
+    let lead = &up["characters"][0];
+    assert_eq!(lead["source"], "uploaded");
+    let versions = lead["versions"].as_array().unwrap();
+    assert_eq!(
+        versions.last().unwrap()["files"].as_array().unwrap().len(),
+        2
+    );
+    let back = ok_json(&run(&[
+        "cast",
+        "use-reference",
+        "offline-demo",
+        "CHAR001",
+        &versions[versions.len() - 2]["version"].to_string(),
+        "--json",
+    ]));
+    assert_eq!(back["characters"][0]["source"], "chosen");
+
+    // The sample series dresses 강민준 (CHAR001) in a navy suit in episode 3: a set of its own, filled from candidates.
+    let o = run(&["cast", "references", "first-love"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("outfit \"네이비 정장\", from episode 3 — none yet"),
+        "{out}"
+    );
+    let bad = run(&[
+        "cast",
+        "candidates",
+        "first-love",
+        "CHAR001",
+        "--outfit",
+        "우주복",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("네이비 정장"), "{}", stderr(&bad));
+    let o = run(&[
+        "cast",
+        "candidates",
+        "first-love",
+        "CHAR001",
+        "--outfit",
+        "네이비 정장",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("`aidas cast choose first-love CHAR001 NUMBER --outfit \"네이비 정장\"`"),
+        "{out}"
+    );
+    let v = ok_json(&run(&[
+        "cast",
+        "choose",
+        "first-love",
+        "CHAR001",
+        "1",
+        "--outfit",
+        "네이비 정장",
+        "--json",
+    ]));
+    let suit = &v["characters"][0]["outfits"][0];
+    assert_eq!(suit["outfit"], "네이비 정장");
+    assert_eq!(suit["source"], "chosen");
+    // The usual look is what it was (none made yet in the sample series).
+    assert!(v["characters"][0]["source"].is_null(), "{v}");
+}

@@ -78,6 +78,10 @@ pub struct IdentityView {
     pub retried: bool,
     /// Still below the threshold after that: the creator should look at it.
     pub flagged: bool,
+    /// What characters wear in the shot when the story changed their clothes: (name, outfit).
+    pub outfits: Vec<(String, String)>,
+    /// Characters (by name) in an outfit no reference of theirs shows: clothes drawn from words, not compared.
+    pub outfit_unchecked: Vec<String>,
 }
 
 /// Edit a shot's description, prompt or priority.
@@ -199,6 +203,12 @@ impl Engine {
                     threshold: id.drift.as_ref().map(|d| d.threshold),
                     retried: id.drift.as_ref().is_some_and(|d| d.retried),
                     flagged: id.drift.as_ref().is_some_and(|d| d.flagged),
+                    outfits: id
+                        .outfits
+                        .iter()
+                        .map(|(c, o)| (name(c), o.clone()))
+                        .collect(),
+                    outfit_unchecked: id.outfit_unchecked.iter().map(|c| name(c)).collect(),
                 });
             }
         }

@@ -63,6 +63,8 @@ pub enum FindingKind {
     DialogueCount,
     SceneWithoutShots,
     ShotForUnknownScene,
+    /// A development's `outfit_scene` names no scene of the episode.
+    OutfitForUnknownScene,
     VideoPrompt,
     ShotDuration,
     /// A line with no words once stage directions and symbols are set aside (`……`, `(한숨)`, `😊`).

@@ -211,6 +211,17 @@ pub fn validate_structure(
             ));
         }
     }
+    for (i, d) in script.character_developments.iter().enumerate() {
+        if let Some(n) = d.outfit_scene
+            && !scene_numbers.contains(&n)
+        {
+            out.push(Finding::error(
+                FindingKind::OutfitForUnknownScene,
+                format!("character_developments[{i}].outfit_scene"),
+                format!("there is no scene {n} to change clothes in"),
+            ));
+        }
+    }
     for (i, shot) in script.storyboard.iter().enumerate() {
         if !scene_numbers.contains(&shot.scene) {
             out.push(Finding::error(

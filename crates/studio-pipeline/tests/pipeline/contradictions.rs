@@ -196,6 +196,15 @@ fn structure_problems_are_caught_with_their_place() {
     s.storyboard[1].video_prompt = "Close-up of a woman reading a letter with visible text and subtitles in a quiet cafe, soft light, cinematic drama style, warm tones".into();
     s.storyboard.retain(|sh| sh.scene != 3);
     s.scenes[5].lines.truncate(2);
+    // A change of clothes in a scene the episode does not have; one in a scene it has is fine.
+    for (who, scene) in [("CHAR001", 99), ("CHAR002", 2)] {
+        s.character_developments.push(CharacterDevelopment {
+            character: who.into(),
+            outfit: Some("하얀 웨딩드레스".into()),
+            outfit_scene: Some(scene),
+            ..Default::default()
+        });
+    }
     let r = report(&s);
     let has = |k: FindingKind, p: &str| {
         r.findings
@@ -210,6 +219,18 @@ fn structure_problems_are_caught_with_their_place() {
     );
     assert!(has(FindingKind::SceneWithoutShots, "scenes[2]"));
     assert!(has(FindingKind::DialogueCount, "scenes"));
+    let n = clean.character_developments.len();
+    let outfits: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::OutfitForUnknownScene)
+        .collect();
+    assert_eq!(outfits.len(), 1, "{outfits:#?}");
+    assert_eq!(
+        outfits[0].path,
+        format!("character_developments[{n}].outfit_scene")
+    );
+    assert!(outfits[0].message.contains("no scene 99"));
 }
 
 #[test]

@@ -409,8 +409,8 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
         s.clip_priority = auto_clip_priority(i + 1, total_shots, &s.emotion, &s.visual);
     }
 
-    // What the episode changes. In even episodes the lead dresses up for the last scene (a story-memory outfit the
-    // visuals follow); the episode after, they are back in their usual clothes.
+    // What the episode changes. In even episodes the lead dresses up for the last scene they are in (a story-memory
+    // outfit the visuals follow); the episode after, they are back in their usual clothes.
     let wearing = |id: &str| {
         ctx.character_states
             .iter()
@@ -424,7 +424,13 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
             (None, None)
         } else if n.is_multiple_of(2) {
             let o = ["검은 정장", "하얀 원피스", "베이지 트렌치코트", "한복"][(n as usize / 2) % 4];
-            (Some(o.to_string()), Some(scenes.len().max(1) as u32))
+            // From the last scene they are in (the whole episode if they are in none).
+            let last = scenes
+                .iter()
+                .rev()
+                .find(|sc| sc.characters.iter().any(|c| c == id))
+                .map(|sc| sc.number);
+            (Some(o.to_string()), last)
         } else if !wearing(id).is_empty() {
             (Some(String::new()), None)
         } else {
