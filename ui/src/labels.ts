@@ -135,7 +135,7 @@ const FINDING: Record<FindingKind, Key> = {
   dialogue_count: "finding.dialogue_count",
   scene_without_shots: "finding.scene_without_shots",
   shot_for_unknown_scene: "finding.shot_for_unknown_scene",
-  outfit_for_unknown_scene: "finding.outfit_for_unknown_scene",
+  outfit_change: "finding.outfit_change",
   video_prompt: "finding.video_prompt",
   shot_duration: "finding.shot_duration",
   nothing_to_speak: "finding.nothing_to_speak",

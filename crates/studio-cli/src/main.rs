@@ -488,6 +488,9 @@ enum CastCmd {
         series: String,
         character: String,
         version: i64,
+        /// The outfit the version is of (versions of an outfit are listed under it).
+        #[arg(long)]
+        outfit: Option<String>,
     },
 }
 

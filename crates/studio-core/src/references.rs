@@ -104,6 +104,9 @@ pub struct ReferenceSet {
     pub candidates_cost_usd: f64,
     /// Whether every one of them was made offline (no image provider, or every paid one failed).
     pub candidates_offline: bool,
+    /// An outfit's candidates were all made from the character's usual reference, so they keep its face; false
+    /// when they were drawn from words (no usual reference yet, reference models off, or offline).
+    pub candidates_keep_face: bool,
 }
 
 /// All references of a series' cast.
@@ -116,22 +119,28 @@ pub struct ReferencesView {
     pub characters: Vec<CharacterReferences>,
 }
 
-/// The settings row of the candidates waiting for a [`studio_store::reference_slot`].
-fn candidates_key(series_id: &str, slot: &str) -> String {
-    format!("ref-candidates/{series_id}/{slot}")
+/// The settings row of the candidates waiting for a character's look (`""` for the usual one): ASCII, the outfit by
+/// its [`studio_store::outfit_tag`].
+fn candidates_key(series_id: &str, character_id: &str, outfit: &str) -> String {
+    if outfit.is_empty() {
+        format!("ref-candidates/{series_id}/{character_id}")
+    } else {
+        format!(
+            "ref-candidates/{series_id}/{character_id}@{}",
+            studio_store::outfit_tag(outfit)
+        )
+    }
 }
 
 /// The folder of a character's reference files for an outfit (relative to the data directory): the character's
 /// own for the usual look, a subfolder named by a hash of the outfit's words otherwise (file names stay ASCII).
 fn references_dir(series_id: &str, character_id: &str, outfit: &str) -> String {
-    use sha2::Digest;
     if outfit.is_empty() {
         format!("series/{series_id}/refs/{character_id}")
     } else {
-        let h = sha2::Sha256::digest(outfit.as_bytes());
         format!(
             "series/{series_id}/refs/{character_id}/outfit-{}",
-            hex::encode(&h[..4])
+            studio_store::outfit_tag(outfit)
         )
     }
 }
@@ -145,6 +154,9 @@ struct Candidates {
     files: Vec<String>,
     generator: String,
     cost_usd: f64,
+    /// An outfit's candidates all made from the usual reference (so they keep its face).
+    #[serde(default)]
+    keep_face: bool,
 }
 
 fn now_ms() -> i64 {
@@ -225,7 +237,7 @@ impl Engine {
                 .collect();
             let waiting: Candidates = self
                 .store()
-                .setting(&candidates_key(series_id, &slot))
+                .setting(&candidates_key(series_id, character_id, &outfit))
                 .await?
                 .unwrap_or_default();
             Ok(ReferenceSet {
@@ -236,6 +248,7 @@ impl Engine {
                 candidates_cost_usd: waiting.cost_usd,
                 candidates_offline: !waiting.generator.is_empty()
                     && waiting.generator.split(", ").all(|g| g.contains("offline")),
+                candidates_keep_face: waiting.keep_face,
                 outfit,
                 first_episode,
             })
@@ -293,8 +306,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Keeps the generated reference in use as version 1 before the first change, so the creator can go back to
-    /// it.
+    /// Keeps the generated reference in use as a version before the first change of the usual look, so the
+    /// creator can go back to it (version 1 unless outfit versions came first: numbers count across looks).
     async fn keep_generated(&self, s: &Series, character_id: &str) -> Result<(), CoreError> {
         if !self
             .store()
@@ -462,7 +475,7 @@ impl Engine {
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
         let outfit = self.known_outfit(&s, &c, outfit).await?;
-        let key = candidates_key(&s.id, &studio_store::reference_slot(&c.id, &outfit));
+        let key = candidates_key(&s.id, &c.id, &outfit);
         let before: Candidates = self.store().setting(&key).await?.unwrap_or_default();
         let batch = before.batch + 1;
         let pricing = studio_pipeline::Pricing::bundled();
@@ -471,9 +484,22 @@ impl Engine {
             "{}/candidates",
             references_dir(&s.id, &c.id, &outfit)
         ));
+        // The models' words for the outfit: the writer's English as the story memory keeps it.
+        let words = if outfit.is_empty() {
+            String::new()
+        } else {
+            self.store()
+                .outfit_words(&s.id, &c.id, &outfit)
+                .await?
+                .unwrap_or_else(|| outfit.clone())
+        };
         let (files, generator, cost) = stage
-            .reference_candidates(&s.id, &c, &outfit, batch, CANDIDATES, &dir)
+            .reference_candidates(&s.id, &c, &outfit, &words, batch, CANDIDATES, &dir)
             .await?;
+        let keep_face = !outfit.is_empty()
+            && generator
+                .split(", ")
+                .all(|g| g == stage.cfg.reference_still_model);
         self.store()
             .set_setting(
                 &key,
@@ -482,6 +508,7 @@ impl Engine {
                     files,
                     generator,
                     cost_usd: cost,
+                    keep_face,
                 },
             )
             .await?;
@@ -508,7 +535,7 @@ impl Engine {
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
         let outfit = self.known_outfit(&s, &c, outfit).await?;
-        let key = candidates_key(&s.id, &studio_store::reference_slot(&c.id, &outfit));
+        let key = candidates_key(&s.id, &c.id, &outfit);
         let waiting: Candidates = self.store().setting(&key).await?.unwrap_or_default();
         let Some(file) = waiting.files.get(index) else {
             return Err(CoreError::invalid(if waiting.files.is_empty() {
@@ -556,37 +583,67 @@ impl Engine {
         self.references(&s.id).await
     }
 
-    /// Uses an earlier version of a character's reference again (version numbers count across the character's
-    /// outfits, so the version names its outfit).
+    /// Uses an earlier version of one of a character's looks again (`outfit` `""` for the usual look). Version
+    /// numbers count across the character's looks, so a version of another look is refused, naming it.
     ///
     /// # Errors
-    /// `invalid_input` for a version the character never had or a locked cast; the store's.
+    /// `invalid_input` for a version the look never had (naming the ones it has, or the look the version is of), an
+    /// unknown outfit or a locked cast; the store's.
     pub async fn use_reference(
         &self,
         series: &str,
         character: &str,
+        outfit: &str,
         version: i64,
     ) -> Result<ReferencesView, CoreError> {
         let s = self.store().find_series(series).await?;
         let c = self.character_of(&s, character).await?;
         self.references_open(&s).await?;
-        if !self
-            .store()
-            .use_reference_version(&s.id, &c.id, version)
-            .await?
-        {
-            let n = self
-                .store()
-                .reference_versions(&s.id, &c.id, None)
-                .await?
-                .last()
-                .map_or(0, |v| v.version);
-            return Err(CoreError::invalid(if n == 0 {
-                format!("{} has only the generated reference so far", c.name)
+        let outfit = self.known_outfit(&s, &c, outfit).await?;
+        let all = self.store().reference_versions(&s.id, &c.id, None).await?;
+        let look = |o: &str| {
+            if o.is_empty() {
+                "their usual look".to_string()
             } else {
-                format!("{} has reference versions 1–{n}, not {version}", c.name)
-            }));
+                format!("the outfit \"{o}\"")
+            }
+        };
+        let mine: Vec<i64> = all
+            .iter()
+            .filter(|v| v.outfit == outfit)
+            .map(|v| v.version)
+            .collect();
+        if !mine.contains(&version) {
+            return Err(CoreError::invalid(
+                if let Some(other) = all.iter().find(|v| v.version == version) {
+                    format!(
+                        "version {version} of {} is a reference of {}, not of {}",
+                        c.name,
+                        look(&other.outfit),
+                        look(&outfit)
+                    )
+                } else if mine.is_empty() {
+                    format!(
+                        "{} has no earlier reference versions of {} to go back to",
+                        c.name,
+                        look(&outfit)
+                    )
+                } else {
+                    format!(
+                        "{} has reference versions {} of {}, not {version}",
+                        c.name,
+                        mine.iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        look(&outfit)
+                    )
+                },
+            ));
         }
+        self.store()
+            .use_reference_version(&s.id, &c.id, version)
+            .await?;
         self.references(&s.id).await
     }
 }

@@ -96,6 +96,7 @@ impl Character {
             alive: true,
             present: true,
             outfit: String::new(),
+            outfit_prompt: String::new(),
         }
     }
 }
@@ -118,6 +119,10 @@ pub struct CharacterState {
     /// wear what their appearance profile (and reference image) shows.
     #[serde(default)]
     pub outfit: String,
+    /// The same outfit in English words for the image and video models ("white wedding dress"); empty when the
+    /// writer gave none (the models then get `outfit` as it is).
+    #[serde(default)]
+    pub outfit_prompt: String,
 }
 
 /// What an episode changed about one character. `character` is an id or a name; the store resolves it.
@@ -151,6 +156,9 @@ pub struct CharacterDevelopment {
     /// The scene of this episode from which the new `outfit` is worn (the whole episode when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outfit_scene: Option<u32>,
+    /// The new outfit in English words for the image and video models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outfit_prompt: Option<String>,
 }
 
 impl CharacterState {
@@ -180,6 +188,13 @@ impl CharacterState {
         }
         if let Some(o) = &dev.outfit {
             next.outfit = o.trim().to_string();
+            next.outfit_prompt = dev
+                .outfit_prompt
+                .as_deref()
+                .map(str::trim)
+                .filter(|_| !next.outfit.is_empty())
+                .unwrap_or("")
+                .to_string();
         }
         for g in &dev.goals_added {
             if !next.active_goals.contains(g) {
@@ -301,6 +316,7 @@ mod tests {
             alive: true,
             present: true,
             outfit: String::new(),
+            outfit_prompt: String::new(),
         }
     }
 
@@ -310,10 +326,12 @@ mod tests {
             character: "CHAR001".into(),
             outfit: Some(o.into()),
             outfit_scene: Some(2),
+            outfit_prompt: Some(" white wedding dress ".into()),
             ..Default::default()
         };
         let dressed = state().apply(&change(" 하얀 웨딩드레스 ")).unwrap();
         assert_eq!(dressed.outfit, "하얀 웨딩드레스");
+        assert_eq!(dressed.outfit_prompt, "white wedding dress");
         let later = dressed
             .apply(&CharacterDevelopment {
                 character: "CHAR001".into(),
@@ -322,7 +340,11 @@ mod tests {
             })
             .unwrap();
         assert_eq!(later.outfit, "하얀 웨딩드레스");
-        assert_eq!(later.apply(&change("")).unwrap().outfit, "");
+        let back = later.apply(&change("")).unwrap();
+        assert_eq!(
+            (back.outfit.as_str(), back.outfit_prompt.as_str()),
+            ("", "")
+        );
     }
 
     #[test]

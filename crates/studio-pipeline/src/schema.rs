@@ -50,7 +50,7 @@ pub fn episode_script() -> Value {
         "character": s(), "note": s(), "emotional_state": ns(), "location": ns(),
         "goals_added": arr(s()), "goals_resolved": arr(s()), "new_traits": arr(s()),
         "situation": ns(), "alive": { "type": ["boolean", "null"] }, "present": { "type": ["boolean", "null"] },
-        "outfit": ns(), "outfit_scene": { "type": ["integer", "null"] }
+        "outfit": ns(), "outfit_scene": { "type": ["integer", "null"] }, "outfit_prompt": ns()
     }));
     let rel = obj(json!({
         "a": s(), "b": s(), "type": ns(), "intimacy": { "type": ["integer", "null"] },

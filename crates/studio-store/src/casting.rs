@@ -292,7 +292,7 @@ impl Store {
         )
         .bind(series_id)
         .bind(character_id)
-        .bind(outfit)
+        .bind(outfit.map(str::trim))
         .fetch_all(&self.pool)
         .await?)
     }
@@ -314,6 +314,7 @@ impl Store {
         generator: &str,
         created_ms: i64,
     ) -> Result<i64, StoreError> {
+        let outfit = outfit.trim();
         let mut tx = self.begin_write().await?;
         cast_unlocked(&mut tx, series_id).await?;
         let version: i64 = sqlx::query_scalar(
@@ -378,6 +379,14 @@ impl Store {
 /// The reference image in use per [`reference_slot`] of a series: slot → (the file, relative to the data directory;
 /// what made it — a generator id, "uploaded" or "chosen").
 pub type ReferenceMap = std::collections::BTreeMap<String, (String, String)>;
+
+/// A short ASCII name for an outfit (8 hex digits of the SHA-256 of its trimmed words), for file paths, settings
+/// keys and paid-job purposes, which must not carry the writer's free text (fal's job tags keep ASCII only).
+pub fn outfit_tag(outfit: &str) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(outfit.trim().as_bytes());
+    h[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// The key of a character's reference in a [`ReferenceMap`]: the character id for their usual look,
 /// `<id>@<outfit>` for an outfit the story dresses them in ("CHAR001@하얀 웨딩드레스").

@@ -16,7 +16,8 @@ mod remote;
 mod settings;
 
 pub use casting::{
-    ReferenceMap, ReferenceVersion, is_creators_reference, reference_slot, references_key,
+    ReferenceMap, ReferenceVersion, is_creators_reference, outfit_tag, reference_slot,
+    references_key,
 };
 pub use db::{OpenOptions, Store};
 pub use error::StoreError;

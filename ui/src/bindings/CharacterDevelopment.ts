@@ -16,4 +16,8 @@ outfit?: string | null,
 /**
  * The scene of this episode from which the new `outfit` is worn (the whole episode when absent).
  */
-outfit_scene?: number | null, };
+outfit_scene?: number | null, 
+/**
+ * The new outfit in English words for the image and video models.
+ */
+outfit_prompt?: string | null, };

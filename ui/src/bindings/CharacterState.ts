@@ -12,4 +12,9 @@ present: boolean,
  * What the character wears by the end of the episode, in the writer's words ("검은 정장"); empty while they
  * wear what their appearance profile (and reference image) shows.
  */
-outfit: string, };
+outfit: string, 
+/**
+ * The same outfit in English words for the image and video models ("white wedding dress"); empty when the
+ * writer gave none (the models then get `outfit` as it is).
+ */
+outfit_prompt: string, };

@@ -34,4 +34,9 @@ candidates_cost_usd: number,
 /**
  * Whether every one of them was made offline (no image provider, or every paid one failed).
  */
-candidates_offline: boolean, };
+candidates_offline: boolean, 
+/**
+ * An outfit's candidates were all made from the character's usual reference, so they keep its face; false
+ * when they were drawn from words (no usual reference yet, reference models off, or offline).
+ */
+candidates_keep_face: boolean, };

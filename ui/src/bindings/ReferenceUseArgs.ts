@@ -7,4 +7,8 @@ export type ReferenceUseArgs = { series: string,
 /**
  * The character's id or name.
  */
-character: string, version: number, };
+character: string, 
+/**
+ * The outfit the version is of, as the references view names it; empty (or absent) for the usual look.
+ */
+outfit?: string, version: number, };

@@ -4,4 +4,4 @@ import type { SpendLimit } from "./SpendLimit";
 /**
  * Why a shot with characters is made from text only.
  */
-export type TextOnlyWhy = { "kind": "off" } | { "kind": "no_price" } | { "kind": "over_limit", limit: SpendLimit, } | { "kind": "failed" } | { "kind": "needs_attention" };
+export type TextOnlyWhy = { "kind": "off" } | { "kind": "no_provider" } | { "kind": "no_price" } | { "kind": "over_limit", limit: SpendLimit, } | { "kind": "failed" } | { "kind": "needs_attention" };

@@ -190,6 +190,7 @@ function ReferenceCard({
             </strong>{" "}
             <span className="small">{o.first_episode != null ? t("refs.outfit_from").replace("{n}", String(o.first_episode)) : ""}</span>
           </div>
+          {o.current && <div className="small">{t("refs.outfit_use")}</div>}
           <LookSet ctx={ctx} series={series} characterId={c.character_id} name={`${c.name} (${o.outfit})`} set={o} suffix={`-o${k}`} locked={locked} busy={busy} run={run} />
         </div>
       ))}
@@ -305,11 +306,12 @@ function LookSet({
         </div>
       )}
       {problem && <div className="warn small">{problem}</div>}
-      {c.candidates.length > 0 && (
+      {c.candidates.length > 0 && !locked && (
         <div data-testid={`ref-candidate-list-${id}`}>
           <div className="small">
             {t("refs.choose")} {c.candidates_offline ? `(${t("refs.offline")})` : `($${c.candidates_cost_usd.toFixed(3)})`}
           </div>
+          {c.outfit && !c.candidates_offline && !c.candidates_keep_face && <div className="warn small">{t("refs.words_face")}</div>}
           <div className="ref-grid">
             {c.candidates.map((src, k) => (
               <figure key={src}>
@@ -338,7 +340,7 @@ function LookSet({
                 {v.current ? (
                   <span>✓ {t("refs.in_use")}</span>
                 ) : locked ? null : (
-                  <button data-testid={`ref-use-${id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ series, character: characterId, version: v.version }))}>
+                  <button data-testid={`ref-use-${id}-${v.version}`} disabled={busy || locked} onClick={() => run(() => ctx.api.character_reference_use({ ...who, version: v.version }))}>
                     {t("refs.use_version")}
                   </button>
                 )}

@@ -219,8 +219,19 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     let mut read = Vec::new();
                     for f in &files {
                         // A path the creator typed: a wrong one is their input, not the machine's fault.
-                        let bytes = std::fs::read(f)
-                            .map_err(|e| CoreError::invalid(format!("{}: {e}", f.display())))?;
+                        let bytes = std::fs::read(f).map_err(|e| {
+                            CoreError::invalid(if e.kind() == std::io::ErrorKind::NotFound {
+                                format!(
+                                    "{} is not there; check the path and try again",
+                                    f.display()
+                                )
+                            } else {
+                                format!(
+                                    "{} cannot be read ({e}); check the file and try again",
+                                    f.display()
+                                )
+                            })
+                        })?;
                         let name = f
                             .file_name()
                             .map(|n| n.to_string_lossy().into_owned())
@@ -271,9 +282,17 @@ pub async fn run(engine: Engine, command: Command, json: bool) -> Result<(), Cor
                     series,
                     character,
                     version,
+                    outfit,
                 } => {
                     only = Some(character.clone());
-                    engine.use_reference(&series, &character, version).await?
+                    engine
+                        .use_reference(
+                            &series,
+                            &character,
+                            outfit.as_deref().unwrap_or(""),
+                            version,
+                        )
+                        .await?
                 }
                 CastCmd::Audition { .. } => {
                     return Err(CoreError::Internal(

@@ -972,7 +972,7 @@ fn cast_references_four_candidates_a_choice_an_upload_and_an_outfit() {
     let missing = run(&["cast", "upload", "offline-demo", "CHAR001", "없는파일.png"]);
     assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
     assert!(
-        stderr(&missing).contains("없는파일.png"),
+        stderr(&missing).contains("없는파일.png is not there; check the path"),
         "{}",
         stderr(&missing)
     );

@@ -159,6 +159,10 @@ pub struct ReferenceUseArgs {
     pub series: String,
     /// The character's id or name.
     pub character: String,
+    /// The outfit the version is of, as the references view names it; empty (or absent) for the usual look.
+    #[serde(default)]
+    #[ts(optional)]
+    pub outfit: Option<String>,
     pub version: i64,
 }
 
@@ -183,7 +187,7 @@ commands! {
     };
     /// Uses an earlier version of a character's reference again.
     character_reference_use(ReferenceUseArgs) -> ReferencesView = |e, a| {
-        e.use_reference(&a.series, &a.character, a.version).await
+        e.use_reference(&a.series, &a.character, a.outfit.as_deref().unwrap_or(""), a.version).await
     };
     /// The cast: characters, their voices and whether the cast is locked.
     cast_view(SeriesArgs) -> CastView = |e, a| e.cast(&a.series).await;

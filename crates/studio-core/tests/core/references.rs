@@ -187,14 +187,21 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     assert_eq!(after[&lead.character_id].0, *main);
 
     // Back to version 2; a version that never was is refused.
-    let view = e.use_reference("refs", &lead.name, 2).await.unwrap();
+    let view = e.use_reference("refs", &lead.name, "", 2).await.unwrap();
     assert_eq!(
         view.characters[0].usual.source,
         Some(ReferenceSource::Chosen)
     );
     assert!(view.characters[0].usual.versions[1].current);
-    let err = e.use_reference("refs", &lead.name, 9).await.unwrap_err();
-    assert!(err.to_string().contains("versions 1–3, not 9"), "{err}");
+    let err = e
+        .use_reference("refs", &lead.name, "", 9)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("has reference versions 1, 2, 3 of their usual look, not 9"),
+        "{err}"
+    );
 
     // Locked with the cast: nothing changes until it is unlocked.
     e.set_cast_locked("refs", true).await.unwrap();
@@ -206,12 +213,14 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
         e.reference_candidates("refs", &lead.name, "")
             .await
             .unwrap_err(),
-        e.use_reference("refs", &lead.name, 1).await.unwrap_err(),
+        e.use_reference("refs", &lead.name, "", 1)
+            .await
+            .unwrap_err(),
     ] {
         assert!(err.to_string().contains("unlock the cast"), "{err}");
     }
     e.set_cast_locked("refs", false).await.unwrap();
-    e.use_reference("refs", &lead.name, 1).await.unwrap();
+    e.use_reference("refs", &lead.name, "", 1).await.unwrap();
     assert_eq!(
         e.references("refs").await.unwrap().characters[0]
             .usual
@@ -334,15 +343,34 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         .unwrap();
     assert_eq!(got.outfits[0].source, Some(ReferenceSource::Uploaded));
     assert_eq!(got.outfits[0].versions.last().unwrap().version, 2);
-    let view = e.use_reference("dress", &c.name, 1).await.unwrap();
+    // Version 1 is the outfit's: going back to it names the outfit; asked of the usual look, it says whose it is.
+    let err = e.use_reference("dress", &c.name, "", 1).await.unwrap_err();
+    assert!(
+        err.to_string().contains("version 1 of")
+            && err
+                .to_string()
+                .contains("is a reference of the outfit \"하얀 원피스\", not of their usual look"),
+        "{err}"
+    );
+    let view = e
+        .use_reference("dress", &c.name, "하얀 원피스", 1)
+        .await
+        .unwrap();
     let got = view
         .characters
         .iter()
         .find(|x| x.character_id == c.character_id)
         .unwrap();
     assert_eq!(got.outfits[0].source, Some(ReferenceSource::Chosen));
-    let err = e.use_reference("dress", &c.name, 5).await.unwrap_err();
-    assert!(err.to_string().contains("versions 1–2, not 5"), "{err}");
+    let err = e
+        .use_reference("dress", &c.name, "하얀 원피스", 5)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("has reference versions 1, 2 of the outfit \"하얀 원피스\", not 5"),
+        "{err}"
+    );
 
     // Episode 3 takes the outfit off again; the set stays (shots of episode 2 are made in it).
     e.write_episode("dress", 3, None).await.unwrap();
@@ -350,7 +378,10 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
     assert!(!worn.contains_key(&c.character_id), "{worn:?}");
     assert_eq!(
         e.store().outfits_as_of("dress", 2).await.unwrap()[&c.character_id],
-        "하얀 원피스"
+        (
+            "하얀 원피스".to_string(),
+            "a white one-piece dress".to_string()
+        )
     );
     assert_eq!(
         e.references("dress")

@@ -63,8 +63,9 @@ pub enum FindingKind {
     DialogueCount,
     SceneWithoutShots,
     ShotForUnknownScene,
-    /// A development's `outfit_scene` names no scene of the episode.
-    OutfitForUnknownScene,
+    /// A development's outfit change that cannot be drawn: a scene the episode does not have, a scene without an
+    /// outfit, or an outfit that is not a short line.
+    OutfitChange,
     VideoPrompt,
     ShotDuration,
     /// A line with no words once stage directions and symbols are set aside (`……`, `(한숨)`, `😊`).

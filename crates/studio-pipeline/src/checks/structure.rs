@@ -102,6 +102,9 @@ fn is_hangul(c: char) -> bool {
 }
 
 /// Structural validation (seed §7.0 for scripts).
+/// The longest outfit a development may give (characters), as the writer's prompt asks (40) with room to spare.
+pub const MAX_OUTFIT_CHARS: usize = 60;
+
 pub fn validate_structure(
     script: &EpisodeScript,
     ctx: &EpisodeContext,
@@ -212,13 +215,28 @@ pub fn validate_structure(
         }
     }
     for (i, d) in script.character_developments.iter().enumerate() {
-        if let Some(n) = d.outfit_scene
-            && !scene_numbers.contains(&n)
+        let path = |f: &str| format!("character_developments[{i}].{f}");
+        match (d.outfit.as_deref(), d.outfit_scene) {
+            (None, Some(n)) => out.push(Finding::error(
+                FindingKind::OutfitChange,
+                path("outfit_scene"),
+                format!("scene {n} is given but no outfit to change into"),
+            )),
+            (Some(_), Some(n)) if !scene_numbers.contains(&n) => out.push(Finding::error(
+                FindingKind::OutfitChange,
+                path("outfit_scene"),
+                format!("there is no scene {n} to change clothes in"),
+            )),
+            _ => {}
+        }
+        // The outfit names a reference set and goes into prompts: a short line.
+        if let Some(o) = d.outfit.as_deref()
+            && (o.contains(['\n', '\r']) || o.trim().chars().count() > MAX_OUTFIT_CHARS)
         {
             out.push(Finding::error(
-                FindingKind::OutfitForUnknownScene,
-                format!("character_developments[{i}].outfit_scene"),
-                format!("there is no scene {n} to change clothes in"),
+                FindingKind::OutfitChange,
+                path("outfit"),
+                format!("must be one line of at most {MAX_OUTFIT_CHARS} characters"),
             ));
         }
     }

@@ -44,7 +44,8 @@ pub struct ShotIdentity {
     /// The drift check of a paid still (`None` for offline stills, which are drawn from the text).
     #[serde(default)]
     pub drift: Option<DriftCheck>,
-    /// What the characters wear in this shot when the story changed their clothes (character id → outfit).
+    /// What the characters wear in this shot when the story changed their clothes (character id → outfit, in the
+    /// story's words).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub outfits: std::collections::BTreeMap<String, String>,
     /// Characters shown in an outfit no reference of theirs shows: the model got their usual reference for the
@@ -53,28 +54,52 @@ pub struct ShotIdentity {
     pub outfit_unchecked: Vec<String>,
 }
 
-/// What each character wears in each shot of an episode (character id → outfit, for those not in their usual
-/// look): the outfit they wore after the previous episode (`before`, from the story memory), changed from the
-/// scene the episode's `character_developments` name (`outfit_scene`, the whole episode when absent; an empty
-/// outfit is a return to the usual look). `casts` are the shots' characters ([`super::shot_casts`]); a
-/// development may name a character by id or by name.
+/// What a character wears in a shot when the story changed their clothes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worn {
+    /// The outfit in the story's words ("하얀 웨딩드레스"), as the reference sets name it.
+    pub outfit: String,
+    /// The words the image and video models get: the writer's English (`outfit_prompt`), else `outfit`.
+    pub words: String,
+}
+
+/// What each character wears in each shot of an episode (character id → [`Worn`], for those not in their usual
+/// look): the outfit they wore after the previous episode (`before`, from the story memory: id → (outfit, English
+/// words)), changed by the episode's `character_developments` from the scene they name (`outfit_scene`, the whole
+/// episode when absent). Of several changes for one character, a shot takes the one from the latest scene at or
+/// before its own (on the same scene, the later in the list, as the story memory keeps the last); an empty outfit
+/// is a return to the usual look. `casts` are the shots' characters ([`super::shot_casts`]); a development names a
+/// character by id or by name, trimmed, as the story memory resolves it.
 pub fn shot_outfits(
     script: &studio_domain::EpisodeScript,
     characters: &[studio_domain::Character],
     casts: &[Vec<String>],
-    before: &std::collections::BTreeMap<String, String>,
-) -> Vec<std::collections::BTreeMap<String, String>> {
-    let changes: Vec<(&str, &str, u32)> = script
-        .character_developments
-        .iter()
-        .filter_map(|d| {
-            let o = d.outfit.as_deref()?;
-            let c = characters
-                .iter()
-                .find(|c| c.id == d.character || c.name == d.character)?;
-            Some((c.id.as_str(), o.trim(), d.outfit_scene.unwrap_or(0)))
-        })
-        .collect();
+    before: &std::collections::BTreeMap<String, (String, String)>,
+) -> Vec<std::collections::BTreeMap<String, Worn>> {
+    let mut changes: Vec<(&str, Worn, u32)> = Vec::new();
+    for d in &script.character_developments {
+        let Some(o) = d.outfit.as_deref() else {
+            continue;
+        };
+        let who = d.character.trim();
+        let Some(c) = characters.iter().find(|c| c.id == who || c.name == who) else {
+            tracing::warn!(character = %d.character, "an outfit change names nobody in the cast; it is not drawn");
+            continue;
+        };
+        let outfit = o.trim().to_string();
+        let words = d
+            .outfit_prompt
+            .as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .unwrap_or(&outfit)
+            .to_string();
+        changes.push((
+            c.id.as_str(),
+            Worn { outfit, words },
+            d.outfit_scene.unwrap_or(0),
+        ));
+    }
     script
         .storyboard
         .iter()
@@ -85,16 +110,118 @@ pub fn shot_outfits(
                 .into_iter()
                 .flatten()
                 .filter_map(|id| {
+                    // The latest change by this shot's scene; on a tie the later one.
                     let changed = changes
                         .iter()
-                        .find(|(c, _, from)| c == id && shot.scene >= *from)
-                        .map(|(_, o, _)| o.to_string());
-                    let wears = changed.or_else(|| before.get(id).cloned())?;
-                    (!wears.is_empty()).then(|| (id.clone(), wears))
+                        .filter(|(c, _, from)| c == id && *from <= shot.scene)
+                        .max_by_key(|(_, _, from)| *from)
+                        .map(|(_, w, _)| w.clone());
+                    let wears = changed.or_else(|| {
+                        before.get(id).map(|(o, p)| Worn {
+                            outfit: o.clone(),
+                            words: if p.is_empty() { o.clone() } else { p.clone() },
+                        })
+                    })?;
+                    (!wears.outfit.is_empty()).then(|| (id.clone(), wears))
                 })
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod outfit_tests {
+    use super::*;
+    use studio_domain::{CharacterDevelopment, EpisodeScript, Shot};
+
+    fn script(changes: Vec<CharacterDevelopment>) -> EpisodeScript {
+        let shot = |scene: u32| Shot {
+            scene,
+            visual: String::new(),
+            video_prompt: String::new(),
+            emotion: String::new(),
+            duration_sec: 1.0,
+            clip_priority: Default::default(),
+        };
+        EpisodeScript {
+            storyboard: (1..=5).map(shot).collect(),
+            character_developments: changes,
+            ..serde_json::from_value(serde_json::json!({
+                "episode_number": 2, "title": "t", "summary": "s", "scenes": [], "storyboard": [],
+                "cliffhanger": "c"
+            }))
+            .unwrap()
+        }
+    }
+
+    fn change(who: &str, outfit: &str, scene: Option<u32>) -> CharacterDevelopment {
+        CharacterDevelopment {
+            character: who.into(),
+            outfit: Some(outfit.into()),
+            outfit_scene: scene,
+            ..Default::default()
+        }
+    }
+
+    fn cast() -> Vec<studio_domain::Character> {
+        serde_json::from_value(serde_json::json!([{
+            "id": "CHAR001", "name": "한서윤", "role": "주인공", "importance": "main",
+            "voice_profile": { "gender": "female", "age_group": "20s", "tone": "밝음" }
+        }]))
+        .unwrap()
+    }
+
+    fn worn(v: &[std::collections::BTreeMap<String, Worn>]) -> Vec<Option<String>> {
+        v.iter()
+            .map(|m| m.get("CHAR001").map(|w| w.outfit.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn each_shot_wears_the_latest_change_by_its_scene() {
+        let casts = vec![vec!["CHAR001".to_string()]; 5];
+        let mut before = std::collections::BTreeMap::new();
+        before.insert(
+            "CHAR001".to_string(),
+            ("교복".to_string(), "a school uniform".to_string()),
+        );
+        // Named by name with spaces; a suit from scene 2, back to the usual look from scene 4 (listed first, so
+        // list order alone would get it wrong).
+        let s = script(vec![
+            change("CHAR001", "", Some(4)),
+            change(" 한서윤 ", "검은 정장", Some(2)),
+        ]);
+        let got = shot_outfits(&s, &cast(), &casts, &before);
+        assert_eq!(
+            worn(&got),
+            vec![
+                Some("교복".into()),
+                Some("검은 정장".into()),
+                Some("검은 정장".into()),
+                None,
+                None
+            ]
+        );
+        // The models get English words when the writer gave them, else the outfit as it is.
+        assert_eq!(got[0]["CHAR001"].words, "a school uniform");
+        assert_eq!(got[1]["CHAR001"].words, "검은 정장");
+        // Two changes for the same scene: the later one, as the story memory keeps.
+        let s = script(vec![
+            change("CHAR001", "한복", Some(3)),
+            change("CHAR001", "트렌치코트", Some(3)),
+        ]);
+        assert_eq!(
+            worn(&shot_outfits(&s, &cast(), &casts, &Default::default()))[2],
+            Some("트렌치코트".into())
+        );
+        // Nobody in the cast: nothing changes.
+        let s = script(vec![change("유령", "한복", None)]);
+        assert!(
+            shot_outfits(&s, &cast(), &casts, &Default::default())
+                .iter()
+                .all(|m| m.is_empty())
+        );
+    }
 }
 
 /// Whether faces were compared.

@@ -36,8 +36,9 @@ pub struct StillRequest {
     pub height: u32,
     /// The characters the shot shows (ids), whose references a reference model is given.
     pub characters: Vec<String>,
-    /// What those characters wear when the story changed their clothes (character id → outfit, [`shot_outfits`]).
-    pub outfits: std::collections::BTreeMap<String, String>,
+    /// What those characters wear when the story changed their clothes (character id → [`Worn`],
+    /// [`shot_outfits`]).
+    pub outfits: std::collections::BTreeMap<String, Worn>,
 }
 
 /// The reference file to give a model for a character in a shot: the reference of the outfit they wear when the
@@ -46,10 +47,10 @@ pub struct StillRequest {
 fn reference_for<'a>(
     ref_paths: &'a HashMap<String, String>,
     id: &str,
-    outfit: Option<&String>,
+    outfit: Option<&Worn>,
 ) -> Option<(&'a String, bool)> {
     if let Some(o) = outfit
-        && let Some(p) = ref_paths.get(&studio_store::reference_slot(id, o))
+        && let Some(p) = ref_paths.get(&studio_store::reference_slot(id, &o.outfit))
     {
         return Some((p, true));
     }
@@ -553,8 +554,11 @@ impl VisualsStage<'_> {
 
     /// `count` candidate reference portraits of a character for the creator to choose from (batch `batch` of the
     /// series), written to `dir` as `<batch>-<k>.png`: paid FLUX stills when fal is configured (one write-ahead job
-    /// each, never paid twice for the same batch), the offline generator's otherwise or when one fails. Returns the
-    /// files (relative to the data directory), what made them, and what they cost (USD).
+    /// each, never paid twice for the same batch), the offline generator's otherwise or when one fails. For an
+    /// outfit (`outfit` in the story's words, `words` for the models), full-length pictures in it: from FLUX
+    /// Kontext given the character's usual reference when there is one and reference models are on (so the face
+    /// stays), else from words. Returns the files (relative to the data directory), what made them (generator ids,
+    /// joined with ", "), and what they cost (USD).
     ///
     /// # Errors
     /// The store's, the folder cannot be made, or no still generator could make a candidate.
@@ -564,6 +568,7 @@ impl VisualsStage<'_> {
         series_id: &str,
         character: &studio_domain::Character,
         outfit: &str,
+        words: &str,
         batch: u32,
         count: usize,
         dir: &Path,
@@ -597,12 +602,20 @@ impl VisualsStage<'_> {
             let mut req = if outfit.is_empty() {
                 portrait_request(series_id, character, 0)
             } else {
-                outfit_request(series_id, character, outfit, 0)
+                outfit_request(series_id, character, outfit, words, 0)
             };
             req.seed = crate::artifact::seed_for(series_id, batch, 10_000 + k as u32);
             let out = dir.join(format!("{batch}-{k}.png"));
-            let slot = studio_store::reference_slot(&character.id, outfit);
-            let purpose = format!("ref-candidate:{slot}:{batch}:{k}");
+            // ASCII only: the outfit by its tag, never its words (they become the paid job's tag at fal).
+            let purpose = if outfit.is_empty() {
+                format!("ref-candidate:{}:{batch}:{k}", character.id)
+            } else {
+                format!(
+                    "ref-candidate:{}@{}:{batch}:{k}",
+                    character.id,
+                    studio_store::outfit_tag(outfit)
+                )
+            };
             let paid = match &usual {
                 Some(url) => {
                     let model = self.cfg.reference_still_model.clone();
@@ -691,11 +704,23 @@ impl VisualsStage<'_> {
         let characters = self.store.characters(series_id).await?;
         let mut ref_paths: HashMap<String, String> =
             refs.into_iter().map(|(id, path, _)| (id, path)).collect();
-        // The creator's references of the outfits the story dresses characters in (slots `<id>@<outfit>`).
+        // The creator's references of the outfits the story dresses characters in (slots `<id>@<outfit>`); like
+        // a usual one, a missing file is never replaced behind the creator's back.
         for (slot, (p, _)) in self.store.references_in_use(series_id).await? {
-            if slot.contains('@') && self.data_dir.join(&p).is_file() {
-                ref_paths.insert(slot, p);
+            let Some((id, outfit)) = slot.split_once('@') else {
+                continue;
+            };
+            if !self.data_dir.join(&p).is_file() {
+                let name = characters
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map_or(id, |c| c.name.as_str());
+                return Err(StageError::Invalid(format!(
+                    "the reference image of {name} in \"{outfit}\" ({p}) is missing from the data folder; upload \
+                     it again or use another version on the casting screen"
+                )));
             }
+            ref_paths.insert(slot, p);
         }
         // The series look: its words go into every prompt; its style image goes to the reference models.
         let look = self.ensure_look(series_id).await?;
@@ -781,14 +806,15 @@ impl VisualsStage<'_> {
             let scene = scenes.get(&shot.scene).copied();
             let cast = casts.get(d.index).cloned().unwrap_or_default();
             let wears = outfits.get(d.index).cloned().unwrap_or_default();
+            // A character with no look in words still gets their outfit in words (the prompt is all that dresses
+            // them when no reference of the outfit exists).
             let cast_looks: Vec<String> = cast
                 .iter()
-                .filter_map(|c| {
-                    let l = looks.get(c.as_str()).copied()?;
-                    Some(match wears.get(c) {
-                        Some(o) => format!("{l}, wearing {o}"),
-                        None => l.to_string(),
-                    })
+                .filter_map(|c| match (looks.get(c.as_str()), wears.get(c)) {
+                    (Some(l), Some(w)) => Some(format!("{l}, wearing {}", w.words)),
+                    (Some(l), None) => Some(l.to_string()),
+                    (None, Some(w)) => Some(format!("a person wearing {}", w.words)),
+                    (None, None) => None,
                 })
                 .collect();
             // Sentences joined with one full stop each, whatever the writer ended its prompt with.
@@ -908,7 +934,11 @@ impl VisualsStage<'_> {
             conditioned: false,
             style_image: false,
             drift: None,
-            outfits: req.outfits.clone(),
+            outfits: req
+                .outfits
+                .iter()
+                .map(|(id, w)| (id.clone(), w.outfit.clone()))
+                .collect(),
             outfit_unchecked: Vec::new(),
         });
 
@@ -1427,6 +1457,7 @@ fn outfit_request(
     series_id: &str,
     c: &studio_domain::Character,
     outfit: &str,
+    words: &str,
     seed_index: u32,
 ) -> StillRequest {
     let mut req = portrait_request(series_id, c, seed_index);
@@ -1437,10 +1468,16 @@ fn outfit_request(
         )
     });
     req.prompt = format!(
-        "Full-length character reference of {look}, wearing {outfit}, standing facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
+        "Full-length character reference of {look}, wearing {words}, standing facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
     );
     req.visual = format!("{} 의상 레퍼런스: {outfit}", c.name);
-    req.outfits.insert(c.id.clone(), outfit.to_string());
+    req.outfits.insert(
+        c.id.clone(),
+        Worn {
+            outfit: outfit.to_string(),
+            words: words.to_string(),
+        },
+    );
     req
 }
 

@@ -127,8 +127,10 @@ pub enum ReferenceRoute {
 #[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TextOnlyWhy {
-    /// `[visuals] references = false`, or no paid image provider (offline stills never take references).
+    /// `[visuals] references = false`.
     Off,
+    /// No provider that takes references is set up (fal): offline and other stills are drawn from text.
+    NoProvider,
     /// The reference model has no price in `pricing.toml` (never sent unpriced).
     NoPrice,
     /// A still with references would pass the limit; a text-only one fits.
@@ -263,6 +265,12 @@ pub fn plan_routes(
         let duration = durations.get(i).copied().unwrap_or(cfg.default_shot_sec);
         let people = cast.get(i).copied().unwrap_or(0);
         let with_refs = people > 0 && available.references && cfg.references;
+        // Why not, when references are not used at all: switched off, or nothing here takes them.
+        let off = if cfg.references {
+            TextOnlyWhy::NoProvider
+        } else {
+            TextOnlyWhy::Off
+        };
         // The still a shot with characters would get: with their references when possible, and why not otherwise.
         let refs_text_only =
             |why: TextOnlyWhy| (people > 0).then_some(ReferenceRoute::TextOnly { why });
@@ -287,7 +295,7 @@ pub fn plan_routes(
                 }
             }
             let text_why = if !with_refs {
-                TextOnlyWhy::Off
+                off
             } else if ref_price.is_none() {
                 TextOnlyWhy::NoPrice
             } else {
@@ -335,7 +343,7 @@ pub fn plan_routes(
                         "{why} → offline still + Ken Burns (no image provider configured)"
                     ),
                     still: Some(StillWhy::NoImageProvider),
-                    references: refs_text_only(TextOnlyWhy::Off),
+                    references: refs_text_only(off),
                 },
             }
         };
@@ -356,7 +364,7 @@ pub fn plan_routes(
                         still_price.unwrap_or(0.0),
                         refs_text_only(TextOnlyWhy::NoPrice),
                     ),
-                    _ => (still_price.unwrap_or(0.0), refs_text_only(TextOnlyWhy::Off)),
+                    _ => (still_price.unwrap_or(0.0), refs_text_only(off)),
                 };
                 // With characters, the clip made from their references (Kling Elements) when it is priced and fits;
                 // else the video model animating the keyframe.
@@ -424,7 +432,7 @@ pub fn plan_routes(
                                         references: if i2v {
                                             keyframe_refs
                                         } else {
-                                            refs_text_only(TextOnlyWhy::Off)
+                                            refs_text_only(off)
                                         },
                                     },
                                 )

@@ -196,12 +196,18 @@ fn structure_problems_are_caught_with_their_place() {
     s.storyboard[1].video_prompt = "Close-up of a woman reading a letter with visible text and subtitles in a quiet cafe, soft light, cinematic drama style, warm tones".into();
     s.storyboard.retain(|sh| sh.scene != 3);
     s.scenes[5].lines.truncate(2);
-    // A change of clothes in a scene the episode does not have; one in a scene it has is fine.
-    for (who, scene) in [("CHAR001", 99), ("CHAR002", 2)] {
+    // Changes of clothes: in a scene the episode does not have; a scene without an outfit; a paragraph for an
+    // outfit; and one in a scene it has, which is fine.
+    for (who, outfit, scene) in [
+        ("CHAR001", Some("하얀 웨딩드레스"), Some(99)),
+        ("CHAR003", None, Some(2)),
+        ("CHAR004", Some("검은 정장\n그리고 아주 긴 설명"), None),
+        ("CHAR002", Some("하얀 웨딩드레스"), Some(2)),
+    ] {
         s.character_developments.push(CharacterDevelopment {
             character: who.into(),
-            outfit: Some("하얀 웨딩드레스".into()),
-            outfit_scene: Some(scene),
+            outfit: outfit.map(Into::into),
+            outfit_scene: scene,
             ..Default::default()
         });
     }
@@ -220,17 +226,29 @@ fn structure_problems_are_caught_with_their_place() {
     assert!(has(FindingKind::SceneWithoutShots, "scenes[2]"));
     assert!(has(FindingKind::DialogueCount, "scenes"));
     let n = clean.character_developments.len();
-    let outfits: Vec<_> = r
+    let outfits: Vec<(String, String)> = r
         .findings
         .iter()
-        .filter(|f| f.kind == FindingKind::OutfitForUnknownScene)
+        .filter(|f| f.kind == FindingKind::OutfitChange && f.severity == Severity::Error)
+        .map(|f| (f.path.clone(), f.message.clone()))
         .collect();
-    assert_eq!(outfits.len(), 1, "{outfits:#?}");
     assert_eq!(
-        outfits[0].path,
-        format!("character_developments[{n}].outfit_scene")
+        outfits,
+        vec![
+            (
+                format!("character_developments[{n}].outfit_scene"),
+                "there is no scene 99 to change clothes in".to_string()
+            ),
+            (
+                format!("character_developments[{}].outfit_scene", n + 1),
+                "scene 2 is given but no outfit to change into".to_string()
+            ),
+            (
+                format!("character_developments[{}].outfit", n + 2),
+                "must be one line of at most 60 characters".to_string()
+            ),
+        ]
     );
-    assert!(outfits[0].message.contains("no scene 99"));
 }
 
 #[test]

@@ -420,25 +420,31 @@ pub fn script(call: &ScriptCall) -> EpisodeScript {
     };
     let mut developments = Vec::new();
     for (k, id) in focus.iter().enumerate() {
-        let (outfit, outfit_scene) = if k > 0 {
-            (None, None)
+        let (outfit, outfit_scene, outfit_prompt) = if k > 0 {
+            (None, None, None)
         } else if n.is_multiple_of(2) {
-            let o = ["검은 정장", "하얀 원피스", "베이지 트렌치코트", "한복"][(n as usize / 2) % 4];
+            let (o, en) = [
+                ("검은 정장", "a black suit"),
+                ("하얀 원피스", "a white one-piece dress"),
+                ("베이지 트렌치코트", "a beige trench coat"),
+                ("한복", "a traditional Korean hanbok"),
+            ][(n as usize / 2) % 4];
             // From the last scene they are in (the whole episode if they are in none).
             let last = scenes
                 .iter()
                 .rev()
                 .find(|sc| sc.characters.iter().any(|c| c == id))
                 .map(|sc| sc.number);
-            (Some(o.to_string()), last)
+            (Some(o.to_string()), last, Some(en.to_string()))
         } else if !wearing(id).is_empty() {
-            (Some(String::new()), None)
+            (Some(String::new()), None, None)
         } else {
-            (None, None)
+            (None, None, None)
         };
         developments.push(CharacterDevelopment {
             outfit,
             outfit_scene,
+            outfit_prompt,
             character: id.to_string(),
             note: format!(
                 "{}화에서 {}",

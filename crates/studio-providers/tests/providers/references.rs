@@ -608,35 +608,45 @@ async fn a_reference_keyframe_that_needs_attention_holds_the_clip_and_says_so() 
 /// reference of them in it (a white coat). Returns the world, the character and the outfit.
 async fn dressed_world(outfit_reference: bool) -> (World, String, String) {
     let mut w = world().await;
-    own_references(&w).await;
     let characters = w.store.characters("rom").await.unwrap();
     let casts = shot_casts(&w.script, &characters);
-    let (first, last) = (&w.script.storyboard[0], &w.script.storyboard[2]);
-    assert!(
-        first.scene < last.scene,
-        "the close-ups come from different scenes"
-    );
+    let (first, last) = (w.script.storyboard[0].scene, w.script.storyboard[2].scene);
+    assert!(first < last, "the close-ups come from different scenes");
     let who = casts[2][0].clone();
-    let outfit = "하얀 웨딩드레스".to_string();
     let name = characters
         .iter()
         .find(|c| c.id == who)
         .unwrap()
         .name
         .clone();
+    // The first close-up shows them too (before the change), named in its scene and its picture.
+    let scene = w
+        .script
+        .scenes
+        .iter_mut()
+        .find(|s| s.number == first)
+        .unwrap();
+    if !scene.characters.contains(&who) {
+        scene.characters.push(who.clone());
+    }
+    w.script.storyboard[0].visual = format!("{name} 클로즈업");
+    let outfit = "하얀 웨딩드레스".to_string();
     w.script
         .character_developments
         .push(studio_domain::CharacterDevelopment {
-            // Named by name, as a writer may.
-            character: name,
+            // Named by name, with spaces, as a writer may.
+            character: format!(" {name} "),
             outfit: Some(outfit.clone()),
-            outfit_scene: Some(last.scene),
+            outfit_scene: Some(last),
+            outfit_prompt: Some("a white wedding dress".into()),
             ..Default::default()
         });
     w.store
         .save_script("rom", 1, &serde_json::to_value(&w.script).unwrap(), None)
         .await
         .unwrap();
+    assert!(shot_casts(&w.script, &characters)[0].contains(&who));
+    own_references(&w).await;
     if outfit_reference {
         let rel = format!("series/rom/refs/{who}/outfit/dress.png");
         std::fs::create_dir_all(w.data.join(&rel).parent().unwrap()).unwrap();
@@ -690,19 +700,23 @@ async fn a_character_in_a_new_outfit_gets_its_reference_from_the_scene_it_is_wor
     assert!(images(last).contains(&urls["dress.png"]), "{last}");
     assert!(!images(last).contains(&urls[&format!("{who}.png")]));
     let prompt = last["prompt"].as_str().unwrap();
-    assert!(prompt.contains(&format!("wearing {outfit}")), "{prompt}");
+    // The models get the writer's English words for it.
+    assert!(prompt.contains("wearing a white wedding dress"), "{prompt}");
     assert!(
         prompt.starts_with("Keep the face, hair and clothes")
             || prompt.starts_with("Keep the faces, hair and clothes"),
         "{prompt}"
     );
-    let characters = w.store.characters("rom").await.unwrap();
-    let casts = shot_casts(&w.script, &characters);
-    if casts[0].contains(&who) {
-        let first = input_of_shot(&sent, &w.script.storyboard[0]);
-        assert!(images(first).contains(&urls[&format!("{who}.png")]));
-        assert!(!first["prompt"].as_str().unwrap().contains("wearing"));
-    }
+    // The close-up before the change: the usual reference, and no outfit in words.
+    let first = input_of_shot(&sent, &w.script.storyboard[0]);
+    assert!(images(first).contains(&urls[&format!("{who}.png")]));
+    assert!(!images(first).contains(&urls["dress.png"]));
+    assert!(
+        !first["prompt"]
+            .as_str()
+            .unwrap()
+            .contains("wearing a white wedding dress")
+    );
     // The shot records the outfit and compares it with the outfit's reference.
     let media = d.shot_media("rom", 1).await.unwrap();
     let id = media[2].identity.as_ref().unwrap();
@@ -733,7 +747,8 @@ async fn an_outfit_without_a_reference_keeps_the_face_and_dresses_from_words_unc
         prompt.contains("and hair of the") && prompt.contains("Dress them as described"),
         "faces from the references, clothes from the words: {prompt}"
     );
-    assert!(prompt.contains(&format!("wearing {outfit}")), "{prompt}");
+    assert!(prompt.contains("wearing a white wedding dress"), "{prompt}");
+    assert!(!prompt.contains(&outfit), "English words only: {prompt}");
     assert!(
         last["image_urls"]
             .as_array()
@@ -745,10 +760,81 @@ async fn an_outfit_without_a_reference_keeps_the_face_and_dresses_from_words_unc
     let media = d.shot_media("rom", 1).await.unwrap();
     let id = media[2].identity.as_ref().unwrap();
     assert_eq!(id.outfit_unchecked, vec![who.clone()]);
-    // The usual reference shows other clothes: comparing them would flag every such shot, so they are not.
-    if id.characters.len() == 1 {
-        assert!(id.drift.is_none(), "{:?}", id.drift);
-    } else {
-        assert_ne!(id.drift.as_ref().unwrap().weakest, who);
+    // The usual reference shows other clothes: comparing them would flag every such shot, so they are not (the
+    // others in the shot, if any, are).
+    match &id.drift {
+        None => assert_eq!(id.characters, vec![who.clone()]),
+        Some(d) => assert_ne!(d.weakest, who),
     }
+}
+
+#[tokio::test]
+async fn outfit_candidates_keep_the_usual_face_and_a_batch_is_paid_once() {
+    let w = world().await;
+    own_references(&w).await;
+    let pricing = Pricing::bundled();
+    let d = stage(&w, &pricing);
+    let characters = w.store.characters("rom").await.unwrap();
+    let c = &characters[0];
+    let dir = w.data.join("series/rom/refs/cands");
+    let (files, generator, cost) = d
+        .reference_candidates(
+            "rom",
+            c,
+            "하얀 웨딩드레스",
+            "a white wedding dress",
+            1,
+            4,
+            &dir,
+        )
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 4);
+    assert_eq!(generator, KONTEXT, "all four from the usual reference");
+    assert!((cost - 4.0 * pricing.image_cost(KONTEXT, 1024, 1024).unwrap()).abs() < 1e-9);
+    let usual = uploaded(&w)[&format!("{}.png", c.id)].clone();
+    let sent = w.fal.inputs_for(KONTEXT);
+    assert_eq!(sent.len(), 4);
+    for input in &sent {
+        assert_eq!(input["image_urls"], serde_json::json!([usual]));
+        let prompt = input["prompt"].as_str().unwrap();
+        assert!(
+            prompt.starts_with(
+                "Keep the face and hair of the person in the first image exactly. Dress them as described."
+            ) && prompt.contains("wearing a white wedding dress")
+                && !prompt.contains("웨딩"),
+            "{prompt}"
+        );
+    }
+    // The jobs are named by the outfit's tag (ASCII: it becomes the job's tag at fal), one per candidate.
+    let tag = studio_store::outfit_tag("하얀 웨딩드레스");
+    for k in 0..4 {
+        let purpose = format!("ref-candidate:{}@{tag}:1:{k}", c.id);
+        assert!(purpose.is_ascii());
+        let j = w
+            .store
+            .remote_job("rom", 0, &purpose)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{purpose}"));
+        assert_eq!(j.state, "downloaded");
+    }
+    // The same batch again (as after a crash before the batch was recorded): nothing is paid again.
+    d.reference_candidates(
+        "rom",
+        c,
+        "하얀 웨딩드레스",
+        "a white wedding dress",
+        1,
+        4,
+        &dir,
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.fal.inputs_for(KONTEXT).len(), 4);
+    assert!(
+        w.fal.submits().values().all(|n| *n == 1),
+        "{:?}",
+        w.fal.submits()
+    );
 }

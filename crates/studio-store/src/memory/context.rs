@@ -93,7 +93,7 @@ impl Store {
         }
         let state_rows: Vec<StateRow> = sqlx::query_as(
             "SELECT character_id, episode_number, emotional_state, location, active_goals_json, \
-             resolved_goals_json, traits_json, situation, alive, present, outfit FROM character_states cs \
+             resolved_goals_json, traits_json, situation, alive, present, outfit, outfit_prompt FROM character_states cs \
              WHERE cs.series_id = ?1 AND cs.episode_number = (SELECT MAX(x.episode_number) FROM character_states x \
              WHERE x.series_id = cs.series_id AND x.character_id = cs.character_id AND x.episode_number <= ?2)",
         )
@@ -208,7 +208,8 @@ impl Store {
         rows.into_iter().map(RelRow::into_rel).collect()
     }
 
-    /// What each character wears after episode `n` (character id → outfit), for those not in their usual look.
+    /// What each character wears after episode `n` (character id → (outfit, the same in English words for the
+    /// image models)), for those not in their usual look.
     ///
     /// # Errors
     /// The database's.
@@ -216,17 +217,39 @@ impl Store {
         &self,
         series_id: &str,
         n: u32,
-    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT character_id, outfit FROM character_states cs WHERE cs.series_id = ?1 AND cs.outfit != '' \
-             AND cs.episode_number = (SELECT MAX(x.episode_number) FROM character_states x \
+    ) -> Result<std::collections::BTreeMap<String, (String, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT character_id, outfit, outfit_prompt FROM character_states cs WHERE cs.series_id = ?1 \
+             AND cs.outfit != '' AND cs.episode_number = (SELECT MAX(x.episode_number) FROM character_states x \
              WHERE x.series_id = cs.series_id AND x.character_id = cs.character_id AND x.episode_number <= ?2)",
         )
         .bind(series_id)
         .bind(n as i64)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows.into_iter().map(|(c, o, p)| (c, (o, p))).collect())
+    }
+
+    /// The English words the writer gave for a character's outfit (its latest mention with words), `None` when
+    /// it never gave any.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn outfit_words(
+        &self,
+        series_id: &str,
+        character_id: &str,
+        outfit: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT outfit_prompt FROM character_states WHERE series_id = ? AND character_id = ? AND outfit = ? \
+             AND outfit_prompt != '' ORDER BY episode_number DESC LIMIT 1",
+        )
+        .bind(series_id)
+        .bind(character_id)
+        .bind(outfit.trim())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Every outfit the story has dressed a character in so far: (character id, outfit, the first episode it is

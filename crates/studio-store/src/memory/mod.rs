@@ -181,6 +181,7 @@ struct StateRow {
     alive: bool,
     present: bool,
     outfit: String,
+    outfit_prompt: String,
 }
 
 impl StateRow {
@@ -204,6 +205,7 @@ impl StateRow {
                 alive: self.alive,
                 present: self.present,
                 outfit: self.outfit,
+                outfit_prompt: self.outfit_prompt,
             },
         ))
     }
@@ -269,13 +271,14 @@ async fn insert_state(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO character_states (series_id, character_id, episode_number, emotional_state, location, \
-         active_goals_json, resolved_goals_json, traits_json, situation, alive, present, note, outfit) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         active_goals_json, resolved_goals_json, traits_json, situation, alive, present, note, outfit, \
+         outfit_prompt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (series_id, character_id, episode_number) DO UPDATE SET \
          emotional_state = excluded.emotional_state, location = excluded.location, \
          active_goals_json = excluded.active_goals_json, resolved_goals_json = excluded.resolved_goals_json, \
          traits_json = excluded.traits_json, situation = excluded.situation, alive = excluded.alive, \
-         present = excluded.present, note = trim(note || ' ' || excluded.note), outfit = excluded.outfit",
+         present = excluded.present, note = trim(note || ' ' || excluded.note), outfit = excluded.outfit, \
+         outfit_prompt = excluded.outfit_prompt",
     )
     .bind(series)
     .bind(&s.character_id)
@@ -290,6 +293,7 @@ async fn insert_state(
     .bind(s.present)
     .bind(note)
     .bind(&s.outfit)
+    .bind(&s.outfit_prompt)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -425,7 +429,7 @@ async fn state_as_of(
 ) -> Result<CharacterState, StoreError> {
     let row: Option<StateRow> = sqlx::query_as(
         "SELECT character_id, episode_number, emotional_state, location, active_goals_json, resolved_goals_json, \
-         traits_json, situation, alive, present, outfit FROM character_states \
+         traits_json, situation, alive, present, outfit, outfit_prompt FROM character_states \
          WHERE series_id = ? AND character_id = ? AND episode_number <= ? ORDER BY episode_number DESC LIMIT 1",
     )
     .bind(series)
