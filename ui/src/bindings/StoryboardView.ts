@@ -18,4 +18,9 @@ media: Array<ShotMediaView>,
  * The whole episode's estimate (voices, visuals, avatars, upload quota, what is spent), when it could be
  * made.
  */
-estimate: EpisodeEstimate | null, };
+estimate: EpisodeEstimate | null, 
+/**
+ * What each shot's characters wear when the story changed their clothes, from the story memory and the
+ * script (one entry per shot: (name, outfit) pairs), before and after the shot is made.
+ */
+wears: Array<Array<[string, string]>>, };

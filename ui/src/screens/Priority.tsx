@@ -314,10 +314,10 @@ function ShotCard({ ctx, view, i, onView }: { ctx: Ctx; view: StoryboardView; i:
           {m.identity?.retried ? ` · ${t("refs.retried")}` : ""}
         </div>
       )}
-      {m.identity && m.identity.outfits.length > 0 && (
+      {(view.wears[i]?.length ?? 0) > 0 && (
         <div className="small" data-testid={`outfits-${i}`}>
-          {t("refs.wears").replace("{list}", m.identity.outfits.map(([who, o]) => `${who} — ${o}`).join(", "))}
-          {m.identity.outfit_unchecked.length > 0 ? ` · ${t("refs.outfit_unchecked").replace("{names}", m.identity.outfit_unchecked.join(", "))}` : ""}
+          {t("refs.wears").replace("{list}", view.wears[i].map(([who, o]) => `${who} — ${o}`).join(", "))}
+          {m.identity && m.identity.outfit_unchecked.length > 0 ? ` · ${t("refs.outfit_unchecked").replace("{names}", m.identity.outfit_unchecked.join(", "))}` : ""}
         </div>
       )}
       {m.identity?.flagged && (

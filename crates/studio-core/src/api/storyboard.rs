@@ -33,6 +33,9 @@ pub struct StoryboardView {
     /// The whole episode's estimate (voices, visuals, avatars, upload quota, what is spent), when it could be
     /// made.
     pub estimate: Option<crate::estimate::EpisodeEstimate>,
+    /// What each shot's characters wear when the story changed their clothes, from the story memory and the
+    /// script (one entry per shot: (name, outfit) pairs), before and after the shot is made.
+    pub wears: Vec<Vec<(String, String)>>,
 }
 
 /// A shot's current picture and its earlier takes, as media URL paths (`/media/…`).
@@ -261,10 +264,27 @@ impl Engine {
     ) -> Result<StoryboardView, CoreError> {
         let durations: Vec<f64> = plan.decisions.iter().map(|d| d.duration_sec).collect();
         let characters = self.store().characters(series).await?;
-        let cast: Vec<usize> = studio_pipeline::visuals::shot_casts(script, &characters)
-            .iter()
-            .map(Vec::len)
-            .collect();
+        let casts = studio_pipeline::visuals::shot_casts(script, &characters);
+        let cast: Vec<usize> = casts.iter().map(Vec::len).collect();
+        let before = self
+            .store()
+            .outfits_as_of(series, script.episode_number.saturating_sub(1))
+            .await?;
+        let wears: Vec<Vec<(String, String)>> =
+            studio_pipeline::visuals::shot_outfits(script, &characters, &casts, &before)
+                .into_iter()
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(id, w)| {
+                            let name = characters
+                                .iter()
+                                .find(|c| c.id == id)
+                                .map_or(id, |c| c.name.clone());
+                            (name, w.outfit)
+                        })
+                        .collect()
+                })
+                .collect();
         let if_paid = plan_routes(
             &script.storyboard,
             &durations,
@@ -321,6 +341,7 @@ impl Engine {
             plan,
             if_paid,
             estimate,
+            wears,
         })
     }
 }
