@@ -835,11 +835,29 @@ mod tests {
                         && w.chars()
                             .all(|c| c.is_ascii_uppercase() || c == '_' || c == ',')
                 };
-                let args = std::iter::once("aidas").chain(line.split_whitespace().map(|w| {
+                // Words as a shell splits them: a "quoted argument" (written \"…\" inside a Rust string) is one.
+                let unescaped = line.replace("\\\"", "\"");
+                let mut words: Vec<String> = Vec::new();
+                let (mut word, mut quoted) = (String::new(), false);
+                for c in unescaped.chars() {
+                    match c {
+                        '"' => quoted = !quoted,
+                        c if c.is_whitespace() && !quoted => {
+                            if !word.is_empty() {
+                                words.push(std::mem::take(&mut word));
+                            }
+                        }
+                        c => word.push(c),
+                    }
+                }
+                if !word.is_empty() {
+                    words.push(word);
+                }
+                let args = std::iter::once("aidas").chain(words.iter().map(|w| {
                     if placeholder(w) {
                         if w.contains(',') { "1,2" } else { "1" }
                     } else {
-                        w
+                        w.as_str()
                     }
                 }));
                 if let Err(e) = Cli::try_parse_from(args) {

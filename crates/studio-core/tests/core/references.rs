@@ -243,6 +243,17 @@ async fn the_creator_chooses_uploads_goes_back_and_the_lock_holds() {
     );
 }
 
+/// A character's references in a view.
+fn of<'a>(
+    view: &'a studio_core::references::ReferencesView,
+    id: &str,
+) -> &'a studio_core::references::CharacterReferences {
+    view.characters
+        .iter()
+        .find(|x| x.character_id == id)
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outfit_from_the_story_gets_its_own_reference_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -280,11 +291,7 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         .reference_candidates("dress", &c.character_id, " 하얀 원피스 ")
         .await
         .unwrap();
-    let got = view
-        .characters
-        .iter()
-        .find(|x| x.character_id == c.character_id)
-        .unwrap();
+    let got = of(&view, &c.character_id);
     assert_eq!(got.outfits[0].candidates.len(), 4);
     assert!(
         got.usual.candidates.is_empty(),
@@ -302,11 +309,7 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         .choose_reference("dress", &c.name, "하얀 원피스", 1)
         .await
         .unwrap();
-    let got = view
-        .characters
-        .iter()
-        .find(|x| x.character_id == c.character_id)
-        .unwrap();
+    let got = of(&view, &c.character_id);
     let o = &got.outfits[0];
     assert_eq!(o.source, Some(ReferenceSource::Chosen));
     assert_eq!(
@@ -336,11 +339,7 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         )
         .await
         .unwrap();
-    let got = view
-        .characters
-        .iter()
-        .find(|x| x.character_id == c.character_id)
-        .unwrap();
+    let got = of(&view, &c.character_id);
     assert_eq!(got.outfits[0].source, Some(ReferenceSource::Uploaded));
     assert_eq!(got.outfits[0].versions.last().unwrap().version, 2);
     // Version 1 is the outfit's: going back to it names the outfit; asked of the usual look, it says whose it is.
@@ -356,11 +355,7 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         .use_reference("dress", &c.name, "하얀 원피스", 1)
         .await
         .unwrap();
-    let got = view
-        .characters
-        .iter()
-        .find(|x| x.character_id == c.character_id)
-        .unwrap();
+    let got = of(&view, &c.character_id);
     assert_eq!(got.outfits[0].source, Some(ReferenceSource::Chosen));
     let err = e
         .use_reference("dress", &c.name, "하얀 원피스", 5)
@@ -383,16 +378,6 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
             "a white one-piece dress".to_string()
         )
     );
-    assert_eq!(
-        e.references("dress")
-            .await
-            .unwrap()
-            .characters
-            .iter()
-            .find(|x| x.character_id == c.character_id)
-            .unwrap()
-            .outfits
-            .len(),
-        1
-    );
+    let view = e.references("dress").await.unwrap();
+    assert_eq!(of(&view, &c.character_id).outfits.len(), 1);
 }

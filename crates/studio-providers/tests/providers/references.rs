@@ -777,8 +777,8 @@ async fn outfit_candidates_keep_the_usual_face_and_a_batch_is_paid_once() {
     let characters = w.store.characters("rom").await.unwrap();
     let c = &characters[0];
     let dir = w.data.join("series/rom/refs/cands");
-    let (files, generator, cost) = d
-        .reference_candidates(
+    let batch_one = || {
+        d.reference_candidates(
             "rom",
             c,
             "하얀 웨딩드레스",
@@ -787,8 +787,8 @@ async fn outfit_candidates_keep_the_usual_face_and_a_batch_is_paid_once() {
             4,
             &dir,
         )
-        .await
-        .unwrap();
+    };
+    let (files, generator, cost) = batch_one().await.unwrap();
     assert_eq!(files.len(), 4);
     assert_eq!(generator, KONTEXT, "all four from the usual reference");
     assert!((cost - 4.0 * pricing.image_cost(KONTEXT, 1024, 1024).unwrap()).abs() < 1e-9);
@@ -820,17 +820,7 @@ async fn outfit_candidates_keep_the_usual_face_and_a_batch_is_paid_once() {
         assert_eq!(j.state, "downloaded");
     }
     // The same batch again (as after a crash before the batch was recorded): nothing is paid again.
-    d.reference_candidates(
-        "rom",
-        c,
-        "하얀 웨딩드레스",
-        "a white wedding dress",
-        1,
-        4,
-        &dir,
-    )
-    .await
-    .unwrap();
+    batch_one().await.unwrap();
     assert_eq!(w.fal.inputs_for(KONTEXT).len(), 4);
     assert!(
         w.fal.submits().values().all(|n| *n == 1),
