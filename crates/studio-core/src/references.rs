@@ -107,6 +107,9 @@ pub struct ReferenceSet {
     /// An outfit's candidates were all made from the character's usual reference, so they keep its face; false
     /// when they were drawn from words (no usual reference yet, reference models off, or offline).
     pub candidates_keep_face: bool,
+    /// An outfit's picture in use was made before the usual reference in use was set, so its face may be the old
+    /// one (false for the usual look, and while either has no version).
+    pub made_before_usual: bool,
 }
 
 /// All references of a series' cast.
@@ -189,6 +192,17 @@ impl Engine {
                 );
             }
             let usual = sets.remove(0);
+            let since = |set: &ReferenceSet| {
+                set.versions
+                    .iter()
+                    .find(|v| v.current)
+                    .map(|v| v.created_ms)
+            };
+            if let Some(usual_set) = since(&usual) {
+                for o in &mut sets {
+                    o.made_before_usual = since(o).is_some_and(|t| t < usual_set);
+                }
+            }
             characters.push(CharacterReferences {
                 character_id: c.id,
                 name: c.name,
@@ -249,6 +263,7 @@ impl Engine {
                 candidates_offline: !waiting.generator.is_empty()
                     && waiting.generator.split(", ").all(|g| g.contains("offline")),
                 candidates_keep_face: waiting.keep_face,
+                made_before_usual: false,
                 outfit,
                 first_episode,
             })

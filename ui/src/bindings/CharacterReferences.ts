@@ -44,4 +44,9 @@ candidates_offline: boolean,
  * An outfit's candidates were all made from the character's usual reference, so they keep its face; false
  * when they were drawn from words (no usual reference yet, reference models off, or offline).
  */
-candidates_keep_face: boolean, };
+candidates_keep_face: boolean, 
+/**
+ * An outfit's picture in use was made before the usual reference in use was set, so its face may be the old
+ * one (false for the usual look, and while either has no version).
+ */
+made_before_usual: boolean, };

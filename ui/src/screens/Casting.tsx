@@ -191,6 +191,7 @@ function ReferenceCard({
             <span className="small">{o.first_episode != null ? t("refs.outfit_from").replace("{n}", String(o.first_episode)) : ""}</span>
           </div>
           {o.current && <div className="small">{t("refs.outfit_use")}</div>}
+          {o.made_before_usual && <div className="warn small" data-testid={`ref-outfit-stale-${c.character_id}-${k}`}>{t("refs.outfit_stale")}</div>}
           <LookSet ctx={ctx} series={series} characterId={c.character_id} name={`${c.name} (${o.outfit})`} set={o} suffix={`-o${k}`} locked={locked} busy={busy} run={run} />
         </div>
       ))}

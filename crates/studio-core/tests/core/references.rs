@@ -367,6 +367,36 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
         "{err}"
     );
 
+    assert!(!got.outfits[0].made_before_usual);
+    // A new usual reference after the outfit's: the outfit's picture may show the old face, and the view says so
+    // until the outfit's is made again.
+    e.upload_reference(
+        "dress",
+        &c.name,
+        "",
+        &[(
+            "new-face.png".into(),
+            image(400, 400, image::ImageFormat::Png, 90),
+        )],
+    )
+    .await
+    .unwrap();
+    let view = e.references("dress").await.unwrap();
+    assert!(of(&view, &c.character_id).outfits[0].made_before_usual);
+    let view = e
+        .upload_reference(
+            "dress",
+            &c.name,
+            "하얀 원피스",
+            &[(
+                "dress-2.png".into(),
+                image(400, 600, image::ImageFormat::Png, 30),
+            )],
+        )
+        .await
+        .unwrap();
+    assert!(!of(&view, &c.character_id).outfits[0].made_before_usual);
+
     // Episode 3 takes the outfit off again; the set stays (shots of episode 2 are made in it).
     e.write_episode("dress", 3, None).await.unwrap();
     let worn = e.store().outfits_as_of("dress", 3).await.unwrap();
