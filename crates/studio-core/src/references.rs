@@ -122,17 +122,13 @@ pub struct ReferencesView {
     pub characters: Vec<CharacterReferences>,
 }
 
-/// The settings row of the candidates waiting for a character's look (`""` for the usual one): ASCII, the outfit by
-/// its [`studio_store::outfit_tag`].
+/// The settings row of the candidates waiting for a character's look (`""` for the usual one), by its
+/// [`studio_store::look_key`].
 fn candidates_key(series_id: &str, character_id: &str, outfit: &str) -> String {
-    if outfit.is_empty() {
-        format!("ref-candidates/{series_id}/{character_id}")
-    } else {
-        format!(
-            "ref-candidates/{series_id}/{character_id}@{}",
-            studio_store::outfit_tag(outfit)
-        )
-    }
+    format!(
+        "ref-candidates/{series_id}/{}",
+        studio_store::look_key(character_id, outfit)
+    )
 }
 
 /// The folder of a character's reference files for an outfit (relative to the data directory): the character's
@@ -228,46 +224,43 @@ impl Engine {
     ) -> Result<ReferenceSet, CoreError> {
         let url = |rel: &str| self.media_path(&self.data_dir().join(rel));
         let slot = studio_store::reference_slot(character_id, &outfit);
-        {
-            let now = current
-                .get(&slot)
-                .filter(|(p, _)| self.data_dir().join(p).is_file());
-            let versions: Vec<ReferenceVersionView> = self
-                .store()
-                .reference_versions(series_id, character_id, Some(&outfit))
-                .await?
-                .into_iter()
-                .map(|v| {
-                    let files: Vec<String> =
-                        serde_json::from_str(&v.files_json).unwrap_or_default();
-                    ReferenceVersionView {
-                        version: v.version,
-                        source: ReferenceSource::of(&v.source),
-                        current: now.is_some_and(|(p, _)| files.first() == Some(p)),
-                        files: files.iter().map(|f| url(f)).collect(),
-                        created_ms: v.created_ms,
-                    }
-                })
-                .collect();
-            let waiting: Candidates = self
-                .store()
-                .setting(&candidates_key(series_id, character_id, &outfit))
-                .await?
-                .unwrap_or_default();
-            Ok(ReferenceSet {
-                current: now.map(|(p, _)| url(p)),
-                source: now.map(|(_, g)| ReferenceSource::of(g)),
-                versions,
-                candidates: waiting.files.iter().map(|f| url(f)).collect(),
-                candidates_cost_usd: waiting.cost_usd,
-                candidates_offline: !waiting.generator.is_empty()
-                    && waiting.generator.split(", ").all(|g| g.contains("offline")),
-                candidates_keep_face: waiting.keep_face,
-                made_before_usual: false,
-                outfit,
-                first_episode,
+        let now = current
+            .get(&slot)
+            .filter(|(p, _)| self.data_dir().join(p).is_file());
+        let versions: Vec<ReferenceVersionView> = self
+            .store()
+            .reference_versions(series_id, character_id, Some(&outfit))
+            .await?
+            .into_iter()
+            .map(|v| {
+                let files: Vec<String> = serde_json::from_str(&v.files_json).unwrap_or_default();
+                ReferenceVersionView {
+                    version: v.version,
+                    source: ReferenceSource::of(&v.source),
+                    current: now.is_some_and(|(p, _)| files.first() == Some(p)),
+                    files: files.iter().map(|f| url(f)).collect(),
+                    created_ms: v.created_ms,
+                }
             })
-        }
+            .collect();
+        let waiting: Candidates = self
+            .store()
+            .setting(&candidates_key(series_id, character_id, &outfit))
+            .await?
+            .unwrap_or_default();
+        Ok(ReferenceSet {
+            current: now.map(|(p, _)| url(p)),
+            source: now.map(|(_, g)| ReferenceSource::of(g)),
+            versions,
+            candidates: waiting.files.iter().map(|f| url(f)).collect(),
+            candidates_cost_usd: waiting.cost_usd,
+            candidates_offline: !waiting.generator.is_empty()
+                && waiting.generator.split(", ").all(|g| g.contains("offline")),
+            candidates_keep_face: waiting.keep_face,
+            made_before_usual: false,
+            outfit,
+            first_episode,
+        })
     }
 
     /// The outfit asked for, as the story memory has it (trimmed; empty for the usual look).

@@ -388,6 +388,16 @@ pub fn outfit_tag(outfit: &str) -> String {
     h[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A character's look as an ASCII key for settings rows and paid-job purposes: the character id for their usual
+/// look, `<id>@<outfit_tag>` for an outfit ("CHAR001@1a2b3c4d").
+pub fn look_key(character_id: &str, outfit: &str) -> String {
+    if outfit.trim().is_empty() {
+        character_id.to_string()
+    } else {
+        format!("{character_id}@{}", outfit_tag(outfit))
+    }
+}
+
 /// The key of a character's reference in a [`ReferenceMap`]: the character id for their usual look,
 /// `<id>@<outfit>` for an outfit the story dresses them in ("CHAR001@하얀 웨딩드레스").
 pub fn reference_slot(character_id: &str, outfit: &str) -> String {

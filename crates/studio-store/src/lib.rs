@@ -16,7 +16,7 @@ mod remote;
 mod settings;
 
 pub use casting::{
-    ReferenceMap, ReferenceVersion, is_creators_reference, outfit_tag, reference_slot,
+    ReferenceMap, ReferenceVersion, is_creators_reference, look_key, outfit_tag, reference_slot,
     references_key,
 };
 pub use db::{OpenOptions, Store};

@@ -326,19 +326,21 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
     assert!(map[&slot].0.contains("/chosen-"), "{map:?}");
     assert!(!map.contains_key(&c.character_id));
 
+    // The creator's own picture of a look (`""` the usual one), in a tint of its own.
+    let upload = |outfit: &'static str, tint: u8| {
+        let files = vec![(
+            format!("look-{tint}.png"),
+            image(400, 600, image::ImageFormat::Png, tint),
+        )];
+        let (e, name) = (&e, c.name.clone());
+        async move {
+            e.upload_reference("dress", &name, outfit, &files)
+                .await
+                .unwrap()
+        }
+    };
     // The creator's own picture of the outfit: version 2 (numbers count across the character's looks); then back.
-    let view = e
-        .upload_reference(
-            "dress",
-            &c.name,
-            "하얀 원피스",
-            &[(
-                "dress.png".into(),
-                image(400, 600, image::ImageFormat::Png, 240),
-            )],
-        )
-        .await
-        .unwrap();
+    let view = upload("하얀 원피스", 240).await;
     let got = of(&view, &c.character_id);
     assert_eq!(got.outfits[0].source, Some(ReferenceSource::Uploaded));
     assert_eq!(got.outfits[0].versions.last().unwrap().version, 2);
@@ -370,31 +372,10 @@ async fn an_outfit_from_the_story_gets_its_own_reference_set() {
     assert!(!got.outfits[0].made_before_usual);
     // A new usual reference after the outfit's: the outfit's picture may show the old face, and the view says so
     // until the outfit's is made again.
-    e.upload_reference(
-        "dress",
-        &c.name,
-        "",
-        &[(
-            "new-face.png".into(),
-            image(400, 400, image::ImageFormat::Png, 90),
-        )],
-    )
-    .await
-    .unwrap();
+    upload("", 90).await;
     let view = e.references("dress").await.unwrap();
     assert!(of(&view, &c.character_id).outfits[0].made_before_usual);
-    let view = e
-        .upload_reference(
-            "dress",
-            &c.name,
-            "하얀 원피스",
-            &[(
-                "dress-2.png".into(),
-                image(400, 600, image::ImageFormat::Png, 30),
-            )],
-        )
-        .await
-        .unwrap();
+    let view = upload("하얀 원피스", 30).await;
     assert!(!of(&view, &c.character_id).outfits[0].made_before_usual);
 
     // Episode 3 takes the outfit off again; the set stays (shots of episode 2 are made in it).

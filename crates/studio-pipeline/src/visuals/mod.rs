@@ -607,15 +607,10 @@ impl VisualsStage<'_> {
             req.seed = crate::artifact::seed_for(series_id, batch, 10_000 + k as u32);
             let out = dir.join(format!("{batch}-{k}.png"));
             // ASCII only: the outfit by its tag, never its words (they become the paid job's tag at fal).
-            let purpose = if outfit.is_empty() {
-                format!("ref-candidate:{}:{batch}:{k}", character.id)
-            } else {
-                format!(
-                    "ref-candidate:{}@{}:{batch}:{k}",
-                    character.id,
-                    studio_store::outfit_tag(outfit)
-                )
-            };
+            let purpose = format!(
+                "ref-candidate:{}:{batch}:{k}",
+                studio_store::look_key(&character.id, outfit)
+            );
             let paid = match &usual {
                 Some(url) => {
                     let model = self.cfg.reference_still_model.clone();
@@ -704,26 +699,6 @@ impl VisualsStage<'_> {
         let characters = self.store.characters(series_id).await?;
         let mut ref_paths: HashMap<String, String> =
             refs.into_iter().map(|(id, path, _)| (id, path)).collect();
-        // The creator's references of the outfits the story dresses characters in (slots `<id>@<outfit>`); like
-        // a usual one, a missing file is never replaced behind the creator's back.
-        for (slot, (p, _)) in self.store.references_in_use(series_id).await? {
-            let Some((id, outfit)) = slot.split_once('@') else {
-                continue;
-            };
-            if !self.data_dir.join(&p).is_file() {
-                let name = characters
-                    .iter()
-                    .find(|c| c.id == id)
-                    .map_or(id, |c| c.name.as_str());
-                return Err(StageError::Invalid(format!(
-                    "the reference image of {name} in \"{outfit}\" ({p}) is missing from the data folder; upload \
-                     it again or use another version on the casting screen"
-                )));
-            }
-            ref_paths.insert(slot, p);
-        }
-        // The series look: its words go into every prompt; its style image goes to the reference models.
-        let look = self.ensure_look(series_id).await?;
         let looks: HashMap<&str, &str> = characters
             .iter()
             .map(|c| {
@@ -738,6 +713,31 @@ impl VisualsStage<'_> {
             .outfits_as_of(series_id, n.saturating_sub(1))
             .await?;
         let outfits = shot_outfits(&script, &characters, &casts, &before);
+        // The creator's references of the outfits the story dresses characters in (slots `<id>@<outfit>`). Like a
+        // usual one, a missing file is never replaced behind the creator's back: an episode whose shots wear that
+        // outfit stops and says so; other episodes go on.
+        for (slot, (p, _)) in self.store.references_in_use(series_id).await? {
+            let Some((id, outfit)) = slot.split_once('@') else {
+                continue;
+            };
+            if self.data_dir.join(&p).is_file() {
+                ref_paths.insert(slot, p);
+            } else if outfits
+                .iter()
+                .any(|m| m.get(id).is_some_and(|w| w.outfit == outfit))
+            {
+                let name = characters
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map_or(id, |c| c.name.as_str());
+                return Err(StageError::Invalid(format!(
+                    "the reference image of {name} in \"{outfit}\" ({p}) is missing from the data folder; upload \
+                     it again or use another version on the casting screen"
+                )));
+            }
+        }
+        // The series look: its words go into every prompt; its style image goes to the reference models.
+        let look = self.ensure_look(series_id).await?;
         // Drift retries are not in the plan: they may use what the plan leaves of the episode's limit, no more.
         let retry_allowance = std::sync::Mutex::new(
             (self.cfg.budget_per_episode_usd.min(self.cfg.hard_cap_usd)
@@ -1428,12 +1428,7 @@ fn portrait_request(
     c: &studio_domain::Character,
     seed_index: u32,
 ) -> StillRequest {
-    let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
-        format!(
-            "a Korean {} ({})",
-            c.voice_profile.gender, c.voice_profile.age_group
-        )
-    });
+    let look = look_words(c);
     StillRequest {
         prompt: format!(
             "Character reference portrait of {look}, facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
@@ -1451,6 +1446,16 @@ fn portrait_request(
     }
 }
 
+/// A character's look in words: their appearance profile, else gender and age.
+fn look_words(c: &studio_domain::Character) -> String {
+    c.appearance_profile.description.clone().unwrap_or_else(|| {
+        format!(
+            "a Korean {} ({})",
+            c.voice_profile.gender, c.voice_profile.age_group
+        )
+    })
+}
+
 /// A character's reference in an outfit the story dresses them in: full length, so the clothes show, with the
 /// same face as their usual reference when a reference model is given it.
 fn outfit_request(
@@ -1461,12 +1466,7 @@ fn outfit_request(
     seed_index: u32,
 ) -> StillRequest {
     let mut req = portrait_request(series_id, c, seed_index);
-    let look = c.appearance_profile.description.clone().unwrap_or_else(|| {
-        format!(
-            "a Korean {} ({})",
-            c.voice_profile.gender, c.voice_profile.age_group
-        )
-    });
+    let look = look_words(c);
     req.prompt = format!(
         "Full-length character reference of {look}, wearing {words}, standing facing the camera, neutral studio background, soft even light, photorealistic, cinematic"
     );

@@ -188,6 +188,15 @@ fn stage<'a>(w: &'a World, pricing: &'a Pricing) -> VisualsStage<'a> {
     }
 }
 
+/// Episode 1's paid job for `purpose` (it must exist).
+async fn job(w: &World, purpose: &str) -> studio_store::RemoteJob {
+    w.store
+        .remote_job("rom", 1, purpose)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no job {purpose}"))
+}
+
 /// The uploaded URL of each file name (`CHAR001.png`, `look.png`).
 fn uploaded(w: &World) -> HashMap<String, String> {
     w.fal
@@ -355,12 +364,7 @@ async fn shots_with_characters_are_made_from_exactly_their_references_uploaded_o
     assert_eq!(media[0].generator, ELEMENTS);
     assert!((media[0].cost_usd - (kontext + elements)).abs() < 1e-9);
     for purpose in ["ref-keyframe:0", "ref-still:1", "ref-keyframe:2"] {
-        let j = w
-            .store
-            .remote_job("rom", 1, purpose)
-            .await
-            .unwrap()
-            .unwrap();
+        let j = job(&w, purpose).await;
         assert_eq!(
             (j.model.as_str(), j.state.as_str()),
             (KONTEXT, "downloaded"),
@@ -438,12 +442,7 @@ async fn a_still_whose_outfit_drifts_is_made_once_more_then_flagged() {
     assert_eq!(kontext.len(), 6, "{kontext:?}");
     assert!(kontext.iter().all(|(_, n)| *n == 1), "{kontext:?}");
     for purpose in ["ref-still:1", "ref-still-retry:1", "ref-keyframe-retry:0"] {
-        let j = w
-            .store
-            .remote_job("rom", 1, purpose)
-            .await
-            .unwrap()
-            .unwrap();
+        let j = job(&w, purpose).await;
         assert_eq!(j.state, "downloaded", "{purpose}");
     }
     // The retry went with another seed, and the shot uses the retry's own file (neither file overwritten).
@@ -827,4 +826,38 @@ async fn outfit_candidates_keep_the_usual_face_and_a_batch_is_paid_once() {
         "{:?}",
         w.fal.submits()
     );
+}
+
+#[tokio::test]
+async fn a_missing_outfit_picture_stops_only_the_episodes_that_wear_it() {
+    // Another outfit of someone else, whose file is gone: no shot of this episode wears it, so nothing stops.
+    let (w, _, _) = dressed_world(false).await;
+    let characters = w.store.characters("rom").await.unwrap();
+    let mut map = w.store.references_in_use("rom").await.unwrap();
+    map.insert(
+        studio_store::reference_slot(&characters[0].id, "한복"),
+        ("series/rom/refs/gone.png".into(), "uploaded".into()),
+    );
+    w.store.set_setting("refs/rom", &map).await.unwrap();
+    let pricing = Pricing::bundled();
+    let r = stage(&w, &pricing).make_visuals("rom", 1).await.unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+
+    // The outfit the episode's last shot wears, whose file is gone: the stage stops, naming it; nothing is paid.
+    let (w, who, outfit) = dressed_world(true).await;
+    let rel = &w.store.references_in_use("rom").await.unwrap()
+        [&studio_store::reference_slot(&who, &outfit)]
+        .0
+        .clone();
+    std::fs::remove_file(w.data.join(rel)).unwrap();
+    let err = stage(&w, &pricing)
+        .make_visuals("rom", 1)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("in \"{outfit}\"")) && err.contains("upload it again"),
+        "{err}"
+    );
+    assert!(w.fal.submits().is_empty(), "{:?}", w.fal.submits());
 }
